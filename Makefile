@@ -1,0 +1,38 @@
+# Two commands: `make demo` and `make test`. Both (re)build .venv only when pyproject.toml changed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SHARED ?= $(abspath ../shared)
+
+.PHONY: demo test venv system lint typecheck check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,vision]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## system: Debian packages and local services the tests need (Chromium, PostgreSQL, Mosquitto)
+system:
+	./scripts/setup-system.sh
+
+demo: venv
+	TRUSTLPR_SHARED_DIR=$(SHARED) $(BIN)/trustlpr --data-dir demo-data demo
+
+test: venv system
+	TRUSTLPR_SHARED_DIR=$(SHARED) $(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: venv
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) demo-data artifacts .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs and starts what the test suite needs on a Debian machine: Chromium (browser tests),
+# PostgreSQL at 127.0.0.1:5432 and Mosquitto at 127.0.0.1:1883. Idempotent: does nothing when
+# everything is already there. Fails loudly when something cannot be provided.
+set -euo pipefail
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "setup-system: installing Debian's chromium" >&2
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+if ! port_open 5432; then
+  echo "setup-system: starting PostgreSQL" >&2
+  as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+fi
+if ! port_open 1883; then
+  echo "setup-system: starting Mosquitto" >&2
+  as_root mosquitto -d -c /etc/mosquitto/mosquitto.conf
+fi
+for i in $(seq 1 30); do
+  port_open 5432 && port_open 1883 && exit 0
+  sleep 1
+done
+echo "setup-system: PostgreSQL (5432) or Mosquitto (1883) is not reachable on 127.0.0.1" >&2
+exit 1

@@ -1,0 +1,6 @@
+"""TrustLPR: a license plate reader system whose privacy rules are enforced and publicly checkable."""
+
+from .core.errors import TrustLPRError
+
+__version__ = "0.1.0"
+__all__ = ["TrustLPRError", "__version__"]

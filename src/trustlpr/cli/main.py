@@ -1,0 +1,62 @@
+"""The ``trustlpr`` command: a global ``--data-dir`` and one sub-command module per area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from ..core.errors import TrustLPRError
+from ..settings import DEFAULT_DATA_DIR
+from .common import CliState, err_console
+
+
+class _Group(TyperGroup):
+    """Turns every ``TrustLPRError`` into a one-line message and its exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TrustLPRError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="trustlpr",
+    help="TrustLPR: a license plate reader system whose privacy rules are enforced by the "
+    "software and checkable by the public.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    data_dir: Path = typer.Option(
+        DEFAULT_DATA_DIR,
+        "--data-dir",
+        envvar="TRUSTLPR_DATA_DIR",
+        help="Data directory holding keys, reads, the audit log and configuration.",
+        show_default=True,
+    ),
+) -> None:
+    ctx.obj = CliState(data_dir=data_dir)
+
+
+def _register() -> None:
+    # One line per command module; each module owns its commands.
+    pass
+
+
+_register()
+
+
+def main() -> None:
+    app()

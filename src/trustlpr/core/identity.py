@@ -1,0 +1,52 @@
+"""Who acts: agencies, users and their roles, and cameras."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AgencyType(StrEnum):
+    LOCAL = "local"
+    STATE = "state"
+    FEDERAL = "federal"
+    VENDOR = "vendor"
+
+
+class Role(StrEnum):
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    id: str
+    name: str
+    state: str
+    type: AgencyType
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: str
+    agency_id: str
+    role: Role
+    name: str = ""
+    active: bool = True
+
+    def __repr__(self) -> str:  # user names are personal data
+        return f"User(id={self.id!r}, agency_id={self.agency_id!r}, role={self.role.value!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class Camera:
+    id: str
+    agency_id: str
+    name: str
+    latitude: float
+    longitude: float
+    direction: float | None = None
+    adapter: str = "native"
+    enabled: bool = True

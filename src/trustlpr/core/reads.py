@@ -1,0 +1,146 @@
+"""The ``Read``: one plate seen by one camera at one moment, already validated."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .clock import parse_utc
+from .errors import InputError
+from .plates import confusion_key, is_normalized, mask_plate, normalize_plate, normalize_region
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A validated plate read. ``plate`` is in normal form; ``observed_at`` is aware UTC.
+
+    Build one with :func:`read_from_mapping` at the edge; the constructor checks invariants
+    cheaply so that an invalid ``Read`` cannot exist.
+    """
+
+    plate: str
+    state: str | None
+    confidence: float
+    observed_at: datetime
+    camera_id: str
+    agency_id: str
+    latitude: float
+    longitude: float
+    direction: float | None = None
+    make: str | None = None
+    colour: str | None = None
+    vehicle_type: str | None = None
+    image_ref: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not is_normalized(self.plate):
+            raise InputError("plate is not in normal form", field="plate")
+        if not 0.0 <= self.confidence <= 1.0:
+            raise InputError(f"confidence {self.confidence!r} is outside 0..1", field="confidence")
+        if self.observed_at.tzinfo is None or self.observed_at.utcoffset() != UTC.utcoffset(None):
+            raise InputError("observed_at must be an aware UTC datetime", field="observed_at")
+        if not (-90.0 <= self.latitude <= 90.0) or math.isnan(self.latitude):
+            raise InputError(f"latitude {self.latitude!r} is outside -90..90", field="lat")
+        if not (-180.0 <= self.longitude <= 180.0) or math.isnan(self.longitude):
+            raise InputError(f"longitude {self.longitude!r} is outside -180..180", field="lon")
+        if not self.camera_id:
+            raise InputError("camera_id is empty", field="camera_id")
+
+    @property
+    def confusion_key(self) -> str:
+        return confusion_key(self.plate)
+
+    def __repr__(self) -> str:  # plates never appear in logs or tracebacks
+        return (
+            f"Read(plate={mask_plate(self.plate)!r}, state={self.state!r}, "
+            f"camera_id={self.camera_id!r}, observed_at={self.observed_at.isoformat()})"
+        )
+
+
+_MAX_TEXT = 200
+
+
+def _text(raw: Any, name: str, *, required: bool = False) -> str | None:
+    if raw is None or raw == "":
+        if required:
+            raise InputError("is required", field=name)
+        return None
+    if not isinstance(raw, str | int):
+        raise InputError(f"expected text, got {type(raw).__name__}", field=name)
+    text = str(raw).strip()
+    if len(text) > _MAX_TEXT:
+        raise InputError(f"is {len(text)} characters long; at most {_MAX_TEXT}", field=name)
+    if any(ord(ch) < 32 for ch in text):
+        raise InputError("contains control characters", field=name)
+    return text or None
+
+
+def _number(raw: Any, name: str, *, required: bool = True) -> float | None:
+    if raw is None or raw == "":
+        if required:
+            raise InputError("is required", field=name)
+        return None
+    if isinstance(raw, bool):
+        raise InputError("expected a number, got a boolean", field=name)
+    try:
+        value = float(raw)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{str(raw)[:40]!r} is not a number", field=name) from exc
+    if not math.isfinite(value):
+        raise InputError(f"{raw!r} is not a finite number", field=name)
+    return value
+
+
+def read_from_mapping(
+    raw: dict[str, Any], *, agency_id: str | None = None, camera_id: str | None = None
+) -> Read:
+    """Validates one read given as a mapping of the native field names.
+
+    Fields: ``plate, state, observed_at, camera_id, confidence, lat, lon`` (required, ``state``
+    may be empty), ``agency_id, direction, make, colour|color, vehicle_type, image_ref``.
+    ``camera_id``/``agency_id`` arguments override the mapping (a camera writes only as itself).
+    """
+    if not isinstance(raw, dict):
+        raise InputError(f"a read must be an object, got {type(raw).__name__}")
+    plate = normalize_plate(raw.get("plate")) if raw.get("plate") is not None else None
+    if plate is None:
+        raise InputError("is required", field="plate")
+    if "observed_at" not in raw or raw["observed_at"] in (None, ""):
+        raise InputError("is required", field="observed_at")
+    observed_at = parse_utc(raw["observed_at"], field="observed_at")
+    confidence = _number(raw.get("confidence"), "confidence")
+    assert confidence is not None
+    if confidence > 1.0 and confidence <= 100.0 and raw.get("confidence_scale") == "percent":
+        confidence /= 100.0
+    if not 0.0 <= confidence <= 1.0:
+        raise InputError(f"{confidence!r} is outside 0..1", field="confidence")
+    lat = _number(raw.get("lat", raw.get("latitude")), "lat")
+    lon = _number(raw.get("lon", raw.get("longitude")), "lon")
+    assert lat is not None and lon is not None
+    if not -90.0 <= lat <= 90.0:
+        raise InputError(f"{lat!r} is outside -90..90", field="lat")
+    if not -180.0 <= lon <= 180.0:
+        raise InputError(f"{lon!r} is outside -180..180", field="lon")
+    direction = _number(raw.get("direction"), "direction", required=False)
+    if direction is not None and not 0.0 <= direction <= 360.0:
+        raise InputError(f"{direction!r} is outside 0..360 degrees", field="direction")
+    cam = camera_id or _text(raw.get("camera_id"), "camera_id", required=True)
+    assert cam is not None
+    return Read(
+        plate=plate,
+        state=normalize_region(_text(raw.get("state"), "state")),
+        confidence=confidence,
+        observed_at=observed_at,
+        camera_id=cam,
+        agency_id=agency_id or _text(raw.get("agency_id"), "agency_id") or "",
+        latitude=lat,
+        longitude=lon,
+        direction=direction,
+        make=_text(raw.get("make"), "make"),
+        colour=_text(raw.get("colour", raw.get("color")), "colour"),
+        vehicle_type=_text(raw.get("vehicle_type"), "vehicle_type"),
+        image_ref=_text(raw.get("image_ref"), "image_ref"),
+    )

@@ -1,0 +1,121 @@
+"""Search requests and decisions: the vocabulary the policy engine and governed search share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from .identity import AgencyType, Role
+from .plates import mask_plate
+
+
+class Purpose(StrEnum):
+    STOLEN_VEHICLE = "stolen_vehicle"
+    STOLEN_PLATE = "stolen_plate"
+    AMBER_ALERT = "amber_alert"
+    MISSING_PERSON = "missing_person"
+    WANTED_PERSON = "wanted_person"
+    FUGITIVE_WARRANT = "fugitive_warrant"
+    VIOLENT_FELONY = "violent_felony"
+    FELONY_INVESTIGATION = "felony_investigation"
+    MISDEMEANOR_INVESTIGATION = "misdemeanor_investigation"
+    HUMAN_TRAFFICKING = "human_trafficking"
+    TERRORISM = "terrorism"
+    PROTECTIVE_ORDER = "protective_order"
+    IMMIGRATION_ENFORCEMENT = "immigration_enforcement"
+    REPRODUCTIVE_HEALTH = "reproductive_health"
+    GENDER_AFFIRMING_CARE = "gender_affirming_care"
+    TRAFFIC_ENFORCEMENT = "traffic_enforcement"
+    PARKING = "parking"
+    PROTEST_MONITORING = "protest_monitoring"
+    PERSONAL = "personal"
+    CIVIL_MATTER = "civil_matter"
+    OTHER = "other"
+
+
+class LegalBasis(StrEnum):
+    NONE = "none"
+    HOTLIST = "hotlist"
+    EXIGENT = "exigent"
+    CONSENT = "consent"
+    WARRANT = "warrant"
+    COURT_ORDER = "court_order"
+
+
+class SearchType(StrEnum):
+    EXACT = "exact"
+    PARTIAL = "partial"
+    AREA = "area"
+    CONVOY = "convoy"
+
+
+class Outcome(StrEnum):
+    ALLOW = "allow"
+    DENY = "deny"
+    NEEDS_APPROVAL = "needs_approval"
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    agency_id: str
+    agency_state: str
+    agency_type: AgencyType
+    user_id: str
+    role: Role
+    attestation_on_file: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    type: SearchType
+    window_start: datetime
+    window_end: datetime
+    plate: str | None = None
+    pattern: str | None = None
+    cameras: tuple[str, ...] | None = None
+    include_variants: bool = False
+
+    def __repr__(self) -> str:
+        return (
+            f"Query(type={self.type.value!r}, plate={mask_plate(self.plate or '')!r}, "
+            f"window={self.window_start.isoformat()}..{self.window_end.isoformat()})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    id: str
+    requester: Requester
+    purpose: Purpose
+    offense_code: str | None
+    case_number: str | None
+    legal_basis: LegalBasis
+    warrant_id: str | None
+    reason: str
+    query: Query
+    now: datetime
+    protected_plate: bool = False
+    owner_agency_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One rule's verdict in plain language: ``rule`` is a stable id, ``text`` says why."""
+
+    rule: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    reasons: tuple[Reason, ...] = field(default_factory=tuple)
+    policy: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome is Outcome.ALLOW

@@ -1,0 +1,119 @@
+"""Configuration: where the data directory and the shared models/data live, and overrides.
+
+Precedence: explicit arguments, then environment (``TRUSTLPR_*``), then ``config.toml`` in the
+data directory (written by ``trustlpr init``), then defaults. The shared models/data directory
+has no default at run time: code that needs it raises ``ConfigError`` naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from .core.clock import format_duration, parse_duration
+from .core.errors import ConfigError, InputError
+
+DEFAULT_DATA_DIR = Path("trustlpr-data")
+DEFAULT_POLICY = "strict-default"
+CONFIG_FILE = "config.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = DEFAULT_DATA_DIR
+    shared_dir: Path | None = None
+    database_url: str | None = None
+    policy: str = DEFAULT_POLICY
+    agency_id: str = "local"
+    agency_name: str = "Local Police Department"
+    agency_state: str = "CT"
+    nonhit_retention: timedelta | None = None
+    hit_retention: timedelta | None = None
+    purge_interval: timedelta = timedelta(minutes=1)
+
+    @property
+    def config_path(self) -> Path:
+        return self.data_dir / CONFIG_FILE
+
+    def require_shared_dir(self) -> Path:
+        """The models/data directory, or a ``ConfigError`` telling how to set it."""
+        if self.shared_dir is None:
+            raise ConfigError(
+                "the shared models/data directory is not configured; set TRUSTLPR_SHARED_DIR "
+                "or shared_dir in config.toml"
+            )
+        if not self.shared_dir.is_dir():
+            raise ConfigError(f"shared models/data directory {self.shared_dir} does not exist")
+        return self.shared_dir
+
+    @classmethod
+    def load(
+        cls, data_dir: Path | None = None, env: Mapping[str, str] | None = None, **overrides: Any
+    ) -> Settings:
+        env = os.environ if env is None else env
+        base = Path(data_dir or env.get("TRUSTLPR_DATA_DIR") or DEFAULT_DATA_DIR)
+        values: dict[str, Any] = {"data_dir": base}
+        config = base / CONFIG_FILE
+        if config.is_file():
+            values.update(_from_toml(config))
+        for key, var in (
+            ("shared_dir", "TRUSTLPR_SHARED_DIR"),
+            ("database_url", "TRUSTLPR_DATABASE_URL"),
+            ("policy", "TRUSTLPR_POLICY"),
+        ):
+            if env.get(var):
+                values[key] = env[var]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if values.get("shared_dir") is not None:
+            values["shared_dir"] = Path(values["shared_dir"])
+        for key in ("nonhit_retention", "hit_retention", "purge_interval"):
+            if isinstance(values.get(key), str):
+                values[key] = parse_duration(values[key], field=key)
+        return replace(cls(), **values)
+
+    def to_toml(self) -> str:
+        """The settings worth persisting in ``config.toml`` (never secrets)."""
+        lines = [
+            "# TrustLPR configuration; see `trustlpr --help` and docs/configuration.md",
+            f'policy = "{self.policy}"',
+            f'agency_id = "{self.agency_id}"',
+            f'agency_name = "{self.agency_name}"',
+            f'agency_state = "{self.agency_state}"',
+        ]
+        for key in ("nonhit_retention", "hit_retention"):
+            value = getattr(self, key)
+            if value is not None:
+                lines.append(f'{key} = "{format_duration(value)}"')
+        if self.database_url:
+            lines.append(f'database_url = "{self.database_url}"')
+        if self.shared_dir:
+            lines.append(f'shared_dir = "{self.shared_dir}"')
+        return "\n".join(lines) + "\n"
+
+
+_KNOWN = {
+    "policy", "agency_id", "agency_name", "agency_state", "nonhit_retention", "hit_retention",
+    "database_url", "shared_dir", "purge_interval",
+}  # fmt: skip
+
+
+def _from_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+    unknown = set(data) - _KNOWN
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
+    try:
+        for key in ("nonhit_retention", "hit_retention", "purge_interval"):
+            if key in data:
+                parse_duration(str(data[key]), field=key)
+    except InputError as exc:
+        raise ConfigError(f"{path}: {exc.message}") from exc
+    return data

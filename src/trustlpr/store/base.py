@@ -1,0 +1,102 @@
+"""The ``ReadStore`` contract every backend fulfils, and the values it returns.
+
+Reads are kept in two retention classes: ``nonhit`` (matched nothing; kept as briefly as the
+policy allows) and ``hit`` (matched a hot list; kept longer). Each class is laid out by UTC
+day so that expiry removes whole days and destroys their keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from ..core.reads import Read
+
+
+class RetentionClass(StrEnum):
+    NONHIT = "nonhit"
+    HIT = "hit"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRead:
+    """A read as returned from the store. ``ref`` identifies it (for images, promotion)."""
+
+    ref: str
+    read: Read
+    retention: RetentionClass
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    days_dropped: list[tuple[RetentionClass, date]] = field(default_factory=list)
+    rows_deleted: int = 0
+    key_ids_destroyed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    reads_total: int
+    reads_by_day: dict[str, int]
+    hits_total: int
+    oldest: datetime | None
+    newest: datetime | None
+
+
+class ReadStore(Protocol):
+    """Encrypted, day-partitioned storage of reads. Plate text is never stored in plaintext."""
+
+    def append(
+        self,
+        reads: Sequence[Read],
+        *,
+        hits: Sequence[bool] | None = None,
+        images: Mapping[int, bytes] | None = None,
+    ) -> list[str]:
+        """Stores a batch durably; ``hits[i]`` puts read i in the hit class; ``images[i]`` is
+        the encrypted-at-rest image of read i. Returns the refs of the stored reads."""
+        ...
+
+    def lookup(
+        self,
+        plate: str,
+        start: datetime,
+        end: datetime,
+        *,
+        variants: bool = False,
+        cameras: Sequence[str] | None = None,
+    ) -> list[StoredRead]:
+        """Reads of one normalised plate in [start, end) via the per-day blind indexes;
+        ``variants`` also finds plates of the same confusion key."""
+        ...
+
+    def scan(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        cameras: Sequence[str] | None = None,
+        predicate: Callable[[Read], bool] | None = None,
+    ) -> Iterator[StoredRead]:
+        """Decrypts every read in [start, end) (optionally only at ``cameras``) and yields those
+        ``predicate`` accepts. Only for authorised partial and area searches."""
+        ...
+
+    def image(self, ref: str) -> bytes | None:
+        """The decrypted image stored with a read, or None."""
+        ...
+
+    def promote(self, refs: Sequence[str]) -> int:
+        """Moves reads into the hit class (matched late, or evidence). Returns how many moved."""
+        ...
+
+    def purge(self, nonhit_before: datetime, hit_before: datetime) -> PurgeReport:
+        """Removes reads observed before the cut-offs; whole expired days lose their keys."""
+        ...
+
+    def stats(self) -> StoreStats: ...
+
+    def close(self) -> None: ...

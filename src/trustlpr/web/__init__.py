@@ -1,0 +1,1 @@
+"""The web face: one FastAPI app (JSON API, public portal, staff console)."""
