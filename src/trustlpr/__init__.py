@@ -1,4 +1,4 @@
-"""TrustLPR: a license plate reader system whose privacy rules are enforced and publicly checkable."""
+"""TrustLPR: license plate reads with privacy rules enforced and publicly checkable."""
 
 from .core.errors import TrustLPRError
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -15,9 +14,9 @@ from .common import CliState, err_console
 
 
 class _Group(TyperGroup):
-    """Turns every ``TrustLPRError`` into a one-line message and its exit code, never a traceback."""
+    """Turns a ``TrustLPRError`` into a one-line message and its exit code, never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TrustLPRError as exc:

@@ -12,7 +12,7 @@ Library errors are translated at the boundary (``raise StoreError(...) from exc`
     │   ├── PlateError           a plate that fails normalisation
     │   └── FormatError          a file that is not of the expected format at all
     ├── NotFoundError            a named thing (camera, user, entry, day) does not exist
-    ├── ConflictError            the request clashes with current state (duplicate id, already decided)
+    ├── ConflictError            the request clashes with current state (duplicate, decided)
     ├── AuthError                no or invalid credentials
     │   └── ForbiddenError       valid credentials, but not allowed to do this
     ├── PolicyError              a policy file is invalid or fails schema validation

@@ -105,9 +105,9 @@ def read_from_mapping(
     """
     if not isinstance(raw, dict):
         raise InputError(f"a read must be an object, got {type(raw).__name__}")
-    plate = normalize_plate(raw.get("plate")) if raw.get("plate") is not None else None
-    if plate is None:
+    if raw.get("plate") is None:
         raise InputError("is required", field="plate")
+    plate = normalize_plate(raw["plate"])
     if "observed_at" not in raw or raw["observed_at"] in (None, ""):
         raise InputError("is required", field="observed_at")
     observed_at = parse_utc(raw["observed_at"], field="observed_at")
