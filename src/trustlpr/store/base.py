@@ -30,7 +30,7 @@ class StoredRead:
     retention: RetentionClass
 
 
-@dataclass(frozen=True)
+@dataclass
 class PurgeReport:
     days_dropped: list[tuple[RetentionClass, date]] = field(default_factory=list)
     rows_deleted: int = 0

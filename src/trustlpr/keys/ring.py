@@ -1,0 +1,152 @@
+"""Per-day keys: one random secret per (retention class, UTC day), wrapped by the root key.
+
+From a day's secret, HKDF derives its AES-256-GCM data key and its HMAC-SHA256 blind-index
+key. Destroying a day overwrites and unlinks its wrapped secret: nothing that remains (the
+root key, other days, backups made after the purge) can re-derive it. We store random
+secrets rather than ratchet a chain forward because the hit and non-hit classes expire on
+different schedules and late reads can arrive for an earlier day; each day is independent.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from ..core.errors import ConfigError, KeyDestroyedError
+
+_WRAP_INFO = b"trustlpr/wrap/v1"
+_DATA_INFO = b"trustlpr/data/v1"
+_INDEX_INFO = b"trustlpr/blind-index/v1"
+_DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.key$")
+
+
+def _hkdf(secret: bytes, info: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
+
+
+@dataclass(frozen=True, slots=True)
+class DayKeys:
+    """The keys of one day. ``aead`` encrypts reads; ``index_key`` makes blind indexes."""
+
+    key_id: str
+    day: date
+    aead: AESGCM
+    index_key: bytes
+
+    def blind_index(self, domain: bytes, value: str) -> int:
+        """A signed 64-bit keyed digest of ``value``: equal within a day, unlinkable across days."""
+        digest = hmac.digest(self.index_key, domain + value.encode(), "sha256")
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    def __repr__(self) -> str:
+        return f"DayKeys(key_id={self.key_id!r})"
+
+
+class KeyRing:
+    """The wrapped day secrets of one retention class, in ``<keys_dir>/<YYYY-MM-DD>.key``."""
+
+    def __init__(self, keys_dir: Path, root_key: bytes, name: str) -> None:
+        self._dir = keys_dir
+        self._name = name
+        self._wrap = AESGCM(_hkdf(root_key, _WRAP_INFO))
+        self._cache: dict[date, DayKeys] = {}
+        self._lock = threading.Lock()
+        self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def key_id(self, day: date) -> str:
+        return f"{self._name}/{day.isoformat()}"
+
+    def _path(self, day: date) -> Path:
+        return self._dir / f"{day.isoformat()}.key"
+
+    def days(self) -> list[date]:
+        """Days whose keys exist, oldest first."""
+        found = []
+        for entry in self._dir.iterdir():
+            match = _DAY_FILE.match(entry.name)
+            if match:
+                found.append(date.fromisoformat(match.group(1)))
+        return sorted(found)
+
+    def get(self, day: date, *, create: bool = False) -> DayKeys:
+        """The day's keys; ``create`` makes them if absent. Raises ``KeyDestroyedError`` if gone."""
+        cached = self._cache.get(day)
+        if cached is not None:
+            return cached
+        with self._lock:
+            cached = self._cache.get(day)
+            if cached is not None:
+                return cached
+            path = self._path(day)
+            aad = self.key_id(day).encode()
+            if path.is_file():
+                blob = path.read_bytes()
+                try:
+                    secret = self._wrap.decrypt(blob[:12], blob[12:], aad)
+                except InvalidTag as exc:
+                    raise ConfigError(
+                        f"key file {path.name} does not open with this root key"
+                    ) from exc
+            elif create:
+                secret = secrets.token_bytes(32)
+                nonce = secrets.token_bytes(12)
+                _write_durably(path, nonce + self._wrap.encrypt(nonce, secret, aad))
+            else:
+                raise KeyDestroyedError(f"keys of {self.key_id(day)} do not exist (expired?)")
+            keys = DayKeys(
+                key_id=self.key_id(day),
+                day=day,
+                aead=AESGCM(_hkdf(secret, _DATA_INFO)),
+                index_key=_hkdf(secret, _INDEX_INFO),
+            )
+            self._cache[day] = keys
+            return keys
+
+    def has(self, day: date) -> bool:
+        return day in self._cache or self._path(day).is_file()
+
+    def destroy(self, day: date) -> str | None:
+        """Overwrites and unlinks the day's wrapped secret. Returns its key id, or None."""
+        with self._lock:
+            self._cache.pop(day, None)
+            path = self._path(day)
+            if not path.exists():
+                return None
+            size = path.stat().st_size
+            with open(path, "r+b") as handle:
+                handle.write(secrets.token_bytes(size))
+                handle.flush()
+                os.fsync(handle.fileno())
+            path.unlink()
+            _fsync_dir(self._dir)
+            return self.key_id(day)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,25 @@
+"""Opening the configured read store: SQLite under the data directory, or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..keys import KeyRing
+from .base import ReadStore, RetentionClass
+from .sqlite import SQLiteReadStore
+
+
+def key_rings(data_dir: Path, root_key: bytes) -> dict[RetentionClass, KeyRing]:
+    """One key ring per retention class under ``<data_dir>/keys/<class>/``."""
+    return {
+        cls: KeyRing(data_dir / "keys" / cls.value, root_key, cls.value) for cls in RetentionClass
+    }
+
+
+def open_read_store(data_dir: Path, root_key: bytes, database_url: str | None = None) -> ReadStore:
+    rings = key_rings(data_dir, root_key)
+    if database_url:
+        from .postgres import PostgresReadStore
+
+        return PostgresReadStore(database_url, rings)
+    return SQLiteReadStore(data_dir / "reads", rings)

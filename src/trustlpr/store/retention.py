@@ -1,0 +1,54 @@
+"""Retention: how long each class of read is kept, and the purge that enforces it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..core.clock import format_duration, iso
+from ..core.events import AuditEvent, AuditSink, EventType
+from .base import PurgeReport, ReadStore
+
+DEFAULT_RETENTION = timedelta(days=21)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """``nonhit`` below one day means hit-only mode: non-hit reads never reach the disk."""
+
+    nonhit: timedelta = DEFAULT_RETENTION
+    hit: timedelta = DEFAULT_RETENTION
+
+    @property
+    def hit_only(self) -> bool:
+        return self.nonhit < timedelta(days=1)
+
+    def describe(self) -> dict[str, str | bool]:
+        return {
+            "nonhit": format_duration(self.nonhit),
+            "hit": format_duration(self.hit),
+            "hit_only": self.hit_only,
+        }
+
+
+def purge_expired(
+    store: ReadStore, retention: Retention, now: datetime, audit: AuditSink | None = None
+) -> PurgeReport:
+    """Removes every read past its class's retention and records the purge in the audit log."""
+    report = store.purge(now - retention.nonhit, now - retention.hit)
+    if audit is not None and (report.days_dropped or report.rows_deleted):
+        audit.append(
+            AuditEvent(
+                type=EventType.PURGE,
+                at=now,
+                public={
+                    "days": sorted(
+                        f"{cls.value}:{day.isoformat()}" for cls, day in report.days_dropped
+                    ),
+                    "key_ids": sorted(report.key_ids_destroyed),
+                    "count": report.rows_deleted,
+                },
+                private={"cutoff": iso(now)},
+            )
+        )
+    return report
