@@ -10,7 +10,8 @@ Library errors are translated at the boundary (``raise StoreError(...) from exc`
     ├── ConfigError              configuration missing, invalid, or refused (e.g. a placeholder key)
     ├── InputError               input that cannot be accepted; names the field and line
     │   ├── PlateError           a plate that fails normalisation
-    │   └── FormatError          a file that is not of the expected format at all
+    │   ├── FormatError          a file that is not of the expected format at all
+    │   └── TooLargeError        a request body or upload over its size limit (413)
     ├── NotFoundError            a named thing (camera, user, entry, day) does not exist
     ├── ConflictError            the request clashes with current state (duplicate, decided)
     ├── AuthError                no or invalid credentials
@@ -22,6 +23,7 @@ Library errors are translated at the boundary (``raise StoreError(...) from exc`
     ├── AuditError               the audit log could not be written or read
     │   └── VerificationError    a proof, checkpoint, signature or log failed verification
     └── OverloadedError          a bounded queue is full; retry later
+        └── RateLimitedError     one client (e.g. a camera) exceeded its rate limit (429)
 """
 
 from __future__ import annotations
@@ -77,6 +79,12 @@ class PlateError(InputError):
 
 class FormatError(InputError):
     """Raised when a whole file is not of the expected format (e.g. required columns missing)."""
+
+
+class TooLargeError(InputError):
+    """Raised when a request body or an upload exceeds its size limit; nothing was read past it."""
+
+    http_status = 413
 
 
 class NotFoundError(TrustLPRError):
@@ -160,3 +168,9 @@ class OverloadedError(TrustLPRError):
     def __init__(self, message: str, retry_after: float = 1.0) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimitedError(OverloadedError):
+    """Raised when one client (e.g. a camera key) sends faster than its limit; others go on."""
+
+    http_status = 429
