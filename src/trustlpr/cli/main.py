@@ -51,7 +51,9 @@ def _root(
 
 def _register() -> None:
     # One line per command module; each module owns its commands.
-    pass
+    from . import store_cmds
+
+    store_cmds.register(app)
 
 
 _register()

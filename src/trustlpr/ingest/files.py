@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -55,10 +55,12 @@ def _capped_lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
             yield line
 
 
-def read_jsonl(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[Read | Rejected]:
+def read_jsonl(
+    handle: BinaryIO, limit: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, Read | Rejected]]:
     for number, raw in enumerate(_capped_lines(handle, limit), start=1):
         if raw is None:
-            yield Rejected(number, f"line is longer than {limit} bytes")
+            yield number, Rejected(number, f"line is longer than {limit} bytes")
             continue
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
@@ -67,20 +69,20 @@ def read_jsonl(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[Read |
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield Rejected(number, f"not UTF-8 (byte {exc.start})")
+            yield number, Rejected(number, f"not UTF-8 (byte {exc.start})")
             continue
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
-            yield Rejected(number, f"bad JSON: {exc.msg} at column {exc.colno}")
+            yield number, Rejected(number, f"bad JSON: {exc.msg} at column {exc.colno}")
             continue
         except RecursionError:
-            yield Rejected(number, "bad JSON: nested too deeply")
+            yield number, Rejected(number, "bad JSON: nested too deeply")
             continue
         try:
-            yield read_from_mapping(value)
+            yield number, read_from_mapping(value)
         except InputError as exc:
-            yield Rejected(number, exc.message)
+            yield number, Rejected(number, exc.message)
 
 
 def _decoded_lines(handle: BinaryIO, limit: int) -> Iterator[str]:
@@ -93,7 +95,9 @@ def _decoded_lines(handle: BinaryIO, limit: int) -> Iterator[str]:
         yield raw.decode("utf-8", errors="replace")
 
 
-def read_csv(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[Read | Rejected]:
+def read_csv(
+    handle: BinaryIO, limit: int = MAX_LINE_BYTES
+) -> Iterator[tuple[int, Read | Rejected]]:
     reader = csv.reader(_decoded_lines(handle, limit))
     try:
         header = next(reader)
@@ -111,27 +115,33 @@ def read_csv(handle: BinaryIO, limit: int = MAX_LINE_BYTES) -> Iterator[Read | R
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Rejected(reader.line_num, f"bad CSV: {exc}")
+            yield reader.line_num, Rejected(reader.line_num, f"bad CSV: {exc}")
             continue
         if not row or all(not cell.strip() for cell in row):
             continue
         if row[0] == _OVERSIZE:
-            yield Rejected(reader.line_num, f"line is longer than {limit} bytes")
+            yield reader.line_num, Rejected(reader.line_num, f"line is longer than {limit} bytes")
             continue
         if "\ufffd" in "".join(row):
-            yield Rejected(reader.line_num, "not UTF-8")
+            yield reader.line_num, Rejected(reader.line_num, "not UTF-8")
             continue
         if len(row) != len(names):
-            yield Rejected(reader.line_num, f"has {len(row)} fields; the header has {len(names)}")
+            yield (
+                reader.line_num,
+                Rejected(reader.line_num, f"has {len(row)} fields; the header has {len(names)}"),
+            )
             continue
         try:
-            yield read_from_mapping(dict(zip(names, row, strict=True)))
+            yield reader.line_num, read_from_mapping(dict(zip(names, row, strict=True)))
         except InputError as exc:
-            yield Rejected(reader.line_num, exc.message)
+            yield reader.line_num, Rejected(reader.line_num, exc.message)
 
 
-def iter_read_file(path: Path, fmt: str | None = None) -> Iterator[Read | Rejected]:
-    """Reads or rejections, in file order. Raises ``FormatError`` if the file is unusable."""
+def iter_read_file(
+    path: Path, fmt: str | None = None, on_progress: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, Read | Rejected]]:
+    """Reads or rejections, in file order. Raises ``FormatError`` if the file is unusable.
+    ``on_progress`` is told the byte offset reached every few thousand items."""
     fmt = fmt or detect_format(path)
     if fmt not in ("jsonl", "csv"):
         raise FormatError(f"unknown format {fmt!r}; use jsonl or csv")
@@ -140,6 +150,10 @@ def iter_read_file(path: Path, fmt: str | None = None) -> Iterator[Read | Reject
     except OSError as exc:
         raise FormatError(f"cannot open {path}: {exc.strerror}") from exc
     try:
-        yield from (read_jsonl(handle) if fmt == "jsonl" else read_csv(handle))
+        items = read_jsonl(handle) if fmt == "jsonl" else read_csv(handle)
+        for count, item in enumerate(items, start=1):
+            if on_progress is not None and count % 4096 == 0:
+                on_progress(handle.tell())
+            yield item
     finally:
         handle.close()

@@ -1,0 +1,152 @@
+"""Data-directory commands: init, ingest, purge, stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from ..core.clock import iso, parse_utc, system_clock
+from ..core.reads import Read
+from ..ingest.files import Rejected, iter_read_file
+from ..runtime import System, initialise
+from .common import console, err_console, print_json, progress, settings
+
+BATCH = 5000
+
+
+def init(
+    ctx: typer.Context,
+    policy: str = typer.Option(None, help="Jurisdiction policy in force, e.g. ct-pa-26-14."),
+    agency_id: str = typer.Option(None, help="Id of the agency that owns this node's data."),
+    agency_name: str = typer.Option(None, help="Display name of that agency."),
+    state: str = typer.Option(None, help="Two-letter state of that agency."),
+    nonhit_retention: str = typer.Option(
+        None, help="Override: keep non-hit reads this long, e.g. 21d, 3m (below 1d: hit-only)."
+    ),
+    hit_retention: str = typer.Option(None, help="Override: keep hot-list hits this long."),
+) -> None:
+    """Create the data directory, its root key (mode 0600) and config.toml."""
+    cfg = settings(
+        ctx,
+        policy=policy,
+        agency_id=agency_id,
+        agency_name=agency_name,
+        agency_state=state,
+        nonhit_retention=nonhit_retention,
+        hit_retention=hit_retention,
+    )
+    if initialise(cfg):
+        console.print(f"initialised [bold]{cfg.data_dir}[/] (policy {cfg.policy})")
+    else:
+        console.print(f"{cfg.data_dir} is already initialised; nothing changed")
+
+
+def ingest(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSON Lines or CSV file."),
+    fmt: str = typer.Option(None, "--format", help="jsonl or csv (default: from the suffix)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    max_errors: int = typer.Option(20, help="How many rejections to list (all are counted)."),
+) -> None:
+    """Ingest reads from a file (fields plate, state, observed_at, camera_id, confidence, lat,
+    lon; others optional). Bad lines are reported with their line number and skipped."""
+    accepted = 0
+    rejected: list[Rejected] = []
+    with System(settings(ctx)) as system, progress() as bar:
+        task = bar.add_task(f"ingesting {file.name}", total=file.stat().st_size or None)
+        batch: list[Read] = []
+        now = system_clock()
+
+        def flush() -> None:
+            nonlocal accepted, batch
+            if batch:
+                system.ingest(batch)
+                accepted += len(batch)
+                batch = []
+
+        items = iter_read_file(file, fmt, lambda pos: bar.update(task, completed=pos))
+        for number, item in items:
+            if isinstance(item, Rejected):
+                rejected.append(item)
+                continue
+            why = system.check_time(item, now)
+            if why is not None:
+                rejected.append(Rejected(number, why))
+                continue
+            batch.append(item)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
+        bar.update(task, completed=file.stat().st_size)
+    summary = {
+        "file": str(file),
+        "accepted": accepted,
+        "rejected": len(rejected),
+        "rejections": [{"line": r.line, "reason": r.reason} for r in rejected[:max_errors]],
+    }
+    if json_out:
+        print_json(summary)
+        return
+    console.print(f"accepted {accepted}, rejected {len(rejected)}")
+    for r in rejected[:max_errors]:
+        err_console.print(
+            f"  line {r.line}: {r.reason}", highlight=False, markup=False, soft_wrap=True
+        )
+    if len(rejected) > max_errors:
+        err_console.print(f"  … and {len(rejected) - max_errors} more")
+
+
+def purge(
+    ctx: typer.Context,
+    now: str = typer.Option(None, help="Pretend it is this ISO 8601 time (for tests)."),
+    json_out: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Remove reads past their retention; whole expired days lose their keys."""
+    moment = parse_utc(now, field="--now") if now else system_clock()
+    with System(settings(ctx)) as system:
+        report = system.purge(moment)
+    result = {
+        "now": iso(moment),
+        "days_dropped": [f"{c.value}:{d.isoformat()}" for c, d in report.days_dropped],
+        "rows_deleted": report.rows_deleted,
+        "key_ids_destroyed": report.key_ids_destroyed,
+    }
+    if json_out:
+        print_json(result)
+    else:
+        console.print(
+            f"dropped {len(report.days_dropped)} day(s), deleted {report.rows_deleted} row(s), "
+            f"destroyed {len(report.key_ids_destroyed)} key(s)"
+        )
+
+
+def stats(
+    ctx: typer.Context,
+    json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Counts of stored reads, in total and by UTC day."""
+    with System(settings(ctx)) as system:
+        s = system.store.stats()
+        retention = system.retention.describe()
+    result = {
+        "reads_total": s.reads_total,
+        "reads_by_day": s.reads_by_day,
+        "hits_total": s.hits_total,
+        "oldest": iso(s.oldest) if s.oldest else None,
+        "newest": iso(s.newest) if s.newest else None,
+        "retention": retention,
+    }
+    if json_out:
+        print_json(result)
+        return
+    console.print(f"{s.reads_total} reads ({s.hits_total} hits), retention {retention}")
+    for day, count in s.reads_by_day.items():
+        console.print(f"  {day}  {count}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(ingest)
+    app.command()(purge)
+    app.command()(stats)

@@ -1,0 +1,148 @@
+"""The data-directory commands end to end, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trustlpr.cli import app
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+PLATES = ["QWE4821", "PLT9X7K", "ZZTOP77", "MNB3344"]
+
+
+def run(data_dir: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
+    return result.exit_code, result.output
+
+
+def _write_reads(path: Path, count: int, *, start: datetime) -> None:
+    with open(path, "w") as out:
+        for i in range(count):
+            read = {
+                "plate": PLATES[i % len(PLATES)],
+                "state": "CT",
+                "observed_at": (start + timedelta(hours=i)).isoformat(),
+                "camera_id": f"cam-{i % 3}",
+                "confidence": 0.87,
+                "lat": 41.31,
+                "lon": -72.92,
+            }
+            out.write(json.dumps(read) + "\n")
+
+
+def test_init_ingest_stats_purge_leave_no_plaintext(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(data, "init", "--policy", "strict-default")[0] == 0
+    assert run(data, "init")[1].strip().endswith("nothing changed")
+    reads = tmp_path / "reads.jsonl"
+    start = NOW - timedelta(days=10)
+    _write_reads(reads, 10 * 24, start=start)
+    code, out = run(data, "ingest", str(reads), "--json")
+    assert code == 0, out
+    assert json.loads(out.splitlines()[-1])["accepted"] == 240
+    stats = json.loads(run(data, "stats", "--json")[1])
+    assert stats["reads_total"] == 240
+    assert sum(stats["reads_by_day"].values()) == 240
+
+    def all_bytes() -> bytes:
+        return b"".join(p.read_bytes() for p in data.rglob("*") if p.is_file())
+
+    for plate in PLATES:
+        assert plate.encode() not in all_bytes()
+    expired_days = sorted(stats["reads_by_day"])[:3]
+    later = NOW + timedelta(days=21) - timedelta(days=7)
+    code, out = run(data, "purge", "--now", later.isoformat(), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert [d.split(":")[1] for d in report["days_dropped"]][:3] == expired_days
+    for day in expired_days:
+        assert not (data / "keys" / "nonhit" / f"{day}.key").exists()
+        assert not (data / "reads" / "nonhit" / f"{day}.db").exists()
+    after = json.loads(run(data, "stats", "--json")[1])
+    assert all(day > expired_days[-1] for day in after["reads_by_day"])
+    for plate in PLATES:
+        assert plate.encode() not in all_bytes()
+
+
+def test_ingest_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run(data, "init")
+    reads = tmp_path / "reads.jsonl"
+    _write_reads(reads, 3, start=NOW - timedelta(hours=5))
+    with open(reads, "a") as out:
+        out.write("{oops\n")
+        out.write(
+            json.dumps(
+                {
+                    "plate": "AB1",
+                    "observed_at": "2099-01-01T00:00:00Z",
+                    "camera_id": "c",
+                    "confidence": 1,
+                    "lat": 0,
+                    "lon": 0,
+                }
+            )
+            + "\n"
+        )
+    _write_reads(tmp_path / "more.jsonl", 2, start=NOW - timedelta(hours=2))
+    with open(reads, "a") as out:
+        out.write((tmp_path / "more.jsonl").read_text())
+    code, out = run(data, "ingest", str(reads), "--json")
+    summary = json.loads(out.splitlines()[-1])
+    assert code == 0
+    assert summary["accepted"] == 5 and summary["rejected"] == 2
+    assert {r["line"] for r in summary["rejections"]} == {4, 5}
+    assert "future" in summary["rejections"][1]["reason"]
+
+
+def test_commands_on_an_uninitialised_directory_fail_clearly(tmp_path: Path) -> None:
+    code, out = run(tmp_path / "nothing", "stats")
+    assert code == 78
+    assert "not initialised" in out
+
+
+@pytest.mark.slow
+def test_a_1gb_line_is_rejected_with_flat_memory(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    run(data, "init")
+    reads = tmp_path / "huge.jsonl"
+    _write_reads(reads, 2, start=NOW - timedelta(hours=3))
+    with open(reads, "ab") as out:
+        out.write(b'{"plate": "')
+        block = b"A" * (1 << 24)
+        for _ in range(64):  # 1 GiB without a newline
+            out.write(block)
+        out.write(b'"}\n')
+    _write_reads(tmp_path / "tail.jsonl", 1, start=NOW - timedelta(hours=1))
+    with open(reads, "ab") as out:
+        out.write((tmp_path / "tail.jsonl").read_bytes())
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "trustlpr.cli",
+            "--data-dir",
+            str(data),
+            "ingest",
+            str(reads),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    reads.unlink()
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout.splitlines()[-1])
+    assert summary["accepted"] == 3
+    assert summary["rejections"] == [{"line": 3, "reason": "line is longer than 65536 bytes"}]
+    assert peak_mb < 400, f"peak RSS {peak_mb:.0f} MB while skipping a 1 GiB line"

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from trustlpr.core import ConfigError, KeyDestroyedError
+from trustlpr.keys import KeyRing, create_root_key, load_root_key
+
+DAY = date(2026, 11, 3)
+
+
+def test_root_key_file_is_private_and_not_replaced(tmp_path: Path) -> None:
+    path = create_root_key(tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert len(load_root_key(tmp_path, env={})) == 32
+    with pytest.raises(ConfigError, match="refusing to replace"):
+        create_root_key(tmp_path)
+
+
+def test_root_key_with_loose_mode_is_refused(tmp_path: Path) -> None:
+    path = create_root_key(tmp_path)
+    os.chmod(path, 0o644)
+    with pytest.raises(ConfigError, match="must be 0600"):
+        load_root_key(tmp_path, env={})
+
+
+@pytest.mark.parametrize("value", ["00" * 32, base64.b64encode(b"a" * 32).decode(), "changeme"])
+def test_placeholder_root_keys_are_refused(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError):
+        load_root_key(tmp_path, env={"TRUSTLPR_ROOT_KEY": value})
+
+
+def test_env_root_key_accepts_hex_and_base64(tmp_path: Path) -> None:
+    raw = secrets.token_bytes(32)
+    assert load_root_key(tmp_path, env={"TRUSTLPR_ROOT_KEY": raw.hex()}) == raw
+    b64 = base64.b64encode(raw).decode()
+    assert load_root_key(tmp_path, env={"TRUSTLPR_ROOT_KEY": b64}) == raw
+
+
+def test_day_keys_survive_reopen_and_differ_between_days(tmp_path: Path) -> None:
+    root = secrets.token_bytes(32)
+    ring = KeyRing(tmp_path, root, "nonhit")
+    first = ring.get(DAY, create=True)
+    other = ring.get(date(2026, 11, 4), create=True)
+    reopened = KeyRing(tmp_path, root, "nonhit").get(DAY)
+    assert reopened.blind_index(b"p|", "AB123") == first.blind_index(b"p|", "AB123")
+    assert other.blind_index(b"p|", "AB123") != first.blind_index(b"p|", "AB123")
+    nonce = b"\0" * 12
+    assert reopened.aead.decrypt(nonce, first.aead.encrypt(nonce, b"x", b"a"), b"a") == b"x"
+
+
+def test_destroyed_day_cannot_be_rederived(tmp_path: Path) -> None:
+    root = secrets.token_bytes(32)
+    ring = KeyRing(tmp_path, root, "nonhit")
+    ring.get(DAY, create=True)
+    wrapped = (tmp_path / f"{DAY}.key").read_bytes()
+    assert ring.destroy(DAY) == f"nonhit/{DAY}"
+    assert not (tmp_path / f"{DAY}.key").exists()
+    with pytest.raises(KeyDestroyedError):
+        KeyRing(tmp_path, root, "nonhit").get(DAY)
+    # nothing left in the directory holds the wrapped secret
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert wrapped not in path.read_bytes()
+
+
+def test_wrong_root_key_is_a_config_error(tmp_path: Path) -> None:
+    KeyRing(tmp_path, secrets.token_bytes(32), "hit").get(DAY, create=True)
+    with pytest.raises(ConfigError, match="does not open"):
+        KeyRing(tmp_path, secrets.token_bytes(32), "hit").get(DAY)

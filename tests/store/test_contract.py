@@ -1,0 +1,116 @@
+"""The ReadStore contract, run against every backend."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from trustlpr.core import NotFoundError, confusion_key
+from trustlpr.store import ReadStore, RetentionClass
+
+from .conftest import T0, make_read, week_of_reads
+
+
+def test_lookup_finds_exactly_the_plate_in_the_window(store: ReadStore) -> None:
+    reads = week_of_reads()
+    store.append(reads)
+    start, end = T0 + timedelta(days=1), T0 + timedelta(days=3)
+    found = store.lookup("AB1234", start, end)
+    expected = [r for r in reads if r.plate == "AB1234" and start <= r.observed_at < end]
+    assert [f.read for f in found] == expected
+    assert all(f.read.plate == "AB1234" for f in found)
+
+
+def test_lookup_with_variants_uses_the_confusion_key(store: ReadStore) -> None:
+    store.append([make_read("OS1Z", T0), make_read("0512", T0 + timedelta(hours=1))])
+    exact = store.lookup("OS1Z", T0, T0 + timedelta(days=1))
+    both = store.lookup("OS1Z", T0, T0 + timedelta(days=1), variants=True)
+    assert [f.read.plate for f in exact] == ["OS1Z"]
+    assert sorted(f.read.plate for f in both) == ["0512", "OS1Z"]
+    assert {confusion_key(f.read.plate) for f in both} == {"0512"}
+
+
+def test_lookup_honours_camera_filter(store: ReadStore) -> None:
+    store.append(week_of_reads())
+    found = store.lookup("AB1234", T0, T0 + timedelta(days=7), cameras=["cam-0"])
+    assert found and all(f.read.camera_id == "cam-0" for f in found)
+
+
+def test_scan_applies_window_cameras_and_predicate(store: ReadStore) -> None:
+    reads = week_of_reads()
+    store.append(reads)
+    start, end = T0, T0 + timedelta(days=2)
+    got = list(store.scan(start, end, cameras=["cam-1"], predicate=lambda r: r.plate[:2] == "XY"))
+    want = [
+        r
+        for r in reads
+        if start <= r.observed_at < end and r.camera_id == "cam-1" and r.plate.startswith("XY")
+    ]
+    assert sorted(g.read.observed_at for g in got) == sorted(r.observed_at for r in want)
+
+
+def test_round_trip_keeps_every_field(store: ReadStore) -> None:
+    read = make_read(
+        "ZZ12",
+        T0 + timedelta(seconds=1, microseconds=7),
+        direction=270.0,
+        make="Honda",
+        colour="white",
+        vehicle_type="sedan",
+        image_ref="img-1",
+    )
+    store.append([read])
+    (found,) = store.lookup("ZZ12", T0, T0 + timedelta(days=1))
+    assert found.read == read
+    assert found.retention is RetentionClass.NONHIT
+
+
+def test_images_are_stored_and_returned(store: ReadStore) -> None:
+    (ref,) = store.append([make_read("IM1", T0)], images={0: b"\xff\xd8jpeg-bytes"})
+    assert store.image(ref) == b"\xff\xd8jpeg-bytes"
+    with pytest.raises(NotFoundError):
+        store.image("garbage")
+
+
+def test_purge_drops_expired_days_and_trims_the_boundary_day(store: ReadStore) -> None:
+    reads = week_of_reads()
+    store.append(reads)
+    cutoff = T0 + timedelta(days=3, hours=12)
+    report = store.purge(cutoff, cutoff)
+    assert {d for _, d in report.days_dropped} == {
+        (T0 + timedelta(days=i)).date() for i in range(3)
+    }
+    assert sorted(report.key_ids_destroyed) == [
+        f"nonhit/{(T0 + timedelta(days=i)).date()}" for i in range(3)
+    ]
+    assert report.rows_deleted == 12
+    remaining = [r for r in reads if r.observed_at >= cutoff]
+    assert store.stats().reads_total == len(remaining)
+    assert store.lookup("AB1234", T0, cutoff) == []
+
+
+def test_hits_outlive_nonhits(store: ReadStore) -> None:
+    refs = store.append([make_read("HIT1", T0), make_read("MISS1", T0)], hits=[True, False])
+    assert refs[0].startswith("hit:") and refs[1].startswith("nonhit:")
+    store.purge(T0 + timedelta(days=2), T0)
+    assert [f.read.plate for f in store.lookup("HIT1", T0, T0 + timedelta(days=1))] == ["HIT1"]
+    assert store.lookup("MISS1", T0, T0 + timedelta(days=1)) == []
+    assert store.stats().hits_total == 1
+
+
+def test_promote_moves_a_read_into_the_hit_class(store: ReadStore) -> None:
+    (ref,) = store.append([make_read("LATE1", T0)], images={0: b"img"})
+    assert store.promote([ref]) == 1
+    store.purge(T0 + timedelta(days=2), T0)
+    (found,) = store.lookup("LATE1", T0, T0 + timedelta(days=1))
+    assert found.retention is RetentionClass.HIT
+    assert store.image(found.ref) == b"img"
+
+
+def test_stats_count_by_day(store: ReadStore) -> None:
+    store.append(week_of_reads())
+    stats = store.stats()
+    assert stats.reads_total == 7 * 24
+    assert stats.reads_by_day == {str((T0 + timedelta(days=i)).date()): 24 for i in range(7)}
+    assert stats.oldest == T0 + timedelta(minutes=7)
