@@ -114,3 +114,10 @@ def test_stats_count_by_day(store: ReadStore) -> None:
     assert stats.reads_total == 7 * 24
     assert stats.reads_by_day == {str((T0 + timedelta(days=i)).date()): 24 for i in range(7)}
     assert stats.oldest == T0 + timedelta(minutes=7)
+
+
+def test_text_with_unit_separator_survives_the_json_fallback(store: ReadStore) -> None:
+    read = make_read("SEP1", T0, make="odd\x1fmake")
+    store.append([read])
+    (found,) = store.lookup("SEP1", T0, T0 + timedelta(days=1))
+    assert found.read == read

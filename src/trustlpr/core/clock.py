@@ -20,6 +20,16 @@ def parse_utc(raw: str | int | float | datetime, *, field: str = "observed_at") 
 
     Naive ISO text is refused: a camera's local time read as UTC shifts every read by hours.
     """
+    if isinstance(raw, str) and len(raw) <= 40:
+        try:  # fast path: Python 3.11 reads "Z" and offsets itself
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            pass
+        else:
+            if value.tzinfo is UTC:
+                return value
+            if value.tzinfo is not None:
+                return value.astimezone(UTC)
     if isinstance(raw, datetime):
         value = raw
     elif isinstance(raw, bool):
@@ -43,7 +53,7 @@ def parse_utc(raw: str | int | float | datetime, *, field: str = "observed_at") 
         raise InputError(f"expected a time, got {type(raw).__name__}", field=field)
     if value.tzinfo is None:
         raise InputError(f"{raw!r} has no UTC offset; give 'Z' or '+00:00'", field=field)
-    return value.astimezone(UTC)
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
 
 
 def utc_day(moment: datetime) -> date:

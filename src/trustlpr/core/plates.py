@@ -73,6 +73,8 @@ def normalize_region(raw: str | None) -> str | None:
     """
     if raw is None:
         return None
+    if raw in REGIONS:
+        return raw
     code = raw.strip().upper()
     if not code:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,21 +33,31 @@ class Read:
     colour: str | None = None
     vehicle_type: str | None = None
     image_ref: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
+        # Comparisons are False for NaN, so these also refuse NaN.
+        if not (
+            0.0 <= self.confidence <= 1.0
+            and -90.0 <= self.latitude <= 90.0
+            and -180.0 <= self.longitude <= 180.0
+            and self.observed_at.tzinfo is UTC
+            and self.camera_id
+            and is_normalized(self.plate)
+        ):
+            self._explain_invalid()
+
+    def _explain_invalid(self) -> None:
         if not is_normalized(self.plate):
             raise InputError("plate is not in normal form", field="plate")
         if not 0.0 <= self.confidence <= 1.0:
             raise InputError(f"confidence {self.confidence!r} is outside 0..1", field="confidence")
-        if self.observed_at.tzinfo is None or self.observed_at.utcoffset() != UTC.utcoffset(None):
-            raise InputError("observed_at must be an aware UTC datetime", field="observed_at")
-        if not (-90.0 <= self.latitude <= 90.0) or math.isnan(self.latitude):
+        if not -90.0 <= self.latitude <= 90.0:
             raise InputError(f"latitude {self.latitude!r} is outside -90..90", field="lat")
-        if not (-180.0 <= self.longitude <= 180.0) or math.isnan(self.longitude):
+        if not -180.0 <= self.longitude <= 180.0:
             raise InputError(f"longitude {self.longitude!r} is outside -180..180", field="lon")
         if not self.camera_id:
             raise InputError("camera_id is empty", field="camera_id")
+        raise InputError("observed_at must be an aware datetime in UTC", field="observed_at")
 
     @property
     def confusion_key(self) -> str:
@@ -64,6 +74,8 @@ _MAX_TEXT = 200
 
 
 def _text(raw: Any, name: str, *, required: bool = False) -> str | None:
+    if type(raw) is str and 0 < len(raw) <= _MAX_TEXT and raw.isprintable():
+        return raw.strip() or None
     if raw is None or raw == "":
         if required:
             raise InputError("is required", field=name)
@@ -73,12 +85,14 @@ def _text(raw: Any, name: str, *, required: bool = False) -> str | None:
     text = str(raw).strip()
     if len(text) > _MAX_TEXT:
         raise InputError(f"is {len(text)} characters long; at most {_MAX_TEXT}", field=name)
-    if any(ord(ch) < 32 for ch in text):
-        raise InputError("contains control characters", field=name)
+    if not text.isprintable():
+        raise InputError("contains control or formatting characters", field=name)
     return text or None
 
 
 def _number(raw: Any, name: str, *, required: bool = True) -> float | None:
+    if type(raw) is float and math.isfinite(raw):
+        return raw
     if raw is None or raw == "":
         if required:
             raise InputError("is required", field=name)

@@ -1,8 +1,10 @@
 """Sealing reads: what every backend stores instead of plate text.
 
-A stored row is ``(t_us, camera_id, bidx, cidx, nonce, ciphertext)``. ``bidx``/``cidx`` are
-per-day keyed digests of the plate and of its confusion key, so lookups work without the
-plate being stored and rows of different days cannot be linked without both days' keys. The
+A stored row is ``(t_us, camera_id, cidx, nonce, ciphertext)``. ``cidx`` is a per-day keyed
+digest of the plate's confusion key, so lookups work without the plate being stored and rows
+of different days cannot be linked without both days' keys. One index serves exact and
+variant lookups: an exact lookup decrypts the (rare) other members of the confusion class
+and keeps only the plate asked for, which costs less than a second index on every insert. The
 ciphertext is bound to its retention class, day, camera and time as associated data: a row
 moved to another day, camera or time no longer decrypts.
 """
@@ -10,9 +12,10 @@ moved to another day, camera or time no longer decrypts.
 from __future__ import annotations
 
 import json
+import math
 import os
+import struct
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 
@@ -21,18 +24,12 @@ from ..core.plates import confusion_key
 from ..core.reads import Read
 from ..keys import DayKeys
 
-PLATE_DOMAIN = b"p|"
 CONFUSION_DOMAIN = b"c|"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class SealedRead(NamedTuple):
-    t_us: int
-    camera_id: str
-    bidx: int
-    cidx: int
-    nonce: bytes
-    ciphertext: bytes
+SealedRead = tuple[int, str, int, bytes, bytes]
+"""``(t_us, camera_id, cidx, nonce, ciphertext)``: one row as every backend stores it."""
 
 
 def to_us(moment: datetime) -> int:
@@ -49,30 +46,52 @@ def _aad(retention: str, keys: DayKeys, camera_id: str, t_us: int) -> bytes:
     return f"{retention}|{keys.day.isoformat()}|{camera_id}|{t_us}".encode()
 
 
+_NUMBERS = struct.Struct("<dddd")
+_SEP = "\x1f"
+_FAST = b"\x01"
+
+
+def _pack(read: Read) -> bytes:
+    """Compact payload: four doubles, then the text fields joined by U+001F.
+
+    Text that itself contains U+001F (never produced by our parsers, which refuse control
+    characters) falls back to JSON, marked by its first byte.
+    """
+    texts = (
+        read.plate,
+        read.state or "",
+        read.make or "",
+        read.colour or "",
+        read.vehicle_type or "",
+        read.image_ref or "",
+        read.agency_id,
+    )
+    joined = _SEP.join(texts)
+    direction = read.direction if read.direction is not None else math.nan
+    numbers = _NUMBERS.pack(read.confidence, read.latitude, read.longitude, direction)
+    if joined.count(_SEP) == len(texts) - 1:
+        return _FAST + numbers + joined.encode()
+    return json.dumps(
+        [list(texts), [read.confidence, read.latitude, read.longitude, read.direction]]
+    ).encode()
+
+
+def _unpack(payload: bytes) -> tuple[list[str], tuple[float, float, float, float | None]]:
+    if payload[:1] == _FAST:
+        conf, lat, lon, direction = _NUMBERS.unpack_from(payload, 1)
+        texts = payload[1 + _NUMBERS.size :].decode().split(_SEP)
+        return texts, (conf, lat, lon, None if math.isnan(direction) else direction)
+    texts, (conf, lat, lon, direction) = json.loads(payload)
+    return texts, (conf, lat, lon, direction)
+
+
 def seal(read: Read, keys: DayKeys, retention: str) -> SealedRead:
     t_us = to_us(read.observed_at)
-    payload = json.dumps(
-        [
-            read.plate,
-            read.state,
-            read.confidence,
-            read.latitude,
-            read.longitude,
-            read.direction,
-            read.make,
-            read.colour,
-            read.vehicle_type,
-            read.image_ref,
-            read.agency_id,
-        ],
-        separators=(",", ":"),
-    ).encode()
     nonce = os.urandom(12)
-    ciphertext = keys.aead.encrypt(nonce, payload, _aad(retention, keys, read.camera_id, t_us))
-    return SealedRead(
+    ciphertext = keys.aead.encrypt(nonce, _pack(read), _aad(retention, keys, read.camera_id, t_us))
+    return (
         t_us,
         read.camera_id,
-        keys.blind_index(PLATE_DOMAIN, read.plate),
         keys.blind_index(CONFUSION_DOMAIN, confusion_key(read.plate)),
         nonce,
         ciphertext,
@@ -88,12 +107,12 @@ def unseal(
         raise StoreError(
             f"a {retention} row of {keys.day} fails authentication (tampered or misplaced)"
         ) from exc
-    plate, state, conf, lat, lon, direction, make, colour, vtype, image_ref, agency = json.loads(
+    (plate, state, make, colour, vtype, image_ref, agency), (conf, lat, lon, direction) = _unpack(
         payload
     )
     return Read(
         plate=plate,
-        state=state,
+        state=state or None,
         confidence=conf,
         observed_at=from_us(t_us),
         camera_id=camera_id,
@@ -101,10 +120,10 @@ def unseal(
         latitude=lat,
         longitude=lon,
         direction=direction,
-        make=make,
-        colour=colour,
-        vehicle_type=vtype,
-        image_ref=image_ref,
+        make=make or None,
+        colour=colour or None,
+        vehicle_type=vtype or None,
+        image_ref=image_ref or None,
     )
 
 

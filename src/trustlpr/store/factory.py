@@ -21,5 +21,6 @@ def open_read_store(data_dir: Path, root_key: bytes, database_url: str | None = 
     if database_url:
         from .postgres import PostgresReadStore
 
-        return PostgresReadStore(database_url, rings)
+        store: ReadStore = PostgresReadStore(database_url, rings)
+        return store
     return SQLiteReadStore(data_dir / "reads", rings)

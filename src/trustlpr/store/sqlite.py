@@ -24,7 +24,6 @@ from ..keys import DayKeys, KeyRing
 from .base import PurgeReport, RetentionClass, StoredRead, StoreStats
 from .codec import (
     CONFUSION_DOMAIN,
-    PLATE_DOMAIN,
     from_us,
     seal,
     seal_image,
@@ -38,12 +37,10 @@ CREATE TABLE IF NOT EXISTS reads (
     id INTEGER PRIMARY KEY,
     t INTEGER NOT NULL,
     camera TEXT NOT NULL,
-    bidx INTEGER NOT NULL,
     cidx INTEGER NOT NULL,
     nonce BLOB NOT NULL,
     ct BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS reads_bidx ON reads (bidx);
 CREATE INDEX IF NOT EXISTS reads_cidx ON reads (cidx);
 CREATE TABLE IF NOT EXISTS images (
     read_id INTEGER PRIMARY KEY,
@@ -140,8 +137,7 @@ class SQLiteReadStore:
                 try:
                     with conn:
                         conn.executemany(
-                            "INSERT INTO reads (t, camera, bidx, cidx, nonce, ct) "
-                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            "INSERT INTO reads (t, camera, cidx, nonce, ct) VALUES (?, ?, ?, ?, ?)",
                             rows,
                         )
                         last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
@@ -203,8 +199,7 @@ class SQLiteReadStore:
         variants: bool = False,
         cameras: Sequence[str] | None = None,
     ) -> list[StoredRead]:
-        wanted = confusion_key(plate) if variants else plate
-        column, domain = ("cidx", CONFUSION_DOMAIN) if variants else ("bidx", PLATE_DOMAIN)
+        key = confusion_key(plate)
         lo, hi = to_us(start), to_us(end)
         camera_set = set(cameras) if cameras is not None else None
         found: list[StoredRead] = []
@@ -216,16 +211,16 @@ class SQLiteReadStore:
                     except KeyDestroyedError:
                         continue
                     rows = self._conn(cls, day).execute(
-                        f"SELECT id, t, camera, nonce, ct FROM reads WHERE {column} = ? "
+                        "SELECT id, t, camera, nonce, ct FROM reads WHERE cidx = ? "
                         "AND t >= ? AND t < ?",
-                        (keys.blind_index(domain, wanted), lo, hi),
+                        (keys.blind_index(CONFUSION_DOMAIN, key), lo, hi),
                     )
                     for row_id, t_us, camera, nonce, ct in rows.fetchall():
                         if camera_set is not None and camera not in camera_set:
                             continue
                         read = unseal(keys, cls.value, t_us, camera, nonce, ct)
                         match = confusion_key(read.plate) if variants else read.plate
-                        if match == wanted:  # a 64-bit index may collide; the plate decides
+                        if match == (key if variants else plate):  # the plate decides
                             found.append(StoredRead(_ref(cls, day, row_id), read, cls))
         found.sort(key=lambda s: s.read.observed_at)
         return found

@@ -1,0 +1,55 @@
+"""Shared helpers for the benchmarks: synthetic traffic, memory readings, JSON output."""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import string
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+_ALNUM = string.ascii_uppercase + string.digits
+
+
+def plates(count: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(_ALNUM, k=rng.choice((5, 6, 7)))) for _ in range(count)]
+
+
+def raw_reads(n: int, *, days: int = 1, fleet: int = 50_000, seed: int = 1) -> Iterator[dict]:
+    """Native-format read dicts: a fleet of plates that repeat like real traffic."""
+    rng = random.Random(seed)
+    fleet_plates = plates(fleet, seed)
+    span = days * 86400
+    for i in range(n):
+        yield {
+            "plate": fleet_plates[rng.randrange(fleet)],
+            "state": "CT",
+            "observed_at": (T0 + timedelta(seconds=span * i / n)).isoformat(),
+            "camera_id": f"cam-{i % 50}",
+            "confidence": 0.9,
+            "lat": 41.3,
+            "lon": -72.9,
+        }
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def emit(result: dict, as_json: bool) -> None:
+    if not as_json:
+        for key, value in result.items():
+            print(f"{key:>28}: {value}")
+    print(json.dumps(result, sort_keys=True))
