@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+from .background import Periodic
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigError
 from .core.reads import Read
@@ -84,6 +85,10 @@ class System:
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
         return purge_expired(self.store, self.retention, now or self.clock())
+
+    def schedule(self, jobs: Periodic) -> None:
+        """Registers this node's periodic work (retention purge, …) on ``jobs``."""
+        jobs.every(self.settings.purge_interval.total_seconds(), "purge", self.purge)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -51,9 +51,10 @@ def _root(
 
 def _register() -> None:
     # One line per command module; each module owns its commands.
-    from . import store_cmds
+    from . import serve_cmds, store_cmds
 
     store_cmds.register(app)
+    serve_cmds.register(app)
 
 
 _register()

@@ -33,5 +33,6 @@ def create_app(system: Any) -> FastAPI:
 def _routers() -> list[Any]:
     # One line per area router; each module owns its routes.
     from .health import router as health
+    from .status import router as status
 
-    return [health]
+    return [health, status]
