@@ -55,6 +55,9 @@ def _register() -> None:
 
     store_cmds.register(app)
     serve_cmds.register(app)
+    from . import identity_cmds
+
+    identity_cmds.register(app)
 
 
 _register()
