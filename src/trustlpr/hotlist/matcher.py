@@ -1,0 +1,225 @@
+"""Matching reads against hot lists: exact plate and state alert; anything looser is "possible".
+
+Each list is held in memory as a ``ListIndex`` keyed by the plate's confusion key (O/Q→0, I→1,
+B→8, S→5, Z→2), so one dictionary lookup per list finds every entry the read could be
+confused with. Only a candidate whose plate and state both equal the read's is an alert; a
+confusion sibling, a different state or an unknown state is a "possible match" that a person
+must check (DESIGN.md principle 5). Expired entries never match. Edit-distance or wildcard
+matching is for investigators' searches, never for alerts.
+
+Lookups take no lock: a list index only grows by appending before it publishes a key, a retired
+entry only gets an expiry in the past, and a re-imported list is swapped in as a whole.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from ..core.clock import Clock, system_clock
+from ..core.plates import confusion_key, mask_plate
+from ..core.reads import Read
+
+
+class Why(StrEnum):
+    """Why a candidate matched: only ``EXACT`` raises an alert."""
+
+    EXACT = "exact"
+    CONFUSION = "confusion"
+    STATE_DIFFERS = "state_differs"
+    STATE_UNKNOWN = "state_unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One hot-list entry a read matched, and how."""
+
+    entry_id: int
+    list_id: str
+    category: str
+    plate: str
+    state: str
+    why: Why
+
+    def __repr__(self) -> str:
+        return (
+            f"Candidate(entry_id={self.entry_id}, list_id={self.list_id!r}, "
+            f"plate={mask_plate(self.plate)!r}, why={self.why.value!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The verdict for one read: ``alerts`` (exact) and ``possible`` (verify by eye)."""
+
+    alerts: tuple[Candidate, ...] = ()
+    possible: tuple[Candidate, ...] = ()
+
+    @property
+    def hit(self) -> bool:
+        return bool(self.alerts)
+
+    def __bool__(self) -> bool:
+        return bool(self.alerts or self.possible)
+
+
+NO_MATCH = Match()
+
+
+class ListIndex:
+    """The active entries of one list, in parallel arrays, keyed by confusion key.
+
+    About 200 bytes per entry; the full entry (reason, case, owner) stays in the database.
+    """
+
+    __slots__ = ("_by_key", "_cats", "_expires", "_ids", "_plates", "_states", "list_id")
+
+    def __init__(self, list_id: str) -> None:
+        self.list_id = list_id
+        self._by_key: dict[str, int | tuple[int, ...]] = {}
+        self._plates: list[str] = []
+        self._states: list[str] = []
+        self._cats: list[str] = []
+        self._expires = array("d")
+        self._ids = array("q")
+
+    def add(self, entry_id: int, plate: str, state: str, category: str, expires: float) -> None:
+        """Adds one entry (``expires`` in epoch seconds); readers see it once its key is set."""
+        slot = len(self._plates)
+        self._plates.append(plate)
+        self._states.append(sys.intern(state))
+        self._cats.append(sys.intern(category))
+        self._expires.append(expires)
+        self._ids.append(entry_id)
+        key = confusion_key(plate)
+        if key == plate:
+            key = plate  # share one string object when the plate has no confusable character
+        old = self._by_key.get(key)
+        if old is None:
+            self._by_key[key] = slot
+        elif isinstance(old, int):
+            self._by_key[key] = (old, slot)
+        else:
+            self._by_key[key] = (*old, slot)
+
+    def retire(self, entry_id: int, plate: str) -> bool:
+        """Makes one entry expire now; True if it was found."""
+        for slot in self._slots(confusion_key(plate)):
+            if self._ids[slot] == entry_id:
+                self._expires[slot] = float("-inf")
+                return True
+        return False
+
+    def _slots(self, key: str) -> tuple[int, ...]:
+        found = self._by_key.get(key)
+        if found is None:
+            return ()
+        return (found,) if isinstance(found, int) else found
+
+    def contains(self, plate: str, state: str, at: float) -> bool:
+        """True if an entry with this exact plate and state is active at ``at``."""
+        return any(
+            self._plates[s] == plate and self._states[s] == state and self._expires[s] > at
+            for s in self._slots(confusion_key(plate))
+        )
+
+    def active(self, at: float) -> Iterator[tuple[int, str, str, str, float]]:
+        """``(entry_id, plate, state, category, expires)`` of every entry active at ``at``."""
+        for slot, expires in enumerate(self._expires):
+            if expires > at:
+                yield (
+                    self._ids[slot],
+                    self._plates[slot],
+                    self._states[slot],
+                    self._cats[slot],
+                    expires,
+                )
+
+    def count(self, at: float) -> int:
+        return sum(1 for expires in self._expires if expires > at)
+
+    def __len__(self) -> int:
+        return len(self._plates)
+
+    def candidates(self, key: str, plate: str, state: str | None, at: float) -> Iterator[Candidate]:
+        """Active entries under ``key``, each judged against the read's plate and state."""
+        for slot in self._slots(key):
+            if self._expires[slot] <= at:
+                continue
+            cand_plate, cand_state = self._plates[slot], self._states[slot]
+            if cand_plate != plate:
+                why = Why.CONFUSION
+            elif state == cand_state:
+                why = Why.EXACT
+            elif state is None:
+                why = Why.STATE_UNKNOWN
+            else:
+                why = Why.STATE_DIFFERS
+            yield Candidate(
+                self._ids[slot], self.list_id, self._cats[slot], cand_plate, cand_state, why
+            )
+
+    def __repr__(self) -> str:
+        return f"ListIndex(list_id={self.list_id!r}, entries={len(self)})"
+
+
+class HotlistMatcher:
+    """Every loaded list; ``match`` is pure (no I/O) and takes about a microsecond on a miss."""
+
+    def __init__(self, clock: Clock = system_clock) -> None:
+        self._clock = clock
+        self._lists: tuple[ListIndex, ...] = ()
+
+    def install(self, index: ListIndex) -> ListIndex | None:
+        """Puts ``index`` in place of the list of the same id at once; returns the old one."""
+        old = self.get(index.list_id)
+        self._lists = (*(i for i in self._lists if i.list_id != index.list_id), index)
+        return old
+
+    def remove(self, list_id: str) -> ListIndex | None:
+        old = self.get(list_id)
+        self._lists = tuple(i for i in self._lists if i.list_id != list_id)
+        return old
+
+    def get(self, list_id: str) -> ListIndex | None:
+        for index in self._lists:
+            if index.list_id == list_id:
+                return index
+        return None
+
+    @property
+    def lists(self) -> tuple[ListIndex, ...]:
+        return self._lists
+
+    def match(self, read: Read, at: datetime | None = None) -> Match:
+        """Judges one read; entries must be active at ``at`` (default: the clock's now)."""
+        return self.match_plate(read.plate, read.state, None if at is None else at.timestamp())
+
+    def match_plate(self, plate: str, state: str | None, at: float | None = None) -> Match:
+        """``match`` for a normalised plate and state; ``at`` in epoch seconds."""
+        key = confusion_key(plate)
+        found: list[ListIndex] | None = None
+        for index in self._lists:
+            if key in index._by_key:
+                if found is None:
+                    found = []
+                found.append(index)
+        if found is None:
+            return NO_MATCH
+        when = self._clock().timestamp() if at is None else at
+        alerts: list[Candidate] = []
+        possible: list[Candidate] = []
+        for index in found:
+            for cand in index.candidates(key, plate, state, when):
+                (alerts if cand.why is Why.EXACT else possible).append(cand)
+        if not alerts and not possible:
+            return NO_MATCH
+        return Match(tuple(alerts), tuple(possible))
+
+    def active_count(self, at: datetime | None = None) -> int:
+        when = (at or self._clock()).timestamp()
+        return sum(index.count(when) for index in self._lists)

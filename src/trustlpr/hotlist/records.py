@@ -1,0 +1,192 @@
+"""What an alert is: the read, its image and confidence, the entry it matched, and its verdict.
+
+An alert is a lead, not a fact (DESIGN.md principle 5). ``kind`` says whether it is an
+``alert`` (plate and state equal an active entry) or a ``possible`` match (a confusion sibling
+or another state) that is shown as "possible — verify" and never pushed. ``status`` starts
+``unverified`` until an officer records ``confirmed``, ``misread`` or ``not_the_vehicle``.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from ..core.clock import iso
+from ..core.hotlist import NCIC_CATEGORIES
+from ..core.plates import mask_plate
+from ..core.reads import Read
+from .matcher import Candidate
+
+
+class AlertKind(StrEnum):
+    ALERT = "alert"
+    POSSIBLE = "possible"
+
+
+class Verdict(StrEnum):
+    """An officer's verification outcome."""
+
+    CONFIRMED = "confirmed"
+    MISREAD = "misread"
+    NOT_THE_VEHICLE = "not_the_vehicle"
+
+
+UNVERIFIED = "unverified"
+LABELS = {
+    AlertKind.ALERT: "hot-list alert — confirm visually and with the database before any stop",
+    AlertKind.POSSIBLE: "possible — verify",
+}
+
+
+def read_fields(read: Read) -> dict[str, Any]:
+    """The read as plain JSON fields (the image travels separately)."""
+    return {
+        "plate": read.plate,
+        "state": read.state,
+        "confidence": read.confidence,
+        "observed_at": iso(read.observed_at),
+        "camera_id": read.camera_id,
+        "agency_id": read.agency_id,
+        "latitude": read.latitude,
+        "longitude": read.longitude,
+        "direction": read.direction,
+        "make": read.make,
+        "colour": read.colour,
+        "vehicle_type": read.vehicle_type,
+        "image_ref": read.image_ref,
+    }
+
+
+def warnings_for(read: Read, cand: Candidate, low_confidence: float) -> list[str]:
+    """Signals that an alert may be a misread (REFERENCE.md §3, signal 17)."""
+    out = []
+    if read.confidence < low_confidence:
+        out.append("low_confidence")
+    if cand.why.value != "exact":
+        out.append(cand.why.value)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """One alert or possible match as persisted and shown to staff."""
+
+    id: str
+    kind: AlertKind
+    why: str
+    raised_at: datetime
+    read: dict[str, Any]
+    entry: dict[str, Any]
+    has_image: bool
+    warnings: list[str] = field(default_factory=list)
+    status: str = UNVERIFIED
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+    note: str | None = None
+
+    @property
+    def list_id(self) -> str:
+        return str(self.entry["list_id"])
+
+    @property
+    def category(self) -> str:
+        return str(self.entry["category"])
+
+    @property
+    def camera_id(self) -> str:
+        return str(self.read["camera_id"])
+
+    def to_json(self, image: bytes | None = None) -> dict[str, Any]:
+        """The staff-facing form; ``image`` (if given) is embedded as base64 for pushes."""
+        body: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind.value,
+            "label": LABELS[self.kind],
+            "why": self.why,
+            "raised_at": iso(self.raised_at),
+            "read": self.read,
+            "confidence": self.read.get("confidence"),
+            "entry": self.entry,
+            "category_name": NCIC_CATEGORIES.get(self.category, self.category),
+            "has_image": self.has_image,
+            "warnings": self.warnings,
+            "status": self.status,
+            "verified_by": self.verified_by,
+            "verified_at": iso(self.verified_at) if self.verified_at else None,
+            "note": self.note,
+        }
+        if image is not None:
+            body["image_b64"] = base64.b64encode(image).decode("ascii")
+        return body
+
+    def __repr__(self) -> str:
+        plate = str(self.read.get("plate") or "")
+        return (
+            f"AlertRecord(id={self.id!r}, kind={self.kind.value!r}, "
+            f"plate={mask_plate(plate)!r}, status={self.status!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryTarget:
+    """Where pushed alerts go: a webhook (signed with ``secret``) or an MQTT topic."""
+
+    id: int
+    kind: str
+    url: str
+    secret: str | None = None
+
+    def __repr__(self) -> str:  # the secret signs alerts; keep it out of logs
+        return f"DeliveryTarget(id={self.id}, kind={self.kind!r}, url={self.url!r})"
+
+
+@dataclass(frozen=True)
+class AlertStats:
+    """The portal's hot-list figures for the last ``days`` days."""
+
+    days: int
+    since: datetime
+    hits: int
+    confirmed: int
+    misreads: int
+    not_the_vehicle: int
+    unverified: int
+    possible: int
+    possible_confirmed: int
+    by_list: list[dict[str, Any]]
+    by_camera: list[dict[str, Any]]
+
+    @property
+    def verified(self) -> int:
+        return self.confirmed + self.misreads + self.not_the_vehicle
+
+    @property
+    def misread_rate(self) -> float | None:
+        """Misreads among verified alerts; None until one is verified."""
+        return self.misreads / self.verified if self.verified else None
+
+    @property
+    def false_hit_rate(self) -> float | None:
+        """Misreads and wrong vehicles among verified alerts."""
+        return (self.misreads + self.not_the_vehicle) / self.verified if self.verified else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "days": self.days,
+            "since": iso(self.since),
+            "hits": self.hits,
+            "confirmed": self.confirmed,
+            "misreads": self.misreads,
+            "not_the_vehicle": self.not_the_vehicle,
+            "unverified": self.unverified,
+            "verified": self.verified,
+            "misread_rate": self.misread_rate,
+            "false_hit_rate": self.false_hit_rate,
+            "possible": self.possible,
+            "possible_confirmed": self.possible_confirmed,
+            "lists_alerted_on": self.by_list,
+            "by_camera": self.by_camera,
+        }

@@ -1,0 +1,438 @@
+"""The hot-list stage of the pipeline: import under policy, match every read, raise alerts.
+
+``HotlistService`` ties together the list store (``hotlists.db``), the in-memory matcher, the
+alert service (``alerts.db``) and, in hit-only mode, the ``HitOnlyBuffer``. The ingest pipeline
+calls ``on_reads(reads, images) -> list[bool]`` per batch: True marks a hit (an exact alert,
+store it in the hit class). In hit-only mode the pipeline gives the non-hits to ``buffer.add``;
+when entries are added later (here or by another process) the buffer is re-matched and the
+late hits go to ``late_hit_sink`` (or wait in ``drain_late_hits()``) for the pipeline to store.
+
+Policy is injected, not looked up: ``allowed_category(code) -> bool`` (or a set of codes)
+comes from the jurisdiction policy (default: the NCIC codes only), and
+``sharing_agreement(source_agency) -> bool`` says whether a list shared by another agency may
+be used (default: none may). Anything but ``True`` refuses; refusals are ``PolicyDenied``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from ..core.clock import Clock, system_clock
+from ..core.errors import FormatError, InputError, PolicyDenied
+from ..core.events import AuditSink
+from ..core.hotlist import NCIC_CATEGORIES
+from ..core.reads import Read
+from .alerts import AlertService
+from .buffer import BufferedRead, HitOnlyBuffer
+from .matcher import HotlistMatcher, ListIndex, Match
+from .parse import ParsedEntry, check_list_id, decode_text, entry_from_mapping, iter_csv, iter_ncic
+from .records import AlertRecord
+from .store import HotlistStore, ListInfo, StoredEntry
+
+FORMATS = ("ncic", "csv")
+LateHitSink = Callable[[Sequence[BufferedRead]], None]
+_MAX_REPORTED = 20
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``errors`` lists the first faulty lines when they were skipped."""
+
+    list_id: str
+    format: str
+    replaced: bool
+    accepted: int = 0
+    expired: int = 0
+    refused: int = 0
+    invalid: int = 0
+    errors: list[str] = field(default_factory=list)
+    categories: dict[str, int] = field(default_factory=dict)
+    generation: int = 0
+    sha256: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class HotlistService:
+    """See the module docstring. Build with ``HotlistService.open(data_dir, ...)``."""
+
+    def __init__(
+        self,
+        store: HotlistStore,
+        alerts: AlertService,
+        *,
+        agency_id: str,
+        clock: Clock = system_clock,
+        allowed_category: Callable[[str], bool] | Collection[str] | None = None,
+        sharing_agreement: Callable[[str], bool] | None = None,
+        buffer: HitOnlyBuffer | None = None,
+        late_hit_sink: LateHitSink | None = None,
+        max_validity: timedelta = timedelta(days=366),
+        refresh_interval: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.alerts = alerts
+        self.buffer = buffer
+        self.matcher = HotlistMatcher(clock)
+        self.agency_id = agency_id
+        self.late_hit_sink = late_hit_sink
+        self.max_validity = max_validity
+        self._clock = clock
+        allowed = frozenset(NCIC_CATEGORIES) if allowed_category is None else allowed_category
+        self._allowed = allowed
+        self._sharing = sharing_agreement
+        self._refresh_interval = refresh_interval
+        self._late: list[BufferedRead] = []
+        self._lock = threading.RLock()
+        self._generations: dict[str, int] = {}
+        self._data_version = -1
+        self._last_refresh = float("-inf")
+        alerts.on_confirmed_possible = self._confirmed_possible
+        self.refresh(force=True)
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        audit: AuditSink,
+        agency_id: str,
+        clock: Clock = system_clock,
+        hit_only_window: timedelta | None = None,
+        **options: Any,
+    ) -> HotlistService:
+        """Opens ``hotlists.db`` and ``alerts.db`` in ``data_dir``; ``hit_only_window`` turns
+        on hit-only mode (a buffer of that window; possible matches kept in memory only)."""
+        store = HotlistStore(
+            data_dir / "hotlists.db", audit=audit, agency_id=agency_id, clock=clock
+        )
+        hit_only = hit_only_window is not None
+        alerts = AlertService(
+            data_dir / "alerts.db",
+            audit=audit,
+            agency_id=agency_id,
+            clock=clock,
+            persist_possible=not hit_only,
+            possible_window=hit_only_window or timedelta(minutes=3),
+            transport=options.pop("transport", None),
+            retry_backoff=options.pop("retry_backoff", 0.5),
+        )
+        buffer = HitOnlyBuffer(hit_only_window, clock) if hit_only_window else None
+        return cls(store, alerts, agency_id=agency_id, clock=clock, buffer=buffer, **options)
+
+    # -- policy gates -------------------------------------------------------------------
+
+    def category_allowed(self, category: str) -> bool:
+        if callable(self._allowed):
+            return self._allowed(category) is True
+        return category in self._allowed
+
+    def _check_source(self, source_agency: str | None) -> str:
+        source = source_agency or self.agency_id
+        if source != self.agency_id and (
+            self._sharing is None or self._sharing(source) is not True
+        ):
+            raise PolicyDenied(
+                f"no sharing agreement lets this agency use hot lists from {source!r}",
+                reasons=["hotlist.sharing_agreement"],
+            )
+        return source
+
+    # -- changes ------------------------------------------------------------------------
+
+    def import_bytes(
+        self,
+        data: bytes,
+        *,
+        list_id: str,
+        fmt: str,
+        actor: str,
+        replace: bool = True,
+        source_agency: str | None = None,
+        valid_for: timedelta = timedelta(days=1),
+        skip_invalid: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportReport:
+        """Imports an NCIC extract or a CSV file into ``list_id``, replacing it atomically
+        unless ``replace`` is False. Faulty lines abort the import (nothing changes) unless
+        ``skip_invalid``; expired entries are skipped and counted; entries of categories the
+        policy does not allow are refused (``PolicyDenied``) unless ``skip_invalid``."""
+        check_list_id(list_id)
+        if fmt not in FORMATS:
+            raise InputError(f"must be one of {', '.join(FORMATS)}", field="format")
+        source = self._check_source(source_agency)
+        now = self._clock()
+        text = decode_text(data, f"the {fmt} file")
+        if fmt == "ncic":
+            if valid_for <= timedelta(0) or valid_for > self.max_validity:
+                raise InputError(
+                    "must be positive and within the maximum validity", field="valid_for"
+                )
+            items: Iterable[ParsedEntry | InputError] = iter_ncic(
+                text, list_id=list_id, now=now, expires_at=now + valid_for
+            )
+        else:
+            items = iter_csv(text, list_id=list_id, now=now, max_validity=self.max_validity)
+        report = ImportReport(list_id, fmt, replace, sha256=hashlib.sha256(data).hexdigest())
+        entries = self._screen(items, report, skip_invalid, progress)
+        if not entries and not report.expired:
+            detail = f" ({report.errors[0]})" if report.errors else ""
+            raise FormatError(f"the file holds no usable {fmt} entry{detail}; nothing was changed")
+        detail_private = {"format": fmt, "sha256": report.sha256, "expired_skipped": report.expired}
+        with self._lock:
+            old = self.matcher.get(list_id)
+            if replace:
+                report.generation, ids = self.store.replace_list(
+                    list_id, entries, source_agency=source, actor=actor, detail=detail_private
+                )
+                index = ListIndex(list_id)
+            else:
+                report.generation, ids = self.store.add_entries(
+                    list_id, entries, source_agency=source, actor=actor, detail=detail_private
+                )
+                index = old or ListIndex(list_id)
+            fresh = self._fill(index, entries, ids)
+            self.matcher.install(index)
+            self._generations[list_id] = report.generation
+        report.accepted = len(entries)
+        self._rematch(fresh, old if replace else None)
+        return report
+
+    def _screen(
+        self,
+        items: Iterable[ParsedEntry | InputError],
+        report: ImportReport,
+        skip_invalid: bool,
+        progress: Callable[[int], None] | None,
+    ) -> list[ParsedEntry]:
+        entries: list[ParsedEntry] = []
+        first_error: InputError | None = None
+        first_refusal: ParsedEntry | None = None
+        now = self._clock()
+        for n, item in enumerate(items, start=1):
+            if progress is not None and n % 10_000 == 0:
+                progress(n)
+            if isinstance(item, InputError):
+                report.invalid += 1
+                first_error = first_error or item
+                if len(report.errors) < _MAX_REPORTED:
+                    report.errors.append(item.message)
+                continue
+            if not self.category_allowed(item.entry.category):
+                report.refused += 1
+                first_refusal = first_refusal or item
+                continue
+            if not item.entry.active(now):
+                report.expired += 1
+                continue
+            entries.append(item)
+            report.categories[item.entry.category] = (
+                report.categories.get(item.entry.category, 0) + 1
+            )
+        if not skip_invalid and first_error is not None and (entries or report.expired):
+            more = report.invalid - 1
+            suffix = (
+                f" ({more} more faulty line(s)); nothing was imported"
+                if more
+                else "; nothing was imported"
+            )
+            raise type(first_error)(
+                first_error.reason + suffix, field=first_error.field, line=first_error.line
+            )
+        if not skip_invalid and first_refusal is not None:
+            raise PolicyDenied(
+                f"line {first_refusal.line}: category {first_refusal.entry.category!r} is not "
+                f"allowed by the jurisdiction policy ({report.refused} entries); "
+                "nothing was imported",
+                reasons=["hotlist.category_not_allowed"],
+            )
+        return entries
+
+    def _fill(
+        self, index: ListIndex, entries: Sequence[ParsedEntry], ids: Sequence[int]
+    ) -> ListIndex:
+        """Adds entries to ``index``; returns a small index of just them (for re-matching)."""
+        fresh = ListIndex(index.list_id)
+        for pid, parsed in zip(ids, entries, strict=True):
+            e = parsed.entry
+            expires = e.expires_at.timestamp()
+            index.add(pid, e.plate, e.state, e.category, expires)
+            fresh.add(pid, e.plate, e.state, e.category, expires)
+        return fresh
+
+    def add_entry(
+        self, raw: Mapping[str, Any], *, list_id: str, actor: str, source_agency: str | None = None
+    ) -> StoredEntry:
+        """Adds one manual entry (fields as in a CSV row); it matches at once, including the
+        reads still held in the hit-only buffer."""
+        check_list_id(list_id)
+        source = self._check_source(source_agency or self.store.source_of(list_id))
+        parsed = entry_from_mapping(
+            raw, list_id=list_id, now=self._clock(), max_validity=self.max_validity
+        )
+        if not parsed.entry.active(self._clock()):
+            raise InputError("is already in the past", field="expires_at")
+        if not self.category_allowed(parsed.entry.category):
+            raise PolicyDenied(
+                f"category {parsed.entry.category!r} is not allowed by the jurisdiction policy",
+                reasons=["hotlist.category_not_allowed"],
+            )
+        with self._lock:
+            generation, ids = self.store.add_entries(
+                list_id, [parsed], source_agency=source, actor=actor, detail={"via": "manual"}
+            )
+            index = self.matcher.get(list_id) or ListIndex(list_id)
+            fresh = self._fill(index, [parsed], ids)
+            self.matcher.install(index)
+            self._generations[list_id] = generation
+        self._rematch(fresh, None)
+        return self.store.entry(ids[0])
+
+    def remove_entry(self, list_id: str, entry_id: int, *, actor: str, note: str) -> StoredEntry:
+        """Removes one entry (case cleared, vehicle recovered); it stops matching at once."""
+        if not isinstance(note, str) or not note.strip():
+            raise InputError("say why the entry is removed", field="note")
+        with self._lock:
+            stored = self.store.remove_entry(list_id, entry_id, actor=actor, note=note.strip())
+            index = self.matcher.get(list_id)
+            if index is not None:
+                index.retire(entry_id, stored.entry.plate)
+            self._generations[list_id] = self.store.generations().get(list_id, 0)
+        return stored
+
+    def delete_list(self, list_id: str, *, actor: str) -> int:
+        with self._lock:
+            count = self.store.delete_list(list_id, actor=actor)
+            self.matcher.remove(list_id)
+            self._generations.pop(list_id, None)
+        return count
+
+    def prune(self, *, actor: str) -> int:
+        """Deletes expired entries from the database (they already stopped matching)."""
+        return self.store.prune(actor=actor)
+
+    # -- other processes' changes -------------------------------------------------------
+
+    def refresh(self, *, force: bool = False) -> list[str]:
+        """Reloads lists another process changed; returns their ids. Cheap when nothing did."""
+        with self._lock:
+            version = self.store.data_version()
+            if not force and version == self._data_version:
+                return []
+            self._data_version = version
+            current = self.store.generations()
+            changed = [lid for lid, gen in current.items() if self._generations.get(lid) != gen]
+            gone = [lid for lid in self._generations if lid not in current]
+            fresh_indexes: list[tuple[ListIndex, ListIndex | None]] = []
+            for list_id in changed:
+                index = self.store.load_index(list_id)
+                old = self.matcher.install(index)
+                self._generations[list_id] = current[list_id]
+                fresh_indexes.append((index, old))
+            for list_id in gone:
+                self.matcher.remove(list_id)
+                del self._generations[list_id]
+        if not force:
+            for index, old in fresh_indexes:
+                self._rematch(index, old)
+        return changed + gone
+
+    def tick(self) -> None:
+        """Periodic housekeeping: pick up other processes' changes, expire the buffer."""
+        self._last_refresh = time.monotonic()
+        self.refresh()
+        if self.buffer is not None:
+            self.buffer.expire()
+
+    # -- matching -----------------------------------------------------------------------
+
+    def match(self, read: Read) -> Match:
+        return self.matcher.match(read)
+
+    def on_reads(
+        self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None
+    ) -> list[bool]:
+        """Matches a batch; raises alerts and records possible matches; returns hit flags."""
+        if time.monotonic() - self._last_refresh >= self._refresh_interval:
+            self.tick()
+        images = images or {}
+        match = self.matcher.match
+        flags: list[bool] = []
+        matched: list[tuple[Read, bytes | None, Match]] = []
+        for i, read in enumerate(reads):
+            result = match(read)
+            flags.append(result.hit)
+            if result:
+                matched.append((read, images.get(i), result))
+        if matched:
+            self.alerts.raise_matches(matched, self._entry_fields)
+        return flags
+
+    def _entry_fields(self, entry_id: int) -> dict[str, Any]:
+        stored = self.store.entry(entry_id)
+        fields = stored.to_json()
+        fields.pop("id", None)
+        return fields
+
+    def _rematch(self, fresh: ListIndex, old: ListIndex | None) -> None:
+        """Matches the hit-only buffer against entries that are new (not in ``old``)."""
+        if self.buffer is None or len(self.buffer) == 0:
+            return
+        now = self._clock().timestamp()
+        if old is not None:
+            only_new = ListIndex(fresh.list_id)
+            for entry_id, plate, state, category, expires in fresh.active(now):
+                if not old.contains(plate, state, now):
+                    only_new.add(entry_id, plate, state, category, expires)
+            fresh = only_new
+        probe = HotlistMatcher(self._clock)
+        probe.install(fresh)
+        found = self.buffer.rematch(probe.match)
+        if not found:
+            return
+        self.alerts.raise_matches([(b.read, b.image, m) for b, m in found], self._entry_fields)
+        late = [b for b, m in found if m.hit]
+        if late:
+            self._hand_over(late)
+
+    def _confirmed_possible(
+        self, record: AlertRecord, read: Read | None, image: bytes | None
+    ) -> None:
+        if read is not None and self.buffer is not None:
+            self.buffer.discard(read)
+            self._hand_over([BufferedRead(read, image)])
+
+    def _hand_over(self, late: list[BufferedRead]) -> None:
+        if self.late_hit_sink is not None:
+            self.late_hit_sink(late)
+        else:
+            with self._lock:
+                self._late.extend(late)
+
+    def drain_late_hits(self) -> list[BufferedRead]:
+        """Late hits not yet handed to a sink; the pipeline stores them in the hit class."""
+        with self._lock:
+            late, self._late = self._late, []
+        return late
+
+    # -- reading ------------------------------------------------------------------------
+
+    def lists(self) -> list[ListInfo]:
+        return self.store.lists()
+
+    def entries(self, list_id: str, *, limit: int = 100, offset: int = 0) -> list[StoredEntry]:
+        if not 1 <= limit <= 10_000 or offset < 0:
+            raise InputError("limit must be 1..10000 and offset non-negative", field="limit")
+        return self.store.entries(list_id, limit=limit, offset=offset)
+
+    def close(self) -> None:
+        self.alerts.close()
+        self.store.close()
