@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ import pytest
 from trustlpr.core import Read
 from trustlpr.store import ReadStore, SQLiteReadStore
 from trustlpr.store.factory import key_rings
+from trustlpr.store.postgres import PostgresReadStore
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -28,12 +30,23 @@ def make_read(plate: str, at: datetime, camera: str = "cam-1", **extra: object) 
     )
 
 
-@pytest.fixture(params=["sqlite"])
+PG_URL = os.environ.get("TRUSTLPR_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ReadStore]:
-    root = secrets.token_bytes(32)
-    backend: ReadStore = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, root))
-    yield backend
-    backend.close()
+    rings = key_rings(tmp_path, secrets.token_bytes(32))
+    if request.param == "sqlite":
+        backend: ReadStore = SQLiteReadStore(tmp_path / "reads", rings)
+        yield backend
+        backend.close()
+        return
+    pg = PostgresReadStore(PG_URL, rings, schema=f"t_{secrets.token_hex(6)}")
+    try:
+        yield pg
+    finally:
+        pg.drop_schema()
+        pg.close()
 
 
 def week_of_reads() -> list[Read]:
