@@ -1,0 +1,223 @@
+"""The public leaf: what the world sees of an event, and the guard that keeps people out of it.
+
+A leaf is canonical JSON (sorted keys, compact separators, UTF-8) of::
+
+    {"v": 1, "type": "search_decided", "agency": "ct-nhpd", "time": "2026-11-01T12:00:00Z",
+     "public": {"purpose": "stolen_vehicle", "decision": "allow", ...},
+     "commitment": base64(SHA-256(salt || canonical JSON of the private part))}
+
+Time is floored to the minute; ``public`` may only use the documented keys, each with a value
+shape that cannot carry a name or free text (lower-case codes, identifiers, counts, dates). The
+32-byte salt makes the commitment unguessable, so a plate cannot be confirmed by hashing
+candidates; an auditor holding the salt and the private JSON can open it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from ..core.clock import floor_minute, iso
+from ..core.errors import FormatError, InputError
+from ..core.events import AuditEvent, EventType
+
+LEAF_VERSION = 1
+SALT_BYTES = 32
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")  # enum-like values: purposes, decisions, actions
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")  # agency, list, rule, camera, key ids
+_STATE = re.compile(r"^[A-Z]{2}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MAX_ITEMS = 1000
+
+
+def _code(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or not _CODE.match(value):
+        raise InputError("must be a lower-case code like 'stolen_vehicle'", field=key)
+    return value
+
+
+def _ident(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or not _IDENT.match(value):
+        raise InputError("must be an identifier (letters, digits, '_.:-'; no spaces)", field=key)
+    return value
+
+
+def _state(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or not _STATE.match(value):
+        raise InputError("must be a two-letter state code", field=key)
+    return value
+
+
+def _count(key: str, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InputError("must be a non-negative integer", field=key)
+    return value
+
+
+def _flag(key: str, value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise InputError("must be true or false", field=key)
+    return value
+
+
+def _category(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9_]{1,32}$", value):
+        raise InputError("must be a category code like 'V' or 'stolen_vehicle'", field=key)
+    return value
+
+
+def _idents(key: str, value: Any) -> Any:
+    if not isinstance(value, list | tuple) or len(value) > _MAX_ITEMS:
+        raise InputError(f"must be a list of at most {_MAX_ITEMS} identifiers", field=key)
+    return [_ident(key, item) for item in value]
+
+
+def _days(key: str, value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _count(key, value)
+    items = value if isinstance(value, list | tuple) else [value]
+    out = []
+    for item in items:
+        text = item.isoformat() if isinstance(item, date) else item
+        if not isinstance(text, str) or not _DAY.match(text):
+            raise InputError("must be a day count or YYYY-MM-DD dates", field=key)
+        out.append(text)
+    return out if isinstance(value, list | tuple) else out[0]
+
+
+def _camera_counts(key: str, value: Any) -> Any:
+    if not isinstance(value, Mapping) or len(value) > _MAX_ITEMS:
+        raise InputError("must map camera ids to counts", field=key)
+    return {_ident(key, k): _count(key, v) for k, v in value.items()}
+
+
+PUBLIC_FIELDS = {
+    "purpose": _code,
+    "decision": _code,
+    "reasons": _idents,
+    "search_type": _code,
+    "result_count": _count,
+    "requester_agency": _ident,
+    "requester_state": _state,
+    "requester_type": _code,
+    "out_of_agency": _flag,
+    "camera_counts": _camera_counts,
+    "list_id": _ident,
+    "category": _category,
+    "outcome": _code,
+    "action": _code,
+    "count": _count,
+    "days": _days,
+    "key_ids": _idents,
+}
+"""The only keys a public leaf may carry (docs/contributing.md), each with its value check."""
+
+
+def check_public(public: Mapping[str, Any]) -> dict[str, Any]:
+    """The public fields, validated; ``InputError`` naming the field for anything else."""
+    checked: dict[str, Any] = {}
+    for key, value in public.items():
+        check = PUBLIC_FIELDS.get(key) if isinstance(key, str) else None
+        if check is None:
+            raise InputError(
+                "is not an allowed public audit field; personal or free-text detail belongs in "
+                "the event's private part",
+                field=str(key),
+            )
+        if value is None:
+            continue
+        checked[key] = check(key, value.value if isinstance(value, Enum) else value)
+    return checked
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return iso(value) if value.tzinfo else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    raise TypeError(f"cannot record a {type(value).__name__} in the audit log")
+
+
+def canonical_json(value: Any) -> bytes:
+    """Sorted keys, compact separators, UTF-8, no NaN: the same value gives the same bytes."""
+    try:
+        text = json.dumps(
+            value,
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+            default=_jsonable,
+        )
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"audit event is not recordable: {exc}") from exc
+    return text.encode("utf-8")
+
+
+def commitment(salt: bytes, private_json: bytes) -> str:
+    """``base64(SHA-256(salt || private_json))``: binds the leaf to its hidden detail."""
+    return base64.b64encode(hashlib.sha256(salt + private_json).digest()).decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEntry:
+    """An event turned into its public leaf and the private detail kept for auditors."""
+
+    leaf: bytes
+    salt: bytes
+    private_json: bytes
+    event_type: str
+    agency: str | None
+    at: str
+
+
+def prepare(event: AuditEvent, salt: bytes) -> PreparedEntry:
+    """Validates an event and builds its leaf; raises ``InputError`` before anything is written."""
+    if not isinstance(event, AuditEvent):
+        raise InputError(f"expected an AuditEvent, got {type(event).__name__}")
+    try:
+        kind = EventType(event.type).value
+    except ValueError as exc:
+        raise InputError(f"unknown audit event type {event.type!r}", field="type") from exc
+    if not isinstance(event.at, datetime) or event.at.tzinfo is None:
+        raise InputError("event time must be an aware UTC datetime", field="at")
+    agency = None if event.agency_id is None else _ident("agency_id", event.agency_id)
+    if len(salt) != SALT_BYTES:
+        raise InputError(f"salt must be {SALT_BYTES} bytes", field="salt")
+    private_json = canonical_json(dict(event.private))
+    leaf = canonical_json(
+        {
+            "v": LEAF_VERSION,
+            "type": kind,
+            "agency": agency,
+            "time": iso(floor_minute(event.at)),
+            "public": check_public(event.public),
+            "commitment": commitment(salt, private_json),
+        }
+    )
+    return PreparedEntry(leaf, salt, private_json, kind, agency, iso(event.at))
+
+
+def parse_leaf(leaf: bytes) -> dict[str, Any]:
+    """Decodes a public leaf; ``FormatError`` if it is not one of ours."""
+    try:
+        value = json.loads(leaf.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"audit leaf is not UTF-8 JSON: {exc}") from exc
+    if not isinstance(value, dict) or value.get("v") != LEAF_VERSION:
+        raise FormatError("audit leaf is not a version-1 TrustLPR leaf")
+    return value

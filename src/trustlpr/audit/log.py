@@ -1,0 +1,246 @@
+"""``AuditLog``: the durable, append-only Merkle log every component writes its events to.
+
+It implements the ``AuditSink`` protocol (core/events.py). An append validates the whole batch
+first (nothing is written for a bad event), stores the private detail, appends the public
+leaves, fsyncs, extends the hash tiles, and only then returns the indices: an index in hand means
+the entry survives a crash. One process writes (an exclusive ``flock`` on ``audit/lock``);
+others may open the log read-only to read entries and proofs.
+
+Others read the public log with ``size``, ``entries(start, end)`` and ``leaf(index)``; auditors
+open the private half with ``detail(index)``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..core.errors import AuditError, InputError, NotFoundError
+from ..core.events import AuditEvent
+from .detail import Detail, DetailStore
+from .entries import EntryFile, create_dir
+from .leaf import SALT_BYTES, PreparedEntry, parse_leaf, prepare
+from .merkle import consistency_proof, inclusion_proof, leaf_hash
+from .tiles import TILE_WIDTH, TileStore
+
+
+class AuditLog:
+    """The transparency log in ``directory`` (normally ``<data_dir>/audit``)."""
+
+    def __init__(self, directory: Path, *, readonly: bool = False) -> None:
+        self.directory = Path(directory)
+        self.readonly = readonly
+        self._lock = threading.RLock()
+        self._broken: str | None = None
+        self._lockfd: int | None = None
+        if not readonly:
+            create_dir(self.directory)
+            self._lockfd = _take_lock(self.directory / "lock")
+        elif not (self.directory / "entries.bin").exists():
+            raise NotFoundError(f"no audit log in {self.directory}")
+        try:
+            self._entries = EntryFile(self.directory, readonly=readonly)
+            self._detail = DetailStore(self.directory / "detail.db", readonly=readonly)
+            if not readonly:
+                self._detail.drop_from(self._entries.size)
+            self._tiles = TileStore(self.directory, readonly=readonly)
+            self._tiles.open(self._entries.size, self._leaf_hashes)
+        except BaseException:
+            self._release()
+            raise
+
+    # --- the AuditSink protocol ---------------------------------------------------------
+
+    def append(self, event: AuditEvent) -> int:
+        """Appends one event durably and returns its index."""
+        return self.append_many([event])[0]
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
+        """Appends events durably (one fsync'd batch) and returns their indices, in order."""
+        salts = secrets.token_bytes(SALT_BYTES * len(events))
+        prepared: list[PreparedEntry] = []
+        for number, event in enumerate(events):
+            try:
+                salt = salts[number * SALT_BYTES : (number + 1) * SALT_BYTES]
+                prepared.append(prepare(event, salt))
+            except InputError as exc:
+                if len(events) > 1:
+                    raise exc.at_line(number) from exc
+                raise
+        return self._append_prepared(prepared)
+
+    def _append_prepared(self, prepared: Sequence[PreparedEntry]) -> list[int]:
+        if not prepared:
+            return []
+        with self._lock:
+            self._usable_for_writing()
+            start = self._entries.size
+            self._detail.insert_many(start, prepared)
+            try:
+                self._entries.append([p.leaf for p in prepared])
+            except AuditError:
+                self._detail.drop_from(start)
+                raise
+            try:
+                self._tiles.append([leaf_hash(p.leaf) for p in prepared])
+            except AuditError as exc:
+                # The entries are durable but the in-memory tree is not: refuse further use
+                # until a reopen rebuilds the tiles from the entries.
+                self._broken = str(exc)
+                raise
+            return list(range(start, start + len(prepared)))
+
+    def _usable_for_writing(self) -> None:
+        if self.readonly:
+            raise AuditError("the audit log was opened read-only")
+        if self._broken:
+            raise AuditError(f"the audit log needs reopening after an error: {self._broken}")
+
+    # --- reading ------------------------------------------------------------------------
+
+    @property
+    def size(self) -> int:
+        """Number of entries (as of now for the writer, as of opening for a reader)."""
+        return self._entries.size
+
+    @property
+    def torn_bytes(self) -> int:
+        """Bytes of an unacknowledged torn tail found at open (cut off by the writer)."""
+        return self._entries.torn_bytes
+
+    def leaf(self, index: int) -> bytes:
+        """The exact public leaf bytes of entry ``index`` (what is hashed into the tree)."""
+        return self._entries.read(index)
+
+    def entry(self, index: int) -> dict[str, Any]:
+        """The decoded public leaf of entry ``index``."""
+        return parse_leaf(self.leaf(index))
+
+    def entries(
+        self, start: int = 0, end: int | None = None, *, check_index: bool = False
+    ) -> Iterator[tuple[int, bytes]]:
+        """``(index, leaf_bytes)`` for ``start <= index < end`` (default: to the current size).
+
+        The size is read once, when called; later appends are not included. ``check_index``
+        also checks each entry's slot in the offsets index (``verify`` uses it).
+        """
+        if start < 0 or (end is not None and end < 0):
+            raise InputError("entry range must not be negative", field="start")
+        size = self.size
+        end = size if end is None else min(end, size)
+        return enumerate(self._entries.iter_range(start, end, check_index=check_index), start)
+
+    def detail(self, index: int) -> Detail:
+        """The private detail of entry ``index``, checked against its commitment. Auditors only."""
+        found = self._detail.get(index)
+        found.check(self.leaf(index))
+        return found
+
+    def details(self, start: int = 0, end: int | None = None) -> Iterator[Detail]:
+        """Private details in index order, unchecked (``verify`` checks them). Auditors only."""
+        return self._detail.iter_range(start, self.size if end is None else end)
+
+    # --- the tree -----------------------------------------------------------------------
+
+    def root(self, size: int | None = None) -> bytes:
+        """The RFC 9162 root hash of the first ``size`` entries (default: all)."""
+        with self._lock:
+            return self._tiles.root(size)
+
+    def leaf_hash(self, index: int) -> bytes:
+        with self._lock:
+            self._check_range(index, self.size, "index")
+            return self._tiles.node(0, index)
+
+    def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
+        """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` entries."""
+        with self._lock:
+            size = self._size_arg(size)
+            self._check_range(index, size, "index")
+            return inclusion_proof(index, size, self._tiles.subtree)
+
+    def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
+        """RFC 9162 consistency proof that tree ``old`` is a prefix of tree ``new``."""
+        with self._lock:
+            new = self._size_arg(new)
+            if not 0 <= old <= new:
+                raise InputError(f"old size {old} must be between 0 and {new}", field="old")
+            return consistency_proof(old, new, self._tiles.subtree)
+
+    def tile(self, level: int, index: int, width: int | None = None) -> bytes:
+        """A C2SP hash tile (full, or the first ``width`` hashes of one)."""
+        with self._lock:
+            return self._tiles.tile(level, index, width)
+
+    def entry_bundle(self, index: int, width: int | None = None) -> bytes:
+        """A C2SP entry bundle: each leaf of tile ``index`` as ``u16 length || bytes``."""
+        start = index * TILE_WIDTH
+        count = TILE_WIDTH if width is None else width
+        if index < 0 or start + count > self.size:
+            raise NotFoundError(f"entry bundle {index} (width {count}) does not exist (yet)")
+        return b"".join(
+            len(leaf).to_bytes(2, "big") + leaf for _, leaf in self.entries(start, start + count)
+        )
+
+    def stored_tile(self, level: int, index: int) -> bytes | None:
+        """The tile bytes on disk, without rebuilding: for verification."""
+        return self._tiles.stored(level, index)
+
+    def _size_arg(self, size: int | None) -> int:
+        if size is None:
+            return self.size
+        if not 1 <= size <= self.size:
+            raise InputError(f"tree size {size} must be between 1 and {self.size}", field="size")
+        return size
+
+    @staticmethod
+    def _check_range(index: int, size: int, field: str) -> None:
+        if not 0 <= index < size:
+            raise InputError(f"index {index} is not below the tree size {size}", field=field)
+
+    def _leaf_hashes(self, start: int, end: int) -> list[bytes]:
+        return [leaf_hash(leaf) for leaf in self._entries.iter_range(start, end)]
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._entries.close()
+            self._detail.close()
+            self._release()
+
+    def _release(self) -> None:
+        if self._lockfd is not None:
+            os.close(self._lockfd)
+            self._lockfd = None
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.readonly else "writer"
+        return f"AuditLog({str(self.directory)!r}, size={self.size}, {mode})"
+
+
+def _take_lock(path: Path) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        os.close(fd)
+        raise AuditError(
+            f"the audit log in {path.parent} is open for writing by another process (the "
+            "running service?); read it read-only or through /log/..."
+        ) from exc
+    return fd

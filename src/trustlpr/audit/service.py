@@ -1,0 +1,109 @@
+"""``AuditService``: the log, its signing key and checkpointer, opened together for a data dir.
+
+This is what the composition root exposes as ``system.audit`` and the CLI opens. It is itself an
+``AuditSink`` (``append`` / ``append_many`` go to the log), so components can be handed it
+directly. Read-only mode opens an existing log without the writer lock, for inspection while
+the service runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from ..core.errors import NotFoundError
+from ..core.events import AuditEvent
+from .checkpoint import CHECKPOINTS_FILE, Checkpointer, SignedCheckpoint, read_checkpoints
+from .log import AuditLog
+from .note import NoteSigner, NoteVerifier, load_or_create_signer
+
+AUDIT_DIR = "audit"
+KEY_FILE = "log.key"
+
+
+def default_origin(agency_id: str) -> str:
+    """The checkpoint origin (and key name) a new log gets: ``trustlpr/<agency>/log``."""
+    return f"trustlpr/{agency_id}/log"
+
+
+class AuditService:
+    """The transparency log of one data directory: append, prove, checkpoint, publish."""
+
+    def __init__(
+        self, data_dir: Path, *, origin: str | None = None, readonly: bool = False
+    ) -> None:
+        self.directory = Path(data_dir) / AUDIT_DIR
+        self.log = AuditLog(self.directory, readonly=readonly)
+        try:
+            key_path = self.directory / KEY_FILE
+            self.signer: NoteSigner | None = None
+            if not readonly or key_path.exists():
+                self.signer = load_or_create_signer(key_path, origin or default_origin("local"))
+            self.checkpointer = (
+                Checkpointer(self.log, self.signer) if self.signer and not readonly else None
+            )
+        except BaseException:
+            self.log.close()
+            raise
+
+    # --- AuditSink ----------------------------------------------------------------------
+
+    def append(self, event: AuditEvent) -> int:
+        return self.log.append(event)
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
+        return self.log.append_many(events)
+
+    # --- checkpoints --------------------------------------------------------------------
+
+    @property
+    def vkey(self) -> str:
+        """The verifier key of the log's checkpoints (publish it; auditors pin it)."""
+        if self.signer is None:
+            raise NotFoundError(f"no signing key in {self.directory}")
+        return self.signer.vkey
+
+    @property
+    def verifier(self) -> NoteVerifier:
+        return NoteVerifier(self.vkey)
+
+    def maybe_checkpoint(self) -> SignedCheckpoint | None:
+        """Signs a checkpoint if the tree grew; the service calls this every few seconds."""
+        if self.checkpointer is None:
+            return None
+        return self.checkpointer.maybe_checkpoint()
+
+    def checkpoint(self) -> SignedCheckpoint:
+        """The checkpoint of the current tree (signed now if it grew); read-only: the latest."""
+        if self.checkpointer is not None:
+            return self.checkpointer.current()
+        stored = self.checkpoints()
+        if not stored:
+            raise NotFoundError("no checkpoint has been signed yet")
+        return stored[-1]
+
+    def checkpoints(self) -> list[SignedCheckpoint]:
+        """Every stored checkpoint, oldest first."""
+        return list(read_checkpoints(self.directory / CHECKPOINTS_FILE))
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.log.close()
+
+    def __enter__(self) -> AuditService:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"AuditService({self.log!r})"
+
+
+def open_audit(data_dir: Path, *, agency_id: str = "local", readonly: bool = False) -> AuditService:
+    """Opens ``<data_dir>/audit``; a new log's key is named after ``agency_id``."""
+    return AuditService(data_dir, origin=default_origin(agency_id), readonly=readonly)

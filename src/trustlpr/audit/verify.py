@@ -1,0 +1,245 @@
+"""Full verification: recompute the tree from the entries and hold everything stored against it.
+
+One sequential pass over the entries checks each record's framing and checksum and its index
+slot, hashes every leaf, rebuilds every tile and compares it with the tile on disk, recomputes
+the root at every checkpoint's size and compares it with the signed root, and opens every
+private-detail commitment. Every finding is located; the report names the *first bad index*,
+the earliest entry that cannot be trusted. Stored tiles make an edit of a single entry point to
+that entry; an attacker who also rewrote the tiles is caught by the signed checkpoints, which
+bound the bad index to the range between two checkpoints.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.errors import FormatError, TrustLPRError, VerificationError
+from .checkpoint import SignedCheckpoint
+from .detail import Detail
+from .entries import EntryError
+from .leaf import commitment
+from .log import AuditLog
+from .merkle import EMPTY_ROOT, fold_right, leaf_hash, root_of, verify_consistency
+from .note import NoteVerifier
+from .tiles import MAX_LEVELS, TILE_HEIGHT, TILE_WIDTH, tile_path
+
+_MAX_PROBLEMS = 50
+_COMMITMENT = b'"commitment":"'
+
+
+@dataclass
+class VerifyReport:
+    """What ``verify`` found. ``ok`` is False as soon as any problem was found."""
+
+    size: int = 0
+    root: bytes = EMPTY_ROOT
+    first_bad_index: int | None = None
+    problems: list[str] = field(default_factory=list)
+    checkpoints_checked: int = 0
+    details_checked: int = 0
+    tiles_checked: int = 0
+    torn_bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, message: str, index: int | None = None) -> None:
+        if index is not None and (self.first_bad_index is None or index < self.first_bad_index):
+            self.first_bad_index = index
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(message)
+
+    def raise_for_problems(self) -> None:
+        """Raises ``VerificationError`` naming the first bad index, if anything failed."""
+        if self.ok:
+            return
+        where = (
+            f"first bad index {self.first_bad_index}: " if self.first_bad_index is not None else ""
+        )
+        raise VerificationError(f"audit log verification failed; {where}{self.problems[0]}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "size": self.size,
+            "root": base64.b64encode(self.root).decode(),
+            "first_bad_index": self.first_bad_index,
+            "problems": self.problems,
+            "checkpoints_checked": self.checkpoints_checked,
+            "details_checked": self.details_checked,
+            "tiles_checked": self.tiles_checked,
+            "torn_bytes": self.torn_bytes,
+        }
+
+
+def _rows_root(rows: list[list[bytes]]) -> bytes:
+    """The root of the tree whose right edge is ``rows`` (per tile level, bottom first)."""
+    pieces: list[bytes] = []
+    for row in reversed(rows):
+        position, remaining = 0, len(row)
+        while remaining:
+            width = 1 << (remaining.bit_length() - 1)
+            pieces.append(root_of(row[position : position + width]))
+            position += width
+            remaining -= width
+    return fold_right(pieces)
+
+
+class _Checkpoints:
+    """Signed checkpoints to hold the recomputed roots against, in size order."""
+
+    def __init__(self, report: VerifyReport, verifier: NoteVerifier | None) -> None:
+        self.report = report
+        self.verifier = verifier
+        self.pending: list[tuple[int, bytes, str]] = []
+        self.verified: list[tuple[int, bytes]] = []
+        self.last_good = 0
+
+    def add(self, label: str, note: str | SignedCheckpoint) -> None:
+        text = note.note if isinstance(note, SignedCheckpoint) else note
+        try:
+            if self.verifier is None:
+                raise VerificationError("no verifier key to check its signature against")
+            signed = SignedCheckpoint.from_note(text, self.verifier)
+        except (VerificationError, FormatError) as exc:
+            self.report.fail(f"{label}: {exc.message}")
+            return
+        if signed.checkpoint.origin != self.verifier.name:
+            self.report.fail(f"{label}: origin {signed.checkpoint.origin!r} is not this log's")
+            return
+        self.pending.append((signed.size, signed.root, label))
+
+    def check(self, size: int, root: Callable[[], bytes]) -> None:
+        """Compares every checkpoint of ``size`` with the recomputed ``root()``."""
+        computed: bytes | None = None
+        while self.pending and self.pending[0][0] == size:
+            _, signed_root, label = self.pending.pop(0)
+            computed = root() if computed is None else computed
+            self.report.checkpoints_checked += 1
+            if signed_root != computed:
+                self.report.fail(
+                    f"{label}: the first {size} entries no longer give its signed root; an entry "
+                    f"in [{self.last_good}, {size}) was changed, dropped, inserted or reordered",
+                    self.last_good,
+                )
+            else:
+                self.last_good = size
+                self.verified.append((size, computed))
+
+
+def verify_log(
+    log: AuditLog,
+    verifier: NoteVerifier | None,
+    checkpoints: Iterable[SignedCheckpoint],
+    *,
+    external: Iterable[tuple[str, str]] = (),
+    details: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> VerifyReport:
+    """Verifies ``log`` against its stored ``checkpoints`` and ``external`` ``(label, note)``s."""
+    report = VerifyReport(size=log.size, torn_bytes=log.torn_bytes)
+    signed = _Checkpoints(report, verifier)
+    for number, stored in enumerate(checkpoints, 1):
+        signed.add(f"stored checkpoint #{number} (size {stored.size})", stored)
+    for label, note in external:
+        signed.add(label, note)
+    signed.pending.sort(key=lambda item: item[0])
+    signed.check(0, lambda: EMPTY_ROOT)
+
+    rows: list[list[bytes]] = [[] for _ in range(MAX_LEVELS)]
+    full = [0] * MAX_LEVELS
+    opened = _details(log, report) if details else iter(())
+    detail = next(opened, None)
+    count = 0
+    try:
+        for index, leaf in log.entries(0, log.size, check_index=True):
+            rows[0].append(leaf_hash(leaf))
+            level = 0
+            while len(rows[level]) == TILE_WIDTH:
+                _compare_tile(log, report, level, full[level], rows[level])
+                rows[level + 1].append(root_of(rows[level]))
+                rows[level] = []
+                full[level] += 1
+                level += 1
+            while detail is not None and detail.index <= index:
+                if detail.index == index:
+                    _check_detail(report, detail, leaf)
+                detail = next(opened, None)
+            count = index + 1
+            if signed.pending and signed.pending[0][0] == count:
+                signed.check(count, lambda: _rows_root(rows))
+            if progress is not None and count % 8192 == 0:
+                progress(count)
+    except EntryError as exc:
+        report.fail(f"entry {exc.index}: {exc.message}", exc.index)
+    except TrustLPRError as exc:
+        report.fail(f"entry {count}: {exc.message}", count)
+    if progress is not None:
+        progress(count)
+    report.root = _rows_root(rows)
+    _check_beyond(log, report, count, signed)
+    if report.ok:
+        _check_proofs(log, report, signed.verified)
+    return report
+
+
+def _details(log: AuditLog, report: VerifyReport) -> Iterator[Detail]:
+    try:
+        yield from log.details(0, None)
+    except TrustLPRError as exc:
+        report.fail(f"detail store: {exc.message}")
+
+
+def _check_detail(report: VerifyReport, detail: Detail, leaf: bytes) -> None:
+    report.details_checked += 1
+    start = leaf.find(_COMMITMENT)
+    stored = leaf[start + len(_COMMITMENT) : leaf.find(b'"', start + len(_COMMITMENT))]
+    if start < 0 or stored.decode("ascii", "replace") != commitment(
+        detail.salt, detail.private_json
+    ):
+        report.fail(
+            f"entry {detail.index}: the private detail does not open its commitment", detail.index
+        )
+
+
+def _compare_tile(
+    log: AuditLog, report: VerifyReport, level: int, index: int, row: list[bytes]
+) -> None:
+    report.tiles_checked += 1
+    stored = log.stored_tile(level, index)
+    first_leaf = (index * TILE_WIDTH) << (TILE_HEIGHT * level)
+    if stored is None:
+        report.fail(f"tile {tile_path(level, index)} is missing", first_leaf)
+        return
+    computed = b"".join(row)
+    if stored == computed:
+        return
+    for slot, value in enumerate(row):
+        if stored[slot * 32 : slot * 32 + 32] != value:
+            bad = (index * TILE_WIDTH + slot) << (TILE_HEIGHT * level)
+            report.fail(f"entry {bad}: its hash disagrees with tile {tile_path(level, index)}", bad)
+            return
+    report.fail(f"tile {tile_path(level, index)} has extra bytes", first_leaf)
+
+
+def _check_beyond(log: AuditLog, report: VerifyReport, count: int, signed: _Checkpoints) -> None:
+    """Signed checkpoints and stored tiles that reach past the entries: the log was cut."""
+    for size, _, label in signed.pending:
+        report.fail(f"{label}: signed for {size} entries but only {count} can be read", count)
+    if log.stored_tile(0, count // TILE_WIDTH) is not None:
+        report.fail(f"a stored tile covers entries past the last readable entry {count - 1}", count)
+
+
+def _check_proofs(log: AuditLog, report: VerifyReport, verified: list[tuple[int, bytes]]) -> None:
+    """RFC 9162 consistency proofs, served from the tiles, between successive checkpoints."""
+    points = sorted({*verified, (log.size, report.root)})
+    for (old, old_root), (new, new_root) in itertools.pairwise(points):
+        try:
+            verify_consistency(old, new, log.consistency_proof(old, new), old_root, new_root)
+        except TrustLPRError as exc:
+            report.fail(f"consistency proof {old} → {new}: {exc.message}", old)
