@@ -1,0 +1,6 @@
+"""Camera registry: cameras, their places and their hashed keys; the public GeoJSON inventory."""
+
+from .geojson import OSM_TAGS, cameras_geojson
+from .registry import KEY_PREFIX, CameraRegistry, RegisteredCamera
+
+__all__ = ["KEY_PREFIX", "OSM_TAGS", "CameraRegistry", "RegisteredCamera", "cameras_geojson"]

@@ -1,0 +1,359 @@
+"""The camera registry: which cameras may send reads, where they stand, and their keys.
+
+``<data_dir>/cameras.db`` (SQLite, owner-only) holds one row per camera with the argon2 hash
+of its key, never the key. A key authenticates exactly one camera, so the ingest endpoints can
+check that a payload speaks only for the camera that sent it. Source systems name cameras in
+their own way (OpenALPR agents by numeric ids announced in heartbeats, Frigate by camera name);
+``external_id`` and the alias table map those names onto ours.
+
+Every change (add, disable, enable, key rotation) is audited inside its transaction: if the
+audit sink refuses the event, the change is rolled back, so nothing changes unseen.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.clock import Clock, iso, system_clock
+from ..core.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    StoreError,
+)
+from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.identity import Camera
+from ..identity import TokenVerifier, issue_token, split_token
+
+KEY_PREFIX = "cam"
+DB_FILE = "cameras.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cameras (
+    id TEXT PRIMARY KEY,
+    agency_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    latitude REAL NOT NULL,
+    longitude REAL NOT NULL,
+    direction REAL,
+    adapter TEXT NOT NULL,
+    external_id TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    key_id TEXT NOT NULL UNIQUE,
+    key_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS cameras_external ON cameras (adapter, external_id)
+    WHERE external_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS camera_aliases (
+    adapter TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    camera_id TEXT NOT NULL REFERENCES cameras (id),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (adapter, alias)
+);
+"""
+_COLUMNS = (
+    "id, agency_id, name, latitude, longitude, direction, adapter, external_id, enabled, "
+    "key_id, created_at"
+)
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_ADAPTER = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredCamera:
+    """A camera as registered: the domain ``Camera`` plus how source systems name it."""
+
+    camera: Camera
+    external_id: str | None
+    key_id: str
+    created_at: str
+
+    @property
+    def id(self) -> str:
+        return self.camera.id
+
+    def names(self) -> set[str]:
+        """Every name a payload may use for this camera: our id, its external id, its name."""
+        found = {self.camera.id, self.camera.name}
+        if self.external_id:
+            found.add(self.external_id)
+        return found
+
+
+def _text(value: str, field: str, *, limit: int = 200) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise InputError("must not be empty", field=field)
+    if len(text) > limit:
+        raise InputError(f"is {len(text)} characters long; at most {limit}", field=field)
+    if any(ord(ch) < 32 for ch in text):
+        raise InputError("contains control characters", field=field)
+    return text
+
+
+def _coordinate(value: float, field: str, bound: float) -> float:
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        raise InputError("must be a number", field=field)
+    if not -bound <= value <= bound:
+        raise InputError(f"{value!r} is outside -{bound:g}..{bound:g}", field=field)
+    return float(value)
+
+
+def _direction(value: float | None) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        raise InputError("must be a number of degrees", field="direction")
+    if not 0.0 <= value <= 360.0:
+        raise InputError(f"{value!r} is outside 0..360 degrees", field="direction")
+    return float(value)
+
+
+class CameraRegistry:
+    """Cameras and their keys in ``<data_dir>/cameras.db``; thread-safe."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        audit: AuditSink,
+        clock: Clock = system_clock,
+        verifier: TokenVerifier | None = None,
+    ) -> None:
+        self._path = path / DB_FILE if path.is_dir() else path
+        self._audit = audit
+        self._clock = clock
+        self._verifier = verifier or TokenVerifier()
+        self._lock = threading.RLock()
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            fresh = not self._path.exists()
+            self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
+            if fresh:
+                os.chmod(self._path, 0o600)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the camera registry {self._path}: {exc}") from exc
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                raise ConflictError(f"camera registry: {exc}") from exc
+            except sqlite3.Error as exc:
+                raise StoreError(f"camera registry: {exc}") from exc
+
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"camera registry: {exc}") from exc
+
+    @staticmethod
+    def _row(row: tuple[Any, ...]) -> RegisteredCamera:
+        cid, agency, name, lat, lon, direction, adapter, external, enabled, key_id, created = row
+        camera = Camera(
+            id=cid,
+            agency_id=agency,
+            name=name,
+            latitude=lat,
+            longitude=lon,
+            direction=direction,
+            adapter=adapter,
+            enabled=bool(enabled),
+        )
+        return RegisteredCamera(camera, external, key_id, created)
+
+    def _event(self, action: str, camera: Camera, **private: Any) -> AuditEvent:
+        return AuditEvent(
+            type=EventType.CAMERA_CHANGED,
+            at=self._clock(),
+            agency_id=camera.agency_id,
+            public={"action": action, "count": 1},
+            private={"camera_id": camera.id, **private},
+        )
+
+    # -- changes ------------------------------------------------------------------------------
+
+    def add(
+        self,
+        name: str,
+        latitude: float,
+        longitude: float,
+        *,
+        agency_id: str,
+        direction: float | None = None,
+        adapter: str = "native",
+        external_id: str | None = None,
+        camera_id: str | None = None,
+    ) -> tuple[RegisteredCamera, str]:
+        """Registers a camera; returns it and its key, which is shown once and never stored."""
+        cid = camera_id or f"cam-{secrets.token_hex(4)}"
+        if not _ID.fullmatch(cid):
+            raise InputError("use 1-64 of A-Z a-z 0-9 . _ - (starting alphanumeric)", field="id")
+        if not isinstance(adapter, str) or not _ADAPTER.fullmatch(adapter):
+            raise InputError(f"{str(adapter)[:40]!r} is not an adapter name", field="adapter")
+        camera = Camera(
+            id=cid,
+            agency_id=_text(agency_id, "agency_id", limit=64),
+            name=_text(name, "name"),
+            latitude=_coordinate(latitude, "lat", 90.0),
+            longitude=_coordinate(longitude, "lon", 180.0),
+            direction=_direction(direction),
+            adapter=adapter,
+        )
+        external = _text(external_id, "external_id", limit=128) if external_id else None
+        token = issue_token(KEY_PREFIX)
+        now = iso(self._clock())
+        with self._tx() as db:
+            if db.execute("SELECT 1 FROM cameras WHERE id = ?", (cid,)).fetchone():
+                raise ConflictError(f"camera {cid!r} already exists")
+            db.execute(
+                "INSERT INTO cameras (id, agency_id, name, latitude, longitude, direction, "
+                "adapter, external_id, enabled, key_id, key_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                (
+                    cid,
+                    camera.agency_id,
+                    camera.name,
+                    camera.latitude,
+                    camera.longitude,
+                    camera.direction,
+                    adapter,
+                    external,
+                    token.token_id,
+                    token.secret_hash,
+                    now,
+                    now,
+                ),
+            )
+            self._audit.append(self._event("added", camera, name=camera.name, adapter=adapter))
+        return RegisteredCamera(camera, external, token.token_id, now), token.plaintext
+
+    def set_enabled(self, camera_id: str, enabled: bool) -> RegisteredCamera:
+        """Disables (or re-enables) a camera; a disabled camera's key is refused at once."""
+        with self._tx() as db:
+            current = self._get(db, camera_id)
+            db.execute(
+                "UPDATE cameras SET enabled = ?, updated_at = ? WHERE id = ?",
+                (int(enabled), iso(self._clock()), camera_id),
+            )
+            self._audit.append(self._event("enabled" if enabled else "disabled", current.camera))
+        self._verifier.forget(current.key_id)
+        return self.get(camera_id)
+
+    def rotate_key(self, camera_id: str) -> str:
+        """Replaces a camera's key; the old one stops working at once. Returns the new key."""
+        token = issue_token(KEY_PREFIX)
+        with self._tx() as db:
+            current = self._get(db, camera_id)
+            db.execute(
+                "UPDATE cameras SET key_id = ?, key_hash = ?, updated_at = ? WHERE id = ?",
+                (token.token_id, token.secret_hash, iso(self._clock()), camera_id),
+            )
+            self._audit.append(self._event("key_rotated", current.camera))
+        self._verifier.forget(current.key_id)
+        return token.plaintext
+
+    def bind_alias(self, camera_id: str, adapter: str, alias: str) -> bool:
+        """Records that ``adapter`` names ``camera_id`` as ``alias`` (e.g. an OpenALPR numeric
+        camera id announced in a heartbeat). Returns True if the mapping is new or changed."""
+        alias = _text(alias, "camera_id", limit=128)
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT camera_id FROM camera_aliases WHERE adapter = ? AND alias = ?",
+                (adapter, alias),
+            ).fetchone()
+            if row is not None and row[0] == camera_id:
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO camera_aliases (adapter, alias, camera_id, updated_at) "
+                "VALUES (?, ?, ?, ?)",
+                (adapter, alias, camera_id, iso(self._clock())),
+            )
+            camera = self._get(db, camera_id).camera
+            self._audit.append(self._event("alias_bound", camera, adapter=adapter, alias=alias))
+        return True
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def _get(self, db: sqlite3.Connection, camera_id: str) -> RegisteredCamera:
+        row = db.execute(f"SELECT {_COLUMNS} FROM cameras WHERE id = ?", (camera_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no camera {str(camera_id)[:64]!r}")
+        return self._row(row)
+
+    def get(self, camera_id: str) -> RegisteredCamera:
+        rows = self._query(f"SELECT {_COLUMNS} FROM cameras WHERE id = ?", (camera_id,))
+        if not rows:
+            raise NotFoundError(f"no camera {str(camera_id)[:64]!r}")
+        return self._row(rows[0])
+
+    def list(self, *, include_disabled: bool = True) -> list[RegisteredCamera]:
+        where = "" if include_disabled else " WHERE enabled = 1"
+        rows = self._query(f"SELECT {_COLUMNS} FROM cameras{where} ORDER BY id")
+        return [self._row(r) for r in rows]
+
+    def resolve(self, adapter: str, name: str) -> RegisteredCamera | None:
+        """The camera that ``adapter`` calls ``name`` (external id, alias, or our id)."""
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM cameras WHERE adapter = ? AND external_id = ?",
+            (adapter, name),
+        )
+        if not rows:
+            rows = self._query(
+                f"SELECT {', '.join('c.' + c.strip() for c in _COLUMNS.split(','))} "
+                "FROM camera_aliases a JOIN cameras c ON c.id = a.camera_id "
+                "WHERE a.adapter = ? AND a.alias = ?",
+                (adapter, name),
+            )
+        if not rows:
+            rows = self._query(
+                f"SELECT {_COLUMNS} FROM cameras WHERE adapter = ? AND id = ?", (adapter, name)
+            )
+        return self._row(rows[0]) if rows else None
+
+    def authenticate(self, presented: str) -> RegisteredCamera:
+        """The camera a presented key belongs to. ``AuthError`` if the key is not valid,
+        ``ForbiddenError`` if it is valid but its camera is disabled."""
+        key_id = split_token(presented, KEY_PREFIX)
+        rows = self._query(f"SELECT {_COLUMNS}, key_hash FROM cameras WHERE key_id = ?", (key_id,))
+        if not rows:
+            raise AuthError("invalid camera key")
+        self._verifier.verify(presented, rows[0][-1], key_id)
+        found = self._row(rows[0][:-1])
+        if not found.camera.enabled:
+            raise ForbiddenError(f"camera {found.id!r} is disabled")
+        return found
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
