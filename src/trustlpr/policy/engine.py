@@ -1,0 +1,238 @@
+"""The policy engine: one request in, one reasoned decision out, judged by the data owner's law.
+
+``PolicyEngine(policy).decide(request)`` derives the request's facts, asks Cedar, and turns
+the rules that matched into plain-language reasons. It fails closed three times over: Cedar
+is called with the schema (a malformed context is an error, not a skipped rule); any error in
+Cedar's diagnostics is a deny; and an ``allow`` is re-checked against the essentials in
+Python, so a compiler bug cannot open the door on its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import cedarpy
+
+from ..core.clock import format_duration
+from ..core.errors import ConfigError, InputError
+from ..core.search import Decision, Outcome, Reason, SearchRequest
+from .cedar import CompiledPolicy, compile_policy
+from .facts import Facts, derive
+from .loader import load_policy
+from .model import JurisdictionPolicy, RuleEffect
+from .rules import INVESTIGATIVE_ROLES, Rule
+from .screening import OUTSIDE_FLAGS, TOPIC_FLAGS, VAGUE_FLAG
+
+_ACTION = {"type": "TrustLPR::Action", "id": "search"}
+
+
+class PolicyEngine:
+    """Decides search requests under one jurisdiction's policy (the owner of the data).
+
+    ``owner_state`` defaults to the policy's jurisdiction; the strict default has none, so the
+    operator's state must be given. ``camera_categories`` maps camera ids to sensitive-location
+    categories (from the camera registry) for the ``sensitive.location`` rule.
+    """
+
+    def __init__(
+        self,
+        policy: JurisdictionPolicy | str,
+        *,
+        owner_state: str | None = None,
+        owner_agency_id: str = "",
+        camera_categories: Mapping[str, str] | None = None,
+    ) -> None:
+        self.policy = load_policy(policy) if isinstance(policy, str) else policy
+        self.compiled: CompiledPolicy = compile_policy(self.policy)
+        state = (owner_state or self.policy.jurisdiction).upper()
+        if not state:
+            raise ConfigError(
+                f"policy {self.policy.name!r} names no jurisdiction; give the owner's state "
+                "(settings.agency_state or --owner-state)"
+            )
+        self.owner_state = state
+        self.owner_agency_id = owner_agency_id
+        self.camera_categories = dict(camera_categories or {})
+        self._resource = {"type": "TrustLPR::Dataset", "id": f"{state}/{owner_agency_id}"}
+        self._dataset = {
+            "uid": self._resource,
+            "attrs": {"state": state, "agency": owner_agency_id},
+            "parents": [],
+        }
+
+    def __repr__(self) -> str:
+        return f"PolicyEngine(policy={self.policy.name!r}, owner_state={self.owner_state!r})"
+
+    def decide(self, request: SearchRequest, *, approved: bool = False) -> Decision:
+        """The decision on ``request``; ``approved`` says a supervisor has approved it."""
+        return self.decide_many([request], approved=approved)[0]
+
+    def decide_many(
+        self, requests: Sequence[SearchRequest], *, approved: bool = False
+    ) -> list[Decision]:
+        """Decisions for many requests in one Cedar batch call (same results as ``decide``)."""
+        if not requests:
+            return []
+        facts = [self._facts(r, approved) for r in requests]
+        entities: list[dict[str, Any]] = [self._dataset]
+        cedar_requests = []
+        for index, (request, fact) in enumerate(zip(requests, facts, strict=True)):
+            principal, agency = _principal_entities(request, index)
+            entities += [principal, agency]
+            cedar_requests.append(
+                {
+                    "principal": principal["uid"],
+                    "action": _ACTION,
+                    "resource": self._resource,
+                    "context": fact.context,
+                }
+            )
+        try:
+            results = cedarpy.is_authorized_batch(
+                cedar_requests,
+                self.compiled.policy_set,
+                json.dumps(entities),
+                schema=self.compiled.schema,
+            )
+        except (ValueError, TypeError, KeyError) as exc:
+            if len(requests) > 1:  # isolate the request Cedar cannot read; judge the rest
+                return [self.decide(r, approved=approved) for r in requests]
+            # A request Cedar cannot even read is denied, never retried with looser checks.
+            text = f"the policy engine could not read the request ({type(exc).__name__}); denied"
+            return [self._decision(Outcome.DENY, [Reason("engine.error", text)])]
+        return [
+            self._interpret(request, fact, result)
+            for request, fact, result in zip(requests, facts, results, strict=True)
+        ]
+
+    def _facts(self, request: SearchRequest, approved: bool) -> Facts:
+        if self.owner_agency_id and request.owner_agency_id is None:
+            from dataclasses import replace
+
+            request = replace(request, owner_agency_id=self.owner_agency_id)
+        return derive(request, camera_categories=self.camera_categories, approval_granted=approved)
+
+    def _decision(self, outcome: Outcome, reasons: list[Reason]) -> Decision:
+        return Decision(outcome, tuple(reasons), self.policy.name)
+
+    def _interpret(
+        self, request: SearchRequest, facts: Facts, result: cedarpy.AuthzResult
+    ) -> Decision:
+        errors = result.diagnostics.errors
+        if errors or result.decision is cedarpy.Decision.NoDecision:
+            detail = str(errors[0])[:200] if errors else "no decision"
+            return self._decision(
+                Outcome.DENY,
+                [Reason("engine.error", f"the policy could not be evaluated ({detail}); denied")],
+            )
+        if result.decision is cedarpy.Decision.Allow:
+            broken = self._invariant_breach(request, facts)
+            if broken:
+                return self._decision(Outcome.DENY, [Reason("engine.invariant", broken)])
+            text = (
+                f"{request.purpose.value} is a permitted purpose under {self.policy.label}; "
+                f"all {len(self.compiled.rules)} rules passed"
+            )
+            return self._decision(Outcome.ALLOW, [Reason("permit", text)])
+        names = result.diagnostics.id_annotations_by_reason
+        matched = [
+            self.compiled.rules[names[pid]]
+            for pid in result.diagnostics.reasons
+            if names.get(pid) in self.compiled.rules
+        ]
+        order = {annotation: i for i, annotation in enumerate(self.compiled.rules)}
+        matched.sort(key=lambda rule: order[rule.annotation])
+        hard = [r for r in matched if r.effect is RuleEffect.DENY]
+        hold = [r for r in matched if r.effect is RuleEffect.APPROVAL]
+        if hard:
+            return self._decision(Outcome.DENY, self._reasons(hard, facts))
+        if hold:
+            return self._decision(Outcome.NEEDS_APPROVAL, self._reasons(hold, facts))
+        return self._decision(
+            Outcome.DENY,
+            [Reason("permit.none", f"no rule of {self.policy.label} permits this request")],
+        )
+
+    def _reasons(self, rules: list[Rule], facts: Facts) -> list[Reason]:
+        seen: dict[str, Reason] = {}
+        for rule in rules:
+            if rule.id in seen:
+                continue
+            seen[rule.id] = Reason(rule.id, self._explain(rule, facts))
+        return list(seen.values())
+
+    def _explain(self, rule: Rule, facts: Facts) -> str:
+        context, found = facts.context, facts.screening_text
+        if rule.id in found and (rule.id in TOPIC_FLAGS or rule.id == VAGUE_FLAG):
+            return f"{found[rule.id]}; {rule.text}"
+        if rule.id == "reason.too-short":
+            return f"the reason has {context['reason_length']} characters; {rule.text}"
+        if rule.id == "reason.too-few-words":
+            return f"the reason has {context['reason_words']} specific word(s); {rule.text}"
+        if rule.id == "sharing.federal":
+            said = [found[f] for f in OUTSIDE_FLAGS if f in found]
+            return "; ".join([*said, rule.text])
+        if rule.id.startswith(("window.", "approval.long-window")) and context["window_valid"]:
+            asked = format_duration(timedelta(seconds=max(1, context["window_seconds"])))
+            return f"{rule.text} (purpose: {context['purpose']}; asked: {asked})"
+        if rule.id.startswith(("purpose.", "offense.")):
+            offense = context["offense_code"] or "none"
+            return f"{rule.text} (declared: {context['purpose']}, offense: {offense})"
+        return rule.text
+
+    def _invariant_breach(self, request: SearchRequest, facts: Facts) -> str | None:
+        """What an ``allow`` must never lack; a hit here is a compiler bug, so it denies."""
+        policy, context = self.policy, facts.context
+        flags = set(context["reason_flags"])
+        topic = [
+            f for f, p in TOPIC_FLAGS.items() if f in flags and p not in policy.permitted_purposes
+        ]
+        checks = [
+            (request.purpose in policy.permitted_purposes, "purpose not permitted"),
+            (bool(context["case_number_ok"]), "no valid case number"),
+            (request.query.type in policy.search_types, "search type not allowed"),
+            (not topic and VAGUE_FLAG not in flags, "reason screening flagged the reason"),
+            (request.requester.role.value in INVESTIGATIVE_ROLES, "role may not search"),
+            (bool(context["window_valid"]), "invalid window"),
+        ]
+        for ok, what in checks:
+            if not ok:
+                return f"the engine allowed a request it must deny ({what}); denied, please report"
+        return None
+
+    def decide_json(self, obj: object, *, approved: bool = False) -> Decision:
+        """Decides a request given as parsed JSON; bad or missing fields are a reasoned deny."""
+        from .request_json import request_from_json
+
+        try:
+            request = request_from_json(obj)
+        except InputError as exc:
+            return self._decision(Outcome.DENY, [Reason("request.invalid", exc.message)])
+        return self.decide(request, approved=approved)
+
+
+def _principal_entities(
+    request: SearchRequest, index: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    # Ids are made unique per batch position so two requests of one agency with different
+    # attestation flags never collide in the shared entity set.
+    who = request.requester
+    agency_uid = {"type": "TrustLPR::Agency", "id": f"{index}/{who.agency_id}"}
+    agency = {
+        "uid": agency_uid,
+        "attrs": {
+            "state": who.agency_state,
+            "kind": who.agency_type.value,
+            "attestation_on_file": who.attestation_on_file,
+        },
+        "parents": [],
+    }
+    principal = {
+        "uid": {"type": "TrustLPR::User", "id": f"{index}/{who.user_id}"},
+        "attrs": {"role": who.role.value, "agency": {"__entity": agency_uid}},
+        "parents": [agency_uid],
+    }
+    return principal, agency

@@ -1,0 +1,214 @@
+"""A jurisdiction's policy as typed parameters: what its statute says, in the engine's terms.
+
+These objects are what the rest of TrustLPR reads (retention for the store, hot-list categories
+for the importer, sharing for federation); the Cedar rules are compiled from them. They are
+frozen: a policy is changed by editing its file, which is audited as ``policy_changed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ..core.clock import format_duration
+from ..core.search import LegalBasis, Purpose, SearchType
+
+
+class Access(StrEnum):
+    """How a class of outside requester may reach the owner's data."""
+
+    ALLOW = "allow"
+    WARRANT = "warrant"
+    NEVER = "never"
+
+
+class RuleEffect(StrEnum):
+    """What a rule does when it matches: deny outright, or hold for a supervisor's approval."""
+
+    DENY = "deny"
+    APPROVAL = "approval"
+
+
+@dataclass(frozen=True, slots=True)
+class Statute:
+    """Where the policy comes from, so anyone can check it against the law it claims."""
+
+    citation: str
+    url: str
+    effective: date
+    notes: tuple[str, ...] = ()
+    cite_as: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchTypeRule:
+    """One allowed search type: the legal bases it needs and how wide it may be."""
+
+    legal_basis: frozenset[LegalBasis]
+    max_window: timedelta | None = None
+    max_cameras: int | None = None
+    require_cameras: bool = False
+    min_known_characters: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Sharing:
+    """Who outside the owning jurisdiction may search, and on what condition.
+
+    ``attestation_states`` lists states whose police may search with a written attestation on
+    file (``"*"`` = any state); other states follow ``out_of_state``; federal agencies (and
+    requests worded "on behalf of" one) follow ``federal``. ``WARRANT`` means a judicial
+    warrant for one of ``warrant_offenses``.
+    """
+
+    in_state: Access
+    attestation_states: frozenset[str]
+    out_of_state: Access
+    federal: Access
+    warrant_offenses: frozenset[str]
+    attestation_covers: frozenset[Purpose] = frozenset()
+
+    def attestation_accepted_from(self, state: str) -> bool:
+        return "*" in self.attestation_states or state in self.attestation_states
+
+
+@dataclass(frozen=True, slots=True)
+class Approvals:
+    """What a supervisor of the requesting agency must approve before the search runs."""
+
+    window_over: timedelta | None
+    partial_plate: bool
+    protected_plate: bool
+    convoy: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SensitiveLocations:
+    """Places whose visitors need extra protection (clinics, worship, schools, shelters...).
+
+    ``searches`` says what happens to a search over cameras at such places; ``no_cameras``
+    lists categories where cameras may not be placed at all (enforced at camera registration).
+    """
+
+    categories: frozenset[str]
+    searches: RuleEffect
+    no_cameras: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraRule:
+    """A local rule written directly as a Cedar condition; validated against the schema."""
+
+    id: str
+    text: str
+    effect: RuleEffect
+    when: str
+
+
+@dataclass(frozen=True, slots=True)
+class JurisdictionPolicy:
+    """Every parameter of one jurisdiction's ALPR law, as the engine and the store use them."""
+
+    name: str
+    title: str
+    jurisdiction: str
+    statute: Statute
+    retention_nonhit: timedelta
+    retention_hit: timedelta
+    hit_only: bool
+    permitted_purposes: frozenset[Purpose]
+    prohibited_purposes: frozenset[Purpose]
+    offense_required: frozenset[Purpose]
+    min_reason_length: int
+    min_reason_words: int
+    max_window: Mapping[Purpose, timedelta]
+    search_types: Mapping[SearchType, SearchTypeRule]
+    allowed_hotlist_categories: frozenset[str]
+    sharing: Sharing
+    approvals: Approvals
+    sensitive_locations: SensitiveLocations
+    extra_rules: tuple[ExtraRule, ...] = ()
+    source: Path | None = field(default=None, compare=False)
+
+    def __repr__(self) -> str:
+        return f"JurisdictionPolicy(name={self.name!r}, jurisdiction={self.jurisdiction!r})"
+
+    @property
+    def label(self) -> str:
+        """How reasons name the law: the short citation, or the policy name when it has none."""
+        return self.statute.cite_as or self.name
+
+    def window_for(self, purpose: Purpose) -> timedelta | None:
+        """The longest time window a search for ``purpose`` may cover, if it is permitted."""
+        return self.max_window.get(purpose)
+
+    def allows_search_type(self, search_type: SearchType) -> bool:
+        return search_type in self.search_types
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every parameter as plain JSON-able values, for ``policy show --json`` and the portal."""
+
+        def dur(value: timedelta | None) -> str | None:
+            return None if value is None else format_duration(value)
+
+        return {
+            "name": self.name,
+            "title": self.title,
+            "jurisdiction": self.jurisdiction,
+            "citation": self.statute.citation,
+            "cite_as": self.statute.cite_as,
+            "url": self.statute.url,
+            "effective": self.statute.effective.isoformat(),
+            "notes": list(self.statute.notes),
+            "retention": {
+                "nonhit": dur(self.retention_nonhit),
+                "hit": dur(self.retention_hit),
+                "hit_only": self.hit_only,
+            },
+            "purposes": {
+                "permitted": sorted(self.permitted_purposes),
+                "prohibited": sorted(self.prohibited_purposes),
+                "offense_required": sorted(self.offense_required),
+                "min_reason_length": self.min_reason_length,
+                "min_reason_words": self.min_reason_words,
+            },
+            "windows": {p.value: dur(w) for p, w in sorted(self.max_window.items())},
+            "search_types": {
+                t.value: {
+                    "legal_basis": sorted(rule.legal_basis),
+                    "max_window": dur(rule.max_window),
+                    "max_cameras": rule.max_cameras,
+                    "require_cameras": rule.require_cameras,
+                    "min_known_characters": rule.min_known_characters,
+                }
+                for t, rule in self.search_types.items()
+            },
+            "hotlist": {"allowed_categories": sorted(self.allowed_hotlist_categories)},
+            "sharing": {
+                "in_state": self.sharing.in_state.value,
+                "attestation_states": sorted(self.sharing.attestation_states),
+                "attestation_covers": sorted(self.sharing.attestation_covers),
+                "out_of_state": self.sharing.out_of_state.value,
+                "federal": self.sharing.federal.value,
+                "warrant_offenses": sorted(self.sharing.warrant_offenses),
+            },
+            "approvals": {
+                "window_over": dur(self.approvals.window_over),
+                "partial_plate": self.approvals.partial_plate,
+                "protected_plate": self.approvals.protected_plate,
+                "convoy": self.approvals.convoy,
+            },
+            "sensitive_locations": {
+                "categories": sorted(self.sensitive_locations.categories),
+                "searches": self.sensitive_locations.searches.value,
+                "no_cameras": sorted(self.sensitive_locations.no_cameras),
+            },
+            "rules": [
+                {"id": r.id, "effect": r.effect.value, "text": r.text, "when": r.when}
+                for r in self.extra_rules
+            ],
+        }
