@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ..core.clock import iso, parse_utc
+from ..core.clock import iso, parse_utc, system_clock
 from ..core.errors import InputError
 from ..core.events import PublicValue
 from ..identity import Attestation, Commitment, SharingAgreement, make_attestation
@@ -212,14 +212,15 @@ def sharing_list(
     json_out: Json = False,
 ) -> None:
     """List the agreements in force (or, with --all, every agreement's latest version)."""
+    now = _moment(at) or system_clock()
     store, cfg = open_store(ctx)
     with store:
         if all_:
             found = store.sharing.listing(owner)
         else:
-            found = store.sharing.agreements(owner or cfg.agency_id, _moment(at))
+            found = store.sharing.agreements(owner or cfg.agency_id, now)
     if json_out:
-        print_json([a.public() for a in found])
+        print_json([{**a.public(), "status": a.status_at(now)} for a in found])
         return
     table(
         "sharing agreements",
@@ -233,7 +234,7 @@ def sharing_list(
                 ", ".join(sorted(p.value for p in a.purposes)),
                 iso(a.expires_at),
                 "on file" if a.attestation_complete else "none",
-                a.status.value,
+                a.status_at(now),
             )
             for a in found
         ],

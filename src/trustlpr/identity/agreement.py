@@ -181,6 +181,12 @@ class SharingAgreement:
             and at < self.expires_at
         )
 
+    def status_at(self, at: datetime) -> str:
+        """The status, with an active version past its expiry shown as ``expired``."""
+        if self.status is Status.ACTIVE and at >= self.expires_at:
+            return "expired"
+        return self.status.value
+
     def public(self) -> dict[str, PublicValue]:
         """The non-personal terms, for the public log and the portal."""
         return {
