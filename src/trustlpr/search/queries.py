@@ -1,0 +1,139 @@
+"""Running an allowed query against the read store, and minimising what comes back.
+
+Only what was asked leaves: an exact search returns sightings of that plate (and, if asked,
+of its OCR-confusion variants); a partial search only plates matching the pattern; an area
+search only the named cameras in the window; a convoy search only vehicles seen with the
+target more than once. Nothing else the store decrypts on the way is returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..core.errors import InputError
+from ..core.plates import MAX_PLATE_LENGTH, normalize_plate
+from ..core.search import Query, SearchType
+from ..store import ReadStore, StoredRead
+
+MAX_RESULTS = 5000
+CONVOY_GAP = timedelta(seconds=90)
+CONVOY_MIN_SIGHTINGS = 2
+_PATTERN = re.compile(rf"[A-Z0-9*?]{{1,{2 * MAX_PLATE_LENGTH}}}")
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One returned read: what an investigator needs, nothing more."""
+
+    ref: str
+    plate: str
+    state: str | None
+    observed_at: datetime
+    camera_id: str
+    latitude: float
+    longitude: float
+    direction: float | None
+    confidence: float
+    make: str | None
+    colour: str | None
+    vehicle_type: str | None
+    hit: bool
+
+    @classmethod
+    def of(cls, stored: StoredRead) -> Sighting:
+        r = stored.read
+        return cls(
+            ref=stored.ref,
+            plate=r.plate,
+            state=r.state,
+            observed_at=r.observed_at,
+            camera_id=r.camera_id,
+            latitude=r.latitude,
+            longitude=r.longitude,
+            direction=r.direction,
+            confidence=r.confidence,
+            make=r.make,
+            colour=r.colour,
+            vehicle_type=r.vehicle_type,
+            hit=stored.retention.value == "hit",
+        )
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """``*`` is any run of characters, ``?`` exactly one; everything else must match itself."""
+    text = pattern.upper().replace(" ", "").replace("-", "")
+    if not _PATTERN.fullmatch(text):
+        raise InputError("pattern may hold only A-Z, 0-9, '*' and '?'", field="pattern")
+    if sum(ch.isalnum() for ch in text) < 3:
+        raise InputError("pattern needs at least 3 known characters", field="pattern")
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else c for c in text))
+
+
+def run_query(store: ReadStore, query: Query) -> list[Sighting]:
+    """Executes an already-authorised query. Raises ``InputError`` for a malformed one."""
+    start, end = query.window_start, query.window_end
+    if end <= start:
+        raise InputError("window_end must be after window_start", field="window_end")
+    if query.type is SearchType.EXACT:
+        if not query.plate:
+            raise InputError("an exact search needs a plate", field="plate")
+        found = store.lookup(
+            normalize_plate(query.plate),
+            start,
+            end,
+            variants=query.include_variants,
+            cameras=query.cameras,
+        )
+        return [Sighting.of(s) for s in found[:MAX_RESULTS]]
+    if query.type is SearchType.PARTIAL:
+        regex = compile_pattern(query.pattern or "")
+        found_iter = store.scan(
+            start, end, cameras=query.cameras, predicate=lambda r: bool(regex.fullmatch(r.plate))
+        )
+        return _bounded(found_iter)
+    if query.type is SearchType.AREA:
+        if not query.cameras:
+            raise InputError("an area search needs the cameras to search", field="cameras")
+        return _bounded(store.scan(start, end, cameras=query.cameras))
+    if query.type is SearchType.CONVOY:
+        return _convoy(store, query)
+    raise InputError(f"unknown search type {query.type!r}", field="type")
+
+
+def _bounded(found: Iterable[StoredRead]) -> list[Sighting]:
+    out: list[Sighting] = []
+    for stored in found:
+        out.append(Sighting.of(stored))
+        if len(out) >= MAX_RESULTS:
+            break
+    out.sort(key=lambda s: s.observed_at)
+    return out
+
+
+def _convoy(store: ReadStore, query: Query) -> list[Sighting]:
+    """Vehicles seen at the same camera within ``CONVOY_GAP`` of the target, at least twice."""
+    if not query.plate:
+        raise InputError("a convoy search needs the target plate", field="plate")
+    target = normalize_plate(query.plate)
+    sightings = store.lookup(target, query.window_start, query.window_end, cameras=query.cameras)
+    companions: Counter[str] = Counter()
+    seen_with: dict[str, list[StoredRead]] = {}
+    for sighting in sightings[:200]:
+        at = sighting.read.observed_at
+        near = store.scan(at - CONVOY_GAP, at + CONVOY_GAP, cameras=[sighting.read.camera_id])
+        plates_here = {}
+        for other in near:
+            if other.read.plate != target:
+                plates_here[other.read.plate] = other
+        for plate, other in plates_here.items():
+            companions[plate] += 1
+            seen_with.setdefault(plate, []).append(other)
+    result = [Sighting.of(s) for s in sightings]
+    for plate, count in companions.most_common():
+        if count >= CONVOY_MIN_SIGHTINGS:
+            result.extend(Sighting.of(s) for s in seen_with[plate])
+    return result[:MAX_RESULTS]

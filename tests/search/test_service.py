@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from trustlpr.audit import parse_leaf
+from trustlpr.core import AgencyType, ForbiddenError, LegalBasis, Outcome, Purpose, Query, Role
+from trustlpr.core import SearchType as T
+from trustlpr.search import SearchForm, Status
+
+from .conftest import NOW, World
+
+
+def form(
+    plate: str | None = "AB12345",
+    *,
+    days: int = 7,
+    purpose: Purpose = Purpose.STOLEN_VEHICLE,
+    kind: T = T.EXACT,
+    reason: str = "stolen grey Honda Civic reported by owner on 11/2",
+    basis: LegalBasis = LegalBasis.NONE,
+    pattern: str | None = None,
+    cameras: tuple[str, ...] | None = None,
+    warrant: str | None = None,
+    variants: bool = False,
+) -> SearchForm:
+    return SearchForm(
+        purpose=purpose,
+        case_number="26-004512",
+        legal_basis=basis,
+        reason=reason,
+        warrant_id=warrant,
+        query=Query(
+            type=kind,
+            plate=plate,
+            pattern=pattern,
+            cameras=cameras,
+            window_start=NOW - timedelta(days=days),
+            window_end=NOW,
+            include_variants=variants,
+        ),
+    )
+
+
+def public_entries(world: World) -> list[dict]:
+    return [parse_leaf(leaf) for _, leaf in world.audit.log.entries()]
+
+
+def test_allowed_exact_search_is_logged_before_and_after_and_minimised(world: World) -> None:
+    out = world.service.request(world.officer, world.owner, form())
+    assert out.status is Status.COMPLETED, out.decision
+    assert out.results and {s.plate for s in out.results} == {"AB12345"}
+    assert all(NOW - timedelta(days=7) <= s.observed_at < NOW for s in out.results)
+    entries = public_entries(world)
+    decided, executed = entries[out.audit_index], entries[out.result_audit_index]
+    assert out.audit_index < out.result_audit_index
+    assert decided["type"] == "search_decided" and decided["public"]["decision"] == "allow"
+    assert executed["public"]["result_count"] == len(out.results)
+    blob = b"".join(leaf for _, leaf in world.audit.log.entries())
+    assert b"AB12345" not in blob and b"26-004512" not in blob and b"off1" not in blob
+    detail = world.audit.log.detail(out.audit_index)
+    assert detail.private["plate"] == "AB12345"
+
+
+def test_variant_search_adds_confusion_class_only(world: World) -> None:
+    out = world.service.request(world.officer, world.owner, form(variants=True))
+    assert {s.plate for s in out.results} == {"AB12345", "A812345"}
+
+
+def test_denied_search_never_touches_the_store(world: World) -> None:
+    out = world.service.request(
+        world.officer,
+        world.owner,
+        form(purpose=Purpose.IMMIGRATION_ENFORCEMENT, reason="assist ICE ERO with removal case"),
+    )
+    assert out.status is Status.DENIED and out.results == []
+    assert out.decision.outcome is Outcome.DENY and out.decision.reasons
+    types = [e["type"] for e in public_entries(world)]
+    assert types == ["search_decided"]
+
+
+def test_banned_reason_words_deny_an_allowed_purpose(world: World) -> None:
+    out = world.service.request(
+        world.officer, world.owner, form(reason="per HSI agent, I.C.E. detainer follow-up")
+    )
+    assert out.status is Status.DENIED
+
+
+def test_audit_entry_is_durable_before_the_query_runs(world: World) -> None:
+    seen_sizes = []
+    real_lookup = world.store.lookup
+
+    def watching_lookup(*args: object, **kwargs: object) -> object:
+        seen_sizes.append(world.audit.log.size)
+        return real_lookup(*args, **kwargs)  # type: ignore[arg-type]
+
+    world.store.lookup = watching_lookup  # type: ignore[method-assign]
+    out = world.service.request(world.officer, world.owner, form())
+    assert seen_sizes == [out.audit_index + 1]
+
+
+def test_long_window_waits_for_a_supervisor_of_the_same_agency(world: World) -> None:
+    out = world.service.request(world.officer, world.owner, form(days=14))
+    assert out.status is Status.PENDING and out.results == []
+    pending = world.service.pending(world.supervisor)
+    assert [p.request_id for p in pending] == [out.request_id]
+    with pytest.raises(ForbiddenError):
+        world.service.decide_pending(world.officer2, out.request_id, approve=True)
+    done = world.service.decide_pending(world.supervisor, out.request_id, approve=True, note="ok")
+    assert done.status is Status.COMPLETED
+    assert {s.plate for s in done.results} == {"AB12345"}
+    assert any(s.observed_at < NOW - timedelta(days=7) for s in done.results)
+    types = [e["type"] for e in public_entries(world)]
+    assert types == ["search_decided", "approval_decided", "search_executed"]
+    assert world.service.pending(world.supervisor) == []
+
+
+def test_rejected_request_is_logged_and_not_run(world: World) -> None:
+    out = world.service.request(world.officer, world.owner, form(days=14))
+    done = world.service.decide_pending(world.supervisor, out.request_id, approve=False)
+    assert done.status is Status.REJECTED and done.results == []
+    assert [e["public"].get("outcome") for e in public_entries(world)][-1] == "rejected"
+
+
+def test_partial_search_returns_only_matching_plates(world: World) -> None:
+    out = world.service.request(
+        world.officer, world.owner, form(None, kind=T.PARTIAL, pattern="AB1234?", days=5)
+    )
+    assert out.status is Status.PENDING  # partial plates need a supervisor under strict-default
+    done = world.service.decide_pending(world.supervisor, out.request_id, approve=True)
+    assert {s.plate for s in done.results} == {"AB12345", "AB12346"}
+
+
+def test_area_search_needs_a_warrant(world: World) -> None:
+    area = form(None, kind=T.AREA, cameras=("cam-1",))
+    out = world.service.request(world.officer, world.owner, area)
+    assert out.status is Status.DENIED
+
+
+def test_out_of_state_agency_without_agreement_is_denied(world: World) -> None:
+    outsider = world.identity.add_agency(
+        "tx-sheriff", "A Texas sheriff", "TX", AgencyType.LOCAL, actor=world.admin
+    )
+    user = world.identity.add_user(
+        "tx1", "tx-sheriff", Role.OFFICER, "TX deputy", actor=world.admin
+    )
+    out = world.service.request(user, outsider, form())
+    assert out.status is Status.DENIED
+    decided = public_entries(world)[-1]["public"]
+    assert decided["out_of_agency"] is True and decided["requester_state"] == "TX"
+
+
+def test_auditors_cannot_search(world: World) -> None:
+    auditor = world.identity.add_user("aud1", "nhpd", Role.AUDITOR, "Auditor", actor=world.admin)
+    with pytest.raises(ForbiddenError):
+        world.service.request(auditor, world.owner, form())
