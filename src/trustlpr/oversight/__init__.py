@@ -1,0 +1,1 @@
+"""Oversight: find misuse in Flock audit exports and in TrustLPR's own audit log."""

@@ -1,0 +1,320 @@
+"""Import many exports at once: one file per agency or month, CSV or XLSX, de-duplicated.
+
+A file that cannot be read (not an export, binary junk, a broken workbook) is reported with a
+clear message and the rest of the batch goes on; so does a bad row. Big CSV files are cut into
+chunks parsed by worker processes (``jobs``), merged in the main process, so a 10-million-row
+batch uses both cores and memory grows with the table, not with the file text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from ..core.errors import FormatError
+from .csvread import (
+    CHUNK_BYTES,
+    ChunkJob,
+    ParsedChunk,
+    _first_rows,
+    parse_chunk,
+    parse_stream,
+    plan_chunks,
+    read_head,
+    sniff,
+)
+from .eventlog import EventParser
+from .layout import find_layout
+from .records import FileReport, HotlistEvent, ImportIssue, SearchRecord
+from .rows import RowParser, optional_pools
+from .table import ChunkBuilder, ChunkData, RecordTable, TableBuilder, dedupe, record_fields
+from .xlsxread import read_xlsx
+
+PARALLEL_MIN_BYTES = 24 << 20
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportResult:
+    """Everything imported, and everything that went wrong, for the rules and the report."""
+
+    table: RecordTable
+    events: list[HotlistEvent]
+    files: list[FileReport]
+    issues: list[ImportIssue] = field(default_factory=list)
+
+    @property
+    def rows_imported(self) -> int:
+        return self.table.n
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(f.duplicates for f in self.files)
+
+    @property
+    def events_imported(self) -> int:
+        return len(self.events)
+
+
+def total_bytes(paths: Iterable[Path]) -> int:
+    return sum(p.stat().st_size for p in paths if p.is_file())
+
+
+class _Importer:
+    def __init__(self, jobs: int, progress: Progress | None, chunk_bytes: int) -> None:
+        self.jobs = max(1, jobs)
+        self.progress = progress or (lambda _n: None)
+        self.chunk_bytes = chunk_bytes
+        self.builder = TableBuilder()
+        self.events: list[HotlistEvent] = []
+        self.reports: list[FileReport] = []
+        self.issues: list[ImportIssue] = []
+        self._pool: ProcessPoolExecutor | None = None
+        self._done = 0  # bytes of the current file already reported to ``progress``
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            context = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return self._pool
+
+    # -- one file ------------------------------------------------------------------------
+
+    def add_path(self, path: Path) -> None:
+        report = FileReport(str(path))
+        index = self.builder.add_file(str(path))
+        self.reports.append(report)
+        size = path.stat().st_size if path.is_file() else 0
+        self._done = 0
+        try:
+            if not path.is_file():
+                raise FormatError(f"{path}: no such file")
+            kind = sniff(path)
+            if kind == "xlsx":
+                self._xlsx(path, index, report)
+            elif kind == "csv-utf16":
+                self._utf16(path, index, report)
+            else:
+                self._csv(path, index, report)
+        except FormatError as exc:
+            report.kind, report.error = "error", exc.message
+            self.issues.append(ImportIssue(str(path), None, exc.message, "file"))
+        self.progress(max(size - self._done, 0))
+
+    def _absorb(self, report: FileReport, chunk: ChunkData) -> None:
+        self.builder.add(chunk)
+        report.rows += chunk.n
+        report.rejected += chunk.rejected
+        report.skipped += chunk.skipped
+        report.warnings += chunk.warnings
+        self.issues.extend(chunk.issues)
+
+    def _describe(
+        self, report: FileReport, kind: str, layout_name: str, columns: Iterable[str], ignored: int
+    ) -> None:
+        report.kind, report.layout, report.ignored_columns = kind, layout_name, ignored
+        report.columns = sorted(columns)
+
+    def _csv(self, path: Path, index: int, report: FileReport) -> None:
+        source = path.name
+        head = read_head(path, source)
+        layout = head.layout
+        self._describe(report, layout.kind, layout.name, layout.columns, len(layout.ignored))
+        if layout.kind == "events":
+            with open(path, "rb") as handle:
+                handle.seek(head.data_offset)
+                text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+                self._events(text, head.first_line, EventParser(layout, source), report)
+            return
+        job = ChunkJob(str(path), source, index, layout, head.data_offset, None, head.first_line)
+        if head.size < PARALLEL_MIN_BYTES or self.jobs == 1:
+            spans: Iterator[tuple[int, int, int]] = plan_chunks(path, head, self.chunk_bytes)
+            parsed = (parse_chunk(_span(job, s)) for s in spans)
+            if self._absorb_chunks(report, parsed):
+                return
+        else:
+            if self._absorb_chunks(
+                report, self._parallel(job, plan_chunks(path, head, self.chunk_bytes))
+            ):
+                return
+        self.issues.append(
+            ImportIssue(
+                source,
+                None,
+                "quote characters inside unquoted fields; the file was re-read as one stream",
+                "warning",
+            )
+        )
+        self._absorb(report, parse_chunk(job).data)
+
+    def _absorb_chunks(self, report: FileReport, parsed: Iterable[ParsedChunk]) -> bool:
+        """Merges chunks in order; False (after rolling back) if a chunk is misaligned."""
+        point = self.builder.mark()
+        saved = (report.rows, report.rejected, report.skipped, report.warnings, len(self.issues))
+        expected = -1
+        previous_end = -1
+        for number, chunk in enumerate(parsed):
+            if number == 0:
+                expected = chunk.first_width
+            elif chunk.first_width not in (-1, expected) or previous_end not in (-1, expected):
+                self.builder.rollback(point)
+                report.rows, report.rejected, report.skipped, report.warnings = saved[:4]
+                del self.issues[saved[4] :]
+                return False
+            previous_end = chunk.last_width
+            self._absorb(report, chunk.data)
+            self.progress(chunk.nbytes)
+            self._done += chunk.nbytes
+        return True
+
+    def _parallel(
+        self, job: ChunkJob, spans: Iterator[tuple[int, int, int]]
+    ) -> Iterator[ParsedChunk]:
+        pool = self.pool()
+        pending: list[Future[ParsedChunk]] = []
+        try:
+            for span in spans:
+                pending.append(pool.submit(parse_chunk, _span(job, span)))
+                if len(pending) >= 2 * self.jobs:
+                    yield pending.pop(0).result()
+            while pending:
+                yield pending.pop(0).result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _utf16(self, path: Path, index: int, report: FileReport) -> None:
+        source = path.name
+        try:
+            text = path.read_bytes().decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                f"{source}: starts with a UTF-16 mark but is not valid UTF-16"
+            ) from exc
+        rows, ends = _first_rows(text, source)
+        layout = find_layout(rows, source)
+        self._describe(report, layout.kind, layout.name, layout.columns, len(layout.ignored))
+        skip = ends[layout.header_row - 1]
+        cut = 0
+        for _ in range(skip):
+            cut = text.find("\n", cut) + 1 if text.find("\n", cut) >= 0 else len(text)
+        body = io.StringIO(text[cut:], newline="")
+        if layout.kind == "events":
+            self._events(body, skip + 1, EventParser(layout, source), report)
+            return
+        builder = ChunkBuilder(index, optional_pools(layout))
+        parse_stream(body, skip + 1, RowParser(layout, source, builder), slow=False)
+        self._absorb(report, builder.finish())
+
+    def _events(
+        self, stream: IO[str], first_line: int, parser: EventParser, report: FileReport
+    ) -> None:
+        reader = csv.reader(stream)
+        previous = 0
+        while True:
+            try:
+                for row in reader:
+                    line, previous = first_line + previous, reader.line_num
+                    parser.feed(line, row)
+                break
+            except csv.Error as exc:
+                parser.reject(first_line + previous, f"unreadable CSV record ({exc})")
+                previous = reader.line_num
+        self._take_events(parser.events, parser.issues, parser.rejected, parser.skipped, report)
+
+    def _take_events(
+        self,
+        events: list[HotlistEvent],
+        issues: list[ImportIssue],
+        rejected: int,
+        skipped: int,
+        report: FileReport,
+    ) -> None:
+        self.events.extend(events)
+        self.issues.extend(issues)
+        report.rows += len(events)
+        report.rejected += rejected
+        report.skipped += skipped
+
+    def _xlsx(self, path: Path, index: int, report: FileReport) -> None:
+        sheets = read_xlsx(path, index)
+        kinds = {s.layout.kind for s in sheets}
+        first = sheets[0].layout
+        columns = {c for s in sheets for c in s.layout.columns}
+        self._describe(
+            report,
+            "search" if "search" in kinds else "events",
+            first.name,
+            columns,
+            len(first.ignored),
+        )
+        for sheet in sheets:
+            if sheet.chunk is not None:
+                chunk = sheet.chunk
+                chunk.issues = sheet.issues
+                self._absorb(report, chunk)
+            else:
+                self._take_events(sheet.events, sheet.issues, sheet.rejected, sheet.skipped, report)
+
+    def add_records(self, label: str, records: Iterable[SearchRecord]) -> None:
+        report = FileReport(label, kind="search", layout="TrustLPR audit log")
+        self.reports.append(report)
+        chunk = ChunkBuilder(
+            self.builder.add_file(label), ("purpose", "decision", "basis", "state")
+        )
+        for record in records:
+            chunk.add(*record_fields(record))
+        self._absorb(report, chunk.finish())
+
+    def result(self) -> ImportResult:
+        table, dupes = dedupe(self.builder.build())
+        for file_index, count in dupes.items():
+            self.reports[file_index].duplicates = count
+        return ImportResult(table, self.events, self.reports, self.issues)
+
+
+def _span(job: ChunkJob, span: tuple[int, int, int]) -> ChunkJob:
+    offset, length, line = span
+    return ChunkJob(job.path, job.source, job.file, job.layout, offset, length, line)
+
+
+def import_files(
+    paths: Sequence[Path],
+    *,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    own_records: Iterable[SearchRecord] | None = None,
+    own_label: str = "TrustLPR audit log",
+    chunk_bytes: int = CHUNK_BYTES,
+) -> ImportResult:
+    """Imports every file (and our own audit records, if given) into one de-duplicated table.
+
+    ``progress`` is called with the number of bytes just processed (the total is
+    ``total_bytes(paths)``). Files that fail are in ``result.files`` with their error.
+    """
+    importer = _Importer(
+        jobs if jobs is not None else min(2, os.cpu_count() or 1), progress, chunk_bytes
+    )
+    try:
+        for path in paths:
+            importer.add_path(Path(path))
+        if own_records is not None:
+            importer.add_records(own_label, own_records)
+        return importer.result()
+    finally:
+        importer.close()
