@@ -26,12 +26,8 @@ _OFFSET = struct.Struct(">Q")
 _READ_CHUNK = 1 << 20
 
 
-class EntryError(AuditError):
-    """Internal: a record whose framing or checksum is wrong; ``index`` says which."""
-
-    def __init__(self, index: int, message: str) -> None:
-        super().__init__(f"entry {index}: {message}")
-        self.index = index
+def _bad(index: int, message: str) -> AuditError:
+    return AuditError(f"entry {index}: {message}")
 
 
 def frame(leaf: bytes) -> bytes:
@@ -71,7 +67,7 @@ class EntryFile:
             try:
                 end = start + len(self._read_record(count - 1, start, data_len))
                 break
-            except EntryError:
+            except AuditError:
                 count -= 1
         self.torn_bytes = (index_len - count * _OFFSET.size) + (data_len - end)
         if self.torn_bytes and not self._readonly:
@@ -98,30 +94,30 @@ class EntryFile:
     def _offset(self, index: int) -> int:
         raw = os.pread(self._index, _OFFSET.size, index * _OFFSET.size)
         if len(raw) != _OFFSET.size:
-            raise EntryError(index, "index slot is missing")
+            raise _bad(index, "index slot is missing")
         return int(_OFFSET.unpack(raw)[0])
 
     def _read_record(self, index: int, start: int, limit: int | None = None) -> bytes:
         head = os.pread(self._data, _HEAD.size, start)
         if len(head) != _HEAD.size:
-            raise EntryError(index, "record header is cut off")
+            raise _bad(index, "record header is cut off")
         (length,) = _HEAD.unpack(head)
         if length > MAX_ENTRY or (limit is not None and start + length + 8 > limit):
-            raise EntryError(index, "record length runs past the end of the file")
+            raise _bad(index, "record length runs past the end of the file")
         body = os.pread(self._data, length + _HEAD.size, start + _HEAD.size)
         return self._check(index, head + body)
 
     @staticmethod
     def _check(index: int, record: bytes) -> bytes:
         if len(record) < 2 * _HEAD.size:
-            raise EntryError(index, "record is cut off")
+            raise _bad(index, "record is cut off")
         (length,) = _HEAD.unpack_from(record)
         if len(record) != length + 2 * _HEAD.size:
-            raise EntryError(index, "record length does not match its slot")
+            raise _bad(index, "record length does not match its slot")
         leaf = record[_HEAD.size : _HEAD.size + length]
         (crc,) = _HEAD.unpack_from(record, _HEAD.size + length)
         if crc != zlib.crc32(leaf):
-            raise EntryError(index, "record checksum does not match")
+            raise _bad(index, "record checksum does not match")
         return record
 
     def append(self, leaves: Sequence[bytes]) -> None:
@@ -179,23 +175,23 @@ class EntryFile:
             avail = len(chunk) - pos
             need = _HEAD.unpack_from(chunk, pos)[0] + 8 if avail >= _HEAD.size else 8
             if need > MAX_ENTRY + 8:
-                raise EntryError(index, "record length is impossible")
+                raise _bad(index, "record length is impossible")
             if avail < need:
                 chunk_at += pos
                 chunk = os.pread(self._data, min(max(_READ_CHUNK, need), stop - chunk_at), chunk_at)
                 pos = 0
                 if len(chunk) < 8 or len(chunk) < _HEAD.unpack_from(chunk)[0] + 8:
-                    raise EntryError(index, "the entries file ends inside this record")
+                    raise _bad(index, "the entries file ends inside this record")
             if check_index:
                 if index - slots_from >= len(slots) // _OFFSET.size:
                     count = min(_READ_CHUNK // _OFFSET.size, end - index)
                     slots = os.pread(self._index, count * _OFFSET.size, index * _OFFSET.size)
                     slots_from = index
                     if len(slots) != count * _OFFSET.size:
-                        raise EntryError(index, "index slot is missing")
+                        raise _bad(index, "index slot is missing")
                 (slot,) = _OFFSET.unpack_from(slots, (index - slots_from) * _OFFSET.size)
                 if slot != chunk_at + pos:
-                    raise EntryError(index, "index slot does not point at this record")
+                    raise _bad(index, "index slot does not point at this record")
             (length,) = _HEAD.unpack_from(chunk, pos)
             record = chunk[pos : pos + length + 8]
             pos += length + 8

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from ..core.clock import floor_minute, iso
+from ..core.clock import iso
 from ..core.errors import FormatError, InputError
 from ..core.events import AuditEvent, EventType
 
@@ -34,7 +34,8 @@ SALT_BYTES = 32
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")  # enum-like values: purposes, decisions, actions
 _IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")  # agency, list, rule, camera, key ids
 _STATE = re.compile(r"^[A-Z]{2}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY = re.compile(r"^(?:[a-z_]{1,16}:)?\d{4}-\d{2}-\d{2}$")  # "2026-11-01", "nonhit:2026-11-01"
+_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z$")
 _MAX_ITEMS = 1000
 
 
@@ -69,7 +70,7 @@ def _flag(key: str, value: Any) -> Any:
 
 
 def _category(key: str, value: Any) -> Any:
-    if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9_]{1,32}$", value):
+    if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", value):
         raise InputError("must be a category code like 'V' or 'stolen_vehicle'", field=key)
     return value
 
@@ -80,6 +81,19 @@ def _idents(key: str, value: Any) -> Any:
     return [_ident(key, item) for item in value]
 
 
+def _codes(key: str, value: Any) -> Any:
+    if not isinstance(value, list | tuple) or len(value) > _MAX_ITEMS:
+        raise InputError(f"must be a list of at most {_MAX_ITEMS} codes", field=key)
+    return [_code(key, item) for item in value]
+
+
+def _stamp(key: str, value: Any) -> Any:
+    text = iso(value) if isinstance(value, datetime) and value.tzinfo else value
+    if not isinstance(text, str) or not _STAMP.match(text):
+        raise InputError("must be a UTC time like 2026-11-01T12:00:00Z", field=key)
+    return text
+
+
 def _days(key: str, value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         return _count(key, value)
@@ -88,7 +102,7 @@ def _days(key: str, value: Any) -> Any:
     for item in items:
         text = item.isoformat() if isinstance(item, date) else item
         if not isinstance(text, str) or not _DAY.match(text):
-            raise InputError("must be a day count or YYYY-MM-DD dates", field=key)
+            raise InputError("must be a day count or [class:]YYYY-MM-DD dates", field=key)
         out.append(text)
     return out if isinstance(value, list | tuple) else out[0]
 
@@ -117,8 +131,29 @@ PUBLIC_FIELDS = {
     "count": _count,
     "days": _days,
     "key_ids": _idents,
+    "request_id": _ident,
+    "window_hours": _count,
+    # identity and sharing changes (trustlpr.identity): roles, agency kinds, agreement terms
+    "role": _code,
+    "agency_state": _state,
+    "agency_type": _code,
+    "agreement_id": _ident,
+    "version": _count,
+    "owner_agency": _ident,
+    "grantee_agency": _ident,
+    "grantee_state": _state,
+    "purposes": _codes,
+    "purposes_added": _codes,
+    "purposes_removed": _codes,
+    "commitments": _codes,
+    "status": _code,
+    "attestation": _flag,
+    "attestation_before": _flag,
+    "expires_at": _stamp,
+    "expires_before": _stamp,
 }
-"""The only keys a public leaf may carry (docs/contributing.md), each with its value check."""
+"""The only keys a public leaf may carry, each with a value check that cannot hold a name or
+free text: the list of docs/contributing.md plus the agreement terms trustlpr.identity publishes."""
 
 
 def check_public(public: Mapping[str, Any]) -> dict[str, Any]:
@@ -155,17 +190,14 @@ def _jsonable(value: Any) -> Any:
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, compact separators, UTF-8, no NaN: the same value gives the same bytes."""
     try:
-        text = json.dumps(
-            value,
-            sort_keys=True,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-            default=_jsonable,
-        )
+        return _ENCODER.encode(value).encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise InputError(f"audit event is not recordable: {exc}") from exc
-    return text.encode("utf-8")
+
+
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_jsonable
+)
 
 
 def commitment(salt: bytes, private_json: bytes) -> str:
@@ -196,6 +228,8 @@ def prepare(event: AuditEvent, salt: bytes) -> PreparedEntry:
     if not isinstance(event.at, datetime) or event.at.tzinfo is None:
         raise InputError("event time must be an aware UTC datetime", field="at")
     agency = None if event.agency_id is None else _ident("agency_id", event.agency_id)
+    exact = iso(event.at)
+    minute = exact[:16] + ":00Z"  # floored to the minute: 2026-11-01T12:34:00Z
     if len(salt) != SALT_BYTES:
         raise InputError(f"salt must be {SALT_BYTES} bytes", field="salt")
     private_json = canonical_json(dict(event.private))
@@ -204,12 +238,12 @@ def prepare(event: AuditEvent, salt: bytes) -> PreparedEntry:
             "v": LEAF_VERSION,
             "type": kind,
             "agency": agency,
-            "time": iso(floor_minute(event.at)),
+            "time": minute,
             "public": check_public(event.public),
             "commitment": commitment(salt, private_json),
         }
     )
-    return PreparedEntry(leaf, salt, private_json, kind, agency, iso(event.at))
+    return PreparedEntry(leaf, salt, private_json, kind, agency, exact)
 
 
 def parse_leaf(leaf: bytes) -> dict[str, Any]:

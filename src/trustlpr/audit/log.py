@@ -233,6 +233,21 @@ class AuditLog:
         return f"AuditLog({str(self.directory)!r}, size={self.size}, {mode})"
 
 
+def writer_running(directory: Path) -> bool:
+    """Whether another process holds the log open for writing (e.g. the running service)."""
+    try:
+        fd = os.open(directory / "lock", os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def _take_lock(path: Path) -> int:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:

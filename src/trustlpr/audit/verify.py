@@ -20,7 +20,6 @@ from typing import Any
 from ..core.errors import FormatError, TrustLPRError, VerificationError
 from .checkpoint import SignedCheckpoint
 from .detail import Detail
-from .entries import EntryError
 from .leaf import commitment
 from .log import AuditLog
 from .merkle import EMPTY_ROOT, fold_right, leaf_hash, root_of, verify_consistency
@@ -175,10 +174,11 @@ def verify_log(
                 signed.check(count, lambda: _rows_root(rows))
             if progress is not None and count % 8192 == 0:
                 progress(count)
-    except EntryError as exc:
-        report.fail(f"entry {exc.index}: {exc.message}", exc.index)
-    except TrustLPRError as exc:
-        report.fail(f"entry {count}: {exc.message}", count)
+    except TrustLPRError as exc:  # the entry after the last good one is unreadable
+        report.fail(
+            exc.message if exc.message.startswith("entry ") else f"entry {count}: {exc.message}",
+            count,
+        )
     if progress is not None:
         progress(count)
     report.root = _rows_root(rows)
