@@ -32,7 +32,8 @@ def create_app(system: Any) -> FastAPI:
 
 def _routers() -> list[Any]:
     # One line per area router; each module owns its routes.
+    from .alerts import router as alerts
     from .health import router as health
     from .status import router as status
 
-    return [health, status]
+    return [health, status, alerts]
