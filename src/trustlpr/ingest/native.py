@@ -1,0 +1,103 @@
+"""TrustLPR's own formats: a JSON batch ``{"reads": [...]}`` and a CSV upload.
+
+Each read uses the native field names of ``core.reads.read_from_mapping`` (``plate, state,
+observed_at, confidence`` and optionally ``camera_id, agency_id, lat, lon, direction, make,
+colour, vehicle_type``). ``camera_id``, ``agency_id``, ``lat`` and ``lon`` default to the
+sending camera's; when given they must be the sending camera's own (checked by the service).
+A batch is taken whole or not at all: the first bad read is reported by its index (JSON) or
+line (CSV) and field, and nothing of that request is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from ..core.errors import FormatError, InputError
+from ..core.identity import Camera
+from ..core.reads import read_from_mapping
+from .parsing import Parsed, obj, relocate, seq
+
+NAME = "native"
+MAX_READS = 1000
+CSV_REQUIRED = ("plate", "observed_at", "confidence")
+
+
+def _one(raw: Any, camera: Camera, parsed: Parsed) -> None:
+    """Validates one native read for ``camera``; errors keep the field of the bad value."""
+    if not isinstance(raw, Mapping):
+        raise InputError(f"a read must be an object, got {type(raw).__name__}")
+    fields = dict(raw)
+    for key in ("camera_id", "agency_id"):
+        value = fields.get(key)
+        if value not in (None, ""):
+            if not isinstance(value, str | int) or isinstance(value, bool):
+                raise InputError("expected text", field=key)
+            (parsed.claims if key == "camera_id" else parsed.agencies).add(str(value).strip())
+    lat, lon = fields.get("lat", fields.get("latitude")), fields.get("lon", fields.get("longitude"))
+    if lat in (None, "") and lon in (None, ""):  # a fixed camera: its registered place
+        fields["lat"], fields["lon"] = camera.latitude, camera.longitude
+    if fields.get("direction") in (None, "") and camera.direction is not None:
+        fields["direction"] = camera.direction
+    parsed.add(read_from_mapping(fields, agency_id=camera.agency_id, camera_id=camera.id))
+
+
+class NativeJSONAdapter:
+    """Parses ``{"reads": [read, ...]}`` (at most ``MAX_READS`` reads per request)."""
+
+    name = NAME
+
+    def parse(self, payload: Any, camera: Camera) -> Parsed:
+        body = obj(payload, "body")
+        parsed = Parsed()
+        for i, raw in enumerate(seq(body.get("reads"), "reads", limit=MAX_READS)):
+            try:
+                _one(raw, camera, parsed)
+            except InputError as exc:
+                raise relocate(exc, f"reads[{i}]") from None
+        return parsed
+
+
+class NativeCSVAdapter:
+    """Parses a UTF-8 CSV upload with a header row of native field names."""
+
+    name = "native_csv"
+
+    def parse(self, payload: Any, camera: Camera) -> Parsed:
+        if not isinstance(payload, bytes):
+            raise FormatError("expected the CSV file as bytes", field="body")
+        try:
+            content = payload.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"the CSV is not UTF-8 (byte {exc.start})", field="body") from None
+        reader = csv.reader(io.StringIO(content, newline=""))
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            raise FormatError("the CSV is empty; expected a header row", line=1) from None
+        except csv.Error as exc:
+            raise FormatError(f"unreadable CSV header: {exc}", line=1) from None
+        missing = [c for c in CSV_REQUIRED if c not in header]
+        if missing:
+            raise FormatError(f"the CSV header lacks column(s) {', '.join(missing)}", line=1)
+        parsed = Parsed()
+        try:
+            for row in reader:
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if len(parsed.reads) >= MAX_READS:
+                    raise InputError(f"at most {MAX_READS} reads per upload", line=reader.line_num)
+                if len(row) != len(header):
+                    raise InputError(
+                        f"has {len(row)} fields; the header has {len(header)}",
+                        line=reader.line_num,
+                    )
+                try:
+                    _one(dict(zip(header, row, strict=True)), camera, parsed)
+                except InputError as exc:
+                    raise exc.at_line(reader.line_num) from None
+        except csv.Error as exc:
+            raise InputError(f"bad CSV: {exc}", line=reader.line_num) from None
+        return parsed
