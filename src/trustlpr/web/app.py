@@ -34,6 +34,7 @@ def _routers() -> list[Any]:
     # One line per area router; each module owns its routes.
     from .alerts import router as alerts
     from .health import router as health
+    from .ingest import router as ingest
     from .status import router as status
 
-    return [health, status, alerts]
+    return [health, status, alerts, ingest]
