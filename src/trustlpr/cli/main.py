@@ -58,6 +58,12 @@ def _register() -> None:
     from . import identity_cmds
 
     identity_cmds.register(app)
+    from . import audit_cmds
+
+    audit_cmds.register(app)
+    from . import policy_cmds
+
+    policy_cmds.register(app)
 
 
 _register()
