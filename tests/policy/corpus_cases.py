@@ -14,9 +14,14 @@ from typing import Any
 
 ALLOW, DENY, HOLD = "allow", "deny", "needs_approval"
 NH, CT, VA, CA, IL, WA, STRICT = (
-    "nh-rsa-261-75b", "ct-pa-26-14", "va-2-2-5517", "ca-civ-1798-90", "il-625-2-130",
-    "wa-sb-6002", "strict-default",
-)  # fmt: skip
+    "nh-rsa-261-75b",
+    "ct-pa-26-14",
+    "va-2-2-5517",
+    "ca-civ-1798-90",
+    "il-625-2-130",
+    "wa-sb-6002",
+    "strict-default",
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,11 @@ _ALLOWED_REASONS: list[tuple[str, str | None, str]] = [
     ("stolen_vehicle", "larceny_motor_vehicle", "ice cream truck theft from depot on Route 9"),
     ("stolen_vehicle", "larceny_motor_vehicle", "Stolen Pontiac Trans Am from dealer lot"),
     ("stolen_vehicle", "larceny_motor_vehicle", "stolen in March, owner just returned from abroad"),
-    ("stolen_vehicle", "larceny_motor_vehicle", "rental car not returned, embezzlement report filed"),
+    (
+        "stolen_vehicle",
+        "larceny_motor_vehicle",
+        "rental car not returned, embezzlement report filed",
+    ),
     ("stolen_vehicle", "larceny_motor_vehicle", "motorcycle stolen from Price St garage"),
     ("stolen_vehicle", "larceny_motor_vehicle", "keys taken in burglary, car driven away"),
     ("stolen_vehicle", "carjacking", "carjacking at gas station, victim pulled from car"),
@@ -88,8 +97,11 @@ _ALLOWED_REASONS: list[tuple[str, str | None, str]] = [
     ("felony_investigation", "firearm_offense", "shots fired, casings found, car seen leaving"),
     ("felony_investigation", "hit_and_run_injury", "hit and run injured cyclist, car damaged"),
     ("felony_investigation", "hit_and_run_injury", "vehicle slid on ice, hit pedestrian, fled"),
-    ("felony_investigation", "protective_order_violation",
-     "victim's ex-husband violated protective order, seen at her work"),
+    (
+        "felony_investigation",
+        "protective_order_violation",
+        "victim's ex-husband violated protective order, seen at her work",
+    ),
     ("felony_investigation", "stalking", "stalking complaint, same car outside victim home"),
     ("felony_investigation", "receiving_stolen_property", "pawn of stolen tools, seller car"),
     ("felony_investigation", "burglary", "personal property stolen from vehicle, suspect car"),
@@ -99,7 +111,7 @@ _ALLOWED_REASONS: list[tuple[str, str | None, str]] = [
     ("human_trafficking", "human_trafficking", "labor trafficking tip, van moving workers nightly"),
     ("terrorism", "terrorism", "bomb threat caller vehicle seen near arena"),
     ("terrorism", "terrorism", "explosive device found, suspect truck from video"),
-]  # fmt: skip
+]
 
 
 def _allow_cases() -> list[Case]:
@@ -109,13 +121,17 @@ def _allow_cases() -> list[Case]:
         {"r_role": "supervisor"},
         {"r_agency_type": "state", "r_agency_id": "state-police"},
         {"legal_basis": "hotlist"},
-        {"legal_basis": "exigent", "q_start": "2026-11-10T06:00:00Z", "q_end": "2026-11-10T12:00:00Z"},
+        {
+            "legal_basis": "exigent",
+            "q_start": "2026-11-10T06:00:00Z",
+            "q_end": "2026-11-10T12:00:00Z",
+        },
         {"legal_basis": "warrant", "warrant_id": "SW-2026-0311"},
         {"q_variants": True},
         {"q_start": "2026-11-03T12:00:00Z", "q_end": "2026-11-10T12:00:00Z"},  # exactly 7 days
         {"legal_basis": "court_order", "warrant_id": "CO-88-1192"},
         {"legal_basis": "consent"},
-    ]  # fmt: skip
+    ]
     for index, (purpose, offense, reason) in enumerate(_ALLOWED_REASONS):
         for round_ in range(2):
             change: dict[str, Any] = {"purpose": purpose, "offense_code": offense, "reason": reason}
@@ -145,7 +161,7 @@ _PROHIBITED_PURPOSES = [
     ("other", "burglary", "burglary series follow up on a possible lead car"),
     ("parking", "parking_violation", "vehicle repeatedly overstays two-hour parking zone"),
     ("traffic_enforcement", "speeding", "car seen speeding daily on school route"),
-]  # fmt: skip
+]
 
 _BANNED_REASONS: list[tuple[str, str]] = [
     ("reason.immigration", "ICE request for vehicle location"),
@@ -199,21 +215,48 @@ _BANNED_REASONS: list[tuple[str, str]] = [
     ("reason.civil", "debt collection on the stolen car loan"),
     ("reason.civil", "civil matter between owners of the car"),
     ("reason.civil", "eviction case, tenant car reported stolen"),
-]  # fmt: skip
+]
 
 _VAGUE = [
-    "investigation", "inv", "Other", "test", "per agent", "", "   ", "n/a", "investigation 24-1234",
-    "ongoing investigation", "info", "check", "see report", "case", "lead", "intel", "?",
-    "testing testing", "criminal investigation", "general inquiry", "misc", "TBD",
-]  # fmt: skip
+    "investigation",
+    "inv",
+    "Other",
+    "test",
+    "per agent",
+    "",
+    "   ",
+    "n/a",
+    "investigation 24-1234",
+    "ongoing investigation",
+    "info",
+    "check",
+    "see report",
+    "case",
+    "lead",
+    "intel",
+    "?",
+    "testing testing",
+    "criminal investigation",
+    "general inquiry",
+    "misc",
+    "TBD",
+]
 
 _BAD_CASE_NUMBERS: list[tuple[Any, str]] = [
-    (None, "case-number.missing"), ("", "case-number.missing"), ("   ", "case-number.missing"),
-    ("n/a", "case-number.invalid"), ("none", "case-number.invalid"), ("0000", "case-number.invalid"),
-    ("TBD", "case-number.invalid"), ("1111111", "case-number.invalid"),
-    ("x", "case-number.invalid"), ("?", "case-number.invalid"), ("pending", "case-number.invalid"),
-    ("see report", "case-number.invalid"), ("00-000000", "case-number.invalid"),
-]  # fmt: skip
+    (None, "case-number.missing"),
+    ("", "case-number.missing"),
+    ("   ", "case-number.missing"),
+    ("n/a", "case-number.invalid"),
+    ("none", "case-number.invalid"),
+    ("0000", "case-number.invalid"),
+    ("TBD", "case-number.invalid"),
+    ("1111111", "case-number.invalid"),
+    ("x", "case-number.invalid"),
+    ("?", "case-number.invalid"),
+    ("pending", "case-number.invalid"),
+    ("see report", "case-number.invalid"),
+    ("00-000000", "case-number.invalid"),
+]
 
 _INVALID: list[tuple[str, dict[str, Any]]] = [
     ("purpose-missing", {"drop": ["purpose"]}),
@@ -242,7 +285,7 @@ _INVALID: list[tuple[str, dict[str, Any]]] = [
     ("cameras-text", {"q_cameras": "all"}),
     ("partial-no-pattern", {"q_type": "partial", "q_plate": None}),
     ("query-type-unknown", {"q_type": "visual"}),
-]  # fmt: skip
+]
 
 _OTHER_STATES = ["TX", "FL", "ID", "AL", "OK", "MO", "LA", "MS", "TN", "SD", "GA", "IN"]
 _FEDERAL_AGENCIES = [
@@ -264,14 +307,23 @@ _ON_BEHALF = [
     "U.S. Marshals fugitive in stolen car",
     "obo DEA, stolen vehicle tracking",
     "special agent asked us to find stolen car",
-]  # fmt: skip
+]
 
 
 def _deny_cases() -> list[Case]:
     cases: list[Case] = []
     for i, (purpose, offense, reason) in enumerate(_PROHIBITED_PURPOSES):
-        cases.append(_c(f"purpose-{purpose}-{i}", "prohibited purpose", DENY, ("purpose.",),
-                        purpose=purpose, offense_code=offense, reason=reason))  # fmt: skip
+        cases.append(
+            _c(
+                f"purpose-{purpose}-{i}",
+                "prohibited purpose",
+                DENY,
+                ("purpose.",),
+                purpose=purpose,
+                offense_code=offense,
+                reason=reason,
+            )
+        )
     for i, (rule, reason) in enumerate(_BANNED_REASONS):
         cases.append(
             _c(f"banned-word-{i:02d}", "banned reason words", DENY, (rule,), reason=reason)
@@ -279,27 +331,65 @@ def _deny_cases() -> list[Case]:
     for i, reason in enumerate(_VAGUE):
         cases.append(_c(f"vague-{i:02d}", "vague reason", DENY, ("reason.",), reason=reason))
     for i, (number, rule) in enumerate(_BAD_CASE_NUMBERS):
-        cases.append(_c(f"case-number-{i:02d}", "missing case number", DENY, (rule,),
-                        case_number=number))  # fmt: skip
+        cases.append(
+            _c(f"case-number-{i:02d}", "missing case number", DENY, (rule,), case_number=number)
+        )
     for name, change in _INVALID:
-        cases.append(_c(f"invalid-{name}", "missing or invalid field", DENY, ("request.invalid",),
-                        **change))  # fmt: skip
+        cases.append(
+            _c(f"invalid-{name}", "missing or invalid field", DENY, ("request.invalid",), **change)
+        )
     for i, agency in enumerate(_FEDERAL_AGENCIES):
-        cases.append(_c(f"federal-{agency}", "federal without warrant", DENY, ("sharing.federal",),
-                        r_agency_type="federal", r_agency_id=agency, r_agency_state="DC",
-                        purpose=["stolen_vehicle", "wanted_person", "felony_investigation"][i % 3],
-                        offense_code=["larceny_motor_vehicle", "felony_warrant", "drug_trafficking"][i % 3],
-                        reason="federal case: vehicle of a subject in a stolen car ring"))  # fmt: skip
-    cases.append(_c("federal-warrant-minor", "federal without warrant", DENY, ("sharing.federal",),
-                    r_agency_type="federal", r_agency_id="fbi-field", r_agency_state="DC",
-                    purpose="felony_investigation", offense_code="fraud", legal_basis="warrant",
-                    warrant_id="FW-2026-14", reason="wire fraud suspect vehicle, warrant issued"))  # fmt: skip
+        cases.append(
+            _c(
+                f"federal-{agency}",
+                "federal without warrant",
+                DENY,
+                ("sharing.federal",),
+                r_agency_type="federal",
+                r_agency_id=agency,
+                r_agency_state="DC",
+                purpose=["stolen_vehicle", "wanted_person", "felony_investigation"][i % 3],
+                offense_code=["larceny_motor_vehicle", "felony_warrant", "drug_trafficking"][i % 3],
+                reason="federal case: vehicle of a subject in a stolen car ring",
+            )
+        )
+    cases.append(
+        _c(
+            "federal-warrant-minor",
+            "federal without warrant",
+            DENY,
+            ("sharing.federal",),
+            r_agency_type="federal",
+            r_agency_id="fbi-field",
+            r_agency_state="DC",
+            purpose="felony_investigation",
+            offense_code="fraud",
+            legal_basis="warrant",
+            warrant_id="FW-2026-14",
+            reason="wire fraud suspect vehicle, warrant issued",
+        )
+    )
     for i, reason in enumerate(_ON_BEHALF):
-        cases.append(_c(f"on-behalf-{i:02d}", "federal without warrant", DENY, ("sharing.federal",),
-                        reason=reason))  # fmt: skip
+        cases.append(
+            _c(
+                f"on-behalf-{i:02d}",
+                "federal without warrant",
+                DENY,
+                ("sharing.federal",),
+                reason=reason,
+            )
+        )
     for state in _OTHER_STATES:
-        cases.append(_c(f"out-of-state-{state}", "out-of-state without attestation", DENY,
-                        ("sharing.",), r_agency_state=state, r_agency_id=f"{state.lower()}-sheriff"))  # fmt: skip
+        cases.append(
+            _c(
+                f"out-of-state-{state}",
+                "out-of-state without attestation",
+                DENY,
+                ("sharing.",),
+                r_agency_state=state,
+                r_agency_id=f"{state.lower()}-sheriff",
+            )
+        )
     windows = [
         ("90d", "2026-08-12T12:00:00Z", DENY, ("window.too-long",)),
         ("120d", "2026-07-13T12:00:00Z", DENY, ("window.too-long",)),
@@ -309,88 +399,271 @@ def _deny_cases() -> list[Case]:
         ("8d", "2026-11-02T12:00:00Z", HOLD, ("approval.long-window",)),
     ]
     for label, start, expect, rules in windows:
-        cases.append(_c(f"window-{label}", "over-long window", expect, rules, q_start=start,
-                        q_end="2026-11-10T12:00:00Z"))  # fmt: skip
-    cases.append(_c("window-45d", "over-long window", DENY, ("window.too-long",),
-                    q_start="2026-09-26T12:00:00Z", q_end="2026-11-10T12:00:00Z",
-                    only={CA: (HOLD, ("approval.long-window",))}))  # fmt: skip
-    cases.append(_c("window-reversed", "over-long window", DENY, ("window.invalid",),
-                    q_start="2026-11-08T00:00:00Z", q_end="2026-11-03T00:00:00Z"))  # fmt: skip
-    cases.append(_c("window-empty", "over-long window", DENY, ("window.invalid",),
-                    q_start="2026-11-08T00:00:00Z", q_end="2026-11-08T00:00:00Z"))  # fmt: skip
-    cases.append(_c("window-future", "over-long window", DENY, ("window.future",),
-                    q_start="2026-11-09T00:00:00Z", q_end="2026-11-14T00:00:00Z"))  # fmt: skip
+        cases.append(
+            _c(
+                f"window-{label}",
+                "over-long window",
+                expect,
+                rules,
+                q_start=start,
+                q_end="2026-11-10T12:00:00Z",
+            )
+        )
+    cases.append(
+        _c(
+            "window-45d",
+            "over-long window",
+            DENY,
+            ("window.too-long",),
+            q_start="2026-09-26T12:00:00Z",
+            q_end="2026-11-10T12:00:00Z",
+            only={CA: (HOLD, ("approval.long-window",))},
+        )
+    )
+    cases.append(
+        _c(
+            "window-reversed",
+            "over-long window",
+            DENY,
+            ("window.invalid",),
+            q_start="2026-11-08T00:00:00Z",
+            q_end="2026-11-03T00:00:00Z",
+        )
+    )
+    cases.append(
+        _c(
+            "window-empty",
+            "over-long window",
+            DENY,
+            ("window.invalid",),
+            q_start="2026-11-08T00:00:00Z",
+            q_end="2026-11-08T00:00:00Z",
+        )
+    )
+    cases.append(
+        _c(
+            "window-future",
+            "over-long window",
+            DENY,
+            ("window.future",),
+            q_start="2026-11-09T00:00:00Z",
+            q_end="2026-11-14T00:00:00Z",
+        )
+    )
     nh_type = {NH: (DENY, ("search-type.not-allowed",))}
     for i, basis in enumerate(["none", "hotlist", "exigent", "consent"]):
-        cases.append(_c(f"area-{basis}", "area search without warrant", DENY,
-                        ("legal-basis.insufficient",), q_type="area", q_plate=None,
-                        q_cameras=["cam-12", "cam-13"], legal_basis=basis,
-                        q_start="2026-11-08T01:00:00Z", q_end="2026-11-08T03:00:00Z",
-                        purpose="violent_felony", offense_code="shooting",
-                        reason=f"shooting at Elm and 3rd, vehicles near the scene ({i})",
-                        only=nh_type))  # fmt: skip
-    area_warrant = {"q_type": "area", "q_plate": None, "legal_basis": "warrant",
-                    "warrant_id": "SW-2026-77", "purpose": "violent_felony",
-                    "offense_code": "homicide", "reason": "homicide at Elm and 3rd, vehicles near the scene",
-                    "q_start": "2026-11-08T01:00:00Z", "q_end": "2026-11-08T03:00:00Z"}  # fmt: skip
-    cases.append(_c("area-all-cameras", "area search without warrant", DENY, ("scope.cameras",),
-                    **area_warrant, q_cameras=None, only=nh_type))  # fmt: skip
-    cases.append(_c("area-too-many-cameras", "area search without warrant", DENY,
-                    ("scope.cameras",), **area_warrant,
-                    q_cameras=[f"cam-{n}" for n in range(40)], only=nh_type))  # fmt: skip
-    cases.append(_c("area-too-long", "area search without warrant", DENY, ("window.search-type",),
-                    **{**area_warrant, "q_start": "2026-11-05T00:00:00Z"}, q_cameras=["cam-1"],
-                    only=nh_type))  # fmt: skip
-    cases.append(_c("area-warrant-no-id", "area search without warrant", DENY,
-                    ("legal-basis.warrant-id",), **{**area_warrant, "warrant_id": None},
-                    q_cameras=["cam-1"], only=nh_type))  # fmt: skip
+        cases.append(
+            _c(
+                f"area-{basis}",
+                "area search without warrant",
+                DENY,
+                ("legal-basis.insufficient",),
+                q_type="area",
+                q_plate=None,
+                q_cameras=["cam-12", "cam-13"],
+                legal_basis=basis,
+                q_start="2026-11-08T01:00:00Z",
+                q_end="2026-11-08T03:00:00Z",
+                purpose="violent_felony",
+                offense_code="shooting",
+                reason=f"shooting at Elm and 3rd, vehicles near the scene ({i})",
+                only=nh_type,
+            )
+        )
+    area_warrant = {
+        "q_type": "area",
+        "q_plate": None,
+        "legal_basis": "warrant",
+        "warrant_id": "SW-2026-77",
+        "purpose": "violent_felony",
+        "offense_code": "homicide",
+        "reason": "homicide at Elm and 3rd, vehicles near the scene",
+        "q_start": "2026-11-08T01:00:00Z",
+        "q_end": "2026-11-08T03:00:00Z",
+    }
+    cases.append(
+        _c(
+            "area-all-cameras",
+            "area search without warrant",
+            DENY,
+            ("scope.cameras",),
+            **area_warrant,
+            q_cameras=None,
+            only=nh_type,
+        )
+    )
+    cases.append(
+        _c(
+            "area-too-many-cameras",
+            "area search without warrant",
+            DENY,
+            ("scope.cameras",),
+            **area_warrant,
+            q_cameras=[f"cam-{n}" for n in range(40)],
+            only=nh_type,
+        )
+    )
+    cases.append(
+        _c(
+            "area-too-long",
+            "area search without warrant",
+            DENY,
+            ("window.search-type",),
+            **{**area_warrant, "q_start": "2026-11-05T00:00:00Z"},
+            q_cameras=["cam-1"],
+            only=nh_type,
+        )
+    )
+    cases.append(
+        _c(
+            "area-warrant-no-id",
+            "area search without warrant",
+            DENY,
+            ("legal-basis.warrant-id",),
+            **{**area_warrant, "warrant_id": None},
+            q_cameras=["cam-1"],
+            only=nh_type,
+        )
+    )
     for basis in ["none", "hotlist", "exigent"]:
-        cases.append(_c(f"convoy-{basis}", "area search without warrant", DENY,
-                        ("legal-basis.insufficient",), q_type="convoy", legal_basis=basis,
-                        purpose="violent_felony", offense_code="armed_robbery",
-                        reason="armed robbery getaway car had a lookout car with it",
-                        only=nh_type))  # fmt: skip
+        cases.append(
+            _c(
+                f"convoy-{basis}",
+                "area search without warrant",
+                DENY,
+                ("legal-basis.insufficient",),
+                q_type="convoy",
+                legal_basis=basis,
+                purpose="violent_felony",
+                offense_code="armed_robbery",
+                reason="armed robbery getaway car had a lookout car with it",
+                only=nh_type,
+            )
+        )
     protected = [
-        ("stolen_vehicle", "larceny_motor_vehicle", "stolen car registered to a confidential address"),
+        (
+            "stolen_vehicle",
+            "larceny_motor_vehicle",
+            "stolen car registered to a confidential address",
+        ),
         ("wanted_person", "felony_warrant", "warrant subject may drive relative's car"),
-        ("missing_person", "missing_person", "missing adult, car registered in safe-at-home program"),
+        (
+            "missing_person",
+            "missing_person",
+            "missing adult, car registered in safe-at-home program",
+        ),
         ("violent_felony", "aggravated_assault", "assault suspect borrowed a protected car"),
         ("felony_investigation", "burglary", "burglary witness car in address program"),
         ("stolen_plate", None, "stolen plate from a protected registrant's car"),
-    ]  # fmt: skip
+    ]
     for i, (purpose, offense, reason) in enumerate(protected):
-        cases.append(_c(f"protected-{i}", "protected plate", HOLD, ("approval.protected-plate",),
-                        protected_plate=True, purpose=purpose, offense_code=offense,
-                        reason=reason))  # fmt: skip
+        cases.append(
+            _c(
+                f"protected-{i}",
+                "protected plate",
+                HOLD,
+                ("approval.protected-plate",),
+                protected_plate=True,
+                purpose=purpose,
+                offense_code=offense,
+                reason=reason,
+            )
+        )
     for i, pattern in enumerate(["AB12*", "?B12345", "AB*45", "A?C12*", "7*K9Z"]):
-        cases.append(_c(f"partial-{i}", "partial plate", HOLD, ("approval.partial-plate",),
-                        q_type="partial", q_plate=None, q_pattern=pattern, only=nh_type))  # fmt: skip
-    cases.append(_c("partial-too-broad", "partial plate", DENY, ("query.pattern-too-broad",),
-                    q_type="partial", q_plate=None, q_pattern="A*", only=nh_type))  # fmt: skip
+        cases.append(
+            _c(
+                f"partial-{i}",
+                "partial plate",
+                HOLD,
+                ("approval.partial-plate",),
+                q_type="partial",
+                q_plate=None,
+                q_pattern=pattern,
+                only=nh_type,
+            )
+        )
+    cases.append(
+        _c(
+            "partial-too-broad",
+            "partial plate",
+            DENY,
+            ("query.pattern-too-broad",),
+            q_type="partial",
+            q_plate=None,
+            q_pattern="A*",
+            only=nh_type,
+        )
+    )
     for role in ["auditor", "admin"]:
-        cases.append(_c(f"role-{role}", "role may not search", DENY, ("role.not-investigative",),
-                        r_role=role))  # fmt: skip
+        cases.append(
+            _c(
+                f"role-{role}",
+                "role may not search",
+                DENY,
+                ("role.not-investigative",),
+                r_role=role,
+            )
+        )
     for i in range(2):
-        cases.append(_c(f"vendor-{i}", "vendor", DENY, ("sharing.vendor",),
-                        r_agency_type="vendor", r_agency_id=f"vendor-{i}"))  # fmt: skip
+        cases.append(
+            _c(
+                f"vendor-{i}",
+                "vendor",
+                DENY,
+                ("sharing.vendor",),
+                r_agency_type="vendor",
+                r_agency_id=f"vendor-{i}",
+            )
+        )
     offense_cases = [
         ("violent-with-shoplifting", "violent_felony", "shoplifting", "offense.mismatch"),
         ("felony-with-speeding", "felony_investigation", "speeding", "offense.mismatch"),
         ("felony-without-offense", "felony_investigation", None, "offense.missing"),
         ("violent-without-offense", "violent_felony", None, "offense.missing"),
         ("unknown-offense", "stolen_vehicle", "jaywalking_in_space", "offense.unknown"),
-        ("immigration-offense", "felony_investigation", "illegal_entry", "offense.prohibited-topic"),
-        ("abortion-offense", "felony_investigation", "abortion_related", "offense.prohibited-topic"),
-        ("gac-offense", "felony_investigation", "gender_affirming_care_related", "offense.prohibited-topic"),
+        (
+            "immigration-offense",
+            "felony_investigation",
+            "illegal_entry",
+            "offense.prohibited-topic",
+        ),
+        (
+            "abortion-offense",
+            "felony_investigation",
+            "abortion_related",
+            "offense.prohibited-topic",
+        ),
+        (
+            "gac-offense",
+            "felony_investigation",
+            "gender_affirming_care_related",
+            "offense.prohibited-topic",
+        ),
         ("repo-offense", "stolen_vehicle", "repossession", "offense.prohibited-topic"),
-    ]  # fmt: skip
+    ]
     for name, purpose, offense, rule in offense_cases:
-        cases.append(_c(f"offense-{name}", "offense code", DENY, (rule,), purpose=purpose,
-                        offense_code=offense))  # fmt: skip
-    cases.append(_c("warrant-without-id", "legal basis", DENY, ("legal-basis.warrant-id",),
-                    legal_basis="warrant"))  # fmt: skip
-    cases.append(_c("exact-without-plate", "legal basis", DENY, ("query.plate-missing",),
-                    q_plate=None))  # fmt: skip
+        cases.append(
+            _c(
+                f"offense-{name}",
+                "offense code",
+                DENY,
+                (rule,),
+                purpose=purpose,
+                offense_code=offense,
+            )
+        )
+    cases.append(
+        _c(
+            "warrant-without-id",
+            "legal basis",
+            DENY,
+            ("legal-basis.warrant-id",),
+            legal_basis="warrant",
+        )
+    )
+    cases.append(
+        _c("exact-without-plate", "legal basis", DENY, ("query.plate-missing",), q_plate=None)
+    )
     return cases
 
 
@@ -398,47 +671,130 @@ def _policy_specific_cases() -> list[Case]:
     """Requests whose decision differs by statute: the point of encoding each law."""
     notx = {p: (DENY, ("sharing.",)) for p in (NH, VA, CA, STRICT)}
     return [
-        _c("misdemeanor", "policy-specific", ALLOW, ("permit",), purpose="misdemeanor_investigation",
-           offense_code="shoplifting", reason="repeat shoplifting at pharmacy, car seen leaving",
-           only={p: (DENY, ("purpose.not-permitted",)) for p in (CT, NH, STRICT)}),
-        _c("protective-order", "policy-specific", ALLOW, ("permit",), purpose="protective_order",
-           offense_code="protective_order_violation",
-           reason="respondent seen near the protected party's home again",
-           only={NH: (DENY, ("purpose.not-permitted",))}),
-        _c("area-with-warrant", "policy-specific", ALLOW, ("permit",), q_type="area",
-           q_plate=None, q_cameras=["cam-3", "cam-4"], legal_basis="warrant", warrant_id="SW-26-9",
-           purpose="violent_felony", offense_code="homicide",
-           reason="homicide on Elm St, vehicles passing within the hour",
-           q_start="2026-11-08T01:00:00Z", q_end="2026-11-08T02:00:00Z",
-           only={NH: (DENY, ("search-type.not-allowed",))}),
-        _c("convoy-with-warrant", "policy-specific", HOLD, ("approval.convoy",), q_type="convoy",
-           legal_basis="warrant", warrant_id="SW-26-10", purpose="violent_felony",
-           offense_code="armed_robbery", reason="armed robbery getaway car travelled with a lookout",
-           q_start="2026-11-08T00:00:00Z", q_end="2026-11-08T12:00:00Z",
-           only={NH: (DENY, ("search-type.not-allowed",))}),
-        _c("attested-ma", "policy-specific", DENY, ("sharing.",), r_agency_state="MA",
-           r_agency_id="boston-pd", r_attestation_on_file=True,
-           only={CT: (ALLOW, ("permit",)), IL: (ALLOW, ("permit",))}),
-        _c("unattested-ma", "policy-specific", DENY, ("sharing.",), r_agency_state="MA",
-           r_agency_id="boston-pd"),
-        _c("attested-tx", "policy-specific", DENY, ("sharing.",), r_agency_state="TX",
-           r_agency_id="tx-sheriff", r_attestation_on_file=True,
-           only={IL: (ALLOW, ("permit",))}),
-        _c("tx-warrant-homicide", "policy-specific", ALLOW, ("permit",), r_agency_state="TX",
-           r_agency_id="tx-sheriff", legal_basis="warrant", warrant_id="TX-SW-2026-5",
-           purpose="violent_felony", offense_code="homicide",
-           reason="homicide suspect believed to have driven north",
-           only={**notx, IL: (DENY, ("sharing.attestation-missing",))}),
-        _c("federal-warrant-homicide", "policy-specific", ALLOW, ("permit",),
-           r_agency_type="federal", r_agency_id="fbi-field", r_agency_state="DC",
-           legal_basis="warrant", warrant_id="FBI-SW-2026-2", purpose="violent_felony",
-           offense_code="kidnapping", reason="interstate kidnapping, victim in suspect car",
-           only={p: (DENY, ("sharing.federal",)) for p in (NH, VA, CA, STRICT)}),
-        _c("federal-warrant-ice", "policy-specific", DENY, ("reason.immigration",),
-           r_agency_type="federal", r_agency_id="ice-ero", r_agency_state="DC",
-           legal_basis="warrant", warrant_id="ICE-2026-2", purpose="violent_felony",
-           offense_code="homicide", reason="ICE ERO request, homicide suspect vehicle"),
-    ]  # fmt: skip
+        _c(
+            "misdemeanor",
+            "policy-specific",
+            ALLOW,
+            ("permit",),
+            purpose="misdemeanor_investigation",
+            offense_code="shoplifting",
+            reason="repeat shoplifting at pharmacy, car seen leaving",
+            only={p: (DENY, ("purpose.not-permitted",)) for p in (CT, NH, STRICT)},
+        ),
+        _c(
+            "protective-order",
+            "policy-specific",
+            ALLOW,
+            ("permit",),
+            purpose="protective_order",
+            offense_code="protective_order_violation",
+            reason="respondent seen near the protected party's home again",
+            only={NH: (DENY, ("purpose.not-permitted",))},
+        ),
+        _c(
+            "area-with-warrant",
+            "policy-specific",
+            ALLOW,
+            ("permit",),
+            q_type="area",
+            q_plate=None,
+            q_cameras=["cam-3", "cam-4"],
+            legal_basis="warrant",
+            warrant_id="SW-26-9",
+            purpose="violent_felony",
+            offense_code="homicide",
+            reason="homicide on Elm St, vehicles passing within the hour",
+            q_start="2026-11-08T01:00:00Z",
+            q_end="2026-11-08T02:00:00Z",
+            only={NH: (DENY, ("search-type.not-allowed",))},
+        ),
+        _c(
+            "convoy-with-warrant",
+            "policy-specific",
+            HOLD,
+            ("approval.convoy",),
+            q_type="convoy",
+            legal_basis="warrant",
+            warrant_id="SW-26-10",
+            purpose="violent_felony",
+            offense_code="armed_robbery",
+            reason="armed robbery getaway car travelled with a lookout",
+            q_start="2026-11-08T00:00:00Z",
+            q_end="2026-11-08T12:00:00Z",
+            only={NH: (DENY, ("search-type.not-allowed",))},
+        ),
+        _c(
+            "attested-ma",
+            "policy-specific",
+            DENY,
+            ("sharing.",),
+            r_agency_state="MA",
+            r_agency_id="boston-pd",
+            r_attestation_on_file=True,
+            only={CT: (ALLOW, ("permit",)), IL: (ALLOW, ("permit",))},
+        ),
+        _c(
+            "unattested-ma",
+            "policy-specific",
+            DENY,
+            ("sharing.",),
+            r_agency_state="MA",
+            r_agency_id="boston-pd",
+        ),
+        _c(
+            "attested-tx",
+            "policy-specific",
+            DENY,
+            ("sharing.",),
+            r_agency_state="TX",
+            r_agency_id="tx-sheriff",
+            r_attestation_on_file=True,
+            only={IL: (ALLOW, ("permit",))},
+        ),
+        _c(
+            "tx-warrant-homicide",
+            "policy-specific",
+            ALLOW,
+            ("permit",),
+            r_agency_state="TX",
+            r_agency_id="tx-sheriff",
+            legal_basis="warrant",
+            warrant_id="TX-SW-2026-5",
+            purpose="violent_felony",
+            offense_code="homicide",
+            reason="homicide suspect believed to have driven north",
+            only={**notx, IL: (DENY, ("sharing.attestation-missing",))},
+        ),
+        _c(
+            "federal-warrant-homicide",
+            "policy-specific",
+            ALLOW,
+            ("permit",),
+            r_agency_type="federal",
+            r_agency_id="fbi-field",
+            r_agency_state="DC",
+            legal_basis="warrant",
+            warrant_id="FBI-SW-2026-2",
+            purpose="violent_felony",
+            offense_code="kidnapping",
+            reason="interstate kidnapping, victim in suspect car",
+            only={p: (DENY, ("sharing.federal",)) for p in (NH, VA, CA, STRICT)},
+        ),
+        _c(
+            "federal-warrant-ice",
+            "policy-specific",
+            DENY,
+            ("reason.immigration",),
+            r_agency_type="federal",
+            r_agency_id="ice-ero",
+            r_agency_state="DC",
+            legal_basis="warrant",
+            warrant_id="ICE-2026-2",
+            purpose="violent_felony",
+            offense_code="homicide",
+            reason="ICE ERO request, homicide suspect vehicle",
+        ),
+    ]
 
 
 def all_cases() -> list[Case]:

@@ -62,7 +62,7 @@ def test_corpus_size_and_categories(policy: str) -> None:
     assert decisions["deny"] + decisions["needs_approval"] >= 150
     assert decisions["allow"] >= 100
     held = {row["category"] for row in rows if row["decision"] != "allow"}
-    assert MISUSE_CATEGORIES <= held
+    assert held >= MISUSE_CATEGORIES
 
 
 def test_ids_are_unique_per_file() -> None:
