@@ -103,6 +103,7 @@ class Checkpointer:
             size = self.log.size
             if self._latest is not None and self._latest.size >= size:
                 return None
+            self.log.sync()  # the tiles behind the signed root must survive a power cut
             checkpoint = Checkpoint(self.origin, size, self.log.root(size))
             signed = SignedCheckpoint(checkpoint, self.signer.sign(checkpoint.body()))
             self._store(signed)

@@ -1,11 +1,13 @@
-"""The append-only entries file and its offsets index: the durable truth of the log.
+"""The append-only entries file and its index: the durable truth of the log.
 
 ``entries.bin`` holds records ``u32 length | leaf bytes | u32 crc32``; ``entries.idx`` holds one
-big-endian ``u64`` start offset per entry, so entry ``i`` is one ``pread`` away. A batch is
-written entries-first, index-second, each fsync'd before ``append`` returns: an index record
-therefore never points at bytes that are not on disk. On open, a torn tail (a half-written
-record or index slot from a crash) was never acknowledged; the writer moves those bytes to
-``torn/`` for evidence and truncates, readers simply stop before them.
+40-byte slot per entry, ``u64 start offset || SHA-256 leaf hash``, so entry ``i`` is one
+``pread`` away and the right edge of the tree is rebuilt on open from the index alone. A batch
+is written entries-first, index-second, each fsync'd before ``append`` returns: a slot never
+points at bytes that are not on disk. On open, a torn tail (a half-written record or slot from
+a crash) was never acknowledged; the writer moves those bytes to ``torn/`` for evidence and
+truncates, readers simply stop before them. Two independent records of each leaf (its bytes and
+its slot's hash) make an edit of either file point at the exact entry.
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..core.errors import AuditError, InputError, NotFoundError
+from .merkle import leaf_hash
 from .tiles import fsync_dir
 
 MAX_ENTRY = 65535  # C2SP entry bundles prefix each entry with a u16 length
 _HEAD = struct.Struct(">I")
-_OFFSET = struct.Struct(">Q")
+_SLOT = struct.Struct(">Q32s")  # start offset, leaf hash
 _READ_CHUNK = 1 << 20
 
 
@@ -36,7 +39,8 @@ def frame(leaf: bytes) -> bytes:
 
 
 class EntryFile:
-    """Append-only leaf storage with an offsets index. The log serialises writers."""
+    """Append-only leaf storage with an index of offsets and leaf hashes. The log serialises
+    writers; reads use ``pread`` and may run alongside an append."""
 
     def __init__(self, directory: Path, *, readonly: bool = False) -> None:
         self._dir = directory
@@ -60,22 +64,22 @@ class EntryFile:
         """Finds the last complete, checksummed entry; the writer cuts off anything after it."""
         index_len = os.fstat(self._index).st_size
         data_len = os.fstat(self._data).st_size
-        count = index_len // _OFFSET.size
+        count = index_len // _SLOT.size
         end = 0
         while count > 0:
-            start = self._offset(count - 1)
             try:
+                start, _ = self._slot(count - 1)
                 end = start + len(self._read_record(count - 1, start, data_len))
                 break
             except AuditError:
                 count -= 1
-        self.torn_bytes = (index_len - count * _OFFSET.size) + (data_len - end)
+        self.torn_bytes = (index_len - count * _SLOT.size) + (data_len - end)
         if self.torn_bytes and not self._readonly:
             self._cut(count, end, index_len, data_len)
         return count, end
 
     def _cut(self, count: int, end: int, index_len: int, data_len: int) -> None:
-        keep_index = count * _OFFSET.size
+        keep_index = count * _SLOT.size
         try:
             torn_dir = self._dir / "torn"
             torn_dir.mkdir(exist_ok=True)
@@ -91,11 +95,12 @@ class EntryFile:
         except OSError as exc:
             raise AuditError(f"cannot trim the torn tail of the audit log: {exc}") from exc
 
-    def _offset(self, index: int) -> int:
-        raw = os.pread(self._index, _OFFSET.size, index * _OFFSET.size)
-        if len(raw) != _OFFSET.size:
+    def _slot(self, index: int) -> tuple[int, bytes]:
+        raw = os.pread(self._index, _SLOT.size, index * _SLOT.size)
+        if len(raw) != _SLOT.size:
             raise _bad(index, "index slot is missing")
-        return int(_OFFSET.unpack(raw)[0])
+        offset, digest = _SLOT.unpack(raw)
+        return int(offset), bytes(digest)
 
     def _read_record(self, index: int, start: int, limit: int | None = None) -> bytes:
         head = os.pread(self._data, _HEAD.size, start)
@@ -120,33 +125,36 @@ class EntryFile:
             raise _bad(index, "record checksum does not match")
         return record
 
-    def append(self, leaves: Sequence[bytes]) -> None:
-        """Writes and fsyncs a batch; on failure the files are cut back to where they were."""
+    def append(self, leaves: Sequence[bytes]) -> list[bytes]:
+        """Writes and fsyncs a batch and returns the leaf hashes; on failure the files are cut
+        back to where they were."""
         if self._readonly:
             raise AuditError("the audit log was opened read-only")
         for number, leaf in enumerate(leaves):
             if len(leaf) > MAX_ENTRY:
                 raise InputError(f"entry of {len(leaf)} bytes exceeds {MAX_ENTRY}", line=number)
         records = [frame(leaf) for leaf in leaves]
-        offsets = []
+        hashes = [leaf_hash(leaf) for leaf in leaves]
+        slots = []
         position = self._end
-        for record in records:
-            offsets.append(_OFFSET.pack(position))
+        for record, digest in zip(records, hashes, strict=True):
+            slots.append(_SLOT.pack(position, digest))
             position += len(record)
         try:
             _write_all(self._data, b"".join(records), self._end)
             os.fsync(self._data)
-            _write_all(self._index, b"".join(offsets), self._size * _OFFSET.size)
+            _write_all(self._index, b"".join(slots), self._size * _SLOT.size)
             os.fsync(self._index)
         except OSError as exc:
             self._rollback()
             raise AuditError(f"cannot append to the audit log: {exc}") from exc
         self._size += len(records)
         self._end = position
+        return hashes
 
     def _rollback(self) -> None:
         try:
-            os.ftruncate(self._index, self._size * _OFFSET.size)
+            os.ftruncate(self._index, self._size * _SLOT.size)
             os.ftruncate(self._data, self._end)
         except OSError as exc:
             raise AuditError(f"cannot roll back a failed audit append: {exc}") from exc
@@ -155,21 +163,35 @@ class EntryFile:
         """The leaf bytes of entry ``index``."""
         if not 0 <= index < self._size:
             raise NotFoundError(f"no audit entry {index}; the log holds {self._size}")
-        record = self._read_record(index, self._offset(index))
+        record = self._read_record(index, self._slot(index)[0])
         return record[_HEAD.size : -_HEAD.size]
 
-    def iter_range(self, start: int, end: int, *, check_index: bool = False) -> Iterator[bytes]:
-        """Leaf bytes of ``[start, end)`` in order, read in large sequential chunks.
+    def hashes(self, start: int, end: int) -> list[bytes]:
+        """The leaf hashes of ``[start, end)`` as recorded in the index (no entry reads)."""
+        if start >= end:
+            return []
+        raw = os.pread(self._index, (end - start) * _SLOT.size, start * _SLOT.size)
+        if len(raw) != (end - start) * _SLOT.size:
+            raise _bad(start + len(raw) // _SLOT.size, "index slot is missing")
+        return [raw[i + 8 : i + _SLOT.size] for i in range(0, len(raw), _SLOT.size)]
 
-        With ``check_index`` each record's position is also compared with its index slot, so a
-        doctored index cannot make single-entry reads disagree with a sequential scan.
-        """
+    def iter_range(self, start: int, end: int) -> Iterator[bytes]:
+        """Leaf bytes of ``[start, end)`` in order, read in large sequential chunks."""
+        for leaf, _ in self._scan(start, end, check_index=False):
+            yield leaf
+
+    def iter_checked(self, start: int, end: int) -> Iterator[tuple[bytes, bytes]]:
+        """``(leaf, leaf hash)`` of ``[start, end)``, each record's position and hash checked
+        against its index slot, so neither file can be edited alone without naming the entry."""
+        return self._scan(start, end, check_index=True)
+
+    def _scan(self, start: int, end: int, *, check_index: bool) -> Iterator[tuple[bytes, bytes]]:
         end = min(end, self._size)
         if start >= end:
             return
-        base = self._offset(start)
-        stop = self._offset(end) if end < self._size else self._end
-        chunk, chunk_at, pos = b"", base, 0  # chunk holds file bytes from chunk_at
+        chunk_at = self._slot(start)[0]
+        stop = self._slot(end)[0] if end < self._size else self._end
+        chunk, pos = b"", 0  # chunk holds file bytes from chunk_at
         slots, slots_from = b"", start
         for index in range(start, end):
             avail = len(chunk) - pos
@@ -182,20 +204,25 @@ class EntryFile:
                 pos = 0
                 if len(chunk) < 8 or len(chunk) < _HEAD.unpack_from(chunk)[0] + 8:
                     raise _bad(index, "the entries file ends inside this record")
-            if check_index:
-                if index - slots_from >= len(slots) // _OFFSET.size:
-                    count = min(_READ_CHUNK // _OFFSET.size, end - index)
-                    slots = os.pread(self._index, count * _OFFSET.size, index * _OFFSET.size)
-                    slots_from = index
-                    if len(slots) != count * _OFFSET.size:
-                        raise _bad(index, "index slot is missing")
-                (slot,) = _OFFSET.unpack_from(slots, (index - slots_from) * _OFFSET.size)
-                if slot != chunk_at + pos:
-                    raise _bad(index, "index slot does not point at this record")
             (length,) = _HEAD.unpack_from(chunk, pos)
-            record = chunk[pos : pos + length + 8]
+            record = self._check(index, chunk[pos : pos + length + 8])
+            leaf = record[_HEAD.size : -_HEAD.size]
+            digest = b""
+            if check_index:
+                if index - slots_from >= len(slots) // _SLOT.size:
+                    count = min(_READ_CHUNK // _SLOT.size, end - index)
+                    slots = os.pread(self._index, count * _SLOT.size, index * _SLOT.size)
+                    slots_from = index
+                    if len(slots) != count * _SLOT.size:
+                        raise _bad(index, "index slot is missing")
+                offset, stored = _SLOT.unpack_from(slots, (index - slots_from) * _SLOT.size)
+                if offset != chunk_at + pos:
+                    raise _bad(index, "index slot does not point at this record")
+                digest = leaf_hash(leaf)
+                if digest != stored:
+                    raise _bad(index, "leaf does not match the hash in its index slot")
             pos += length + 8
-            yield self._check(index, record)[_HEAD.size : -_HEAD.size]
+            yield leaf, digest
 
     def close(self) -> None:
         for fd in (self._data, self._index):

@@ -26,8 +26,11 @@ from ..core.events import AuditEvent
 from .detail import Detail, DetailStore
 from .entries import EntryFile, create_dir
 from .leaf import SALT_BYTES, PreparedEntry, parse_leaf, prepare
-from .merkle import consistency_proof, inclusion_proof, leaf_hash
+from .merkle import consistency_proof, inclusion_proof
 from .tiles import TILE_WIDTH, TileStore
+
+_SYNCED = "tiles.synced"
+_SYNC_EVERY = 64  # tiles (16k entries): bounds what a reopen must re-check
 
 
 class AuditLog:
@@ -50,7 +53,7 @@ class AuditLog:
             if not readonly:
                 self._detail.drop_from(self._entries.size)
             self._tiles = TileStore(self.directory, readonly=readonly)
-            self._tiles.open(self._entries.size, self._leaf_hashes)
+            self._tiles.open(self._entries.size, self._entries.hashes, self._synced_mark())
         except BaseException:
             self._release()
             raise
@@ -83,12 +86,14 @@ class AuditLog:
             start = self._entries.size
             self._detail.insert_many(start, prepared)
             try:
-                self._entries.append([p.leaf for p in prepared])
+                hashes = self._entries.append([p.leaf for p in prepared])
             except AuditError:
                 self._detail.drop_from(start)
                 raise
             try:
-                self._tiles.append([leaf_hash(p.leaf) for p in prepared])
+                self._tiles.append(hashes)
+                if self._tiles.unsynced >= _SYNC_EVERY:
+                    self._sync_locked()
             except AuditError as exc:
                 # The entries are durable but the in-memory tree is not: refuse further use
                 # until a reopen rebuilds the tiles from the entries.
@@ -122,19 +127,21 @@ class AuditLog:
         """The decoded public leaf of entry ``index``."""
         return parse_leaf(self.leaf(index))
 
-    def entries(
-        self, start: int = 0, end: int | None = None, *, check_index: bool = False
-    ) -> Iterator[tuple[int, bytes]]:
+    def entries(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
         """``(index, leaf_bytes)`` for ``start <= index < end`` (default: to the current size).
 
-        The size is read once, when called; later appends are not included. ``check_index``
-        also checks each entry's slot in the offsets index (``verify`` uses it).
+        The size is read once, when called; later appends are not included.
         """
         if start < 0 or (end is not None and end < 0):
             raise InputError("entry range must not be negative", field="start")
         size = self.size
         end = size if end is None else min(end, size)
-        return enumerate(self._entries.iter_range(start, end, check_index=check_index), start)
+        return enumerate(self._entries.iter_range(start, end), start)
+
+    def checked_entries(self) -> Iterator[tuple[bytes, bytes]]:
+        """``(leaf, leaf_hash)`` of every entry, each checked against its index slot: for
+        ``verify``, which names the first entry that fails."""
+        return self._entries.iter_checked(0, self.size)
 
     def detail(self, index: int) -> Detail:
         """The private detail of entry ``index``, checked against its commitment. Auditors only."""
@@ -204,13 +211,43 @@ class AuditLog:
         if not 0 <= index < size:
             raise InputError(f"index {index} is not below the tree size {size}", field=field)
 
-    def _leaf_hashes(self, start: int, end: int) -> list[bytes]:
-        return [leaf_hash(leaf) for leaf in self._entries.iter_range(start, end)]
+    # --- tile durability --------------------------------------------------------------
+
+    def sync(self) -> None:
+        """Makes the hash tiles durable and records up to which size (checkpoints call this
+        before signing; entries themselves are always durable on return from ``append``)."""
+        with self._lock:
+            if not self.readonly and not self._broken:
+                self._sync_locked()
+
+    def _sync_locked(self) -> None:
+        self._tiles.sync()
+        path = self.directory / _SYNCED
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                os.pwrite(fd, self._tiles.size.to_bytes(8, "big"), 0)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise AuditError(f"cannot record the tile sync mark: {exc}") from exc
+
+    def _synced_mark(self) -> int:
+        try:
+            raw = (self.directory / _SYNCED).read_bytes()
+        except FileNotFoundError:
+            return 0
+        except OSError as exc:
+            raise AuditError(f"cannot read the tile sync mark: {exc}") from exc
+        return int.from_bytes(raw[:8], "big") if len(raw) >= 8 else 0
 
     # --- lifecycle ----------------------------------------------------------------------
 
     def close(self) -> None:
         with self._lock:
+            if self._lockfd is not None and not self._broken:
+                self._sync_locked()
             self._entries.close()
             self._detail.close()
             self._release()

@@ -4,8 +4,10 @@ A tile at level ``L``, index ``N`` holds the 256 hashes of tree level ``8·L`` c
 ``N·256 … N·256+255``; the 7 levels above them are recomputed from the tile on demand (and kept
 in a small LRU). Full tiles are files ``tile/<L>/<x001/x234/067>`` written once, fsync'd in
 order; the incomplete right edge of each level lives in memory and is rebuilt on open from at
-most 255 hashes per level, so reopening never rereads every leaf. Tiles are derived data: the
-entries are the truth, and a tile missing after a crash is rebuilt from the level below.
+most 255 hashes per level, so reopening never rereads every leaf. Tiles are derived data (the
+index holds every leaf hash, fsync'd), so they are written without waiting and fsync'd in
+batches by :meth:`TileStore.sync`; on open, tiles written after the last sync are checked
+against the index and rewritten if a crash lost or garbled them.
 """
 
 from __future__ import annotations
@@ -112,25 +114,33 @@ class TileStore:
         self._cache: OrderedDict[tuple[int, int], list[bytes]] = OrderedDict()
         self._edge: dict[int, tuple[int, int, list[bytes]]] = {}
         self._overlay: dict[tuple[int, int], bytes] = {}
+        self._unsynced: list[Path] = []
         self.rebuilt = 0
 
     @property
     def size(self) -> int:
         return self._size
 
-    def open(self, size: int, leaf_hashes: LeafHashes) -> None:
-        """Loads the state for a log of ``size`` entries, rebuilding tiles a crash left out."""
+    def open(self, size: int, leaf_hashes: LeafHashes, synced: int = 0) -> None:
+        """Loads the state for a log of ``size`` entries.
+
+        Tiles covering entries below ``synced`` were fsync'd before that mark was recorded and
+        are trusted; later ones may be missing or stale after a crash, so they are checked
+        against the index's leaf hashes (bounded work: what was appended since the last sync)
+        and rewritten where they differ.
+        """
         if size >= 1 << (TILE_HEIGHT * MAX_LEVELS):
             raise AuditError(f"a log of {size} entries exceeds the tile layout")
         self._size = size
+        synced = min(max(synced, 0), size)
         for level in range(MAX_LEVELS):
-            expected = size >> (TILE_HEIGHT * (level + 1))
-            present = expected
-            while present > 0 and not self._exists(level, present - 1):
-                present -= 1
-            for index in range(present, expected):
-                self._write(level, index, self._rebuild(level, index, leaf_hashes))
-                self.rebuilt += 1
+            shift = TILE_HEIGHT * (level + 1)
+            expected = size >> shift
+            for index in range(synced >> shift, expected):
+                want = self._rebuild(level, index, leaf_hashes)
+                if self.stored(level, index) != want and self._overlay.get((level, index)) != want:
+                    self._write(level, index, want)
+                    self.rebuilt += 1
             self._full[level] = expected
             first, last = expected * TILE_WIDTH, size >> (TILE_HEIGHT * level)
             if level == 0:
@@ -143,6 +153,28 @@ class TileStore:
         if level == 0:
             return b"".join(leaf_hashes(start, start + TILE_WIDTH))
         return b"".join(self._tree(level - 1, i)[-1] for i in range(start, start + TILE_WIDTH))
+
+    @property
+    def unsynced(self) -> int:
+        """Tiles written since the last :meth:`sync`."""
+        return len(self._unsynced)
+
+    def sync(self) -> None:
+        """Makes every tile written so far durable (one fsync each, then their directories)."""
+        if not self._unsynced:
+            return
+        try:
+            for path in self._unsynced:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            for directory in sorted({path.parent for path in self._unsynced}):
+                fsync_dir(directory)
+        except OSError as exc:
+            raise AuditError(f"cannot make the hash tiles durable: {exc}") from exc
+        self._unsynced.clear()
 
     def append(self, hashes: Sequence[bytes]) -> None:
         """Adds leaf hashes; each tile that fills is written (fsync'd) before this returns."""
@@ -240,14 +272,6 @@ class TileStore:
         if len(self._cache) > _CACHE_TILES:
             self._cache.popitem(last=False)
 
-    def _exists(self, level: int, index: int) -> bool:
-        if (level, index) in self._overlay:
-            return True
-        try:
-            return (self._dir / tile_path(level, index)).stat().st_size == TILE_BYTES
-        except FileNotFoundError:
-            return False
-
     def _read(self, level: int, index: int) -> bytes:
         data = self._overlay.get((level, index))
         if data is None:
@@ -269,11 +293,10 @@ class TileStore:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
                 os.write(fd, data)
-                os.fsync(fd)
             finally:
                 os.close(fd)
             os.replace(tmp, path)
-            fsync_dir(path.parent)
+            self._unsynced.append(path)
         except OSError as exc:
             raise AuditError(f"cannot write tile {tile_path(level, index)}: {exc}") from exc
 

@@ -22,7 +22,7 @@ from .checkpoint import SignedCheckpoint
 from .detail import Detail
 from .leaf import commitment
 from .log import AuditLog
-from .merkle import EMPTY_ROOT, fold_right, leaf_hash, root_of, verify_consistency
+from .merkle import EMPTY_ROOT, fold_right, root_of, verify_consistency
 from .note import NoteVerifier
 from .tiles import MAX_LEVELS, TILE_HEIGHT, TILE_WIDTH, tile_path
 
@@ -156,8 +156,8 @@ def verify_log(
     detail = next(opened, None)
     count = 0
     try:
-        for index, leaf in log.entries(0, log.size, check_index=True):
-            rows[0].append(leaf_hash(leaf))
+        for index, (leaf, digest) in enumerate(log.checked_entries()):
+            rows[0].append(digest)
             level = 0
             while len(rows[level]) == TILE_WIDTH:
                 _compare_tile(log, report, level, full[level], rows[level])
