@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FakeClock
+from trustlpr.audit import PUBLIC_FIELDS
 from trustlpr.core.errors import AuditError
 from trustlpr.core.events import AuditEvent, EventType
 from trustlpr.core.reads import Read
@@ -16,7 +17,7 @@ from trustlpr.hotlist import HotlistService
 
 
 class ListAudit:
-    """An ``AuditSink`` that keeps events in a list (the real log is tested in tests/audit)."""
+    """An ``AuditSink`` that keeps events in a list after the real log's public-field check."""
 
     def __init__(self) -> None:
         self.events: list[AuditEvent] = []
@@ -28,6 +29,11 @@ class ListAudit:
     def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
         if self.fail:
             raise AuditError("audit log unavailable (test)")
+        for event in events:
+            for key, value in event.public.items():
+                assert key in PUBLIC_FIELDS, f"{key!r} is not a public audit field"
+                if value is not None:
+                    PUBLIC_FIELDS[key](key, value)
         start = len(self.events)
         self.events.extend(events)
         return list(range(start, len(self.events)))

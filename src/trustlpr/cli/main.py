@@ -64,6 +64,9 @@ def _register() -> None:
     from . import policy_cmds
 
     policy_cmds.register(app)
+    from . import hotlist_cmds
+
+    hotlist_cmds.register(app)
 
 
 _register()

@@ -9,7 +9,7 @@ from .buffer import BufferedRead, HitOnlyBuffer
 from .delivery import SIGNATURE_HEADER, verify_signature
 from .matcher import Candidate, HotlistMatcher, Match, Why
 from .records import AlertKind, AlertRecord, AlertStats, Verdict
-from .service import HotlistService, ImportReport
+from .service import HotlistService, ImportReport, agreement_check
 
 __all__ = [
     "SIGNATURE_HEADER",
@@ -26,5 +26,6 @@ __all__ = [
     "Match",
     "Verdict",
     "Why",
+    "agreement_check",
     "verify_signature",
 ]

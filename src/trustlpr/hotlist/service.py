@@ -61,6 +61,17 @@ class ImportReport:
         return dict(self.__dict__)
 
 
+def agreement_check(sharing: Any, grantee: Any) -> Callable[[str], bool]:
+    """``sharing_agreement`` from ``trustlpr.identity``: True when an agreement in force, owned by
+    the source agency, covers ``grantee`` (this node's ``Agency``). ``sharing`` is the identity
+    store's ``SharingQueries`` (``agreements(owner)``; each agreement has ``covers(agency)``)."""
+
+    def check(source: str) -> bool:
+        return any(a.covers(grantee) is True for a in sharing.agreements(source))
+
+    return check
+
+
 class HotlistService:
     """See the module docstring. Build with ``HotlistService.open(data_dir, ...)``."""
 

@@ -1,0 +1,444 @@
+"""``trustlpr hotlist …`` and ``trustlpr alerts …``: hot lists, alerts, verdicts and their counts.
+
+Changes and anything showing plates are signed by a staff user: ``--token`` (or
+``TRUSTLPR_TOKEN``) or ``--as USER`` with a password prompt. Supervisors and admins change hot
+lists; officers and supervisors verify alerts; admins manage delivery targets. ``hotlist
+lists`` and ``alerts stats`` show counts only and need no sign-in. Commands that change
+something write to the audit log, which one process holds at a time: with ``trustlpr serve``
+running, use the HTTP API instead.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from ..audit import open_audit
+from ..core.clock import iso, parse_duration
+from ..core.errors import AuditError, AuthError, ConfigError, InputError
+from ..core.events import AuditEvent, AuditSink
+from ..core.identity import Role, User
+from ..core.plates import mask_plate
+from ..hotlist import AlertKind, HotlistService, agreement_check
+from ..identity import IdentityStore, require_role, require_same_agency
+from ..policy import load_policy
+from ..settings import Settings
+from .common import console, err_console, print_json, progress, settings
+
+hotlist_app = typer.Typer(help="Import, inspect and change hot lists.", no_args_is_help=True)
+alerts_app = typer.Typer(
+    help="Alerts and possible matches: list, verify, counts, delivery targets.",
+    no_args_is_help=True,
+)
+
+Token = Annotated[
+    str | None,
+    typer.Option("--token", envvar="TRUSTLPR_TOKEN", help="API token of the signed-in user."),
+]
+AsUser = Annotated[str | None, typer.Option("--as", help="Sign in as this user (asks password).")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+_MANAGE = (Role.SUPERVISOR, Role.ADMIN)
+_VERIFY = (Role.OFFICER, Role.SUPERVISOR)
+_VIEW = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
+
+
+class _NoWrites:
+    """Audit sink of read-only commands: an append would be a bug, so it fails loudly."""
+
+    def append(self, event: AuditEvent) -> int:
+        raise AuditError(f"a read-only command tried to record {event.type.value}")
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
+        raise AuditError("a read-only command tried to write to the audit log")
+
+
+@contextmanager
+def open_hotlists(
+    ctx: typer.Context, *, changes: bool
+) -> Iterator[tuple[HotlistService, IdentityStore, Settings]]:
+    """The node's hot-list service under its jurisdiction policy and sharing agreements."""
+    cfg = settings(ctx)
+    if not cfg.config_path.is_file():
+        raise ConfigError(
+            f"{cfg.data_dir} is not initialised; run `trustlpr --data-dir {cfg.data_dir} init`"
+        )
+    policy = load_policy(cfg.policy)
+    with ExitStack() as stack:
+        audit: AuditSink = _NoWrites()
+        if changes:
+            audit = stack.enter_context(open_audit(cfg.data_dir, agency_id=cfg.agency_id))
+        identity = stack.enter_context(IdentityStore.open(cfg.data_dir, audit))
+        service = HotlistService.open(
+            cfg.data_dir,
+            audit=audit,
+            agency_id=cfg.agency_id,
+            allowed_category=policy.allowed_hotlist_categories,
+            sharing_agreement=agreement_check(identity.sharing, identity.agency(cfg.agency_id)),
+        )
+        stack.callback(service.close)
+        yield service, identity, cfg
+
+
+def _signed(identity: IdentityStore, token: str | None, as_user: str | None, *roles: Role) -> User:
+    if token and as_user:
+        raise InputError("give either --token or --as, not both", field="--as")
+    if token:
+        user = identity.authenticate(token)[0]
+    elif as_user:
+        password = typer.prompt(f"Password for {as_user}", hide_input=True, err=True)
+        user = identity.verify_password(as_user, password)[0]
+    else:
+        raise AuthError("sign in with --token (or TRUSTLPR_TOKEN) or --as USER")
+    require_role(user, *roles)
+    return user
+
+
+def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+# -- hotlist -----------------------------------------------------------------------------
+
+
+@hotlist_app.command("import")
+def import_cmd(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="NCIC extract or CSV."),
+    list_id: str = typer.Option(..., "--list", help="List to fill, e.g. ncic or local."),
+    fmt: str = typer.Option(None, "--format", help="ncic or csv (default: .csv → csv, else ncic)."),
+    add: bool = typer.Option(False, "--add", help="Add to the list instead of replacing it."),
+    valid_for: str = typer.Option(
+        "1d", help="NCIC entries expire after this (an extract carries no expiry), e.g. 1d, 12h."
+    ),
+    source_agency: str = typer.Option(
+        None, help="Agency that shared the list (needs a sharing agreement in force)."
+    ),
+    skip_invalid: bool = typer.Option(
+        False, help="Import the good lines and report the bad ones (default: abort on any)."
+    ),
+    token: Token = None,
+    as_user: AsUser = None,
+    json_out: Json = False,
+) -> None:
+    """Import a hot list; by default it replaces the list atomically, or changes nothing."""
+    fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "ncic")
+    validity = parse_duration(valid_for, field="--valid-for")
+    data = file.read_bytes()
+    with open_hotlists(ctx, changes=True) as (service, identity, _), progress() as bar:
+        user = _signed(identity, token, as_user, *_MANAGE)
+        task = bar.add_task(f"importing {file.name}", total=data.count(b"\n") or None)
+        report = service.import_bytes(
+            data,
+            list_id=list_id,
+            fmt=fmt,
+            actor=user.id,
+            replace=not add,
+            source_agency=source_agency,
+            valid_for=validity,
+            skip_invalid=skip_invalid,
+            progress=lambda n: bar.update(task, completed=n),
+        )
+    if json_out:
+        print_json(report.to_json())
+        return
+    verb = "replaced" if report.replaced else "added to"
+    console.print(
+        f"{verb} list [bold]{list_id}[/]: {report.accepted} entries, {report.expired} expired "
+        f"skipped, {report.invalid} faulty, {report.refused} refused by policy"
+    )
+    for message in report.errors:
+        err_console.print(f"  {message}", highlight=False)
+
+
+@hotlist_app.command("add")
+def add_cmd(
+    ctx: typer.Context,
+    list_id: str = typer.Option(..., "--list", help="List to add to (created if new)."),
+    plate: str = typer.Option(..., help="Plate as issued, e.g. ABC1234."),
+    state: str = typer.Option(..., help="Issuing state, e.g. CT."),
+    category: str = typer.Option(..., help="NCIC code (V, W, A, …) or a local category."),
+    reason: str = typer.Option(..., help="Why the vehicle is sought."),
+    case_number: str = typer.Option(..., help="Case or NCIC record number."),
+    owner: str = typer.Option(..., help="Officer or unit responsible for the entry."),
+    expires: str = typer.Option(..., help="YYYY-MM-DD (valid through that day) or ISO time."),
+    source_agency: str = typer.Option(None, help="Agency that shared the entry."),
+    token: Token = None,
+    as_user: AsUser = None,
+    json_out: Json = False,
+) -> None:
+    """Add one entry; it matches at once."""
+    raw = {
+        "plate": plate,
+        "state": state,
+        "category": category,
+        "reason": reason,
+        "case_number": case_number,
+        "owner": owner,
+        "expires_at": expires,
+    }
+    with open_hotlists(ctx, changes=True) as (service, identity, _):
+        user = _signed(identity, token, as_user, *_MANAGE)
+        stored = service.add_entry(raw, list_id=list_id, actor=user.id, source_agency=source_agency)
+    if json_out:
+        print_json(stored.to_json())
+    else:
+        console.print(f"added entry {stored.id} to [bold]{list_id}[/]")
+
+
+@hotlist_app.command("remove")
+def remove_cmd(
+    ctx: typer.Context,
+    list_id: str = typer.Argument(..., help="List the entry is on."),
+    entry_id: int = typer.Argument(..., help="Entry id (see `hotlist entries`)."),
+    note: str = typer.Option(..., help="Why, e.g. 'vehicle recovered'."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Remove one entry (case cleared, vehicle recovered)."""
+    with open_hotlists(ctx, changes=True) as (service, identity, _):
+        user = _signed(identity, token, as_user, *_MANAGE)
+        service.remove_entry(list_id, entry_id, actor=user.id, note=note)
+    console.print(f"removed entry {entry_id} from [bold]{list_id}[/]")
+
+
+@hotlist_app.command("delete-list")
+def delete_list_cmd(
+    ctx: typer.Context,
+    list_id: str = typer.Argument(..., help="List to delete with all its entries."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Delete a whole list."""
+    with open_hotlists(ctx, changes=True) as (service, identity, _):
+        user = _signed(identity, token, as_user, *_MANAGE)
+        count = service.delete_list(list_id, actor=user.id)
+    console.print(f"deleted list [bold]{list_id}[/] ({count} entries)")
+
+
+@hotlist_app.command("prune")
+def prune_cmd(ctx: typer.Context, token: Token = None, as_user: AsUser = None) -> None:
+    """Delete expired entries (they already stopped matching)."""
+    with open_hotlists(ctx, changes=True) as (service, identity, _):
+        user = _signed(identity, token, as_user, *_MANAGE)
+        count = service.prune(actor=user.id)
+    console.print(f"deleted {count} expired entries")
+
+
+@hotlist_app.command("lists")
+def lists_cmd(ctx: typer.Context, json_out: Json = False) -> None:
+    """Show the lists with their source and entry counts (no plates)."""
+    with open_hotlists(ctx, changes=False) as (service, _, _):
+        lists = service.lists()
+    rows = [
+        {
+            "list_id": i.list_id,
+            "source_agency": i.source_agency,
+            "entries": i.entries,
+            "active": i.active,
+            "generation": i.generation,
+            "updated_at": iso(i.updated_at),
+            "updated_by": i.updated_by,
+        }
+        for i in lists
+    ]
+    if json_out:
+        print_json(rows)
+    else:
+        _table(
+            "hot lists", list(rows[0]) if rows else ["list_id"], [list(r.values()) for r in rows]
+        )
+
+
+@hotlist_app.command("entries")
+def entries_cmd(
+    ctx: typer.Context,
+    list_id: str = typer.Argument(..., help="List to show."),
+    limit: int = typer.Option(100, help="At most this many entries."),
+    offset: int = typer.Option(0, help="Skip this many first."),
+    token: Token = None,
+    as_user: AsUser = None,
+    json_out: Json = False,
+) -> None:
+    """Show a list's entries (signed in as supervisor or admin)."""
+    with open_hotlists(ctx, changes=False) as (service, identity, _):
+        _signed(identity, token, as_user, *_MANAGE)
+        entries = service.entries(list_id, limit=limit, offset=offset)
+    if json_out:
+        print_json([e.to_json() for e in entries])
+        return
+    _table(
+        f"list {list_id}",
+        ["id", "plate", "state", "category", "case", "owner", "expires"],
+        [
+            (
+                e.id,
+                e.entry.plate,
+                e.entry.state,
+                e.entry.category,
+                e.entry.case_number,
+                e.entry.owner,
+                iso(e.entry.expires_at),
+            )
+            for e in entries
+        ],
+    )
+
+
+# -- alerts ------------------------------------------------------------------------------
+
+
+@alerts_app.command("list")
+def alerts_list(
+    ctx: typer.Context,
+    kind: AlertKind = typer.Option(None, help="alert or possible."),
+    status: str = typer.Option(None, help="unverified, confirmed, misread, not_the_vehicle."),
+    list_id: str = typer.Option(None, "--list", help="Only this hot list."),
+    camera: str = typer.Option(None, help="Only this camera."),
+    days: int = typer.Option(None, help="Only the last N days."),
+    limit: int = typer.Option(50, help="At most this many."),
+    token: Token = None,
+    as_user: AsUser = None,
+    json_out: Json = False,
+) -> None:
+    """List alerts and possible matches, newest first."""
+    with open_hotlists(ctx, changes=False) as (service, identity, cfg):
+        user = _signed(identity, token, as_user, *_VIEW)
+        require_same_agency(user, cfg.agency_id)
+        records = service.alerts.list_alerts(
+            kind=kind, status=status, list_id=list_id, camera_id=camera, days=days, limit=limit
+        )
+    if json_out:
+        print_json([r.to_json() for r in records])
+        return
+    _table(
+        "alerts",
+        ["id", "kind", "raised", "plate", "state", "camera", "list", "cat", "status"],
+        [
+            (
+                r.id,
+                "ALERT" if r.kind is AlertKind.ALERT else "possible — verify",
+                iso(r.raised_at),
+                mask_plate(str(r.read.get("plate") or "")),
+                r.read.get("state"),
+                r.camera_id,
+                r.list_id,
+                r.category,
+                r.status,
+            )
+            for r in records
+        ],
+    )
+
+
+@alerts_app.command("verify")
+def alerts_verify(
+    ctx: typer.Context,
+    alert_id: str = typer.Argument(..., help="Alert id (see `alerts list`)."),
+    outcome: str = typer.Option(..., help="confirmed, misread or not_the_vehicle."),
+    note: str = typer.Option(..., help="What was checked (image, database, vehicle)."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Record an officer's verdict on an alert (audited, counted on the portal)."""
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
+        user = _signed(identity, token, as_user, *_VERIFY)
+        require_same_agency(user, cfg.agency_id)
+        record = service.alerts.verify(alert_id, outcome, note=note, user=user.id)
+    console.print(f"alert {record.id}: {record.status}")
+
+
+@alerts_app.command("stats")
+def alerts_stats(
+    ctx: typer.Context,
+    days: int = typer.Option(30, help="Count the last N days."),
+    json_out: Json = False,
+) -> None:
+    """Hits, confirmed hits, misread rate and lists alerted on (counts only)."""
+    with open_hotlists(ctx, changes=False) as (service, _, _):
+        stats = service.alerts.stats(days)
+    body = stats.to_json()
+    if json_out:
+        print_json(body)
+        return
+    rate = "n/a" if stats.misread_rate is None else f"{stats.misread_rate:.1%}"
+    console.print(
+        f"last {days} days: {stats.hits} hits, {stats.confirmed} confirmed, {stats.misreads} "
+        f"misreads, {stats.not_the_vehicle} not the vehicle, {stats.unverified} unverified; "
+        f"misread rate {rate}; {stats.possible} possible matches"
+    )
+    _table(
+        "lists alerted on",
+        ["list", "category", "hits", "confirmed", "misreads"],
+        [
+            (r["list_id"], r["category"], r["hits"], r["confirmed"], r["misreads"])
+            for r in stats.by_list
+        ],
+    )
+
+
+@alerts_app.command("target-add")
+def target_add(
+    ctx: typer.Context,
+    url: str = typer.Argument(..., help="https://… webhook or mqtt://host:1883/topic."),
+    secret_env: str = typer.Option(
+        None, help="Environment variable holding the webhook signing secret (else prompted)."
+    ),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Send exact alerts to a webhook (HMAC-signed) or an MQTT topic (audited)."""
+    secret = None
+    if url.startswith(("http://", "https://")):
+        secret = os.environ.get(secret_env) if secret_env else None
+        if secret is None:
+            secret = typer.prompt("Webhook signing secret", hide_input=True, err=True)
+    with open_hotlists(ctx, changes=True) as (service, identity, _):
+        user = _signed(identity, token, as_user, Role.ADMIN)
+        target = service.alerts.add_target(url, actor=user.id, secret=secret)
+    console.print(f"added {target.kind} target {target.id}")
+
+
+@alerts_app.command("targets")
+def targets_cmd(
+    ctx: typer.Context, token: Token = None, as_user: AsUser = None, json_out: Json = False
+) -> None:
+    """List delivery targets (secrets are never shown)."""
+    with open_hotlists(ctx, changes=False) as (service, identity, _):
+        _signed(identity, token, as_user, Role.ADMIN)
+        targets = service.alerts.store.targets()
+    rows = [{"id": t.id, "kind": t.kind, "url": t.url} for t in targets]
+    if json_out:
+        print_json(rows)
+    else:
+        _table("delivery targets", ["id", "kind", "url"], [list(r.values()) for r in rows])
+
+
+@alerts_app.command("target-remove")
+def target_remove(
+    ctx: typer.Context,
+    target_id: int = typer.Argument(..., help="Target id (see `alerts targets`)."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Stop sending alerts to a target (audited)."""
+    with open_hotlists(ctx, changes=True) as (service, identity, _):
+        user = _signed(identity, token, as_user, Role.ADMIN)
+        service.alerts.remove_target(target_id, actor=user.id)
+    console.print(f"removed target {target_id}")
+
+
+def register(app: typer.Typer) -> None:
+    """Adds ``hotlist`` and ``alerts`` to the ``trustlpr`` command."""
+    app.add_typer(hotlist_app, name="hotlist")
+    app.add_typer(alerts_app, name="alerts")
