@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FakeClock
+from trustlpr.audit import PUBLIC_FIELDS
 from trustlpr.core.errors import AuditError
 from trustlpr.core.events import AuditEvent, EventType
 from trustlpr.core.identity import AgencyType, Role, User
@@ -25,8 +26,13 @@ class ListSink:
         self.refuse = False
 
     def append(self, event: AuditEvent) -> int:
+        """Keeps the event after the same public-field check the real audit log applies."""
         if self.refuse:
             raise AuditError("audit log unavailable")
+        for key, value in event.public.items():
+            assert key in PUBLIC_FIELDS, f"{key!r} is not a public audit field"
+            if value is not None:
+                PUBLIC_FIELDS[key](key, value)
         self.events.append(event)
         return len(self.events) - 1
 

@@ -145,7 +145,7 @@ def test_user_events_keep_ids_and_names_private(node: Node, sink: ListSink) -> N
     assert len(events) == 1 + 5 + 7  # six agencies, seven users (alice included)
     first_user = events[1]
     assert first_user.agency_id == "hartford-pd"
-    assert dict(first_user.public) == {"action": "user_added", "role": "admin"}
+    assert dict(first_user.public) == {"action": "user_added", "category": "admin"}
     assert first_user.private["user_id"] == "alice"
     assert first_user.private["actor"] == "bootstrap"
     assert events[2].public["action"] == "agency_added"

@@ -189,7 +189,7 @@ def test_token_events_keep_ids_private(node: Node, sink: ListSink) -> None:
     created = node.store.create_token("olivia", actor=node.alice)
     event = sink.of(EventType.TOKEN_CHANGED)[-1]
     assert event.agency_id == "hartford-pd"
-    assert dict(event.public) == {"action": "token_created", "role": "officer"}
+    assert dict(event.public) == {"action": "token_created", "category": "officer"}
     assert event.private == {"actor": "alice", "user_id": "olivia", "token_id": created.info.id}
 
 

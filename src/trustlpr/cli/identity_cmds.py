@@ -7,18 +7,17 @@ USER`` with a password prompt. Only while the node has no admin yet may ``agency
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from ..audit import open_audit
 from ..core.clock import iso, parse_duration, system_clock
-from ..core.errors import ConfigError, InputError
-from ..core.events import AuditEvent
+from ..core.errors import AuditError, ConfigError, InputError
+from ..core.events import AuditEvent, AuditSink
 from ..core.identity import User
 from ..identity import IdentityStore
 from ..settings import Settings
@@ -44,50 +43,32 @@ user_app = typer.Typer(help="Manage users and their roles.", no_args_is_help=Tru
 token_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
 
 
-class _PendingAuditFile:
-    """Audit sink of the CLI until the node's audit log is wired into ``runtime``: events are
-    appended, fsync'd, to ``<data_dir>/audit-pending.jsonl`` (mode 0600) for it to take in."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
+class _NoWrites:
+    """Audit sink of listing commands: they change nothing, so an append would be a bug. Not
+    opening the log lets them run while ``trustlpr serve`` holds it."""
 
     def append(self, event: AuditEvent) -> int:
-        return self.append_many([event])[-1]
+        raise AuditError(f"a listing command tried to record {event.type.value}")
 
     def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
-        lines = [
-            json.dumps(
-                {
-                    "type": e.type.value,
-                    "at": iso(e.at),
-                    "agency_id": e.agency_id,
-                    "public": dict(e.public),
-                    "private": dict(e.private),
-                },
-                sort_keys=True,
-                default=str,
-            )
-            for e in events
-        ]
-        fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        try:
-            os.write(fd, ("\n".join(lines) + "\n").encode())
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        with self._path.open("rb") as f:
-            total = sum(1 for _ in f)
-        return list(range(total - len(events), total))
+        raise AuditError("a listing command tried to write to the audit log")
 
 
-def open_store(ctx: typer.Context) -> tuple[IdentityStore, Settings]:
+@contextmanager
+def open_store(
+    ctx: typer.Context, *, changes: bool = True
+) -> Iterator[tuple[IdentityStore, Settings]]:
+    """The node's identity store; with ``changes``, its audit log is opened to record them."""
     cfg = settings(ctx)
     if not cfg.config_path.is_file():
         raise ConfigError(
             f"{cfg.data_dir} is not initialised; run `trustlpr --data-dir {cfg.data_dir} init`"
         )
-    sink = _PendingAuditFile(cfg.data_dir / "audit-pending.jsonl")
-    return IdentityStore.open(cfg.data_dir, sink), cfg
+    with ExitStack() as stack:
+        sink: AuditSink = _NoWrites()
+        if changes:
+            sink = stack.enter_context(open_audit(cfg.data_dir, agency_id=cfg.agency_id))
+        yield stack.enter_context(IdentityStore.open(cfg.data_dir, sink)), cfg
 
 
 def actor_of(store: IdentityStore, token: str | None, as_user: str | None) -> User | None:
@@ -132,8 +113,7 @@ def agency_add(
     as_user: AsUser = None,
 ) -> None:
     """Register an agency (its users may then be added)."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         agency = store.add_agency(
             agency_id, name, state, type_, actor=actor_of(store, token, as_user)
         )
@@ -143,8 +123,7 @@ def agency_add(
 @agency_app.command("list")
 def agency_list(ctx: typer.Context, json_out: Json = False) -> None:
     """List registered agencies."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx, changes=False) as (store, _):
         agencies = store.agencies()
     if json_out:
         print_json(
@@ -175,8 +154,7 @@ def user_add(
     as_user: AsUser = None,
 ) -> None:
     """Add a user. The first admin of a new node is added unsigned."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         actor = actor_of(store, token, as_user)
         secret = None
         if password:
@@ -194,8 +172,7 @@ def user_list(
     json_out: Json = False,
 ) -> None:
     """List users with their agency, role and status."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx, changes=False) as (store, _):
         users = store.users(agency)
     rows = [
         (u.id, u.agency_id, u.role.value, u.name, "active" if u.active else "disabled")
@@ -218,8 +195,7 @@ def user_set_role(
     as_user: AsUser = None,
 ) -> None:
     """Change a user's role (an admin of the user's agency)."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         user = store.set_role(user_id, role, actor=signed(store, token, as_user))
     console.print(f"{user.id} is now {user.role.value}")
 
@@ -232,8 +208,7 @@ def user_disable(
     as_user: AsUser = None,
 ) -> None:
     """Disable a user: their tokens and sessions stop working at once."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         store.disable(user_id, actor=signed(store, token, as_user))
     console.print(f"{user_id} is disabled")
 
@@ -246,8 +221,7 @@ def user_enable(
     as_user: AsUser = None,
 ) -> None:
     """Enable a disabled user."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         store.enable(user_id, actor=signed(store, token, as_user))
     console.print(f"{user_id} is enabled")
 
@@ -260,8 +234,7 @@ def user_set_password(
     as_user: AsUser = None,
 ) -> None:
     """Set a console password (the user themself, or an admin of their agency)."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         actor = signed(store, token, as_user)
         secret = typer.prompt(
             f"New password for {user_id}", hide_input=True, confirmation_prompt=True, err=True
@@ -284,8 +257,7 @@ def token_create(
 ) -> None:
     """Issue an API token. It is printed once, on stdout; store it now."""
     lifetime = parse_duration(expires_in, field="--expires-in")
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         created = store.create_token(
             user, actor=signed(store, token, as_user), expires_in=lifetime, label=label
         )
@@ -303,8 +275,7 @@ def token_list(
     json_out: Json = False,
 ) -> None:
     """List API tokens (ids and dates; never the secrets)."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx, changes=False) as (store, _):
         now, infos = system_clock(), store.tokens(user)
     rows = [
         (
@@ -333,8 +304,7 @@ def token_revoke(
     as_user: AsUser = None,
 ) -> None:
     """Revoke an API token at once."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         store.revoke_token(token_id, actor=signed(store, token, as_user))
     console.print(f"token {token_id} revoked")
 

@@ -99,8 +99,7 @@ def sharing_add(
     as_user: AsUser = None,
 ) -> None:
     """Propose an agreement; a second admin of the owner agency must approve it."""
-    store, cfg = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, cfg):
         agreement = store.sharing.propose(
             owner or cfg.agency_id,
             grantee_agency_id=grantee,
@@ -124,8 +123,7 @@ def sharing_amend(
     as_user: AsUser = None,
 ) -> None:
     """Change terms: narrowing applies at once, widening waits for a second admin."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         agreement = store.sharing.amend(
             agreement_id,
             actor=signed(store, token, as_user),
@@ -151,8 +149,7 @@ def sharing_attest(
     attestation = _attestation(doc, attested_by, attested_at, commitment)
     if attestation is None:
         raise InputError("give --doc, --attested-by and --attested-at", field="--doc")
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         agreement = store.sharing.attest(
             agreement_id, attestation, actor=signed(store, token, as_user)
         )
@@ -167,8 +164,7 @@ def sharing_approve(
     as_user: AsUser = None,
 ) -> None:
     """Approve a pending change (an admin of the owner other than its proposer)."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         agreement = store.sharing.approve(agreement_id, actor=signed(store, token, as_user))
     _show(agreement, "approved")
 
@@ -181,8 +177,7 @@ def sharing_reject(
     as_user: AsUser = None,
 ) -> None:
     """Reject (or withdraw) a pending change."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         agreement = store.sharing.reject(agreement_id, actor=signed(store, token, as_user))
     _show(agreement, "rejected")
 
@@ -195,8 +190,7 @@ def sharing_revoke(
     as_user: AsUser = None,
 ) -> None:
     """End an agreement at once (one admin suffices)."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx) as (store, _):
         agreement = store.sharing.revoke(agreement_id, actor=signed(store, token, as_user))
     _show(agreement, "revoked")
 
@@ -213,8 +207,7 @@ def sharing_list(
 ) -> None:
     """List the agreements in force (or, with --all, every agreement's latest version)."""
     now = _moment(at) or system_clock()
-    store, cfg = open_store(ctx)
-    with store:
+    with open_store(ctx, changes=False) as (store, cfg):
         if all_:
             found = store.sharing.listing(owner)
         else:
@@ -246,8 +239,7 @@ def sharing_grantees(
     ctx: typer.Context, owner: Owner = None, at: At = None, json_out: Json = False
 ) -> None:
     """Every agency with access to the owner's data, from the agreements themselves."""
-    store, cfg = open_store(ctx)
-    with store:
+    with open_store(ctx, changes=False) as (store, cfg):
         found = store.sharing.grantees(owner or cfg.agency_id, _moment(at))
     if json_out:
         print_json([g.public() for g in found])
@@ -271,8 +263,7 @@ def sharing_grantees(
 @sharing_app.command("history")
 def sharing_history(ctx: typer.Context, owner: Owner = None, json_out: Json = False) -> None:
     """The published change history: every proposal, approval, narrowing and revocation."""
-    store, _ = open_store(ctx)
-    with store:
+    with open_store(ctx, changes=False) as (store, _):
         changes = store.sharing.history(owner)
     if json_out:
         print_json([c.public() for c in changes])

@@ -1,6 +1,14 @@
 """Identity: agencies, users, roles, API tokens; sharing agreements between agencies."""
 
-from .agreement import Attestation, Commitment, Grantee, SharingAgreement, SharingChange, Status
+from .agreement import (
+    Attestation,
+    Commitment,
+    Grantee,
+    SharingAgreement,
+    SharingChange,
+    Status,
+    make_attestation,
+)
 from .credentials import CreatedToken, TokenInfo
 from .roles import (
     require_admin,
@@ -11,7 +19,7 @@ from .roles import (
     require_searcher,
     require_self_or_admin,
 )
-from .sharing import SharingRegistry, make_attestation
+from .sharing import SharingRegistry
 from .store import IdentityStore
 from .tokens import IssuedToken, TokenVerifier, issue_token, split_token
 

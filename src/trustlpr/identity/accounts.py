@@ -6,7 +6,8 @@ agency has no admin yet. The node's last active admin cannot be disabled or demo
 credential-free set-up path can never reopen. Who made a user admin, and when, is kept: the
 sharing registry makes such an appointee wait before approving its appointer's proposals, and
 admins set their own passwords and tokens. Every change is audited as ``USER_CHANGED`` with
-only agency ids, role and action public; user ids and names stay in the private part.
+only the agency id, the action and the role (as ``category``) public; user ids and names stay
+in the private part.
 """
 
 from __future__ import annotations
@@ -97,12 +98,8 @@ class Accounts(StoreBase):
                 "INSERT INTO agencies (id, name, state, type, created_at) VALUES (?, ?, ?, ?, ?)",
                 (agency.id, agency.name, agency.state, agency.type.value, to_us(now)),
             )
-            public = {
-                "action": "agency_added",
-                "agency_state": agency.state,
-                "agency_type": agency.type.value,
-            }
-            private = {"actor": actor_id(acting), "agency_name": agency.name}
+            public = {"action": "agency_added", "category": agency.type.value}
+            private = {"actor": actor_id(acting), "name": agency.name, "state": agency.state}
             self._emit(EventType.USER_CHANGED, agency.id, public, private, now)
         return agency
 
@@ -279,6 +276,6 @@ class Accounts(StoreBase):
     def _user_event(
         self, acting: User | None, user: User, action: str, at: datetime, **private: str
     ) -> None:
-        public = {"action": action, "role": user.role.value}
+        public = {"action": action, "category": user.role.value}
         detail = {"actor": actor_id(acting), "user_id": user.id, **private}
         self._emit(EventType.USER_CHANGED, user.agency_id, public, detail, at)

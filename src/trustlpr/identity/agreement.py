@@ -20,6 +20,7 @@ from ..core.errors import InputError
 from ..core.events import PublicValue
 from ..core.identity import Agency, AgencyType
 from ..core.search import Purpose
+from .accounts import validate_text
 
 
 class Commitment(StrEnum):
@@ -93,6 +94,21 @@ class Attestation:
             attested_at=parse_utc(data["attested_at"], field="attested_at"),
             commitments=frozenset(Commitment(c) for c in data["commitments"]),
         )
+
+
+def make_attestation(
+    document_ref: str,
+    attested_by: str,
+    attested_at: datetime | str,
+    commitments: Iterable[Commitment | str],
+) -> Attestation:
+    """A validated attestation (document reference, signer, date, promises)."""
+    return Attestation(
+        document_ref=validate_text(document_ref, "document_ref", max_len=300),
+        attested_by=validate_text(attested_by, "attested_by"),
+        attested_at=parse_utc(attested_at, field="attested_at"),
+        commitments=parse_commitments(commitments),
+    )
 
 
 def parse_purposes(values: Iterable[Purpose | str]) -> frozenset[Purpose]:

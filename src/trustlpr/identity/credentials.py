@@ -319,6 +319,6 @@ class Credentials(StoreBase):
     def _token_event(
         self, acting: User | None, owner: User, token_id: str, action: str, at: datetime
     ) -> None:
-        public = {"action": action, "role": owner.role.value}
+        public = {"action": action, "category": owner.role.value}
         private = {"actor": actor_id(acting), "user_id": owner.id, "token_id": token_id}
         self._emit(EventType.TOKEN_CHANGED, owner.agency_id, public, private, at)

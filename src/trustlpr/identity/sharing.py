@@ -4,8 +4,11 @@ Misuse signal 18 is an administrator quietly widening sharing. So every change t
 more access — a new agreement, an added purpose, a later expiry, a new attestation — is only a
 proposal until a second admin of the owner agency approves it; changes that only take access
 away (fewer purposes, an earlier expiry, revocation) apply at once, by one admin. Each step is
-audited (``SHARING_CHANGED``, with the public diff) and kept in a history the portal publishes.
-Versions are never edited in place, so ``agreements(owner, at)`` answers for any past moment.
+kept in a history the portal publishes (``history()``: the diff of terms, without people) and
+audited as ``SHARING_CHANGED``: the public leaf names the action, the agreement version, the
+grantee and the number of purposes; the diff itself is in the committed private part, so an
+auditor can check the published history against the log. Versions are never edited in place,
+so ``agreements(owner, at)`` answers for any past moment.
 """
 
 from __future__ import annotations
@@ -22,15 +25,13 @@ from ..core.events import EventType, PublicValue
 from ..core.identity import User
 from ..core.search import Purpose
 from ._db import from_us, to_us
-from .accounts import validate_id, validate_state, validate_text
+from .accounts import validate_id, validate_state
 from .agreement import (
     Attestation,
-    Commitment,
     SharingAgreement,
     Status,
     check_terms,
     is_narrowing,
-    parse_commitments,
     parse_purposes,
     terms_diff,
 )
@@ -40,21 +41,6 @@ from .sharing_queries import SharingQueries, agreement_from_row
 MAX_TERM = timedelta(days=5 * 366)
 PROPOSAL_TTL = timedelta(days=14)
 APPOINTEE_WAIT = timedelta(days=7)
-
-
-def make_attestation(
-    document_ref: str,
-    attested_by: str,
-    attested_at: datetime | str,
-    commitments: Iterable[Commitment | str],
-) -> Attestation:
-    """A validated attestation (document reference, signer, date, promises)."""
-    return Attestation(
-        document_ref=validate_text(document_ref, "document_ref", max_len=300),
-        attested_by=validate_text(attested_by, "attested_by"),
-        attested_at=parse_utc(attested_at, field="attested_at"),
-        commitments=parse_commitments(commitments),
-    )
 
 
 class SharingRegistry(SharingQueries):
@@ -385,13 +371,25 @@ class SharingRegistry(SharingQueries):
                 acting.id,
             ),
         )
-        private = {"actor": acting.id, "proposed_by": agreement.proposed_by}
+        grantee = None
+        if agreement.grantee_agency_id is not None:
+            row = conn.execute(
+                "SELECT state, type FROM agencies WHERE id = ?", (agreement.grantee_agency_id,)
+            ).fetchone()
+            grantee = (row["state"], row["type"])
+        public: dict[str, PublicValue] = {
+            "action": action,
+            "request_id": f"{agreement.id}:v{agreement.version}",
+            "requester_agency": agreement.grantee_agency_id,
+            "requester_state": grantee[0] if grantee else agreement.grantee_state,
+            "requester_type": grantee[1] if grantee else None,
+            "count": len(agreement.purposes),
+        }
+        private: dict[str, object] = {
+            "actor": acting.id,
+            "proposed_by": agreement.proposed_by,
+            "diff": diff,
+        }
         if agreement.attestation is not None:
-            private["attestation"] = json.dumps(agreement.attestation.to_json())
-        self._emit(
-            EventType.SHARING_CHANGED,
-            agreement.owner_agency_id,
-            {"action": action, **diff},
-            private,
-            now,
-        )
+            private["attestation"] = agreement.attestation.to_json()
+        self._emit(EventType.SHARING_CHANGED, agreement.owner_agency_id, public, private, now)
