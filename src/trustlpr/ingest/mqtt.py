@@ -86,7 +86,7 @@ class FrigateSubscriber:
         self._service = service
         self._qos = qos
         self.stats: Counter[str] = Counter()
-        self.connected = threading.Event()
+        self.ready = threading.Event()
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -99,6 +99,7 @@ class FrigateSubscriber:
             self._client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
+        self._client.on_subscribe = self._on_subscribe
         self._client.on_message = self._on_message
 
     @property
@@ -114,9 +115,11 @@ class FrigateSubscriber:
                 f"cannot reach the MQTT broker {self.broker.host}:{self.broker.port}: {exc}"
             ) from exc
         self._client.loop_start()
-        if not self.connected.wait(timeout):
+        if not self.ready.wait(timeout):
             self.stop()
-            raise ConfigError(f"the MQTT broker {self.broker.host} did not accept the connection")
+            raise ConfigError(
+                f"the MQTT broker {self.broker.host} did not accept the connection and subscription"
+            )
 
     def stop(self) -> None:
         self._client.disconnect()
@@ -129,10 +132,15 @@ class FrigateSubscriber:
             log.error("MQTT broker refused the connection: %s", reason)
             return
         client.subscribe([(topic, self._qos) for topic in self.topics])
-        self.connected.set()
+
+    def _on_subscribe(self, _: mqtt.Client, __: Any, ___: int, codes: Any, ____: Any) -> None:
+        if any(code.is_failure for code in codes):
+            log.error("MQTT broker refused the subscription to %s", self.topics)
+            return
+        self.ready.set()  # subscribed, not merely connected: nothing published is missed
 
     def _on_disconnect(self, *_: Any) -> None:
-        self.connected.clear()
+        self.ready.clear()
 
     def _on_message(self, client: mqtt.Client, _: Any, msg: mqtt.MQTTMessage) -> None:
         self.stats["received"] += 1
