@@ -19,9 +19,14 @@ from .corpus_cases import STRICT, Case, all_cases
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXPECTED = DATA / "policy_requests_expected.jsonl"
 POLICY_STATES = {
-    "ca-civ-1798-90": "CA", "ct-pa-26-14": "CT", "il-625-2-130": "IL", "nh-rsa-261-75b": "NH",
-    STRICT: "CT", "va-2-2-5517": "VA", "wa-sb-6002": "WA",
-}  # fmt: skip
+    "ca-civ-1798-90": "CA",
+    "ct-pa-26-14": "CT",
+    "il-625-2-130": "IL",
+    "nh-rsa-261-75b": "NH",
+    STRICT: "CT",
+    "va-2-2-5517": "VA",
+    "wa-sb-6002": "WA",
+}
 OWNER_STATE = POLICY_STATES  # strict-default is evaluated as owned by a Connecticut agency
 _QUERY_KEYS = {"start": "window_start", "end": "window_end", "variants": "include_variants"}
 
@@ -35,19 +40,30 @@ def base_request(state: str) -> dict[str, Any]:
     return {
         "id": "",
         "requester": {
-            "agency_id": f"{state.lower()}-metro-pd", "agency_state": state,
-            "agency_type": "local", "user_id": "u7", "role": "officer",
+            "agency_id": f"{state.lower()}-metro-pd",
+            "agency_state": state,
+            "agency_type": "local",
+            "user_id": "u7",
+            "role": "officer",
             "attestation_on_file": False,
         },
-        "purpose": "stolen_vehicle", "offense_code": "larceny_motor_vehicle",
-        "case_number": "26-004512", "legal_basis": "none", "warrant_id": None,
+        "purpose": "stolen_vehicle",
+        "offense_code": "larceny_motor_vehicle",
+        "case_number": "26-004512",
+        "legal_basis": "none",
+        "warrant_id": None,
         "reason": "stolen white Honda Civic reported by owner 11/2",
         "query": {
-            "type": "exact", "plate": "AB12345", "pattern": None, "cameras": None,
-            "window_start": "2026-11-03T00:00:00Z", "window_end": "2026-11-08T00:00:00Z",
+            "type": "exact",
+            "plate": "AB12345",
+            "pattern": None,
+            "cameras": None,
+            "window_start": "2026-11-03T00:00:00Z",
+            "window_end": "2026-11-08T00:00:00Z",
         },
-        "protected_plate": False, "now": "2026-11-10T12:00:00Z",
-    }  # fmt: skip
+        "protected_plate": False,
+        "now": "2026-11-10T12:00:00Z",
+    }
 
 
 def build_request(case: Case, state: str) -> dict[str, Any]:
@@ -70,8 +86,13 @@ def build_request(case: Case, state: str) -> dict[str, Any]:
 
 def expected(case: Case, policy: str) -> dict[str, Any]:
     decision, rules = case.only.get(policy, (case.expect, case.rules))
-    return {"policy": policy, "id": case.name, "category": case.category,
-            "decision": decision, "rules": list(rules)}  # fmt: skip
+    return {
+        "policy": policy,
+        "id": case.name,
+        "category": case.category,
+        "decision": decision,
+        "rules": list(rules),
+    }
 
 
 def render() -> dict[Path, str]:

@@ -15,10 +15,17 @@ from trustlpr.policy import PolicyEngine, evaluate_lines, list_policies
 from .corpus import EXPECTED, OWNER_STATE, POLICY_STATES, render, requests_file
 
 MISUSE_CATEGORIES = {
-    "prohibited purpose", "banned reason words", "vague reason", "missing case number",
-    "federal without warrant", "out-of-state without attestation", "over-long window",
-    "area search without warrant", "protected plate", "missing or invalid field",
-}  # fmt: skip
+    "prohibited purpose",
+    "banned reason words",
+    "vague reason",
+    "missing case number",
+    "federal without warrant",
+    "out-of-state without attestation",
+    "over-long window",
+    "area search without warrant",
+    "protected plate",
+    "missing or invalid field",
+}
 
 
 def _expected() -> dict[tuple[str, str], dict[str, Any]]:

@@ -57,7 +57,7 @@ _E = r"(?=$| )"  # end of a token
 
 _TERMS: dict[str, str] = {
     "reason.immigration": (
-        r"immi?[gr]?[ia]?gra\w*|imm|immig|deport\w*|287g|hsi|cbp|ero|dhs|uscis|usbp|"
+        r"imm?[ia]?gra\w*|imm|immig|deport\w*|287g|hsi|cbp|ero|dhs|uscis|usbp|"
         r"undocumented|illegals|illegal aliens?|aliens? registration|unlawful(ly)? presen\w*|"
         r"visa overstay\w*|overstay\w*|border patrol|customs and border\w*|green card|"
         r"removal (order|proceedings?|case|hearing)|detainers?|"
@@ -113,15 +113,15 @@ _PATTERNS = {rule: re.compile(_W + f"(?:{terms})" + _E) for rule, terms in _TERM
 
 # Long words only for the leet-speak pass: short acronyms would hit plates ("1CE" -> "ice").
 _LEET_TERMS = re.compile(
-    _W + r"(?:immi?gra\w*|deport\w*|abortion\w*|transgender\w*|protest\w*|reproductive\w*)" + _E
+    _W + r"(?:imm?[ia]?gra\w*|deport\w*|abortion\w*|transgender\w*|protest\w*|reproductive\w*)" + _E
 )
-_LEET_FLAG = {
-    "immi": "reason.immigration",
-    "depo": "reason.immigration",
-    "abor": "reason.reproductive-health",
-    "repr": "reason.reproductive-health",
-    "tran": "reason.gender-affirming-care",
-    "prot": "reason.protest",
+_LEET_FLAG = {  # by the first two letters of the long words above
+    "im": "reason.immigration",
+    "de": "reason.immigration",
+    "ab": "reason.reproductive-health",
+    "re": "reason.reproductive-health",
+    "tr": "reason.gender-affirming-care",
+    "pr": "reason.protest",
 }
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -196,7 +196,7 @@ def screen(
                 break
     leet = " ".join(w.translate(_LEET) for w in _LEET_WORD.findall(prepared.lower()))
     for match in _LEET_TERMS.finditer(leet):
-        found.setdefault(_LEET_FLAG[match.group(0)[:4]], match.group(0))
+        found.setdefault(_LEET_FLAG[match.group(0)[:2]], match.group(0))
 
     reasons = [
         Reason(rule, f"the reason points to {_TOPIC_TEXT[rule]} ({_quote(word)})")
