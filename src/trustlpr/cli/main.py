@@ -67,6 +67,9 @@ def _register() -> None:
     from . import hotlist_cmds
 
     hotlist_cmds.register(app)
+    from . import sim_cmds
+
+    sim_cmds.register(app)
 
 
 _register()

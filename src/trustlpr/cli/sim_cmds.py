@@ -1,0 +1,262 @@
+"""``trustlpr sim`` (a simulated city's reads, to a file or a running service) and
+``trustlpr exposure`` (what retained reads reveal, by retention and camera density)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+from rich.table import Table
+
+from ..core.errors import InputError
+from ..sim import (
+    OSM_CREDIT,
+    CityConfig,
+    Method,
+    ReadFormatter,
+    ReadStreamer,
+    Simulation,
+    load_keys,
+    measure,
+    parse_densities,
+    parse_retentions,
+    plot,
+    write_jsonl,
+)
+from ..sim.report import with_cameras
+from .common import console, err_console, print_json, progress, settings
+
+_DEFAULT_DENSITIES = "12,25,50,100"
+
+
+def _start(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"{text[:20]!r} is not a date like 2026-11-02", field="start") from exc
+
+
+def _build(
+    ctx: typer.Context, config: CityConfig, place: str | None, agency: str | None
+) -> Simulation:
+    if place:
+        shared = settings(ctx).require_shared_dir()
+        err_console.print(f"[dim]{OSM_CREDIT}[/]")
+        return Simulation.for_place(config, shared, place, agency_id=agency)
+    return Simulation(config)
+
+
+def _open(path: Path) -> TextIO:
+    try:
+        return path.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror}", field=str(path)) from exc
+
+
+def _dump(path: Path, value: Any) -> None:
+    with _open(path) as handle:
+        json.dump(value, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+
+
+def sim(
+    ctx: typer.Context,
+    seed: int = typer.Option(
+        0, help="Random seed: the same seed and options give identical reads."
+    ),
+    cameras: int = typer.Option(50, help="Synthetic cameras, at the busiest intersections first."),
+    vehicles: int = typer.Option(20_000, help="Vehicles in the fleet (2,000,000 for a state)."),
+    days: int = typer.Option(1, help="Simulated days, starting at --start."),
+    place: str = typer.Option(
+        None,
+        help="Use real OpenStreetMap camera positions: a state (Connecticut) or an operator "
+        "name (New Haven). Needs TRUSTLPR_SHARED_DIR. Replaces --cameras.",
+    ),
+    agency: str = typer.Option(
+        None, help="Agency id of every camera (default: 'local', or the OSM operator with --place)."
+    ),
+    area: float = typer.Option(None, help="City area in km² (default: vehicles / 500)."),
+    start: str = typer.Option("2026-11-02", help="Local date of the first simulated day."),
+    stolen: int = typer.Option(5, help="Vehicles whose plates are planted on the hot list."),
+    out: Path = typer.Option(None, help="Write reads as JSON Lines to this file ('-' = stdout)."),
+    truth: Path = typer.Option(None, help="Write the ground truth, line for line, to this file."),
+    cameras_out: Path = typer.Option(
+        None, help="Write the camera list (id, name, lat, lon, direction, agency_id) as JSON."
+    ),
+    hotlist_out: Path = typer.Option(None, help="Write the planted stolen plates as JSON."),
+    places_out: Path = typer.Option(None, help="Write the sensitive and other places as JSON."),
+    stream: str = typer.Option(
+        None, help="Post reads to a running service at this base URL (POST /api/v1/reads)."
+    ),
+    rate: float = typer.Option(
+        200.0, help="With --stream: reads per second (0 = as fast as possible)."
+    ),
+    keys: Path = typer.Option(
+        None, help="With --stream: JSON file mapping camera_id to that camera's key."
+    ),
+    clock: str = typer.Option(
+        "live",
+        help="With --stream: 'live' stamps reads with the time they are sent; 'sim' keeps "
+        "simulated times.",
+    ),
+    batch: int = typer.Option(500, help="With --stream: most reads per request."),
+) -> None:
+    """Simulate a city's ALPR reads: write them as JSON Lines or stream them to a service."""
+    if not (out or stream or cameras_out or hotlist_out or places_out):
+        raise InputError("give --out FILE.jsonl, --stream URL, or an --*-out export", field="out")
+    if stream and keys is None:
+        raise InputError("--stream needs --keys FILE (camera_id → key)", field="keys")
+    if clock not in ("live", "sim"):
+        raise InputError(f"{clock[:10]!r} is not 'live' or 'sim'", field="clock")
+    config = CityConfig(
+        seed=seed,
+        cameras=cameras,
+        vehicles=vehicles,
+        area_km2=area,
+        start=_start(start),
+        stolen=stolen,
+        agency_id=agency or "local",
+    )
+    stream_keys = load_keys(keys) if stream and keys else None
+    simulation = _build(ctx, config, place, agency)
+    if cameras_out:
+        _dump(cameras_out, simulation.camera_records())
+    if hotlist_out:
+        _dump(hotlist_out, simulation.stolen_records())
+    if places_out:
+        _dump(places_out, [p.as_dict() for p in simulation.places.places])
+    summary: dict[str, Any] = {"seed": seed, "cameras": len(simulation.cameras),
+                               "vehicles": vehicles, "days": days}  # fmt: skip
+    if out:
+        summary["reads"] = _write(simulation, days, out, truth)
+        summary["out"] = str(out)
+    if stream and stream_keys is not None:
+        summary["stream"] = _stream(simulation, days, stream, stream_keys, rate, clock, batch)
+    if str(out) != "-":
+        print_json(summary)
+
+
+def _write(simulation: Simulation, days: int, out: Path, truth: Path | None) -> int:
+    handle = sys.stdout if str(out) == "-" else _open(out)
+    truth_handle = _open(truth) if truth else None
+    try:
+        with progress() as bar:
+            task = bar.add_task("simulating days", total=days)
+            written = 0
+
+            def step(batch: Any) -> None:
+                nonlocal written
+                written += len(batch)
+                bar.update(task, advance=1, description=f"simulated {written:,} reads")
+
+            return write_jsonl(
+                simulation, simulation.batches(days), handle, truth=truth_handle, on_batch=step
+            )
+    finally:
+        if handle is not sys.stdout:
+            handle.close()
+        if truth_handle is not None:
+            truth_handle.close()
+
+
+def _stream(
+    simulation: Simulation,
+    days: int,
+    url: str,
+    keys: dict[str, str],
+    rate: float,
+    clock: str,
+    batch: int,
+) -> dict[str, float]:
+    missing = sorted({c.site.id for c in simulation.cameras} - set(keys))
+    if missing:
+        raise InputError(
+            f"{len(missing)} camera(s) have no key, e.g. {', '.join(missing[:3])}; export the "
+            "camera list with --cameras-out and register them first", field="keys",
+        )  # fmt: skip
+    fmt = ReadFormatter(simulation)
+    reads = (r for b in simulation.batches(days) for r in fmt.dicts(b))
+    now = (lambda: datetime.now(UTC)) if clock == "live" else None
+    streamer = ReadStreamer(url, keys, max_batch=batch, now=now)
+    try:
+        with progress() as bar:
+            task = bar.add_task(f"streaming to {url}", total=None)
+            stats = streamer.run(reads, rate=rate, on_sent=lambda n: bar.update(task, advance=n))
+    finally:
+        streamer.close()
+    return stats.as_dict()
+
+
+def exposure(
+    ctx: typer.Context,
+    retention: str = typer.Option(
+        "3m,21d,30d,365d", help="Non-hit retention settings, comma-separated; under 1h = hit-only."
+    ),
+    density: str = typer.Option(
+        None,
+        help="Camera counts to compare, comma-separated (default 12,25,50,100; with "
+        "--place a quarter, half and all of the real cameras).",
+    ),
+    vehicles: int = typer.Option(5_000, help="Vehicles simulated (a sample of the city's fleet)."),
+    area: float = typer.Option(40.0, help="City area in km² (ignored with --place)."),
+    seed: int = typer.Option(0, help="Random seed."),
+    place: str = typer.Option(None, help="Real camera positions of a state or operator (OSM)."),
+    radius: float = typer.Option(
+        1000.0, help="Metres within which a guessed area counts as right."
+    ),
+    min_evidence: int = typer.Option(3, help="Observations an inference needs before it is made."),
+    json_out: bool = typer.Option(False, "--json", help="Print the figures as JSON, not a table."),
+    save: Path = typer.Option(None, help="Also write the figures and method as JSON to this file."),
+    chart: Path = typer.Option(None, help="Draw the chart to this file (.png, .svg or .pdf)."),
+) -> None:
+    """Measure on simulated data what all retained reads reveal: home, work, routine, sensitive
+    places — for each retention setting and camera density."""
+    retentions = parse_retentions(retention)
+    if radius <= 0 or min_evidence < 1:
+        raise InputError("--radius must be > 0 and --min-evidence ≥ 1", field="radius")
+    method = Method(radius_m=radius, min_evidence=min_evidence)
+    config = CityConfig(seed=seed, vehicles=vehicles, area_km2=None if place else area)
+    if place:
+        simulation = _build(ctx, config, place, None)
+        total = len(simulation.cameras)
+        densities = parse_densities(density or f"{max(1, total // 4)},{max(1, total // 2)},{total}")
+    else:
+        densities = parse_densities(density or _DEFAULT_DENSITIES)
+        simulation = Simulation(with_cameras(replace(config), densities))
+    with progress(transient=True) as bar:
+        task = bar.add_task("measuring", total=len(densities) * len(retentions) + 1)
+        figures = measure(simulation, retentions, densities, method=method,
+                          on_step=lambda s: bar.update(task, advance=1, description=s))  # fmt: skip
+    rows = [f.as_dict() for f in figures]
+    document = {"figures": rows, "method": vars(method) | {"procedure": "docs/sim.md#exposure"},
+                "seed": seed, "vehicles": vehicles, "place": place}  # fmt: skip
+    if save:
+        _dump(save, document)
+    if chart:
+        plot(figures, chart)
+    if json_out:
+        print_json(document)
+        return
+    table = Table(title="What all retained reads reveal (simulated)")
+    for name in ("retention", "cameras", "/km²", "home", "work", "home+work", "routine",
+                 "near sensitive", "visits shown", "reads kept"):  # fmt: skip
+        table.add_column(name, justify="left" if name == "retention" else "right")
+    for f in figures:
+        table.add_row(
+            f.retention, str(f.cameras), f"{f.cameras_per_km2:g}", f"{f.home:.1%}", f"{f.work:.1%}",
+            f"{f.home_and_work:.1%}", f"{f.routine:.1%}", f"{f.near_sensitive:.1%}",
+            f"{f.visits_revealed:.1%}", f"{f.reads_retained:,}",
+        )  # fmt: skip
+    console.print(table)
+    if chart:
+        console.print(f"chart written to {chart}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(sim)
+    app.command()(exposure)

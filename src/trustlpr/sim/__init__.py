@@ -1,0 +1,48 @@
+"""The simulated city (cameras, vehicles with routines, OCR noise) and the exposure analysis.
+
+Drives ``make demo`` and the benchmarks, and measures what an ALPR network's retained reads
+reveal about residents. Real camera positions are © OpenStreetMap contributors (ODbL).
+"""
+
+from .city import ReadBatch, Simulation
+from .config import STATE, TOWN, CameraSite, CityConfig, OcrNoise
+from .exposure import Method
+from .output import NATIVE_FIELDS, ReadFormatter, iter_reads, write_jsonl
+from .report import (
+    ExposureFigures,
+    Retention,
+    measure,
+    network_exposure,
+    parse_densities,
+    parse_retentions,
+    plot,
+)
+from .sites import OSM_CREDIT, load_sites
+from .stream import ReadStreamer, StreamStats, load_keys
+
+__all__ = [
+    "NATIVE_FIELDS",
+    "OSM_CREDIT",
+    "STATE",
+    "TOWN",
+    "CameraSite",
+    "CityConfig",
+    "ExposureFigures",
+    "Method",
+    "OcrNoise",
+    "ReadBatch",
+    "ReadFormatter",
+    "ReadStreamer",
+    "Retention",
+    "Simulation",
+    "StreamStats",
+    "iter_reads",
+    "load_keys",
+    "load_sites",
+    "measure",
+    "network_exposure",
+    "parse_densities",
+    "parse_retentions",
+    "plot",
+    "write_jsonl",
+]
