@@ -135,7 +135,7 @@ def evaluate_cmd(
         total = _count_lines(file)
         task = bar.add_task(f"evaluating under {loaded.name}", total=total)
         for result in evaluate_lines(
-            engine, stream, on_line=lambda n: bar.update(task, completed=n)
+            engine, stream, approved=approved, on_line=lambda n: bar.update(task, completed=n)
         ):
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
             counts[result.decision.outcome.value] += 1

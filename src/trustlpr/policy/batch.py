@@ -60,9 +60,13 @@ def evaluate_lines(
     engine: PolicyEngine,
     lines: Iterable[str],
     *,
+    approved: bool = False,
     on_line: Callable[[int], None] | None = None,
 ) -> Iterator[LineResult]:
-    """Decides every non-blank line of ``lines`` in order; never raises on bad input."""
+    """Decides every non-blank line of ``lines`` in order; never raises on bad input.
+
+    ``approved`` judges every request as if a supervisor had approved it (what-if runs).
+    """
     pending: list[tuple[int, str | None, SearchRequest]] = []
     for number, raw in enumerate(lines, start=1):
         if on_line is not None:
@@ -71,14 +75,14 @@ def evaluate_lines(
         if not text:
             continue
         if len(text) > MAX_LINE:
-            yield from _flush(engine, pending)
+            yield from _flush(engine, pending, approved)
             message = f"line is longer than {MAX_LINE} bytes"
             yield LineResult(number, None, _deny(engine, number, "request.malformed", message))
             continue
         try:
             obj = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as exc:
-            yield from _flush(engine, pending)
+            yield from _flush(engine, pending, approved)
             message = f"not valid JSON ({getattr(exc, 'msg', type(exc).__name__)})"
             yield LineResult(number, None, _deny(engine, number, "request.malformed", message))
             continue
@@ -86,23 +90,23 @@ def evaluate_lines(
         try:
             request = request_from_json(obj)
         except InputError as exc:
-            yield from _flush(engine, pending)
+            yield from _flush(engine, pending, approved)
             yield LineResult(
                 number, request_id, _deny(engine, number, "request.invalid", exc.message)
             )
             continue
         pending.append((number, request.id, request))
         if len(pending) >= CHUNK:
-            yield from _flush(engine, pending)
-    yield from _flush(engine, pending)
+            yield from _flush(engine, pending, approved)
+    yield from _flush(engine, pending, approved)
 
 
 def _flush(
-    engine: PolicyEngine, pending: list[tuple[int, str | None, SearchRequest]]
+    engine: PolicyEngine, pending: list[tuple[int, str | None, SearchRequest]], approved: bool
 ) -> Iterator[LineResult]:
     if not pending:
         return
-    decisions = engine.decide_many([request for _, _, request in pending])
+    decisions = engine.decide_many([r for _, _, r in pending], approved=approved)
     batch = list(pending)
     pending.clear()
     for (number, request_id, _), decision in zip(batch, decisions, strict=True):
