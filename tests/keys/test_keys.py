@@ -59,7 +59,7 @@ def test_destroyed_day_cannot_be_rederived(tmp_path: Path) -> None:
     ring = KeyRing(tmp_path, root, "nonhit")
     ring.get(DAY, create=True)
     wrapped = (tmp_path / f"{DAY}.key").read_bytes()
-    assert ring.destroy(DAY) == f"nonhit/{DAY}"
+    assert ring.destroy(DAY) == f"nonhit:{DAY}"
     assert not (tmp_path / f"{DAY}.key").exists()
     with pytest.raises(KeyDestroyedError):
         KeyRing(tmp_path, root, "nonhit").get(DAY)

@@ -82,7 +82,7 @@ def test_purge_drops_expired_days_and_trims_the_boundary_day(store: ReadStore) -
         (T0 + timedelta(days=i)).date() for i in range(3)
     }
     assert sorted(report.key_ids_destroyed) == [
-        f"nonhit/{(T0 + timedelta(days=i)).date()}" for i in range(3)
+        f"nonhit:{(T0 + timedelta(days=i)).date()}" for i in range(3)
     ]
     assert report.rows_deleted == 12
     remaining = [r for r in reads if r.observed_at >= cutoff]

@@ -26,6 +26,10 @@ def test_status_page_and_json_show_counts_without_plates(tmp_path: Path) -> None
         assert client.get("/healthz").json()["status"] == "ok"
         data = client.get("/api/v1/stats").json()
         assert data["reads_total"] == 5
-        assert data["retention"] == {"nonhit": "21d", "hit": "21d", "hit_only": False}
+        assert data["retention"] == {
+            "nonhit": "21d",
+            "hit": "90d",
+            "hit_only": False,
+        }  # strict-default
         page = client.get("/status").text
         assert "5 reads stored" in page and "PRIV123" not in page

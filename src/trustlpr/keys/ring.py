@@ -65,7 +65,7 @@ class KeyRing:
         self._dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def key_id(self, day: date) -> str:
-        return f"{self._name}/{day.isoformat()}"
+        return f"{self._name}:{day.isoformat()}"
 
     def _path(self, day: date) -> Path:
         return self._dir / f"{day.isoformat()}.key"

@@ -51,6 +51,14 @@ class Sharing(Protocol):
     ) -> object: ...
 
 
+def _reason_of(text: str) -> Reason:
+    """A ``Reason`` back from its ``"[rule] text"`` form."""
+    if text.startswith("[") and "] " in text:
+        rule, _, rest = text[1:].partition("] ")
+        return Reason(rule, rest)
+    return Reason("sharing.agreement", text)
+
+
 class Status(StrEnum):
     COMPLETED = "completed"
     DENIED = "denied"
@@ -148,7 +156,7 @@ class SearchService:
         try:
             self._sharing.require_agreement(self._owner.id, agency, request.purpose, request.now)
         except PolicyDenied as denied:
-            reasons = tuple(Reason("sharing.agreement", text) for text in denied.reasons)
+            reasons = tuple(_reason_of(text) for text in denied.reasons)
             return replace(decision, outcome=Outcome.DENY, reasons=decision.reasons + reasons)
         return decision
 

@@ -14,14 +14,16 @@ DEFAULT_RETENTION = timedelta(days=21)
 
 @dataclass(frozen=True)
 class Retention:
-    """``nonhit`` below one day means hit-only mode: non-hit reads never reach the disk."""
+    """In hit-only mode (asked for, or ``nonhit`` below one day) non-hit reads never reach
+    the disk: they wait in memory for ``nonhit`` and vanish."""
 
     nonhit: timedelta = DEFAULT_RETENTION
     hit: timedelta = DEFAULT_RETENTION
+    hit_only_mode: bool = False
 
     @property
     def hit_only(self) -> bool:
-        return self.nonhit < timedelta(days=1)
+        return self.hit_only_mode or self.nonhit < timedelta(days=1)
 
     def describe(self) -> dict[str, str | bool]:
         return {

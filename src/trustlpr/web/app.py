@@ -35,6 +35,8 @@ def _routers() -> list[Any]:
     from .alerts import router as alerts
     from .health import router as health
     from .ingest import router as ingest
+    from .log import router as log
+    from .search import router as search
     from .status import router as status
 
-    return [health, status, alerts, ingest]
+    return [health, status, ingest, alerts, search, log]

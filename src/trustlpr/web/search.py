@@ -1,0 +1,169 @@
+"""Search API: ask (judged, logged, run), list requests awaiting approval, approve or reject."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..core.clock import iso
+from ..core.identity import Agency, User
+from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..search import SearchForm, SearchOutcome, Status
+from .auth import staff
+from .deps import get_system
+
+router = APIRouter(prefix="/api/v1/searches", tags=["search"])
+
+
+class QueryBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: SearchType
+    plate: str | None = Field(None, max_length=20)
+    pattern: str | None = Field(None, max_length=24)
+    cameras: list[str] | None = Field(None, max_length=200)
+    window_start: datetime
+    window_end: datetime
+    include_variants: bool = False
+
+
+class SearchBody(BaseModel):
+    """A search request. Who asks comes from the credential, never from the body."""
+
+    model_config = ConfigDict(extra="forbid")
+    purpose: Purpose
+    case_number: str | None = Field(None, max_length=64)
+    legal_basis: LegalBasis
+    reason: str = Field(..., max_length=2000)
+    offense_code: str | None = Field(None, max_length=64)
+    warrant_id: str | None = Field(None, max_length=128)
+    protected_plate: bool = False
+    query: QueryBody
+
+    def form(self) -> SearchForm:
+        q = self.query
+        return SearchForm(
+            purpose=self.purpose,
+            case_number=self.case_number,
+            legal_basis=self.legal_basis,
+            reason=self.reason,
+            offense_code=self.offense_code,
+            warrant_id=self.warrant_id,
+            protected_plate=self.protected_plate,
+            query=Query(
+                type=q.type,
+                plate=q.plate,
+                pattern=q.pattern,
+                cameras=tuple(q.cameras) if q.cameras is not None else None,
+                window_start=q.window_start,
+                window_end=q.window_end,
+                include_variants=q.include_variants,
+            ),
+        )
+
+
+class DecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field("", max_length=2000)
+
+
+_STATUS_CODE = {
+    Status.COMPLETED: 200,
+    Status.PENDING: 202,
+    Status.DENIED: 403,
+    Status.REJECTED: 403,
+}
+
+
+def outcome_json(outcome: SearchOutcome) -> dict[str, Any]:
+    return {
+        "request_id": outcome.request_id,
+        "status": outcome.status.value,
+        "decision": outcome.decision.outcome.value,
+        "policy": outcome.decision.policy,
+        "reasons": [{"rule": r.rule, "text": r.text} for r in outcome.decision.reasons],
+        "audit_index": outcome.audit_index,
+        "result_audit_index": outcome.result_audit_index,
+        "results": [
+            {
+                "ref": s.ref,
+                "plate": s.plate,
+                "state": s.state,
+                "observed_at": iso(s.observed_at),
+                "camera_id": s.camera_id,
+                "lat": s.latitude,
+                "lon": s.longitude,
+                "direction": s.direction,
+                "confidence": s.confidence,
+                "make": s.make,
+                "colour": s.colour,
+                "vehicle_type": s.vehicle_type,
+                "hit": s.hit,
+            }
+            for s in outcome.results
+        ],
+    }
+
+
+def _answer(outcome: SearchOutcome) -> JSONResponse:
+    return JSONResponse(outcome_json(outcome), status_code=_STATUS_CODE[outcome.status])
+
+
+@router.post("", summary="Ask for a search; the decision and its reasons come first")
+def ask(
+    body: SearchBody,
+    who: tuple[User, Agency] = Depends(staff),
+    system: Any = Depends(get_system),
+) -> JSONResponse:
+    user, agency = who
+    return _answer(system.search.request(user, agency, body.form()))
+
+
+@router.get("/pending", summary="Requests of my agency waiting for a supervisor")
+def pending(
+    who: tuple[User, Agency] = Depends(staff), system: Any = Depends(get_system)
+) -> list[dict[str, Any]]:
+    user, _ = who
+    return [
+        {
+            "request_id": p.request_id,
+            "requested_at": iso(p.created_at),
+            "user_id": p.request.requester.user_id,
+            "purpose": p.request.purpose.value,
+            "case_number": p.request.case_number,
+            "reason": p.request.reason,
+            "search_type": p.request.query.type.value,
+            "plate": p.request.query.plate,
+            "pattern": p.request.query.pattern,
+            "window_start": iso(p.request.query.window_start),
+            "window_end": iso(p.request.query.window_end),
+            "why_held": p.reasons,
+            "audit_index": p.audit_index,
+        }
+        for p in system.search.pending(user)
+    ]
+
+
+@router.post("/{request_id}/approve", summary="Approve a held request (supervisor)")
+def approve(
+    request_id: str,
+    body: DecisionBody,
+    who: tuple[User, Agency] = Depends(staff),
+    system: Any = Depends(get_system),
+) -> JSONResponse:
+    outcome = system.search.decide_pending(who[0], request_id, approve=True, note=body.note)
+    return _answer(outcome)
+
+
+@router.post("/{request_id}/reject", summary="Reject a held request (supervisor)")
+def reject(
+    request_id: str,
+    body: DecisionBody,
+    who: tuple[User, Agency] = Depends(staff),
+    system: Any = Depends(get_system),
+) -> JSONResponse:
+    outcome = system.search.decide_pending(who[0], request_id, approve=False, note=body.note)
+    return _answer(outcome)
