@@ -20,7 +20,7 @@ import typer
 from rich.table import Table
 
 from ..audit import open_audit
-from ..core.clock import iso, parse_duration
+from ..core.clock import parse_duration
 from ..core.errors import AuditError, AuthError, ConfigError, InputError
 from ..core.events import AuditEvent, AuditSink
 from ..core.identity import Role, User
@@ -85,7 +85,10 @@ def open_hotlists(
         yield service, identity, cfg
 
 
-def _signed(identity: IdentityStore, token: str | None, as_user: str | None, *roles: Role) -> User:
+def _signed(
+    identity: IdentityStore, cfg: Settings, token: str | None, as_user: str | None, *roles: Role
+) -> User:
+    """The signed-in user, refused unless of this node's agency and one of ``roles``."""
     if token and as_user:
         raise InputError("give either --token or --as, not both", field="--as")
     if token:
@@ -96,15 +99,23 @@ def _signed(identity: IdentityStore, token: str | None, as_user: str | None, *ro
     else:
         raise AuthError("sign in with --token (or TRUSTLPR_TOKEN) or --as USER")
     require_role(user, *roles)
+    require_same_agency(user, cfg.agency_id)
     return user
 
 
-def _table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def _show(
+    title: str, rows: list[dict[str, Any]], json_out: bool, columns: Sequence[str] = ()
+) -> None:
+    """Rows as one JSON document (``--json``) or as a table of ``columns`` (default: all)."""
+    if json_out:
+        print_json(rows)
+        return
     table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
+    names = list(columns or (rows[0] if rows else ()))
+    for name in names:
+        table.add_column(name)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        table.add_row(*("" if row.get(n) is None else str(row[n]) for n in names))
     console.print(table)
 
 
@@ -135,8 +146,8 @@ def import_cmd(
     fmt = fmt or ("csv" if file.suffix.lower() == ".csv" else "ncic")
     validity = parse_duration(valid_for, field="--valid-for")
     data = file.read_bytes()
-    with open_hotlists(ctx, changes=True) as (service, identity, _), progress() as bar:
-        user = _signed(identity, token, as_user, *_MANAGE)
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg), progress() as bar:
+        user = _signed(identity, cfg, token, as_user, *_MANAGE)
         task = bar.add_task(f"importing {file.name}", total=data.count(b"\n") or None)
         report = service.import_bytes(
             data,
@@ -187,8 +198,8 @@ def add_cmd(
         "owner": owner,
         "expires_at": expires,
     }
-    with open_hotlists(ctx, changes=True) as (service, identity, _):
-        user = _signed(identity, token, as_user, *_MANAGE)
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
+        user = _signed(identity, cfg, token, as_user, *_MANAGE)
         stored = service.add_entry(raw, list_id=list_id, actor=user.id, source_agency=source_agency)
     if json_out:
         print_json(stored.to_json())
@@ -206,8 +217,8 @@ def remove_cmd(
     as_user: AsUser = None,
 ) -> None:
     """Remove one entry (case cleared, vehicle recovered)."""
-    with open_hotlists(ctx, changes=True) as (service, identity, _):
-        user = _signed(identity, token, as_user, *_MANAGE)
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
+        user = _signed(identity, cfg, token, as_user, *_MANAGE)
         service.remove_entry(list_id, entry_id, actor=user.id, note=note)
     console.print(f"removed entry {entry_id} from [bold]{list_id}[/]")
 
@@ -220,8 +231,8 @@ def delete_list_cmd(
     as_user: AsUser = None,
 ) -> None:
     """Delete a whole list."""
-    with open_hotlists(ctx, changes=True) as (service, identity, _):
-        user = _signed(identity, token, as_user, *_MANAGE)
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
+        user = _signed(identity, cfg, token, as_user, *_MANAGE)
         count = service.delete_list(list_id, actor=user.id)
     console.print(f"deleted list [bold]{list_id}[/] ({count} entries)")
 
@@ -229,8 +240,8 @@ def delete_list_cmd(
 @hotlist_app.command("prune")
 def prune_cmd(ctx: typer.Context, token: Token = None, as_user: AsUser = None) -> None:
     """Delete expired entries (they already stopped matching)."""
-    with open_hotlists(ctx, changes=True) as (service, identity, _):
-        user = _signed(identity, token, as_user, *_MANAGE)
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
+        user = _signed(identity, cfg, token, as_user, *_MANAGE)
         count = service.prune(actor=user.id)
     console.print(f"deleted {count} expired entries")
 
@@ -239,25 +250,8 @@ def prune_cmd(ctx: typer.Context, token: Token = None, as_user: AsUser = None) -
 def lists_cmd(ctx: typer.Context, json_out: Json = False) -> None:
     """Show the lists with their source and entry counts (no plates)."""
     with open_hotlists(ctx, changes=False) as (service, _, _):
-        lists = service.lists()
-    rows = [
-        {
-            "list_id": i.list_id,
-            "source_agency": i.source_agency,
-            "entries": i.entries,
-            "active": i.active,
-            "generation": i.generation,
-            "updated_at": iso(i.updated_at),
-            "updated_by": i.updated_by,
-        }
-        for i in lists
-    ]
-    if json_out:
-        print_json(rows)
-    else:
-        _table(
-            "hot lists", list(rows[0]) if rows else ["list_id"], [list(r.values()) for r in rows]
-        )
+        rows = [i.to_json() for i in service.lists()]
+    _show("hot lists", rows, json_out)
 
 
 @hotlist_app.command("entries")
@@ -271,28 +265,11 @@ def entries_cmd(
     json_out: Json = False,
 ) -> None:
     """Show a list's entries (signed in as supervisor or admin)."""
-    with open_hotlists(ctx, changes=False) as (service, identity, _):
-        _signed(identity, token, as_user, *_MANAGE)
+    with open_hotlists(ctx, changes=False) as (service, identity, cfg):
+        _signed(identity, cfg, token, as_user, *_MANAGE)
         entries = service.entries(list_id, limit=limit, offset=offset)
-    if json_out:
-        print_json([e.to_json() for e in entries])
-        return
-    _table(
-        f"list {list_id}",
-        ["id", "plate", "state", "category", "case", "owner", "expires"],
-        [
-            (
-                e.id,
-                e.entry.plate,
-                e.entry.state,
-                e.entry.category,
-                e.entry.case_number,
-                e.entry.owner,
-                iso(e.entry.expires_at),
-            )
-            for e in entries
-        ],
-    )
+    columns = ("id", "plate", "state", "category", "case_number", "owner", "expires_at")
+    _show(f"list {list_id}", [e.to_json() for e in entries], json_out, columns)
 
 
 # -- alerts ------------------------------------------------------------------------------
@@ -313,32 +290,19 @@ def alerts_list(
 ) -> None:
     """List alerts and possible matches, newest first."""
     with open_hotlists(ctx, changes=False) as (service, identity, cfg):
-        user = _signed(identity, token, as_user, *_VIEW)
-        require_same_agency(user, cfg.agency_id)
+        _signed(identity, cfg, token, as_user, *_VIEW)
         records = service.alerts.list_alerts(
             kind=kind, status=status, list_id=list_id, camera_id=camera, days=days, limit=limit
         )
-    if json_out:
-        print_json([r.to_json() for r in records])
-        return
-    _table(
-        "alerts",
-        ["id", "kind", "raised", "plate", "state", "camera", "list", "cat", "status"],
-        [
-            (
-                r.id,
-                "ALERT" if r.kind is AlertKind.ALERT else "possible — verify",
-                iso(r.raised_at),
-                mask_plate(str(r.read.get("plate") or "")),
-                r.read.get("state"),
-                r.camera_id,
-                r.list_id,
-                r.category,
-                r.status,
-            )
-            for r in records
-        ],
-    )
+    rows = [r.to_json() for r in records]
+    if not json_out:  # the table masks plates; --json is for the console and scripts
+        for row in rows:
+            row["kind"] = row["label"] if row["kind"] == "possible" else "ALERT"
+            row["plate"] = mask_plate(str(row["read"].get("plate") or ""))
+            row["camera"] = row["read"].get("camera_id")
+            row["list"] = row["entry"].get("list_id")
+    columns = ("id", "kind", "raised_at", "plate", "camera", "list", "status")
+    _show("alerts", rows, json_out, columns)
 
 
 @alerts_app.command("verify")
@@ -352,8 +316,7 @@ def alerts_verify(
 ) -> None:
     """Record an officer's verdict on an alert (audited, counted on the portal)."""
     with open_hotlists(ctx, changes=True) as (service, identity, cfg):
-        user = _signed(identity, token, as_user, *_VERIFY)
-        require_same_agency(user, cfg.agency_id)
+        user = _signed(identity, cfg, token, as_user, *_VERIFY)
         record = service.alerts.verify(alert_id, outcome, note=note, user=user.id)
     console.print(f"alert {record.id}: {record.status}")
 
@@ -367,9 +330,8 @@ def alerts_stats(
     """Hits, confirmed hits, misread rate and lists alerted on (counts only)."""
     with open_hotlists(ctx, changes=False) as (service, _, _):
         stats = service.alerts.stats(days)
-    body = stats.to_json()
     if json_out:
-        print_json(body)
+        print_json(stats.to_json())
         return
     rate = "n/a" if stats.misread_rate is None else f"{stats.misread_rate:.1%}"
     console.print(
@@ -377,14 +339,8 @@ def alerts_stats(
         f"misreads, {stats.not_the_vehicle} not the vehicle, {stats.unverified} unverified; "
         f"misread rate {rate}; {stats.possible} possible matches"
     )
-    _table(
-        "lists alerted on",
-        ["list", "category", "hits", "confirmed", "misreads"],
-        [
-            (r["list_id"], r["category"], r["hits"], r["confirmed"], r["misreads"])
-            for r in stats.by_list
-        ],
-    )
+    columns = ("list_id", "category", "hits", "confirmed", "misreads", "not_the_vehicle")
+    _show("lists alerted on", stats.by_list, False, columns)
 
 
 @alerts_app.command("target-add")
@@ -403,8 +359,8 @@ def target_add(
         secret = os.environ.get(secret_env) if secret_env else None
         if secret is None:
             secret = typer.prompt("Webhook signing secret", hide_input=True, err=True)
-    with open_hotlists(ctx, changes=True) as (service, identity, _):
-        user = _signed(identity, token, as_user, Role.ADMIN)
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
+        user = _signed(identity, cfg, token, as_user, Role.ADMIN)
         target = service.alerts.add_target(url, actor=user.id, secret=secret)
     console.print(f"added {target.kind} target {target.id}")
 
@@ -414,14 +370,11 @@ def targets_cmd(
     ctx: typer.Context, token: Token = None, as_user: AsUser = None, json_out: Json = False
 ) -> None:
     """List delivery targets (secrets are never shown)."""
-    with open_hotlists(ctx, changes=False) as (service, identity, _):
-        _signed(identity, token, as_user, Role.ADMIN)
+    with open_hotlists(ctx, changes=False) as (service, identity, cfg):
+        _signed(identity, cfg, token, as_user, Role.ADMIN)
         targets = service.alerts.store.targets()
     rows = [{"id": t.id, "kind": t.kind, "url": t.url} for t in targets]
-    if json_out:
-        print_json(rows)
-    else:
-        _table("delivery targets", ["id", "kind", "url"], [list(r.values()) for r in rows])
+    _show("delivery targets", rows, json_out)
 
 
 @alerts_app.command("target-remove")
@@ -432,8 +385,8 @@ def target_remove(
     as_user: AsUser = None,
 ) -> None:
     """Stop sending alerts to a target (audited)."""
-    with open_hotlists(ctx, changes=True) as (service, identity, _):
-        user = _signed(identity, token, as_user, Role.ADMIN)
+    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
+        user = _signed(identity, cfg, token, as_user, Role.ADMIN)
         service.alerts.remove_target(target_id, actor=user.id)
     console.print(f"removed target {target_id}")
 

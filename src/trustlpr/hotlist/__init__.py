@@ -7,9 +7,10 @@ confusion siblings and other states are "possible — verify". Officers' verdict
 from .alerts import AlertService
 from .buffer import BufferedRead, HitOnlyBuffer
 from .delivery import SIGNATURE_HEADER, verify_signature
+from .importer import ImportReport, agreement_check
 from .matcher import Candidate, HotlistMatcher, Match, Why
 from .records import AlertKind, AlertRecord, AlertStats, Verdict
-from .service import HotlistService, ImportReport, agreement_check
+from .service import HotlistService
 
 __all__ = [
     "SIGNATURE_HEADER",

@@ -1,4 +1,4 @@
-"""What an alert is: the read, its image and confidence, the entry it matched, and its verdict.
+"""What is stored: hot-list entries and lists; alerts with the read, image, entry and verdict.
 
 An alert is a lead, not a fact (DESIGN.md principle 5). ``kind`` says whether it is an
 ``alert`` (plate and state equal an active entry) or a ``possible`` match (a confusion sibling
@@ -9,16 +9,87 @@ or another state) that is shown as "possible — verify" and never pushed. ``sta
 from __future__ import annotations
 
 import base64
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from ..core.clock import iso
-from ..core.hotlist import NCIC_CATEGORIES
+from ..core.hotlist import NCIC_CATEGORIES, HotlistEntry
 from ..core.plates import mask_plate
 from ..core.reads import Read
 from .matcher import Candidate
+
+
+@dataclass(frozen=True, slots=True)
+class ListInfo:
+    """A list's metadata; ``active`` counts entries not yet expired."""
+
+    list_id: str
+    source_agency: str
+    description: str
+    generation: int
+    updated_at: datetime
+    updated_by: str
+    entries: int
+    active: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "list_id": self.list_id,
+            "source_agency": self.source_agency,
+            "entries": self.entries,
+            "active": self.active,
+            "generation": self.generation,
+            "updated_at": iso(self.updated_at),
+            "updated_by": self.updated_by,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as stored, with its id and vehicle details."""
+
+    id: int
+    entry: HotlistEntry
+    details: dict[str, str]
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.entry
+        return {
+            "id": self.id,
+            "list_id": e.list_id,
+            "plate": e.plate,
+            "state": e.state,
+            "category": e.category,
+            "reason": e.reason,
+            "case_number": e.case_number,
+            "owner": e.owner,
+            "expires_at": iso(e.expires_at),
+            "added_at": iso(e.added_at) if e.added_at else None,
+            "details": self.details,
+        }
+
+
+def stored_entry(row: Sequence[Any]) -> StoredEntry:
+    entry = HotlistEntry(
+        list_id=row[1],
+        plate=row[2],
+        state=row[3],
+        category=row[4],
+        reason=row[5],
+        case_number=row[6],
+        owner=row[7],
+        expires_at=_from_ts(row[8]),
+        added_at=_from_ts(row[9]),
+    )
+    return StoredEntry(id=int(row[0]), entry=entry, details=json.loads(row[10]) if row[10] else {})
+
+
+def _from_ts(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
 
 
 class AlertKind(StrEnum):

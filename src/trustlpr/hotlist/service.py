@@ -15,61 +15,27 @@ be used (default: none may). Anything but ``True`` refuses; refusals are ``Polic
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from ..core.clock import Clock, system_clock
-from ..core.errors import FormatError, InputError, PolicyDenied
+from ..core.errors import InputError, PolicyDenied
 from ..core.events import AuditSink
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.reads import Read
 from .alerts import AlertService
 from .buffer import BufferedRead, HitOnlyBuffer
+from .importer import ImportReport, digest, read_file, screen
 from .matcher import HotlistMatcher, ListIndex, Match
-from .parse import ParsedEntry, check_list_id, decode_text, entry_from_mapping, iter_csv, iter_ncic
-from .records import AlertRecord
-from .store import HotlistStore, ListInfo, StoredEntry
+from .parse import ParsedEntry, check_list_id, entry_from_mapping
+from .records import AlertRecord, ListInfo, StoredEntry
+from .store import HotlistStore
 
-FORMATS = ("ncic", "csv")
 LateHitSink = Callable[[Sequence[BufferedRead]], None]
-_MAX_REPORTED = 20
-
-
-@dataclass
-class ImportReport:
-    """What an import did; ``errors`` lists the first faulty lines when they were skipped."""
-
-    list_id: str
-    format: str
-    replaced: bool
-    accepted: int = 0
-    expired: int = 0
-    refused: int = 0
-    invalid: int = 0
-    errors: list[str] = field(default_factory=list)
-    categories: dict[str, int] = field(default_factory=dict)
-    generation: int = 0
-    sha256: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def agreement_check(sharing: Any, grantee: Any) -> Callable[[str], bool]:
-    """``sharing_agreement`` from ``trustlpr.identity``: True when an agreement in force, owned by
-    the source agency, covers ``grantee`` (this node's ``Agency``). ``sharing`` is the identity
-    store's ``SharingQueries`` (``agreements(owner)``; each agreement has ``covers(agency)``)."""
-
-    def check(source: str) -> bool:
-        return any(a.covers(grantee) is True for a in sharing.agreements(source))
-
-    return check
 
 
 class HotlistService:
@@ -177,26 +143,25 @@ class HotlistService:
         ``skip_invalid``; expired entries are skipped and counted; entries of categories the
         policy does not allow are refused (``PolicyDenied``) unless ``skip_invalid``."""
         check_list_id(list_id)
-        if fmt not in FORMATS:
-            raise InputError(f"must be one of {', '.join(FORMATS)}", field="format")
         source = self._check_source(source_agency)
         now = self._clock()
-        text = decode_text(data, f"the {fmt} file")
-        if fmt == "ncic":
-            if valid_for <= timedelta(0) or valid_for > self.max_validity:
-                raise InputError(
-                    "must be positive and within the maximum validity", field="valid_for"
-                )
-            items: Iterable[ParsedEntry | InputError] = iter_ncic(
-                text, list_id=list_id, now=now, expires_at=now + valid_for
-            )
-        else:
-            items = iter_csv(text, list_id=list_id, now=now, max_validity=self.max_validity)
-        report = ImportReport(list_id, fmt, replace, sha256=hashlib.sha256(data).hexdigest())
-        entries = self._screen(items, report, skip_invalid, progress)
-        if not entries and not report.expired:
-            detail = f" ({report.errors[0]})" if report.errors else ""
-            raise FormatError(f"the file holds no usable {fmt} entry{detail}; nothing was changed")
+        report = ImportReport(list_id, fmt, replace, sha256=digest(data))
+        items = read_file(
+            data,
+            fmt=fmt,
+            list_id=list_id,
+            now=now,
+            valid_for=valid_for,
+            max_validity=self.max_validity,
+        )
+        entries = screen(
+            items,
+            report,
+            allowed=self.category_allowed,
+            now=now,
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
         detail_private = {"format": fmt, "sha256": report.sha256, "expired_skipped": report.expired}
         with self._lock:
             old = self.matcher.get(list_id)
@@ -213,59 +178,8 @@ class HotlistService:
             fresh = self._fill(index, entries, ids)
             self.matcher.install(index)
             self._generations[list_id] = report.generation
-        report.accepted = len(entries)
         self._rematch(fresh, old if replace else None)
         return report
-
-    def _screen(
-        self,
-        items: Iterable[ParsedEntry | InputError],
-        report: ImportReport,
-        skip_invalid: bool,
-        progress: Callable[[int], None] | None,
-    ) -> list[ParsedEntry]:
-        entries: list[ParsedEntry] = []
-        first_error: InputError | None = None
-        first_refusal: ParsedEntry | None = None
-        now = self._clock()
-        for n, item in enumerate(items, start=1):
-            if progress is not None and n % 10_000 == 0:
-                progress(n)
-            if isinstance(item, InputError):
-                report.invalid += 1
-                first_error = first_error or item
-                if len(report.errors) < _MAX_REPORTED:
-                    report.errors.append(item.message)
-                continue
-            if not self.category_allowed(item.entry.category):
-                report.refused += 1
-                first_refusal = first_refusal or item
-                continue
-            if not item.entry.active(now):
-                report.expired += 1
-                continue
-            entries.append(item)
-            report.categories[item.entry.category] = (
-                report.categories.get(item.entry.category, 0) + 1
-            )
-        if not skip_invalid and first_error is not None and (entries or report.expired):
-            more = report.invalid - 1
-            suffix = (
-                f" ({more} more faulty line(s)); nothing was imported"
-                if more
-                else "; nothing was imported"
-            )
-            raise type(first_error)(
-                first_error.reason + suffix, field=first_error.field, line=first_error.line
-            )
-        if not skip_invalid and first_refusal is not None:
-            raise PolicyDenied(
-                f"line {first_refusal.line}: category {first_refusal.entry.category!r} is not "
-                f"allowed by the jurisdiction policy ({report.refused} entries); "
-                "nothing was imported",
-                reasons=["hotlist.category_not_allowed"],
-            )
-        return entries
 
     def _fill(
         self, index: ListIndex, entries: Sequence[ParsedEntry], ids: Sequence[int]

@@ -19,7 +19,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,9 @@ from typing import Any
 from ..core.clock import Clock, system_clock
 from ..core.errors import ConflictError, NotFoundError, StoreError
 from ..core.events import AuditEvent, AuditSink, EventType
-from ..core.hotlist import HotlistEntry
 from .matcher import ListIndex
 from .parse import ParsedEntry
+from .records import ListInfo, StoredEntry, stored_entry
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS lists (
@@ -56,45 +55,6 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_list ON entries (list_id);
 """
 _MAX_PRIVATE_OWNERS = 50
-
-
-@dataclass(frozen=True, slots=True)
-class ListInfo:
-    """A list's metadata; ``active`` counts entries not yet expired."""
-
-    list_id: str
-    source_agency: str
-    description: str
-    generation: int
-    updated_at: datetime
-    updated_by: str
-    entries: int
-    active: int
-
-
-@dataclass(frozen=True, slots=True)
-class StoredEntry:
-    """An entry as stored, with its id and vehicle details."""
-
-    id: int
-    entry: HotlistEntry
-    details: dict[str, str]
-
-    def to_json(self) -> dict[str, Any]:
-        e = self.entry
-        return {
-            "id": self.id,
-            "list_id": e.list_id,
-            "plate": e.plate,
-            "state": e.state,
-            "category": e.category,
-            "reason": e.reason,
-            "case_number": e.case_number,
-            "owner": e.owner,
-            "expires_at": e.expires_at.isoformat().replace("+00:00", "Z"),
-            "added_at": e.added_at.isoformat().replace("+00:00", "Z") if e.added_at else None,
-            "details": self.details,
-        }
 
 
 def _ts(moment: datetime) -> float:
@@ -350,7 +310,7 @@ class HotlistStore:
 
     def _entry(self, db: sqlite3.Connection, entry_id: int) -> StoredEntry | None:
         row = db.execute("SELECT * FROM entries WHERE id=?", (entry_id,)).fetchone()
-        return _stored(row) if row else None
+        return stored_entry(row) if row else None
 
     def entry(self, entry_id: int) -> StoredEntry:
         with self._lock:
@@ -370,7 +330,7 @@ class HotlistStore:
             "SELECT * FROM entries WHERE list_id=? AND expires_at > ? ORDER BY id LIMIT ? OFFSET ?",
             (list_id, now, limit, offset),
         )
-        return [_stored(r) for r in rows]
+        return [stored_entry(r) for r in rows]
 
     def lists(self) -> list[ListInfo]:
         now = _ts(self._clock())
@@ -425,18 +385,3 @@ def _category_counts(entries: Sequence[ParsedEntry]) -> dict[str, int]:
     for p in entries:
         counts[p.entry.category] = counts.get(p.entry.category, 0) + 1
     return counts
-
-
-def _stored(row: Sequence[Any]) -> StoredEntry:
-    entry = HotlistEntry(
-        list_id=row[1],
-        plate=row[2],
-        state=row[3],
-        category=row[4],
-        reason=row[5],
-        case_number=row[6],
-        owner=row[7],
-        expires_at=_dt(row[8]),
-        added_at=_dt(row[9]),
-    )
-    return StoredEntry(id=int(row[0]), entry=entry, details=json.loads(row[10]) if row[10] else {})

@@ -164,20 +164,7 @@ def verify_alert(
 
 @router.get("/api/v1/hotlists")
 def list_hotlists(request: Request, user: User = Viewer) -> dict[str, Any]:
-    lists = hotlists(request).lists()
-    return {
-        "lists": [
-            {
-                "list_id": i.list_id,
-                "source_agency": i.source_agency,
-                "generation": i.generation,
-                "updated_at": i.updated_at.isoformat().replace("+00:00", "Z"),
-                "entries": i.entries,
-                "active": i.active,
-            }
-            for i in lists
-        ]
-    }
+    return {"lists": [i.to_json() for i in hotlists(request).lists()]}
 
 
 @router.get("/api/v1/hotlists/{list_id}/entries")
