@@ -289,3 +289,12 @@ def test_openapi_documents_the_ingest_routes_and_key_schemes(client):
     assert {"HTTPBearer", "APIKeyHeader", "APIKeyQuery"} <= set(
         schema["components"]["securitySchemes"]
     )
+
+
+def test_a_multipart_body_without_boundary_is_422(client, cams):
+    r = client.post(
+        "/api/v1/ingest/platerecognizer",
+        content=b"json=%7B%7D",
+        headers={**bearer(cams["gate"]), "Content-Type": "multipart/form-data"},
+    )
+    assert r.status_code == 422 and r.json()["field"] == "body"

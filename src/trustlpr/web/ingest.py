@@ -20,6 +20,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request as StarletteRequest
 from starlette.types import Message
@@ -215,6 +216,8 @@ async def _form(request: Request, body: bytes) -> FormPayload:
                     files[name] = await value.read()
     except MultiPartException as exc:
         raise InputError(f"bad multipart form: {exc.message}", field="body") from None
+    except HTTPException as exc:  # Starlette's own translation of a malformed form
+        raise InputError(f"bad multipart form: {exc.detail}", field="body") from None
     return FormPayload(fields, files)
 
 
