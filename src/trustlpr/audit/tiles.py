@@ -13,6 +13,7 @@ against the index and rewritten if a crash lost or garbled them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections import OrderedDict
@@ -28,6 +29,7 @@ TILE_WIDTH = 1 << TILE_HEIGHT
 TILE_BYTES = TILE_WIDTH * HASH_SIZE
 MAX_LEVELS = 6  # C2SP allows tile levels 0..5: 2**48 leaves
 _CACHE_TILES = 1024
+_log = logging.getLogger(__name__)
 
 LeafHashes = Callable[[int, int], list[bytes]]
 """``leaf_hashes(start, end)``: the leaf hashes of entries ``[start, end)``, read from entries."""
@@ -115,6 +117,7 @@ class TileStore:
         self._edge: dict[int, tuple[int, int, list[bytes]]] = {}
         self._overlay: dict[tuple[int, int], bytes] = {}
         self._unsynced: list[Path] = []
+        self._source: LeafHashes = _no_source
         self.rebuilt = 0
 
     @property
@@ -132,6 +135,7 @@ class TileStore:
         if size >= 1 << (TILE_HEIGHT * MAX_LEVELS):
             raise AuditError(f"a log of {size} entries exceeds the tile layout")
         self._size = size
+        self._source = leaf_hashes
         synced = min(max(synced, 0), size)
         for level in range(MAX_LEVELS):
             shift = TILE_HEIGHT * (level + 1)
@@ -277,9 +281,12 @@ class TileStore:
         if data is None:
             data = self.stored(level, index)
         if data is None or len(data) != TILE_BYTES:
-            raise AuditError(
-                f"tile {tile_path(level, index)} is missing or damaged; run `trustlpr audit verify`"
-            )
+            # Derived data gone (deleted, truncated): rebuild it from the index rather than
+            # refuse to serve; `audit verify` still reports the damage it found on disk.
+            _log.warning("tile %s is missing or damaged; rebuilding it", tile_path(level, index))
+            data = self._rebuild(level, index, self._source)
+            self._write(level, index, data)
+            self.rebuilt += 1
         return data
 
     def _write(self, level: int, index: int, data: bytes) -> None:
@@ -299,6 +306,10 @@ class TileStore:
             self._unsynced.append(path)
         except OSError as exc:
             raise AuditError(f"cannot write tile {tile_path(level, index)}: {exc}") from exc
+
+
+def _no_source(start: int, end: int) -> list[bytes]:
+    raise AuditError("the tile store was not opened")
 
 
 def fsync_dir(path: Path) -> None:

@@ -21,7 +21,7 @@ from ..core.errors import FormatError, TrustLPRError, VerificationError
 from .checkpoint import SignedCheckpoint
 from .detail import Detail
 from .leaf import commitment
-from .log import AuditLog
+from .log import AuditLog, writer_running
 from .merkle import EMPTY_ROOT, fold_right, root_of, verify_consistency
 from .note import NoteVerifier
 from .tiles import MAX_LEVELS, TILE_HEIGHT, TILE_WIDTH, tile_path
@@ -42,16 +42,30 @@ class VerifyReport:
     details_checked: int = 0
     tiles_checked: int = 0
     torn_bytes: int = 0
+    _ranges: list[tuple[int, int]] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def fail(self, message: str, index: int | None = None) -> None:
+        """Records a problem; ``index`` is an entry known to be bad."""
         if index is not None and (self.first_bad_index is None or index < self.first_bad_index):
             self.first_bad_index = index
         if len(self.problems) < _MAX_PROBLEMS:
             self.problems.append(message)
+
+    def fail_range(self, message: str, start: int, end: int) -> None:
+        """Records a problem known only to lie somewhere in entries ``[start, end)``."""
+        self._ranges.append((start, end))
+        self.fail(message)
+
+    def settle(self) -> None:
+        """A range no located problem explains bounds the first bad index by its start."""
+        for start, end in self._ranges:
+            located = self.first_bad_index
+            if located is None or located >= end:
+                self.first_bad_index = start if located is None else min(located, start)
 
     def raise_for_problems(self) -> None:
         """Raises ``VerificationError`` naming the first bad index, if anything failed."""
@@ -121,10 +135,11 @@ class _Checkpoints:
             computed = root() if computed is None else computed
             self.report.checkpoints_checked += 1
             if signed_root != computed:
-                self.report.fail(
+                self.report.fail_range(
                     f"{label}: the first {size} entries no longer give its signed root; an entry "
                     f"in [{self.last_good}, {size}) was changed, dropped, inserted or reordered",
                     self.last_good,
+                    size,
                 )
             else:
                 self.last_good = size
@@ -182,9 +197,10 @@ def verify_log(
     if progress is not None:
         progress(count)
     report.root = _rows_root(rows)
-    _check_beyond(log, report, count, signed)
+    _check_beyond(log, report, count, signed, details)
     if report.ok:
         _check_proofs(log, report, signed.verified)
+    report.settle()
     return report
 
 
@@ -227,12 +243,22 @@ def _compare_tile(
     report.fail(f"tile {tile_path(level, index)} has extra bytes", first_leaf)
 
 
-def _check_beyond(log: AuditLog, report: VerifyReport, count: int, signed: _Checkpoints) -> None:
+def _check_beyond(
+    log: AuditLog, report: VerifyReport, count: int, signed: _Checkpoints, details: bool
+) -> None:
     """Signed checkpoints and stored tiles that reach past the entries: the log was cut."""
     for size, _, label in signed.pending:
-        report.fail(f"{label}: signed for {size} entries but only {count} can be read", count)
+        report.fail_range(
+            f"{label}: signed for {size} entries but only {count} can be read",
+            signed.last_good,
+            count + 1,
+        )
     if log.stored_tile(0, count // TILE_WIDTH) is not None:
         report.fail(f"a stored tile covers entries past the last readable entry {count - 1}", count)
+    if details and not writer_running(log.directory):
+        beyond = next(iter(log.details(count, 1 << 62)), None)
+        if beyond is not None:
+            report.fail(f"the detail store holds entry {beyond.index}, past the log's end", count)
 
 
 def _check_proofs(log: AuditLog, report: VerifyReport, verified: list[tuple[int, bytes]]) -> None:
