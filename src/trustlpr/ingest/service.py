@@ -17,7 +17,7 @@ from typing import Any
 
 from ..cameras import CameraRegistry, RegisteredCamera
 from ..core.clock import Clock, system_clock
-from ..core.errors import AuthError, ForbiddenError, InputError, RateLimitedError
+from ..core.errors import AuthError, ConfigError, ForbiddenError, InputError, RateLimitedError
 from .adapters import ADAPTERS
 from .parsing import Adapter, Parsed
 from .pipeline import IngestPipeline, IngestResult
@@ -98,8 +98,25 @@ class IngestService:
         self.pipeline = pipeline
         self.adapters = adapters if adapters is not None else ADAPTERS
         self.limits = limits or IngestLimits()
-        self._clock = clock
+        self.clock = clock
         self._buckets = _Buckets(self.limits.rate_per_s, self.limits.burst)
+
+    @classmethod
+    def from_system(cls, system: Any) -> IngestService:
+        """The service over a composed system's ``cameras`` (``CameraRegistry``) and
+        ``pipeline`` (``IngestPipeline``); ``ingest_limits`` and ``clock`` if it has them."""
+        try:
+            cameras, pipeline = system.cameras, system.pipeline
+        except AttributeError as exc:
+            raise ConfigError(
+                "this node has no ingest pipeline (System needs .cameras and .pipeline)"
+            ) from exc
+        return cls(
+            cameras,
+            pipeline,
+            limits=getattr(system, "ingest_limits", None),
+            clock=getattr(system, "clock", system_clock),
+        )
 
     def authenticate(self, key: str | None) -> RegisteredCamera:
         """The camera whose key was presented, counted against its rate limit."""
@@ -168,7 +185,7 @@ class IngestService:
 
     def _check_times(self, parsed: Parsed) -> int:
         """Refuses reads from the future (a wrong camera clock); drops expired ones."""
-        now = self._clock()
+        now = self.clock()
         latest = now + self.limits.future_skew
         for i, read in enumerate(parsed.reads):
             if read.observed_at > latest:

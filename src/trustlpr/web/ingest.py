@@ -1,9 +1,11 @@
 """Camera ingest over HTTP: the native batch, OpenALPR webhooks, Plate Recognizer.
 
-Needs ``system.ingest`` (an ``trustlpr.ingest.IngestService``). Every route checks, in this
-order and before reading more than it must: the declared size (413), the camera key (401/403)
-and its rate limit (429), then reads the body with a cap, parses it, and answers only once
-the reads are durable (200), or 503 with ``Retry-After`` when the queue is full.
+Needs ``system.cameras`` (a ``CameraRegistry``) and ``system.pipeline`` (an
+``IngestPipeline``), optionally ``system.ingest_limits`` (``IngestLimits``) and ``system.clock``.
+Every route checks, in this order and before reading more than it must: the declared size
+(413), the camera key (401/403) and its rate limit (429); then it reads the body with a cap,
+parses it, and answers only once the reads are durable (200), or 503 with ``Retry-After``
+when the queue is full.
 
 A camera key is taken from ``Authorization: Bearer cam_…`` (or ``Token cam_…``, as Plate
 Recognizer Stream's ``webhook_header`` sends it), from ``X-Api-Key: cam_…`` (a custom header
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -163,8 +166,19 @@ def camera_key(
     return header or query
 
 
+_BUILD = threading.Lock()
+
+
 def _service(request: Request) -> IngestService:
-    service: IngestService = get_system(request).ingest
+    """One ``IngestService`` per app (it holds the per-camera rate limits)."""
+    state = request.app.state
+    service: IngestService | None = getattr(state, "ingest_service", None)
+    if service is None:
+        with _BUILD:
+            service = getattr(state, "ingest_service", None)
+            if service is None:
+                service = IngestService.from_system(get_system(request))
+                state.ingest_service = service
     return service
 
 
