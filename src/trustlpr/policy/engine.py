@@ -18,7 +18,7 @@ import cedarpy
 
 from ..core.clock import format_duration
 from ..core.errors import ConfigError, InputError
-from ..core.search import Decision, Outcome, Reason, SearchRequest
+from ..core.search import Decision, Outcome, Reason, Requester, SearchRequest
 from .cedar import CompiledPolicy, compile_policy
 from .facts import Facts, derive
 from .loader import load_policy
@@ -27,6 +27,7 @@ from .rules import INVESTIGATIVE_ROLES, Rule
 from .screening import OUTSIDE_FLAGS, TOPIC_FLAGS, VAGUE_FLAG
 
 _ACTION = {"type": "TrustLPR::Action", "id": "search"}
+ENTITY_CACHE_SIZE = 4096
 
 
 class PolicyEngine:
@@ -57,6 +58,7 @@ class PolicyEngine:
         self.owner_agency_id = owner_agency_id
         self.camera_categories = dict(camera_categories or {})
         self._resource = {"type": "TrustLPR::Dataset", "id": f"{state}/{owner_agency_id}"}
+        self._entity_cache: dict[Requester, tuple[cedarpy.Entities, dict[str, str]]] = {}
         self._dataset = {
             "uid": self._resource,
             "attrs": {"state": state, "agency": owner_agency_id},
@@ -73,40 +75,51 @@ class PolicyEngine:
     def decide_many(
         self, requests: Sequence[SearchRequest], *, approved: bool = False
     ) -> list[Decision]:
-        """Decisions for many requests in one Cedar batch call (same results as ``decide``)."""
-        if not requests:
-            return []
+        """Decisions for many requests, one Cedar batch call per requester (same as ``decide``)."""
         facts = [self._facts(r, approved) for r in requests]
-        entities: list[dict[str, Any]] = [self._dataset]
-        cedar_requests = []
-        for index, (request, fact) in enumerate(zip(requests, facts, strict=True)):
-            principal, agency = _principal_entities(request, index)
-            entities += [principal, agency]
-            cedar_requests.append(
-                {
-                    "principal": principal["uid"],
-                    "action": _ACTION,
-                    "resource": self._resource,
-                    "context": fact.context,
-                }
+        groups: dict[Requester, list[int]] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(request.requester, []).append(index)
+        decisions: list[Decision | None] = [None] * len(requests)
+        for requester, indexes in groups.items():
+            try:
+                entities, principal = self._entities(requester)
+                batch = [
+                    {
+                        "principal": principal,
+                        "action": _ACTION,
+                        "resource": self._resource,
+                        "context": facts[i].context,
+                    }
+                    for i in indexes
+                ]
+                results = cedarpy.is_authorized_batch(
+                    batch, self.compiled.policy_set, entities, schema=self.compiled.schema
+                )
+            except (ValueError, TypeError, KeyError) as exc:
+                # A request Cedar cannot even read is denied, never retried with looser checks.
+                text = f"the policy engine could not read the request ({type(exc).__name__})"
+                for i in indexes:
+                    decisions[i] = self._decision(
+                        Outcome.DENY, [Reason("engine.error", f"{text}; denied")]
+                    )
+                continue
+            for i, result in zip(indexes, results, strict=True):
+                decisions[i] = self._interpret(requests[i], facts[i], result)
+        return [d for d in decisions if d is not None]
+
+    def _entities(self, requester: Requester) -> tuple[cedarpy.Entities, dict[str, str]]:
+        """The parsed (and schema-checked) entity set of one requester, cached: users repeat."""
+        cached = self._entity_cache.get(requester)
+        if cached is None:
+            principal, agency = _principal_entities(requester)
+            entities = cedarpy.Entities.from_json_str(
+                json.dumps([self._dataset, principal, agency]), schema=self.compiled.schema
             )
-        try:
-            results = cedarpy.is_authorized_batch(
-                cedar_requests,
-                self.compiled.policy_set,
-                json.dumps(entities),
-                schema=self.compiled.schema,
-            )
-        except (ValueError, TypeError, KeyError) as exc:
-            if len(requests) > 1:  # isolate the request Cedar cannot read; judge the rest
-                return [self.decide(r, approved=approved) for r in requests]
-            # A request Cedar cannot even read is denied, never retried with looser checks.
-            text = f"the policy engine could not read the request ({type(exc).__name__}); denied"
-            return [self._decision(Outcome.DENY, [Reason("engine.error", text)])]
-        return [
-            self._interpret(request, fact, result)
-            for request, fact, result in zip(requests, facts, results, strict=True)
-        ]
+            if len(self._entity_cache) >= ENTITY_CACHE_SIZE:
+                self._entity_cache.clear()
+            cached = self._entity_cache[requester] = (entities, principal["uid"])
+        return cached
 
     def _facts(self, request: SearchRequest, approved: bool) -> Facts:
         if self.owner_agency_id and request.owner_agency_id is None:
@@ -214,13 +227,8 @@ class PolicyEngine:
         return self.decide(request, approved=approved)
 
 
-def _principal_entities(
-    request: SearchRequest, index: int
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    # Ids are made unique per batch position so two requests of one agency with different
-    # attestation flags never collide in the shared entity set.
-    who = request.requester
-    agency_uid = {"type": "TrustLPR::Agency", "id": f"{index}/{who.agency_id}"}
+def _principal_entities(who: Requester) -> tuple[dict[str, Any], dict[str, Any]]:
+    agency_uid = {"type": "TrustLPR::Agency", "id": who.agency_id}
     agency = {
         "uid": agency_uid,
         "attrs": {
@@ -231,7 +239,7 @@ def _principal_entities(
         "parents": [],
     }
     principal = {
-        "uid": {"type": "TrustLPR::User", "id": f"{index}/{who.user_id}"},
+        "uid": {"type": "TrustLPR::User", "id": who.user_id},
         "attrs": {"role": who.role.value, "agency": {"__entity": agency_uid}},
         "parents": [agency_uid],
     }
