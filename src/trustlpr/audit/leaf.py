@@ -107,6 +107,12 @@ def _days(key: str, value: Any) -> Any:
     return out if isinstance(value, list | tuple) else out[0]
 
 
+def _digest(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise InputError("must be a SHA-256 digest in lower-case hex", field=key)
+    return value
+
+
 def _camera_counts(key: str, value: Any) -> Any:
     if not isinstance(value, Mapping) or len(value) > _MAX_ITEMS:
         raise InputError("must map camera ids to counts", field=key)
@@ -151,6 +157,9 @@ PUBLIC_FIELDS = {
     "attestation_before": _flag,
     "expires_at": _stamp,
     "expires_before": _stamp,
+    # the policy in force (trustlpr.transparency): its name and the SHA-256 of its file
+    "policy": _ident,
+    "digest": _digest,
 }
 """The only keys a public leaf may carry, each with a value check that cannot hold a name or
 free text: the list of docs/contributing.md plus the agreement terms trustlpr.identity publishes."""

@@ -31,6 +31,7 @@ class EventType(StrEnum):
     USER_CHANGED = "user_changed"
     TOKEN_CHANGED = "token_changed"
     CAMERA_CHANGED = "camera_changed"
+    STATS_SNAPSHOT = "stats_snapshot"  # periodic public figures the log cannot derive (portal)
 
 
 @dataclass(frozen=True, slots=True)
