@@ -38,6 +38,7 @@ from .table import ChunkBuilder, ChunkData, RecordTable, TableBuilder, dedupe, r
 from .xlsxread import read_xlsx
 
 PARALLEL_MIN_BYTES = 24 << 20
+OWN_COLUMNS = ["case", "id", "org", "plate", "reason", "search_time", "search_type", "user"]
 Progress = Callable[[int], None]
 
 
@@ -65,6 +66,10 @@ class ImportResult:
     @property
     def events_imported(self) -> int:
         return len(self.events)
+
+    def file_columns(self) -> list[set[str]]:
+        """The canonical columns each file had (for rules that tell blank from absent)."""
+        return [set(f.columns) for f in self.files]
 
 
 def total_bytes(paths: Iterable[Path]) -> int:
@@ -272,7 +277,7 @@ class _Importer:
                 self._take_events(sheet.events, sheet.issues, sheet.rejected, sheet.skipped, report)
 
     def add_records(self, label: str, records: Iterable[SearchRecord]) -> None:
-        report = FileReport(label, kind="search", layout="TrustLPR audit log")
+        report = FileReport(label, kind="search", layout="TrustLPR audit log", columns=OWN_COLUMNS)
         self.reports.append(report)
         chunk = ChunkBuilder(
             self.builder.add_file(label), ("purpose", "decision", "basis", "state")

@@ -87,7 +87,7 @@ def find_layout(rows: Sequence[Sequence[object]], source: str) -> Layout:
     """
     best: tuple[int, int, dict[str, int], list[str], str] | None = None
     for number, cells in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
-        for kind, by_key in (("events", EVENT_BY_KEY), ("search", SEARCH_BY_KEY)):
+        for kind, by_key in (("search", SEARCH_BY_KEY), ("events", EVENT_BY_KEY)):
             columns, duplicates = _map(cells, by_key)
             required = EVENT_REQUIRED if kind == "events" else SEARCH_REQUIRED
             score = sum(1 for r in required if r in columns) * 10 + len(columns)
@@ -107,9 +107,7 @@ def find_layout(rows: Sequence[Sequence[object]], source: str) -> Layout:
         raise FormatError(
             f"{source}: not a Flock search audit export or admin event log: missing column(s) "
             f"{', '.join(missing) or '(too few known columns)'} "
-            f"in the header ({_describe_found(header_cells)}); expected e.g. "
-            f"'Name', 'Search Time', 'Reason', 'License Plate' (search audit) or "
-            f"'Timestamp', 'User', 'Event Type', 'Entity Type', 'Entity Details' (event log)"
+            f"in the header ({_describe_found(header_cells)})"
         )
     header = rows[number - 1]
     keys = [header_key(c) for c in header]

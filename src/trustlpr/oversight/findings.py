@@ -1,0 +1,250 @@
+"""Findings, the rule catalogue, and the per-row facts every rule reads.
+
+A ``Finding`` names its rule, a severity, who or what it is about, a plain-language explanation
+a journalist or council member can read, and its evidence: the table rows (each traceable to
+file, line and the export's own row ID) or admin-log events behind it. ``Context`` derives, once
+per import, what the rules share: reason tags per row (computed per distinct reason string),
+case keys, the actor of each search, federal and out-of-state requesters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.plates import mask_plate
+from .catalog import RULES
+from .config import RuleConfig
+from .records import HotlistEvent
+from .table import RecordTable
+from .text import BANNED, Tag, classify_org, classify_reason, is_case_number
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    subject: str
+    explanation: str
+    rows: np.ndarray[Any, Any] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    events: tuple[int, ...] = ()
+
+    @property
+    def signal(self) -> int:
+        return RULES[self.rule].signal
+
+    @property
+    def evidence_count(self) -> int:
+        return len(self.rows) + len(self.events)
+
+
+@dataclass
+class RuleRun:
+    findings: list[Finding]
+    skipped: dict[str, str]  # rule id → why it could not run on this data
+    context: Context
+
+
+_PURPOSE_TAGS = {
+    "immigration_enforcement": Tag.IMMIGRATION, "reproductive_health": Tag.REPRODUCTIVE,
+    "gender_affirming_care": Tag.GENDER_CARE, "protest_monitoring": Tag.PROTEST,
+    "personal": Tag.PERSONAL, "civil_matter": Tag.CIVIL, "parking": Tag.MINOR,
+    "traffic_enforcement": Tag.MINOR, "other": Tag.VAGUE,
+    "stolen_vehicle": Tag.SERIOUS | Tag.URGENT, "stolen_plate": Tag.SERIOUS | Tag.URGENT,
+    "amber_alert": Tag.SERIOUS | Tag.URGENT, "missing_person": Tag.SERIOUS | Tag.URGENT,
+    "wanted_person": Tag.SERIOUS, "fugitive_warrant": Tag.SERIOUS | Tag.WARRANT,
+    "violent_felony": Tag.SERIOUS, "felony_investigation": Tag.SERIOUS,
+    "human_trafficking": Tag.SERIOUS, "terrorism": Tag.SERIOUS,
+}  # fmt: skip
+_EXTRA_TERM_TAGS = {
+    "immigration": Tag.IMMIGRATION, "reproductive": Tag.REPRODUCTIVE,
+    "gender_care": Tag.GENDER_CARE, "protest": Tag.PROTEST, "personal": Tag.PERSONAL,
+    "civil": Tag.CIVIL, "vague": Tag.VAGUE, "minor": Tag.MINOR,
+}  # fmt: skip
+_CLEARED_BY_OFFENSE = Tag.VAGUE | Tag.CASE_ONLY | Tag.BLANK
+_PROMPT_TAGS = BANNED | Tag.FEDERAL_ASSIST | Tag.SENSITIVE_PLACE
+
+
+class Context:
+    """Per-row facts derived once: tags, case keys, actors, requester kinds and states."""
+
+    def __init__(
+        self,
+        table: RecordTable,
+        events: list[HotlistEvent],
+        config: RuleConfig,
+        file_columns: list[set[str]] | None = None,
+    ) -> None:
+        self.table, self.events, self.config = table, events, config
+        self.file_columns = file_columns
+        c, pools = table.cols, table.pools
+        self.case_names: list[str] = []
+        case_ids: dict[str, int] = {}
+
+        def case_id(text: str) -> int:
+            key = text.upper().replace(" ", "")
+            return case_ids.setdefault(key, len(case_ids))
+
+        reasons = pools["reason"]
+        r_tags = np.zeros(len(reasons) + 1, dtype=np.int64)
+        r_case = np.full(len(reasons) + 1, -1, dtype=np.int64)
+        r_generic = np.ones(len(reasons) + 1, dtype=bool)
+        self.reason_category: list[str] = []
+        for i, text in enumerate(reasons):
+            info = classify_reason(text)
+            tags = info.tags | self._extra(text)
+            r_tags[i], r_generic[i] = int(tags), info.generic
+            if info.case_numbers:
+                r_case[i] = case_id(info.case_numbers[0])
+            self.reason_category.append(info.category)
+        self.reason_category.append("Blank reason")
+        r_tags[-1] = int(Tag.BLANK)
+        self.reason_generic = r_generic
+        tags = r_tags[c["reason"]]
+        if pools["prompt"]:
+            p_tags = np.array(
+                [int(classify_reason(t).tags & _PROMPT_TAGS) for t in pools["prompt"]] + [0]
+            )
+            tags |= p_tags[c["prompt"]]
+        if pools["purpose"]:
+            u_tags = np.array([int(_PURPOSE_TAGS.get(p, Tag(0))) for p in pools["purpose"]] + [0])
+            tags |= u_tags[c["purpose"]]
+        if pools["basis"]:
+            b_tags = np.array(
+                [int(Tag.WARRANT) if b in ("warrant", "court_order") else 0 for b in pools["basis"]]
+                + [0]
+            )
+            tags |= b_tags[c["basis"]]
+        if pools["offense"]:
+            stated = np.array([bool(o.strip()) for o in pools["offense"]] + [False])
+            tags[stated[c["offense"]]] &= ~int(_CLEARED_BY_OFFENSE)
+        cc = np.array(
+            [case_id(t) if is_case_number(t) else -1 for t in pools["case"]] + [-1], dtype=np.int64
+        )
+        self.case_names = list(case_ids)
+        self.case = np.where(cc[c["case"]] >= 0, cc[c["case"]], r_case[c["reason"]])
+        tags[self.case >= 0] |= int(Tag.HAS_CASE)
+        self.tags = tags
+        users, orgs = pools["user"], pools["org"]
+        self.actor_names = [*users, *(f"{o} (no user named)" for o in orgs)]
+        self.actor = np.where(
+            c["user"] >= 0, c["user"], np.where(c["org"] >= 0, len(users) + c["org"], -1)
+        )
+        self.named = np.asarray(c["user"] >= 0)
+        org_info = [classify_org(o) for o in orgs]
+        self.federal = np.array([i.federal for i in org_info] + [False])[c["org"]]
+        states = sorted({i.state for i in org_info if i.state} | set(pools["state"]))
+        self.state_names = states
+        index = {s: k for k, s in enumerate(states)}
+        org_state = np.array([index[i.state] if i.state else -1 for i in org_info] + [-1])[c["org"]]
+        if pools["state"]:
+            explicit = np.array([index[s] for s in pools["state"]] + [-1])[c["state"]]
+            org_state = np.where(explicit >= 0, explicit, org_state)
+        self.org_state = org_state
+        self.home_state = self._home_states(config.get_str("out_of_state", "home_state"))
+        plates = pools["plate"]
+        self.exact_plate = np.array(
+            [len(p) >= 3 and "*" not in p and "?" not in p for p in plates] + [False]
+        )[c["plate"]]
+
+    def _home_states(self, configured: str) -> np.ndarray[Any, Any]:
+        """Per row, the state whose data was searched: configured, else the most common
+        requesting state in the row's own file (an agency's export is mostly its own users)."""
+        files = self.table.cols["file"]
+        homes = np.full(len(self.table.files), -1, dtype=np.int64)
+        code = configured.strip().upper()
+        if code:
+            if code not in self.state_names:
+                self.state_names.append(code)
+            homes[:] = self.state_names.index(code)
+        else:
+            known = self.org_state >= 0
+            for f in np.unique(files[known]):
+                states = self.org_state[known & (files == f)]
+                homes[int(f)] = int(np.bincount(states).argmax())
+        return homes[files] if len(files) else np.empty(0, dtype=np.int64)
+
+    def _extra(self, text: str) -> Tag:
+        tags = Tag(0)
+        for category, pattern in self.config.extra_terms.items():
+            if pattern.search(text):
+                tags |= _EXTRA_TERM_TAGS.get(category, Tag(0))
+        return tags
+
+    def file_has(self, column: str) -> np.ndarray[Any, Any]:
+        """Per row: did the row's file have this column at all? (Blank differs from absent.)"""
+        if self.file_columns is None:
+            return np.ones(self.table.n, dtype=bool)
+        per_file = np.array([column in cols for cols in self.file_columns] + [True])
+        return np.asarray(per_file[self.table.cols["file"]], dtype=bool)
+
+    def has(self, tag: Tag) -> np.ndarray[Any, Any]:
+        return np.asarray((self.tags & int(tag)) != 0)
+
+    def actor_name(self, actor: int) -> str:
+        return "an unnamed user" if actor < 0 else self.actor_names[actor]
+
+    def plate_name(self, plate: int, show: bool = False) -> str:
+        text = self.table.pools["plate"][plate]
+        return text if show else mask_plate(text)
+
+    def day(self, row: int) -> str:
+        return str(np.datetime64(int(self.table.cols["t"][row]), "s"))[:10]
+
+
+def by_actor(ctx: Context, mask: np.ndarray[Any, Any]) -> list[tuple[int, np.ndarray[Any, Any]]]:
+    """Rows of ``mask`` grouped by actor, biggest group first."""
+    rows = np.flatnonzero(mask)
+    if len(rows) == 0:
+        return []
+    actors = ctx.actor[rows]
+    order = np.argsort(actors, kind="stable")
+    rows, actors = rows[order], actors[order]
+    cuts = np.flatnonzero(np.diff(actors)) + 1
+    groups = [
+        (int(a[0]), r) for a, r in zip(np.split(actors, cuts), np.split(rows, cuts), strict=True)
+    ]
+    return sorted(groups, key=lambda g: -len(g[1]))
+
+
+RuleFn = Callable[[Context], list[Finding]]
+
+
+def run_rules(
+    table: RecordTable,
+    events: list[HotlistEvent],
+    config: RuleConfig,
+    file_columns: list[set[str]] | None = None,
+) -> RuleRun:
+    """Runs every enabled rule; rules the data cannot support are listed in ``skipped``.
+
+    ``file_columns`` (canonical column names per table file) lets rules tell a blank cell
+    from a column the export never had."""
+    from .rules_pattern import PATTERN_RULES
+    from .rules_row import ROW_RULES
+
+    ctx = Context(table, events, config, file_columns)
+    findings: list[Finding] = []
+    skipped: dict[str, str] = {}
+    for family in (ROW_RULES, PATTERN_RULES):
+        for rule_ids, check, fn in family:
+            wanted = [r for r in rule_ids if config.enabled(r)]
+            if not wanted:
+                continue
+            why = check(ctx)
+            if why:
+                skipped.update({r: why for r in wanted})
+                continue
+            findings.extend(f for f in fn(ctx) if f.rule in wanted)
+    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], -f.evidence_count, f.rule))
+    return RuleRun(findings, skipped, ctx)
+
+
+def count_by_rule(findings: list[Finding]) -> dict[str, int]:
+    return dict(Counter(f.rule for f in findings))

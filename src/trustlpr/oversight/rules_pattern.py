@@ -1,0 +1,428 @@
+"""Rules over patterns across rows: signals 3, 4, 5, 7, 10 (follow-ups), 16 and 21.
+
+These need the whole import at once. numpy does the sorting and grouping over all rows; Python
+loops only over the few candidate groups that pass a cheap vectorised filter (e.g. a user and
+plate searched at least ``min_searches`` times), so they stay fast at ten million rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .catalog import RULES
+from .findings import Context, Finding
+from .text import BANNED, Tag, is_case_number
+
+Arr = np.ndarray[Any, Any]
+DAY, HOUR, MINUTE = 86400, 3600, 60
+
+
+def _groups(keys: list[Arr], rows: Arr) -> Iterator[Arr]:
+    """Rows sharing every key, each group sorted by time (the last key should be ``t``)."""
+    if len(rows) == 0:
+        return
+    order = np.lexsort([k[rows] for k in reversed(keys)])
+    rows = rows[order]
+    change = np.zeros(len(rows), dtype=bool)
+    change[0] = True
+    for key in keys[:-1]:
+        values = key[rows]
+        change[1:] |= values[1:] != values[:-1]
+    yield from np.split(rows, np.flatnonzero(change)[1:])
+
+
+def _date(t: int) -> str:
+    return str(np.datetime64(int(t), "s"))[:10]
+
+
+# -- signal 3 -------------------------------------------------------------------------------
+
+
+def case_reuse(ctx: Context) -> list[Finding]:
+    c, cfg = ctx.table.cols, ctx.config
+    min_plates = cfg.get_int("case_reuse", "min_distinct_plates")
+    max_span = cfg.get_int("case_reuse", "max_span_days") * DAY
+    rows = np.flatnonzero(ctx.case >= 0)
+    out = []
+    for group in _groups([c["org"], ctx.case, c["t"]], rows):
+        t = c["t"][group]
+        plates = c["plate"][group]
+        distinct = len(np.unique(plates[plates >= 0]))
+        span = int(t[-1] - t[0])
+        if distinct < min_plates and span < max_span:
+            continue
+        case = ctx.case_names[int(ctx.case[group[0]])]
+        users = len(np.unique(ctx.actor[group]))
+        text = (
+            f"Case number {case} was given for {len(group)} searches of {distinct} different "
+            f"plates by {users} user(s) between {_date(t[0])} and {_date(t[-1])} "
+            f"({span // DAY} days). {RULES['S3.case-reuse'].why}"
+        )
+        severity = "medium" if distinct >= 2 * min_plates or span >= 2 * max_span else "low"
+        out.append(Finding("S3.case-reuse", severity, f"case {case}", text, group))
+    return out
+
+
+# -- signals 4 and 5 -----------------------------------------------------------------------
+
+
+def repeat_plate(ctx: Context) -> list[Finding]:
+    c, cfg = ctx.table.cols, ctx.config
+    minimum = cfg.get_int("repeat_plate", "min_searches")
+    window = cfg.get_int("repeat_plate", "window_days") * DAY
+    merge = cfg.get_int("repeat_plate", "merge_minutes") * MINUTE
+    high_at = cfg.get_int("repeat_plate", "high_at")
+    candidates = ctx.named & ctx.exact_plate
+    rows = np.flatnonzero(candidates)
+    key = ctx.actor[rows].astype(np.int64) * (len(ctx.table.pools["plate"]) + 1) + c["plate"][rows]
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    rows = rows[counts[inverse] >= minimum]
+    weak = ctx.has(Tag.VAGUE | Tag.BLANK | Tag.PERSONAL | Tag.CIVIL)
+    alert = ctx.has(Tag.ALERT)
+    documented = ctx.has(Tag.SERIOUS | Tag.ALERT | Tag.WARRANT) & ctx.has(Tag.HAS_CASE)
+    out = []
+    for group in _groups([ctx.actor, c["plate"], c["t"]], rows):
+        if alert[group].all():
+            continue
+        t = c["t"][group]
+        episodes = t[np.concatenate(([True], np.diff(t) > merge))]
+        in_window = np.searchsorted(episodes, episodes + window, side="right") - np.arange(
+            len(episodes)
+        )
+        best = int(in_window.max())
+        if best < minimum:
+            continue
+        name = ctx.actor_name(int(ctx.actor[group[0]]))
+        plate = ctx.plate_name(int(c["plate"][group[0]]))
+        if best >= high_at or weak[group].any():
+            severity = "high"
+        else:
+            severity = "low" if documented[group].all() else "medium"
+        text = (
+            f"{name} searched plate {plate} {len(group)} times on {len(episodes)} separate "
+            f"occasions between {_date(t[0])} and {_date(t[-1])}, up to {best} occasions within "
+            f"{window // DAY} days. {RULES['S4.repeat-plate'].why}"
+        )
+        out.append(Finding("S4.repeat-plate", severity, f"{name} / plate {plate}", text, group))
+    return out
+
+
+def _sessions(t: Arr, actor: Arr, gap: int) -> Arr:
+    """Session number per row of rows sorted by (actor, t)."""
+    new = np.ones(len(t), dtype=bool)
+    new[1:] = (actor[1:] != actor[:-1]) | (np.diff(t) > gap)
+    return np.cumsum(new) - 1
+
+
+def linked_plates(ctx: Context) -> list[Finding]:
+    c, cfg = ctx.table.cols, ctx.config
+    gap = cfg.get_int("linked_plates", "session_minutes") * MINUTE
+    min_days = cfg.get_int("linked_plates", "min_days")
+    max_plates = cfg.get_int("linked_plates", "max_plates_per_session")
+    rows = np.flatnonzero(ctx.named & ctx.exact_plate)
+    if len(rows) == 0:
+        return []
+    rows = rows[np.lexsort([c["t"][rows], ctx.actor[rows]])]
+    actor, plate, t = ctx.actor[rows], c["plate"][rows], c["t"][rows]
+    session = _sessions(t, actor, gap)
+    days = t // DAY
+    width = len(ctx.table.pools["plate"]) + 1
+    # plates a user searched on at least min_days different days
+    user_plate = actor.astype(np.int64) * width + plate
+    span = int(days.max() - days.min()) + 1
+    day_keys = np.unique(user_plate * span + (days - days.min()))
+    up, counts = np.unique(day_keys // span, return_counts=True)
+    keep = np.isin(user_plate, up[counts >= min_days])
+    # sessions with at least two kept plates and few plates overall
+    session_plates = np.unique(session.astype(np.int64) * width + plate)
+    distinct = np.bincount(session_plates // width, minlength=int(session[-1]) + 1)
+    kept_plates = np.unique(session[keep].astype(np.int64) * width + plate[keep])
+    kept_distinct = np.bincount(kept_plates // width, minlength=len(distinct))
+    wanted = (kept_distinct >= 2) & (distinct <= max_plates)
+    together: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    session_rows: dict[int, list[int]] = defaultdict(list)
+    positions = np.flatnonzero(keep & wanted[session])
+    for s, group in zip(*_split_by(session[positions], positions), strict=True):
+        chosen = np.unique(plate[group])
+        a = int(actor[group[0]])
+        for i, p in enumerate(chosen):
+            for q in chosen[i + 1 :]:
+                together[(a, int(p), int(q))].add(int(days[group[0]]))
+        session_rows[int(s)] = group.tolist()
+    edges = [(a, p, q) for (a, p, q), d in together.items() if len(d) >= min_days]
+    out = []
+    for a, cluster in _clusters(edges):
+        mine = (actor == a) & np.isin(plate, list(cluster))
+        evidence = rows[mine & np.isin(session, list(session_rows))]
+        name = ctx.actor_name(a)
+        shown = ", ".join(ctx.plate_name(p) for p in sorted(cluster))
+        linked_days = max(
+            len(together[(a, p, q)]) for (aa, p, q) in edges if aa == a and p in cluster
+        )
+        text = (
+            f"{name} searched the plates {shown} together in the same sittings on up to "
+            f"{linked_days} different days. {RULES['S5.linked-plates'].why}"
+        )
+        severity = (
+            "high" if ctx.has(Tag.VAGUE | Tag.BLANK | Tag.PERSONAL)[evidence].any() else "medium"
+        )
+        out.append(
+            Finding("S5.linked-plates", severity, f"{name} / {len(cluster)} plates", text, evidence)
+        )
+    return out
+
+
+def _split_by(key: Arr, values: Arr) -> tuple[list[int], list[Arr]]:
+    if len(key) == 0:
+        return [], []
+    cuts = np.flatnonzero(np.diff(key)) + 1
+    return [int(k[0]) for k in np.split(key, cuts)], np.split(values, cuts)
+
+
+def _clusters(edges: list[tuple[int, int, int]]) -> list[tuple[int, set[int]]]:
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def find(x: tuple[int, int]) -> tuple[int, int]:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, p, q in edges:
+        parent[find((a, p))] = find((a, q))
+    groups: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for node in list(parent):
+        groups[find(node)].add(node[1])
+    return [(root[0], plates) for root, plates in groups.items()]
+
+
+# -- signal 7 -------------------------------------------------------------------------------
+
+
+def sessions(ctx: Context) -> list[Finding]:
+    c, cfg = ctx.table.cols, ctx.config
+    idle = cfg.get_int("sessions", "idle_hours") * HOUR
+    gap = cfg.get_int("sessions", "session_minutes") * MINUTE
+    min_user = cfg.get_int("sessions", "min_user_searches")
+    rare_share = cfg.get_float("sessions", "rare_hour_share")
+    burst = cfg.get_int("sessions", "burst_searches")
+    rows = np.flatnonzero(ctx.named)
+    if len(rows) == 0:
+        return []
+    rows = rows[np.lexsort([c["t"][rows], ctx.actor[rows]])]
+    actor, t = ctx.actor[rows], c["t"][rows]
+    session = _sessions(t, actor, gap)
+    starts = np.flatnonzero(np.concatenate(([True], session[1:] != session[:-1])))
+    ends = np.concatenate((starts[1:], [len(rows)])) - 1
+    s_actor = actor[starts]
+    before = np.full(len(starts), -1, dtype=np.int64)
+    after = np.full(len(starts), -1, dtype=np.int64)
+    same_prev = np.concatenate(([False], s_actor[1:] == s_actor[:-1]))
+    same_next = np.concatenate((s_actor[1:] == s_actor[:-1], [False]))
+    before[same_prev] = (t[starts] - t[np.maximum(starts - 1, 0)])[same_prev]
+    after[same_next] = (t[np.minimum(ends + 1, len(t) - 1)] - t[ends])[same_next]
+    isolated = (before >= idle) & (after >= idle)
+    sizes = ends - starts + 1
+    hours = (t // HOUR) % 24
+    n_actors = len(ctx.actor_names)
+    hist = np.bincount(actor * 24 + hours, minlength=n_actors * 24).reshape(n_actors, 24)
+    totals = hist.sum(axis=1)
+    smooth = hist + np.roll(hist, 1, axis=1) + np.roll(hist, -1, axis=1)
+    rare = (smooth < rare_share * totals[:, None]) & (totals[:, None] >= min_user)
+    out: list[Finding] = []
+    weak_rows = ctx.has(BANNED | Tag.VAGUE | Tag.BLANK)
+    flagged_hours: dict[int, list[int]] = defaultdict(list)
+    bursts: dict[int, list[int]] = defaultdict(list)
+    for k in np.flatnonzero(isolated):
+        a, first, last = int(s_actor[k]), int(starts[k]), int(ends[k])
+        if rare[a, hours[first : last + 1]].all():
+            flagged_hours[a].append(int(k))
+        elif sizes[k] >= burst and weak_rows[rows[first : last + 1]].mean() >= 0.5:
+            bursts[a].append(int(k))
+    hours_text = (
+        f"in isolated sittings ({idle // HOUR} or more hours without a search before and after) "
+        "at hours of the day when this user almost never searches"
+    )
+    burst_text = (
+        f"in isolated bursts of {burst} or more searches after {idle // HOUR}+ idle hours, most "
+        "of them with a vague, blank or flagged reason"
+    )
+    weak = ctx.has(BANNED | Tag.VAGUE | Tag.BLANK)
+    for rule, table, what in (
+        ("S7.off-hours", flagged_hours, hours_text),
+        ("S7.isolated-burst", bursts, burst_text),
+    ):
+        for a, ks in table.items():
+            evidence = np.concatenate([rows[starts[k] : ends[k] + 1] for k in ks])
+            name = ctx.actor_name(a)
+            text = (
+                f"{name} ran {len(evidence)} searches in {len(ks)} sitting(s) {what}. "
+                f"{RULES[rule].why}"
+            )
+            severity = "medium" if weak[evidence].any() else "low"
+            out.append(Finding(rule, severity, name, text, evidence))
+    return out
+
+
+# -- signal 10 follow-ups, 21 ---------------------------------------------------------------
+
+
+def federal_followup(ctx: Context) -> list[Finding]:
+    c = ctx.table.cols
+    window = ctx.config.get_int("federal", "followup_hours") * HOUR
+    fed = (ctx.federal | ctx.has(Tag.FEDERAL_ASSIST | Tag.IMMIGRATION)) & ctx.exact_plate
+    fed_plates = np.unique(c["plate"][fed])
+    if len(fed_plates) == 0:
+        return []
+    rows = np.flatnonzero(np.isin(c["plate"], fed_plates) & ctx.exact_plate)
+    out = []
+    for group in _groups([c["plate"], c["t"]], rows):
+        t, is_fed = c["t"][group], fed[group]
+        fed_times = t[is_fed]
+        latest = np.searchsorted(fed_times, t, side="right") - 1  # last federal search at or before
+        follows = ~is_fed & (latest >= 0)
+        follows[follows] &= (t[follows] - fed_times[latest[follows]]) <= window
+        if not follows.any():
+            continue
+        evidence = np.concatenate((group[is_fed], group[follows]))
+        plate = ctx.plate_name(int(c["plate"][group[0]]))
+        text = (
+            f"Plate {plate} was searched by or for a federal agency and then {int(follows.sum())} "
+            f"time(s) by local users within {window // HOUR} hours. "
+            f"{RULES['S10.federal-followup'].why}"
+        )
+        out.append(Finding("S10.federal-followup", "medium", f"plate {plate}", text, evidence))
+    return out
+
+
+def volume_spike(ctx: Context) -> list[Finding]:
+    c, cfg = ctx.table.cols, ctx.config
+    min_day = cfg.get_int("volume_spike", "min_day_count")
+    factor = cfg.get_float("volume_spike", "factor")
+    min_days = cfg.get_int("volume_spike", "min_active_days")
+    rows = np.flatnonzero(ctx.named)
+    day = c["t"][rows] // DAY
+    key = ctx.actor[rows].astype(np.int64) * (1 << 32) + day
+    keys, counts = np.unique(key, return_counts=True)
+    actors = keys >> 32
+    out = []
+    for a in np.unique(actors[counts >= min_day]):
+        mine = actors == a
+        if mine.sum() < min_days:
+            continue
+        median = float(np.median(counts[mine]))
+        for k in np.flatnonzero(mine & (counts >= min_day) & (counts >= factor * max(median, 1.0))):
+            evidence = rows[key == keys[k]]
+            name = ctx.actor_name(int(a))
+            date = _date(int((keys[k] & ((1 << 32) - 1)) * DAY))
+            text = (
+                f"{name} ran {int(counts[k])} searches on {date}, against a usual {median:g} per "
+                f"active day. {RULES['S21.volume-spike'].why}"
+            )
+            severity = "medium" if counts[k] >= 3 * min_day else "low"
+            out.append(Finding("S21.volume-spike", severity, f"{name} on {date}", text, evidence))
+    return out
+
+
+def shared_reason(ctx: Context) -> list[Finding]:
+    c, cfg = ctx.table.cols, ctx.config
+    min_orgs = cfg.get_int("shared_reason", "min_orgs")
+    min_len = cfg.get_int("shared_reason", "min_length")
+    window = cfg.get_int("shared_reason", "window_days") * DAY
+    pool = ctx.table.pools["reason"]
+    eligible = np.array([len(r) >= min_len for r in pool] + [False]) & ~ctx.reason_generic
+    rows = np.flatnonzero(eligible[c["reason"]] & (c["org"] >= 0))
+    if len(rows) == 0:
+        return []
+    width = len(ctx.table.pools["org"]) + 1
+    pairs = np.unique(c["reason"][rows].astype(np.int64) * width + c["org"][rows])
+    reasons, n_orgs = np.unique(pairs // width, return_counts=True)
+    wide = reasons[n_orgs >= min_orgs]
+    out = []
+    for group in _groups([c["reason"], c["t"]], rows[np.isin(c["reason"][rows], wide)]):
+        t, orgs = c["t"][group], c["org"][group]
+        lo, best, best_span = 0, 0, (0, 0)
+        counter: Counter[int] = Counter()
+        for hi in range(len(group)):
+            counter[int(orgs[hi])] += 1
+            while t[hi] - t[lo] > window:
+                counter[int(orgs[lo])] -= 1
+                if counter[int(orgs[lo])] == 0:
+                    del counter[int(orgs[lo])]
+                lo += 1
+            if len(counter) > best:
+                best, best_span = len(counter), (lo, hi)
+        if best < min_orgs:
+            continue
+        evidence = group[best_span[0] : best_span[1] + 1]
+        text = (
+            f"The same reason text was used by {best} different agencies within "
+            f"{window // DAY} days ({len(evidence)} searches). {RULES['S21.shared-reason'].why}"
+        )
+        severity = "medium" if ctx.has(BANNED | Tag.FEDERAL_ASSIST)[evidence].any() else "low"
+        out.append(Finding("S21.shared-reason", severity, f"{best} agencies", text, evidence))
+    return out
+
+
+# -- signal 16 (admin event log) ------------------------------------------------------------
+
+
+def hotlist(ctx: Context) -> list[Finding]:
+    never = ctx.config.get_bool("hotlist", "flag_never_expires")
+    undocumented: dict[str, list[int]] = defaultdict(list)
+    no_expiry: dict[str, list[int]] = defaultdict(list)
+    for i, event in enumerate(ctx.events):
+        if not event.is_entry or event.event_type not in ("create", "update"):
+            continue
+        d = event.details
+        user = event.user or "an unnamed user"
+        if not is_case_number(d.get("case", "")) and not d.get("reason", "").strip():
+            undocumented[user].append(i)
+        expiry = d.get("expiry", "").strip().lower()
+        if never and (expiry in ("", "never", "none", "null") or "expiry" not in d):
+            no_expiry[user].append(i)
+    out = []
+    for rule, severity, table, what in (
+        (
+            "S16.undocumented-entry",
+            "medium",
+            undocumented,
+            "with neither a case number nor a reason",
+        ),
+        ("S16.no-expiry", "low", no_expiry, "that never expire"),
+    ):
+        for user, events in table.items():
+            entries = f"{len(events)} hot-list entr{'y' if len(events) == 1 else 'ies'}"
+            text = f"{user} created or changed {entries} {what}. {RULES[rule].why}"
+            out.append(Finding(rule, severity, user, text, events=tuple(events)))
+    return out
+
+
+def _rows_needed(ctx: Context) -> str | None:
+    return None if ctx.table.n else "no searches were imported"
+
+
+def _users_needed(ctx: Context) -> str | None:
+    return None if ctx.named.any() else "the exports name no users"
+
+
+def _events_needed(ctx: Context) -> str | None:
+    return None if ctx.events else "no admin event log was given"
+
+
+PATTERN_RULES: list[
+    tuple[tuple[str, ...], Callable[[Context], str | None], Callable[[Context], list[Finding]]]
+] = [
+    (("S3.case-reuse",), _rows_needed, case_reuse),
+    (("S4.repeat-plate",), _users_needed, repeat_plate),
+    (("S5.linked-plates",), _users_needed, linked_plates),
+    (("S7.off-hours", "S7.isolated-burst"), _users_needed, sessions),
+    (("S10.federal-followup",), _rows_needed, federal_followup),
+    (("S21.volume-spike",), _users_needed, volume_spike),
+    (("S21.shared-reason",), _rows_needed, shared_reason),
+    (("S16.undocumented-entry", "S16.no-expiry"), _events_needed, hotlist),
+]
