@@ -56,6 +56,18 @@ def test_leaf_shape_and_commitment_opens() -> None:
     assert json.loads(entry.private_json)["plate"] == PLATE
 
 
+def test_fast_envelope_equals_canonical_json() -> None:
+    purge = AuditEvent(
+        EventType.PURGE,
+        datetime(2026, 11, 1, 0, 3, 59, tzinfo=UTC),
+        public={"days": ["nonhit:2026-10-10"], "key_ids": ["k1"], "count": 12},
+    )
+    for event in (purge, search_event(3)):
+        entry = prepare(event, SALT)
+        assert entry.leaf == canonical_json(parse_leaf(entry.leaf))
+    assert parse_leaf(prepare(purge, SALT).leaf)["agency"] is None
+
+
 def test_no_personal_data_in_the_public_leaf() -> None:
     leaf = prepare(search_event(7), SALT).leaf
     for secret in (PLATE, USER, REASON, "2026-00007"):

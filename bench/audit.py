@@ -1,0 +1,168 @@
+"""Transparency log: durable batched appends, proof times, full verification, and pymerkle's
+in-memory append rate on the same leaves as the baseline, measured in the same run.
+
+    python bench/audit.py --json                      # 1M entries, a minute or two
+    python bench/audit.py --entries 200000 --json     # quicker; verify_1m_s is extrapolated
+
+Appends are real ``AuditEvent`` batches (validation, commitments, detail store, fsync'd
+entries and index, tiles, a checkpoint every ten batches); building the events is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from pymerkle import InmemoryTree
+
+from _common import T0, emit, peak_rss_mb, percentile
+from trustlpr.audit import open_audit, verify_log
+from trustlpr.core.events import AuditEvent, EventType
+
+PURPOSES = ("stolen_vehicle", "amber_alert", "felony_investigation", "missing_person")
+
+
+def event(i: int) -> AuditEvent:
+    """A mix like a busy node's: ingest batches, searches and their decisions, alerts."""
+    at = T0 + timedelta(milliseconds=20 * i)
+    kind = i % 10
+    if kind < 5:
+        return AuditEvent(
+            EventType.READS_INGESTED,
+            at,
+            "ct-nhpd",
+            {"camera_counts": {f"cam-{i % 50}": 1 + i % 17, f"cam-{(i + 7) % 50}": 3}, "count": 20},
+        )
+    if kind < 9:
+        return AuditEvent(
+            EventType.SEARCH_DECIDED,
+            at,
+            "ct-nhpd",
+            {
+                "purpose": PURPOSES[i % 4],
+                "decision": "allow" if i % 7 else "deny",
+                "reasons": ["purpose.allowed"] if i % 7 else ["reason.vague"],
+                "search_type": "exact",
+                "requester_agency": "ct-nhpd",
+                "request_id": f"req-{i}",
+                "window_hours": 48,
+            },
+            {
+                "user_id": f"u{i % 300}",
+                "plate": f"{i % 997:03d}XYZ",
+                "reason": "stolen vehicle report, case follow-up",
+                "case_number": f"2026-{i:07d}",
+            },
+        )
+    return AuditEvent(
+        EventType.ALERT_RAISED,
+        at,
+        "ct-nhpd",
+        {"list_id": "ncic-daily", "category": "V", "count": 1},
+        {"alert_id": f"a{i}", "plate": f"{i % 997:03d}XYZ"},
+    )
+
+
+def appends(root: Path, n: int, batch: int) -> tuple[float, int]:
+    spent = 0.0
+    with open_audit(root, agency_id="ct-nhpd") as audit:
+        for number, start in enumerate(range(0, n, batch)):
+            events = [event(i) for i in range(start, min(n, start + batch))]
+            began = time.perf_counter()
+            audit.append_many(events)
+            if number % 10 == 9:
+                audit.maybe_checkpoint()
+            spent += time.perf_counter() - began
+        audit.maybe_checkpoint()
+        return n / spent, len(audit.checkpoints())
+
+
+def pymerkle_rate(root: Path, n: int) -> float:
+    with open_audit(root, readonly=True) as audit:
+        leaves = [leaf for _, leaf in audit.log.entries(0, n)]
+    tree = InmemoryTree(algorithm="sha256")
+    began = time.perf_counter()
+    for leaf in leaves:
+        tree.append_entry(leaf)
+    elapsed = time.perf_counter() - began
+    with open_audit(root, readonly=True) as audit:
+        assert tree.get_root(n) == audit.log.root(n), "pymerkle disagrees with our root"
+    return n / elapsed
+
+
+def proofs(root: Path, samples: int) -> dict[str, float]:
+    rng = random.Random(5)
+    began = time.perf_counter()
+    audit = open_audit(root, readonly=True)
+    reopen_ms = (time.perf_counter() - began) * 1000
+    log = audit.log
+    size = log.size
+    inclusion, consistency = [], []
+    for _ in range(samples):
+        index = rng.randrange(size)
+        began = time.perf_counter()
+        log.inclusion_proof(index)
+        inclusion.append((time.perf_counter() - began) * 1000)
+        old = rng.randrange(1, size)
+        began = time.perf_counter()
+        log.consistency_proof(old)
+        consistency.append((time.perf_counter() - began) * 1000)
+    audit.close()
+    return {
+        "reopen_ms": round(reopen_ms, 1),
+        "proof_ms": round(percentile(inclusion, 0.5), 4),
+        "proof_p99_ms": round(percentile(inclusion, 0.99), 4),
+        "consistency_ms": round(percentile(consistency, 0.5), 4),
+        "consistency_p99_ms": round(percentile(consistency, 0.99), 4),
+    }
+
+
+def verify_seconds(root: Path) -> tuple[float, bool]:
+    with open_audit(root, readonly=True) as audit:
+        began = time.perf_counter()
+        report = verify_log(audit.log, audit.verifier, audit.checkpoints())
+        return time.perf_counter() - began, report.ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000, help="log size to build")
+    parser.add_argument("--batch", type=int, default=1000, help="events per append_many")
+    parser.add_argument(
+        "--pymerkle-entries", type=int, default=200_000, help="leaves fed to pymerkle"
+    )
+    parser.add_argument("--samples", type=int, default=2000, help="proofs to time")
+    parser.add_argument("--json", action="store_true", help="only the JSON line")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="trustlpr-bench-audit-"))
+    try:
+        rate, checkpoints = appends(root, args.entries, args.batch)
+        baseline = pymerkle_rate(root, min(args.entries, args.pymerkle_entries))
+        timing = proofs(root, args.samples)
+        verify_s, ok = verify_seconds(root)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    result = {
+        "entries": args.entries,
+        "batch": args.batch,
+        "appends_per_s": round(rate),
+        "pymerkle_appends_per_s": round(baseline),
+        "ratio": round(rate / baseline, 3),
+        **timing,
+        "verify_s": round(verify_s, 2),
+        "verify_1m_s": round(verify_s * 1_000_000 / args.entries, 2),
+        "verify_1m_extrapolated": args.entries != 1_000_000,
+        "verify_ok": ok,
+        "checkpoints": checkpoints,
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+    emit(result, args.json)
+
+
+if __name__ == "__main__":
+    main()
