@@ -192,13 +192,16 @@ class CameraRegistry:
         )
         return RegisteredCamera(camera, external, key_id, created)
 
-    def _event(self, action: str, camera: Camera, **private: Any) -> AuditEvent:
+    def _event(self, action: str, camera: Camera, actor: str | None, **private: Any) -> AuditEvent:
+        details = {"camera_id": camera.id, **private}
+        if actor is not None:
+            details["actor"] = actor
         return AuditEvent(
             type=EventType.CAMERA_CHANGED,
             at=self._clock(),
             agency_id=camera.agency_id,
             public={"action": action, "count": 1},
-            private={"camera_id": camera.id, **private},
+            private=details,
         )
 
     # -- changes ------------------------------------------------------------------------------
@@ -214,8 +217,10 @@ class CameraRegistry:
         adapter: str = "native",
         external_id: str | None = None,
         camera_id: str | None = None,
+        actor: str | None = None,
     ) -> tuple[RegisteredCamera, str]:
-        """Registers a camera; returns it and its key, which is shown once and never stored."""
+        """Registers a camera; returns it and its key, which is shown once and never stored.
+        ``actor`` (the user making the change) goes into the audit record's private part."""
         cid = camera_id or f"cam-{secrets.token_hex(4)}"
         if not _ID.fullmatch(cid):
             raise InputError("use 1-64 of A-Z a-z 0-9 . _ - (starting alphanumeric)", field="id")
@@ -255,10 +260,14 @@ class CameraRegistry:
                     now,
                 ),
             )
-            self._audit.append(self._event("added", camera, name=camera.name, adapter=adapter))
+            self._audit.append(
+                self._event("added", camera, actor, name=camera.name, adapter=adapter)
+            )
         return RegisteredCamera(camera, external, token.token_id, now), token.plaintext
 
-    def set_enabled(self, camera_id: str, enabled: bool) -> RegisteredCamera:
+    def set_enabled(
+        self, camera_id: str, enabled: bool, *, actor: str | None = None
+    ) -> RegisteredCamera:
         """Disables (or re-enables) a camera; a disabled camera's key is refused at once."""
         with self._tx() as db:
             current = self._get(db, camera_id)
@@ -266,11 +275,12 @@ class CameraRegistry:
                 "UPDATE cameras SET enabled = ?, updated_at = ? WHERE id = ?",
                 (int(enabled), iso(self._clock()), camera_id),
             )
-            self._audit.append(self._event("enabled" if enabled else "disabled", current.camera))
+            action = "enabled" if enabled else "disabled"
+            self._audit.append(self._event(action, current.camera, actor))
         self._verifier.forget(current.key_id)
         return self.get(camera_id)
 
-    def rotate_key(self, camera_id: str) -> str:
+    def rotate_key(self, camera_id: str, *, actor: str | None = None) -> str:
         """Replaces a camera's key; the old one stops working at once. Returns the new key."""
         token = issue_token(KEY_PREFIX)
         with self._tx() as db:
@@ -279,7 +289,7 @@ class CameraRegistry:
                 "UPDATE cameras SET key_id = ?, key_hash = ?, updated_at = ? WHERE id = ?",
                 (token.token_id, token.secret_hash, iso(self._clock()), camera_id),
             )
-            self._audit.append(self._event("key_rotated", current.camera))
+            self._audit.append(self._event("key_rotated", current.camera, actor))
         self._verifier.forget(current.key_id)
         return token.plaintext
 
@@ -300,7 +310,9 @@ class CameraRegistry:
                 (adapter, alias, camera_id, iso(self._clock())),
             )
             camera = self._get(db, camera_id).camera
-            self._audit.append(self._event("alias_bound", camera, adapter=adapter, alias=alias))
+            self._audit.append(
+                self._event("alias_bound", camera, None, adapter=adapter, alias=alias)
+            )
         return True
 
     # -- queries ------------------------------------------------------------------------------

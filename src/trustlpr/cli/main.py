@@ -70,6 +70,13 @@ def _register() -> None:
     from . import sim_cmds
 
     sim_cmds.register(app)
+    from . import camera_cmds, mqtt_cmds
+
+    camera_cmds.register(app)
+    mqtt_cmds.register(app)
+    from . import oversight_cmds
+
+    oversight_cmds.register(app)
 
 
 _register()

@@ -1,0 +1,242 @@
+"""Camera commands: ``camera add|list|disable|enable|rotate-key|export-geojson``.
+
+Changes are signed by an admin of the camera's agency (``--token`` or ``--as USER``, as for
+the identity commands) and recorded in the audit log, so they need the log's writer lock:
+run them while ``trustlpr serve`` is stopped, or through the service. Listing and the GeoJSON
+export change nothing and run at any time. A camera's key is printed once, at ``add`` and
+``rotate-key``; only its argon2 hash is kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..audit import open_audit
+from ..cameras import CameraRegistry, RegisteredCamera, cameras_geojson
+from ..core.errors import AuditError, ConfigError, InputError
+from ..core.events import AuditEvent, AuditSink
+from ..identity import IdentityStore, require_admin
+from ..ingest.adapters import camera_adapter_types
+from ..settings import Settings
+from .common import console, err_console, print_json, settings
+from .identity_cmds import AsUser, Json, Token, signed, table
+
+camera_app = typer.Typer(
+    help="Register cameras, disable them, rotate their keys, publish their places.",
+    no_args_is_help=True,
+)
+
+
+class _NoWrites:
+    """Audit sink of the read-only commands: not opening the log lets them run while
+    ``trustlpr serve`` holds it; an append would be a bug, so it fails loudly."""
+
+    def append(self, event: AuditEvent) -> int:
+        raise AuditError(f"a read-only camera command tried to record {event.type.value}")
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
+        raise AuditError("a read-only camera command tried to write to the audit log")
+
+
+@contextmanager
+def _open(
+    ctx: typer.Context, *, changes: bool
+) -> Iterator[tuple[CameraRegistry, IdentityStore, Settings]]:
+    cfg = settings(ctx)
+    if not cfg.config_path.is_file():
+        raise ConfigError(
+            f"{cfg.data_dir} is not initialised; run `trustlpr --data-dir {cfg.data_dir} init`"
+        )
+    with ExitStack() as stack:
+        sink: AuditSink = _NoWrites()
+        if changes:
+            sink = stack.enter_context(open_audit(cfg.data_dir, agency_id=cfg.agency_id))
+        identity = stack.enter_context(IdentityStore.open(cfg.data_dir, sink))
+        registry = CameraRegistry(cfg.data_dir, audit=sink)
+        stack.callback(registry.close)
+        yield registry, identity, cfg
+
+
+def _row(entry: RegisteredCamera) -> dict[str, object]:
+    cam = entry.camera
+    return {
+        "id": cam.id,
+        "agency_id": cam.agency_id,
+        "name": cam.name,
+        "lat": cam.latitude,
+        "lon": cam.longitude,
+        "direction": cam.direction,
+        "adapter": cam.adapter,
+        "external_id": entry.external_id,
+        "enabled": cam.enabled,
+        "created_at": entry.created_at,
+    }
+
+
+def _show_key(camera_id: str, key: str, as_json: bool) -> None:
+    if as_json:
+        print_json({"camera_id": camera_id, "key": key})
+        return
+    err_console.print(
+        f"Key of camera [bold]{camera_id}[/] (shown once; only its hash is kept). Give it to the "
+        "camera as 'Authorization: Bearer <key>', 'X-Api-Key: <key>' or '?key=<key>':"
+    )
+    typer.echo(key)
+
+
+@camera_app.command("add")
+def add(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Display name, e.g. 'Elm St at Main, northbound'."),
+    lat: float = typer.Option(..., "--lat", help="Latitude in degrees (WGS 84)."),
+    lon: float = typer.Option(..., "--lon", help="Longitude in degrees (WGS 84)."),
+    direction: float = typer.Option(
+        None, "--direction", help="Direction the camera faces, degrees clockwise from north."
+    ),
+    adapter: str = typer.Option(
+        "native",
+        "--adapter",
+        help="What sends its reads: native, openalpr, platerecognizer or frigate.",
+    ),
+    external_id: str = typer.Option(
+        None,
+        "--external-id",
+        help="The sender's own name for this camera (OpenALPR stream name, Plate Recognizer "
+        "camera_id, Frigate camera name).",
+    ),
+    camera_id: str = typer.Option(
+        None, "--id", help="Our id for the camera (default: cam-<random hex>)."
+    ),
+    agency: str = typer.Option(
+        None, "--agency", help="Agency that owns the camera (default: this node's agency)."
+    ),
+    token: Token = None,
+    as_user: AsUser = None,
+    as_json: Json = False,
+) -> None:
+    """Register a camera and print its key (once)."""
+    if adapter not in camera_adapter_types():
+        raise InputError(
+            f"{adapter!r} is not one of {', '.join(camera_adapter_types())}", field="--adapter"
+        )
+    with _open(ctx, changes=True) as (registry, identity, cfg):
+        owner = agency or cfg.agency_id
+        actor = signed(identity, token, as_user)
+        require_admin(actor, owner)
+        identity.agency(owner)  # the agency must exist
+        entry, key = registry.add(
+            name,
+            lat,
+            lon,
+            agency_id=owner,
+            direction=direction,
+            adapter=adapter,
+            external_id=external_id,
+            camera_id=camera_id,
+            actor=actor.id,
+        )
+    _show_key(entry.id, key, as_json)
+
+
+@camera_app.command("list")
+def list_cameras(
+    ctx: typer.Context,
+    enabled_only: bool = typer.Option(False, "--enabled-only", help="Hide disabled cameras."),
+    as_json: Json = False,
+) -> None:
+    """List the registered cameras (never their keys)."""
+    with _open(ctx, changes=False) as (registry, _, _cfg):
+        rows = [_row(c) for c in registry.list(include_disabled=not enabled_only)]
+    if as_json:
+        print_json(rows)
+        return
+    columns = ("id", "name", "agency_id", "lat", "lon", "direction", "adapter", "external_id")
+    table(
+        "Cameras",
+        (*columns, "enabled"),
+        [[*(r[c] for c in columns), "yes" if r["enabled"] else "no"] for r in rows],
+    )
+
+
+def _set_enabled(
+    ctx: typer.Context, camera_id: str, enabled: bool, token: str | None, as_user: str | None
+) -> None:
+    with _open(ctx, changes=True) as (registry, identity, _cfg):
+        actor = signed(identity, token, as_user)
+        require_admin(actor, registry.get(camera_id).camera.agency_id)
+        registry.set_enabled(camera_id, enabled, actor=actor.id)
+    console.print(f"camera {camera_id} {'enabled' if enabled else 'disabled'}")
+
+
+@camera_app.command("disable")
+def disable(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., help="Id of the camera."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Disable a camera: its key is refused at once; its stored reads stay (and expire)."""
+    _set_enabled(ctx, camera_id, False, token, as_user)
+
+
+@camera_app.command("enable")
+def enable(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., help="Id of the camera."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Enable a disabled camera again (with its current key)."""
+    _set_enabled(ctx, camera_id, True, token, as_user)
+
+
+@camera_app.command("rotate-key")
+def rotate_key(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., help="Id of the camera."),
+    token: Token = None,
+    as_user: AsUser = None,
+    as_json: Json = False,
+) -> None:
+    """Replace a camera's key; the old key stops working at once. Prints the new key once."""
+    with _open(ctx, changes=True) as (registry, identity, _cfg):
+        actor = signed(identity, token, as_user)
+        require_admin(actor, registry.get(camera_id).camera.agency_id)
+        key = registry.rotate_key(camera_id, actor=actor.id)
+    _show_key(camera_id, key, as_json)
+
+
+@camera_app.command("export-geojson")
+def export_geojson(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write to this file instead of standard output."),
+    ] = None,
+    include_disabled: bool = typer.Option(
+        False, "--include-disabled", help="Also list disabled cameras."
+    ),
+) -> None:
+    """Export the camera inventory as GeoJSON with OpenStreetMap ALPR tags (DeFlock-style)."""
+    with _open(ctx, changes=False) as (registry, identity, cfg):
+        cameras = registry.list()
+        operators = {a.id: a.name for a in identity.agencies()}
+    operators.setdefault(cfg.agency_id, cfg.agency_name)
+    collection = cameras_geojson(cameras, operators, include_disabled=include_disabled)
+    text = json.dumps(collection, indent=2, sort_keys=True)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        err_console.print(f"wrote {len(collection['features'])} cameras to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Adds ``camera`` to the ``trustlpr`` command."""
+    app.add_typer(camera_app, name="camera")
