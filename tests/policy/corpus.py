@@ -14,7 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .corpus_cases import STRICT, Case, all_cases
+from .corpus_base import STRICT, Case
+from .corpus_cases import all_cases
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 EXPECTED = DATA / "policy_requests_expected.jsonl"

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from trustlpr.cli.main import app
 from trustlpr.policy import list_policies
+from trustlpr.policy.loader import POLICY_DIR
 
 from .corpus import base_request
 
@@ -40,7 +41,7 @@ def test_validate_all_and_a_bad_file(tmp_path: Path) -> None:
     code, out, _ = _run("validate")
     assert code == 0 and out.count("ok ") == len(list_policies())
     bad = tmp_path / "ct-pa-26-14.toml"
-    text = Path("policies/ct-pa-26-14.toml").read_text(encoding="utf-8")
+    text = (POLICY_DIR / "ct-pa-26-14.toml").read_text(encoding="utf-8")
     bad.write_text(text.replace("[sharing]\n", '[sharing]\nfedral = "never"\n'), "utf-8")
     code, _, err = _run("validate", str(bad))
     assert code == 78 and "sharing.fedral" in err.replace("\n", "")

@@ -104,6 +104,9 @@ def test_in_state_sharing_rule_uses_the_owner_agency() -> None:
     other = _request(r_agency_id="new-haven-pd")
     assert engine.decide_json(own).allowed
     assert [r.rule for r in engine.decide_json(other).reasons] == ["sharing.in-state"]
+    # A request cannot name itself the owner to slip past the in-state rule.
+    claimed = _request(r_agency_id="new-haven-pd", owner_agency_id="new-haven-pd")
+    assert [r.rule for r in engine.decide_json(claimed).reasons] == ["sharing.in-state"]
 
 
 def test_sensitive_cameras() -> None:

@@ -91,6 +91,7 @@ def test_shipped_policy_cites_its_statute(name: str) -> None:
     assert SearchType.EXACT in policy.search_types
     assert policy.retention_hit >= policy.retention_nonhit
     assert policy.to_dict()["name"] == name
+    assert len(policy.digest) == 64 and policy.digest == load_policy(name).digest
 
 
 def test_statute_parameters() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -122,9 +123,8 @@ class PolicyEngine:
         return cached
 
     def _facts(self, request: SearchRequest, approved: bool) -> Facts:
-        if self.owner_agency_id and request.owner_agency_id is None:
-            from dataclasses import replace
-
+        # The engine knows whose data it guards; a request cannot name a different owner.
+        if self.owner_agency_id and request.owner_agency_id != self.owner_agency_id:
             request = replace(request, owner_agency_id=self.owner_agency_id)
         return derive(request, camera_categories=self.camera_categories, approval_granted=approved)
 

@@ -7,6 +7,8 @@ frozen: a policy is changed by editing its file, which is audited as ``policy_ch
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -141,6 +143,12 @@ class JurisdictionPolicy:
     def label(self) -> str:
         """How reasons name the law: the short citation, or the policy name when it has none."""
         return self.statute.cite_as or self.name
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of every parameter (canonical JSON): names the exact policy in force."""
+        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def window_for(self, purpose: Purpose) -> timedelta | None:
         """The longest time window a search for ``purpose`` may cover, if it is permitted."""
