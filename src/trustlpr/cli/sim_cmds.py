@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..core.errors import InputError
@@ -32,6 +33,11 @@ from ..sim.report import with_cameras
 from .common import console, err_console, print_json, progress, settings
 
 _DEFAULT_DENSITIES = "12,25,50,100"
+_CAPTION = (
+    "home/work/both: area within --radius recovered; routine: weekday camera+hour that holds "
+    "the next week; sensitive: seen near a clinic, place of worship...; visits: sensitive "
+    "visits that show. See docs/sim.md."
+)
 
 
 def _start(text: str) -> date:
@@ -242,15 +248,16 @@ def exposure(
     if json_out:
         print_json(document)
         return
-    table = Table(title="What all retained reads reveal (simulated)")
-    for name in ("retention", "cameras", "/km²", "home", "work", "home+work", "routine",
-                 "near sensitive", "visits shown", "reads kept"):  # fmt: skip
-        table.add_column(name, justify="left" if name == "retention" else "right")
+    table = Table(title="What all retained reads reveal (simulated)", caption=_CAPTION,
+                  box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)  # fmt: skip
+    for name in ("retention", "cams", "home", "work", "both", "routine", "sensitive", "visits",
+                 "reads"):  # fmt: skip
+        table.add_column(name, justify="left" if name == "retention" else "right", no_wrap=True)
     for f in figures:
         table.add_row(
-            f.retention, str(f.cameras), f"{f.cameras_per_km2:g}", f"{f.home:.1%}", f"{f.work:.1%}",
-            f"{f.home_and_work:.1%}", f"{f.routine:.1%}", f"{f.near_sensitive:.1%}",
-            f"{f.visits_revealed:.1%}", f"{f.reads_retained:,}",
+            f.retention, str(f.cameras), f"{f.home:.0%}", f"{f.work:.0%}",
+            f"{f.home_and_work:.0%}", f"{f.routine:.0%}", f"{f.near_sensitive:.0%}",
+            f"{f.visits_revealed:.0%}", f"{f.reads_retained:,}",
         )  # fmt: skip
     console.print(table)
     if chart:

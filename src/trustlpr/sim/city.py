@@ -139,27 +139,32 @@ class Simulation:
             pop, self.routes, self.places, self.config.seed, day, self.weekday(day), rng
         )
         passes = trip_passes(trips, self.routes, rng)
-        seen = rng.random(passes.trip.size) >= self.config.noise.miss
-        trip = passes.trip[seen]
-        vehicle = trips.vehicle[trip].astype(np.int32)
+        seen = np.flatnonzero(
+            rng.random(passes.trip.size, dtype=np.float32) >= self.config.noise.miss
+        )
+        seconds = np.round(passes.t_local[seen]).astype(np.int64)
+        # unique keys (second, then pass index) give one order whatever the sort algorithm
+        rows = seen[np.argsort(seconds * (1 << 27) + np.arange(seen.size), kind="quicksort")]
+        vehicle = trips.vehicle[passes.trip[rows]].astype(np.int32)
         ocr = read_plates(
             pop.plate[vehicle], pop.state[vehicle], len(pop.codes), self.config.noise, rng
         )
-        t = self.midnight(day) + np.round(passes.t_local[seen])
-        order = np.argsort(t, kind="stable")
+        hit = np.isin(vehicle, self.stolen) & (ocr.plate_error == 0)
+        misread = np.flatnonzero(ocr.plate_error != 0)
+        hit[misread] = np.isin(ocr.plate[misread], self._stolen_plates)  # a misread can hit too
         visit = trips.place >= 0
         return ReadBatch(
             day=day,
-            t=t[order],
-            camera=passes.camera[seen][order],
-            plate=ocr.plate[order],
-            state=ocr.state[order],
-            confidence=ocr.confidence[order],
-            heading=passes.heading[seen][order],
-            hit=np.isin(ocr.plate[order], self._stolen_plates),
-            vehicle=vehicle[order],
-            text_error=ocr.plate_error[order],
-            state_error=ocr.state_error[order],
+            t=self.midnight(day) + np.round(passes.t_local[rows]),
+            camera=passes.camera[rows],
+            plate=ocr.plate,
+            state=ocr.state,
+            confidence=ocr.confidence,
+            heading=passes.heading[rows],
+            hit=hit,
+            vehicle=vehicle,
+            text_error=ocr.plate_error,
+            state_error=ocr.state_error,
             visit_vehicle=trips.vehicle[visit],
             visit_place=trips.place[visit],
             visit_t=self.midnight(day) + arrival(trips, self.routes)[visit],
