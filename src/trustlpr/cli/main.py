@@ -61,6 +61,9 @@ def _register() -> None:
     from . import audit_cmds
 
     audit_cmds.register(app)
+    from . import transparency_cmds
+
+    transparency_cmds.register(app)
     from . import policy_cmds
 
     policy_cmds.register(app)
