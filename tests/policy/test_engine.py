@@ -39,7 +39,7 @@ def ct() -> PolicyEngine:
 def test_issue_example_is_allowed_with_a_reason(ct: PolicyEngine) -> None:
     decision = ct.decide(request_from_json(_request()))
     assert decision.outcome is Outcome.ALLOW and decision.allowed
-    assert decision.policy == "ct-pa-26-14"
+    assert decision.policy == "ct-pa-26-14" == ct.name
     assert decision.reasons[0].rule == "permit" and "Conn. PA 26-14" in decision.reasons[0].text
 
 

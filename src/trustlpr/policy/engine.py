@@ -66,6 +66,11 @@ class PolicyEngine:
             "parents": [],
         }
 
+    @property
+    def name(self) -> str:
+        """The name of the policy in force (what ``Decision.policy`` carries)."""
+        return self.policy.name
+
     def __repr__(self) -> str:
         return f"PolicyEngine(policy={self.policy.name!r}, owner_state={self.owner_state!r})"
 
