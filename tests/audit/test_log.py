@@ -36,6 +36,31 @@ def test_bad_event_in_a_batch_writes_nothing(audit: AuditService) -> None:
     assert audit.append(search_event(5)) == 5
 
 
+def test_oversized_public_part_is_refused_before_anything_is_written(
+    audit: AuditService,
+) -> None:
+    fill(audit, 2)
+    huge = AuditEvent(
+        EventType.READS_INGESTED,
+        search_event(0).at,
+        "ct-nhpd",
+        {"camera_counts": {f"camera-{i:05d}": i for i in range(1000)} | {"x": 1}},
+    )
+    with pytest.raises(InputError):
+        audit.append(huge)  # more than 1000 cameras: refused by the guard
+    wide = AuditEvent(
+        EventType.READS_INGESTED,
+        search_event(0).at,
+        "ct-nhpd",
+        {"camera_counts": {f"camera-{'x' * 50}-{i:05d}": 10**9 for i in range(1000)}},
+    )
+    with pytest.raises(InputError, match="too large"):
+        audit.append_many([search_event(2), wide])
+    assert audit.log.size == 2
+    assert audit.append(search_event(2)) == 2  # no detail row was left behind to clash
+    audit.log.detail(2)
+
+
 def test_entries_detail_and_roots(audit: AuditService) -> None:
     fill(audit, 300)
     log = audit.log

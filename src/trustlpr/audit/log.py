@@ -21,10 +21,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from ..core.errors import AuditError, InputError, NotFoundError
+from ..core.errors import AuditError, InputError, NotFoundError, TrustLPRError
 from ..core.events import AuditEvent
 from .detail import Detail, DetailStore
-from .entries import EntryFile, create_dir
+from .entries import MAX_ENTRY, EntryFile, create_dir
 from .leaf import SALT_BYTES, PreparedEntry, parse_leaf, prepare
 from .merkle import consistency_proof, inclusion_proof
 from .tiles import TILE_WIDTH, TileStore
@@ -81,13 +81,19 @@ class AuditLog:
     def _append_prepared(self, prepared: Sequence[PreparedEntry]) -> list[int]:
         if not prepared:
             return []
+        for number, entry in enumerate(prepared):
+            if len(entry.leaf) > MAX_ENTRY:
+                raise InputError(
+                    f"public part too large: {len(entry.leaf)} bytes (at most {MAX_ENTRY})",
+                    line=number if len(prepared) > 1 else None,
+                )
         with self._lock:
             self._usable_for_writing()
             start = self._entries.size
             self._detail.insert_many(start, prepared)
             try:
                 hashes = self._entries.append([p.leaf for p in prepared])
-            except AuditError:
+            except TrustLPRError:
                 self._detail.drop_from(start)
                 raise
             try:
