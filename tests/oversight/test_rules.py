@@ -53,10 +53,10 @@ def judged(
                 "Admin, Careful",
                 "create",
                 "Custom Hotlist Entry",
-                "Hotlist Name: Stolen\nLicense: \nState: CT\nReason: stolen vehicle\nCase: 25-1234\n"
-                "Expiry: 2025-04-01T00:00:00.000Z\n",
+                "Hotlist Name: Stolen\nLicense: \nState: CT\nReason: stolen vehicle\n"
+                "Case: 25-1234\nExpiry: 2025-04-01T00:00:00.000Z\n",
             ],
-        ],  # fmt: skip
+        ],
     )
     result = import_files([export, events], jobs=1)
     run = run_rules(result.table, result.events, load_config(), result.file_columns())

@@ -1,0 +1,64 @@
+"""Every released file in ../shared/data/flock_audit imports with the row count its README
+documents. The files are read by path; no cell of them is copied, quoted or asserted on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trustlpr.oversight import import_files, load_config, run_rules
+
+# (folder, file-name prefix) → (rows in the README, kind)
+DOCUMENTED = {
+    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2025-01-01_2025-02-01.csv"): (3348, "search"),
+    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2025-06-01_2025-07-01.xlsx"): (3285, "search"),
+    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2025-08-01_09-01.csv"): (2945, "search"),
+    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2026-02-01_2025-02-28.csv"): (2735, "search"),
+    ("eugene_or_pd", "EPDSearchAuditLogs.csv"): (4294, "search"),
+    ("okaloosa_fl_so", "11_1_2025-12_8_2025-Okaloosa_County_FL_SO-Audit_EXTRACTED.csv"): (7273, "search"),
+    ("hotlist_event_log", "flock-safety-and-alpr-data-and-policies-200784_doc0.xlsx"): (2031, "events"),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def audit_dir(shared_dir: Path) -> Path:
+    folder = shared_dir / "data" / "flock_audit"
+    assert folder.is_dir(), f"{folder} is missing"
+    return folder
+
+
+def test_the_folder_holds_exactly_the_documented_files(audit_dir: Path) -> None:
+    found = {(p.parent.name, p.name) for p in audit_dir.glob("*/*") if p.is_file()}
+    assert found == set(DOCUMENTED)
+
+
+@pytest.mark.parametrize(("key", "expected"), sorted(DOCUMENTED.items()), ids=lambda v: str(v)[:40])
+def test_each_file_imports_with_its_documented_count(
+    audit_dir: Path, key: tuple[str, str], expected: tuple[int, str]
+) -> None:
+    rows, kind = expected
+    result = import_files([audit_dir / key[0] / key[1]])
+    [report] = result.files
+    assert report.error is None
+    assert report.kind == kind
+    assert (report.rows, report.rejected) == (rows, 0)
+    assert result.rows_imported + result.events_imported == rows
+
+
+def test_the_whole_folder_at_once(audit_dir: Path) -> None:
+    paths = sorted(audit_dir.glob("*/*"))
+    result = import_files(paths, jobs=2)
+    searches = sum(r for (_, name), (r, kind) in DOCUMENTED.items() if kind == "search")
+    assert result.rows_imported == searches
+    assert result.events_imported == 2031
+    assert result.rows_rejected == 0 and result.duplicates == 0
+    run = run_rules(result.table, result.events, load_config(), result.file_columns())
+    assert run.findings and not run.skipped
+
+
+def test_importing_a_file_twice_counts_it_once(audit_dir: Path) -> None:
+    path = audit_dir / "eugene_or_pd" / "EPDSearchAuditLogs.csv"
+    result = import_files([path, path])
+    assert result.rows_imported == 4294
+    assert [f.duplicates for f in result.files] == [0, 4294]
