@@ -41,6 +41,8 @@ _CAPTION = (
 
 
 def _start(text: str) -> date:
+    if text.strip().lower() == "today":
+        return datetime.now(UTC).date()
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
@@ -87,7 +89,9 @@ def sim(
         None, help="Agency id of every camera (default: 'local', or the OSM operator with --place)."
     ),
     area: float = typer.Option(None, help="City area in km² (default: vehicles / 500)."),
-    start: str = typer.Option("2026-11-02", help="Local date of the first simulated day."),
+    start: str = typer.Option(
+        "2026-11-02", help="Local date of the first simulated day (YYYY-MM-DD or 'today')."
+    ),
     stolen: int = typer.Option(5, help="Vehicles whose plates are planted on the hot list."),
     out: Path = typer.Option(None, help="Write reads as JSON Lines to this file ('-' = stdout)."),
     truth: Path = typer.Option(None, help="Write the ground truth, line for line, to this file."),
