@@ -166,10 +166,11 @@ def test_extracted_layout_with_split_time_frame_and_no_user(tmp_path: Path) -> N
 
 def test_portal_layout_plus_encoded_reasons(tmp_path: Path) -> None:
     header = ["id", "userId", "searchDate", "cameraCount", "reason"]
+    uid = "5869ce7e-98f2-47e7-a3c2-5e6bf000000"
     rows = [
-        ["5869ce7e-98f2-47e7-a3c2-5e6bf0000001", "u-1", "2025-01-09 12:32:31.120", "135", "stolen+vehicle+%2325-1"],
-        ["5869ce7e-98f2-47e7-a3c2-5e6bf0000002", "u-1", "2025-01-09 12:40:00.000", "135", "plus+sign and spaces"],
-    ]  # fmt: skip
+        [f"{uid}1", "u-1", "2025-01-09 12:32:31.120", "135", "stolen+vehicle+%2325-1"],
+        [f"{uid}2", "u-1", "2025-01-09 12:40:00.000", "135", "plus+sign and spaces"],
+    ]
     result = import_files([write_csv(tmp_path / "a.csv", header, rows, terminator="\n")])
     first, second = result.table.records()
     assert (
@@ -272,11 +273,13 @@ def test_xlsx_with_datetime_cells_numbers_and_a_totals_row(tmp_path: Path) -> No
 
 def test_xlsx_event_log(tmp_path: Path) -> None:
     header = ["Timestamp", "User", "Event Type", "Entity Type", "Entity Details"]
+    entry = "Hotlist Name: A\nCase: \nExpiry: never\n"
+    hotlist = "Name: A\nOrganization Hotlist: No\n"
     rows: list[list[object]] = [
-        [datetime(2025, 8, 19, 13, 36, 30), "Admin, Pat", "create", "Custom Hotlist Entry", "Hotlist Name: A\nCase: \nExpiry: never\n"],
+        [datetime(2025, 8, 19, 13, 36, 30), "Admin, Pat", "create", "Custom Hotlist Entry", entry],
         [None, None, None, None, None],
-        [datetime(2025, 8, 19, 14, 0, 0), "Admin, Pat", "update", "customHotlist", "Name: A\nOrganization Hotlist: No\n"],
-    ]  # fmt: skip
+        [datetime(2025, 8, 19, 14, 0, 0), "Admin, Pat", "update", "customHotlist", hotlist],
+    ]
     result = import_files([_xlsx(tmp_path / "e.xlsx", header, rows)])
     assert result.files[0].kind == "events" and result.events_imported == 2
     first = result.events[0]

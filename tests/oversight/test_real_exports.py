@@ -9,16 +9,23 @@ import pytest
 
 from trustlpr.oversight import import_files, load_config, run_rules
 
-# (folder, file-name prefix) → (rows in the README, kind)
+CHAMPAIGN = "Champaign IL PD_Organization_Audit_"
+# (folder, file name) → (rows documented in the folder's README, kind)
 DOCUMENTED = {
-    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2025-01-01_2025-02-01.csv"): (3348, "search"),
-    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2025-06-01_2025-07-01.xlsx"): (3285, "search"),
-    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2025-08-01_09-01.csv"): (2945, "search"),
-    ("champaign_il_pd", "Champaign IL PD_Organization_Audit_2026-02-01_2025-02-28.csv"): (2735, "search"),
+    ("champaign_il_pd", f"{CHAMPAIGN}2025-01-01_2025-02-01.csv"): (3348, "search"),
+    ("champaign_il_pd", f"{CHAMPAIGN}2025-06-01_2025-07-01.xlsx"): (3285, "search"),
+    ("champaign_il_pd", f"{CHAMPAIGN}2025-08-01_09-01.csv"): (2945, "search"),
+    ("champaign_il_pd", f"{CHAMPAIGN}2026-02-01_2025-02-28.csv"): (2735, "search"),
     ("eugene_or_pd", "EPDSearchAuditLogs.csv"): (4294, "search"),
-    ("okaloosa_fl_so", "11_1_2025-12_8_2025-Okaloosa_County_FL_SO-Audit_EXTRACTED.csv"): (7273, "search"),
-    ("hotlist_event_log", "flock-safety-and-alpr-data-and-policies-200784_doc0.xlsx"): (2031, "events"),
-}  # fmt: skip
+    ("okaloosa_fl_so", "11_1_2025-12_8_2025-Okaloosa_County_FL_SO-Audit_EXTRACTED.csv"): (
+        7273,
+        "search",
+    ),
+    ("hotlist_event_log", "flock-safety-and-alpr-data-and-policies-200784_doc0.xlsx"): (
+        2031,
+        "events",
+    ),
+}
 
 
 @pytest.fixture(scope="module")
