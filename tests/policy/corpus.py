@@ -23,6 +23,8 @@ POLICY_STATES = {
     "ca-civ-1798-90": "CA",
     "ct-pa-26-14": "CT",
     "il-625-2-130": "IL",
+    "me-29a-2117a": "ME",
+    "mn-13-824": "MN",
     "nh-rsa-261-75b": "NH",
     STRICT: "CT",
     "va-2-2-5517": "VA",

@@ -11,15 +11,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ALLOW, DENY, HOLD = "allow", "deny", "needs_approval"
-NH, CT, VA, CA, IL, WA, STRICT = (
+NH, CT, VA, CA, IL, WA, ME, MN, STRICT = (
     "nh-rsa-261-75b",
     "ct-pa-26-14",
     "va-2-2-5517",
     "ca-civ-1798-90",
     "il-625-2-130",
     "wa-sb-6002",
+    "me-29a-2117a",
+    "mn-13-824",
     "strict-default",
 )
+# Minnesota's local rule: a window over 7 days is tracking and needs a warrant (or exigency).
+MN_TRACKING: dict[str, tuple[str, tuple[str, ...]]] = {MN: (DENY, ("local.tracking-warrant",))}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from .corpus_base import (
     CA,
     DENY,
     HOLD,
+    MN_TRACKING,
     NH,
     Case,
     _c,
@@ -117,6 +118,7 @@ def deny_cases() -> list[Case]:
                 rules,
                 q_start=start,
                 q_end="2026-11-10T12:00:00Z",
+                only=MN_TRACKING if expect == HOLD else {},
             )
         )
     cases.append(
@@ -127,7 +129,7 @@ def deny_cases() -> list[Case]:
             ("window.too-long",),
             q_start="2026-09-26T12:00:00Z",
             q_end="2026-11-10T12:00:00Z",
-            only={CA: (HOLD, ("approval.long-window",))},
+            only={CA: (HOLD, ("approval.long-window",)), **MN_TRACKING},
         )
     )
     cases.append(
