@@ -174,11 +174,12 @@ def test_allow_is_rechecked_against_the_essentials(ct: PolicyEngine) -> None:
     assert no_case.reasons[0].rule == "permit.none"
 
 
-def test_every_rule_of_every_policy_has_text() -> None:
+def test_every_shipped_policy_validates_against_the_schema() -> None:
     from trustlpr.policy import list_policies
-    from trustlpr.policy.cedar import compile_policy
+    from trustlpr.policy.cedar import SCHEMA, compile_policy
 
     for name in list_policies():
         compiled = compile_policy(load_policy(name))
         assert all(rule.text and rule.id for rule in compiled.rules.values())
         assert compiled.text.count("forbid (") == len(compiled.rules)
+        assert cedarpy.validate_policies(compiled.text, SCHEMA).validation_passed, name
