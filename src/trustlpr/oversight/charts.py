@@ -92,7 +92,8 @@ def reason_categories(ctx: Context) -> str:
         if n:
             counts[ctx.reason_category[i]] += int(n)
     common = [(k, v) for k, v in counts.most_common() if v][:TOP]
-    return _barh([k for k, _ in common], [v for _, v in common], "searches")
+    values = [v for _, v in common]
+    return _barh([k for k, _ in common], values, "searches", [f"{v:,}" for v in values])
 
 
 _NET_BINS = [(0, 0, "0"), (1, 1, "1"), (2, 3, "2-3"), (4, 10, "4-10"), (11, 100, "11-100"),

@@ -77,8 +77,11 @@ def total_bytes(paths: Iterable[Path]) -> int:
 
 
 class _Importer:
-    def __init__(self, jobs: int, progress: Progress | None, chunk_bytes: int) -> None:
+    def __init__(
+        self, jobs: int, progress: Progress | None, chunk_bytes: int, parallel_min: int
+    ) -> None:
         self.jobs = max(1, jobs)
+        self.parallel_min = parallel_min
         self.progress = progress or (lambda _n: None)
         self.chunk_bytes = chunk_bytes
         self.builder = TableBuilder()
@@ -118,7 +121,8 @@ class _Importer:
                 self._csv(path, index, report)
         except FormatError as exc:
             report.kind, report.error = "error", exc.message
-            self.issues.append(ImportIssue(str(path), None, exc.message, "file"))
+            message = exc.message.removeprefix(f"{path.name}: ").removeprefix(f"{path}: ")
+            self.issues.append(ImportIssue(str(path), None, message, "file"))
         self.progress(max(size - self._done, 0))
 
     def _absorb(self, report: FileReport, chunk: ChunkData) -> None:
@@ -147,7 +151,7 @@ class _Importer:
                 self._events(text, head.first_line, EventParser(layout, source), report)
             return
         job = ChunkJob(str(path), source, index, layout, head.data_offset, None, head.first_line)
-        if head.size < PARALLEL_MIN_BYTES or self.jobs == 1:
+        if head.size < self.parallel_min or self.jobs == 1:
             spans: Iterator[tuple[int, int, int]] = plan_chunks(path, head, self.chunk_bytes)
             parsed = (parse_chunk(_span(job, s)) for s in spans)
             if self._absorb_chunks(report, parsed):
@@ -306,15 +310,17 @@ def import_files(
     own_records: Iterable[SearchRecord] | None = None,
     own_label: str = "TrustLPR audit log",
     chunk_bytes: int = CHUNK_BYTES,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> ImportResult:
     """Imports every file (and our own audit records, if given) into one de-duplicated table.
 
     ``progress`` is called with the number of bytes just processed (the total is
-    ``total_bytes(paths)``). Files that fail are in ``result.files`` with their error.
+    ``total_bytes(paths)``). Files that fail are in ``result.files`` with their error. CSV
+    files of ``parallel_min_bytes`` or more are parsed by ``jobs`` worker processes in chunks
+    of about ``chunk_bytes``.
     """
-    importer = _Importer(
-        jobs if jobs is not None else min(2, os.cpu_count() or 1), progress, chunk_bytes
-    )
+    workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
+    importer = _Importer(workers, progress, chunk_bytes, parallel_min_bytes)
     try:
         for path in paths:
             importer.add_path(Path(path))
