@@ -36,7 +36,8 @@ def _routers() -> list[Any]:
     from .health import router as health
     from .ingest import router as ingest
     from .log import router as log
+    from .portal import router as portal
     from .search import router as search
     from .status import router as status
 
-    return [health, status, ingest, alerts, search, log]
+    return [health, status, ingest, alerts, search, log, portal]
