@@ -41,6 +41,16 @@ def test_ncic_import_stores_entries_and_audits_per_category(
     assert (report.accepted, report.invalid, report.expired) == (2, 0, 0)
     assert report.categories == {"V": 1, "W": 1}
     assert plates(service, "ncic") == {"AAA111", "BBB222"}
+    first = service.entries("ncic")[0]
+    assert first.details == {
+        "incident_date": "20260901",
+        "tag_year": "2026",
+        "vehicle_year": "2019",
+        "make": "TOYT",
+        "model": "CAM",
+        "colour": "BLK",
+    }
+    assert first.entry.case_number == "V123456789" and first.entry.owner == "CT0000100"
     events = audit.of(EventType.HOTLIST_CHANGED)
     assert [dict(e.public) for e in events] == [
         {"list_id": "ncic", "category": "V", "action": "replace", "count": 1},

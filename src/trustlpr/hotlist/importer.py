@@ -88,6 +88,7 @@ def screen(
     first_error: InputError | None = None
     first_refusal: ParsedEntry | None = None
     categories = report.categories
+    now_ts = now.timestamp()
     for n, item in enumerate(items, start=1):
         if progress is not None and n % 10_000 == 0:
             progress(n)
@@ -96,14 +97,14 @@ def screen(
             first_error = first_error or item
             if len(report.errors) < _MAX_REPORTED:
                 report.errors.append(item.message)
-        elif not allowed(item.entry.category):
+        elif not allowed(item.category):
             report.refused += 1
             first_refusal = first_refusal or item
-        elif not item.entry.active(now):
+        elif item.expires_ts <= now_ts:
             report.expired += 1
         else:
             entries.append(item)
-            categories[item.entry.category] = categories.get(item.entry.category, 0) + 1
+            categories[item.category] = categories.get(item.category, 0) + 1
     if not entries and not report.expired and not report.refused:
         detail = f" ({report.errors[0]})" if report.errors else ""
         raise FormatError(
@@ -119,7 +120,7 @@ def screen(
         )
     if first_refusal is not None and (not skip_invalid or not (entries or report.expired)):
         raise PolicyDenied(
-            f"line {first_refusal.line}: category {first_refusal.entry.category!r} is not "
+            f"line {first_refusal.line}: category {first_refusal.category!r} is not "
             f"allowed by the jurisdiction policy ({report.refused} entries); nothing was imported",
             reasons=["hotlist.category_not_allowed"],
         )

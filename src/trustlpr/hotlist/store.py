@@ -13,7 +13,6 @@ CLI, a second server) notice a change cheaply and reload only that list.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -27,7 +26,7 @@ from ..core.clock import Clock, system_clock
 from ..core.errors import ConflictError, NotFoundError, StoreError
 from ..core.events import AuditEvent, AuditSink, EventType
 from .matcher import ListIndex
-from .parse import ParsedEntry
+from .parse import DETAIL_FIELDS, ParsedEntry
 from .records import ListInfo, StoredEntry, stored_entry
 
 _SCHEMA = """
@@ -50,11 +49,17 @@ CREATE TABLE IF NOT EXISTS entries (
     owner TEXT NOT NULL,
     expires_at REAL NOT NULL,
     added_at REAL NOT NULL,
-    details TEXT
+    make TEXT,
+    model TEXT,
+    colour TEXT,
+    vehicle_year TEXT,
+    tag_year TEXT,
+    incident_date TEXT
 );
 CREATE INDEX IF NOT EXISTS entries_list ON entries (list_id);
 """
 _MAX_PRIVATE_OWNERS = 50
+_NO_DETAILS = (None,) * len(DETAIL_FIELDS)
 
 
 def _ts(moment: datetime) -> float:
@@ -135,21 +140,22 @@ class HotlistStore:
     def _insert(self, db: sqlite3.Connection, entries: Sequence[ParsedEntry]) -> list[int]:
         start = int(db.execute("SELECT coalesce(max(id), 0) FROM entries").fetchone()[0]) + 1
         ids = list(range(start, start + len(entries)))
+        added = _ts(self._clock())
         db.executemany(
-            "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO entries VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 (
                     i,
-                    p.entry.list_id,
-                    p.entry.plate,
-                    p.entry.state,
-                    p.entry.category,
-                    p.entry.reason,
-                    p.entry.case_number,
-                    p.entry.owner,
-                    _ts(p.entry.expires_at),
-                    _ts(p.entry.added_at or self._clock()),
-                    json.dumps(p.details, sort_keys=True) if p.details else None,
+                    p.list_id,
+                    p.plate,
+                    p.state,
+                    p.category,
+                    p.reason,
+                    p.case_number,
+                    p.owner,
+                    p.expires_ts,
+                    added,
+                    *(map(p.details.get, DETAIL_FIELDS) if p.details else _NO_DETAILS),
                 )
                 for i, p in zip(ids, entries, strict=True)
             ),
@@ -202,7 +208,7 @@ class HotlistStore:
             db.execute("DELETE FROM entries WHERE list_id=?", (list_id,))
             ids = self._insert(db, entries)
             counts = {str(c): 0 for c, _ in old} | new_counts
-            owners = sorted({p.entry.owner for p in entries})[:_MAX_PRIVATE_OWNERS]
+            owners = sorted({p.owner for p in entries})[:_MAX_PRIVATE_OWNERS]
             private = {
                 "actor": actor,
                 "source_agency": source_agency,
@@ -228,7 +234,7 @@ class HotlistStore:
             ids = self._insert(db, entries)
             private: dict[str, Any] = {"actor": actor, "source_agency": source_agency, **detail}
             if len(entries) == 1:
-                e = entries[0].entry
+                e = entries[0]
                 private |= {
                     "entry_id": ids[0],
                     "plate": e.plate,
@@ -383,5 +389,5 @@ class HotlistStore:
 def _category_counts(entries: Sequence[ParsedEntry]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for p in entries:
-        counts[p.entry.category] = counts.get(p.entry.category, 0) + 1
+        counts[p.category] = counts.get(p.category, 0) + 1
     return counts

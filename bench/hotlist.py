@@ -1,0 +1,219 @@
+"""Hot-list figures: load time and memory of a 1M-entry list, per-read matching cost against a
+plain dict lookup of the plate text measured in the same run, and the false "possible match"
+rate on 1M innocent plates.
+
+    python bench/hotlist.py --entries 1000000 --reads 1000000 --json
+
+``load_s`` is the import of an NCIC extract of that many lines (parse, validate, one SQLite
+transaction, in-memory index); ``reload_s`` and ``rss_mb`` come from a fresh process that
+opens the populated ``hotlists.db`` (a server starting), so import garbage does not count.
+
+``false_possible_rate`` follows REFERENCE.md §5: list and reads are random 7-character plates
+(A-Z, 0-9). ``false_possible_rate_us_formats`` is the harder, more realistic case: list and
+reads drawn from common US formats (``ABC1234``, ``1ABC234``, …) over ten states, where the same
+plate text listed in another state and O/Q or letter/digit siblings are much more frequent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import T0, emit
+from trustlpr.core import Read
+from trustlpr.core.errors import AuditError
+from trustlpr.core.events import AuditEvent
+from trustlpr.hotlist import HotlistMatcher, HotlistService
+from trustlpr.hotlist.matcher import ListIndex
+
+L, D = string.ascii_uppercase, string.digits
+# Common US passenger formats (L letter, D digit) with rough weights.
+FORMATS = (("LLLDDDD", 40), ("DLLLDDD", 15), ("LLLDDD", 15), ("DDDLLL", 10),
+           ("LLDDDDD", 10), ("DLLDDD", 5), ("LLLLDDD", 5))  # fmt: skip
+STATES = ("CT", "NY", "MA", "RI", "NJ", "PA", "NH", "VT", "ME", "VA")
+CODES = "VVVVVPPWFMAHLRT"
+
+
+class CountingSink:
+    """Audit sink that only counts (the audit log has its own benchmark)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def append(self, event: AuditEvent) -> int:
+        self.count += 1
+        return self.count
+
+    def append_many(self, events: list[AuditEvent]) -> list[int]:
+        return [self.append(e) for e in events]
+
+
+class RefusingSink(CountingSink):
+    def append(self, event: AuditEvent) -> int:
+        raise AuditError("the reload process changes nothing")
+
+
+def plate(rng: random.Random) -> str:
+    fmt = rng.choices([f for f, _ in FORMATS], [w for _, w in FORMATS])[0]
+    return "".join(rng.choice(L if ch == "L" else D) for ch in fmt)
+
+
+def extract(n: int, rng: random.Random) -> tuple[bytes, set[tuple[str, str]]]:
+    listed: set[tuple[str, str]] = set()
+    lines = ["NCIC LPR EXTRACT (synthetic)"]
+    while len(listed) < n:
+        p, s = plate(rng), rng.choice(STATES)
+        if (p, s) in listed:
+            continue
+        listed.add((p, s))
+        nic = f"{rng.randrange(10**9):09d}"
+        code = rng.choice(CODES)
+        lines.append(f"{code}{nic}CT0000100{20260101:08d}{p:<10}{s}2026PC2019TOYTCAM4DBLK")
+    return ("\n".join(lines) + "\n").encode(), listed
+
+
+def uniform_rate(entries: int, reads: int, rng: random.Random) -> float:
+    """False-possible rate with random 7-character plates on both sides (REFERENCE.md §5)."""
+    alphabet = L + D
+    index = ListIndex("uniform")
+    listed: set[tuple[str, str]] = set()
+    for i in range(entries):
+        pair = ("".join(rng.choices(alphabet, k=7)), rng.choice(STATES))
+        listed.add(pair)
+        index.add(i, pair[0], pair[1], "V", 4e9)
+    matcher = HotlistMatcher(lambda: T0)
+    matcher.install(index)
+    flagged = tested = 0
+    now = T0.timestamp()
+    while tested < reads:
+        pair = ("".join(rng.choices(alphabet, k=7)), rng.choice(STATES))
+        if pair in listed:
+            continue
+        tested += 1
+        result = matcher.match_plate(pair[0], pair[1], now)
+        if result.hit:
+            raise AssertionError("an innocent plate raised an alert")
+        flagged += bool(result.possible)
+    return flagged / reads
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reload_child(data_dir: str) -> None:
+    """Runs in a fresh process: open the populated service, report time and memory."""
+    before = rss_mb()
+    start, cpu = time.perf_counter(), time.process_time()
+    service = HotlistService.open(
+        Path(data_dir), audit=RefusingSink(), agency_id="bench", clock=lambda: T0
+    )
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
+    active = service.matcher.active_count(T0)
+    print(json.dumps({"reload_s": seconds, "reload_cpu_s": cpu_seconds, "rss_mb": rss_mb(),
+                      "base_rss_mb": before, "active": active}))  # fmt: skip
+    service.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=1_000_000, help="hot-list size")
+    parser.add_argument("--reads", type=int, default=1_000_000, help="innocent reads to match")
+    parser.add_argument("--json", action="store_true", help="only the JSON line at the end")
+    parser.add_argument("--reload-child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.reload_child:
+        reload_child(args.reload_child)
+        return
+    rng = random.Random(11)
+    log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr))
+    data, listed = extract(args.entries, rng)
+    log(f"extract: {args.entries} lines, {len(data) / 1e6:.1f} MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        service = HotlistService.open(
+            Path(tmp), audit=CountingSink(), agency_id="bench", clock=lambda: T0
+        )
+        start, cpu = time.perf_counter(), time.process_time()
+        report = service.import_bytes(data, list_id="ncic", fmt="ncic", actor="bench")
+        load_s, load_cpu_s = time.perf_counter() - start, time.process_time() - cpu
+        assert report.accepted == args.entries, report
+        log(f"import: {load_s:.2f} s")
+        service.close()
+        child = subprocess.run(
+            [sys.executable, __file__, "--reload-child", tmp],
+            check=True, capture_output=True, text=True,
+        )  # fmt: skip
+        reload = json.loads(child.stdout.strip().splitlines()[-1])
+        assert reload["active"] == args.entries
+        service = HotlistService.open(
+            Path(tmp), audit=CountingSink(), agency_id="bench", clock=lambda: T0
+        )
+        innocent: list[tuple[str, str]] = []
+        while len(innocent) < args.reads:
+            pair = (plate(rng), rng.choice(STATES))
+            if pair not in listed:
+                innocent.append(pair)
+        reads = [Read(p, s, 0.9, T0, "cam-1", "bench", 41.3, -72.9) for p, s in innocent]
+        matcher = service.matcher
+        flagged = confusion = other_state = 0
+        start = time.perf_counter()
+        for read in reads:
+            matcher.match(read)
+        ours = time.perf_counter() - start
+        for read in reads:
+            result = matcher.match(read)
+            if result.hit:
+                raise AssertionError("an innocent plate raised an alert")
+            if result.possible:
+                flagged += 1
+                whys = {c.why.value for c in result.possible}
+                confusion += "confusion" in whys
+                other_state += "state_differs" in whys
+        baseline_dict = {p: i for i, (p, _) in enumerate(listed)}
+        start = time.perf_counter()
+        for read in reads:
+            baseline_dict.get(read.plate)
+        baseline = time.perf_counter() - start
+        batch = 1000
+        start = time.perf_counter()
+        for i in range(0, len(reads), batch):
+            service.on_reads(reads[i : i + batch])
+        on_reads_s = time.perf_counter() - start
+        service.close()
+    del reads, listed, baseline_dict
+    uniform = uniform_rate(args.entries, args.reads, rng)
+    n = len(innocent)
+    result = {
+        "entries": args.entries,
+        "reads": n,
+        "load_s": round(load_s, 3),
+        "load_cpu_s": round(load_cpu_s, 3),
+        "reload_s": round(reload["reload_s"], 3),
+        "reload_cpu_s": round(reload["reload_cpu_s"], 3),
+        "rss_mb": round(reload["rss_mb"], 1),
+        "index_mb": round(reload["rss_mb"] - reload["base_rss_mb"], 1),
+        "per_read_us": round(ours / n * 1e6, 3),
+        "baseline_dict_us": round(baseline / n * 1e6, 3),
+        "per_read_ratio": round(ours / baseline, 2),
+        "on_reads_us": round(on_reads_s / n * 1e6, 3),
+        "false_possible_rate": round(uniform, 6),
+        "false_possible_rate_us_formats": round(flagged / n, 6),
+        "us_formats_confusion": round(confusion / n, 6),
+        "us_formats_other_state": round(other_state / n, 6),
+        "goals_met": load_s <= 10 and ours / n * 1e6 <= 5 and uniform <= 0.001,
+    }
+    emit(result, args.json)
+
+
+if __name__ == "__main__":
+    main()
