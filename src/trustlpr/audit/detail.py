@@ -9,6 +9,7 @@ Only auditors may read it: the library exposes it, the faces must check the role
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -134,6 +135,25 @@ class DetailStore:
                 return
             for row in rows:
                 yield Detail(*row)
+            position = rows[-1][0] + 1
+
+    def iter_salts(self, start: int, end: int, batch: int = 20000) -> Iterator[tuple[int, bytes]]:
+        """``(index, SHA-256(salt || private JSON))`` in index order: what ``verify`` needs."""
+        position = start
+        while position < end:
+            with self._lock:
+                try:
+                    rows = self._db.execute(
+                        "SELECT idx, salt, private FROM detail"
+                        " WHERE idx >= ? AND idx < ? ORDER BY idx LIMIT ?",
+                        (position, end, batch),
+                    ).fetchall()
+                except sqlite3.Error as exc:
+                    raise AuditError(f"cannot read the audit detail store: {exc}") from exc
+            if not rows:
+                return
+            for index, salt, private in rows:
+                yield index, hashlib.sha256(salt + private).digest()
             position = rows[-1][0] + 1
 
     def close(self) -> None:

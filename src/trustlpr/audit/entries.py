@@ -205,8 +205,9 @@ class EntryFile:
                 if len(chunk) < 8 or len(chunk) < _HEAD.unpack_from(chunk)[0] + 8:
                     raise _bad(index, "the entries file ends inside this record")
             (length,) = _HEAD.unpack_from(chunk, pos)
-            record = self._check(index, chunk[pos : pos + length + 8])
-            leaf = record[_HEAD.size : -_HEAD.size]
+            leaf = chunk[pos + 4 : pos + 4 + length]
+            if _HEAD.unpack_from(chunk, pos + 4 + length)[0] != zlib.crc32(leaf):
+                raise _bad(index, "record checksum does not match")
             digest = b""
             if check_index:
                 if index - slots_from >= len(slots) // _SLOT.size:

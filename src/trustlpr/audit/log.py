@@ -159,6 +159,10 @@ class AuditLog:
         """Private details in index order, unchecked (``verify`` checks them). Auditors only."""
         return self._detail.iter_range(start, self.size if end is None else end)
 
+    def detail_digests(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
+        """``(index, SHA-256(salt || private JSON))`` per detail row: commitments to compare."""
+        return self._detail.iter_salts(start, self.size if end is None else end)
+
     # --- the tree -----------------------------------------------------------------------
 
     def root(self, size: int | None = None) -> bytes:
