@@ -183,3 +183,12 @@ def test_every_shipped_policy_validates_against_the_schema() -> None:
         assert all(rule.text and rule.id for rule in compiled.rules.values())
         assert compiled.text.count("forbid (") == len(compiled.rules)
         assert cedarpy.validate_policies(compiled.text, SCHEMA).validation_passed, name
+
+
+def test_a_request_built_wrongly_in_code_is_a_deny(ct: PolicyEngine) -> None:
+    good = request_from_json(_request())
+    naive = dataclasses.replace(good, now=good.now.replace(tzinfo=None))
+    decisions = ct.decide_many([naive, good])
+    assert decisions[0].outcome is Outcome.DENY
+    assert decisions[0].reasons[0].rule == "request.invalid"
+    assert decisions[1].allowed

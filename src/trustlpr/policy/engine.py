@@ -82,11 +82,19 @@ class PolicyEngine:
         self, requests: Sequence[SearchRequest], *, approved: bool = False
     ) -> list[Decision]:
         """Decisions for many requests, one Cedar batch call per requester (same as ``decide``)."""
-        facts = [self._facts(r, approved) for r in requests]
+        decisions: list[Decision | None] = [None] * len(requests)
+        facts: list[Facts] = []
         groups: dict[Requester, list[int]] = {}
         for index, request in enumerate(requests):
+            try:
+                facts.append(self._facts(request, approved))
+            except (TypeError, ValueError, OverflowError, AttributeError) as exc:
+                # e.g. a naive datetime from code that skipped request_from_json
+                text = f"the request could not be read ({type(exc).__name__}); denied"
+                decisions[index] = self._decision(Outcome.DENY, [Reason("request.invalid", text)])
+                facts.append(Facts({}, {}))
+                continue
             groups.setdefault(request.requester, []).append(index)
-        decisions: list[Decision | None] = [None] * len(requests)
         for requester, indexes in groups.items():
             try:
                 entities, principal = self._entities(requester)
@@ -112,7 +120,8 @@ class PolicyEngine:
                 continue
             for i, result in zip(indexes, results, strict=True):
                 decisions[i] = self._interpret(requests[i], facts[i], result)
-        return [d for d in decisions if d is not None]
+        missing = Reason("engine.error", "no decision was reached; denied")
+        return [d or self._decision(Outcome.DENY, [missing]) for d in decisions]
 
     def _entities(self, requester: Requester) -> tuple[cedarpy.Entities, dict[str, str]]:
         """The parsed (and schema-checked) entity set of one requester, cached: users repeat."""
