@@ -43,7 +43,7 @@ def decided(request_id: str, at: datetime, *, purpose: str = "stolen_vehicle", p
             "out_of_agency": agency != "ct-nhpd",
             "request_id": request_id,
             "window_hours": 72,
-        },  # fmt: skip
+        },
         private={
             "user_id": user,
             "role": "investigator",
@@ -57,7 +57,7 @@ def decided(request_id: str, at: datetime, *, purpose: str = "stolen_vehicle", p
             "legal_basis": "none",
             "warrant_id": None,
             "reason": reason,
-        },  # fmt: skip
+        },
     )
 
 
@@ -72,7 +72,7 @@ def executed(request_id: str, at: datetime) -> AuditEvent:
             "result_count": 3,
             "requester_agency": "ct-nhpd",
             "request_id": request_id,
-        },  # fmt: skip
+        },
         private={"user_id": "u-7", "refs": ["r1", "r2", "r3"]},
     )
 
