@@ -51,7 +51,7 @@ def test_overload_that_does_not_end_raises(small: Simulation) -> None:
     keys = _keys(small)
     slept: list[float] = []
     with Receiver(keys, busy=100, retry_after="2") as rx:
-        streamer = ReadStreamer(rx.url, keys, max_retries=3, sleep=slept.append)
+        streamer = ReadStreamer(rx.url, keys, max_retries=3, workers=1, sleep=slept.append)
         with pytest.raises(OverloadedError) as err:
             streamer.run(_reads(small, 10))
     assert slept == [2.0, 2.0, 2.0]  # Retry-After honoured, not a guess

@@ -115,6 +115,7 @@ def sim(
         "simulated times.",
     ),
     batch: int = typer.Option(500, help="With --stream: most reads per request."),
+    workers: int = typer.Option(4, help="With --stream: requests in flight at once."),
 ) -> None:
     """Simulate a city's ALPR reads: write them as JSON Lines or stream them to a service."""
     if not (out or stream or cameras_out or hotlist_out or places_out):
@@ -146,7 +147,9 @@ def sim(
         summary["reads"] = _write(simulation, days, out, truth)
         summary["out"] = str(out)
     if stream and stream_keys is not None:
-        summary["stream"] = _stream(simulation, days, stream, stream_keys, rate, clock, batch)
+        summary["stream"] = _stream(
+            simulation, days, stream, stream_keys, rate, clock, batch, workers
+        )
     if str(out) != "-":
         print_json(summary)
 
@@ -182,6 +185,7 @@ def _stream(
     rate: float,
     clock: str,
     batch: int,
+    workers: int,
 ) -> dict[str, float]:
     missing = sorted({c.site.id for c in simulation.cameras} - set(keys))
     if missing:
@@ -192,7 +196,9 @@ def _stream(
     fmt = ReadFormatter(simulation)
     reads = (r for b in simulation.batches(days) for r in fmt.dicts(b))
     now = (lambda: datetime.now(UTC)) if clock == "live" else None
-    streamer = ReadStreamer(url, keys, max_batch=batch, now=now)
+    if not 1 <= batch <= 1000 or not 1 <= workers <= 64:
+        raise InputError("--batch must be 1..1000 and --workers 1..64", field="batch")
+    streamer = ReadStreamer(url, keys, max_batch=batch, workers=workers, now=now)
     try:
         with progress() as bar:
             task = bar.add_task(f"streaming to {url}", total=None)

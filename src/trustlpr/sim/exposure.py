@@ -306,10 +306,14 @@ def _visits(
         return visitors, np.empty(0, np.int64)
     n_place = geo.sensitive.shape[1]
     base = float(min(hist.t.min(), vt.min())) - method.visit_window_s - 1
-    read_key = ((pid[rows] * n_place + places) << 31) | (t[rows] - base).astype(np.int64)
+    pairs, dense = np.unique(pid[rows] * n_place + places, return_inverse=True)
+    read_key = (dense.astype(np.int64) << 31) | (t[rows] - base).astype(np.int64)
     read_key.sort()
+    wanted = vv * n_place + vp
+    at = np.minimum(np.searchsorted(pairs, wanted), pairs.size - 1)
+    known = pairs[at] == wanted  # the vehicle was read near that place at some time
     w = method.visit_window_s
-    group = (vv * n_place + vp) << 31
+    group = at << 31
     lo = np.searchsorted(read_key, group | (vt - base - w).astype(np.int64), side="left")
     hi = np.searchsorted(read_key, group | (vt - base + w).astype(np.int64), side="right")
-    return visitors, np.unique(vv[hi > lo])
+    return visitors, np.unique(vv[known & (hi > lo)])

@@ -161,7 +161,7 @@ def measure(
                     retention_days=round(ret.nonhit / DAY, 6),
                     hit_only=ret.hit_only,
                     cameras=density,
-                    cameras_per_km2=round(density / extent, 3),
+                    cameras_per_km2=round(float(density / extent), 3),
                     vehicles=pop.size,
                     residents=residents,
                     workers=workers,

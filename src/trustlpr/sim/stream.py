@@ -10,8 +10,10 @@ timeout is sent again.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -35,7 +37,7 @@ from ..core.errors import (
 )
 
 ENDPOINT = "/api/v1/reads"
-TICK = 0.25  # seconds of reads gathered before they are grouped by camera and sent
+TICK = 1.0  # seconds of reads gathered before they are grouped by camera and sent
 
 
 @dataclass
@@ -99,6 +101,7 @@ class ReadStreamer:
         client: httpx.Client | None = None,
         max_batch: int = 500,
         max_retries: int = 8,
+        workers: int = 4,
         sleep: Callable[[float], None] = time.sleep,
         monotonic: Callable[[], float] = time.monotonic,
         now: Callable[[], datetime] | None = None,
@@ -110,6 +113,8 @@ class ReadStreamer:
         self.client = client or httpx.Client(timeout=30.0)
         self.max_batch = max(1, max_batch)
         self.max_retries = max_retries
+        self.workers = max(1, workers)
+        self._lock = threading.Lock()
         self.sleep = sleep
         self.monotonic = monotonic
         self.now = now  # when set, observed_at is rewritten to this clock at sending time
@@ -128,13 +133,14 @@ class ReadStreamer:
             except httpx.TransportError as exc:
                 if attempt == self.max_retries:
                     raise ConfigError(f"cannot reach {self.url}: {exc}") from exc
-                self.stats.retries += 1
+                self._count_retry()
                 self.sleep(retry_after(None, attempt))
                 continue
             status = answer.status_code
             if status < 300:
-                self.stats.sent += len(reads)
-                self.stats.batches += 1
+                with self._lock:
+                    self.stats.sent += len(reads)
+                    self.stats.batches += 1
                 return
             if status == 413 and len(reads) > 1:
                 half = len(reads) // 2
@@ -144,7 +150,7 @@ class ReadStreamer:
             if status in (429, 503) or status >= 500:
                 if attempt == self.max_retries:
                     break
-                self.stats.retries += 1
+                self._count_retry()
                 self.sleep(retry_after(answer.headers.get("Retry-After"), attempt))
                 continue
             raise _refusal(status, camera_id, _detail(answer))
@@ -155,6 +161,10 @@ class ReadStreamer:
             )
         raise TrustLPRError(f"the service kept failing (HTTP {status}): {_detail(answer)}")
 
+    def _count_retry(self) -> None:
+        with self._lock:
+            self.stats.retries += 1
+
     def run(
         self,
         reads: Iterable[dict[str, Any]],
@@ -162,32 +172,54 @@ class ReadStreamer:
         rate: float = 0.0,
         on_sent: Callable[[int], None] | None = None,
     ) -> StreamStats:
-        """Sends every read, ``rate`` reads per second on average (0 = as fast as possible)."""
+        """Sends every read, ``rate`` reads per second on average (0 = as fast as possible).
+
+        Paced: each second's reads go out within that second, grouped by camera. Unpaced:
+        a camera's reads go out when ``max_batch`` of them are waiting (and the rest at the
+        end), so that requests stay full. ``workers`` requests are in flight at once.
+        """
         if rate < 0:
             raise InputError(f"{rate} must be ≥ 0", field="rate")
         start = self.monotonic()
-        source = iter(reads)
-        per_tick = max(1, round(rate * TICK)) if rate else 5_000
+        per_tick = max(1, round(rate * TICK)) if rate else 10_000
+        waiting: dict[str, list[dict[str, Any]]] = {}
         done = 0
-        for chunk in _chunks(source, per_tick):
-            if self.now is not None:
-                stamp = iso(self.now())
-                chunk = [{**r, "observed_at": stamp} for r in chunk]
-            by_camera: dict[str, list[dict[str, Any]]] = {}
-            for read in chunk:
-                by_camera.setdefault(str(read["camera_id"]), []).append(read)
-            for camera_id, group in by_camera.items():
-                for i in range(0, len(group), self.max_batch):
-                    self.send(camera_id, group[i : i + self.max_batch])
-            done += len(chunk)
-            if on_sent is not None:
-                on_sent(len(chunk))
-            if rate:
-                ahead = start + done / rate - self.monotonic()
-                if ahead > 0:
-                    self.sleep(ahead)
+        with ThreadPoolExecutor(self.workers) as pool:
+            for chunk in _chunks(iter(reads), per_tick):
+                if self.now is not None:
+                    stamp = iso(self.now())
+                    chunk = [{**r, "observed_at": stamp} for r in chunk]
+                ready: list[tuple[str, list[dict[str, Any]]]] = []
+                for read in chunk:
+                    camera_id = str(read.get("camera_id", ""))
+                    group = waiting.setdefault(camera_id, [])
+                    group.append(read)
+                    if len(group) >= self.max_batch:
+                        ready.append((camera_id, waiting.pop(camera_id)))
+                if rate:
+                    ready.extend(waiting.items())
+                    waiting = {}
+                self._send_all(pool, ready)
+                done += len(chunk)
+                if on_sent is not None:
+                    on_sent(len(chunk))
+                if rate:
+                    ahead = start + done / rate - self.monotonic()
+                    if ahead > 0:
+                        self.sleep(ahead)
+            self._send_all(pool, list(waiting.items()))
         self.stats.seconds = self.monotonic() - start
         return self.stats
+
+    def _send_all(
+        self, pool: ThreadPoolExecutor, batches: list[tuple[str, list[dict[str, Any]]]]
+    ) -> None:
+        if self.workers == 1 or len(batches) <= 1:
+            for camera_id, group in batches:
+                self.send(camera_id, group)
+            return
+        for future in [pool.submit(self.send, c, g) for c, g in batches]:
+            future.result()  # re-raises the first failure
 
     def close(self) -> None:
         self.client.close()
