@@ -105,6 +105,7 @@ def test_flags(text: str, rule: str) -> None:
         "federal firearms licensee burglarized overnight",
         "assist Hartford PD with stolen car",
         "reporter of the crash saw plate",
+        "stolen Camaro Rally Sport from garage",
     ],
 )
 def test_deliberate_non_matches(text: str) -> None:

@@ -78,7 +78,8 @@ _TERMS: dict[str, str] = {
     ),
     "reason.protest": (
         r"protest\w*|counterprotest\w*|counter protest\w*|demonstrations?|demonstrators?|"
-        r"rally|rallies|activists?|activism|marchers|picket\w*|sit in|antifa|blm|journalists?|"
+        r"rally(?! sport)|rallies|activists?|activism|marchers|picket\w*|sit in|antifa|blm|"
+        r"journalists?|"
         r"organizers? of (the )?(march|rally)|vigil attendees?"
     ),
     "reason.personal": (
