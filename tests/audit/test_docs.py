@@ -49,7 +49,8 @@ def test_every_public_field_and_event_type_is_documented() -> None:
 
 def test_every_file_is_documented() -> None:
     for name in ("entries.bin", "entries.idx", "tiles.synced", "detail.db", "log.key",
-                 "checkpoints.jsonl", "`lock`", "torn/"):  # fmt: skip
+                 "checkpoints.jsonl", "`lock`", "torn/", "witness-logs.txt", "witness.key",
+                 "witness.db"):  # fmt: skip
         assert name in DOC, name
 
 
@@ -72,6 +73,7 @@ def test_public_surface() -> None:
             "parse_checkpoint",
             "parse_leaf",
             "verify_consistency",
+            "verify_cosignature",
             "verify_inclusion",
             "verify_log",
         ]

@@ -13,6 +13,7 @@ from .merkle import leaf_hash, verify_consistency, verify_inclusion
 from .note import Checkpoint, NoteSigner, NoteVerifier, parse_checkpoint
 from .service import AuditService, open_audit
 from .verify import VerifyReport, verify_log
+from .witness import verify_cosignature
 
 __all__ = [
     "PUBLIC_FIELDS",
@@ -31,6 +32,7 @@ __all__ = [
     "parse_checkpoint",
     "parse_leaf",
     "verify_consistency",
+    "verify_cosignature",
     "verify_inclusion",
     "verify_log",
 ]

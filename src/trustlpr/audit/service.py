@@ -8,15 +8,17 @@ the service runs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
-from ..core.errors import NotFoundError
+from ..core.errors import AuditError, NotFoundError
 from ..core.events import AuditEvent
 from .checkpoint import CHECKPOINTS_FILE, Checkpointer, SignedCheckpoint, read_checkpoints
 from .log import AuditLog
 from .note import NoteSigner, NoteVerifier, load_or_create_signer
+from .witness import Witness
 
 AUDIT_DIR = "audit"
 KEY_FILE = "log.key"
@@ -35,6 +37,7 @@ class AuditService:
     ) -> None:
         self.directory = Path(data_dir) / AUDIT_DIR
         self.log = AuditLog(self.directory, readonly=readonly)
+        self._witness: Witness | None = None
         try:
             key_path = self.directory / KEY_FILE
             self.signer: NoteSigner | None = None
@@ -87,9 +90,21 @@ class AuditService:
         """Every stored checkpoint, oldest first."""
         return list(read_checkpoints(self.directory / CHECKPOINTS_FILE))
 
+    @property
+    def witness(self) -> Witness:
+        """This node as a C2SP witness of other logs (its key is made on first use)."""
+        if self.log.readonly or self.signer is None:
+            raise AuditError("the witness needs the log opened for writing")
+        if self._witness is None:
+            name = self.signer.name.removesuffix("/log") + "/witness"
+            self._witness = Witness(self.directory, name, time.time)
+        return self._witness
+
     # --- lifecycle ----------------------------------------------------------------------
 
     def close(self) -> None:
+        if self._witness is not None:
+            self._witness.close()
         self.log.close()
 
     def __enter__(self) -> AuditService:

@@ -10,18 +10,20 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..audit import AuditService
 from ..audit.export import jsonl_lines, public_record
 from ..audit.tiles import parse_tile_path
-from ..core.errors import InputError
+from ..core.errors import ConflictError, InputError
 from .deps import get_system
 
 router = APIRouter(prefix="/log", tags=["transparency log"])
 
 MAX_ENTRIES = 1000
+MAX_WITNESS_REQUEST = 65536
 _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 _FRESH = {"Cache-Control": "no-cache"}
 
@@ -118,3 +120,31 @@ def download(audit: AuditService = Depends(_audit)) -> StreamingResponse:
         media_type="application/x-ndjson",
         headers={"Content-Disposition": 'attachment; filename="audit-log.jsonl"'},
     )
+
+
+@router.get("/witness/vkey", response_class=PlainTextResponse)
+def witness_vkey(audit: AuditService = Depends(_audit)) -> PlainTextResponse:
+    """The cosignature/v1 key this node's witness signs with."""
+    return PlainTextResponse(audit.witness.cosigner.vkey + "\n")
+
+
+@router.post("/witness/add-checkpoint", response_class=PlainTextResponse)
+async def add_checkpoint(request: Request, audit: AuditService = Depends(_audit)) -> Response:
+    """C2SP tlog-witness: cosign another log's checkpoint if it extends the last one seen.
+
+    Body: ``old <size>``, consistency proof lines (base64), a blank line, the signed checkpoint.
+    Answers the cosignature line; 400 malformed, 403 bad log signature, 404 unknown log,
+    409 (body: the size last cosigned, ``text/x.tlog.size``) wrong old size, 422 inconsistent.
+    """
+    raw = await request.body()
+    if len(raw) > MAX_WITNESS_REQUEST:
+        return PlainTextResponse("request too large\n", status_code=413)
+    try:
+        body = raw.decode("utf-8")
+        line = await run_in_threadpool(audit.witness.add_checkpoint, body)
+    except ConflictError:
+        size = await run_in_threadpool(audit.witness.size_for, body)
+        return Response(f"{size}\n", status_code=409, media_type="text/x.tlog.size")
+    except (UnicodeDecodeError, InputError) as exc:  # FormatError included: malformed → 400
+        return PlainTextResponse(f"{exc}\n", status_code=400)
+    return PlainTextResponse(line)
