@@ -33,6 +33,7 @@ def create_app(system: Any) -> FastAPI:
 def _routers() -> list[Any]:
     # One line per area router; each module owns its routes.
     from .alerts import router as alerts
+    from .console import router as console
     from .health import router as health
     from .ingest import router as ingest
     from .log import router as log
@@ -40,4 +41,4 @@ def _routers() -> list[Any]:
     from .search import router as search
     from .status import router as status
 
-    return [health, status, ingest, alerts, search, log, portal]
+    return [health, status, ingest, alerts, search, log, portal, console]

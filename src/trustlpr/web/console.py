@@ -1,0 +1,332 @@
+"""The staff console: sign in, search (decision and reasons first), alerts, approvals, audit.
+
+Server-rendered forms over the same services the JSON API uses (``system.search``, the alert
+service, ``system.audit``); the console adds no rule of its own. Errors are shown on the page
+with the status the error tree gives them; a missing or expired session leads to sign-in.
+Every form post passes ``console_security.check_post`` (double-submit token and origin).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ..audit import parse_leaf
+from ..core.errors import (
+    AuditError,
+    AuthError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    TrustLPRError,
+)
+from ..core.identity import Agency, Role, User
+from ..core.search import LegalBasis, Purpose, SearchType
+from ..hotlist import AlertService
+from ..identity import require_auditor, require_role, require_same_agency
+from ..transparency import reason_texts
+from .console_forms import (
+    SearchFields,
+    approval_fields,
+    blank_fields,
+    parse_search,
+    verification_fields,
+)
+from .console_security import (
+    CSRF_FIELD,
+    check_post,
+    csrf_token,
+    end_session,
+    remember_csrf,
+    signed_in,
+    start_session,
+)
+from .deps import get_system
+from .portal import _PAGE_HEADERS
+from .portal_views import TEMPLATES
+
+router = APIRouter(prefix="/console", tags=["staff console"], include_in_schema=False)
+
+AUDIT_PAGE = 50
+_NO_STORE = {**_PAGE_HEADERS, "Cache-Control": "no-store"}
+_VERIFY_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+
+
+def _page(
+    request: Request,
+    template: str,
+    who: tuple[User, Agency] | None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    system = get_system(request)
+    body = TEMPLATES.get_template(template).render(
+        owner=system.owner,
+        user=who[0] if who else None,
+        agency=who[1] if who else None,
+        csrf_field=CSRF_FIELD,
+        csrf=csrf_token(request),
+        Role=Role,
+        **context,
+    )
+    response = HTMLResponse(body, status_code=status, headers=_NO_STORE)
+    remember_csrf(request, response)
+    return response
+
+
+def _to(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def _guard(request: Request, action: Callable[[tuple[User, Agency]], Response]) -> Response:
+    """Runs ``action`` for the signed-in user; sign-in page if none, error page on refusal."""
+    try:
+        who = signed_in(request)
+    except AuthError:
+        return _to(f"/console/login?next={quote(request.url.path)}")
+    try:
+        return action(who)
+    except ForbiddenError as exc:
+        return _page(request, "console/error.html", who, exc.http_status, error=exc.message)
+    except AuthError:
+        return _to("/console/login")
+    except TrustLPRError as exc:
+        return _page(request, "console/error.html", who, exc.http_status, error=exc.message)
+
+
+def alert_service(system: Any) -> AlertService:
+    """The node's alert service (``system.alerts``, or the hot-list service's)."""
+    service = getattr(system, "alerts", None)
+    if service is None and getattr(system, "hotlists", None) is not None:
+        service = system.hotlists.alerts
+    if not isinstance(service, AlertService):
+        raise NotFoundError("this node has no hot-list alert service")
+    return service
+
+
+# -- signing in -------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/console") -> Response:
+    return _page(request, "console/login.html", None, next=_safe_next(next))
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await request.form()
+    target = _safe_next(str(form.get("next") or "/console"))
+    try:
+        check_post(request, form)
+        user_id, password = str(form.get("user_id") or ""), str(form.get("password") or "")
+        if not user_id or not password:
+            raise InputError("enter your user id and password", field="user_id")
+        token = get_system(request).identity.login(user_id.strip(), password)
+    except TrustLPRError as exc:
+        status = 401 if isinstance(exc, AuthError) and not isinstance(exc, ForbiddenError) else 0
+        return _page(
+            request,
+            "console/login.html",
+            None,
+            status or exc.http_status,
+            error=exc.message,
+            next=target,
+            user_id=str(form.get("user_id") or "")[:64],
+        )
+    response = _to(target)
+    start_session(request, response, token)
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only console paths of this site (no ``//host`` or scheme tricks)."""
+    if target.startswith("/console") and "//" not in target and "\\" not in target:
+        return target
+    return "/console"
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    check_post(request, form)
+    token = request.cookies.get("trustlpr_session")
+    if token:
+        with contextlib.suppress(AuthError):  # already expired or revoked: signed out anyway
+            get_system(request).identity.logout(token)
+    response = _to("/console/login")
+    end_session(response)
+    return response
+
+
+@router.get("")
+def home(request: Request) -> Response:
+    def show(who: tuple[User, Agency]) -> Response:
+        return _page(request, "console/home.html", who)
+
+    return _guard(request, show)
+
+
+# -- searching --------------------------------------------------------------------------------
+
+
+def _search_page(
+    request: Request, who: tuple[User, Agency], fields: SearchFields, **extra: Any
+) -> dict[str, Any]:
+    system = get_system(request)
+    registry = getattr(system, "cameras", None)
+    cameras = [c.camera for c in registry.list(include_disabled=False)] if registry else []
+    return {
+        "fields": fields,
+        "purposes": list(Purpose),
+        "permitted": {p.value for p in system.policy.permitted_purposes},
+        "legal_bases": list(LegalBasis),
+        "search_types": list(SearchType),
+        "cameras": cameras,
+        **extra,
+    }
+
+
+@router.get("/search")
+def search_form(request: Request) -> Response:
+    def show(who: tuple[User, Agency]) -> Response:
+        fields = blank_fields(get_system(request).clock())
+        return _page(request, "console/search.html", who, **_search_page(request, who, fields))
+
+    return _guard(request, show)
+
+
+@router.post("/search")
+async def search(request: Request) -> Response:
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        system = get_system(request)
+        try:
+            asked, fields = parse_search(form)
+        except InputError as exc:
+            fields = SearchFields({k: v for k, v in form.items() if isinstance(v, str)})
+            context = _search_page(request, who, fields, error=exc.message, field=exc.field)
+            return _page(request, "console/search.html", who, 422, **context)
+        outcome = system.search.request(who[0], who[1], asked)
+        status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
+        texts = reason_texts(system.policy)
+        context = _search_page(request, who, fields, outcome=outcome, texts=texts)
+        return _page(request, "console/search.html", who, status, **context)
+
+    return _guard(request, run)
+
+
+# -- alerts -----------------------------------------------------------------------------------
+
+
+@router.get("/alerts")
+def alerts(request: Request, done: str = "") -> Response:
+    def show(who: tuple[User, Agency]) -> Response:
+        system = get_system(request)
+        service = alert_service(system)
+        require_same_agency(who[0], system.owner.id)
+        queue = service.list_alerts(status="unverified", limit=100)
+        may_verify = who[0].role in _VERIFY_ROLES
+        flash = "The check was recorded." if done == "verified" else ""
+        return _page(
+            request, "console/alerts.html", who, alerts=queue, may_verify=may_verify, flash=flash
+        )
+
+    return _guard(request, show)
+
+
+@router.post("/alerts/{alert_id}/verify")
+async def verify_alert(alert_id: str, request: Request) -> Response:
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        system = get_system(request)
+        service = alert_service(system)
+        require_role(who[0], *_VERIFY_ROLES)
+        require_same_agency(who[0], system.owner.id)
+        outcome, note = verification_fields(form)
+        service.verify(alert_id[:64], outcome, note=note, user=who[0].id)
+        return _to("/console/alerts?done=verified")
+
+    def page(who: tuple[User, Agency]) -> Response:
+        try:
+            return run(who)
+        except InputError as exc:
+            service = alert_service(get_system(request))
+            queue = service.list_alerts(status="unverified", limit=100)
+            return _page(
+                request, "console/alerts.html", who, 422, alerts=queue, may_verify=True,
+                error=exc.message, failed=alert_id,
+            )  # fmt: skip
+
+    return _guard(request, page)
+
+
+# -- approvals --------------------------------------------------------------------------------
+
+
+@router.get("/approvals")
+def approvals(request: Request) -> Response:
+    def show(who: tuple[User, Agency]) -> Response:
+        require_role(who[0], Role.SUPERVISOR, Role.ADMIN)
+        pending = get_system(request).search.pending(who[0])
+        return _page(request, "console/approvals.html", who, pending=pending)
+
+    return _guard(request, show)
+
+
+@router.post("/approvals/{request_id}")
+async def decide(request_id: str, request: Request) -> Response:
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        system = get_system(request)
+        approve, note = approval_fields(form)
+        outcome = system.search.decide_pending(who[0], request_id[:64], approve=approve, note=note)
+        texts = reason_texts(system.policy)
+        pending = system.search.pending(who[0])
+        return _page(
+            request, "console/approvals.html", who, pending=pending, decided=outcome, texts=texts
+        )
+
+    return _guard(request, run)
+
+
+# -- the detailed audit log -------------------------------------------------------------------
+
+
+@router.get("/audit")
+def audit(request: Request, start: int | None = None) -> Response:
+    def show(who: tuple[User, Agency]) -> Response:
+        system = get_system(request)
+        require_auditor(who[0])
+        require_same_agency(who[0], system.owner.id)
+        log = system.audit.log
+        size = log.size
+        first = max(0, size - AUDIT_PAGE) if start is None else min(max(start, 0), size)
+        rows = []
+        for index, leaf in log.entries(first, first + AUDIT_PAGE):
+            row: dict[str, Any] = {"index": index, "leaf": parse_leaf(leaf)}
+            try:
+                detail = log.detail(index)
+            except (AuditError, NotFoundError) as exc:  # shown on the row: a finding
+                row["problem"] = exc.message
+            else:
+                row["at"] = detail.at
+                row["private"] = json.dumps(detail.private, indent=1, sort_keys=True)
+            rows.append(row)
+        return _page(
+            request, "console/audit.html", who, rows=list(reversed(rows)), size=size,
+            first=first, page=AUDIT_PAGE,
+        )  # fmt: skip
+
+    return _guard(request, show)

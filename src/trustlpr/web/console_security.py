@@ -1,0 +1,93 @@
+"""Sign-in, session cookie and cross-site request protection for the staff console.
+
+The session is the identity store's console token in an ``HttpOnly; SameSite=Strict`` cookie
+(``trustlpr_session``), so scripts cannot read it and other sites cannot send it. Every form
+post is also checked twice against cross-site forgery: a double-submit token (a random value
+in its own cookie, repeated in a hidden form field, compared in constant time) and the
+``Origin`` / ``Sec-Fetch-Site`` headers browsers attach, which must name this site.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from fastapi import Request, Response
+
+from ..core.errors import AuthError, ForbiddenError
+from ..core.identity import Agency, User
+from ..identity.presented import SESSION_COOKIE
+from .deps import get_system
+
+CSRF_COOKIE = "trustlpr_csrf"
+CSRF_FIELD = "csrf"
+_CSRF_BYTES = 24
+
+
+def signed_in(request: Request) -> tuple[User, Agency]:
+    """The console user and agency; ``AuthError`` when there is no valid session."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise AuthError("not signed in")
+    result: tuple[User, Agency] = get_system(request).identity.authenticate(token)
+    return result
+
+
+def csrf_token(request: Request) -> str:
+    """This browser's token (the cookie's value, or a new one ``remember_csrf`` will set)."""
+    token = request.cookies.get(CSRF_COOKIE, "")
+    if len(token) < 16 or not token.isascii():
+        token = getattr(request.state, "new_csrf", "") or secrets.token_urlsafe(_CSRF_BYTES)
+        request.state.new_csrf = token
+    return token
+
+
+def remember_csrf(request: Request, response: Response) -> None:
+    """Sets the token cookie when ``csrf_token`` had to make a new one."""
+    token = getattr(request.state, "new_csrf", None)
+    if token:
+        response.set_cookie(
+            CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/console",
+        )
+
+
+def check_post(request: Request, form: Any) -> None:
+    """Refuses a form post that did not come from a console page of this site."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        raise ForbiddenError("cross-site form posts are refused")
+    origin = request.headers.get("origin")
+    if origin is not None and origin != _own_origin(request):
+        raise ForbiddenError("form posted from another site; refused")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = form.get(CSRF_FIELD) if form is not None else None
+    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+        raise ForbiddenError(
+            "the form's security token is missing or stale; reload the page and try again"
+        )
+
+
+def _own_origin(request: Request) -> str:
+    host = request.headers.get("host") or request.url.netloc
+    return f"{request.url.scheme}://{host}"
+
+
+def start_session(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def end_session(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
