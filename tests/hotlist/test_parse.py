@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.hotlist.conftest import ENTRY, ncic_line
 from trustlpr.core.errors import FormatError, InputError, PlateError
@@ -170,3 +172,26 @@ def test_expiry_forms() -> None:
     assert parse_expiry("2026-11-02T10:00:00Z") == datetime(2026, 11, 2, 10, tzinfo=UTC)
     with pytest.raises(InputError):
         parse_expiry(12.5)
+
+
+@given(st.text(max_size=120))
+def test_property_any_ncic_line_parses_or_names_a_field(line: str) -> None:
+    try:
+        parsed = ncic(line.replace("\n", " ").replace("\r", " "), lineno=3)
+    except InputError as exc:
+        assert exc.line == 3 and exc.field
+    else:
+        assert parsed.plate.isalnum() and len(parsed.state) == 2
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([*ENTRY, "make", "colour", "list_id"]),
+        st.one_of(st.text(max_size=30), st.integers(), st.none(), st.floats()),
+    )
+)
+def test_property_any_manual_entry_parses_or_names_a_field(raw: dict[str, object]) -> None:
+    try:
+        entry_from_mapping(raw, list_id="local", now=NOW, max_validity=YEAR)
+    except InputError as exc:
+        assert exc.field

@@ -42,6 +42,8 @@ from .records import (
 EntryLookup = Callable[[int], dict[str, Any]]
 ConfirmedHook = Callable[[AlertRecord, Read | None, bytes | None], None]
 _MAX_NOTE = 1000
+MAX_PENDING = 10_000
+"""In hit-only mode, at most this many unverified possible matches are held in memory."""
 
 
 class AlertService:
@@ -125,6 +127,8 @@ class AlertService:
                 for record in possible:
                     read, image = kept[record.id]
                     self._pending[record.id] = (deadline, record, read, image)
+                while len(self._pending) > MAX_PENDING:  # bounded: the oldest go first
+                    del self._pending[next(iter(self._pending))]
         if alerts:
             self._audit.append_many([self._raised_event(r) for r in alerts])
         for record in alerts:

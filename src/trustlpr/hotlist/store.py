@@ -315,6 +315,8 @@ class HotlistStore:
         return str(row[0]) if row else self._agency_id
 
     def _entry(self, db: sqlite3.Connection, entry_id: int) -> StoredEntry | None:
+        if isinstance(entry_id, bool) or not isinstance(entry_id, int) or not 0 < entry_id < 2**63:
+            return None
         row = db.execute("SELECT * FROM entries WHERE id=?", (entry_id,)).fetchone()
         return stored_entry(row) if row else None
 

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -208,8 +208,8 @@ def add_entry(
 @router.delete("/api/v1/hotlists/{list_id}/entries/{entry_id}")
 def remove_entry(
     list_id: str,
-    entry_id: int,
     request: Request,
+    entry_id: int = Path(..., ge=1, le=2**63 - 1),
     note: str = Query(..., min_length=1, max_length=500, description="why it is removed"),
     user: User = Manager,
 ) -> dict[str, Any]:
