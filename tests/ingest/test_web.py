@@ -309,3 +309,14 @@ def test_a_system_without_a_pipeline_is_a_config_error():
     with TestClient(create_app(SimpleNamespace()), raise_server_exceptions=False) as c:
         r = c.post("/api/v1/reads", json={"reads": []}, headers=bearer("cam_x_y"))
     assert r.status_code == 500 and r.json()["error"] == "ConfigError"
+
+
+def test_a_rotated_key_is_refused_at_once_even_if_just_used(client, cams, registry):
+    ok = client.post("/api/v1/reads", json={"reads": []}, headers=bearer(cams["elm"]))
+    assert ok.status_code == 200
+    new_key = registry.rotate_key("elm")
+    old = client.post("/api/v1/reads", json={"reads": []}, headers=bearer(cams["elm"]))
+    assert old.status_code == 401
+    assert (
+        client.post("/api/v1/reads", json={"reads": []}, headers=bearer(new_key)).status_code == 200
+    )

@@ -353,6 +353,12 @@ class CameraRegistry:
             )
         return self._row(rows[0]) if rows else None
 
+    def by_key_id(self, key_id: str) -> RegisteredCamera | None:
+        """The camera whose current key has this id (no secret checked: callers must have
+        verified the presented key already, e.g. moments ago)."""
+        rows = self._query(f"SELECT {_COLUMNS} FROM cameras WHERE key_id = ?", (key_id,))
+        return self._row(rows[0]) if rows else None
+
     def authenticate(self, presented: str) -> RegisteredCamera:
         """The camera a presented key belongs to. ``AuthError`` if the key is not valid,
         ``ForbiddenError`` if it is valid but its camera is disabled."""

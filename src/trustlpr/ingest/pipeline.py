@@ -5,9 +5,10 @@ One writer thread takes submissions from a bounded queue and handles them in bat
     dedupe → hot-list hook → retention decision → store.append (encrypts) → audit
 
 Batches form by themselves (group commit): whatever queued while the previous batch was
-being written goes into the next, so a quiet camera waits for nobody and a busy node writes
-big batches. A submission's future resolves only after its batch is committed, so a caller
-acknowledges a read only once it is durable. When the queue is full, ``submit`` raises
+being written goes into the next, and the writer lingers ``linger`` (2 ms) for stragglers, so
+clients that answer an acknowledgment with their next request share one commit (one fsync).
+A submission's future resolves only after its batch is committed, so a caller acknowledges a
+read only once it is durable. When the queue is full, ``submit`` raises
 ``OverloadedError`` at once (the HTTP face answers 503 with ``Retry-After``). ``close`` stops
 taking submissions and drains what is queued.
 
@@ -88,6 +89,7 @@ class IngestPipeline:
         dedupe_window: timedelta = timedelta(seconds=5),
         max_queue: int = 50_000,
         max_batch: int = 5_000,
+        linger: float = 0.002,
     ) -> None:
         self._store = store
         self._audit = audit
@@ -98,6 +100,7 @@ class IngestPipeline:
         self._dedupe = Deduper(dedupe_window)
         self._max_queue = max_queue
         self._max_batch = max_batch
+        self._linger = linger
         self._queue: queue.SimpleQueue[_Job | object] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending = 0
@@ -170,9 +173,10 @@ class IngestPipeline:
                 break
             assert isinstance(first, _Job)
             jobs, size = [first], len(first.reads)
+            deadline = time.monotonic() + self._linger
             while size < self._max_batch:
                 try:
-                    nxt = self._queue.get_nowait()
+                    nxt = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
                 if nxt is _STOP:

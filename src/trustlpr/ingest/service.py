@@ -8,6 +8,7 @@ the pipeline. OpenALPR heartbeats teach the registry which numeric camera id is 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from concurrent.futures import Future
@@ -59,6 +60,13 @@ class Submission:
         }
 
 
+_RECENT_TTL = 30.0
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+
+
 class _Buckets:
     """A token bucket per camera: ``rate`` requests/s, up to ``burst`` at once."""
 
@@ -100,6 +108,8 @@ class IngestService:
         self.limits = limits or IngestLimits()
         self.clock = clock
         self._buckets = _Buckets(self.limits.rate_per_s, self.limits.burst)
+        self._recent: dict[bytes, tuple[str, float]] = {}
+        self._recent_lock = threading.Lock()
 
     @classmethod
     def from_system(cls, system: Any) -> IngestService:
@@ -119,10 +129,33 @@ class IngestService:
         )
 
     def authenticate(self, key: str | None) -> RegisteredCamera:
-        """The camera whose key was presented, counted against its rate limit."""
+        """The camera whose key was presented, counted against its rate limit. May take an
+        argon2 verification (tens of ms): call it off the event loop."""
         if not key:
             raise AuthError("a camera key is required (Authorization: Bearer cam_...)")
         camera = self.cameras.authenticate(key)
+        with self._recent_lock:
+            if len(self._recent) > 10_000:
+                self._recent.clear()
+            self._recent[_digest(key)] = (camera.key_id, time.monotonic() + _RECENT_TTL)
+        self._buckets.take(camera.id)
+        return camera
+
+    def authenticate_recent(self, key: str | None) -> RegisteredCamera | None:
+        """Like ``authenticate`` but only for a key verified in the last few seconds, without
+        argon2 (cheap enough for the event loop); None means "call ``authenticate``". The
+        camera row is read again, so a rotated key or a disabled camera is refused at once."""
+        if not key:
+            return None
+        with self._recent_lock:
+            found = self._recent.get(_digest(key))
+        if found is None or found[1] < time.monotonic():
+            return None
+        camera = self.cameras.by_key_id(found[0])
+        if camera is None:
+            return None
+        if not camera.camera.enabled:
+            raise ForbiddenError(f"camera {camera.id!r} is disabled")
         self._buckets.take(camera.id)
         return camera
 

@@ -188,7 +188,9 @@ async def _admit(request: Request, key: str | None) -> tuple[IngestService, Regi
     limit = service.limits.max_body_bytes
     if declared.isdigit() and int(declared) > limit:
         raise TooLargeError(f"the body is {declared} bytes; at most {limit} are accepted")
-    camera = await run_in_threadpool(service.authenticate, key)
+    camera = service.authenticate_recent(key)
+    if camera is None:  # argon2 (tens of ms) must not block the event loop
+        camera = await run_in_threadpool(service.authenticate, key)
     return service, camera
 
 
