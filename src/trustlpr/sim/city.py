@@ -24,7 +24,7 @@ from .places import Place, choose_places
 from .plategen import COLOURS, MAKES, VEHICLE_TYPES
 from .population import Kind, build_population
 from .roads import aim_cameras, build_roads, place_cameras
-from .routes import build_routes, headings_by_camera
+from .routes import build_routes, headings_by_camera, plan_routes
 from .sites import load_sites
 from .trips import arrival, day_trips, trip_passes
 
@@ -78,18 +78,20 @@ class Simulation:
         sites = list(config.sites) if config.sites is not None else None
         self.roads = build_roads(config, rng, sites)
         cameras = place_cameras(self.roads, config, rng, sites)
-        self.routes = build_routes(self.roads, cameras)
+        plan = plan_routes(self.roads)
+        self.routes = build_routes(self.roads, cameras, plan)
         if sites is None:  # face the busiest approach, then route again with aimed cameras
             cameras = aim_cameras(cameras, headings_by_camera(self.routes, len(cameras)))
-            self.routes = build_routes(self.roads, cameras)
+            self.routes = build_routes(self.roads, cameras, plan)
         self.cameras = cameras
         self.places = choose_places(self.roads, self.routes.hubs, config.vehicles, rng)
         self.population = build_population(
             self.roads, self.routes, self.places, config.vehicles, config.home_state, rng
         )
         commuters = np.flatnonzero(self.population.kind == Kind.COMMUTER)
-        pool = commuters if commuters.size >= config.stolen else np.arange(config.vehicles)
-        self.stolen = np.sort(rng.choice(pool, size=config.stolen, replace=False))
+        count = min(config.stolen, config.vehicles)
+        pool = commuters if commuters.size >= count else np.arange(config.vehicles)
+        self.stolen = np.sort(rng.choice(pool, size=count, replace=False))
         self._stolen_plates = self.population.plate[self.stolen]
         self._tz = ZoneInfo(config.timezone)
         xy = self.roads.projection.to_xy(

@@ -69,8 +69,8 @@ class CityConfig:
     """A city to simulate. ``sites`` (real camera positions) replaces synthetic placement.
 
     ``cameras`` is the number of synthetic cameras (ignored when ``sites`` is given);
-    ``area_km2`` defaults to ``vehicles / 500``; ``stolen`` vehicles carry plates planted on
-    the hot list. ``start`` is the local date of simulated day 0.
+    ``area_km2`` defaults to ``vehicles / 500``; ``stolen`` vehicles (at most the fleet) carry
+    plates planted on the hot list. ``start`` is the local date of simulated day 0.
     """
 
     seed: int = 0
@@ -110,8 +110,8 @@ class CityConfig:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InputError(f"unknown time zone {self.timezone[:40]!r}", field="timezone") from exc
-        if not 0 <= self.stolen <= 1000 or self.stolen > self.vehicles:
-            raise InputError(f"{self.stolen} is outside 0..min(1000, vehicles)", field="stolen")
+        if not 0 <= self.stolen <= 1000:
+            raise InputError(f"{self.stolen} is outside 0..1000", field="stolen")
         if not 100 <= self.max_nodes <= 200_000:
             raise InputError(f"{self.max_nodes} is outside 100..200000", field="max_nodes")
         self.noise.validate()

@@ -112,7 +112,7 @@ def make_plates(
         for code_index in np.unique(states[todo]).tolist():
             mask = states[todo] == code_index
             plates[todo[mask]] = _plates_for(codes[code_index], int(mask.sum()), rng)
-        _, first = np.unique(plates, return_index=True)
+        _, first = np.unique(plates.view(np.uint64), return_index=True)  # 8 bytes = 1 int
         duplicate = np.ones(states.size, dtype=bool)
         duplicate[first] = False
         todo = np.flatnonzero(duplicate)

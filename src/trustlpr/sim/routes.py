@@ -121,34 +121,27 @@ def _hubs(roads: RoadNet) -> IntArray:
     return hubs if hubs.size else np.array([0], dtype=np.int64)
 
 
-def build_routes(roads: RoadNet, cameras: Sequence[SimCamera]) -> Routes:
-    """Computes zones (nearest hub by travel time) and every leg's camera entries."""
+@dataclass
+class RoutePlan:
+    """The camera-independent part of routing: zones, node paths, chains of segments."""
+
+    hubs: IntArray
+    zone: npt.NDArray[np.int32]
+    paths: list[list[int]]  # per node: its hub ... the node
+    segments: list[list[int]]  # directed node paths between neighbouring hubs
+    chain_counts: IntArray  # per (source zone × zones + target zone): segments on the way
+    chain_items: IntArray  # the segment ids, pair after pair
+
+
+def plan_routes(roads: RoadNet) -> RoutePlan:
+    """Zones (nearest hub by travel time), each node's path to its hub, the segments between
+    neighbouring hubs, and for every pair of zones the fastest chain of segments."""
     graph = roads.graph
-    walker = _Walker(roads, cameras)
     hubs = _hubs(roads)
     hub_index = {int(h): i for i, h in enumerate(hubs.tolist())}
-    dist, paths = nx.multi_source_dijkstra(graph, set(hub_index), weight="time")
-    zone = np.empty(roads.size, dtype=np.int32)
-    out_rows, out_tot, in_rows, in_tot = [], [], [], []
-    for node in range(roads.size):
-        path = paths[node]
-        zone[node] = hub_index[path[0]]
-        entries, total = walker.entries(path[::-1], skip_first=False)
-        out_rows.append(entries)
-        out_tot.append(total)
-        entries, total = walker.entries(path, skip_first=True)
-        in_rows.append(entries)
-        in_tot.append(total)
-    del dist, paths
-    out_leg = PathTable.build(out_rows, out_tot)
-    in_leg = PathTable.build(in_rows, in_tot)
-    return Routes(zone, hubs, out_leg, in_leg, _pairs(graph, walker, hubs, zone))
-
-
-def _pairs(
-    graph: nx.Graph, walker: _Walker, hubs: IntArray, zone: npt.NDArray[np.int32]
-) -> PathTable:
-    """Hub-to-hub tables composed from segments between neighbouring zones."""
+    _, found = nx.multi_source_dijkstra(graph, set(hub_index), weight="time")
+    paths = [found[node] for node in range(roads.size)]
+    zone = np.array([hub_index[p[0]] for p in paths], dtype=np.int32)
     z = hubs.size
     edges = np.array(list(graph.edges()), dtype=np.int64).reshape(-1, 2)
     za, zb = zone[edges[:, 0]], zone[edges[:, 1]]
@@ -159,34 +152,61 @@ def _pairs(
             for a, b in zip(za[cross].tolist(), zb[cross].tolist(), strict=True)
         }
     )
-    seg_rows: list[list[tuple[int, float, int]]] = []
-    seg_tot: list[float] = []
+    segments: list[list[int]] = []
     seg_id: dict[tuple[int, int], int] = {}
     zgraph = nx.DiGraph()
     zgraph.add_nodes_from(range(z))
     for a, b in adjacent:
-        _, path = nx.bidirectional_dijkstra(graph, int(hubs[a]), int(hubs[b]), weight="time")
+        cost, path = nx.bidirectional_dijkstra(graph, int(hubs[a]), int(hubs[b]), weight="time")
         for src, dst, nodes in ((a, b, path), (b, a, path[::-1])):
-            entries, total = walker.entries(nodes, skip_first=True)
-            seg_id[(src, dst)] = len(seg_rows)
-            seg_rows.append(entries)
-            seg_tot.append(total)
-            zgraph.add_edge(src, dst, weight=total)
-    segs = PathTable.build(seg_rows, seg_tot)
-    seq_counts = np.zeros(z * z, dtype=np.int64)
-    seq_flat: list[int] = []
+            seg_id[(src, dst)] = len(segments)
+            segments.append(nodes)
+            zgraph.add_edge(src, dst, weight=cost)
+    counts = np.zeros(z * z, dtype=np.int64)
+    items: list[int] = []
     for s in range(z):
         pred, dist = nx.dijkstra_predecessor_and_distance(zgraph, s, weight="weight")
-        seqs: dict[int, list[int]] = {s: []}
+        chains: dict[int, list[int]] = {s: []}
         for t in sorted(dist, key=dist.__getitem__):
             if t != s:
                 p = pred[t][0]
-                seqs[t] = [*seqs[p], seg_id[(p, t)]]
+                chains[t] = [*chains[p], seg_id[(p, t)]]
         for t in range(z):
-            seq = seqs.get(t, [])
-            seq_counts[s * z + t] = len(seq)
-            seq_flat.extend(seq)
-    items = np.asarray(seq_flat, dtype=np.int64)
+            chain = chains.get(t, [])
+            counts[s * z + t] = len(chain)
+            items.extend(chain)
+    return RoutePlan(hubs, zone, paths, segments, counts, np.asarray(items, dtype=np.int64))
+
+
+def build_routes(
+    roads: RoadNet, cameras: Sequence[SimCamera], plan: RoutePlan | None = None
+) -> Routes:
+    """Every leg's camera entries for these cameras (``plan`` is reused when given)."""
+    plan = plan or plan_routes(roads)
+    walker = _Walker(roads, cameras)
+    out_rows, out_tot, in_rows, in_tot = [], [], [], []
+    for path in plan.paths:
+        entries, total = walker.entries(path[::-1], skip_first=False)
+        out_rows.append(entries)
+        out_tot.append(total)
+        entries, total = walker.entries(path, skip_first=True)
+        in_rows.append(entries)
+        in_tot.append(total)
+    out_leg = PathTable.build(out_rows, out_tot)
+    in_leg = PathTable.build(in_rows, in_tot)
+    seg_rows, seg_tot = [], []
+    for nodes in plan.segments:
+        entries, total = walker.entries(nodes, skip_first=True)
+        seg_rows.append(entries)
+        seg_tot.append(total)
+    pairs = _pairs(PathTable.build(seg_rows, seg_tot), plan)
+    return Routes(plan.zone, plan.hubs, out_leg, in_leg, pairs)
+
+
+def _pairs(segs: PathTable, plan: RoutePlan) -> PathTable:
+    """Hub-to-hub tables: each pair's chain of segments, entries shifted by time so far."""
+    z = plan.hubs.size
+    items, seq_counts = plan.chain_items, plan.chain_counts
     item_pair = np.repeat(np.arange(z * z, dtype=np.int64), seq_counts)
     item_time = segs.total[items].astype(np.float64)
     cum = np.cumsum(item_time)
