@@ -23,9 +23,8 @@ from trustlpr.sim import (
     Simulation,
     measure,
     network_exposure,
-    parse_densities,
-    parse_retentions,
 )
+from trustlpr.sim.report import parse_densities, parse_retentions
 
 NOISE = 0.01
 SHARES = ("home", "work", "home_and_work", "routine", "near_sensitive")

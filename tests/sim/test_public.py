@@ -15,10 +15,9 @@ DOC = Path(__file__).parents[2] / "docs" / "sim.md"
 
 def test_exported_members() -> None:
     assert sorted(trustlpr.sim.__all__) == sorted([
-        "NATIVE_FIELDS", "OSM_CREDIT", "STATE", "TOWN", "CameraSite", "CityConfig",
-        "ExposureFigures", "Method", "OcrNoise", "ReadBatch", "ReadFormatter", "ReadStreamer",
-        "Retention", "Simulation", "StreamStats", "iter_reads", "load_keys", "load_sites",
-        "measure", "network_exposure", "parse_densities", "parse_retentions", "plot",
+        "NATIVE_FIELDS", "STATE", "TOWN", "CameraSite", "CityConfig", "ExposureFigures",
+        "Method", "OcrNoise", "ReadBatch", "ReadFormatter", "ReadStreamer", "Retention",
+        "Simulation", "iter_reads", "load_keys", "measure", "network_exposure", "plot",
         "write_jsonl",
     ])  # fmt: skip
     for name in trustlpr.sim.__all__:

@@ -10,8 +10,8 @@ import pytest
 
 from trustlpr.core.errors import FormatError, InputError, NotFoundError
 from trustlpr.core.identity import Camera
-from trustlpr.sim import CityConfig, Simulation, load_sites
-from trustlpr.sim.sites import parse_direction, sites_from_cameras
+from trustlpr.sim import CityConfig, Simulation
+from trustlpr.sim.sites import load_sites, parse_direction, sites_from_cameras
 
 
 def test_an_operator_gives_its_cameras(shared_dir: Path) -> None:

@@ -16,7 +16,6 @@ from rich.table import Table
 
 from ..core.errors import InputError
 from ..sim import (
-    OSM_CREDIT,
     CityConfig,
     Method,
     ReadFormatter,
@@ -24,12 +23,11 @@ from ..sim import (
     Simulation,
     load_keys,
     measure,
-    parse_densities,
-    parse_retentions,
     plot,
     write_jsonl,
 )
-from ..sim.report import with_cameras
+from ..sim.report import parse_densities, parse_retentions, with_cameras
+from ..sim.sites import OSM_CREDIT
 from .common import console, err_console, print_json, progress, settings
 
 _DEFAULT_DENSITIES = "12,25,50,100"

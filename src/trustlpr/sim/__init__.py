@@ -8,21 +8,11 @@ from .city import ReadBatch, Simulation
 from .config import STATE, TOWN, CameraSite, CityConfig, OcrNoise
 from .exposure import Method
 from .output import NATIVE_FIELDS, ReadFormatter, iter_reads, write_jsonl
-from .report import (
-    ExposureFigures,
-    Retention,
-    measure,
-    network_exposure,
-    parse_densities,
-    parse_retentions,
-    plot,
-)
-from .sites import OSM_CREDIT, load_sites
-from .stream import ReadStreamer, StreamStats, load_keys
+from .report import ExposureFigures, Retention, measure, network_exposure, plot
+from .stream import ReadStreamer, load_keys
 
 __all__ = [
     "NATIVE_FIELDS",
-    "OSM_CREDIT",
     "STATE",
     "TOWN",
     "CameraSite",
@@ -35,14 +25,10 @@ __all__ = [
     "ReadStreamer",
     "Retention",
     "Simulation",
-    "StreamStats",
     "iter_reads",
     "load_keys",
-    "load_sites",
     "measure",
     "network_exposure",
-    "parse_densities",
-    "parse_retentions",
     "plot",
     "write_jsonl",
 ]
