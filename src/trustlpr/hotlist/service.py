@@ -386,8 +386,8 @@ class HotlistService:
         return self.store.lists()
 
     def entries(self, list_id: str, *, limit: int = 100, offset: int = 0) -> list[StoredEntry]:
-        if not 1 <= limit <= 10_000 or offset < 0:
-            raise InputError("limit must be 1..10000 and offset non-negative", field="limit")
+        if not 1 <= limit <= 10_000 or not 0 <= offset <= 10**9:
+            raise InputError("limit must be 1..10000 and offset 0..10^9", field="limit")
         return self.store.entries(list_id, limit=limit, offset=offset)
 
     def close(self) -> None:

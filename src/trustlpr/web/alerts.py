@@ -173,7 +173,7 @@ def list_entries(
     request: Request,
     user: User = Manager,
     limit: int = Query(100, ge=1, le=10_000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10**9),
 ) -> dict[str, Any]:
     entries = hotlists(request).entries(list_id, limit=limit, offset=offset)
     return {"entries": [e.to_json() for e in entries]}
