@@ -184,7 +184,11 @@ def day_of_searches(node: Node, day: int) -> list[SearchOutcome]:
     q = exact(plate, now)
     stolen = "vehicle reported stolen from Main Street lot"
     outcomes = [
-        ask(off, owner, form(Purpose.STOLEN_VEHICLE, stolen, q, offense_code="auto_theft")),
+        ask(
+            off,
+            owner,
+            form(Purpose.STOLEN_VEHICLE, stolen, q, offense_code="larceny_motor_vehicle"),
+        ),
         ask(off2, owner, form(Purpose.IMMIGRATION_ENFORCEMENT, "ICE asked us to find it", q)),
         ask(
             off,
@@ -244,6 +248,7 @@ def simulate(node: Node, days: int, *, searches: bool = True) -> int:
             check_alerts(node)
         system.purge()
         snapshot_retained_vehicles(system.store, system.retention, system.audit, clock)
+    system.audit.maybe_checkpoint()  # the service signs one every few seconds
     return fed
 
 

@@ -30,6 +30,7 @@ from ..core.identity import Agency, Role, User
 from ..core.search import LegalBasis, Purpose, SearchType
 from ..hotlist import AlertService
 from ..identity import require_auditor, require_role, require_same_agency
+from ..policy.facts import OFFENSE_TOPICS, OFFENSES
 from ..transparency import reason_texts
 from .console_forms import (
     SearchFields,
@@ -188,8 +189,19 @@ def _search_page(
         "legal_bases": list(LegalBasis),
         "search_types": list(SearchType),
         "cameras": cameras,
+        "offenses": offense_choices(),
         **extra,
     }
+
+
+def offense_choices() -> list[tuple[str, list[str]]]:
+    """The offense codes the policy engine knows, by class, for the form's drop-down. Codes
+    that only exist to recognise a prohibited purpose are left out of it."""
+    groups: dict[str, list[str]] = {}
+    for code, kind in OFFENSES.items():
+        if code not in OFFENSE_TOPICS:
+            groups.setdefault(kind, []).append(code)
+    return [(kind.replace("_", " "), sorted(codes)) for kind, codes in groups.items()]
 
 
 @router.get("/search")
@@ -212,7 +224,7 @@ async def search(request: Request) -> Response:
             asked, fields = parse_search(form)
         except InputError as exc:
             fields = SearchFields({k: v for k, v in form.items() if isinstance(v, str)})
-            context = _search_page(request, who, fields, error=exc.message, field=exc.field)
+            context = _search_page(request, who, fields, error=exc.reason, field=exc.field)
             return _page(request, "console/search.html", who, 422, **context)
         outcome = system.search.request(who[0], who[1], asked)
         status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)

@@ -86,6 +86,21 @@ def figure_getter(figures: dict[str, Any]) -> Callable[..., Markup]:
     return fig
 
 
+def day_table(dates: Sequence[str], values: Sequence[Any], fig: Markup, label: str) -> Markup:
+    """The numbers behind a chart, folded away: a table alternative for every reader."""
+    rows = "".join(
+        f'<tr><th scope="row">{escape(day)}</th><td class="num">{escape(_number(v))}</td></tr>'
+        for day, v in zip(dates, values, strict=True)
+        if v
+    )
+    return Markup(
+        f'<details class="days"><summary>{escape(label)} by day{fig}</summary><table>'
+        f'<thead><tr><th scope="col">UTC day</th><th scope="col" class="num">{escape(label)}'
+        f"</th></tr></thead><tbody>{rows or '<tr><td colspan=2>none</td></tr>'}</tbody>"
+        "</table></details>"
+    )
+
+
 def _base(cache: PortalCache, figures: dict[str, Any], active: str) -> dict[str, Any]:
     system = cache.system
     return {
@@ -99,6 +114,7 @@ def _base(cache: PortalCache, figures: dict[str, Any], active: str) -> dict[str,
         "decisions": DECISIONS,
         "event_types": EVENT_TYPES,
         "fmt": _number,
+        "day_table": day_table,
         "keep": {
             "nonhit": human_duration(system.retention.nonhit),
             "hit": human_duration(system.retention.hit),

@@ -1,0 +1,120 @@
+"""Browser fixtures: a real node served by uvicorn on a free port, and Debian's Chromium.
+
+Chromium is launched from ``/usr/bin/chromium`` (``apt-get install chromium``; see
+scripts/setup-system.sh) and never downloaded; without it these tests fail, they do not skip.
+Screenshots go to ``artifacts/screenshots/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import FakeClock
+from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
+from trustlpr.web.app import create_app
+from trustlpr.web.portal import install
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+
+
+@dataclass
+class Served:
+    node: Node
+    base: str
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="package")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    clock = FakeClock(datetime(2026, 11, 2, 4, 0, tzinfo=UTC))
+    node = build_node(tmp_path_factory.mktemp("browser") / "data", clock)
+    register_city(node, city(date(2026, 11, 2)))
+    simulate(node, 2)
+    app = create_app(node.system)
+    cache = install(app, node.system, ttl=0, exposure=True)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the TrustLPR service did not start")
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        yield Served(node, base)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        cache.close()
+        node.close()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium, "
+            "or scripts/setup-system.sh); browser tests never download a browser"
+        )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, served: Served) -> Iterator[Page]:
+    context = browser.new_context(base_url=served.base, viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def sign_in(page: Page, user_id: str) -> None:
+    page.goto("/console/login")
+    page.get_by_label("User id").fill(user_id)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/console")
