@@ -41,4 +41,5 @@ def _routers() -> list[Any]:
     from .search import router as search
     from .status import router as status
 
-    return [health, status, ingest, alerts, search, log, portal, console]
+    # The portal first: its cached pages are the hot path (route matching is linear).
+    return [portal, health, status, ingest, alerts, search, log, console]

@@ -66,31 +66,26 @@ def _answer(request: Request, page: Page, extra: dict[str, str] | None = None) -
     return Response(page.body, media_type=page.media_type, headers=headers)
 
 
-@router.get("/", include_in_schema=False)
 async def overview(request: Request) -> Response:
     """The last 30 days: reads, retained vehicles, hits, searches, denials, approvals."""
     return await _serve(request, "overview", views.overview, "text/html; charset=utf-8")
 
 
-@router.get("/policy", include_in_schema=False)
 async def policy(request: Request) -> Response:
     """The policy in force in plain words, with a dated history of changes from the log."""
     return await _serve(request, "policy", views.policy_page, "text/html; charset=utf-8")
 
 
-@router.get("/cameras", include_in_schema=False)
 async def cameras(request: Request) -> Response:
     """The camera map (SVG, offline) and list, and what the network can reveal."""
     return await _serve(request, "cameras", views.cameras_page, "text/html; charset=utf-8")
 
 
-@router.get("/sharing", include_in_schema=False)
 async def sharing(request: Request) -> Response:
     """Every agency with access, from the sharing agreements in force, and their history."""
     return await _serve(request, "sharing", views.sharing_page, "text/html; charset=utf-8")
 
 
-@router.get("/verify", include_in_schema=False)
 async def verify(request: Request) -> Response:
     """The latest signed checkpoint and the commands that check every figure."""
     return await _serve(request, "verify", views.verify_page, "text/html; charset=utf-8")
@@ -150,12 +145,25 @@ def _static_files() -> _Static:
     return _STATIC
 
 
-@router.get("/static/{name}", include_in_schema=False)
-async def static(name: str, request: Request) -> Response:
+async def static(request: Request) -> Response:
+    name = str(request.path_params["name"])
     page = _static_files().files.get(name)
     if page is None:
         raise NotFoundError(f"no static file {name[:64]!r}")
     return _answer(request, page, {"Cache-Control": "public, max-age=86400"})
+
+
+# The pages and static files are plain Starlette routes: they take nothing but the request, and
+# skipping FastAPI's parameter machinery roughly doubles the rate a cached page is served at.
+for _path, _endpoint in (
+    ("/", overview),
+    ("/policy", policy),
+    ("/cameras", cameras),
+    ("/sharing", sharing),
+    ("/verify", verify),
+    ("/static/{name}", static),
+):
+    router.add_route(_path, _endpoint, methods=["GET"], include_in_schema=False)
 
 
 def install(app: Any, system: Any, **options: Any) -> PortalCache:
