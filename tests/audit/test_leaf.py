@@ -88,6 +88,8 @@ def test_fresh_salt_hides_equal_detail() -> None:
         ("reason", REASON),
         ("purpose", "Stolen Vehicle"),  # free text where a code belongs
         ("purpose", PLATE),  # upper case: looks like a plate, not a code
+        ("decision", "allow\n"),  # a trailing newline is text, not a code
+        ("list_id", "ncic\n"),
         ("decision", "deny because of reasons"),
         ("reasons", ["vague reason text"]),
         ("reasons", "rule.one"),  # a list is required

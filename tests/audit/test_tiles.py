@@ -43,7 +43,7 @@ def test_parse_tile_path() -> None:
     assert parse_tile_path("tile/1/007.p/12") == TileRef(1, 7, 12)
     assert parse_tile_path("entries/000.p/1") == TileRef(None, 0, 1)
     for bad in ("6/000", "0/1", "0/0001", "0/001/002", "0/000.p/0", "0/000.p/256",
-                "0/000.p/012", "../000", "0/x000"):  # fmt: skip
+                "0/000.p/012", "../000", "0/x000", "0/000\n"):  # fmt: skip
         with pytest.raises(InputError):
             parse_tile_path(bad)
 

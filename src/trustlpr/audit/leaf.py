@@ -31,28 +31,28 @@ from ..core.events import AuditEvent, EventType
 LEAF_VERSION = 1
 SALT_BYTES = 32
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")  # enum-like values: purposes, decisions, actions
-_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")  # agency, list, rule, camera, key ids
-_STATE = re.compile(r"^[A-Z]{2}$")
-_DAY = re.compile(r"^(?:[a-z_]{1,16}:)?\d{4}-\d{2}-\d{2}$")  # "2026-11-01", "nonhit:2026-11-01"
-_STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z$")
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,47}")  # enum-like values: purposes, decisions, actions
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")  # agency, list, rule, camera, key ids
+_STATE = re.compile(r"[A-Z]{2}")
+_DAY = re.compile(r"(?:[a-z_]{1,16}:)?\d{4}-\d{2}-\d{2}")  # "2026-11-01", "nonhit:2026-11-01"
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z")
 _MAX_ITEMS = 1000
 
 
 def _code(key: str, value: Any) -> Any:
-    if not isinstance(value, str) or not _CODE.match(value):
+    if not isinstance(value, str) or not _CODE.fullmatch(value):
         raise InputError("must be a lower-case code like 'stolen_vehicle'", field=key)
     return value
 
 
 def _ident(key: str, value: Any) -> Any:
-    if not isinstance(value, str) or not _IDENT.match(value):
+    if not isinstance(value, str) or not _IDENT.fullmatch(value):
         raise InputError("must be an identifier (letters, digits, '_.:-'; no spaces)", field=key)
     return value
 
 
 def _state(key: str, value: Any) -> Any:
-    if not isinstance(value, str) or not _STATE.match(value):
+    if not isinstance(value, str) or not _STATE.fullmatch(value):
         raise InputError("must be a two-letter state code", field=key)
     return value
 
@@ -70,7 +70,7 @@ def _flag(key: str, value: Any) -> Any:
 
 
 def _category(key: str, value: Any) -> Any:
-    if not isinstance(value, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", value):
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,31}", value):
         raise InputError("must be a category code like 'V' or 'stolen_vehicle'", field=key)
     return value
 
@@ -89,7 +89,7 @@ def _codes(key: str, value: Any) -> Any:
 
 def _stamp(key: str, value: Any) -> Any:
     text = iso(value) if isinstance(value, datetime) and value.tzinfo else value
-    if not isinstance(text, str) or not _STAMP.match(text):
+    if not isinstance(text, str) or not _STAMP.fullmatch(text):
         raise InputError("must be a UTC time like 2026-11-01T12:00:00Z", field=key)
     return text
 
@@ -101,7 +101,7 @@ def _days(key: str, value: Any) -> Any:
     out = []
     for item in items:
         text = item.isoformat() if isinstance(item, date) else item
-        if not isinstance(text, str) or not _DAY.match(text):
+        if not isinstance(text, str) or not _DAY.fullmatch(text):
             raise InputError("must be a day count or [class:]YYYY-MM-DD dates", field=key)
         out.append(text)
     return out if isinstance(value, list | tuple) else out[0]

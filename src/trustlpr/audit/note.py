@@ -32,8 +32,8 @@ from .tiles import fsync_dir
 
 ED25519 = 0x01
 SIG_PREFIX = "\u2014 "  # an em dash and a space
-_NAME = re.compile(r"^[^\s+]+$")
-_DECIMAL = re.compile(r"^(0|[1-9][0-9]{0,19})$")
+_NAME = re.compile(r"[^\s+]+")
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
@@ -42,7 +42,7 @@ def key_id(name: str, public_key: bytes) -> bytes:
 
 
 def _check_name(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ConfigError(f"note key name {name!r} must be non-empty, without spaces or '+'")
     return name
 
@@ -186,7 +186,7 @@ def parse_checkpoint(text: str) -> Checkpoint:
     if len(lines) < 4 or lines[-1] != "":
         raise FormatError("checkpoint must have an origin, a size and a root hash line")
     origin, size_text, root_text = lines[0], lines[1], lines[2]
-    if not origin or not _DECIMAL.match(size_text):
+    if not origin or not _DECIMAL.fullmatch(size_text):
         raise FormatError("checkpoint origin is empty or its size is not a decimal number")
     root = _b64(root_text, "checkpoint root")
     if len(root) != HASH_SIZE:

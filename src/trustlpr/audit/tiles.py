@@ -65,12 +65,12 @@ def tile_path(level: int | None, index: int, width: int | None = None) -> str:
     return f"tile/{name}/{encode_index(index)}{suffix}"
 
 
-_TILE_RE = re.compile(r"^(?:tile/)?(entries|[0-5])/((?:x\d{3}/)*\d{3})(?:\.p/(\d{1,3}))?$")
+_TILE_RE = re.compile(r"(?:tile/)?(entries|[0-5])/((?:x\d{3}/)*\d{3})(?:\.p/(\d{1,3}))?")
 
 
 def parse_tile_path(path: str) -> TileRef:
     """Parses a C2SP tile path (with or without the ``tile/`` prefix); ``InputError`` if bad."""
-    match = _TILE_RE.match(path.strip("/"))
+    match = _TILE_RE.fullmatch(path.strip("/"))
     if not match:
         raise InputError(
             f"{path!r} is not a tile path like '0/x001/234' or '1/007.p/12'", field="path"
