@@ -37,6 +37,14 @@ def test_canonical_json_is_sorted_compact_utf8() -> None:
         canonical_json({"x": float("nan")})
     with pytest.raises(InputError):
         canonical_json({"x": object()})
+    cycle: dict[str, object] = {}
+    cycle["self"] = cycle
+    with pytest.raises(InputError):
+        canonical_json(cycle)
+    nested = {"z": {"b": [1.5, -0.0, 10**20], "a": "\u2028\"q\""}, "a": None}
+    assert canonical_json(nested) == json.dumps(
+        nested, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
 def test_leaf_shape_and_commitment_opens() -> None:
