@@ -41,10 +41,11 @@ def test_canonical_json_is_sorted_compact_utf8() -> None:
     cycle["self"] = cycle
     with pytest.raises(InputError):
         canonical_json(cycle)
-    nested = {"z": {"b": [1.5, -0.0, 10**20], "a": "\u2028\"q\""}, "a": None}
-    assert canonical_json(nested) == json.dumps(
-        nested, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()
+    nested = {"z": {"b": [1.5, -0.0, 10**20], "a": '\u2028"q"'}, "a": None}
+    assert (
+        canonical_json(nested)
+        == json.dumps(nested, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    )
 
 
 def test_leaf_shape_and_commitment_opens() -> None:
