@@ -1,0 +1,278 @@
+"""The staff console over HTTP: sessions, forgery protection, searches judged before they run,
+roles, alert checks, approvals and the auditors' view of the detailed log."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import FakeClock
+from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
+from trustlpr.web.app import create_app
+from trustlpr.web.portal import install
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    clock = FakeClock(datetime(2026, 11, 2, 4, 0, tzinfo=UTC))
+    built = build_node(tmp_path_factory.mktemp("console") / "data", clock)
+    register_city(built, city(date(2026, 11, 2)))
+    simulate(built, 1, searches=False)
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(node: Node) -> Iterator[object]:
+    application = create_app(node.system)
+    cache = install(application, node.system, ttl=0, exposure=False)
+    yield application
+    cache.close()
+
+
+def browser(app: object) -> TestClient:
+    return TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+
+
+def token(client: TestClient, path: str = "/console/login") -> str:
+    page = client.get(path)
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, f"{path} has no CSRF field"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, user_id: str) -> None:
+    answer = client.post(
+        "/console/login",
+        data={"csrf": token(client), "user_id": user_id, "password": PASSWORD, "next": "/console"},
+    )
+    assert answer.status_code == 303, answer.text
+    client.cookies.set("trustlpr_session", answer.cookies["trustlpr_session"])
+
+
+def search(client: TestClient, **fields: str) -> tuple[int, str]:
+    data = {
+        "csrf": token(client, "/console/search"),
+        "legal_basis": "none",
+        "search_type": "exact",
+        "window_start": "2026-11-02T00:00",
+        "window_end": "2026-11-03T04:00",
+        "case_number": "2026-000555",
+        **fields,
+    }
+    answer = client.post("/console/search", data=data)
+    return answer.status_code, answer.text
+
+
+def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(app: object) -> None:
+    client = browser(app)
+    assert (
+        client.get("/console/search").headers["location"] == "/console/login?next=/console/search"
+    )
+    csrf = token(client)
+    wrong = client.post("/console/login", data={"csrf": csrf, "user_id": "off1", "password": "x"})
+    assert wrong.status_code == 401 and "invalid user or password" in wrong.text
+    assert "trustlpr_session" not in wrong.headers.get("set-cookie", "")
+    answer = client.post(
+        "/console/login",
+        data={"csrf": csrf, "user_id": "off1", "password": PASSWORD, "next": "//evil.example"},
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/console"
+    cookie = answer.headers["set-cookie"]
+    assert "trustlpr_session=" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    client.cookies.set("trustlpr_session", answer.cookies["trustlpr_session"])
+    assert client.get("/console").status_code == 200
+    out = client.post("/console/logout", data={"csrf": token(client, "/console")})
+    assert out.status_code == 303
+    assert client.get("/console").status_code == 303  # the old session token is revoked
+
+
+def test_form_posts_without_the_token_or_from_another_site_are_refused(app: object) -> None:
+    client = browser(app)
+    sign_in(client, "off1")
+    csrf = token(client, "/console/search")
+    form = {
+        "purpose": "stolen_vehicle",
+        "reason": "car stolen from the depot yard",
+        "plate": "ABC1234",
+        "legal_basis": "none",
+        "search_type": "exact",
+        "window_start": "2026-11-02T00:00",
+        "window_end": "2026-11-03T00:00",
+    }
+    assert client.post("/console/search", data=form).status_code == 403
+    assert client.post("/console/search", data={**form, "csrf": "x" * 32}).status_code == 403
+    other = client.post(
+        "/console/search", data={**form, "csrf": csrf}, headers={"Origin": "https://evil.example"}
+    )
+    assert other.status_code == 403 and "another site" in other.text
+    cross = client.post(
+        "/console/search", data={**form, "csrf": csrf}, headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert cross.status_code == 403
+    same = client.post(
+        "/console/search",
+        data={**form, "csrf": csrf},
+        headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
+    )
+    assert same.status_code in (200, 202, 403) and "Decision:" in same.text
+
+
+def test_allowed_search_shows_decision_then_results(app: object, node: Node) -> None:
+    assert node.sim is not None
+    plate = node.sim.stolen_records()[0]["plate"]
+    client = browser(app)
+    sign_in(client, "off1")
+    size = node.system.audit.log.size
+    status, page = search(
+        client,
+        purpose="stolen_vehicle",
+        legal_basis="hotlist",
+        plate=plate,
+        reason="car reported stolen from the depot yard",
+    )
+    assert status == 200, page
+    assert page.index("Decision: allowed") < page.index("Results:")
+    assert plate in page.split("Results:")[1]
+    assert f"recorded as audit log entry {size}" in page  # logged before it ran
+    assert node.system.audit.log.entry(size)["type"] == "search_decided"
+
+
+def test_forbidden_search_is_denied_with_reasons_and_nothing_runs(app: object, node: Node) -> None:
+    client = browser(app)
+    sign_in(client, "off2")
+    size = node.system.audit.log.size
+    status, page = search(
+        client,
+        purpose="immigration_enforcement",
+        plate="ABC1234",
+        reason="ICE asked for the car's movements",
+    )
+    assert status == 403
+    assert "Decision: denied" in page and 'data-rule="purpose.prohibited"' in page
+    assert "Results:" not in page
+    kinds = [
+        node.system.audit.log.entry(i)["type"] for i in range(size, node.system.audit.log.size)
+    ]
+    assert kinds == ["search_decided"]
+
+
+def test_bad_fields_are_named_and_nothing_is_logged(app: object, node: Node) -> None:
+    client = browser(app)
+    sign_in(client, "off1")
+    size = node.system.audit.log.size
+    cases = {
+        "plate": {"purpose": "stolen_vehicle", "plate": "AB$12", "reason": "x"},
+        "window_end": {
+            "purpose": "stolen_vehicle",
+            "plate": "ABC123",
+            "reason": "x",
+            "window_end": "2026-11-01T00:00",
+        },
+        "purpose": {"purpose": "revenge", "plate": "ABC123", "reason": "x"},
+        "pattern": {
+            "purpose": "stolen_vehicle",
+            "search_type": "partial",
+            "pattern": "A*",
+            "reason": "x",
+        },
+    }
+    for field, data in cases.items():
+        status, page = search(client, **data)
+        assert status == 422, field
+        assert f'id="{field}" name="{field}"' in page
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page), field
+    assert node.system.audit.log.size == size
+
+
+def test_roles_decide_what_each_page_allows(app: object, node: Node) -> None:
+    officer = browser(app)
+    sign_in(officer, "off1")
+    assert officer.get("/console/approvals").status_code == 403
+    assert officer.get("/console/audit").status_code == 403
+    auditor = browser(app)
+    sign_in(auditor, "aud1")
+    status, page = search(
+        auditor, purpose="stolen_vehicle", plate="ABC123", reason="car stolen from the depot yard"
+    )
+    assert status == 403 and "officer" in page
+    audit_page = auditor.get("/console/audit")
+    assert audit_page.status_code == 200
+    assert "ICE asked" in audit_page.text or "search_decided" in audit_page.text
+    older = auditor.get("/console/audit", params={"start": 0})
+    assert 'id="entry-0"' in older.text
+    assert auditor.get("/console/alerts").status_code == 200
+    assert 'value="confirmed"' not in auditor.get("/console/alerts").text  # auditors only look
+
+
+def test_alert_check_needs_a_note_and_is_recorded_once(app: object, node: Node) -> None:
+    alerts = node.system.hotlists.alerts  # type: ignore[attr-defined]
+    waiting = alerts.list_alerts(status="unverified", limit=10)
+    assert waiting, "the simulated day raised no alert"
+    target = waiting[0].id
+    client = browser(app)
+    sign_in(client, "off1")
+    page = client.get("/console/alerts").text
+    assert f'action="/console/alerts/{target}/verify"' in page
+    csrf = token(client, "/console/alerts")
+    empty = client.post(
+        f"/console/alerts/{target}/verify", data={"csrf": csrf, "outcome": "confirmed", "note": ""}
+    )
+    assert empty.status_code == 422 and "note" in empty.text
+    done = client.post(
+        f"/console/alerts/{target}/verify",
+        data={"csrf": csrf, "outcome": "misread", "note": "8 read as B"},
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/console/alerts?done=verified"
+    assert alerts.get(target).status == "misread"
+    again = client.post(
+        f"/console/alerts/{target}/verify",
+        data={"csrf": csrf, "outcome": "confirmed", "note": "second look"},
+    )
+    assert again.status_code == 409
+
+
+def test_supervisor_approves_a_held_search_but_not_their_own(app: object, node: Node) -> None:
+    assert node.sim is not None
+    pattern = node.sim.stolen_records()[1]["plate"][:3] + "*"
+    officer = browser(app)
+    sign_in(officer, "off2")
+    status, page = search(
+        officer,
+        purpose="stolen_vehicle",
+        search_type="partial",
+        pattern=pattern,
+        reason="partial plate of a car taken from the yard",
+    )
+    assert status == 202 and "held for a supervisor" in page
+    request_id = re.search(r"request <code>(s-[0-9a-f]+)</code>", page).group(1)  # type: ignore[union-attr]
+    supervisor = browser(app)
+    sign_in(supervisor, "sup1")
+    queue = supervisor.get("/console/approvals").text
+    assert request_id in queue and "partial plate of a car taken" in queue
+    csrf = token(supervisor, "/console/approvals")
+    bad = supervisor.post(f"/console/approvals/{request_id}", data={"csrf": csrf, "decision": "x"})
+    assert bad.status_code == 422
+    done = supervisor.post(
+        f"/console/approvals/{request_id}",
+        data={"csrf": csrf, "decision": "approve", "note": "narrow enough"},
+    )
+    assert done.status_code == 200 and "completed" in done.text
+    assert f'action="/console/approvals/{request_id}"' not in done.text  # left the queue
+    status, page = search(
+        supervisor,
+        purpose="stolen_vehicle",
+        search_type="partial",
+        pattern=pattern,
+        reason="partial plate of a car taken from the yard",
+    )
+    own = re.search(r"request <code>(s-[0-9a-f]+)</code>", page).group(1)  # type: ignore[union-attr]
+    assert status == 202 and own not in supervisor.get("/console/approvals").text
+    refused = supervisor.post(
+        f"/console/approvals/{own}", data={"csrf": csrf, "decision": "approve", "note": "mine"}
+    )
+    assert refused.status_code == 403 and "two-person rule" in refused.text
