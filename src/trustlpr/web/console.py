@@ -104,8 +104,8 @@ def _guard(request: Request, action: Callable[[tuple[User, Agency]], Response]) 
 def alert_service(system: Any) -> AlertService:
     """The node's alert service (``system.alerts``, or the hot-list service's)."""
     service = getattr(system, "alerts", None)
-    if service is None and getattr(system, "hotlists", None) is not None:
-        service = system.hotlists.alerts
+    if not isinstance(service, AlertService):
+        service = getattr(getattr(system, "hotlists", None), "alerts", None)
     if not isinstance(service, AlertService):
         raise NotFoundError("this node has no hot-list alert service")
     return service
