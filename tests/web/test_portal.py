@@ -158,3 +158,12 @@ def test_overview_reads_like_a_summary(client: TestClient, node: Node) -> None:
     assert "the declared purpose is prohibited" in page  # rule id explained in words
     assert page.count('<svg class="chart"') == 5
     assert figures["window"]["end"] == (node.clock.now - timedelta(0)).date().isoformat()
+
+
+def test_a_node_without_a_log_has_no_portal() -> None:
+    from types import SimpleNamespace
+
+    client = TestClient(create_app(SimpleNamespace(cameras=None)))
+    answer = client.get("/")
+    assert answer.status_code == 404 and "no transparency portal" in answer.json()["detail"]
+    assert client.get("/static/portal.css").status_code == 200

@@ -30,6 +30,7 @@ from .portal_cache import Page, PortalCache
 router = APIRouter(tags=["transparency portal"])
 
 STATIC_DIR = Path(__file__).parent / "static"
+_NEEDS = ("settings", "audit", "policy", "retention", "identity", "owner")
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 _PAGE_HEADERS = {
     "Cache-Control": "public, max-age=5",
@@ -45,7 +46,11 @@ def portal_cache(request: Request) -> PortalCache:
     state = request.app.state
     cache = getattr(state, "portal", None)
     if not isinstance(cache, PortalCache):
-        cache = state.portal = PortalCache(get_system(request))
+        system = get_system(request)
+        missing = [n for n in _NEEDS if getattr(system, n, None) is None]
+        if missing:
+            raise NotFoundError(f"this node has no transparency portal (no {', '.join(missing)})")
+        cache = state.portal = PortalCache(system)
     return cache
 
 
