@@ -25,11 +25,10 @@ import time
 from concurrent.futures import Future
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType, SimpleNamespace
+from types import FrameType
 from typing import Any
 
 from _common import T0, emit, peak_rss_mb, percentile, plates
-
 from trustlpr.audit import open_audit
 from trustlpr.cameras import CameraRegistry
 from trustlpr.ingest import IngestLimits, IngestPipeline, IngestService
@@ -80,8 +79,6 @@ def serve(data_dir: Path, port: int) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _exit)
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     node = Node(data_dir)
     try:
         uvicorn.run(create_app(node), host="127.0.0.1", port=port, log_level="warning")
