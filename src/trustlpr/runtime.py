@@ -9,7 +9,7 @@ cases built on them.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -17,12 +17,16 @@ from typing import Any
 
 from .audit import AuditService, open_audit
 from .background import Periodic
+from .cameras import CameraRegistry
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigError, NotFoundError
 from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
+from .hotlist import BufferedRead, HotlistService
+from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
+from .ingest import IngestPipeline
 from .keys import create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
@@ -31,9 +35,15 @@ from .settings import Settings
 from .store import PurgeReport, ReadStore
 from .store.factory import open_read_store
 from .store.retention import Retention, purge_expired
+from .transparency import (
+    SNAPSHOT_INTERVAL,
+    record_policy_in_force,
+    snapshot_retained_vehicles,
+)
 
 FUTURE_SKEW = timedelta(minutes=5)
 CHECKPOINT_INTERVAL = 5.0
+HOTLIST_TICK = 2.0
 
 
 def initialise(settings: Settings) -> bool:
@@ -62,6 +72,8 @@ def initialise(settings: Settings) -> bool:
     tmp = settings.config_path.with_suffix(".tmp")
     tmp.write_text(settings.to_toml(), encoding="utf-8")
     tmp.replace(settings.config_path)
+    with System(settings) as system:
+        system.record_policy()
     return True
 
 
@@ -97,6 +109,29 @@ class System:
                 settings.data_dir, root_key, settings.database_url
             )
             self._closers.append(self.store)
+            self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
+            self._closers.append(self.cameras)
+            self.hotlists = HotlistService.open(
+                settings.data_dir,
+                audit=self.audit,
+                agency_id=self.owner.id,
+                clock=clock,
+                allowed_category=self.policy.allowed_hotlist_categories,
+                sharing_agreement=agreement_check(self.identity.sharing, self.owner),
+                hit_only_window=self.retention.nonhit if self.retention.hit_only else None,
+                late_hit_sink=self._store_late_hits,
+            )
+            self._closers.append(self.hotlists)
+            self.alerts = self.hotlists.alerts
+            self.pipeline = IngestPipeline(
+                self.store,
+                audit=self.audit,
+                on_reads=self.hotlists.on_reads,
+                hit_only=self.retention.hit_only,
+                nonhit_buffer=self.hotlists.buffer,
+                clock=clock,
+            )
+            self._closers.append(self.pipeline)  # closes first: drains into the store
             self.approvals = ApprovalQueue(settings.data_dir / "approvals.db")
             self._closers.append(self.approvals)
             self.search = SearchService(
@@ -139,11 +174,28 @@ class System:
             return "observed_at is older than the retention period; it would be purged at once"
         return None
 
-    def ingest(self, reads: Sequence[Read]) -> list[str]:
-        """Stores a batch of validated reads; returns their refs (hit-only mode keeps none)."""
-        if self.retention.hit_only:
-            return []
-        return self.store.append(reads)
+    def ingest(self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None) -> int:
+        """Sends validated reads through the pipeline (hot lists, retention, store, audit) and
+        waits until they are durable; returns how many were kept."""
+        return self.pipeline.ingest(reads, images=images).kept
+
+    def _store_late_hits(self, late: Sequence[BufferedRead]) -> None:
+        """Hit-only mode: buffered non-hits that a new hot-list entry matched become hits."""
+        self.store.append(
+            [b.read for b in late],
+            hits=[True] * len(late),
+            images={i: b.image for i, b in enumerate(late) if b.image},
+        )
+
+    def record_policy(self) -> int | None:
+        """Logs the policy in force (file digest) unless the log already says so."""
+        return record_policy_in_force(
+            self.audit.log, self.audit, self.policy, agency_id=self.owner.id, clock=self.clock
+        )
+
+    def snapshot(self) -> int:
+        """Logs how many distinct vehicles are retained now (a portal figure)."""
+        return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
         return purge_expired(self.store, self.retention, now or self.clock(), self.audit)
@@ -152,6 +204,8 @@ class System:
         """Registers this node's periodic work: retention purge, checkpoint signing."""
         jobs.every(self.settings.purge_interval.total_seconds(), "purge", self.purge)
         jobs.every(CHECKPOINT_INTERVAL, "checkpoint", self.audit.maybe_checkpoint)
+        jobs.every(HOTLIST_TICK, "hotlist-tick", self.hotlists.tick)
+        jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

@@ -1,35 +1,71 @@
-"""``trustlpr serve``: the HTTP service with its background jobs."""
+"""``trustlpr serve``: the HTTP service with its background jobs (and, optionally, MQTT)."""
 
 from __future__ import annotations
 
+import gc
 import logging
+import signal
+from types import FrameType
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from ..background import Periodic
+from ..ingest import FrigateSubscriber, IngestService
 from ..runtime import System
 from ..web.app import create_app
 from .common import console, settings
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets
+    # the pipeline drain and the stores close instead of the process dying mid-write.
+    raise SystemExit(0)
 
 
 def serve(
     ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8080, help="Port to listen on."),
-    log_level: str = typer.Option("info", help="uvicorn log level."),
+    mqtt: str = typer.Option(
+        None,
+        "--mqtt",
+        help="Also ingest Frigate plate reads from this broker, e.g. mqtt://127.0.0.1:1883/frigate.",
+    ),
+    log_level: str = typer.Option("info", help="Log level (debug, info, warning, error)."),
 ) -> None:
-    """Run the service: ingest API, searches, the public portal and the staff console."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    """Run the service: camera ingest, searches, alerts, the public portal, the staff console
+    and the public log, with retention purges and checkpoint signing in the background."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
+    )
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     system = System(settings(ctx))
     jobs = Periodic()
-    system.schedule(jobs)
-    jobs.start()
-    console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]")
+    subscriber: FrigateSubscriber | None = None
+    app: FastAPI | None = None
     try:
-        uvicorn.run(create_app(system), host=host, port=port, log_level=log_level)
+        system.record_policy()
+        system.schedule(jobs)
+        jobs.start()
+        if mqtt:
+            subscriber = FrigateSubscriber(mqtt, IngestService.from_system(system))
+            subscriber.start()
+        app = create_app(system)
+        console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]")
+        gc.collect()
+        gc.freeze()  # long-lived objects out of the collector's way: shorter pauses
+        # The asyncio loop: uvloop serves as many requests but with a far worse p99 under
+        # 200 concurrent clients (docs/portal.md).
+        uvicorn.run(app, host=host, port=port, log_level=log_level, loop="asyncio")
     finally:
+        if subscriber is not None:
+            subscriber.stop()
         jobs.stop()
+        portal = getattr(app.state, "portal", None) if app is not None else None
+        if portal is not None:
+            portal.close()  # stops a running exposure computation
         system.close()
 
 

@@ -51,7 +51,7 @@ def ingest(
 ) -> None:
     """Ingest reads from a file (fields plate, state, observed_at, camera_id, confidence, lat,
     lon; others optional). Bad lines are reported with their line number and skipped."""
-    accepted = 0
+    accepted = kept = 0
     rejected: list[Rejected] = []
     with System(settings(ctx)) as system, progress() as bar:
         task = bar.add_task(f"ingesting {file.name}", total=file.stat().st_size or None)
@@ -59,9 +59,9 @@ def ingest(
         now = system_clock()
 
         def flush() -> None:
-            nonlocal accepted, batch
+            nonlocal accepted, kept, batch
             if batch:
-                system.ingest(batch)
+                kept += system.ingest(batch)
                 accepted += len(batch)
                 batch = []
 
@@ -82,13 +82,17 @@ def ingest(
     summary = {
         "file": str(file),
         "accepted": accepted,
+        "duplicates": accepted - kept,
         "rejected": len(rejected),
         "rejections": [{"line": r.line, "reason": r.reason} for r in rejected[:max_errors]],
     }
     if json_out:
         print_json(summary)
         return
-    console.print(f"accepted {accepted}, rejected {len(rejected)}")
+    console.print(
+        f"accepted {accepted} ({accepted - kept} duplicate passes merged), "
+        f"rejected {len(rejected)}"
+    )
     for r in rejected[:max_errors]:
         err_console.print(
             f"  line {r.line}: {r.reason}", highlight=False, markup=False, soft_wrap=True
