@@ -1,0 +1,70 @@
+"""``trustlpr demo``: the service with a simulated town feeding it (what ``make demo`` runs)."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import signal
+import threading
+
+import typer
+import uvicorn
+
+from ..background import Periodic
+from ..demo import PASSWORD, USERS, demo_settings, officer_activity, prepare, stream_reads
+from ..runtime import System
+from ..web.app import create_app
+from .common import console, settings
+from .serve_cmds import _exit_on_sigterm
+
+
+def demo(
+    ctx: typer.Context,
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8080, help="Port to listen on."),
+    rate: float = typer.Option(150.0, help="Simulated reads per second sent by the cameras."),
+    log_level: str = typer.Option("warning", help="Log level of the service."),
+) -> None:
+    """Run a living demo: a simulated New Haven (real OpenStreetMap camera positions) streams
+    reads into the service; officers search, a supervisor approves, alerts get verified.
+    Open the printed URL for the public portal and /console for the staff console."""
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    base = settings(ctx)
+    cfg = demo_settings(base.data_dir)
+    shared = base.require_shared_dir()
+    with console.status("preparing the simulated town (cameras, users, hot list)…"):
+        city = prepare(cfg, shared)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    system = System(cfg)
+    jobs = Periodic()
+    stop = threading.Event()
+    url = f"http://{host}:{port}"
+    try:
+        system.record_policy()
+        system.schedule(jobs)
+        jobs.start()
+        app = create_app(system)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level=log_level, loop="asyncio")
+        )
+        threads = [
+            threading.Thread(target=stream_reads, args=(city, url, stop, rate), daemon=True),
+            threading.Thread(target=officer_activity, args=(system, city, stop), daemon=True),
+        ]
+        for thread in threads:
+            thread.start()
+        console.print(f"\n[bold green]TrustLPR demo[/] — public portal: [bold]{url}/[/]")
+        console.print(f"  staff console: {url}/console  (password for every demo user: {PASSWORD})")
+        console.print("  users: " + ", ".join(f"{u} ({r.value})" for u, r, _ in USERS))
+        console.print(f"  public log: {url}/log/checkpoint   ·   Ctrl-C to stop\n")
+        gc.collect()
+        gc.freeze()
+        server.run()
+    finally:
+        stop.set()
+        jobs.stop()
+        system.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

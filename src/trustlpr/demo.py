@@ -1,0 +1,249 @@
+"""The living demo behind ``make demo``: a simulated New Haven feeding a real node.
+
+Everything goes through the real parts: cameras are registered with their own keys and post
+reads over HTTP to the ingest endpoint; hot-list hits raise alerts that simulated officers
+verify; simulated officers search (mostly for legitimate reasons, sometimes not, and an
+out-of-state sheriff tries too), and the policy judges and the log records each request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .core.clock import iso
+from .core.errors import TrustLPRError
+from .core.identity import Agency, AgencyType, Role, User
+from .core.search import LegalBasis, Purpose, Query, SearchType
+from .runtime import System, initialise
+from .search import SearchForm, Status
+from .settings import Settings
+from .sim import TOWN, ReadFormatter, ReadStreamer, Simulation
+
+log = logging.getLogger("trustlpr.demo")
+
+PLACE = "New Haven"
+AGENCY = ("nhpd", "New Haven Police Department", "CT")
+POLICY = "ct-pa-26-14"
+PASSWORD = "trustlpr-demo"  # demo users only; printed so the console can be tried
+USERS = [
+    ("admin", Role.ADMIN, "Demo Administrator"),
+    ("sgt-rivera", Role.SUPERVISOR, "Sgt. Rivera"),
+    ("ofc-chen", Role.OFFICER, "Officer Chen"),
+    ("ofc-okafor", Role.OFFICER, "Officer Okafor"),
+    ("auditor", Role.AUDITOR, "Civilian Auditor"),
+]
+KEYS_FILE = "demo-camera-keys.json"
+
+
+@dataclass
+class DemoCity:
+    simulation: Simulation
+    keys: dict[str, str]
+    stolen: list[dict[str, str]]
+
+
+def demo_settings(data_dir: Path) -> Settings:
+    agency_id, name, state = AGENCY
+    return Settings.load(
+        data_dir, policy=POLICY, agency_id=agency_id, agency_name=name, agency_state=state
+    )
+
+
+def prepare(settings: Settings, shared_dir: Path, *, stolen: int = 60) -> DemoCity:
+    """Initialises the data directory once: users, the town's cameras and a stolen-car list."""
+    config = replace(TOWN, agency_id=settings.agency_id, stolen=stolen, seed=2026)
+    simulation = Simulation.for_place(config, shared_dir, PLACE, agency_id=settings.agency_id)
+    initialise(settings)
+    keys_path = settings.data_dir / KEYS_FILE
+    with System(settings) as system:
+        if not system.identity.users():
+            _add_people(system)
+        if keys_path.is_file():
+            keys: dict[str, str] = json.loads(keys_path.read_text())
+        else:
+            admin = system.identity.user("admin")
+            keys = {}
+            for cam in simulation.camera_records():
+                _, key = system.cameras.add(
+                    str(cam["name"]),
+                    float(cam["lat"]),  # type: ignore[arg-type]
+                    float(cam["lon"]),  # type: ignore[arg-type]
+                    agency_id=settings.agency_id,
+                    direction=float(cam["direction"]),  # type: ignore[arg-type]
+                    camera_id=str(cam["id"]),
+                    actor=admin.id,
+                )
+                keys[str(cam["id"])] = key
+            fd = os.open(keys_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(keys, handle)
+        stolen_plates = simulation.stolen_records()
+        expires = iso(datetime.now(UTC) + timedelta(days=30))
+        if not system.hotlists.lists():
+            for i, entry in enumerate(stolen_plates):
+                system.hotlists.add_entry(
+                    {
+                        "plate": entry["plate"],
+                        "state": entry["state"],
+                        "category": "V",
+                        "reason": f"stolen {entry['colour']} {entry['make']}",
+                        "case_number": f"26-{4100 + i:06d}",
+                        "owner": "nhpd-auto-theft",
+                        "expires_at": expires,
+                    },
+                    list_id="ct-stolen-vehicles",
+                    actor="admin",
+                )
+        system.snapshot()
+    return DemoCity(simulation, keys, stolen_plates)
+
+
+def _add_people(system: System) -> None:
+    identity = system.identity
+    admin: User | None = None
+    for user_id, role, name in USERS:
+        user = identity.add_user(
+            user_id, system.owner.id, role, name, actor=admin, password=PASSWORD
+        )
+        admin = admin or user
+    identity.add_agency(
+        "tx-county-so", "A Texas county sheriff", "TX", AgencyType.LOCAL, actor=admin
+    )
+    identity.add_user("tx-deputy", "tx-county-so", Role.OFFICER, "TX deputy", actor=admin)
+
+
+# -- the moving parts -------------------------------------------------------------------------
+
+
+def stream_reads(city: DemoCity, url: str, stop: threading.Event, rate: float) -> None:
+    """Posts the town's reads over HTTP, stamped with the live clock, until ``stop``."""
+    streamer = ReadStreamer(url, city.keys, max_batch=200, workers=2, now=lambda: datetime.now(UTC))
+    fmt = ReadFormatter(city.simulation)
+
+    def reads() -> Iterator[dict[str, Any]]:
+        day = 0
+        while not stop.is_set():
+            for read in fmt.dicts(city.simulation.day(day % 28)):
+                if stop.is_set():
+                    return
+                yield read
+            day += 1
+
+    try:
+        streamer.run(reads(), rate=rate)
+    except TrustLPRError as exc:
+        if not stop.is_set():
+            log.error("read stream stopped: %s", exc.message)
+    finally:
+        streamer.close()
+
+
+_LEGIT = [
+    (Purpose.STOLEN_VEHICLE, "stolen {colour} {make} reported by owner, hot-list hit follow-up"),
+    (Purpose.STOLEN_VEHICLE, "NCIC stolen vehicle entry, locating {colour} {make}"),
+    (Purpose.MISSING_PERSON, "missing adult last seen driving a {colour} {make}"),
+]
+_BAD = [
+    (Purpose.IMMIGRATION_ENFORCEMENT, "assist ICE ERO with a removal case", LegalBasis.NONE),
+    (Purpose.STOLEN_VEHICLE, "per HSI agent request, I.C.E. detainer", LegalBasis.NONE),
+    (Purpose.FELONY_INVESTIGATION, "investigation", LegalBasis.NONE),
+    (Purpose.PERSONAL, "checking on my ex's new car", LegalBasis.NONE),
+]
+
+
+def officer_activity(system: System, city: DemoCity, stop: threading.Event) -> None:
+    """Simulated officers search, a supervisor decides held requests, alerts get verified."""
+    rng = random.Random(7)
+    identity = system.identity
+    people = {u.id: u for u in identity.users()}
+    owner = system.owner
+    outsider = identity.agency("tx-county-so")
+    tick = 0
+    while not stop.wait(2.0):
+        tick += 1
+        try:
+            _search_once(system, city, rng, people, owner, outsider, tick)
+            if tick % 3 == 0:
+                _decide_held(system, people["sgt-rivera"])
+            _verify_alerts(system, rng, people)
+            if tick % 10 == 0:
+                system.snapshot()
+        except TrustLPRError as exc:
+            log.warning("demo officer step failed: %s", exc.message)
+
+
+def _search_once(
+    system: System,
+    city: DemoCity,
+    rng: random.Random,
+    people: dict[str, User],
+    owner: Agency,
+    outsider: Agency,
+    tick: int,
+) -> None:
+    target = rng.choice(city.stolen)
+    now = datetime.now(UTC)
+    officer = people[rng.choice(["ofc-chen", "ofc-okafor"])]
+    agency = owner
+    days = 3
+    if tick % 7 == 0:
+        purpose, reason, basis = rng.choice(_BAD)
+    elif tick % 11 == 0:
+        officer, agency = people["tx-deputy"], outsider
+        purpose, reason, basis = (
+            Purpose.FELONY_INVESTIGATION,
+            "interstate felony follow-up",
+            LegalBasis.NONE,
+        )
+    else:
+        purpose, template = rng.choice(_LEGIT)
+        reason, basis = template.format(**target), LegalBasis.HOTLIST
+        if tick % 5 == 0:
+            days = 14  # longer than 7 days: a supervisor must approve
+    form = SearchForm(
+        purpose=purpose,
+        case_number=f"26-{rng.randrange(1000, 99999):06d}",
+        legal_basis=basis,
+        reason=reason,
+        offense_code="larceny_motor_vehicle" if purpose is Purpose.STOLEN_VEHICLE else None,
+        query=Query(
+            type=SearchType.EXACT,
+            plate=target["plate"],
+            window_start=now - timedelta(days=days),
+            window_end=now,
+        ),
+    )
+    outcome = system.search.request(officer, agency, form)
+    log.info("demo search by %s: %s", officer.id, outcome.status.value)
+
+
+def _decide_held(system: System, supervisor: User) -> None:
+    for pending in system.search.pending(supervisor)[:2]:
+        approve = pending.request.purpose is not Purpose.PERSONAL
+        outcome = system.search.decide_pending(
+            supervisor, pending.request_id, approve=approve, note="reviewed case file"
+        )
+        if outcome.status is Status.COMPLETED:
+            log.info("demo approval: %d results", len(outcome.results))
+
+
+def _verify_alerts(system: System, rng: random.Random, people: dict[str, User]) -> None:
+    for alert in system.alerts.list_alerts(status="unverified", limit=5):
+        verdict = "confirmed" if alert.kind.value == "alert" and rng.random() < 0.85 else "misread"
+        system.alerts.verify(
+            alert.id,
+            verdict,
+            note="checked image and NCIC"
+            if verdict == "confirmed"
+            else "image shows another plate",
+            user=people["ofc-chen"].id,
+        )

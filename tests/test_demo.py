@@ -1,0 +1,62 @@
+"""`make demo` runs `trustlpr demo`: within a minute the portal must show a living system."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_demo_shows_reads_hits_searches_and_denials_within_a_minute(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    port = _free_port()
+    env = {**os.environ, "TRUSTLPR_SHARED_DIR": str(shared_dir)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "trustlpr.cli", "--data-dir", str(tmp_path / "demo"), "demo",
+         "--port", str(port), "--rate", "200"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    figures: dict = {}
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            try:
+                figures = httpx.get(f"http://127.0.0.1:{port}/figures.json", timeout=5).json()
+            except (httpx.HTTPError, json.JSONDecodeError):
+                continue
+            if (
+                figures["reads"]["total"] > 0
+                and figures["hotlist"]["hits"] > 0
+                and figures["searches"]["total"] > 0
+                and figures["searches"]["denied"] > 0
+            ):
+                break
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output[-2000:]
+    assert f"http://127.0.0.1:{port}/" in output
+    assert figures["reads"]["total"] > 0, figures.get("reads")
+    assert figures["hotlist"]["hits"] > 0
+    assert figures["searches"]["total"] > 0 and figures["searches"]["denied"] > 0
+    assert page.status_code == 200
