@@ -1,0 +1,136 @@
+"""Governed search latency over a 30-day store: the policy decision alone, and the whole
+request (decision + durable audit append + blind-index lookup + decryption + result audit),
+against a raw plaintext indexed lookup of the same data measured in the same run.
+
+    python bench/search.py --days 30 --reads-per-day 20000 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import secrets
+import sqlite3
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from _common import T0, emit, percentile, plates
+from trustlpr.audit import open_audit
+from trustlpr.core import Agency, AgencyType, LegalBasis, Purpose, Query, Read, Role, User
+from trustlpr.core import SearchType as T
+from trustlpr.policy import PolicyEngine
+from trustlpr.search import ApprovalQueue, SearchForm, SearchService, Status
+from trustlpr.store import SQLiteReadStore
+from trustlpr.store.codec import to_us
+from trustlpr.store.factory import key_rings
+
+NOW = T0 + timedelta(days=30)
+
+
+class _NoSharing:
+    def attestation_on_file(self, owner: str, grantee: Agency, at: object) -> bool:
+        return False
+
+    def require_agreement(self, *args: object) -> None:
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--reads-per-day", type=int, default=20_000)
+    parser.add_argument("--searches", type=int, default=1000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    fleet = plates(max(1000, args.reads_per_day // 4))
+    rng = random.Random(5)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        store = SQLiteReadStore(root / "reads", key_rings(root, secrets.token_bytes(32)))
+        raw = sqlite3.connect(root / "raw.db")
+        raw.execute("CREATE TABLE reads (plate TEXT, t INTEGER, camera TEXT, lat REAL, lon REAL)")
+        raw.execute("CREATE INDEX reads_plate_t ON reads (plate, t)")
+        step = 86400 / args.reads_per_day
+        for day in range(args.days):
+            batch = [
+                Read(fleet[rng.randrange(len(fleet))], "CT", 0.9,
+                     T0 + timedelta(days=day, seconds=i * step), f"cam-{i % 50}", "nhpd",
+                     41.3, -72.9)
+                for i in range(args.reads_per_day)
+            ]  # fmt: skip
+            store.append(batch)
+            with raw:
+                raw.executemany(
+                    "INSERT INTO reads VALUES (?, ?, ?, ?, ?)",
+                    [(r.plate, to_us(r.observed_at), r.camera_id, 41.3, -72.9) for r in batch],
+                )
+        audit = open_audit(root, agency_id="nhpd")
+        owner = Agency("nhpd", "New Haven PD", "CT", AgencyType.LOCAL)
+        officer = User("ofc", "nhpd", Role.OFFICER)
+        engine = PolicyEngine("ct-pa-26-14", owner_state="CT", owner_agency_id="nhpd")
+        service = SearchService(
+            owner=owner, store=store, judge=engine, audit=audit, sharing=_NoSharing(),
+            approvals=ApprovalQueue(root / "approvals.db"), clock=lambda: NOW,
+        )  # fmt: skip
+        decision_ms, search_ms, raw_ms, results = [], [], [], 0
+        for _ in range(args.searches):
+            plate = fleet[rng.randrange(len(fleet))]
+            form = SearchForm(
+                purpose=Purpose.STOLEN_VEHICLE,
+                case_number="26-004512",
+                legal_basis=LegalBasis.HOTLIST,
+                reason="stolen grey Honda Civic reported by the owner on 11/2",
+                offense_code="larceny_motor_vehicle",
+                query=Query(T.EXACT, NOW - timedelta(days=7), NOW, plate=plate),
+            )
+            started = time.perf_counter()
+            outcome = service.request(officer, owner, form)
+            search_ms.append((time.perf_counter() - started) * 1000)
+            assert outcome.status is Status.COMPLETED, outcome.decision
+            results += len(outcome.results)
+            started = time.perf_counter()
+            engine.decide(_request_of(service, officer, owner, form))
+            decision_ms.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            raw.execute(
+                "SELECT * FROM reads WHERE plate = ? AND t >= ? AND t < ?",
+                (plate, to_us(NOW - timedelta(days=7)), to_us(NOW)),
+            ).fetchall()
+            raw_ms.append((time.perf_counter() - started) * 1000)
+        audit.close()
+        store.close()
+    emit(
+        {
+            "days": args.days,
+            "reads_per_day": args.reads_per_day,
+            "searches": args.searches,
+            "mean_results": round(results / args.searches, 2),
+            "decision_p50_ms": round(percentile(decision_ms, 0.5), 3),
+            "decision_p99_ms": round(percentile(decision_ms, 0.99), 3),
+            "search_p50_ms": round(percentile(search_ms, 0.5), 3),
+            "search_p99_ms": round(percentile(search_ms, 0.99), 3),
+            "raw_lookup_p50_ms": round(percentile(raw_ms, 0.5), 3),
+            "raw_lookup_p99_ms": round(percentile(raw_ms, 0.99), 3),
+            "ratio_search_to_raw_p50": round(
+                percentile(search_ms, 0.5) / percentile(raw_ms, 0.5), 1
+            ),
+        },
+        args.json,
+    )
+
+
+def _request_of(service: SearchService, user: User, agency: Agency, form: SearchForm):  # type: ignore[no-untyped-def]
+    from trustlpr.core import Requester, SearchRequest
+
+    return SearchRequest(
+        id="bench", requester=Requester(agency.id, agency.state, agency.type, user.id, user.role),
+        purpose=form.purpose, offense_code=form.offense_code, case_number=form.case_number,
+        legal_basis=form.legal_basis, warrant_id=None, reason=form.reason, query=form.query,
+        now=NOW, owner_agency_id=agency.id,
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
