@@ -90,8 +90,7 @@ def ingest(
         print_json(summary)
         return
     console.print(
-        f"accepted {accepted} ({accepted - kept} duplicate passes merged), "
-        f"rejected {len(rejected)}"
+        f"accepted {accepted} ({accepted - kept} duplicate passes merged), rejected {len(rejected)}"
     )
     for r in rejected[:max_errors]:
         err_console.print(
