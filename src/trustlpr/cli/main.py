@@ -51,11 +51,12 @@ def _root(
 
 def _register() -> None:
     # One line per command module; each module owns its commands.
-    from . import demo_cmds, serve_cmds, store_cmds
+    from . import demo_cmds, search_cmds, serve_cmds, store_cmds
 
     store_cmds.register(app)
     serve_cmds.register(app)
     demo_cmds.register(app)
+    search_cmds.register(app)
     from . import identity_cmds
 
     identity_cmds.register(app)

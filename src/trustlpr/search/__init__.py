@@ -3,6 +3,7 @@ policy and written durably to the transparency log first."""
 
 from .approvals import ApprovalQueue, PendingSearch
 from .queries import Sighting, compile_pattern, run_query
+from .serial import outcome_json
 from .service import SearchForm, SearchOutcome, SearchService, Status
 
 __all__ = [
@@ -14,5 +15,6 @@ __all__ = [
     "Sighting",
     "Status",
     "compile_pattern",
+    "outcome_json",
     "run_query",
 ]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..core.clock import iso
 from ..core.identity import Agency, User
 from ..core.search import LegalBasis, Purpose, Query, SearchType
-from ..search import SearchForm, SearchOutcome, Status
+from ..search import SearchForm, SearchOutcome, Status, outcome_json
 from .auth import staff
 from .deps import get_system
 
@@ -76,36 +76,6 @@ _STATUS_CODE = {
     Status.DENIED: 403,
     Status.REJECTED: 403,
 }
-
-
-def outcome_json(outcome: SearchOutcome) -> dict[str, Any]:
-    return {
-        "request_id": outcome.request_id,
-        "status": outcome.status.value,
-        "decision": outcome.decision.outcome.value,
-        "policy": outcome.decision.policy,
-        "reasons": [{"rule": r.rule, "text": r.text} for r in outcome.decision.reasons],
-        "audit_index": outcome.audit_index,
-        "result_audit_index": outcome.result_audit_index,
-        "results": [
-            {
-                "ref": s.ref,
-                "plate": s.plate,
-                "state": s.state,
-                "observed_at": iso(s.observed_at),
-                "camera_id": s.camera_id,
-                "lat": s.latitude,
-                "lon": s.longitude,
-                "direction": s.direction,
-                "confidence": s.confidence,
-                "make": s.make,
-                "colour": s.colour,
-                "vehicle_type": s.vehicle_type,
-                "hit": s.hit,
-            }
-            for s in outcome.results
-        ],
-    }
 
 
 def _answer(outcome: SearchOutcome) -> JSONResponse:

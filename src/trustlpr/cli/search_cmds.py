@@ -1,0 +1,204 @@
+"""``trustlpr search``: ask for a governed search, and decide held ones, as a signed-in user.
+
+Locally (the default) the command opens the node itself, so the service must not be running
+(one process writes the audit log); with ``--url`` it asks a running service over HTTP with
+the same token. Either way the policy decides first and the request is logged before it runs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.table import Table
+
+from ..core.clock import parse_utc
+from ..core.errors import AuthError, InputError, TrustLPRError
+from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..runtime import System
+from ..search import SearchForm, outcome_json
+from .common import console, err_console, print_json, settings
+
+search_app = typer.Typer(
+    help="Governed searches: ask (the policy decides first), list held requests, approve.",
+    no_args_is_help=True,
+)
+
+Token = Annotated[
+    str | None,
+    typer.Option("--token", envvar="TRUSTLPR_TOKEN", help="API token of the searching user."),
+]
+Url = Annotated[
+    str | None,
+    typer.Option("--url", help="Ask a running service at this URL instead of opening the node."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")]
+
+
+def _need(token: str | None) -> str:
+    if not token:
+        raise AuthError("sign in with --token (or TRUSTLPR_TOKEN); searches are never anonymous")
+    return token
+
+
+def _http(method: str, url: str, token: str, body: dict[str, Any] | None = None) -> Any:
+    try:
+        answer = httpx.request(
+            method, url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
+    except httpx.HTTPError as exc:
+        raise TrustLPRError(f"cannot reach {url}: {exc}") from exc
+    data = (
+        answer.json()
+        if answer.headers.get("content-type", "").startswith("application/json")
+        else {}
+    )
+    if answer.status_code in (401, 404, 409, 422) or answer.status_code >= 500:
+        raise TrustLPRError(f"HTTP {answer.status_code}: {data.get('detail', answer.text[:200])}")
+    return data
+
+
+def _render(answer: dict[str, Any], json_out: bool) -> None:
+    if json_out:
+        print_json(answer)
+        return
+    colour = {"completed": "green", "pending_approval": "yellow"}.get(answer["status"], "red")
+    console.print(
+        f"[bold {colour}]{answer['status']}[/] (decision {answer['decision']}, "
+        f"log entry {answer['audit_index']}, request {answer['request_id']})"
+    )
+    for reason in answer["reasons"]:
+        console.print(f"  • [{reason['rule']}] {reason['text']}", highlight=False, markup=False)
+    if answer["results"]:
+        table = Table(title=f"{len(answer['results'])} sighting(s)")
+        for column in ("observed_at", "plate", "state", "camera_id", "confidence"):
+            table.add_column(column)
+        for row in answer["results"]:
+            table.add_row(*(str(row[c]) for c in ("observed_at", "plate", "state", "camera_id",
+                                                    "confidence")))  # fmt: skip
+        console.print(table)
+
+
+@search_app.command("run")
+def run(
+    ctx: typer.Context,
+    purpose: Purpose = typer.Option(..., help="Why: one of the enumerated purpose codes."),
+    case_number: str = typer.Option(None, "--case", help="Case or incident number."),
+    legal_basis: LegalBasis = typer.Option(LegalBasis.NONE, "--basis", help="Legal basis."),
+    reason: str = typer.Option(..., help="What this search is for, in words an auditor reads."),
+    kind: SearchType = typer.Option(
+        SearchType.EXACT, "--type", help="exact, partial, area, convoy."
+    ),
+    plate: str = typer.Option(None, help="The plate (exact and convoy searches)."),
+    pattern: str = typer.Option(None, help="Partial plate: '*' any run, '?' one character."),
+    cameras: str = typer.Option(None, help="Comma-separated camera ids (area searches)."),
+    days: float = typer.Option(7.0, help="Window: the last N days (ignored with --from)."),
+    start: str = typer.Option(None, "--from", help="Window start (ISO 8601)."),
+    end: str = typer.Option(None, "--to", help="Window end (ISO 8601; default now)."),
+    variants: bool = typer.Option(False, help="Also OCR-confusion variants of the plate."),
+    offense: str = typer.Option(None, help="Offense code (felony investigations need one)."),
+    warrant: str = typer.Option(None, help="Warrant id, when the legal basis is a warrant."),
+    token: Token = None,
+    url: Url = None,
+    json_out: Json = False,
+) -> None:
+    """Ask for a search. The decision and its reasons are printed before any result."""
+    stop = parse_utc(end, field="--to") if end else datetime.now(UTC)
+    begin = parse_utc(start, field="--from") if start else stop - timedelta(days=days)
+    cams = tuple(c.strip() for c in cameras.split(",") if c.strip()) if cameras else None
+    body = {
+        "purpose": purpose.value, "case_number": case_number, "legal_basis": legal_basis.value,
+        "reason": reason, "offense_code": offense, "warrant_id": warrant,
+        "query": {"type": kind.value, "plate": plate, "pattern": pattern,
+                  "cameras": list(cams) if cams else None, "window_start": begin.isoformat(),
+                  "window_end": stop.isoformat(), "include_variants": variants},
+    }  # fmt: skip
+    if url:
+        _render(_http("POST", url.rstrip("/") + "/api/v1/searches", _need(token), body), json_out)
+        return
+    form = SearchForm(
+        purpose=purpose, case_number=case_number, legal_basis=legal_basis, reason=reason,
+        offense_code=offense, warrant_id=warrant,
+        query=Query(kind, begin, stop, plate=plate, pattern=pattern, cameras=cams,
+                    include_variants=variants),
+    )  # fmt: skip
+    with System(settings(ctx)) as system:
+        user, agency = system.identity.authenticate(_need(token))
+        outcome = system.search.request(user, agency, form)
+    _render(outcome_json(outcome), json_out)
+
+
+@search_app.command("pending")
+def pending(
+    ctx: typer.Context, token: Token = None, url: Url = None, json_out: Json = False
+) -> None:
+    """Requests of your agency held for a supervisor's approval."""
+    if url:
+        rows = _http("GET", url.rstrip("/") + "/api/v1/searches/pending", _need(token))
+    else:
+        with System(settings(ctx)) as system:
+            user, _ = system.identity.authenticate(_need(token))
+            rows = [
+                {"request_id": p.request_id, "user_id": p.request.requester.user_id,
+                 "purpose": p.request.purpose.value, "case_number": p.request.case_number,
+                 "reason": p.request.reason, "why_held": p.reasons}
+                for p in system.search.pending(user)
+            ]  # fmt: skip
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"{row['request_id']}  {row['user_id']}  {row['purpose']}  case {row['case_number']}: "
+            f"{row['reason']}",
+            highlight=False,
+        )
+        for why in row["why_held"]:
+            err_console.print(f"    held: {why}", highlight=False)
+
+
+def _decide(ctx: typer.Context, request_id: str, approve: bool, note: str, token: str | None,
+            url: str | None, json_out: bool) -> None:  # fmt: skip
+    if not note.strip():
+        raise InputError("say why in --note; it goes to the auditors' record", field="--note")
+    if url:
+        verb = "approve" if approve else "reject"
+        target = f"{url.rstrip('/')}/api/v1/searches/{request_id}/{verb}"
+        _render(_http("POST", target, _need(token), {"note": note}), json_out)
+        return
+    with System(settings(ctx)) as system:
+        user, _ = system.identity.authenticate(_need(token))
+        outcome = system.search.decide_pending(user, request_id, approve=approve, note=note)
+    _render(outcome_json(outcome), json_out)
+
+
+@search_app.command("approve")
+def approve(
+    ctx: typer.Context,
+    request_id: str = typer.Argument(..., help="The held request's id."),
+    note: str = typer.Option(..., help="Why it is approved."),
+    token: Token = None,
+    url: Url = None,
+    json_out: Json = False,
+) -> None:
+    """Approve a held request (a supervisor of the requester's agency, not the requester)."""
+    _decide(ctx, request_id, True, note, token, url, json_out)
+
+
+@search_app.command("reject")
+def reject(
+    ctx: typer.Context,
+    request_id: str = typer.Argument(..., help="The held request's id."),
+    note: str = typer.Option(..., help="Why it is rejected."),
+    token: Token = None,
+    url: Url = None,
+    json_out: Json = False,
+) -> None:
+    """Reject a held request; it never runs."""
+    _decide(ctx, request_id, False, note, token, url, json_out)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(search_app, name="search")

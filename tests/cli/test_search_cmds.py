@@ -1,0 +1,83 @@
+"""`trustlpr search` as an officer and a supervisor use it, against a real node."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from trustlpr.cli import app
+from trustlpr.core import Read, Role
+from trustlpr.runtime import System, initialise
+from trustlpr.settings import Settings
+
+NOW = datetime.now(UTC)
+
+
+def _node(tmp_path: Path) -> tuple[Path, str, str]:
+    data = tmp_path / "node"
+    settings = Settings.load(data, env={}, agency_id="nhpd", agency_state="CT")
+    initialise(settings)
+    with System(settings) as system:
+        ids = system.identity
+        admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
+        ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
+        ids.add_user("sgt", "nhpd", Role.SUPERVISOR, "Sergeant", actor=admin)
+        officer = ids.create_token("ofc", actor=admin).plaintext
+        sergeant = ids.create_token("sgt", actor=admin).plaintext
+        system.ingest(
+            [
+                Read("CLI123", "CT", 0.9, NOW - timedelta(days=d, hours=1), "cam-1", "nhpd", 41.3,
+                     -72.9)
+                for d in range(10)
+            ]
+        )  # fmt: skip
+    return data, officer, sergeant
+
+
+def run(data: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["--data-dir", str(data), "search", *args])
+    return result.exit_code, result.output
+
+
+GOOD = ["--purpose", "stolen_vehicle", "--case", "26-000123", "--basis", "hotlist",
+        "--reason", "stolen white Honda reported by owner 11/2", "--plate", "CLI123"]  # fmt: skip
+
+
+def test_allowed_search_prints_decision_then_results(tmp_path: Path) -> None:
+    data, officer, _ = _node(tmp_path)
+    code, out = run(data, "run", *GOOD, "--days", "5", "--token", officer, "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["status"] == "completed"
+    assert len(answer["results"]) == 5 and {r["plate"] for r in answer["results"]} == {"CLI123"}
+
+
+def test_forbidden_search_shows_the_reasons_and_no_results(tmp_path: Path) -> None:
+    data, officer, _ = _node(tmp_path)
+    bad = [*GOOD]
+    bad[bad.index("stolen_vehicle")] = "immigration_enforcement"
+    code, out = run(data, "run", *bad, "--token", officer)
+    assert code == 0
+    assert out.startswith("denied")
+    assert "[purpose.prohibited]" in out and "sighting" not in out
+
+
+def test_held_search_is_approved_by_the_supervisor(tmp_path: Path) -> None:
+    data, officer, sergeant = _node(tmp_path)
+    code, out = run(data, "run", *GOOD, "--days", "9", "--token", officer, "--json")
+    held = json.loads(out)
+    assert held["status"] == "pending_approval" and held["results"] == []
+    code, out = run(data, "pending", "--token", sergeant, "--json")
+    assert [p["request_id"] for p in json.loads(out)] == [held["request_id"]]
+    code, out = run(data, "approve", held["request_id"], "--note", "case file checked",
+                    "--token", sergeant, "--json")  # fmt: skip
+    done = json.loads(out)
+    assert code == 0 and done["status"] == "completed" and len(done["results"]) == 9
+
+
+def test_searching_without_a_token_fails_clearly(tmp_path: Path) -> None:
+    data, _, _ = _node(tmp_path)
+    code, out = run(data, "run", *GOOD)
+    assert code == 77 and "--token" in out
