@@ -118,13 +118,35 @@ def _clock(text: str, field: str) -> int:
     return hour * 3600 + minute * 60 + seconds
 
 
+_MINUTES: dict[str, int] = {}
+
+
 def parse_time(text: str, field: str = "Search Time") -> int:
     """Epoch seconds (UTC) from the time formats Flock exports and spreadsheets use.
 
     ``1/9/2025, 12:32:31 PM UTC`` (padded or not, with or without comma, 12 or 24 h),
     ISO 8601 with or without offset (naive means UTC: Flock states its times in UTC), and
     Excel serial day numbers. A zone other than UTC is refused rather than guessed.
+
+    Fast path: the text up to the minute (plus whatever follows the seconds) is cached with
+    the epoch of that minute, so most calls are one split, one lookup and one ``int``.
     """
+    head, sep, tail = text.rpartition(":")
+    if sep and tail[:2].isdigit() and not tail[2:3].isdigit():
+        key = head + tail[2:]
+        base = _MINUTES.get(key)
+        if base is not None and int(tail[:2]) < 60:
+            return base + int(tail[:2])
+        value = _parse_time(text, field)
+        if int(tail[:2]) < 60:
+            if len(_MINUTES) > 500_000:
+                _MINUTES.clear()
+            _MINUTES[key] = value - int(tail[:2])
+        return value
+    return _parse_time(text, field)
+
+
+def _parse_time(text: str, field: str) -> int:
     s = text.strip()
     if "/" in s[:6]:
         date_part, sep, rest = s.partition(",")

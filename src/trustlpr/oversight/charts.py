@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ def over_time(ctx: Context, flagged: np.ndarray[Any, Any]) -> str:
 
 
 def _barh(
-    labels: list[str], values: list[float], xlabel: str, notes: list[str] | None = None
+    labels: list[str], values: Sequence[float], xlabel: str, notes: list[str] | None = None
 ) -> str:
     fig, ax = _figure(figsize=(8, 0.3 * len(labels) + 0.8))
     y = np.arange(len(labels))[::-1]
@@ -118,7 +119,7 @@ def networks(ctx: Context) -> str:
 
 
 def _share(
-    keys: np.ndarray[Any, Any], names: list[str], flagged: np.ndarray[Any, Any], title: str
+    keys: np.ndarray[Any, Any], names: Sequence[str], flagged: np.ndarray[Any, Any], title: str
 ) -> str:
     valid = keys >= 0
     if not valid.any():

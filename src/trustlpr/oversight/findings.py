@@ -19,9 +19,10 @@ import numpy as np
 from ..core.plates import mask_plate
 from .catalog import RULES
 from .config import RuleConfig
+from .pool import StringPool
 from .records import HotlistEvent
-from .table import RecordTable
-from .text import BANNED, Tag, classify_org, classify_reason, is_case_number
+from .table import RecordTable, hash64
+from .text import BANNED, GENERIC, Tag, classify_org, classify_reason, is_case_number
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -84,28 +85,16 @@ class Context:
         self.table, self.events, self.config = table, events, config
         self.file_columns = file_columns
         c, pools = table.cols, table.pools
-        self.case_names: list[str] = []
-        case_ids: dict[str, int] = {}
-
-        def case_id(text: str) -> int:
-            key = text.upper().replace(" ", "")
-            return case_ids.setdefault(key, len(case_ids))
-
-        reasons = pools["reason"]
-        r_tags = np.zeros(len(reasons) + 1, dtype=np.int64)
-        r_case = np.full(len(reasons) + 1, -1, dtype=np.int64)
-        r_generic = np.ones(len(reasons) + 1, dtype=bool)
-        self.reason_category: list[str] = []
-        for i, text in enumerate(reasons):
-            info = classify_reason(text)
-            tags = info.tags | self._extra(text)
-            r_tags[i], r_generic[i] = int(tags), info.generic
-            if info.case_numbers:
-                r_case[i] = case_id(info.case_numbers[0])
-            self.reason_category.append(info.category)
-        self.reason_category.append("Blank reason")
-        r_tags[-1] = int(Tag.BLANK)
-        self.reason_generic = r_generic
+        facts = table.reasons
+        r_tags = np.empty(len(facts.tags) + 1, dtype=np.int64)
+        r_tags[:-1] = np.frombuffer(facts.tags, dtype=np.int64) if len(facts.tags) else []
+        r_tags[-1] = int(Tag.BLANK) | GENERIC
+        if config.extra_terms:
+            for i, text in enumerate(pools["reason"]):
+                r_tags[i] |= int(self._extra(text))
+        r_case, cc, self.case_names = _case_ids(facts.case, pools["case"])
+        self.reason_category = [*facts.category, "Blank reason"]
+        self.reason_generic = (r_tags & GENERIC) != 0
         tags = r_tags[c["reason"]]
         if pools["prompt"]:
             p_tags = np.array(
@@ -124,18 +113,16 @@ class Context:
         if pools["offense"]:
             stated = np.array([bool(o.strip()) for o in pools["offense"]] + [False])
             tags[stated[c["offense"]]] &= ~int(_CLEARED_BY_OFFENSE)
-        cc = np.array(
-            [case_id(t) if is_case_number(t) else -1 for t in pools["case"]] + [-1], dtype=np.int64
+        self.case = np.where(cc[c["case"]] >= 0, cc[c["case"]], r_case[c["reason"]]).astype(
+            np.int32
         )
-        self.case_names = list(case_ids)
-        self.case = np.where(cc[c["case"]] >= 0, cc[c["case"]], r_case[c["reason"]])
         tags[self.case >= 0] |= int(Tag.HAS_CASE)
-        self.tags = tags
+        self.tags = (tags & 0x7FFFFFFF).astype(np.int32)  # per row: no room for GENERIC
         users, orgs = pools["user"], pools["org"]
         self.actor_names = [*users, *(f"{o} (no user named)" for o in orgs)]
         self.actor = np.where(
             c["user"] >= 0, c["user"], np.where(c["org"] >= 0, len(users) + c["org"], -1)
-        )
+        ).astype(np.int32)
         self.named = np.asarray(c["user"] >= 0)
         org_info = [classify_org(o) for o in orgs]
         self.federal = np.array([i.federal for i in org_info] + [False])[c["org"]]
@@ -146,12 +133,11 @@ class Context:
         if pools["state"]:
             explicit = np.array([index[s] for s in pools["state"]] + [-1])[c["state"]]
             org_state = np.where(explicit >= 0, explicit, org_state)
-        self.org_state = org_state
+        self.org_state = org_state.astype(np.int32)
         self.home_state = self._home_states(config.get_str("out_of_state", "home_state"))
         plates = pools["plate"]
-        self.exact_plate = np.array(
-            [len(p) >= 3 and "*" not in p and "?" not in p for p in plates] + [False]
-        )[c["plate"]]
+        exact = (plates.lengths() >= 3) & ~plates.contains_any(b"*?")
+        self.exact_plate = np.append(exact, False)[c["plate"]]
 
     def _home_states(self, configured: str) -> np.ndarray[Any, Any]:
         """Per row, the state whose data was searched: configured, else the most common
@@ -168,7 +154,7 @@ class Context:
             for f in np.unique(files[known]):
                 states = self.org_state[known & (files == f)]
                 homes[int(f)] = int(np.bincount(states).argmax())
-        return homes[files] if len(files) else np.empty(0, dtype=np.int64)
+        return homes.astype(np.int32)[files] if len(files) else np.empty(0, dtype=np.int32)
 
     def _extra(self, text: str) -> Tag:
         tags = Tag(0)
@@ -196,6 +182,29 @@ class Context:
 
     def day(self, row: int) -> str:
         return str(np.datetime64(int(self.table.cols["t"][row]), "s"))[:10]
+
+
+def _case_ids(
+    from_reasons: StringPool, column: StringPool
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], StringPool]:
+    """One id per distinct case number, whether typed into Reason or given in ``Case #``:
+    per reason, per ``Case #`` value (-1: none; a trailing -1 for "missing"), and the names.
+    Distinct keys are found by 64-bit digest, so no dictionary of millions of strings."""
+    normal = StringPool.of(t.upper().replace(" ", "") if is_case_number(t) else "" for t in column)
+    keys = StringPool.concat([from_reasons, normal])
+    digests = np.fromiter((hash64(k) if k else 0 for k in keys), dtype=np.uint64, count=len(keys))
+    valid = keys.lengths() > 0
+    ids = np.full(len(keys) + 1, -1, dtype=np.int64)
+    names = StringPool()
+    if valid.any():
+        _, first, inverse = np.unique(digests[valid], return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        ids[:-1][valid] = rank[inverse.reshape(-1)]
+        names = keys.take(np.flatnonzero(valid)[first[order]])
+    split = len(from_reasons)
+    return np.append(ids[:split], -1), np.append(ids[split:-1], -1), names
 
 
 def by_actor(ctx: Context, mask: np.ndarray[Any, Any]) -> list[tuple[int, np.ndarray[Any, Any]]]:

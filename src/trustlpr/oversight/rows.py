@@ -8,10 +8,22 @@ never quote a cell.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from ..core.errors import InputError
-from .cells import DISPLAY, NO_TIME, is_masked, parse_count, parse_time, plate_text, search_type
+from .cells import (
+    DISPLAY,
+    ID_NONE,
+    ID_OTHER,
+    NO_TIME,
+    is_masked,
+    pack_id,
+    parse_count,
+    parse_time,
+    plate_text,
+    search_type,
+)
 from .layout import Layout
 from .records import ImportIssue
 from .table import FLAG_MASKED, FLAG_MOBILE, ChunkBuilder
@@ -37,6 +49,7 @@ class RowParser:
         self.need = layout.needed
         self.width = max(layout.width, self.need)
         self.portal = layout.portal
+        self.feed = self._compile()
 
     # -- issues -----------------------------------------------------------------------------
 
@@ -65,98 +78,179 @@ class RowParser:
 
     # -- the row ------------------------------------------------------------------------------
 
-    def feed(self, line: int, row: list[str]) -> None:
-        n = len(row)
-        if n < self.need or (n > self.width and any(c.strip() for c in row[self.width :])):
-            if self._non_data(row):
-                self.builder.skipped += 1
-            elif n < self.need:
-                self.reject(
-                    line,
-                    f"{n} field(s) where the header has {self.layout.width}; "
-                    "the row is truncated or misaligned",
-                )
-            else:
-                self.reject(
-                    line,
-                    f"{n} fields where the header has {self.layout.width}; "
-                    "an unquoted comma or a shifted row",
-                )
-            return
-        cell = row[self.i_time]
-        try:
-            t = parse_time(cell, "Search Time")
-        except InputError as exc:
-            if self._non_data(row):
-                self.builder.skipped += 1
-            else:
-                self.reject(line, exc.message if cell.strip() else "field 'Search Time' is empty")
-            return
-        try:
-            networks = (
-                parse_count(row[self.i_nets], DISPLAY["networks"]) if self.i_nets >= 0 else -1
+    def _bad_width(self, line: int, row: list[str], n: int) -> None:
+        if self._non_data(row):
+            self.builder.skipped += 1
+        elif n < self.need:
+            self.reject(
+                line,
+                f"{n} field(s) where the header has {self.layout.width}; "
+                "the row is truncated or misaligned",
             )
-            devices = parse_count(row[self.i_devs], DISPLAY["devices"]) if self.i_devs >= 0 else -1
-        except InputError as exc:
+        else:
+            self.reject(
+                line,
+                f"{n} fields where the header has {self.layout.width}; "
+                "an unquoted comma or a shifted row",
+            )
+
+    def _bad_time(self, line: int, row: list[str], exc: InputError) -> None:
+        if self._non_data(row):
+            self.builder.skipped += 1
+        elif row[self.i_time].strip():
             self.reject(line, exc.message)
-            return
-        tf_start = tf_end = NO_TIME
-        if self.i_tf >= 0:
-            frame = row[self.i_tf].strip()
-            if frame and not is_masked(frame):
+        else:
+            self.reject(line, "field 'Search Time' is empty")
+
+    def _frame(self, line: int, row: list[str], t: int) -> tuple[int, int]:
+        """The searched time window: one two-line cell, or start and end columns. A window
+        that ends at the search time (the usual case) costs no second parse."""
+        try:
+            if self.i_tf >= 0:
+                frame = row[self.i_tf].strip()
+                if not frame or frame[0] == "*":
+                    return NO_TIME, NO_TIME
                 first, _, second = frame.partition("\n")
-                try:
-                    tf_start = parse_time(first, "Time Frame")
-                    tf_end = parse_time(second, "Time Frame") if second.strip() else NO_TIME
-                except InputError as exc:
-                    tf_start = tf_end = NO_TIME
-                    self.warn(line, f"{exc.message}; the time frame is left out")
-        elif self.i_tfs >= 0:
-            try:
-                start, end = (
-                    row[self.i_tfs].strip(),
-                    row[self.i_tfe].strip() if self.i_tfe >= 0 else "",
-                )
-                tf_start = parse_time(start, "Time Frame Start") if start else NO_TIME
-                tf_end = parse_time(end, "Time Frame End") if end else NO_TIME
-            except InputError as exc:
-                tf_start = tf_end = NO_TIME
-                self.warn(line, f"{exc.message}; the time frame is left out")
-        flags = 0
-        user = row[self.i_user].strip() if self.i_user >= 0 else ""
-        if user and is_masked(user):
-            user, flags = "", flags | FLAG_MASKED
-        org = row[self.i_org].strip() if self.i_org >= 0 else ""
-        if org and is_masked(org):
-            org, flags = "", flags | FLAG_MASKED
-        plate = row[self.i_plate] if self.i_plate >= 0 else ""
-        if plate:
-            if is_masked(plate):
-                plate, flags = "", flags | FLAG_MASKED
-            else:
-                plate = plate_text(plate)
-        reason = row[self.i_reason].strip()
-        if self.portal and "+" in reason and " " not in reason:
-            reason = unquote_plus(reason).strip()
-        stype = ""
-        if self.i_type >= 0 and row[self.i_type].strip():
-            stype, mobile = search_type(row[self.i_type])
-            if mobile:
-                flags |= FLAG_MOBILE
-        texts = {
-            "user": user,
-            "org": org,
-            "plate": plate,
-            "reason": reason,
-            "case": row[self.i_case].strip() if self.i_case >= 0 else "",
-            "stype": stype,
-        }
+                if second == row[self.i_time]:
+                    end = t
+                else:
+                    end = parse_time(second, "Time Frame") if second.strip() else NO_TIME
+                return parse_time(first, "Time Frame"), end
+            start = row[self.i_tfs].strip()
+            end_text = row[self.i_tfe].strip() if self.i_tfe >= 0 else ""
+            return (
+                parse_time(start, "Time Frame Start") if start else NO_TIME,
+                parse_time(end_text, "Time Frame End") if end_text else NO_TIME,
+            )
+        except InputError as exc:
+            self.warn(line, f"{exc.message}; the time frame is left out")
+            return NO_TIME, NO_TIME
+
+    def _compile(self) -> Callable[[int, list[str]], None]:
+        """The per-row function, with every index and append bound as a local: this is the
+        hot loop of a ten-million-row import."""
+        b = self.builder
+        num = b.numeric
+        a_line, a_t, a_tfs, a_tfe = (num[k].append for k in ("line", "t", "tf_start", "tf_end"))
+        a_nets, a_devs, a_flags = (num[k].append for k in ("networks", "devices", "flags"))
+        a_kind, a_hi, a_lo = (num[k].append for k in ("id_kind", "id_hi", "id_lo"))
+        others = b.other_ids
+        maps, pooled = b.maps, b.pooled
+        fixed = [
+            (self.i_user, maps["user"], pooled["user"].append),
+            (self.i_org, maps["org"], pooled["org"].append),
+            (self.i_case, maps["case"], pooled["case"].append),
+        ]
+        extra = [(i, maps[pool], pooled[pool].append) for i, pool in self.optional]
         if self.i_mod >= 0:
-            texts["moderation"] = row[self.i_mod].strip()
-        for index, pool in self.optional:
-            texts[pool] = row[index].strip()
-        row_id = row[self.i_id] if self.i_id >= 0 else ""
-        self.builder.add(line, t, tf_start, tf_end, networks, devices, row_id, flags, texts)
+            extra.append((self.i_mod, maps["moderation"], pooled["moderation"].append))
+        m_plate, a_plate = maps["plate"], pooled["plate"].append
+        m_reason, a_reason = maps["reason"], pooled["reason"].append
+        m_type, a_type = maps["stype"], pooled["stype"].append
+        need, width, portal = self.need, self.width, self.portal
+        i_time, i_nets, i_devs, i_plate = self.i_time, self.i_nets, self.i_devs, self.i_plate
+        i_reason, i_type, i_id = self.i_reason, self.i_type, self.i_id
+        has_frame = self.i_tf >= 0 or self.i_tfs >= 0
+        nets_name, devs_name = DISPLAY["networks"], DISPLAY["devices"]
+        bad_width, bad_time, frame, reject = (
+            self._bad_width,
+            self._bad_time,
+            self._frame,
+            self.reject,
+        )
+
+        def feed(line: int, row: list[str]) -> None:
+            n = len(row)
+            if n < need or (n > width and any(c.strip() for c in row[width:])):
+                bad_width(line, row, n)
+                return
+            try:
+                t = parse_time(row[i_time], "Search Time")
+            except InputError as exc:
+                bad_time(line, row, exc)
+                return
+            try:
+                nets = parse_count(row[i_nets], nets_name) if i_nets >= 0 else -1
+                devs = parse_count(row[i_devs], devs_name) if i_devs >= 0 else -1
+            except InputError as exc:
+                reject(line, exc.message)
+                return
+            tf_start, tf_end = frame(line, row, t) if has_frame else (NO_TIME, NO_TIME)
+            flags = 0
+            for index, pool, append in fixed:
+                text = row[index].strip() if index >= 0 else ""
+                if not text:
+                    append(-1)
+                    continue
+                if text[0] == "*" and is_masked(text):
+                    flags |= FLAG_MASKED
+                    append(-1)
+                    continue
+                k = pool.get(text)
+                if k is None:
+                    k = pool[text] = len(pool)
+                append(k)
+            plate = row[i_plate] if i_plate >= 0 else ""
+            if plate:
+                if plate.lstrip()[:1] == "*" and is_masked(plate):
+                    plate, flags = "", flags | FLAG_MASKED
+                else:
+                    plate = plate_text(plate)
+            if plate:
+                k = m_plate.get(plate)
+                if k is None:
+                    k = m_plate[plate] = len(m_plate)
+                a_plate(k)
+            else:
+                a_plate(-1)
+            reason = row[i_reason].strip()
+            if portal and "+" in reason and " " not in reason:
+                reason = unquote_plus(reason).strip()
+            if reason:
+                k = m_reason.get(reason)
+                if k is None:
+                    k = m_reason[reason] = len(m_reason)
+                a_reason(k)
+            else:
+                a_reason(-1)
+            stype = ""
+            if i_type >= 0 and row[i_type].strip():
+                stype, mobile = search_type(row[i_type])
+                if mobile:
+                    flags |= FLAG_MOBILE
+            if stype:
+                k = m_type.get(stype)
+                if k is None:
+                    k = m_type[stype] = len(m_type)
+                a_type(k)
+            else:
+                a_type(-1)
+            for index, pool, append in extra:
+                text = row[index].strip()
+                if text:
+                    k = pool.get(text)
+                    if k is None:
+                        k = pool[text] = len(pool)
+                    append(k)
+                else:
+                    append(-1)
+            row_id = row[i_id] if i_id >= 0 else ""
+            kind, hi, lo = pack_id(row_id) if row_id else (ID_NONE, 0, 0)
+            if kind == ID_OTHER:
+                lo = len(others)
+                others.append(row_id.strip())
+            a_kind(kind)
+            a_hi(hi)
+            a_lo(lo)
+            a_line(line)
+            a_t(t)
+            a_tfs(tf_start)
+            a_tfe(tf_end)
+            a_nets(nets)
+            a_devs(devs)
+            a_flags(flags)
+
+        return feed
 
 
 def optional_pools(layout: Layout) -> list[str]:

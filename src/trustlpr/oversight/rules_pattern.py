@@ -47,14 +47,29 @@ def case_reuse(ctx: Context) -> list[Finding]:
     min_plates = cfg.get_int("case_reuse", "min_distinct_plates")
     max_span = cfg.get_int("case_reuse", "max_span_days") * DAY
     rows = np.flatnonzero(ctx.case >= 0)
+    if len(rows) == 0:
+        return []
+    # cheap, vectorised: distinct plates and time span of every (agency, case) group
+    group_key = (c["org"][rows].astype(np.int64) + 1) * (len(ctx.case_names) + 1) + ctx.case[rows]
+    keys, group = np.unique(group_key, return_inverse=True)
+    first = np.full(len(keys), np.iinfo(np.int64).max)
+    last = np.full(len(keys), np.iinfo(np.int64).min)
+    np.minimum.at(first, group, c["t"][rows])
+    np.maximum.at(last, group, c["t"][rows])
+    with_plate = c["plate"][rows] >= 0
+    pairs = np.unique(group[with_plate].astype(np.int64) * (len(ctx.table.pools["plate"]) + 1)
+                      + c["plate"][rows][with_plate])  # fmt: skip
+    plates_per_group = np.bincount(
+        pairs // (len(ctx.table.pools["plate"]) + 1), minlength=len(keys)
+    )
+    wanted = (plates_per_group >= min_plates) | (last - first >= max_span)
+    rows = rows[wanted[group]]
     out = []
     for group in _groups([c["org"], ctx.case, c["t"]], rows):
         t = c["t"][group]
         plates = c["plate"][group]
         distinct = len(np.unique(plates[plates >= 0]))
         span = int(t[-1] - t[0])
-        if distinct < min_plates and span < max_span:
-            continue
         case = ctx.case_names[int(ctx.case[group[0]])]
         users = len(np.unique(ctx.actor[group]))
         text = (
@@ -333,8 +348,8 @@ def shared_reason(ctx: Context) -> list[Finding]:
     min_orgs = cfg.get_int("shared_reason", "min_orgs")
     min_len = cfg.get_int("shared_reason", "min_length")
     window = cfg.get_int("shared_reason", "window_days") * DAY
-    pool = ctx.table.pools["reason"]
-    eligible = np.array([len(r) >= min_len for r in pool] + [False]) & ~ctx.reason_generic
+    lengths = ctx.table.pools["reason"].lengths()
+    eligible = np.append(lengths >= min_len, False) & ~ctx.reason_generic
     rows = np.flatnonzero(eligible[c["reason"]] & (c["org"] >= 0))
     if len(rows) == 0:
         return []

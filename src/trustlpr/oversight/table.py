@@ -14,13 +14,16 @@ from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from hashlib import blake2b
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .cells import ID_NONE, ID_OTHER, NO_TIME, from_epoch, pack_id, unpack_id
+from .pool import StringPool
 from .records import ImportIssue, SearchRecord
+from .text import reason_info
 
 POOLS = (
     "user", "org", "plate", "reason", "case", "stype",
@@ -45,12 +48,47 @@ class ChunkData:
     n: int
     numeric: dict[str, array[Any]]
     pooled: dict[str, array[Any]]
-    pools: dict[str, list[str]]
+    pools: dict[str, StringPool]
     other_ids: list[str]
     issues: list[ImportIssue] = field(default_factory=list)
     rejected: int = 0
     skipped: int = 0
     warnings: int = 0
+    reasons: ReasonFacts | None = None  # classification of ``pools["reason"]``
+    hashes: dict[str, array[Any]] = field(default_factory=dict)  # per pool, 64-bit per string
+
+
+@dataclass
+class ReasonFacts:
+    """Per distinct reason: tag bits, chart category, first case number (or "").
+
+    Computed where the chunk is parsed (so in the worker processes for big files), once per
+    distinct reason string, and carried with the pool."""
+
+    tags: array[Any] = field(default_factory=lambda: array("q"))
+    category: list[str] = field(default_factory=list)
+    case: StringPool = field(default_factory=StringPool)
+
+    @classmethod
+    def of(cls, reasons: Iterable[str]) -> ReasonFacts:
+        facts = cls()
+        cases: list[str] = []
+        interned: dict[str, str] = {}
+        for text in reasons:
+            tags, category, case = reason_info(text)
+            facts.tags.append(tags)
+            facts.category.append(interned.setdefault(category, category))
+            cases.append(case)
+        facts.case = StringPool.of(cases)
+        return facts
+
+
+def hash64(text: str) -> int:
+    """A stable 64-bit digest of a string, the same in every process: chunks parsed by
+    different workers are merged by comparing these, not the strings (collision odds for
+    ten million distinct strings: about 3 in a million million)."""
+    data = text.encode("utf-8", errors="surrogatepass")
+    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
 
 
 class ChunkBuilder:
@@ -109,17 +147,20 @@ class ChunkBuilder:
                 column.append(-1)
 
     def finish(self) -> ChunkData:
+        strings = {name: list(pool) for name, pool in self.maps.items()}
         return ChunkData(
             file=self.file,
             n=len(self),
             numeric=self.numeric,
             pooled=self.pooled,
-            pools={name: list(pool) for name, pool in self.maps.items()},
+            pools={name: StringPool.of(values) for name, values in strings.items()},
             other_ids=self.other_ids,
             issues=self.issues,
             rejected=self.rejected,
             skipped=self.skipped,
             warnings=self.warnings,
+            reasons=ReasonFacts.of(strings["reason"]),
+            hashes={name: array("Q", map(hash64, values)) for name, values in strings.items()},
         )
 
 
@@ -130,14 +171,16 @@ class RecordTable:
         self,
         files: list[str],
         cols: dict[str, np.ndarray[Any, Any]],
-        pools: dict[str, list[str]],
+        pools: dict[str, StringPool],
         other_ids: list[str],
+        reasons: ReasonFacts | None = None,
     ) -> None:
         self.files = files
         self.cols = cols
         self.pools = pools
         self.other_ids = other_ids
         self.n = len(cols["t"])
+        self.reasons = reasons if reasons is not None else ReasonFacts.of(pools["reason"])
 
     def __len__(self) -> int:
         return self.n
@@ -196,13 +239,19 @@ class RecordTable:
     def take(self, keep: np.ndarray[Any, Any]) -> RecordTable:
         """A table of the rows where ``keep`` is true (column by column, to bound memory)."""
         cols = {}
-        for name in list(self.cols):
-            cols[name] = self.cols[name][keep]
-        return RecordTable(self.files, cols, self.pools, self.other_ids)
+        count = int(np.count_nonzero(keep))
+        for name, column in self.cols.items():
+            if column.strides == (0,):  # a column no file had: one value, no memory
+                cols[name] = np.broadcast_to(column[:1], (count,)) if len(column) else column
+            else:
+                cols[name] = column[keep]
+        return RecordTable(self.files, cols, self.pools, self.other_ids, self.reasons)
 
     @classmethod
     def from_records(cls, records: Iterable[SearchRecord]) -> RecordTable:
         """Builds a table from records (our own audit log, tests); one file per ``source``."""
+        from .merge import TableBuilder
+
         builder = TableBuilder()
         chunks: dict[str, ChunkBuilder] = {}
         for rec in records:
@@ -243,113 +292,3 @@ def record_fields(
         flags,
         texts,
     )
-
-
-class TableBuilder:
-    """Merges chunks from any number of files and processes into one ``RecordTable``."""
-
-    def __init__(self) -> None:
-        self.files: list[str] = []
-        self._maps: dict[str, dict[str, int]] = {p: {} for p in POOLS}
-        self._parts: dict[str, list[np.ndarray[Any, Any]]] = {}
-        self._other_ids: list[str] = []
-        self.rows = 0
-
-    def add_file(self, path: str) -> int:
-        self.files.append(path)
-        return len(self.files) - 1
-
-    def _part(self, name: str, values: np.ndarray[Any, Any]) -> None:
-        self._parts.setdefault(name, []).append(values)
-
-    def add(self, chunk: ChunkData) -> None:
-        if chunk.n == 0:
-            return
-        for name, values in chunk.numeric.items():
-            arr = np.frombuffer(values, dtype=DTYPES[NUMERIC[name]]).copy()
-            if name == "id_lo" and chunk.other_ids:
-                kinds = np.frombuffer(chunk.numeric["id_kind"], dtype=np.int8)
-                arr[kinds == ID_OTHER] += np.uint64(len(self._other_ids))
-            self._part(name, arr)
-        self._other_ids.extend(chunk.other_ids)
-        self._part("file", np.full(chunk.n, chunk.file, dtype=np.int16))
-        for name in POOLS:
-            if name not in chunk.pooled:
-                self._part(name, np.full(chunk.n, -1, dtype=np.int32))
-                continue
-            pool = self._maps[name]
-            mapping = np.empty(len(chunk.pools[name]) + 1, dtype=np.int32)
-            for local, text in enumerate(chunk.pools[name]):
-                index = pool.get(text)
-                if index is None:
-                    index = pool[text] = len(pool)
-                mapping[local] = index
-            mapping[-1] = -1  # local -1 (missing) stays -1
-            local_ids = np.frombuffer(chunk.pooled[name], dtype=np.int32)
-            self._part(name, mapping[local_ids])
-        self.rows += chunk.n
-
-    def mark(self) -> tuple[int, dict[str, int], int]:
-        """A point to roll back to if a file's parallel parse must be redone."""
-        return self.rows, {k: len(v) for k, v in self._parts.items()}, len(self._other_ids)
-
-    def rollback(self, point: tuple[int, dict[str, int], int]) -> None:
-        rows, lengths, others = point
-        for name, parts in self._parts.items():
-            del parts[lengths.get(name, 0) :]
-        del self._other_ids[others:]
-        self.rows = rows
-
-    def build(self) -> RecordTable:
-        cols: dict[str, np.ndarray[Any, Any]] = {}
-        for name in ("file", *NUMERIC, *POOLS):
-            parts = self._parts.pop(name, [])
-            dtype = np.int16 if name == "file" else DTYPES.get(NUMERIC.get(name, "i"), np.int32)
-            cols[name] = np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
-            del parts
-        pools = {name: list(pool) for name, pool in self._maps.items()}
-        self._maps = {p: {} for p in POOLS}
-        return RecordTable(self.files, cols, pools, self._other_ids)
-
-
-def dedupe(table: RecordTable) -> tuple[RecordTable, dict[int, int]]:
-    """Drops rows that repeat a row of an *earlier* file: same export ID, or, when IDs cannot
-    decide, the same user, second, plate and reason. Rows repeated inside one file are kept:
-    the export says they were separate searches. Returns the table and duplicates per file."""
-    if table.n == 0 or len(table.files) < 2:
-        return table, {}
-    c = table.cols
-    drop = np.zeros(table.n, dtype=bool)
-    has_id = c["id_kind"] != ID_NONE
-    if has_id.any():
-        rows = np.flatnonzero(has_id)
-        drop[rows[_later_file_dupes(rows, [c["id_kind"], c["id_hi"], c["id_lo"]], c["file"])]] = (
-            True
-        )
-    keys = [c["user"], c["t"], c["plate"], c["reason"]]
-    rows = np.flatnonzero(~drop)
-    drop[rows[_later_file_dupes(rows, keys, c["file"])]] = True
-    if not drop.any():
-        return table, {}
-    files, counts = np.unique(c["file"][drop], return_counts=True)
-    return table.take(~drop), {int(f): int(n) for f, n in zip(files, counts, strict=True)}
-
-
-def _later_file_dupes(
-    rows: np.ndarray[Any, Any], keys: list[np.ndarray[Any, Any]], file: np.ndarray[Any, Any]
-) -> np.ndarray[Any, Any]:
-    """Positions in ``rows`` whose key also occurs in an earlier file."""
-    if len(rows) == 0:
-        return np.empty(0, dtype=np.int64)
-    sub_keys = [k[rows] for k in keys]
-    sub_file = file[rows]
-    order = np.lexsort([sub_file, *reversed(sub_keys)])
-    same = np.ones(max(len(rows) - 1, 0), dtype=bool)
-    for key in sub_keys:
-        ordered = key[order]
-        same &= ordered[1:] == ordered[:-1]
-    new_group = np.concatenate(([True], ~same))
-    group = np.cumsum(new_group) - 1
-    first_file = sub_file[order][new_group]
-    dup_sorted = sub_file[order] != first_file[group]
-    return np.asarray(order[dup_sorted])

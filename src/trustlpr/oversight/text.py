@@ -358,6 +358,53 @@ def chart_category(low: str, tags: Tag, dropdown: str | None) -> str:
     return "Other stated purpose"
 
 
+# -- many reasons, fast -------------------------------------------------------------------
+
+_RUN = re.compile(r"\d{2,}")
+_ALERT_PREFIX = "other image search from alerts page"
+
+
+def _zeros(match: re.Match[str]) -> str:
+    return "0" * (match.end() - match.start())
+
+
+def reason_template(text: str) -> str:
+    """The reason with every run of two or more digits zeroed (``CPD25-001234`` →
+    ``CPD00-000000``): tags never depend on which number was typed, and single digits stay
+    so leet spellings (``1CE``, ``imm1gration``) are still read. Exports hold millions of
+    distinct reasons but few distinct templates."""
+    if text[:35].lower() == _ALERT_PREFIX:
+        text = text.rsplit(" ", 1)[0]  # the alert's plate
+    return _RUN.sub(_zeros, text)
+
+
+@lru_cache(maxsize=1 << 16)
+def _template_info(template: str) -> tuple[int, str]:
+    info = classify_reason(template)
+    return int(info.tags) | (GENERIC if info.generic else 0), info.category
+
+
+_HAS_CASE = int(Tag.HAS_CASE)
+
+
+def reason_info(text: str) -> tuple[int, str, str]:
+    """(tags, chart category, first case number or "") of one reason, via its template."""
+    tags, category = _template_info(reason_template(text))
+    case = ""
+    if tags & _HAS_CASE:
+        match = _CASE.search(text)
+        if match is not None:
+            case = match.group(0).upper().replace(" ", "")
+        else:
+            found = case_numbers(text)
+            case = found[0] if found else ""
+    return tags, category, case
+
+
+GENERIC = 1 << 40
+"""Bit set in ``reason_info`` tags when the reason says nothing specific."""
+
+
 # -- agencies ------------------------------------------------------------------------------
 
 _FEDERAL_ORG = re.compile(

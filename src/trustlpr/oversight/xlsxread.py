@@ -116,6 +116,7 @@ def _read_sheet(
         return None  # an empty sheet beside the data
     layout = find_layout(head, source)
     result = SheetResult(source, layout)
+    feed: Callable[[int, list[str]], None]
     if layout.kind == "events":
         events = EventParser(layout, source)
         feed = events.feed

@@ -1,0 +1,188 @@
+"""Merging parsed chunks into one ``RecordTable``, and dropping duplicates across files.
+
+The main process does as little per row as possible: while chunks arrive it only
+concatenates their arrays and their private string pools (each row's pool index is shifted by
+the pool's running length). At ``build`` the pools are made global in one vectorised step:
+``np.unique`` over the 64-bit digests the workers computed for every pooled string gives each
+distinct string one id, first-seen order kept, and every row's id is remapped by one fancy
+index. A column no file had is stored as a zero-memory broadcast of its "missing" value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .cells import ID_NONE, ID_OTHER, NO_TIME
+from .pool import StringPool
+from .table import DTYPES, NUMERIC, POOLS, ChunkData, ReasonFacts, RecordTable, hash64
+
+Arr = np.ndarray[Any, Any]
+_MISSING = {"networks": -1, "devices": -1, "tf_start": NO_TIME, "tf_end": NO_TIME}
+
+
+class TableBuilder:
+    """Merges chunks from any number of files and processes into one ``RecordTable``."""
+
+    def __init__(self) -> None:
+        self.files: list[str] = []
+        self._parts: dict[str, list[Arr | int]] = {}  # an int stands for "absent, n rows"
+        self._strings: dict[str, list[StringPool]] = {p: [] for p in POOLS}
+        self._hashes: dict[str, list[Arr]] = {p: [] for p in POOLS}
+        self._sizes: dict[str, int] = dict.fromkeys(POOLS, 0)
+        self._facts: list[ReasonFacts] = []
+        self._other_ids: list[str] = []
+        self._reason_facts = ReasonFacts()
+        self.rows = 0
+
+    def add_file(self, path: str) -> int:
+        self.files.append(path)
+        return len(self.files) - 1
+
+    def add(self, chunk: ChunkData) -> None:
+        if chunk.n == 0:
+            return
+        parts = self._parts
+        for name, values in chunk.numeric.items():
+            arr = np.frombuffer(values, dtype=DTYPES[NUMERIC[name]]).copy()
+            if name == "id_lo" and chunk.other_ids:
+                kinds = np.frombuffer(chunk.numeric["id_kind"], dtype=np.int8)
+                arr[kinds == ID_OTHER] += np.uint64(len(self._other_ids))
+            parts.setdefault(name, []).append(arr)
+        self._other_ids.extend(chunk.other_ids)
+        parts.setdefault("file", []).append(np.full(chunk.n, chunk.file, dtype=np.int16))
+        for name in POOLS:
+            strings = chunk.pools.get(name)
+            if name not in chunk.pooled or strings is None:
+                parts.setdefault(name, []).append(chunk.n)
+                continue
+            local = np.frombuffer(chunk.pooled[name], dtype=np.int32)
+            offset = self._sizes[name]
+            parts.setdefault(name, []).append(np.where(local >= 0, local + offset, -1))
+            self._strings[name].append(strings)
+            digests = chunk.hashes.get(name)
+            if digests is None:
+                hashed = np.fromiter(map(hash64, strings), dtype=np.uint64, count=len(strings))
+            else:
+                hashed = np.frombuffer(digests, dtype=np.uint64)
+            self._hashes[name].append(hashed)
+            self._sizes[name] = offset + len(strings)
+            if name == "reason":
+                self._facts.append(chunk.reasons or ReasonFacts.of(list(strings)))
+        self.rows += chunk.n
+
+    def mark(self) -> tuple[int, dict[str, int], dict[str, tuple[int, int]], int, int]:
+        """A point to roll back to if a file's parallel parse must be redone."""
+        pools = {p: (len(self._strings[p]), self._sizes[p]) for p in POOLS}
+        lengths = {k: len(v) for k, v in self._parts.items()}
+        return self.rows, lengths, pools, len(self._facts), len(self._other_ids)
+
+    def rollback(
+        self, point: tuple[int, dict[str, int], dict[str, tuple[int, int]], int, int]
+    ) -> None:
+        rows, lengths, pools, facts, others = point
+        for name, parts in self._parts.items():
+            del parts[lengths.get(name, 0) :]
+        for name, (count, size) in pools.items():
+            del self._strings[name][count:]
+            del self._hashes[name][count:]
+            self._sizes[name] = size
+        del self._facts[facts:]
+        del self._other_ids[others:]
+        self.rows = rows
+
+    def _column(self, name: str, dtype: Any, missing: int) -> Arr:
+        parts = self._parts.pop(name, [])
+        n = sum(p if isinstance(p, int) else len(p) for p in parts)
+        if not parts or all(isinstance(p, int) for p in parts):
+            return np.broadcast_to(np.array(missing, dtype=dtype), (n,))
+        filled = [np.full(p, missing, dtype=dtype) if isinstance(p, int) else p for p in parts]
+        parts.clear()
+        return np.concatenate(filled).astype(dtype, copy=False)
+
+    def _canonical(self, name: str) -> tuple[StringPool, Arr]:
+        """Global pool (first-seen order) and, per concatenated entry, its global id."""
+        strings = StringPool.concat(self._strings.pop(name))
+        if not len(strings):
+            return strings, np.empty(0, dtype=np.int32)
+        digests = np.concatenate(self._hashes.pop(name))
+        _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(order), dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
+        keep = first[order]
+        if name == "reason":
+            self._reason_facts = _take_facts(self._facts, keep)
+        return strings.take(keep), rank[inverse.reshape(-1)]
+
+    def build(self) -> RecordTable:
+        n = self.rows
+        cols: dict[str, Arr] = {"file": self._column("file", np.int16, 0)}
+        for name, code in NUMERIC.items():
+            column = self._column(name, DTYPES[code], _MISSING.get(name, 0))
+            if name in _MISSING and column.strides != (0,) and (column == _MISSING[name]).all():
+                column = np.broadcast_to(column[:1], (n,))
+            cols[name] = column
+        pools: dict[str, StringPool] = {}
+        for name in POOLS:
+            pools[name], ids = self._canonical(name)
+            column = self._column(name, np.int32, -1)
+            if column.strides != (0,) and len(ids):
+                remap = np.append(ids, np.int32(-1))  # row id -1 (missing) stays -1
+                column = remap[column]
+            cols[name] = column
+        facts = self._reason_facts
+        if len(facts.tags) != len(pools["reason"]):  # defensive: classify what is missing
+            facts = ReasonFacts.of(pools["reason"])
+        return RecordTable(self.files, cols, pools, self._other_ids, facts)
+
+
+def _take_facts(parts: list[ReasonFacts], keep: Arr) -> ReasonFacts:
+    tags = np.concatenate([np.frombuffer(p.tags, dtype=np.int64) for p in parts if len(p.tags)])
+    category = [c for p in parts for c in p.category]
+    facts = ReasonFacts()
+    facts.tags.frombytes(tags[keep].tobytes())
+    facts.category = [category[i] for i in keep]
+    facts.case = StringPool.concat([p.case for p in parts]).take(keep)
+    return facts
+
+
+def dedupe(table: RecordTable) -> tuple[RecordTable, dict[int, int]]:
+    """Drops rows that repeat a row of an *earlier* file: same export ID, or, when IDs cannot
+    decide, the same user, second, plate and reason. Rows repeated inside one file are kept:
+    the export says they were separate searches. Returns the table and duplicates per file."""
+    if table.n == 0 or len(table.files) < 2:
+        return table, {}
+    c = table.cols
+    drop = np.zeros(table.n, dtype=bool)
+    has_id = c["id_kind"] != ID_NONE
+    if has_id.any():
+        rows = np.flatnonzero(has_id)
+        keys = [c["id_kind"], c["id_hi"], c["id_lo"]]
+        drop[rows[_later_file_dupes(rows, keys, c["file"])]] = True
+    rows = np.flatnonzero(~drop)
+    keys = [c["user"], c["t"], c["plate"], c["reason"]]
+    drop[rows[_later_file_dupes(rows, keys, c["file"])]] = True
+    if not drop.any():
+        return table, {}
+    files, counts = np.unique(c["file"][drop], return_counts=True)
+    return table.take(~drop), {int(f): int(n) for f, n in zip(files, counts, strict=True)}
+
+
+def _later_file_dupes(rows: Arr, keys: list[Arr], file: Arr) -> Arr:
+    """Positions in ``rows`` whose key also occurs in an earlier file."""
+    if len(rows) == 0:
+        return np.empty(0, dtype=np.int64)
+    sub_keys = [np.asarray(k[rows]) for k in keys]
+    sub_file = file[rows]
+    order = np.lexsort([sub_file, *reversed(sub_keys)])
+    same = np.ones(max(len(rows) - 1, 0), dtype=bool)
+    for key in sub_keys:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    new_group = np.concatenate(([True], ~same))
+    group = np.cumsum(new_group) - 1
+    first_file = sub_file[order][new_group]
+    dup_sorted = sub_file[order] != first_file[group]
+    return np.asarray(order[dup_sorted])
