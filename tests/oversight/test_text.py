@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from trustlpr.oversight.text import Tag, case_numbers, classify_org, classify_reason, is_case_number
+from trustlpr.oversight.agencies import classify_org
+from trustlpr.oversight.text import Tag, case_numbers, classify_reason, is_case_number
 
 
 def tags(text: str) -> Tag:

@@ -17,12 +17,13 @@ from typing import Any
 import numpy as np
 
 from ..core.plates import mask_plate
+from .agencies import classify_org
 from .catalog import RULES
 from .config import RuleConfig
 from .pool import StringPool
 from .records import HotlistEvent
 from .table import RecordTable, hash64
-from .text import BANNED, GENERIC, Tag, classify_org, classify_reason, is_case_number
+from .text import BANNED, GENERIC, Tag, classify_reason, is_case_number
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -237,11 +238,12 @@ def run_rules(
     from a column the export never had."""
     from .rules_pattern import PATTERN_RULES
     from .rules_row import ROW_RULES
+    from .rules_volume import VOLUME_RULES
 
     ctx = Context(table, events, config, file_columns)
     findings: list[Finding] = []
     skipped: dict[str, str] = {}
-    for family in (ROW_RULES, PATTERN_RULES):
+    for family in (ROW_RULES, PATTERN_RULES, VOLUME_RULES):
         for rule_ids, check, fn in family:
             wanted = [r for r in rule_ids if config.enabled(r)]
             if not wanted:

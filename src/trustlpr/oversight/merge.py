@@ -128,7 +128,9 @@ class TableBuilder:
         for name in POOLS:
             pools[name], ids = self._canonical(name)
             column = self._column(name, np.int32, -1)
-            if column.strides != (0,) and len(ids):
+            if not len(ids):  # nothing in this column anywhere: store no array
+                column = np.broadcast_to(np.int32(-1), (n,))
+            elif column.strides != (0,):
                 remap = np.append(ids, np.int32(-1))  # row id -1 (missing) stays -1
                 column = remap[column]
             cols[name] = column

@@ -7,7 +7,7 @@ plate searched at least ``min_searches`` times), so they stay fast at ten millio
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,13 +15,13 @@ import numpy as np
 
 from .catalog import RULES
 from .findings import Context, Finding
-from .text import BANNED, Tag, is_case_number
+from .text import BANNED, Tag
 
 Arr = np.ndarray[Any, Any]
 DAY, HOUR, MINUTE = 86400, 3600, 60
 
 
-def _groups(keys: list[Arr], rows: Arr) -> Iterator[Arr]:
+def groups(keys: list[Arr], rows: Arr) -> Iterator[Arr]:
     """Rows sharing every key, each group sorted by time (the last key should be ``t``)."""
     if len(rows) == 0:
         return
@@ -65,7 +65,7 @@ def case_reuse(ctx: Context) -> list[Finding]:
     wanted = (plates_per_group >= min_plates) | (last - first >= max_span)
     rows = rows[wanted[group]]
     out = []
-    for group in _groups([c["org"], ctx.case, c["t"]], rows):
+    for group in groups([c["org"], ctx.case, c["t"]], rows):
         t = c["t"][group]
         plates = c["plate"][group]
         distinct = len(np.unique(plates[plates >= 0]))
@@ -100,7 +100,7 @@ def repeat_plate(ctx: Context) -> list[Finding]:
     alert = ctx.has(Tag.ALERT)
     documented = ctx.has(Tag.SERIOUS | Tag.ALERT | Tag.WARRANT) & ctx.has(Tag.HAS_CASE)
     out = []
-    for group in _groups([ctx.actor, c["plate"], c["t"]], rows):
+    for group in groups([ctx.actor, c["plate"], c["t"]], rows):
         if alert[group].all():
             continue
         t = c["t"][group]
@@ -283,161 +283,19 @@ def sessions(ctx: Context) -> list[Finding]:
     return out
 
 
-# -- signal 10 follow-ups, 21 ---------------------------------------------------------------
-
-
-def federal_followup(ctx: Context) -> list[Finding]:
-    c = ctx.table.cols
-    window = ctx.config.get_int("federal", "followup_hours") * HOUR
-    fed = (ctx.federal | ctx.has(Tag.FEDERAL_ASSIST | Tag.IMMIGRATION)) & ctx.exact_plate
-    fed_plates = np.unique(c["plate"][fed])
-    if len(fed_plates) == 0:
-        return []
-    rows = np.flatnonzero(np.isin(c["plate"], fed_plates) & ctx.exact_plate)
-    out = []
-    for group in _groups([c["plate"], c["t"]], rows):
-        t, is_fed = c["t"][group], fed[group]
-        fed_times = t[is_fed]
-        latest = np.searchsorted(fed_times, t, side="right") - 1  # last federal search at or before
-        follows = ~is_fed & (latest >= 0)
-        follows[follows] &= (t[follows] - fed_times[latest[follows]]) <= window
-        if not follows.any():
-            continue
-        evidence = np.concatenate((group[is_fed], group[follows]))
-        plate = ctx.plate_name(int(c["plate"][group[0]]))
-        text = (
-            f"Plate {plate} was searched by or for a federal agency and then {int(follows.sum())} "
-            f"time(s) by local users within {window // HOUR} hours. "
-            f"{RULES['S10.federal-followup'].why}"
-        )
-        out.append(Finding("S10.federal-followup", "medium", f"plate {plate}", text, evidence))
-    return out
-
-
-def volume_spike(ctx: Context) -> list[Finding]:
-    c, cfg = ctx.table.cols, ctx.config
-    min_day = cfg.get_int("volume_spike", "min_day_count")
-    factor = cfg.get_float("volume_spike", "factor")
-    min_days = cfg.get_int("volume_spike", "min_active_days")
-    rows = np.flatnonzero(ctx.named)
-    day = c["t"][rows] // DAY
-    key = ctx.actor[rows].astype(np.int64) * (1 << 32) + day
-    keys, counts = np.unique(key, return_counts=True)
-    actors = keys >> 32
-    out = []
-    for a in np.unique(actors[counts >= min_day]):
-        mine = actors == a
-        if mine.sum() < min_days:
-            continue
-        median = float(np.median(counts[mine]))
-        for k in np.flatnonzero(mine & (counts >= min_day) & (counts >= factor * max(median, 1.0))):
-            evidence = rows[key == keys[k]]
-            name = ctx.actor_name(int(a))
-            date = _date(int((keys[k] & ((1 << 32) - 1)) * DAY))
-            text = (
-                f"{name} ran {int(counts[k])} searches on {date}, against a usual {median:g} per "
-                f"active day. {RULES['S21.volume-spike'].why}"
-            )
-            severity = "medium" if counts[k] >= 3 * min_day else "low"
-            out.append(Finding("S21.volume-spike", severity, f"{name} on {date}", text, evidence))
-    return out
-
-
-def shared_reason(ctx: Context) -> list[Finding]:
-    c, cfg = ctx.table.cols, ctx.config
-    min_orgs = cfg.get_int("shared_reason", "min_orgs")
-    min_len = cfg.get_int("shared_reason", "min_length")
-    window = cfg.get_int("shared_reason", "window_days") * DAY
-    lengths = ctx.table.pools["reason"].lengths()
-    eligible = np.append(lengths >= min_len, False) & ~ctx.reason_generic
-    rows = np.flatnonzero(eligible[c["reason"]] & (c["org"] >= 0))
-    if len(rows) == 0:
-        return []
-    width = len(ctx.table.pools["org"]) + 1
-    pairs = np.unique(c["reason"][rows].astype(np.int64) * width + c["org"][rows])
-    reasons, n_orgs = np.unique(pairs // width, return_counts=True)
-    wide = reasons[n_orgs >= min_orgs]
-    out = []
-    for group in _groups([c["reason"], c["t"]], rows[np.isin(c["reason"][rows], wide)]):
-        t, orgs = c["t"][group], c["org"][group]
-        lo, best, best_span = 0, 0, (0, 0)
-        counter: Counter[int] = Counter()
-        for hi in range(len(group)):
-            counter[int(orgs[hi])] += 1
-            while t[hi] - t[lo] > window:
-                counter[int(orgs[lo])] -= 1
-                if counter[int(orgs[lo])] == 0:
-                    del counter[int(orgs[lo])]
-                lo += 1
-            if len(counter) > best:
-                best, best_span = len(counter), (lo, hi)
-        if best < min_orgs:
-            continue
-        evidence = group[best_span[0] : best_span[1] + 1]
-        text = (
-            f"The same reason text was used by {best} different agencies within "
-            f"{window // DAY} days ({len(evidence)} searches). {RULES['S21.shared-reason'].why}"
-        )
-        severity = "medium" if ctx.has(BANNED | Tag.FEDERAL_ASSIST)[evidence].any() else "low"
-        out.append(Finding("S21.shared-reason", severity, f"{best} agencies", text, evidence))
-    return out
-
-
-# -- signal 16 (admin event log) ------------------------------------------------------------
-
-
-def hotlist(ctx: Context) -> list[Finding]:
-    never = ctx.config.get_bool("hotlist", "flag_never_expires")
-    undocumented: dict[str, list[int]] = defaultdict(list)
-    no_expiry: dict[str, list[int]] = defaultdict(list)
-    for i, event in enumerate(ctx.events):
-        if not event.is_entry or event.event_type not in ("create", "update"):
-            continue
-        d = event.details
-        user = event.user or "an unnamed user"
-        if not is_case_number(d.get("case", "")) and not d.get("reason", "").strip():
-            undocumented[user].append(i)
-        expiry = d.get("expiry", "").strip().lower()
-        if never and (expiry in ("", "never", "none", "null") or "expiry" not in d):
-            no_expiry[user].append(i)
-    out = []
-    for rule, severity, table, what in (
-        (
-            "S16.undocumented-entry",
-            "medium",
-            undocumented,
-            "with neither a case number nor a reason",
-        ),
-        ("S16.no-expiry", "low", no_expiry, "that never expire"),
-    ):
-        for user, events in table.items():
-            entries = f"{len(events)} hot-list entr{'y' if len(events) == 1 else 'ies'}"
-            text = f"{user} created or changed {entries} {what}. {RULES[rule].why}"
-            out.append(Finding(rule, severity, user, text, events=tuple(events)))
-    return out
-
-
-def _rows_needed(ctx: Context) -> str | None:
+def rows_needed(ctx: Context) -> str | None:
     return None if ctx.table.n else "no searches were imported"
 
 
-def _users_needed(ctx: Context) -> str | None:
+def users_needed(ctx: Context) -> str | None:
     return None if ctx.named.any() else "the exports name no users"
-
-
-def _events_needed(ctx: Context) -> str | None:
-    return None if ctx.events else "no admin event log was given"
 
 
 PATTERN_RULES: list[
     tuple[tuple[str, ...], Callable[[Context], str | None], Callable[[Context], list[Finding]]]
 ] = [
-    (("S3.case-reuse",), _rows_needed, case_reuse),
-    (("S4.repeat-plate",), _users_needed, repeat_plate),
-    (("S5.linked-plates",), _users_needed, linked_plates),
-    (("S7.off-hours", "S7.isolated-burst"), _users_needed, sessions),
-    (("S10.federal-followup",), _rows_needed, federal_followup),
-    (("S21.volume-spike",), _users_needed, volume_spike),
-    (("S21.shared-reason",), _rows_needed, shared_reason),
-    (("S16.undocumented-entry", "S16.no-expiry"), _events_needed, hotlist),
+    (("S3.case-reuse",), rows_needed, case_reuse),
+    (("S4.repeat-plate",), users_needed, repeat_plate),
+    (("S5.linked-plates",), users_needed, linked_plates),
+    (("S7.off-hours", "S7.isolated-burst"), users_needed, sessions),
 ]
