@@ -143,7 +143,9 @@ def test_tokens_are_shown_once_and_never_stored(op: Operator) -> None:
     assert secret.encode() not in blob and PASSWORD.encode() not in blob
     with open_audit(op.data_dir, readonly=True) as audit:
         leaves = [audit.log.entry(i) for i in range(audit.log.size)]
-    # init's owner agency, then providence, alice, alice's token, boston
+    # init's owner agency and policy, then providence, alice, alice's token, boston
+    assert [leaf["type"] for leaf in leaves].count("policy_changed") == 1
+    leaves = [leaf for leaf in leaves if leaf["type"] != "policy_changed"]
     assert [leaf["type"] for leaf in leaves] == ["user_changed"] * 3 + [
         "token_changed",
         "user_changed",

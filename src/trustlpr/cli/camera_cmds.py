@@ -10,21 +10,19 @@ export change nothing and run at any time. A camera's key is printed once, at ``
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..audit import open_audit
 from ..cameras import CameraRegistry, RegisteredCamera, cameras_geojson
-from ..core.errors import AuditError, ConfigError, InputError
-from ..core.events import AuditEvent, AuditSink
+from ..core.errors import InputError
 from ..identity import IdentityStore, require_admin
 from ..ingest.adapters import camera_adapter_types
 from ..settings import Settings
-from .common import console, err_console, print_json, settings
+from .common import audit_for, console, err_console, print_json, settings
 from .identity_cmds import AsUser, Json, Token, signed, table
 
 camera_app = typer.Typer(
@@ -33,30 +31,13 @@ camera_app = typer.Typer(
 )
 
 
-class _NoWrites:
-    """Audit sink of the read-only commands: not opening the log lets them run while
-    ``trustlpr serve`` holds it; an append would be a bug, so it fails loudly."""
-
-    def append(self, event: AuditEvent) -> int:
-        raise AuditError(f"a read-only camera command tried to record {event.type.value}")
-
-    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
-        raise AuditError("a read-only camera command tried to write to the audit log")
-
-
 @contextmanager
 def _open(
     ctx: typer.Context, *, changes: bool
 ) -> Iterator[tuple[CameraRegistry, IdentityStore, Settings]]:
     cfg = settings(ctx)
-    if not cfg.config_path.is_file():
-        raise ConfigError(
-            f"{cfg.data_dir} is not initialised; run `trustlpr --data-dir {cfg.data_dir} init`"
-        )
     with ExitStack() as stack:
-        sink: AuditSink = _NoWrites()
-        if changes:
-            sink = stack.enter_context(open_audit(cfg.data_dir, agency_id=cfg.agency_id))
+        sink = stack.enter_context(audit_for(cfg, changes=changes))
         identity = stack.enter_context(IdentityStore.open(cfg.data_dir, sink))
         registry = CameraRegistry(cfg.data_dir, audit=sink)
         stack.callback(registry.close)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from ..audit import open_audit
+from ..core.errors import AuditError, ConfigError
+from ..core.events import AuditEvent, AuditSink
 from ..settings import Settings
 
 console = Console()
@@ -54,3 +59,32 @@ def progress(*, transient: bool = False) -> Progress:
 def print_json(value: Any) -> None:
     """One JSON document on stdout, unstyled, for machines."""
     typer.echo(json.dumps(value, sort_keys=True, default=str))
+
+
+class NoWrites:
+    """Audit sink of read-only commands: not opening the log lets them run while
+    ``trustlpr serve`` holds it; an append would be a bug, so it fails loudly."""
+
+    def append(self, event: AuditEvent) -> int:
+        raise AuditError(f"a read-only command tried to record {event.type.value}")
+
+    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
+        raise AuditError("a read-only command tried to write to the audit log")
+
+
+def require_initialised(cfg: Settings) -> None:
+    if not cfg.config_path.is_file():
+        raise ConfigError(
+            f"{cfg.data_dir} is not initialised; run `trustlpr --data-dir {cfg.data_dir} init`"
+        )
+
+
+@contextmanager
+def audit_for(cfg: Settings, *, changes: bool) -> Iterator[AuditSink]:
+    """The node's audit log when the command changes something, else a sink refusing writes."""
+    require_initialised(cfg)
+    if not changes:
+        yield NoWrites()
+        return
+    with open_audit(cfg.data_dir, agency_id=cfg.agency_id) as audit:
+        yield audit

@@ -19,17 +19,23 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..audit import open_audit
 from ..core.clock import parse_duration
-from ..core.errors import AuditError, AuthError, ConfigError, InputError
-from ..core.events import AuditEvent, AuditSink
+from ..core.errors import AuthError, InputError
 from ..core.identity import Role, User
 from ..core.plates import mask_plate
 from ..hotlist import AlertKind, HotlistService, agreement_check
 from ..identity import IdentityStore, require_role, require_same_agency
 from ..policy import load_policy
 from ..settings import Settings
-from .common import console, err_console, print_json, progress, settings
+from .common import (
+    audit_for,
+    console,
+    err_console,
+    print_json,
+    progress,
+    require_initialised,
+    settings,
+)
 
 hotlist_app = typer.Typer(help="Import, inspect and change hot lists.", no_args_is_help=True)
 alerts_app = typer.Typer(
@@ -48,31 +54,16 @@ _VERIFY = (Role.OFFICER, Role.SUPERVISOR)
 _VIEW = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
 
 
-class _NoWrites:
-    """Audit sink of read-only commands: an append would be a bug, so it fails loudly."""
-
-    def append(self, event: AuditEvent) -> int:
-        raise AuditError(f"a read-only command tried to record {event.type.value}")
-
-    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
-        raise AuditError("a read-only command tried to write to the audit log")
-
-
 @contextmanager
 def open_hotlists(
     ctx: typer.Context, *, changes: bool
 ) -> Iterator[tuple[HotlistService, IdentityStore, Settings]]:
     """The node's hot-list service under its jurisdiction policy and sharing agreements."""
     cfg = settings(ctx)
-    if not cfg.config_path.is_file():
-        raise ConfigError(
-            f"{cfg.data_dir} is not initialised; run `trustlpr --data-dir {cfg.data_dir} init`"
-        )
+    require_initialised(cfg)
     policy = load_policy(cfg.policy)
     with ExitStack() as stack:
-        audit: AuditSink = _NoWrites()
-        if changes:
-            audit = stack.enter_context(open_audit(cfg.data_dir, agency_id=cfg.agency_id))
+        audit = stack.enter_context(audit_for(cfg, changes=changes))
         identity = stack.enter_context(IdentityStore.open(cfg.data_dir, audit))
         service = HotlistService.open(
             cfg.data_dir,

@@ -14,14 +14,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from ..audit import open_audit
 from ..core.clock import iso, parse_duration, system_clock
-from ..core.errors import AuditError, ConfigError, InputError
-from ..core.events import AuditEvent, AuditSink
+from ..core.errors import InputError
 from ..core.identity import User
 from ..identity import IdentityStore
 from ..settings import Settings
-from .common import console, err_console, print_json, settings
+from .common import audit_for, console, err_console, print_json, settings
 
 Token = Annotated[
     str | None,
@@ -43,31 +41,14 @@ user_app = typer.Typer(help="Manage users and their roles.", no_args_is_help=Tru
 token_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
 
 
-class _NoWrites:
-    """Audit sink of listing commands: they change nothing, so an append would be a bug. Not
-    opening the log lets them run while ``trustlpr serve`` holds it."""
-
-    def append(self, event: AuditEvent) -> int:
-        raise AuditError(f"a listing command tried to record {event.type.value}")
-
-    def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
-        raise AuditError("a listing command tried to write to the audit log")
-
-
 @contextmanager
 def open_store(
     ctx: typer.Context, *, changes: bool = True
 ) -> Iterator[tuple[IdentityStore, Settings]]:
     """The node's identity store; with ``changes``, its audit log is opened to record them."""
     cfg = settings(ctx)
-    if not cfg.config_path.is_file():
-        raise ConfigError(
-            f"{cfg.data_dir} is not initialised; run `trustlpr --data-dir {cfg.data_dir} init`"
-        )
     with ExitStack() as stack:
-        sink: AuditSink = _NoWrites()
-        if changes:
-            sink = stack.enter_context(open_audit(cfg.data_dir, agency_id=cfg.agency_id))
+        sink = stack.enter_context(audit_for(cfg, changes=changes))
         yield stack.enter_context(IdentityStore.open(cfg.data_dir, sink)), cfg
 
 
