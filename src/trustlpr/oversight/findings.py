@@ -152,7 +152,7 @@ class Context:
             homes[:] = self.state_names.index(code)
         else:
             known = self.org_state >= 0
-            for f in np.unique(files[known]):
+            for f in distinct(files[known]):
                 states = self.org_state[known & (files == f)]
                 homes[int(f)] = int(np.bincount(states).argmax())
         return homes.astype(np.int32)[files] if len(files) else np.empty(0, dtype=np.int32)
@@ -206,6 +206,16 @@ def _case_ids(
         names = keys.take(np.flatnonzero(valid)[first[order]])
     split = len(from_reasons)
     return np.append(ids[:split], -1), np.append(ids[split:-1], -1), names
+
+
+def distinct(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Sorted distinct values. ``np.unique`` without extra outputs takes a hash-based path in
+    numpy 2.3+ that is a hundred times slower than sorting for int64 (0.7 s against 7 ms on a
+    million values), so the rules use this."""
+    if len(values) == 0:
+        return np.asarray(values)
+    ordered = np.sort(values, kind="stable")
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
 
 
 def by_actor(ctx: Context, mask: np.ndarray[Any, Any]) -> list[tuple[int, np.ndarray[Any, Any]]]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import RULES
-from .findings import Context, Finding
+from .findings import Context, Finding, distinct
 from .text import BANNED, Tag
 
 Arr = np.ndarray[Any, Any]
@@ -57,7 +57,7 @@ def case_reuse(ctx: Context) -> list[Finding]:
     np.minimum.at(first, group, c["t"][rows])
     np.maximum.at(last, group, c["t"][rows])
     with_plate = c["plate"][rows] >= 0
-    pairs = np.unique(group[with_plate].astype(np.int64) * (len(ctx.table.pools["plate"]) + 1)
+    pairs = distinct(group[with_plate].astype(np.int64) * (len(ctx.table.pools["plate"]) + 1)
                       + c["plate"][rows][with_plate])  # fmt: skip
     plates_per_group = np.bincount(
         pairs // (len(ctx.table.pools["plate"]) + 1), minlength=len(keys)
@@ -68,16 +68,16 @@ def case_reuse(ctx: Context) -> list[Finding]:
     for group in groups([c["org"], ctx.case, c["t"]], rows):
         t = c["t"][group]
         plates = c["plate"][group]
-        distinct = len(np.unique(plates[plates >= 0]))
+        n_plates = len(distinct(plates[plates >= 0]))
         span = int(t[-1] - t[0])
         case = ctx.case_names[int(ctx.case[group[0]])]
-        users = len(np.unique(ctx.actor[group]))
+        users = len(distinct(ctx.actor[group]))
         text = (
-            f"Case number {case} was given for {len(group)} searches of {distinct} different "
+            f"Case number {case} was given for {len(group)} searches of {n_plates} different "
             f"plates by {users} user(s) between {_date(t[0])} and {_date(t[-1])} "
             f"({span // DAY} days). {RULES['S3.case-reuse'].why}"
         )
-        severity = "medium" if distinct >= 2 * min_plates or span >= 2 * max_span else "low"
+        severity = "medium" if n_plates >= 2 * min_plates or span >= 2 * max_span else "low"
         out.append(Finding("S3.case-reuse", severity, f"case {case}", text, group))
     return out
 
@@ -149,20 +149,20 @@ def linked_plates(ctx: Context) -> list[Finding]:
     # plates a user searched on at least min_days different days
     user_plate = actor.astype(np.int64) * width + plate
     span = int(days.max() - days.min()) + 1
-    day_keys = np.unique(user_plate * span + (days - days.min()))
+    day_keys = distinct(user_plate * span + (days - days.min()))
     up, counts = np.unique(day_keys // span, return_counts=True)
     keep = np.isin(user_plate, up[counts >= min_days])
     # sessions with at least two kept plates and few plates overall
-    session_plates = np.unique(session.astype(np.int64) * width + plate)
-    distinct = np.bincount(session_plates // width, minlength=int(session[-1]) + 1)
-    kept_plates = np.unique(session[keep].astype(np.int64) * width + plate[keep])
-    kept_distinct = np.bincount(kept_plates // width, minlength=len(distinct))
-    wanted = (kept_distinct >= 2) & (distinct <= max_plates)
+    session_plates = distinct(session.astype(np.int64) * width + plate)
+    per_session = np.bincount(session_plates // width, minlength=int(session[-1]) + 1)
+    kept_plates = distinct(session[keep].astype(np.int64) * width + plate[keep])
+    kept_distinct = np.bincount(kept_plates // width, minlength=len(per_session))
+    wanted = (kept_distinct >= 2) & (per_session <= max_plates)
     together: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     session_rows: dict[int, list[int]] = defaultdict(list)
     positions = np.flatnonzero(keep & wanted[session])
     for s, group in zip(*_split_by(session[positions], positions), strict=True):
-        chosen = np.unique(plate[group])
+        chosen = distinct(plate[group])
         a = int(actor[group[0]])
         for i, p in enumerate(chosen):
             for q in chosen[i + 1 :]:

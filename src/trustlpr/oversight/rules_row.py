@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import RULES
-from .findings import Context, Finding, by_actor
+from .findings import Context, Finding, by_actor, distinct
 from .table import FLAG_MASKED
 from .text import Tag
 
@@ -124,7 +124,7 @@ def out_of_state(ctx: Context) -> list[Finding]:
     home = ctx.home_state
     mask = (ctx.org_state >= 0) & (home >= 0) & (ctx.org_state != home) & ~ctx.federal
     out = []
-    for h in np.unique(home[mask]):
+    for h in distinct(home[mask]):
         state = ctx.state_names[int(h)]
         what = f"on {state} data as an agency of another state"
         for finding in _per_actor(ctx, "S9.out-of-state", mask & (home == h), "medium", what):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from .catalog import RULES
-from .findings import Context, Finding
+from .findings import Context, Finding, distinct
 from .rules_pattern import DAY, HOUR, groups, rows_needed, users_needed
 from .text import BANNED, Tag, is_case_number
 
@@ -29,7 +29,7 @@ def federal_followup(ctx: Context) -> list[Finding]:
     c = ctx.table.cols
     window = ctx.config.get_int("federal", "followup_hours") * HOUR
     fed = (ctx.federal | ctx.has(Tag.FEDERAL_ASSIST | Tag.IMMIGRATION)) & ctx.exact_plate
-    fed_plates = np.unique(c["plate"][fed])
+    fed_plates = distinct(c["plate"][fed])
     if len(fed_plates) == 0:
         return []
     rows = np.flatnonzero(np.isin(c["plate"], fed_plates) & ctx.exact_plate)
@@ -64,7 +64,7 @@ def volume_spike(ctx: Context) -> list[Finding]:
     keys, counts = np.unique(key, return_counts=True)
     actors = keys >> 32
     out = []
-    for a in np.unique(actors[counts >= min_day]):
+    for a in distinct(actors[counts >= min_day]):
         mine = actors == a
         if mine.sum() < min_days:
             continue
@@ -93,7 +93,7 @@ def shared_reason(ctx: Context) -> list[Finding]:
     if len(rows) == 0:
         return []
     width = len(ctx.table.pools["org"]) + 1
-    pairs = np.unique(c["reason"][rows].astype(np.int64) * width + c["org"][rows])
+    pairs = distinct(c["reason"][rows].astype(np.int64) * width + c["org"][rows])
     reasons, n_orgs = np.unique(pairs // width, return_counts=True)
     wide = reasons[n_orgs >= min_orgs]
     out = []
