@@ -126,7 +126,14 @@ def _add_people(system: System) -> None:
 
 def stream_reads(city: DemoCity, url: str, stop: threading.Event, rate: float) -> None:
     """Posts the town's reads over HTTP, stamped with the live clock, until ``stop``."""
-    streamer = ReadStreamer(url, city.keys, max_batch=200, workers=2, now=lambda: datetime.now(UTC))
+
+    def sleep(seconds: float) -> None:  # a retry wait that ends as soon as the demo stops
+        if stop.wait(seconds):
+            raise _Stopped
+
+    streamer = ReadStreamer(
+        url, city.keys, max_batch=200, workers=2, now=lambda: datetime.now(UTC), sleep=sleep
+    )
     fmt = ReadFormatter(city.simulation)
 
     def reads() -> Iterator[dict[str, Any]]:
@@ -140,11 +147,17 @@ def stream_reads(city: DemoCity, url: str, stop: threading.Event, rate: float) -
 
     try:
         streamer.run(reads(), rate=rate)
+    except _Stopped:
+        pass
     except TrustLPRError as exc:
         if not stop.is_set():
             log.error("read stream stopped: %s", exc.message)
     finally:
         streamer.close()
+
+
+class _Stopped(Exception):
+    """The demo is shutting down: unwinds the read stream out of its retry waits."""
 
 
 _LEGIT = [

@@ -38,6 +38,7 @@ def demo(
     system = System(cfg)
     jobs = Periodic()
     stop = threading.Event()
+    threads: list[threading.Thread] = []
     url = f"http://{host}:{port}"
     try:
         system.record_policy()
@@ -47,7 +48,7 @@ def demo(
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level=log_level, loop="asyncio")
         )
-        threads = [
+        threads += [
             threading.Thread(target=stream_reads, args=(city, url, stop, rate), daemon=True),
             threading.Thread(target=officer_activity, args=(system, city, stop), daemon=True),
         ]
@@ -62,6 +63,8 @@ def demo(
         server.run()
     finally:
         stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
         jobs.stop()
         system.close()
 
