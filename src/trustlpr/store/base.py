@@ -13,6 +13,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ..core.errors import NotFoundError, StoreError
 from ..core.reads import Read
 
 
@@ -44,6 +45,33 @@ class StoreStats:
     hits_total: int
     oldest: datetime | None
     newest: datetime | None
+
+
+def make_ref(retention: RetentionClass, day: date, row_id: int) -> str:
+    """A stored read's reference: ``<class>:<YYYY-MM-DD>:<row id>``."""
+    return f"{retention.value}:{day.isoformat()}:{row_id}"
+
+
+def parse_ref(ref: str) -> tuple[RetentionClass, date, int]:
+    """The parts of a reference; ``NotFoundError`` for anything that is not one."""
+    try:
+        cls, day, row = ref.split(":")
+        return RetentionClass(cls), date.fromisoformat(day), int(row)
+    except ValueError as exc:
+        raise NotFoundError(f"{ref[:40]!r} is not a read reference") from exc
+
+
+def partitions(
+    reads: Sequence[Read], hits: Sequence[bool] | None
+) -> dict[tuple[RetentionClass, date], list[int]]:
+    """Indexes of ``reads`` grouped by the (retention class, UTC day) partition they go to."""
+    if hits is not None and len(hits) != len(reads):
+        raise StoreError("append: hits must have one flag per read")
+    groups: dict[tuple[RetentionClass, date], list[int]] = {}
+    for i, read in enumerate(reads):
+        cls = RetentionClass.HIT if hits is not None and hits[i] else RetentionClass.NONHIT
+        groups.setdefault((cls, read.observed_at.date()), []).append(i)
+    return groups
 
 
 class ReadStore(Protocol):

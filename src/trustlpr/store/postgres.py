@@ -19,27 +19,23 @@ import psycopg
 from psycopg import sql
 
 from ..core.clock import day_start, days_between
-from ..core.errors import ConfigError, KeyDestroyedError, NotFoundError, StoreError
+from ..core.errors import ConfigError, KeyDestroyedError, StoreError
 from ..core.plates import confusion_key
 from ..core.reads import Read
 from ..keys import KeyRing
-from .base import PurgeReport, RetentionClass, StoredRead, StoreStats
+from .base import (
+    PurgeReport,
+    RetentionClass,
+    StoredRead,
+    StoreStats,
+    make_ref,
+    parse_ref,
+    partitions,
+)
 from .codec import CONFUSION_DOMAIN, from_us, seal, seal_image, to_us, unseal, unseal_image
 
 _PARTITION = re.compile(r"^reads_(nonhit|hit)_(\d{8})$")
 _SCAN_CHUNK = 2000
-
-
-def _ref(cls: RetentionClass, day: date, row_id: int) -> str:
-    return f"{cls.value}:{day.isoformat()}:{row_id}"
-
-
-def _parse_ref(ref: str) -> tuple[RetentionClass, date, int]:
-    try:
-        cls, day, row = ref.split(":")
-        return RetentionClass(cls), date.fromisoformat(day), int(row)
-    except ValueError as exc:
-        raise NotFoundError(f"{ref[:40]!r} is not a read reference") from exc
 
 
 class PostgresReadStore:
@@ -154,12 +150,7 @@ class PostgresReadStore:
         hits: Sequence[bool] | None = None,
         images: Mapping[int, bytes] | None = None,
     ) -> list[str]:
-        if hits is not None and len(hits) != len(reads):
-            raise StoreError("append: hits must have one flag per read")
-        groups: dict[tuple[RetentionClass, date], list[int]] = {}
-        for i, read in enumerate(reads):
-            cls = RetentionClass.HIT if hits is not None and hits[i] else RetentionClass.NONHIT
-            groups.setdefault((cls, read.observed_at.date()), []).append(i)
+        groups = partitions(reads, hits)
         refs = [""] * len(reads)
         with self._lock:
             for (cls, day), members in groups.items():
@@ -185,7 +176,7 @@ class PostgresReadStore:
                             copy.set_types(["int8", "int8", "text", "int8", "bytea", "bytea"])
                             for row_id, i in zip(ids, members, strict=True):
                                 copy.write_row((row_id, *seal(reads[i], keys, cls.value)))
-                                refs[i] = _ref(cls, day, row_id)
+                                refs[i] = make_ref(cls, day, row_id)
                         if images:
                             rows = []
                             for row_id, i in zip(ids, members, strict=True):
@@ -206,7 +197,7 @@ class PostgresReadStore:
         moved = 0
         with self._lock:
             for ref in refs:
-                cls, day, row_id = _parse_ref(ref)
+                cls, day, row_id = parse_ref(ref)
                 if cls is RetentionClass.HIT or day not in self._days[cls]:
                     continue
                 rows = self._execute(
@@ -265,7 +256,7 @@ class PostgresReadStore:
                         read = unseal(keys, cls.value, t_us, camera, bytes(nonce), bytes(ct))
                         match = confusion_key(read.plate) if variants else read.plate
                         if match == (key if variants else plate):
-                            found.append(StoredRead(_ref(cls, day, row_id), read, cls))
+                            found.append(StoredRead(make_ref(cls, day, row_id), read, cls))
         found.sort(key=lambda s: s.read.observed_at)
         return found
 
@@ -302,10 +293,10 @@ class PostgresReadStore:
                     for row_id, t_us, camera, nonce, ct in chunk:
                         read = unseal(keys, cls.value, t_us, camera, bytes(nonce), bytes(ct))
                         if predicate is None or predicate(read):
-                            yield StoredRead(_ref(cls, day, row_id), read, cls)
+                            yield StoredRead(make_ref(cls, day, row_id), read, cls)
 
     def image(self, ref: str) -> bytes | None:
-        cls, day, row_id = _parse_ref(ref)
+        cls, day, row_id = parse_ref(ref)
         with self._lock:
             if day not in self._days[cls]:
                 return None

@@ -17,11 +17,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ..core.clock import day_start, days_between
-from ..core.errors import KeyDestroyedError, NotFoundError, StoreError
+from ..core.errors import KeyDestroyedError, StoreError
 from ..core.plates import confusion_key
 from ..core.reads import Read
 from ..keys import DayKeys, KeyRing
-from .base import PurgeReport, RetentionClass, StoredRead, StoreStats
+from .base import (
+    PurgeReport,
+    RetentionClass,
+    StoredRead,
+    StoreStats,
+    make_ref,
+    parse_ref,
+    partitions,
+)
 from .codec import (
     CONFUSION_DOMAIN,
     from_us,
@@ -50,18 +58,6 @@ CREATE TABLE IF NOT EXISTS images (
 """
 _DAY_DB = re.compile(r"^(\d{4}-\d{2}-\d{2})\.db$")
 _SCAN_CHUNK = 2000
-
-
-def _ref(retention: RetentionClass, day: date, row_id: int) -> str:
-    return f"{retention.value}:{day.isoformat()}:{row_id}"
-
-
-def _parse_ref(ref: str) -> tuple[RetentionClass, date, int]:
-    try:
-        cls, day, row = ref.split(":")
-        return RetentionClass(cls), date.fromisoformat(day), int(row)
-    except ValueError as exc:
-        raise NotFoundError(f"{ref[:40]!r} is not a read reference") from exc
 
 
 class SQLiteReadStore:
@@ -122,12 +118,7 @@ class SQLiteReadStore:
         hits: Sequence[bool] | None = None,
         images: Mapping[int, bytes] | None = None,
     ) -> list[str]:
-        if hits is not None and len(hits) != len(reads):
-            raise StoreError("append: hits must have one flag per read")
-        groups: dict[tuple[RetentionClass, date], list[int]] = {}
-        for i, read in enumerate(reads):
-            cls = RetentionClass.HIT if hits is not None and hits[i] else RetentionClass.NONHIT
-            groups.setdefault((cls, read.observed_at.date()), []).append(i)
+        groups = partitions(reads, hits)
         refs: list[str] = [""] * len(reads)
         with self._lock:
             for (cls, day), members in groups.items():
@@ -143,7 +134,7 @@ class SQLiteReadStore:
                         last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
                         first = last - len(rows) + 1
                         for offset, i in enumerate(members):
-                            refs[i] = _ref(cls, day, first + offset)
+                            refs[i] = make_ref(cls, day, first + offset)
                         if images:
                             self._insert_images(conn, keys, cls, members, refs, images)
                 except sqlite3.Error as exc:
@@ -163,14 +154,14 @@ class SQLiteReadStore:
         for i in members:
             if i in images:
                 nonce, ct = seal_image(images[i], keys, cls.value, refs[i])
-                rows.append((_parse_ref(refs[i])[2], nonce, ct))
+                rows.append((parse_ref(refs[i])[2], nonce, ct))
         conn.executemany("INSERT INTO images (read_id, nonce, ct) VALUES (?, ?, ?)", rows)
 
     def promote(self, refs: Sequence[str]) -> int:
         moved = 0
         with self._lock:
             for ref in refs:
-                cls, day, row_id = _parse_ref(ref)
+                cls, day, row_id = parse_ref(ref)
                 if cls is RetentionClass.HIT or day not in self._days[cls]:
                     continue
                 conn = self._conn(cls, day)
@@ -221,7 +212,7 @@ class SQLiteReadStore:
                         read = unseal(keys, cls.value, t_us, camera, nonce, ct)
                         match = confusion_key(read.plate) if variants else read.plate
                         if match == (key if variants else plate):  # the plate decides
-                            found.append(StoredRead(_ref(cls, day, row_id), read, cls))
+                            found.append(StoredRead(make_ref(cls, day, row_id), read, cls))
         found.sort(key=lambda s: s.read.observed_at)
         return found
 
@@ -261,10 +252,10 @@ class SQLiteReadStore:
                     for row_id, t_us, camera, nonce, ct in chunk:
                         read = unseal(keys, cls.value, t_us, camera, nonce, ct)
                         if predicate is None or predicate(read):
-                            yield StoredRead(_ref(cls, day, row_id), read, cls)
+                            yield StoredRead(make_ref(cls, day, row_id), read, cls)
 
     def image(self, ref: str) -> bytes | None:
-        cls, day, row_id = _parse_ref(ref)
+        cls, day, row_id = parse_ref(ref)
         with self._lock:
             if day not in self._days[cls]:
                 return None
