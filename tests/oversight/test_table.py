@@ -58,7 +58,12 @@ def test_chunks_merge_into_one_pool_in_first_seen_order() -> None:
     assert list(table.pools["plate"]) == ["AAA1", "BBB2", "CCC3"]
     assert list(table.pools["reason"]) == ["Robbery 25-1234", "parking"]
     assert [r.plate for r in table.records()] == ["AAA1", "BBB2", "BBB2", "CCC3"]
-    assert [r.reason for r in table.records()] == ["Robbery 25-1234", "", "Robbery 25-1234", "parking"]
+    assert [r.reason for r in table.records()] == [
+        "Robbery 25-1234",
+        "",
+        "Robbery 25-1234",
+        "parking",
+    ]
     assert table.reasons.category == ["Robbery", "Minor / non-criminal"]
     assert list(table.reasons.case) == ["25-1234", ""]
 
