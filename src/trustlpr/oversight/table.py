@@ -1,10 +1,10 @@
-"""A columnar store of search records, so ten million rows fit in memory and rules vectorise.
+"""A columnar store of search records, so millions of rows fit in memory and rules vectorise.
 
-Each row costs about 90 bytes: times as int64, counts as int32, row IDs packed into two
-uint64, and every text column interned (a pool of distinct strings per column, an int32 index
-per row). Readers fill a ``ChunkBuilder`` (in worker processes for big files); the main process
-merges chunks with ``TableBuilder``, remapping each chunk's private pools onto global ones at a
-cost proportional to the distinct strings, not the rows. ``RecordTable.record(i)`` gives a
+Each row costs about 85 bytes: times as int64, counts as int32, row IDs packed into two
+uint64, and every text column interned (a ``StringPool`` of distinct strings per column, an
+int32 index per row; a column no file had costs nothing). Readers fill a ``ChunkBuilder`` (in
+worker processes for big files), which also classifies each distinct reason and digests each
+pooled string; ``merge.TableBuilder`` joins the chunks. ``RecordTable.record(i)`` gives a
 ``SearchRecord`` back for evidence and reports.
 """
 
