@@ -4,8 +4,8 @@ pipeline called in-process in the same run, and the acknowledgment latency at a 
 5,000 reads/s. Both paths parse the native batch, dedupe, encrypt, store durably (SQLite,
 synchronous=FULL) and append to the real audit log before acknowledging.
 
-    python bench/ingest_http.py --json          # last line: one JSON object
-    python bench/ingest_http.py --serve DIR PORT  # (internal) the server process
+    python bench/http_ingest.py --json          # last line: one JSON object
+    python bench/http_ingest.py --serve DIR PORT  # (internal) the server process
 """
 
 from __future__ import annotations
