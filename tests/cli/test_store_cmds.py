@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import resource
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -124,22 +124,20 @@ def test_a_1gb_line_is_rejected_with_flat_memory(tmp_path: Path) -> None:
     _write_reads(tmp_path / "tail.jsonl", 1, start=NOW - timedelta(hours=1))
     with open(reads, "ab") as out:
         out.write((tmp_path / "tail.jsonl").read_bytes())
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "trustlpr.cli",
-            "--data-dir",
-            str(data),
-            "ingest",
-            str(reads),
-            "--json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+    out_path, err_path = tmp_path / "out.txt", tmp_path / "err.txt"
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "trustlpr.cli", "--data-dir", str(data), "ingest", str(reads),
+             "--json"],
+            stdout=out,
+            stderr=err,
+        )  # fmt: skip
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own peak, not every child's
+    child.returncode = os.waitstatus_to_exitcode(status)
+    peak_mb = usage.ru_maxrss / 1024
+    proc = subprocess.CompletedProcess(
+        child.args, child.returncode, out_path.read_text(), err_path.read_text()
     )
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     reads.unlink()
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout.splitlines()[-1])
