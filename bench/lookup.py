@@ -8,6 +8,7 @@ the same rows, measured in the same run.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import secrets
 import sqlite3
@@ -86,6 +87,8 @@ def main() -> None:
     fleet = plates(max(1000, args.reads_per_day // 4))
     with tempfile.TemporaryDirectory() as tmp:
         store, raw = populate(Path(tmp), args.days, args.reads_per_day, fleet)
+        gc.collect()
+        gc.freeze()  # as `trustlpr serve` does after start-up: long-lived objects leave the GC
         rng = random.Random(11)
         start, end = T0, T0 + timedelta(days=args.days)
         ours, base, found = [], [], 0
