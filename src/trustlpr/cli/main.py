@@ -31,7 +31,7 @@ app = typer.Typer(
     "software and checkable by the public.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
+    rich_markup_mode="markdown",
 )
 
 
