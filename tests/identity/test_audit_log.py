@@ -70,9 +70,10 @@ def test_every_identity_event_is_a_valid_public_leaf(tmp_path: Path, clock: Fake
         for person in PEOPLE:
             assert person.encode() not in leaf
     approved = [e for e in entries if e["public"].get("action") == "approved"][-1]
-    assert approved["public"]["requester_agency"] == "boston-pd"
-    assert approved["public"]["requester_state"] == "MA"
-    assert approved["public"]["request_id"].endswith(":v3")
+    assert approved["public"]["grantee_agency"] == "boston-pd"
+    assert approved["public"]["agency_state"] == "MA"
+    assert approved["public"]["version"] == 3
+    assert approved["public"]["purposes"] and approved["public"]["attestation"] is True
     assert approved["agency"] == "hartford-pd"
     # who acted, the signer and the full diff are in the committed private part
     approved_detail = [d.private for d in details if d.type == "sharing_changed"][4]

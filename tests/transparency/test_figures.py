@@ -75,8 +75,9 @@ def events() -> list[AuditEvent]:
            {"action": "retained_vehicles", "count": 40, "days": 21}),
         ev(EventType.STATS_SNAPSHOT, T0, None,
            {"action": "retained_vehicles", "count": 42, "days": 21}),
-        ev(EventType.SHARING_CHANGED, T0, "ctpd", {"action": "approved", "request_id": "shr-1:v1",
-           "requester_agency": "nycpd", "requester_state": "NY", "count": 2}),
+        ev(EventType.SHARING_CHANGED, T0, "ctpd", {"action": "approved", "agreement_id": "shr-1",
+           "version": 1, "grantee_agency": "nycpd", "agency_state": "NY",
+           "purposes": ["amber_alert", "stolen_vehicle"], "two_person": True}),
         ev(EventType.CAMERA_CHANGED, T0, "ctpd", {"action": "added", "count": 1}),
     ]  # fmt: skip
 
@@ -128,7 +129,9 @@ def test_each_figure_counts_what_it_names(audit: AuditService) -> None:
     assert f["retained_vehicles"]["latest"]["count"] == 42
     assert f["retained_vehicles"]["daily"][-3:] == [40, None, 42]
     assert [c["policy"] for c in f["changes"]["policy"]] == ["ct-pa-26-14"]
-    assert f["changes"]["sharing"][0]["grantee"] == "nycpd"
+    sharing = f["changes"]["sharing"][0]
+    assert (sharing["grantee"], sharing["grantee_state"]) == ("nycpd", "NY")
+    assert (sharing["agreement"], sharing["purposes"]) == ("shr-1:v1", 2)
     assert f["changes"]["cameras_in_window"] == 1
     assert f["events"]["search_decided"] == 6
     assert f["log"]["size"] == audit.log.size

@@ -156,6 +156,7 @@ PUBLIC_FIELDS = {
     "status": _code,
     "attestation": _flag,
     "attestation_before": _flag,
+    "two_person": _flag,
     "expires_at": _stamp,
     "expires_before": _stamp,
     # the policy in force (trustlpr.transparency): its name and the SHA-256 of its file

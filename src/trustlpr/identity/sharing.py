@@ -5,9 +5,9 @@ more access — a new agreement, an added purpose, a later expiry, a new attesta
 proposal until a second admin of the owner agency approves it; changes that only take access
 away (fewer purposes, an earlier expiry, revocation) apply at once, by one admin. Each step is
 kept in a history the portal publishes (``history()``: the diff of terms, without people) and
-audited as ``SHARING_CHANGED``: the public leaf names the action, the agreement version, the
-grantee and the number of purposes; the diff itself is in the committed private part, so an
-auditor can check the published history against the log. Versions are never edited in place,
+audited as ``SHARING_CHANGED``: the public leaf carries the action and the agreement's terms
+and diff (never who acted), so anyone can rebuild the sharing history from the public log;
+who acted and the attestation's signer are in the committed private part. Versions are never edited in place,
 so ``agreements(owner, at)`` answers for any past moment.
 """
 
@@ -371,20 +371,13 @@ class SharingRegistry(SharingQueries):
                 acting.id,
             ),
         )
-        grantee = None
+        # The agreement's terms are public (the portal lists them); who acted is not.
+        public: dict[str, PublicValue] = {"action": action, **diff}
         if agreement.grantee_agency_id is not None:
             row = conn.execute(
                 "SELECT state, type FROM agencies WHERE id = ?", (agreement.grantee_agency_id,)
             ).fetchone()
-            grantee = (row["state"], row["type"])
-        public: dict[str, PublicValue] = {
-            "action": action,
-            "request_id": f"{agreement.id}:v{agreement.version}",
-            "requester_agency": agreement.grantee_agency_id,
-            "requester_state": grantee[0] if grantee else agreement.grantee_state,
-            "requester_type": grantee[1] if grantee else None,
-            "count": len(agreement.purposes),
-        }
+            public["agency_state"], public["agency_type"] = row["state"], row["type"]
         private: dict[str, object] = {
             "actor": acting.id,
             "proposed_by": agreement.proposed_by,

@@ -186,11 +186,11 @@ class Tally:
                     "index": index,
                     "time": stamp,
                     "action": p.text("action"),
-                    "agreement": p.text("request_id"),
-                    "grantee": p.text("requester_agency"),
-                    "grantee_state": p.text("requester_state"),
-                    "grantee_type": p.text("requester_type"),
-                    "purposes": p.count("count"),
+                    "agreement": f"{p.text('agreement_id')}:v{p.count('version')}",
+                    "grantee": p.text("grantee_agency"),
+                    "grantee_state": p.text("grantee_state") or p.text("agency_state"),
+                    "grantee_type": p.text("agency_type"),
+                    "purposes": len(p.texts("purposes")),
                 }
             )
         elif kind == EventType.CAMERA_CHANGED:
