@@ -120,6 +120,7 @@ class System:
                 sharing_agreement=agreement_check(self.identity.sharing, self.owner),
                 hit_only_window=self.retention.nonhit if self.retention.hit_only else None,
                 late_hit_sink=self._store_late_hits,
+                promote_stored=self._promote_confirmed,
             )
             self._closers.append(self.hotlists)
             self.alerts = self.hotlists.alerts
@@ -186,6 +187,13 @@ class System:
             hits=[True] * len(late),
             images={i: b.image for i, b in enumerate(late) if b.image},
         )
+
+    def _promote_confirmed(self, plate: str, camera_id: str, observed_at: datetime) -> None:
+        """A stored non-hit an officer confirmed as a hot-list vehicle becomes a hit."""
+        found = self.store.lookup(
+            plate, observed_at, observed_at + timedelta(milliseconds=1), cameras=[camera_id]
+        )
+        self.store.promote([s.ref for s in found])
 
     def record_policy(self) -> int | None:
         """Logs the policy in force (file digest) unless the log already says so."""

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..core.clock import Clock, system_clock
+from ..core.clock import Clock, parse_utc, system_clock
 from ..core.errors import InputError, PolicyDenied
 from ..core.events import AuditSink
 from ..core.hotlist import NCIC_CATEGORIES
@@ -38,6 +38,8 @@ from .records import AlertRecord, ListInfo, StoredEntry
 from .store import HotlistStore
 
 LateHitSink = Callable[[Sequence[BufferedRead]], None]
+PromoteStored = Callable[[str, str, datetime], None]
+"""Moves a stored read (plate, camera, time) into the hit class: a confirmed possible match."""
 
 
 @contextmanager
@@ -66,6 +68,7 @@ class HotlistService:
         sharing_agreement: Callable[[str], bool] | None = None,
         buffer: HitOnlyBuffer | None = None,
         late_hit_sink: LateHitSink | None = None,
+        promote_stored: PromoteStored | None = None,
         max_validity: timedelta = timedelta(days=366),
         refresh_interval: float = 1.0,
     ) -> None:
@@ -75,6 +78,7 @@ class HotlistService:
         self.matcher = HotlistMatcher(clock)
         self.agency_id = agency_id
         self.late_hit_sink = late_hit_sink
+        self.promote_stored = promote_stored
         self.max_validity = max_validity
         self._clock = clock
         allowed = frozenset(NCIC_CATEGORIES) if allowed_category is None else allowed_category
@@ -366,6 +370,13 @@ class HotlistService:
         if read is not None and self.buffer is not None:
             self.buffer.discard(read)
             self._hand_over([BufferedRead(read, image)])
+        elif self.promote_stored is not None:
+            # Stored as a non-hit already: an officer's confirmation makes it a hit, kept as long
+            # as hits are.
+            seen = record.read
+            self.promote_stored(
+                str(seen["plate"]), str(seen["camera_id"]), parse_utc(str(seen["observed_at"]))
+            )
 
     def _hand_over(self, late: list[BufferedRead]) -> None:
         if self.late_hit_sink is not None:

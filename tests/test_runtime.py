@@ -1,0 +1,56 @@
+"""A composed node: reads flow through hot lists into the right retention class."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from trustlpr.core import Read
+from trustlpr.runtime import System, initialise
+from trustlpr.settings import Settings
+from trustlpr.store import RetentionClass
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[System]:
+    settings = Settings.load(tmp_path / "node", env={}, agency_id="nhpd", agency_state="CT")
+    initialise(settings)
+    with System(settings) as node:
+        node.hotlists.add_entry(
+            {"plate": "AB1234", "state": "CT", "category": "V", "reason": "stolen sedan",
+             "case_number": "26-000001", "owner": "auto-theft",
+             "expires_at": (NOW + timedelta(days=5)).isoformat()},
+            list_id="stolen", actor="test",
+        )  # fmt: skip
+        yield node
+
+
+def _read(plate: str, minutes: int) -> Read:
+    return Read(plate, "CT", 0.9, NOW - timedelta(minutes=minutes), "cam-1", "nhpd", 41.3, -72.9)
+
+
+def test_exact_hit_is_stored_as_a_hit_and_raises_an_alert(system: System) -> None:
+    assert system.ingest([_read("AB1234", 5), _read("ZZ9999", 4)]) == 2
+    (hit,) = system.store.lookup("AB1234", NOW - timedelta(hours=1), NOW)
+    (miss,) = system.store.lookup("ZZ9999", NOW - timedelta(hours=1), NOW)
+    assert hit.retention is RetentionClass.HIT and miss.retention is RetentionClass.NONHIT
+    assert [a.kind.value for a in system.alerts.list_alerts()] == ["alert"]
+
+
+def test_confirmed_possible_match_is_promoted_to_the_hit_class(system: System) -> None:
+    system.ingest([_read("A81234", 5)])  # OCR-confusable with the listed plate
+    (possible,) = system.alerts.list_alerts()
+    assert possible.kind.value == "possible"
+    (stored,) = system.store.lookup("A81234", NOW - timedelta(hours=1), NOW)
+    assert stored.retention is RetentionClass.NONHIT
+    system.alerts.verify(possible.id, "confirmed", note="image shows AB1234", user="ofc")
+    (stored,) = system.store.lookup("A81234", NOW - timedelta(hours=1), NOW)
+    assert stored.retention is RetentionClass.HIT
+    # hits outlive the non-hit retention of the policy in force
+    system.purge(NOW + system.retention.nonhit + timedelta(days=2))
+    assert system.store.lookup("A81234", NOW - timedelta(hours=1), NOW)
