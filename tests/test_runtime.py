@@ -54,3 +54,18 @@ def test_confirmed_possible_match_is_promoted_to_the_hit_class(system: System) -
     # hits outlive the non-hit retention of the policy in force
     system.purge(NOW + system.retention.nonhit + timedelta(days=2))
     assert system.store.lookup("A81234", NOW - timedelta(hours=1), NOW)
+
+
+def test_alerts_expire_with_the_hit_retention(system: System) -> None:
+    system.ingest([_read("AB1234", 5)])
+    assert len(system.alerts.list_alerts()) == 1
+    system.purge(NOW + system.retention.hit - timedelta(days=1))
+    assert len(system.alerts.list_alerts()) == 1
+    system.purge(NOW + system.retention.hit + timedelta(minutes=1))
+    assert system.alerts.list_alerts() == []
+    assert system.store.lookup("AB1234", NOW - timedelta(hours=1), NOW) == []
+    data = system.settings.data_dir
+    for name in ("alerts.db", "alerts.db-wal"):
+        path = data / name
+        if path.exists():
+            assert b"AB1234" not in path.read_bytes()

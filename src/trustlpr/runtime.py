@@ -206,7 +206,11 @@ class System:
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
-        return purge_expired(self.store, self.retention, now or self.clock(), self.audit)
+        """Removes reads past retention, and alerts (which carry a read) past hit retention."""
+        moment = now or self.clock()
+        report = purge_expired(self.store, self.retention, moment, self.audit)
+        self.alerts.expire(moment - self.retention.hit)
+        return report
 
     def schedule(self, jobs: Periodic) -> None:
         """Registers this node's periodic work: retention purge, checkpoint signing."""

@@ -319,6 +319,10 @@ class AlertService:
             private={"kind": kind, "url": url, "actor": actor},
         )
 
+    def expire(self, before: datetime) -> int:
+        """Removes alerts (with their read and image) raised before ``before``."""
+        return self.store.expire(before)
+
     def close(self) -> None:
         self.dispatcher.close()
         self.store.close()

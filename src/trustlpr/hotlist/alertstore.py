@@ -320,6 +320,31 @@ class AlertStore:
         )
         return [{"target_id": r[0], "status": r[1], "attempts": r[2], "error": r[3]} for r in rows]
 
+    def expire(self, before: datetime) -> int:
+        """Deletes alerts raised before ``before`` (read details, images, deliveries) and
+        truncates the WAL, so their bytes leave the file: alerts hold reads, and reads are kept
+        no longer than the hit retention. The counts stay in the transparency log."""
+        cutoff = before.timestamp()
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    "DELETE FROM deliveries WHERE alert_id IN "
+                    "(SELECT id FROM alerts WHERE raised_at < ?)",
+                    (cutoff,),
+                )
+                gone = self._db.execute(
+                    "DELETE FROM alerts WHERE raised_at < ?", (cutoff,)
+                ).rowcount
+                self._db.execute("COMMIT")
+                if gone:
+                    self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise StoreError(f"expiring alerts failed: {exc}") from exc
+        return int(gone)
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
