@@ -7,6 +7,7 @@ has no default at run time: code that needs it raises ``ConfigError`` naming the
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -78,21 +79,23 @@ class Settings:
 
     def to_toml(self) -> str:
         """The settings worth persisting in ``config.toml`` (never secrets)."""
-        lines = [
-            "# TrustLPR configuration; see `trustlpr --help` and docs/configuration.md",
-            f'policy = "{self.policy}"',
-            f'agency_id = "{self.agency_id}"',
-            f'agency_name = "{self.agency_name}"',
-            f'agency_state = "{self.agency_state}"',
-        ]
+        # JSON string escapes are valid TOML basic-string escapes.
+        values: dict[str, str] = {
+            "policy": self.policy,
+            "agency_id": self.agency_id,
+            "agency_name": self.agency_name,
+            "agency_state": self.agency_state,
+        }
         for key in ("nonhit_retention", "hit_retention"):
             value = getattr(self, key)
             if value is not None:
-                lines.append(f'{key} = "{format_duration(value)}"')
+                values[key] = format_duration(value)
         if self.database_url:
-            lines.append(f'database_url = "{self.database_url}"')
+            values["database_url"] = self.database_url
         if self.shared_dir:
-            lines.append(f'shared_dir = "{self.shared_dir}"')
+            values["shared_dir"] = str(self.shared_dir)
+        lines = ["# TrustLPR configuration; see `trustlpr --help` and docs/node.md"]
+        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
         return "\n".join(lines) + "\n"
 
 
