@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..core.errors import InputError
@@ -71,6 +71,24 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     if sum(ch.isalnum() for ch in text) < 3:
         raise InputError("pattern needs at least 3 known characters", field="pattern")
     return re.compile("".join(".*" if c == "*" else "." if c == "?" else c for c in text))
+
+
+def checked_query(query: Query) -> Query:
+    """The query with its plate in normal form, or ``InputError`` naming the bad field.
+
+    Run before the policy decides, so a malformed request is refused without a log entry
+    that would claim a search was allowed and then never ran.
+    """
+    if query.window_end <= query.window_start:
+        raise InputError("window_end must be after window_start", field="window_end")
+    plate = normalize_plate(query.plate) if query.plate is not None else None
+    if query.type in (SearchType.EXACT, SearchType.CONVOY) and plate is None:
+        raise InputError(f"a {query.type.value} search needs a plate", field="plate")
+    if query.type is SearchType.PARTIAL:
+        compile_pattern(query.pattern or "")
+    if query.type is SearchType.AREA and not query.cameras:
+        raise InputError("an area search needs the cameras to search", field="cameras")
+    return replace(query, plate=plate)
 
 
 def run_query(store: ReadStore, query: Query) -> list[Sighting]:

@@ -32,7 +32,7 @@ from ..core.search import (
 from ..identity.roles import require_approver, require_searcher
 from ..store import ReadStore
 from .approvals import ApprovalQueue, PendingSearch
-from .queries import Sighting, run_query
+from .queries import Sighting, checked_query, run_query
 
 
 class Judge(Protocol):
@@ -115,6 +115,7 @@ class SearchService:
     def request(self, user: User, agency: Agency, form: SearchForm) -> SearchOutcome:
         """Judges, logs and (if allowed) runs one search. Denials are outcomes, not errors."""
         require_searcher(user)
+        query = checked_query(form.query)
         now = self._clock()
         outside = agency.id != self._owner.id
         request = SearchRequest(
@@ -134,7 +135,7 @@ class SearchService:
             legal_basis=form.legal_basis,
             warrant_id=form.warrant_id,
             reason=form.reason,
-            query=form.query,
+            query=query,
             now=now,
             protected_plate=form.protected_plate,
             owner_agency_id=self._owner.id,

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..core.clock import iso
 from ..core.identity import Agency, User
@@ -25,8 +24,8 @@ class QueryBody(BaseModel):
     plate: str | None = Field(None, max_length=20)
     pattern: str | None = Field(None, max_length=24)
     cameras: list[str] | None = Field(None, max_length=200)
-    window_start: datetime
-    window_end: datetime
+    window_start: AwareDatetime
+    window_end: AwareDatetime
     include_variants: bool = False
 
 

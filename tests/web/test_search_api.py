@@ -1,0 +1,156 @@
+"""The search API over a real node: who asks comes from the token; bad input is a 4xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from trustlpr.core import Read, Role
+from trustlpr.runtime import System, initialise
+from trustlpr.settings import Settings
+from trustlpr.web.app import create_app
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    settings = Settings.load(tmp_path / "node", env={}, agency_id="nhpd", agency_state="CT")
+    initialise(settings)
+    with System(settings) as system:
+        ids = system.identity
+        admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
+        ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
+        ids.add_user("sgt", "nhpd", Role.SUPERVISOR, "Sergeant", actor=admin)
+        tokens = {
+            who: ids.create_token(who, actor=admin).plaintext for who in ("ofc", "sgt", "adm")
+        }
+        system.ingest(
+            [Read("API123", "CT", 0.9, NOW - timedelta(days=d, hours=2), "cam-1", "nhpd", 41.3,
+                  -72.9) for d in range(10)]
+        )  # fmt: skip
+        yield TestClient(create_app(system)), tokens
+
+
+def body(days: float = 5, **changes: object) -> dict[str, object]:
+    query = {
+        "type": "exact",
+        "plate": "API123",
+        "window_start": (NOW - timedelta(days=days)).isoformat(),
+        "window_end": NOW.isoformat(),
+    }
+    query.update(changes.pop("query", {}))  # type: ignore[call-overload]
+    data: dict[str, object] = {
+        "purpose": "stolen_vehicle",
+        "case_number": "26-000777",
+        "legal_basis": "hotlist",
+        "reason": "stolen white Honda reported by owner 11/2",
+        "query": query,
+    }
+    data.update(changes)
+    return data
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_allowed_search_answers_200_with_results(api: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = api
+    answer = client.post("/api/v1/searches", json=body(), headers=bearer(tokens["ofc"]))
+    assert answer.status_code == 200, answer.text
+    data = answer.json()
+    assert data["decision"] == "allow" and len(data["results"]) == 5
+    assert data["audit_index"] < data["result_audit_index"]
+
+
+def test_denied_search_answers_403_with_reasons(api: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = api
+    answer = client.post(
+        "/api/v1/searches",
+        json=body(purpose="immigration_enforcement"),
+        headers=bearer(tokens["ofc"]),
+    )
+    assert answer.status_code == 403
+    data = answer.json()
+    assert data["results"] == [] and {r["rule"] for r in data["reasons"]}
+
+
+def test_held_search_is_approved_through_the_api(api: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = api
+    held = client.post("/api/v1/searches", json=body(days=9), headers=bearer(tokens["ofc"]))
+    assert held.status_code == 202
+    request_id = held.json()["request_id"]
+    pending = client.get("/api/v1/searches/pending", headers=bearer(tokens["sgt"])).json()
+    assert [p["request_id"] for p in pending] == [request_id]
+    own = client.post(
+        f"/api/v1/searches/{request_id}/approve", json={"note": "mine"},
+        headers=bearer(tokens["ofc"]),
+    )  # fmt: skip
+    assert own.status_code == 403
+    done = client.post(
+        f"/api/v1/searches/{request_id}/approve", json={"note": "case file checked"},
+        headers=bearer(tokens["sgt"]),
+    )  # fmt: skip
+    assert done.status_code == 200 and len(done.json()["results"]) == 9
+    again = client.post(
+        f"/api/v1/searches/{request_id}/approve", json={"note": "x"},
+        headers=bearer(tokens["sgt"]),
+    )  # fmt: skip
+    assert again.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        (body(query={"window_start": "2026-11-01T00:00:00"}), "window_start"),
+        (body(purpose="revenge"), "purpose"),
+        (body(requester={"user_id": "someone-else"}), "requester"),
+        (body(query={"plate": "X" * 40}), "plate"),
+    ],
+)
+def test_malformed_requests_are_422_naming_the_field(
+    api: tuple[TestClient, dict[str, str]], payload: dict[str, object], field: str
+) -> None:
+    client, tokens = api
+    answer = client.post("/api/v1/searches", json=payload, headers=bearer(tokens["ofc"]))
+    assert answer.status_code == 422
+    assert field in answer.text
+
+
+def test_no_or_bad_credentials_are_401(api: tuple[TestClient, dict[str, str]]) -> None:
+    client, _ = api
+    assert client.post("/api/v1/searches", json=body()).status_code == 401
+    bad = client.post("/api/v1/searches", json=body(), headers=bearer("tlpr_nope_nope"))
+    assert bad.status_code == 401
+
+
+def test_bad_plate_text_is_422_not_500(api: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = api
+    answer = client.post(
+        "/api/v1/searches", json=body(query={"plate": "AB\u202e12"}), headers=bearer(tokens["ofc"])
+    )
+    assert answer.status_code == 422 and "plate" in answer.text
+
+
+def test_malformed_query_is_refused_before_anything_is_logged(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = api
+    system = client.app.state.system  # type: ignore[attr-defined]
+    size = system.audit.log.size
+    for query in (
+        {"plate": "AB\u202e12"},
+        {"type": "partial", "plate": None, "pattern": "A*"},
+        {"type": "area", "plate": None},
+        {"window_end": (NOW - timedelta(days=30)).isoformat()},
+    ):
+        answer = client.post(
+            "/api/v1/searches", json=body(query=query), headers=bearer(tokens["ofc"])
+        )
+        assert answer.status_code == 422, (query, answer.text)
+    assert system.audit.log.size == size
