@@ -69,3 +69,33 @@ def test_alerts_expire_with_the_hit_retention(system: System) -> None:
         path = data / name
         if path.exists():
             assert b"AB1234" not in path.read_bytes()
+
+
+def test_searches_aimed_at_a_sensitive_place_are_refused(system: System) -> None:
+    from trustlpr.core import LegalBasis, Purpose, Query, Role, SearchType
+    from trustlpr.search import SearchForm, Status
+
+    ids = system.identity
+    admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
+    officer = ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
+    for cam in ("cam-clinic", "cam-street"):
+        system.cameras.add(cam, 41.3, -72.9, agency_id="nhpd", camera_id=cam)
+    system.cameras.set_sensitive("cam-clinic", "reproductive_health_clinic", actor="adm")
+
+    def area(camera: str) -> Status:
+        form = SearchForm(
+            purpose=Purpose.VIOLENT_FELONY,
+            case_number="26-000999",
+            legal_basis=LegalBasis.WARRANT,
+            warrant_id="W-2026-0142",
+            offense_code="homicide",
+            reason="homicide suspect vehicle fled past this intersection",
+            query=Query(SearchType.AREA, NOW - timedelta(hours=2), NOW, cameras=(camera,)),
+        )
+        outcome = system.search.request(officer, system.owner, form)
+        return outcome.status
+
+    assert area("cam-street") is Status.COMPLETED
+    assert area("cam-clinic") is Status.DENIED
+    system.cameras.set_sensitive("cam-clinic", None, actor="adm")
+    assert area("cam-clinic") is Status.COMPLETED

@@ -17,7 +17,7 @@ from typing import Any
 
 from .audit import AuditService, open_audit
 from .background import Periodic
-from .cameras import CameraRegistry
+from .cameras import CameraRegistry, PlaceMarks
 from .core.clock import Clock, system_clock
 from .core.errors import ConfigError, NotFoundError
 from .core.identity import Agency, AgencyType, User
@@ -102,15 +102,18 @@ class System:
             self.identity = IdentityStore.open(settings.data_dir, self.audit, clock)
             self._closers.append(self.identity)
             self.owner: Agency = self._owner_agency()
-            self.engine = PolicyEngine(
-                self.policy, owner_state=self.owner.state, owner_agency_id=self.owner.id
-            )
             self.store: ReadStore = open_read_store(
                 settings.data_dir, root_key, settings.database_url
             )
             self._closers.append(self.store)
             self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
             self._closers.append(self.cameras)
+            self.engine = PolicyEngine(
+                self.policy,
+                owner_state=self.owner.state,
+                owner_agency_id=self.owner.id,
+                camera_categories=PlaceMarks(self.cameras),
+            )
             self.hotlists = HotlistService.open(
                 settings.data_dir,
                 audit=self.audit,

@@ -1,6 +1,13 @@
 """Camera registry: cameras, their places and their hashed keys; the public GeoJSON inventory."""
 
 from .geojson import OSM_TAGS, cameras_geojson
-from .registry import KEY_PREFIX, CameraRegistry, RegisteredCamera
+from .registry import KEY_PREFIX, CameraRegistry, PlaceMarks, RegisteredCamera
 
-__all__ = ["KEY_PREFIX", "OSM_TAGS", "CameraRegistry", "RegisteredCamera", "cameras_geojson"]
+__all__ = [
+    "KEY_PREFIX",
+    "OSM_TAGS",
+    "CameraRegistry",
+    "PlaceMarks",
+    "RegisteredCamera",
+    "cameras_geojson",
+]

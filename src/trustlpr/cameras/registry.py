@@ -18,7 +18,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +58,11 @@ CREATE TABLE IF NOT EXISTS cameras (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS cameras_external ON cameras (adapter, external_id)
     WHERE external_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS camera_places (
+    camera_id TEXT PRIMARY KEY REFERENCES cameras (id),
+    category TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS camera_aliases (
     adapter TEXT NOT NULL,
     alias TEXT NOT NULL,
@@ -124,6 +129,31 @@ def _direction(value: float | None) -> float | None:
     return float(value)
 
 
+class PlaceMarks(Mapping[str, str]):
+    """A live view of ``sensitive_places()`` for the policy engine, reloaded only after a
+    mark changed (every change goes through the registry of the running node)."""
+
+    def __init__(self, registry: CameraRegistry) -> None:
+        self._registry = registry
+        self._version = -1
+        self._marks: dict[str, str] = {}
+
+    def _current(self) -> dict[str, str]:
+        if self._version != self._registry.places_version:
+            self._version = self._registry.places_version
+            self._marks = self._registry.sensitive_places()
+        return self._marks
+
+    def __getitem__(self, camera_id: str) -> str:
+        return self._current()[camera_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._current())
+
+    def __len__(self) -> int:
+        return len(self._current())
+
+
 class CameraRegistry:
     """Cameras and their keys in ``<data_dir>/cameras.db``; thread-safe."""
 
@@ -140,6 +170,7 @@ class CameraRegistry:
         self._clock = clock
         self._verifier = verifier or TokenVerifier()
         self._lock = threading.RLock()
+        self.places_version = 0  # bumped by ``set_sensitive``: lets callers cache the marks
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             fresh = not self._path.exists()
@@ -292,6 +323,34 @@ class CameraRegistry:
             self._audit.append(self._event("key_rotated", current.camera, actor))
         self._verifier.forget(current.key_id)
         return token.plaintext
+
+    def set_sensitive(
+        self, camera_id: str, category: str | None, *, actor: str | None = None
+    ) -> None:
+        """Marks the sensitive place a camera overlooks (a clinic, a place of worship, …), or
+        clears the mark. Policies use it to refuse searches aimed at such places."""
+        if category is not None and not _ADAPTER.fullmatch(category):
+            raise InputError(
+                "must be a lower-case category like 'place_of_worship'", field="category"
+            )
+        with self._tx() as db:
+            current = self._get(db, camera_id)
+            if category is None:
+                db.execute("DELETE FROM camera_places WHERE camera_id = ?", (camera_id,))
+            else:
+                db.execute(
+                    "INSERT INTO camera_places VALUES (?, ?, ?) ON CONFLICT (camera_id) "
+                    "DO UPDATE SET category = excluded.category, updated_at = excluded.updated_at",
+                    (camera_id, category, iso(self._clock())),
+                )
+            action = "place_cleared" if category is None else "place_marked"
+            self._audit.append(self._event(action, current.camera, actor, category=category))
+        self.places_version += 1
+
+    def sensitive_places(self) -> dict[str, str]:
+        """Camera id → the sensitive-place category it overlooks."""
+        rows = self._query("SELECT camera_id, category FROM camera_places")
+        return {str(camera): str(category) for camera, category in rows}
 
     def bind_alias(self, camera_id: str, adapter: str, alias: str) -> bool:
         """Records that ``adapter`` names ``camera_id`` as ``alias`` (e.g. an OpenALPR numeric

@@ -18,9 +18,10 @@ from typing import Annotated
 import typer
 
 from ..cameras import CameraRegistry, RegisteredCamera, cameras_geojson
-from ..core.errors import InputError
+from ..core.errors import InputError, PolicyDenied
 from ..identity import IdentityStore, require_admin
 from ..ingest.adapters import camera_adapter_types
+from ..policy import load_policy
 from ..settings import Settings
 from .common import audit_for, console, err_console, print_json, settings
 from .identity_cmds import AsUser, Json, Token, signed, table
@@ -191,6 +192,54 @@ def rotate_key(
         require_admin(actor, registry.get(camera_id).camera.agency_id)
         key = registry.rotate_key(camera_id, actor=actor.id)
     _show_key(camera_id, key, as_json)
+
+
+@camera_app.command("mark")
+def mark(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., help="Id of the camera."),
+    category: str = typer.Argument(
+        ..., help="The sensitive place it overlooks, one of the policy's sensitive_locations."
+    ),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Record that a camera overlooks a sensitive place (clinic, place of worship, school,
+    shelter, …); the policy in force then judges searches aimed at it."""
+    places = load_policy(settings(ctx).policy).sensitive_locations
+    allowed = places.categories
+    if category in places.no_cameras:
+        raise PolicyDenied(
+            f"the policy in force allows no camera at a {category.replace('_', ' ')}; "
+            "disable this camera instead",
+            ["sensitive.no_cameras"],
+        )
+    if category not in allowed:
+        raise InputError(
+            f"{category[:40]!r} is not a sensitive-location category of the policy in force "
+            f"({', '.join(sorted(allowed))})",
+            field="category",
+        )
+    with _open(ctx, changes=True) as (registry, identity, _cfg):
+        actor = signed(identity, token, as_user)
+        require_admin(actor, registry.get(camera_id).camera.agency_id)
+        registry.set_sensitive(camera_id, category, actor=actor.id)
+    console.print(f"camera {camera_id} marked as overlooking a {category.replace('_', ' ')}")
+
+
+@camera_app.command("unmark")
+def unmark(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., help="Id of the camera."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Clear a camera's sensitive-place mark."""
+    with _open(ctx, changes=True) as (registry, identity, _cfg):
+        actor = signed(identity, token, as_user)
+        require_admin(actor, registry.get(camera_id).camera.agency_id)
+        registry.set_sensitive(camera_id, None, actor=actor.id)
+    console.print(f"camera {camera_id} no longer marked")
 
 
 @camera_app.command("export-geojson")

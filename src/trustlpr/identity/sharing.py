@@ -7,8 +7,8 @@ away (fewer purposes, an earlier expiry, revocation) apply at once, by one admin
 kept in a history the portal publishes (``history()``: the diff of terms, without people) and
 audited as ``SHARING_CHANGED``: the public leaf carries the action and the agreement's terms
 and diff (never who acted), so anyone can rebuild the sharing history from the public log;
-who acted and the attestation's signer are in the committed private part. Versions are never edited in place,
-so ``agreements(owner, at)`` answers for any past moment.
+who acted and the attestation's signer are in the committed private part. Versions are never
+edited in place, so ``agreements(owner, at)`` answers for any past moment.
 """
 
 from __future__ import annotations

@@ -57,7 +57,10 @@ class PolicyEngine:
             )
         self.owner_state = state
         self.owner_agency_id = owner_agency_id
-        self.camera_categories = dict(camera_categories or {})
+        # kept by reference: the node passes a live view of the camera registry's marks
+        self.camera_categories: Mapping[str, str] = (
+            camera_categories if camera_categories is not None else {}
+        )
         self._resource = {"type": "TrustLPR::Dataset", "id": f"{state}/{owner_agency_id}"}
         self._entity_cache: dict[Requester, tuple[cedarpy.Entities, dict[str, str]]] = {}
         self._dataset = {
