@@ -232,6 +232,7 @@ def cameras_page(cache: PortalCache) -> str:
         cameras=cameras,
         enabled=sum(1 for c in cameras if c.enabled),
         map_svg=camera_map(points),
+        osm_positions=any(c.id.startswith("osm-") for c in cameras),  # ODbL asks for credit
         exposure=exposure_state(cache, cameras),
     )
 
