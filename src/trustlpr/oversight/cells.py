@@ -186,6 +186,29 @@ def _parse_time(text: str, field: str) -> int:
     raise _bad_time(field)
 
 
+def frame_cell(cell: str, search_time: str, t: int) -> tuple[int, int]:
+    """The searched window of a two-line ``Time Frame`` cell; ``InputError`` if unreadable.
+    A window that ends at the search time (the usual case) costs no second parse."""
+    frame = cell.strip()
+    if not frame or frame[0] == "*":
+        return NO_TIME, NO_TIME
+    first, _, second = frame.partition("\n")
+    if second == search_time:
+        end = t
+    else:
+        end = parse_time(second, "Time Frame") if second.strip() else NO_TIME
+    return parse_time(first, "Time Frame"), end
+
+
+def split_frame(start_cell: str, end_cell: str) -> tuple[int, int]:
+    """The searched window from ``Time Frame Start`` and ``Time Frame End`` cells."""
+    start, end = start_cell.strip(), end_cell.strip()
+    return (
+        parse_time(start, "Time Frame Start") if start else NO_TIME,
+        parse_time(end, "Time Frame End") if end else NO_TIME,
+    )
+
+
 def from_epoch(seconds: int) -> datetime | None:
     return None if seconds == NO_TIME else datetime.fromtimestamp(seconds, UTC)
 

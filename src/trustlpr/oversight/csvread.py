@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from ..core.errors import FormatError
+from .batch import BATCH_ROWS, BatchFeeder
 from .layout import HEADER_SCAN_ROWS, Layout, find_layout
 from .rows import RowParser, optional_pools
 from .table import ChunkBuilder, ChunkData
@@ -190,11 +191,23 @@ def _fix_cell(cell: str) -> str:
 def parse_stream(
     stream: IO[str], first_line: int, parser: RowParser, slow: bool
 ) -> tuple[int, int]:
-    """Feeds every record to ``parser``; returns the field counts of the first and last."""
+    """Feeds every record to ``parser`` in batches (``BatchFeeder``); returns the field counts
+    of the first and last record. Issues stay in line order: a batch is fed before a row
+    problem found here (an unreadable record, a Windows-1252 row) is reported."""
     reader = csv.reader(stream)
+    feeder = BatchFeeder(parser)
     prev = 0
-    first_width = last_width = -1
-    feed = parser.feed
+    first_width = -1
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    row: list[str] = []
+
+    def flush() -> None:
+        if rows:
+            feeder.feed(lines, rows)
+            lines.clear()
+            rows.clear()
+
     while True:
         try:
             for row in reader:
@@ -202,13 +215,19 @@ def parse_stream(
                 prev = reader.line_num
                 if first_width < 0:
                     first_width = len(row)
-                last_width = len(row)
                 if slow and _SURROGATE.search("\x00".join(row)):
+                    flush()
                     row = [_fix_cell(c) for c in row]
                     parser.warn(start, "not valid UTF-8; read as Windows-1252")
-                feed(start, row)
+                lines.append(start)
+                rows.append(row)
+                if len(rows) >= BATCH_ROWS:
+                    flush()
             break
         except csv.Error as exc:
+            flush()
             parser.reject(first_line + prev, f"unreadable CSV record ({exc})")
             prev = reader.line_num
+    last_width = len(row) if first_width >= 0 else -1
+    flush()
     return first_width, last_width

@@ -22,7 +22,7 @@ from .catalog import RULES
 from .config import RuleConfig
 from .pool import StringPool
 from .records import HotlistEvent
-from .table import RecordTable, hash64
+from .table import RecordTable
 from .text import BANNED, GENERIC, Tag, classify_reason, is_case_number
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -193,7 +193,7 @@ def _case_ids(
     Distinct keys are found by 64-bit digest, so no dictionary of millions of strings."""
     normal = StringPool.of(t.upper().replace(" ", "") if is_case_number(t) else "" for t in column)
     keys = StringPool.concat([from_reasons, normal])
-    digests = np.fromiter((hash64(k) if k else 0 for k in keys), dtype=np.uint64, count=len(keys))
+    digests = np.fromiter((hash(k) if k else 0 for k in keys), dtype=np.int64, count=len(keys))
     valid = keys.lengths() > 0
     ids = np.full(len(keys) + 1, -1, dtype=np.int64)
     names = StringPool()

@@ -16,7 +16,16 @@ import numpy as np
 
 from .cells import ID_NONE, ID_OTHER, NO_TIME
 from .pool import StringPool
-from .table import DTYPES, NUMERIC, POOLS, ChunkData, ReasonFacts, RecordTable, hash64
+from .table import (
+    DIGEST_DOMAIN,
+    DTYPES,
+    NUMERIC,
+    POOLS,
+    ChunkData,
+    ReasonFacts,
+    RecordTable,
+    digests,
+)
 
 Arr = np.ndarray[Any, Any]
 _MISSING = {"networks": -1, "devices": -1, "tf_start": NO_TIME, "tf_end": NO_TIME}
@@ -30,6 +39,7 @@ class TableBuilder:
         self._parts: dict[str, list[Arr | int]] = {}  # an int stands for "absent, n rows"
         self._strings: dict[str, list[StringPool]] = {p: [] for p in POOLS}
         self._hashes: dict[str, list[Arr]] = {p: [] for p in POOLS}
+        self._domains: dict[str, list[int]] = {p: [] for p in POOLS}
         self._sizes: dict[str, int] = dict.fromkeys(POOLS, 0)
         self._facts: list[ReasonFacts] = []
         self._other_ids: list[str] = []
@@ -61,12 +71,13 @@ class TableBuilder:
             offset = self._sizes[name]
             parts.setdefault(name, []).append(np.where(local >= 0, local + offset, -1))
             self._strings[name].append(strings)
-            digests = chunk.hashes.get(name)
-            if digests is None:
-                hashed = np.fromiter(map(hash64, strings), dtype=np.uint64, count=len(strings))
+            hashed = chunk.hashes.get(name)
+            if hashed is None or not chunk.domain:
+                hashed, domain = digests(list(strings)), DIGEST_DOMAIN
             else:
-                hashed = np.frombuffer(digests, dtype=np.uint64)
+                domain = chunk.domain
             self._hashes[name].append(hashed)
+            self._domains[name].append(domain)
             self._sizes[name] = offset + len(strings)
             if name == "reason":
                 self._facts.append(chunk.reasons or ReasonFacts.of(list(strings)))
@@ -87,6 +98,7 @@ class TableBuilder:
         for name, (count, size) in pools.items():
             del self._strings[name][count:]
             del self._hashes[name][count:]
+            del self._domains[name][count:]
             self._sizes[name] = size
         del self._facts[facts:]
         del self._other_ids[others:]
@@ -103,11 +115,18 @@ class TableBuilder:
 
     def _canonical(self, name: str) -> tuple[StringPool, Arr]:
         """Global pool (first-seen order) and, per concatenated entry, its global id."""
-        strings = StringPool.concat(self._strings.pop(name))
+        parts = self._strings.pop(name)
+        hashed = self._hashes.pop(name)
+        if len(set(self._domains.pop(name))) > 1:  # made with different keys: digest again here
+            hashed = [digests(list(part)) for part in parts]
+        strings = StringPool.concat(parts)
+        del parts
         if not len(strings):
             return strings, np.empty(0, dtype=np.int32)
-        digests = np.concatenate(self._hashes.pop(name))
-        _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
+        digested = np.concatenate(hashed)
+        del hashed
+        _, first, inverse = np.unique(digested, return_index=True, return_inverse=True)
+        del digested
         order = np.argsort(first, kind="stable")
         rank = np.empty(len(order), dtype=np.int32)
         rank[order] = np.arange(len(order), dtype=np.int32)

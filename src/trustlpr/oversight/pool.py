@@ -33,13 +33,16 @@ class StringPool(Sequence[str]):
 
     @classmethod
     def of(cls, strings: Iterable[str]) -> StringPool:
-        encoded = [_encode(s) for s in strings]
-        offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-        if encoded:
-            np.cumsum(
-                np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:]
-            )
-        return cls(b"".join(encoded), offsets)
+        items = strings if isinstance(strings, list) else list(strings)
+        lengths = np.fromiter(map(len, items), dtype=np.int64, count=len(items))
+        blob = _encode("".join(items))
+        if len(blob) != int(lengths.sum()):  # not all ASCII: byte lengths differ from lengths
+            encoded = [_encode(s) for s in items]
+            lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+            blob = b"".join(encoded)
+        offsets = np.zeros(len(items) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return cls(blob, offsets)
 
     @classmethod
     def concat(cls, pools: Sequence[StringPool]) -> StringPool:

@@ -17,12 +17,14 @@ from .cells import (
     ID_NONE,
     ID_OTHER,
     NO_TIME,
+    frame_cell,
     is_masked,
     pack_id,
     parse_count,
     parse_time,
     plate_text,
     search_type,
+    split_frame,
 )
 from .layout import Layout
 from .records import ImportIssue
@@ -103,28 +105,21 @@ class RowParser:
             self.reject(line, "field 'Search Time' is empty")
 
     def _frame(self, line: int, row: list[str], t: int) -> tuple[int, int]:
-        """The searched time window: one two-line cell, or start and end columns. A window
-        that ends at the search time (the usual case) costs no second parse."""
+        """The searched time window: one two-line cell, or start and end columns."""
         try:
             if self.i_tf >= 0:
-                frame = row[self.i_tf].strip()
-                if not frame or frame[0] == "*":
-                    return NO_TIME, NO_TIME
-                first, _, second = frame.partition("\n")
-                if second == row[self.i_time]:
-                    end = t
-                else:
-                    end = parse_time(second, "Time Frame") if second.strip() else NO_TIME
-                return parse_time(first, "Time Frame"), end
-            start = row[self.i_tfs].strip()
-            end_text = row[self.i_tfe].strip() if self.i_tfe >= 0 else ""
-            return (
-                parse_time(start, "Time Frame Start") if start else NO_TIME,
-                parse_time(end_text, "Time Frame End") if end_text else NO_TIME,
-            )
+                return frame_cell(row[self.i_tf], row[self.i_time], t)
+            return split_frame(row[self.i_tfs], row[self.i_tfe] if self.i_tfe >= 0 else "")
         except InputError as exc:
             self.warn(line, f"{exc.message}; the time frame is left out")
             return NO_TIME, NO_TIME
+
+    def extra_columns(self) -> list[tuple[int, str]]:
+        """(row index, pool) of the optional text columns this layout fills."""
+        extra = list(self.optional)
+        if self.i_mod >= 0:
+            extra.append((self.i_mod, "moderation"))
+        return extra
 
     def _compile(self) -> Callable[[int, list[str]], None]:
         """The per-row function, with every index and append bound as a local: this is the
@@ -180,16 +175,13 @@ class RowParser:
             for index, pool, append in fixed:
                 text = row[index].strip() if index >= 0 else ""
                 if not text:
-                    append(-1)
+                    append(0)
                     continue
                 if text[0] == "*" and is_masked(text):
                     flags |= FLAG_MASKED
-                    append(-1)
+                    append(0)
                     continue
-                k = pool.get(text)
-                if k is None:
-                    k = pool[text] = len(pool)
-                append(k)
+                append(pool[text])
             plate = row[i_plate] if i_plate >= 0 else ""
             if plate:
                 if plate.lstrip()[:1] == "*" and is_masked(plate):
@@ -197,43 +189,31 @@ class RowParser:
                 else:
                     plate = plate_text(plate)
             if plate:
-                k = m_plate.get(plate)
-                if k is None:
-                    k = m_plate[plate] = len(m_plate)
-                a_plate(k)
+                a_plate(m_plate[plate])
             else:
-                a_plate(-1)
+                a_plate(0)
             reason = row[i_reason].strip()
             if portal and "+" in reason and " " not in reason:
                 reason = unquote_plus(reason).strip()
             if reason:
-                k = m_reason.get(reason)
-                if k is None:
-                    k = m_reason[reason] = len(m_reason)
-                a_reason(k)
+                a_reason(m_reason[reason])
             else:
-                a_reason(-1)
+                a_reason(0)
             stype = ""
             if i_type >= 0 and row[i_type].strip():
                 stype, mobile = search_type(row[i_type])
                 if mobile:
                     flags |= FLAG_MOBILE
             if stype:
-                k = m_type.get(stype)
-                if k is None:
-                    k = m_type[stype] = len(m_type)
-                a_type(k)
+                a_type(m_type[stype])
             else:
-                a_type(-1)
+                a_type(0)
             for index, pool, append in extra:
                 text = row[index].strip()
                 if text:
-                    k = pool.get(text)
-                    if k is None:
-                        k = pool[text] = len(pool)
-                    append(k)
+                    append(pool[text])
                 else:
-                    append(-1)
+                    append(0)
             row_id = row[i_id] if i_id >= 0 else ""
             kind, hi, lo = pack_id(row_id) if row_id else (ID_NONE, 0, 0)
             if kind == ID_OTHER:

@@ -11,10 +11,10 @@ pooled string; ``merge.TableBuilder`` joins the chunks. ``RecordTable.record(i)`
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from hashlib import blake2b
 from typing import Any
 
 import numpy as np
@@ -47,7 +47,7 @@ class ChunkData:
     file: int
     n: int
     numeric: dict[str, array[Any]]
-    pooled: dict[str, array[Any]]
+    pooled: dict[str, np.ndarray[Any, Any]]  # per pool column: int32 ids, -1 for no value
     pools: dict[str, StringPool]
     other_ids: list[str]
     issues: list[ImportIssue] = field(default_factory=list)
@@ -55,7 +55,8 @@ class ChunkData:
     skipped: int = 0
     warnings: int = 0
     reasons: ReasonFacts | None = None  # classification of ``pools["reason"]``
-    hashes: dict[str, array[Any]] = field(default_factory=dict)  # per pool, 64-bit per string
+    hashes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)  # per pool string
+    domain: int = 0  # the ``DIGEST_DOMAIN`` of the process that made ``hashes``
 
 
 @dataclass
@@ -83,12 +84,29 @@ class ReasonFacts:
         return facts
 
 
-def hash64(text: str) -> int:
-    """A stable 64-bit digest of a string, the same in every process: chunks parsed by
-    different workers are merged by comparing these, not the strings (collision odds for
-    ten million distinct strings: about 3 in a million million)."""
-    data = text.encode("utf-8", errors="surrogatepass")
-    return int.from_bytes(blake2b(data, digest_size=8).digest(), "little")
+DIGEST_DOMAIN = hash("trustlpr.oversight: which string-hash key this process uses")
+"""Digests (below) made by processes with the same value are comparable."""
+
+
+def digests(strings: Sequence[str]) -> np.ndarray[Any, Any]:
+    """A 64-bit digest per string, to merge chunk pools by digest instead of by string.
+
+    It is Python's own string hash (SipHash with a random per-process key, so an export
+    cannot be crafted to make two reasons collide; accidental collisions among ten million
+    distinct strings: about 3 in a million million). The dict that interned the strings has
+    already computed and cached it, so this costs nothing per string. Worker processes forked
+    from one forkserver share the key; the main process has another, which is why every
+    chunk carries its ``DIGEST_DOMAIN`` and ``merge`` re-digests when domains differ."""
+    return np.fromiter(map(hash, strings), dtype=np.int64, count=len(strings)).view(np.uint64)
+
+
+def pool_map() -> defaultdict[str, int]:
+    """A chunk's string → id map that hands out ids itself, in first-seen order: a missing
+    key gets ``len(map)``. ``""`` is seeded as id 0 (no value), so while a chunk is built its
+    ids are 1-based; ``ChunkBuilder.finish`` shifts them to 0-based with -1 for no value."""
+    ids: defaultdict[str, int] = defaultdict(None, {"": 0})
+    ids.default_factory = ids.__len__
+    return ids
 
 
 class ChunkBuilder:
@@ -98,8 +116,8 @@ class ChunkBuilder:
         self.file = file
         self.numeric: dict[str, array[Any]] = {k: array(code) for k, code in NUMERIC.items()}
         names = [p for p in POOLS if p in ALWAYS or p in set(optional)]
-        self.maps: dict[str, dict[str, int]] = {p: {} for p in names}
-        self.pooled: dict[str, array[Any]] = {p: array("i") for p in names}
+        self.maps: dict[str, defaultdict[str, int]] = {p: pool_map() for p in names}
+        self.pooled: dict[str, array[Any]] = {p: array("i") for p in names}  # 1-based ids
         self.other_ids: list[str] = []
         self.optional = tuple(p for p in names if p not in ALWAYS)
         self.issues: list[ImportIssue] = []
@@ -136,23 +154,19 @@ class ChunkBuilder:
         num["id_lo"].append(lo)
         num["flags"].append(flags)
         for name, column in self.pooled.items():
-            text = texts.get(name, "")
-            if text:
-                pool = self.maps[name]
-                index = pool.get(text)
-                if index is None:
-                    index = pool[text] = len(pool)
-                column.append(index)
-            else:
-                column.append(-1)
+            column.append(self.maps[name][texts.get(name, "")])
 
     def finish(self) -> ChunkData:
-        strings = {name: list(pool) for name, pool in self.maps.items()}
+        strings = {name: list(pool)[1:] for name, pool in self.maps.items()}
+        pooled = {
+            name: np.frombuffer(column, dtype=np.int32) - np.int32(1)
+            for name, column in self.pooled.items()
+        }
         return ChunkData(
             file=self.file,
             n=len(self),
             numeric=self.numeric,
-            pooled=self.pooled,
+            pooled=pooled,
             pools={name: StringPool.of(values) for name, values in strings.items()},
             other_ids=self.other_ids,
             issues=self.issues,
@@ -160,7 +174,8 @@ class ChunkBuilder:
             skipped=self.skipped,
             warnings=self.warnings,
             reasons=ReasonFacts.of(strings["reason"]),
-            hashes={name: array("Q", map(hash64, values)) for name, values in strings.items()},
+            hashes={name: digests(values) for name, values in strings.items()},
+            domain=DIGEST_DOMAIN,
         )
 
 

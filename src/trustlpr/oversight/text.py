@@ -366,14 +366,31 @@ def _zeros(match: re.Match[str]) -> str:
     return "0" * (match.end() - match.start())
 
 
+_ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_LONE_ZERO = re.compile(r"(?<!0)0(?!0)")
+
+
+def _template(text: str) -> tuple[str, int]:
+    """``reason_template`` and where the first digit of ``text`` is (-1: none; 0 when not
+    looked for). An ASCII reason whose digit runs are all two or more long (the usual case
+    number) is zeroed with one byte translation instead of a regex callback per run."""
+    head = text.rsplit(" ", 1)[0] if text[:35].lower() == _ALERT_PREFIX else text
+    if not text.isascii():
+        return _RUN.sub(_zeros, head), 0
+    zeroed = text.encode("ascii").translate(_ZERO_DIGITS)
+    first = zeroed.find(b"0")
+    template = zeroed[: len(head)].decode("ascii")
+    if first >= 0 and _LONE_ZERO.search(template) is not None:
+        template = _RUN.sub(_zeros, head)  # a single digit stays (leet spellings)
+    return template, first
+
+
 def reason_template(text: str) -> str:
     """The reason with every run of two or more digits zeroed (``CPD25-001234`` →
     ``CPD00-000000``): tags never depend on which number was typed, and single digits stay
     so leet spellings (``1CE``, ``imm1gration``) are still read. Exports hold millions of
     distinct reasons but few distinct templates."""
-    if text[:35].lower() == _ALERT_PREFIX:
-        text = text.rsplit(" ", 1)[0]  # the alert's plate
-    return _RUN.sub(_zeros, text)
+    return _template(text)[0]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -387,10 +404,13 @@ _HAS_CASE = int(Tag.HAS_CASE)
 
 def reason_info(text: str) -> tuple[int, str, str]:
     """(tags, chart category, first case number or "") of one reason, via its template."""
-    tags, category = _template_info(reason_template(text))
+    template, first = _template(text)
+    tags, category = _template_info(template)
     case = ""
     if tags & _HAS_CASE:
-        match = _CASE.search(text)
+        # a case number's optional letter prefix is at most 6 characters before its first
+        # digit; the look-behind still sees the text before ``pos``
+        match = _CASE.search(text, max(first - 6, 0)) if first != -1 else None
         if match is not None:
             case = match.group(0).upper().replace(" ", "")
         else:
