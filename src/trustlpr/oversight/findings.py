@@ -20,10 +20,10 @@ from ..core.plates import mask_plate
 from .agencies import classify_org
 from .catalog import RULES
 from .config import RuleConfig
-from .pool import StringPool
+from .facts import case_ids
 from .records import HotlistEvent
 from .table import RecordTable
-from .text import BANNED, GENERIC, Tag, classify_reason, is_case_number
+from .text import BANNED, GENERIC, Tag, classify_reason
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -93,7 +93,7 @@ class Context:
         if config.extra_terms:
             for i, text in enumerate(pools["reason"]):
                 r_tags[i] |= int(self._extra(text))
-        r_case, cc, self.case_names = _case_ids(facts.case, pools["case"])
+        r_case, cc, self.case_names = case_ids(facts, table.case_keys)
         self.reason_category = [*facts.category, "Blank reason"]
         self.reason_generic = (r_tags & GENERIC) != 0
         tags = r_tags[c["reason"]]
@@ -183,29 +183,6 @@ class Context:
 
     def day(self, row: int) -> str:
         return str(np.datetime64(int(self.table.cols["t"][row]), "s"))[:10]
-
-
-def _case_ids(
-    from_reasons: StringPool, column: StringPool
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], StringPool]:
-    """One id per distinct case number, whether typed into Reason or given in ``Case #``:
-    per reason, per ``Case #`` value (-1: none; a trailing -1 for "missing"), and the names.
-    Distinct keys are found by 64-bit digest, so no dictionary of millions of strings."""
-    normal = StringPool.of(t.upper().replace(" ", "") if is_case_number(t) else "" for t in column)
-    keys = StringPool.concat([from_reasons, normal])
-    digests = np.fromiter((hash(k) if k else 0 for k in keys), dtype=np.int64, count=len(keys))
-    valid = keys.lengths() > 0
-    ids = np.full(len(keys) + 1, -1, dtype=np.int64)
-    names = StringPool()
-    if valid.any():
-        _, first, inverse = np.unique(digests[valid], return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        ids[:-1][valid] = rank[inverse.reshape(-1)]
-        names = keys.take(np.flatnonzero(valid)[first[order]])
-    split = len(from_reasons)
-    return np.append(ids[:split], -1), np.append(ids[split:-1], -1), names
 
 
 def distinct(values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

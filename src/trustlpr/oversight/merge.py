@@ -15,17 +15,16 @@ from typing import Any
 import numpy as np
 
 from .cells import ID_NONE, ID_OTHER, NO_TIME
-from .pool import StringPool
-from .table import (
+from .facts import (
     DIGEST_DOMAIN,
-    DTYPES,
-    NUMERIC,
-    POOLS,
-    ChunkData,
+    CaseKeys,
     ReasonFacts,
-    RecordTable,
     digests,
+    take_case_keys,
+    take_facts,
 )
+from .pool import StringPool
+from .table import DTYPES, NUMERIC, POOLS, ChunkData, RecordTable
 
 Arr = np.ndarray[Any, Any]
 _MISSING = {"networks": -1, "devices": -1, "tf_start": NO_TIME, "tf_end": NO_TIME}
@@ -42,8 +41,10 @@ class TableBuilder:
         self._domains: dict[str, list[int]] = {p: [] for p in POOLS}
         self._sizes: dict[str, int] = dict.fromkeys(POOLS, 0)
         self._facts: list[ReasonFacts] = []
+        self._cases: list[CaseKeys] = []
         self._other_ids: list[str] = []
         self._reason_facts = ReasonFacts()
+        self._case_keys = CaseKeys()
         self.rows = 0
 
     def add_file(self, path: str) -> int:
@@ -81,18 +82,20 @@ class TableBuilder:
             self._sizes[name] = offset + len(strings)
             if name == "reason":
                 self._facts.append(chunk.reasons or ReasonFacts.of(list(strings)))
+            elif name == "case":
+                self._cases.append(chunk.case_keys or CaseKeys.of(list(strings)))
         self.rows += chunk.n
 
-    def mark(self) -> tuple[int, dict[str, int], dict[str, tuple[int, int]], int, int]:
+    def mark(self) -> tuple[int, dict[str, int], dict[str, tuple[int, int]], int, int, int]:
         """A point to roll back to if a file's parallel parse must be redone."""
         pools = {p: (len(self._strings[p]), self._sizes[p]) for p in POOLS}
         lengths = {k: len(v) for k, v in self._parts.items()}
-        return self.rows, lengths, pools, len(self._facts), len(self._other_ids)
+        return self.rows, lengths, pools, len(self._facts), len(self._cases), len(self._other_ids)
 
     def rollback(
-        self, point: tuple[int, dict[str, int], dict[str, tuple[int, int]], int, int]
+        self, point: tuple[int, dict[str, int], dict[str, tuple[int, int]], int, int, int]
     ) -> None:
-        rows, lengths, pools, facts, others = point
+        rows, lengths, pools, facts, cases, others = point
         for name, parts in self._parts.items():
             del parts[lengths.get(name, 0) :]
         for name, (count, size) in pools.items():
@@ -101,6 +104,7 @@ class TableBuilder:
             del self._domains[name][count:]
             self._sizes[name] = size
         del self._facts[facts:]
+        del self._cases[cases:]
         del self._other_ids[others:]
         self.rows = rows
 
@@ -132,7 +136,9 @@ class TableBuilder:
         rank[order] = np.arange(len(order), dtype=np.int32)
         keep = first[order]
         if name == "reason":
-            self._reason_facts = _take_facts(self._facts, keep)
+            self._reason_facts = take_facts(self._facts, keep)
+        elif name == "case":
+            self._case_keys = take_case_keys(self._cases, keep)
         return strings.take(keep), rank[inverse.reshape(-1)]
 
     def build(self) -> RecordTable:
@@ -153,20 +159,12 @@ class TableBuilder:
                 remap = np.append(ids, np.int32(-1))  # row id -1 (missing) stays -1
                 column = remap[column]
             cols[name] = column
-        facts = self._reason_facts
+        facts, cases = self._reason_facts, self._case_keys
         if len(facts.tags) != len(pools["reason"]):  # defensive: classify what is missing
             facts = ReasonFacts.of(pools["reason"])
-        return RecordTable(self.files, cols, pools, self._other_ids, facts)
-
-
-def _take_facts(parts: list[ReasonFacts], keep: Arr) -> ReasonFacts:
-    tags = np.concatenate([np.frombuffer(p.tags, dtype=np.int64) for p in parts if len(p.tags)])
-    category = [c for p in parts for c in p.category]
-    facts = ReasonFacts()
-    facts.tags.frombytes(tags[keep].tobytes())
-    facts.category = [category[i] for i in keep]
-    facts.case = StringPool.concat([p.case for p in parts]).take(keep)
-    return facts
+        if len(cases.keys) != len(pools["case"]):
+            cases = CaseKeys.of(pools["case"])
+        return RecordTable(self.files, cols, pools, self._other_ids, facts, cases)
 
 
 def dedupe(table: RecordTable) -> tuple[RecordTable, dict[int, int]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .cells import ID_NONE, ID_OTHER, NO_TIME, from_epoch, pack_id, unpack_id
+from .facts import DIGEST_DOMAIN, CaseKeys, ReasonFacts, digests
 from .pool import StringPool
 from .records import ImportIssue, SearchRecord
-from .text import reason_info
 
 POOLS = (
     "user", "org", "plate", "reason", "case", "stype",
@@ -55,49 +55,9 @@ class ChunkData:
     skipped: int = 0
     warnings: int = 0
     reasons: ReasonFacts | None = None  # classification of ``pools["reason"]``
+    case_keys: CaseKeys | None = None  # the case numbers of ``pools["case"]``
     hashes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)  # per pool string
     domain: int = 0  # the ``DIGEST_DOMAIN`` of the process that made ``hashes``
-
-
-@dataclass
-class ReasonFacts:
-    """Per distinct reason: tag bits, chart category, first case number (or "").
-
-    Computed where the chunk is parsed (so in the worker processes for big files), once per
-    distinct reason string, and carried with the pool."""
-
-    tags: array[Any] = field(default_factory=lambda: array("q"))
-    category: list[str] = field(default_factory=list)
-    case: StringPool = field(default_factory=StringPool)
-
-    @classmethod
-    def of(cls, reasons: Iterable[str]) -> ReasonFacts:
-        facts = cls()
-        cases: list[str] = []
-        interned: dict[str, str] = {}
-        for text in reasons:
-            tags, category, case = reason_info(text)
-            facts.tags.append(tags)
-            facts.category.append(interned.setdefault(category, category))
-            cases.append(case)
-        facts.case = StringPool.of(cases)
-        return facts
-
-
-DIGEST_DOMAIN = hash("trustlpr.oversight: which string-hash key this process uses")
-"""Digests (below) made by processes with the same value are comparable."""
-
-
-def digests(strings: Sequence[str]) -> np.ndarray[Any, Any]:
-    """A 64-bit digest per string, to merge chunk pools by digest instead of by string.
-
-    It is Python's own string hash (SipHash with a random per-process key, so an export
-    cannot be crafted to make two reasons collide; accidental collisions among ten million
-    distinct strings: about 3 in a million million). The dict that interned the strings has
-    already computed and cached it, so this costs nothing per string. Worker processes forked
-    from one forkserver share the key; the main process has another, which is why every
-    chunk carries its ``DIGEST_DOMAIN`` and ``merge`` re-digests when domains differ."""
-    return np.fromiter(map(hash, strings), dtype=np.int64, count=len(strings)).view(np.uint64)
 
 
 def pool_map() -> defaultdict[str, int]:
@@ -174,6 +134,7 @@ class ChunkBuilder:
             skipped=self.skipped,
             warnings=self.warnings,
             reasons=ReasonFacts.of(strings["reason"]),
+            case_keys=CaseKeys.of(strings["case"]),
             hashes={name: digests(values) for name, values in strings.items()},
             domain=DIGEST_DOMAIN,
         )
@@ -189,6 +150,7 @@ class RecordTable:
         pools: dict[str, StringPool],
         other_ids: list[str],
         reasons: ReasonFacts | None = None,
+        case_keys: CaseKeys | None = None,
     ) -> None:
         self.files = files
         self.cols = cols
@@ -196,6 +158,7 @@ class RecordTable:
         self.other_ids = other_ids
         self.n = len(cols["t"])
         self.reasons = reasons if reasons is not None else ReasonFacts.of(pools["reason"])
+        self.case_keys = case_keys if case_keys is not None else CaseKeys.of(pools["case"])
 
     def __len__(self) -> int:
         return self.n
@@ -260,7 +223,9 @@ class RecordTable:
                 cols[name] = np.broadcast_to(column[:1], (count,)) if len(column) else column
             else:
                 cols[name] = column[keep]
-        return RecordTable(self.files, cols, self.pools, self.other_ids, self.reasons)
+        return RecordTable(
+            self.files, cols, self.pools, self.other_ids, self.reasons, self.case_keys
+        )
 
     @classmethod
     def from_records(cls, records: Iterable[SearchRecord]) -> RecordTable:

@@ -1,0 +1,153 @@
+"""Facts about each distinct string, computed where a chunk is parsed and carried with its pool.
+
+Exports hold millions of rows but far fewer distinct reasons and case numbers, so whatever
+the rules need to know about a string (a reason's tags and chart category, the case number
+typed into it, the case number a ``Case #`` cell holds) is worked out once per distinct string
+in the process that parsed it (the worker processes, for big files), next to a 64-bit digest
+of the case number. The main process then finds distinct case numbers with one ``np.unique``
+over digests instead of decoding and hashing millions of strings itself.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .pool import StringPool
+from .text import is_case_number, reason_info
+
+Arr = np.ndarray[Any, Any]
+
+DIGEST_DOMAIN = hash("trustlpr.oversight: which string-hash key this process uses")
+"""Digests (below) made by processes with the same value are comparable."""
+
+
+def digests(strings: Sequence[str]) -> Arr:
+    """A 64-bit digest per string, to merge pools by digest instead of by string.
+
+    It is Python's own string hash (SipHash with a random per-process key, so an export
+    cannot be crafted to make two strings collide; accidental collisions among ten million
+    distinct strings: about 3 in a million million). The dict that interned the strings has
+    already computed and cached it, so this costs next to nothing. Worker processes forked
+    from one forkserver share the key; the main process has another, which is why digests
+    travel with their ``DIGEST_DOMAIN`` and are recomputed when domains differ."""
+    return np.fromiter(map(hash, strings), dtype=np.int64, count=len(strings)).view(np.uint64)
+
+
+def _key_digests(keys: Sequence[str]) -> Arr:
+    """Digests of case keys; 0 for no key (never compared: callers mask empty keys)."""
+    return np.fromiter((hash(k) if k else 0 for k in keys), dtype=np.int64, count=len(keys)).view(
+        np.uint64
+    )
+
+
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def case_key(text: str) -> str:
+    """The case number a ``Case #`` cell holds, as compared (upper-case, spaces removed), or
+    "" for a placeholder (``N/A``, ``0``, ``-``) or no number at all (``is_case_number``)."""
+    s = text.strip()
+    if s.isascii():  # the usual cell: only the "0+" placeholder has a digit
+        if _ASCII_DIGIT.search(s) is None or not s.strip("0"):
+            return ""
+        return text.upper().replace(" ", "")
+    return text.upper().replace(" ", "") if is_case_number(text) else ""
+
+
+@dataclass
+class ReasonFacts:
+    """Per distinct reason: tag bits, chart category, first case number (or "") and its
+    digest (in ``domain``)."""
+
+    tags: array[Any] = field(default_factory=lambda: array("q"))
+    category: list[str] = field(default_factory=list)
+    case: StringPool = field(default_factory=StringPool)
+    case_digests: Arr = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    domain: int = DIGEST_DOMAIN
+
+    @classmethod
+    def of(cls, reasons: Iterable[str]) -> ReasonFacts:
+        facts = cls()
+        cases: list[str] = []
+        interned: dict[str, str] = {}
+        for text in reasons:
+            tags, category, case = reason_info(text)
+            facts.tags.append(tags)
+            facts.category.append(interned.setdefault(category, category))
+            cases.append(case)
+        facts.case = StringPool.of(cases)
+        facts.case_digests = _key_digests(cases)
+        return facts
+
+
+@dataclass
+class CaseKeys:
+    """Per distinct ``Case #`` value: ``case_key`` and its digest (in ``domain``)."""
+
+    keys: StringPool = field(default_factory=StringPool)
+    digests: Arr = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    domain: int = DIGEST_DOMAIN
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> CaseKeys:
+        keys = [case_key(v) for v in values]
+        return cls(StringPool.of(keys), _key_digests(keys))
+
+
+def take_facts(parts: list[ReasonFacts], keep: Arr) -> ReasonFacts:
+    """The facts of concatenated reason pools, gathered at ``keep``."""
+    facts = ReasonFacts()
+    tags = [np.frombuffer(p.tags, dtype=np.int64) for p in parts if len(p.tags)]
+    if tags:
+        facts.tags.frombytes(np.concatenate(tags)[keep].tobytes())
+    category = [c for p in parts for c in p.category]
+    facts.category = [category[i] for i in keep]
+    facts.case = StringPool.concat([p.case for p in parts]).take(keep)
+    if len({p.domain for p in parts}) > 1:
+        facts.case_digests = _key_digests(list(facts.case))
+    else:
+        facts.case_digests = _concat([p.case_digests for p in parts])[keep]
+        facts.domain = parts[0].domain if parts else DIGEST_DOMAIN
+    return facts
+
+
+def take_case_keys(parts: list[CaseKeys], keep: Arr) -> CaseKeys:
+    """The case keys of concatenated ``Case #`` pools, gathered at ``keep``."""
+    keys = StringPool.concat([p.keys for p in parts]).take(keep)
+    if len({p.domain for p in parts}) > 1:
+        return CaseKeys(keys, _key_digests(list(keys)))
+    domain = parts[0].domain if parts else DIGEST_DOMAIN
+    return CaseKeys(keys, _concat([p.digests for p in parts])[keep], domain)
+
+
+def _concat(arrays: list[Arr]) -> Arr:
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.uint64)
+
+
+def case_ids(reasons: ReasonFacts, cases: CaseKeys) -> tuple[Arr, Arr, StringPool]:
+    """One id per distinct case number, whether typed into Reason or given in ``Case #``:
+    per reason, per ``Case #`` value (-1: none; a trailing -1 for "missing"), and the names
+    in first-seen order. Found by digest, so no dictionary of millions of strings."""
+    r_digests, c_digests = reasons.case_digests, cases.digests
+    if reasons.domain != cases.domain:
+        r_digests, c_digests = _key_digests(list(reasons.case)), _key_digests(list(cases.keys))
+    keys = StringPool.concat([reasons.case, cases.keys])
+    hashed = np.concatenate([r_digests, c_digests])
+    valid = keys.lengths() > 0
+    ids = np.full(len(keys) + 1, -1, dtype=np.int64)
+    names = StringPool()
+    if valid.any():
+        _, first, inverse = np.unique(hashed[valid], return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        ids[:-1][valid] = rank[inverse.reshape(-1)]
+        names = keys.take(np.flatnonzero(valid)[first[order]])
+    split = len(reasons.case)
+    return np.append(ids[:split], -1), np.append(ids[split:-1], -1), names
