@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .grouping import first_seen
 from .pool import StringPool
 from .text import is_case_number, reason_info
 
@@ -143,11 +144,8 @@ def case_ids(reasons: ReasonFacts, cases: CaseKeys) -> tuple[Arr, Arr, StringPoo
     ids = np.full(len(keys) + 1, -1, dtype=np.int64)
     names = StringPool()
     if valid.any():
-        _, first, inverse = np.unique(hashed[valid], return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        ids[:-1][valid] = rank[inverse.reshape(-1)]
-        names = keys.take(np.flatnonzero(valid)[first[order]])
+        first, number = first_seen(hashed[valid])
+        ids[:-1][valid] = number
+        names = keys.take(np.flatnonzero(valid)[first])
     split = len(reasons.case)
     return np.append(ids[:split], -1), np.append(ids[split:-1], -1), names

@@ -23,6 +23,7 @@ from .facts import (
     take_case_keys,
     take_facts,
 )
+from .grouping import first_seen
 from .pool import StringPool
 from .table import DTYPES, NUMERIC, POOLS, ChunkData, RecordTable
 
@@ -129,17 +130,13 @@ class TableBuilder:
             return strings, np.empty(0, dtype=np.int32)
         digested = np.concatenate(hashed)
         del hashed
-        _, first, inverse = np.unique(digested, return_index=True, return_inverse=True)
+        keep, number = first_seen(digested)
         del digested
-        order = np.argsort(first, kind="stable")
-        rank = np.empty(len(order), dtype=np.int32)
-        rank[order] = np.arange(len(order), dtype=np.int32)
-        keep = first[order]
         if name == "reason":
             self._reason_facts = take_facts(self._facts, keep)
         elif name == "case":
             self._case_keys = take_case_keys(self._cases, keep)
-        return strings.take(keep), rank[inverse.reshape(-1)]
+        return strings.take(keep), number.astype(np.int32)
 
     def build(self) -> RecordTable:
         n = self.rows

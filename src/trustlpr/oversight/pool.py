@@ -84,12 +84,16 @@ class StringPool(Sequence[str]):
 
     def contains_any(self, chars: bytes) -> Arr:
         """Per string: does it contain any of these ASCII characters?"""
+        out = np.zeros(len(self), dtype=bool)
         if not self.blob:
-            return np.zeros(len(self), dtype=bool)
+            return out
         data = np.frombuffer(self.blob, dtype=np.uint8)
-        hit = np.isin(data, np.frombuffer(chars, dtype=np.uint8)).astype(np.int64)
-        before = np.concatenate(([0], np.cumsum(hit)))
-        return np.asarray(before[self.offsets[1:]] - before[self.offsets[:-1]] > 0)
+        hit = np.zeros(len(data), dtype=bool)
+        for char in chars:
+            hit |= data == char
+        # a byte at p belongs to the last string starting at or before p (never an empty one)
+        out[np.searchsorted(self.offsets, np.flatnonzero(hit), side="right") - 1] = True
+        return out
 
     def take(self, indices: Arr) -> StringPool:
         """The strings at ``indices``, in that order, as a new pool (one vectorised gather)."""

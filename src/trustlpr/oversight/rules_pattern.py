@@ -8,31 +8,18 @@ plate searched at least ``min_searches`` times), so they stay fast at ten millio
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .catalog import RULES
-from .findings import Context, Finding, distinct
+from .findings import Context, Finding
+from .grouping import bounds, distinct, groups, new_group, order_by
 from .text import BANNED, Tag
 
 Arr = np.ndarray[Any, Any]
 DAY, HOUR, MINUTE = 86400, 3600, 60
-
-
-def groups(keys: list[Arr], rows: Arr) -> Iterator[Arr]:
-    """Rows sharing every key, each group sorted by time (the last key should be ``t``)."""
-    if len(rows) == 0:
-        return
-    order = np.lexsort([k[rows] for k in reversed(keys)])
-    rows = rows[order]
-    change = np.zeros(len(rows), dtype=bool)
-    change[0] = True
-    for key in keys[:-1]:
-        values = key[rows]
-        change[1:] |= values[1:] != values[:-1]
-    yield from np.split(rows, np.flatnonzero(change)[1:])
 
 
 def _date(t: int) -> str:
@@ -49,36 +36,35 @@ def case_reuse(ctx: Context) -> list[Finding]:
     rows = np.flatnonzero(ctx.case >= 0)
     if len(rows) == 0:
         return []
-    # cheap, vectorised: distinct plates and time span of every (agency, case) group
-    group_key = (c["org"][rows].astype(np.int64) + 1) * (len(ctx.case_names) + 1) + ctx.case[rows]
-    keys, group = np.unique(group_key, return_inverse=True)
-    first = np.full(len(keys), np.iinfo(np.int64).max)
-    last = np.full(len(keys), np.iinfo(np.int64).min)
-    np.minimum.at(first, group, c["t"][rows])
-    np.maximum.at(last, group, c["t"][rows])
-    with_plate = c["plate"][rows] >= 0
-    pairs = distinct(group[with_plate].astype(np.int64) * (len(ctx.table.pools["plate"]) + 1)
-                      + c["plate"][rows][with_plate])  # fmt: skip
-    plates_per_group = np.bincount(
-        pairs // (len(ctx.table.pools["plate"]) + 1), minlength=len(keys)
-    )
-    wanted = (plates_per_group >= min_plates) | (last - first >= max_span)
-    rows = rows[wanted[group]]
+    # every (agency, case) group in time order, then cheap vectorised filters: distinct
+    # plates and time span of each group
+    rows = rows[order_by([c["org"][rows], ctx.case[rows], c["t"][rows]])]
+    org, case, t = c["org"][rows], ctx.case[rows], c["t"][rows]
+    change = new_group(len(rows), [org, case])
+    starts, ends = bounds(change)
+    group = np.cumsum(change) - 1
+    plate = c["plate"][rows]
+    width = len(ctx.table.pools["plate"]) + 1
+    with_plate = plate >= 0
+    pairs = distinct(group[with_plate].astype(np.int64) * width + plate[with_plate])
+    plates_per_group = np.bincount(pairs // width, minlength=len(starts))
+    wanted = (plates_per_group >= min_plates) | (t[ends - 1] - t[starts] >= max_span)
     out = []
-    for group in groups([c["org"], ctx.case, c["t"]], rows):
-        t = c["t"][group]
-        plates = c["plate"][group]
+    for start, end in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=True):
+        group_rows = rows[start:end]
+        times = t[start:end]
+        plates = plate[start:end]
         n_plates = len(distinct(plates[plates >= 0]))
-        span = int(t[-1] - t[0])
-        case = ctx.case_names[int(ctx.case[group[0]])]
-        users = len(distinct(ctx.actor[group]))
+        span = int(times[-1] - times[0])
+        name = ctx.case_names[int(case[start])]
+        users = len(distinct(ctx.actor[group_rows]))
         text = (
-            f"Case number {case} was given for {len(group)} searches of {n_plates} different "
-            f"plates by {users} user(s) between {_date(t[0])} and {_date(t[-1])} "
-            f"({span // DAY} days). {RULES['S3.case-reuse'].why}"
+            f"Case number {name} was given for {len(group_rows)} searches of {n_plates} "
+            f"different plates by {users} user(s) between {_date(times[0])} and "
+            f"{_date(times[-1])} ({span // DAY} days). {RULES['S3.case-reuse'].why}"
         )
         severity = "medium" if n_plates >= 2 * min_plates or span >= 2 * max_span else "low"
-        out.append(Finding("S3.case-reuse", severity, f"case {case}", text, group))
+        out.append(Finding("S3.case-reuse", severity, f"case {name}", text, group_rows))
     return out
 
 
@@ -228,7 +214,7 @@ def sessions(ctx: Context) -> list[Finding]:
     rows = np.flatnonzero(ctx.named)
     if len(rows) == 0:
         return []
-    rows = rows[np.lexsort([c["t"][rows], ctx.actor[rows]])]
+    rows = rows[order_by([ctx.actor[rows], c["t"][rows]])]
     actor, t = ctx.actor[rows], c["t"][rows]
     session = _sessions(t, actor, gap)
     starts = np.flatnonzero(np.concatenate(([True], session[1:] != session[:-1])))
@@ -250,14 +236,15 @@ def sessions(ctx: Context) -> list[Finding]:
     rare = (smooth < rare_share * totals[:, None]) & (totals[:, None] >= min_user)
     out: list[Finding] = []
     weak_rows = ctx.has(BANNED | Tag.VAGUE | Tag.BLANK)
+    # per sitting: is every search at a rare hour? what share has a weak reason?
+    common = np.add.reduceat((~rare[actor, hours]).astype(np.int64), starts)
+    weak_share = np.add.reduceat(weak_rows[rows].astype(np.int64), starts) / sizes
+    at_rare = isolated & (common == 0)
+    burst_like = isolated & ~at_rare & (sizes >= burst) & (weak_share >= 0.5)
     flagged_hours: dict[int, list[int]] = defaultdict(list)
     bursts: dict[int, list[int]] = defaultdict(list)
-    for k in np.flatnonzero(isolated):
-        a, first, last = int(s_actor[k]), int(starts[k]), int(ends[k])
-        if rare[a, hours[first : last + 1]].all():
-            flagged_hours[a].append(int(k))
-        elif sizes[k] >= burst and weak_rows[rows[first : last + 1]].mean() >= 0.5:
-            bursts[a].append(int(k))
+    for k in np.flatnonzero(at_rare | burst_like).tolist():
+        (flagged_hours if at_rare[k] else bursts)[int(s_actor[k])].append(k)
     hours_text = (
         f"in isolated sittings ({idle // HOUR} or more hours without a search before and after) "
         "at hours of the day when this user almost never searches"

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from .catalog import RULES
-from .findings import Context, Finding, by_actor, distinct
+from .findings import Context, Finding, by_actor
+from .grouping import distinct
 from .table import FLAG_MASKED
 from .text import Tag
 

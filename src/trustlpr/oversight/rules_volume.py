@@ -4,15 +4,16 @@ shared across agencies (21), and undocumented hot-list entries from the admin lo
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from .catalog import RULES
-from .findings import Context, Finding, distinct
-from .rules_pattern import DAY, HOUR, groups, rows_needed, users_needed
+from .findings import Context, Finding
+from .grouping import bounds, distinct, groups, new_group, order_by
+from .rules_pattern import DAY, HOUR, rows_needed, users_needed
 from .text import BANNED, Tag, is_case_number
 
 Arr = np.ndarray[Any, Any]
@@ -32,24 +33,33 @@ def federal_followup(ctx: Context) -> list[Finding]:
     fed_plates = distinct(c["plate"][fed])
     if len(fed_plates) == 0:
         return []
-    rows = np.flatnonzero(np.isin(c["plate"], fed_plates) & ctx.exact_plate)
+    marked = np.zeros(len(ctx.table.pools["plate"]) + 1, dtype=bool)  # last: no plate
+    marked[fed_plates] = True
+    rows = np.flatnonzero(marked[c["plate"]] & ctx.exact_plate)
+    rows = rows[order_by([c["plate"][rows], c["t"][rows]])]  # by plate, then time
+    plate, t, is_fed = c["plate"][rows], c["t"][rows], fed[rows]
+    starts, ends = bounds(new_group(len(rows), [plate]))
+    # the last federal search at or before each search's second, within its plate
+    same_second_end = bounds(new_group(len(rows), [plate, t]))[1]
+    block = np.cumsum(new_group(len(rows), [plate, t])) - 1
+    last_fed = np.maximum.accumulate(np.where(is_fed, np.arange(len(rows)), -1))
+    latest = last_fed[same_second_end[block] - 1]
+    group_start = np.repeat(starts, ends - starts)
+    follows = ~is_fed & (latest >= group_start)
+    follows[follows] &= (t[follows] - t[latest[follows]]) <= window
     out = []
-    for group in groups([c["plate"], c["t"]], rows):
-        t, is_fed = c["t"][group], fed[group]
-        fed_times = t[is_fed]
-        latest = np.searchsorted(fed_times, t, side="right") - 1  # last federal search at or before
-        follows = ~is_fed & (latest >= 0)
-        follows[follows] &= (t[follows] - fed_times[latest[follows]]) <= window
-        if not follows.any():
-            continue
-        evidence = np.concatenate((group[is_fed], group[follows]))
-        plate = ctx.plate_name(int(c["plate"][group[0]]))
+    any_follow = np.add.reduceat(follows.astype(np.int64), starts) > 0
+    for start, end in zip(starts[any_follow].tolist(), ends[any_follow].tolist(), strict=True):
+        here = slice(start, end)
+        group, fed_here, follow_here = rows[here], is_fed[here], follows[here]
+        evidence = np.concatenate((group[fed_here], group[follow_here]))
+        name = ctx.plate_name(int(plate[start]))
         text = (
-            f"Plate {plate} was searched by or for a federal agency and then {int(follows.sum())} "
-            f"time(s) by local users within {window // HOUR} hours. "
+            f"Plate {name} was searched by or for a federal agency and then "
+            f"{int(follow_here.sum())} time(s) by local users within {window // HOUR} hours. "
             f"{RULES['S10.federal-followup'].why}"
         )
-        out.append(Finding("S10.federal-followup", "medium", f"plate {plate}", text, evidence))
+        out.append(Finding("S10.federal-followup", "medium", f"plate {name}", text, evidence))
     return out
 
 
@@ -98,21 +108,10 @@ def shared_reason(ctx: Context) -> list[Finding]:
     wide = reasons[n_orgs >= min_orgs]
     out = []
     for group in groups([c["reason"], c["t"]], rows[np.isin(c["reason"][rows], wide)]):
-        t, orgs = c["t"][group], c["org"][group]
-        lo, best, best_span = 0, 0, (0, 0)
-        counter: Counter[int] = Counter()
-        for hi in range(len(group)):
-            counter[int(orgs[hi])] += 1
-            while t[hi] - t[lo] > window:
-                counter[int(orgs[lo])] -= 1
-                if counter[int(orgs[lo])] == 0:
-                    del counter[int(orgs[lo])]
-                lo += 1
-            if len(counter) > best:
-                best, best_span = len(counter), (lo, hi)
+        best, first, last = _most_agencies(c["t"][group], c["org"][group], window)
         if best < min_orgs:
             continue
-        evidence = group[best_span[0] : best_span[1] + 1]
+        evidence = group[first : last + 1]
         text = (
             f"The same reason text was used by {best} different agencies within "
             f"{window // DAY} days ({len(evidence)} searches). {RULES['S21.shared-reason'].why}"
@@ -120,6 +119,25 @@ def shared_reason(ctx: Context) -> list[Finding]:
         severity = "medium" if ctx.has(BANNED | Tag.FEDERAL_ASSIST)[evidence].any() else "low"
         out.append(Finding("S21.shared-reason", severity, f"{best} agencies", text, evidence))
     return out
+
+
+def _most_agencies(t: Arr, orgs: Arr, window: int) -> tuple[int, int, int]:
+    """The most distinct agencies within ``window`` seconds, over searches in time order, and
+    the first such stretch (first, last position): a sliding window, computed at once. For
+    each search, the window ending there holds the searches back to ``t - window``; a search
+    counts an agency for every window end from itself up to the agency's next search or the
+    window's reach, whichever is sooner, so per-end counts are one cumulative sum."""
+    n = len(t)
+    start = np.searchsorted(t, t - window, side="left")
+    reach = np.searchsorted(t, t + window, side="right") - 1
+    by_org = order_by([orgs])
+    following = np.full(n, n)
+    same = orgs[by_org][1:] == orgs[by_org][:-1]
+    following[by_org[:-1][same]] = by_org[1:][same]
+    until = np.minimum(following - 1, reach)
+    counts = np.cumsum(1 - np.bincount(until + 1, minlength=n + 1)[:n])
+    last = int(np.argmax(counts))
+    return int(counts[last]), int(start[last]), last
 
 
 # -- signal 16 (admin event log) ------------------------------------------------------------
