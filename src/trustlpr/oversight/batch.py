@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .rows import RowParser
 
 Arr = np.ndarray[Any, Any]
-BATCH_ROWS = 2048
+BATCH_ROWS = 8192
 _CACHE_LIMIT = 50_000
 _PAD = 64  # zero bytes after a joined column, so fixed-offset gathers never leave the buffer
 _DIGIT = np.zeros(256, dtype=bool)
@@ -182,6 +182,18 @@ def uuid_ids(cells: Sequence[str]) -> tuple[Arr, Arr, Arr, Arr]:
     return ok, kind, hi, lo
 
 
+_PLATE_SEPARATORS = " -.\t"
+
+
+def _plates(cells: Sequence[str]) -> list[str]:
+    """``plate_text`` of every cell, with C-level passes when no plate has a separator."""
+    upper = list(map(str.upper, map(str.strip, cells)))
+    joined = "".join(upper)
+    if any(sep in joined for sep in _PLATE_SEPARATORS):
+        return list(map(plate_text, cells))
+    return upper
+
+
 def _starred(values: Sequence[str]) -> list[int]:
     """Positions of values starting with ``*`` (masked or wildcard: the row parser decides)."""
     if "*" not in "".join(values):
@@ -200,7 +212,8 @@ class BatchFeeder:
         self.enabled = not parser.portal and parser.i_tfs < 0
         self.counts: dict[str, int] = {}  # raw count cell → value
         self.bad_counts: set[str] = set()
-        self.types: dict[str, tuple[str, bool]] = {}  # raw search type → (type, mobile)
+        self.types: dict[str, str] = {}  # raw search type → type
+        self.mobile: set[str] = set()  # raw search types that say "mobile"
 
     def feed(self, lines: list[int], rows: list[list[str]]) -> None:
         parser = self.parser
@@ -261,14 +274,20 @@ class BatchFeeder:
         return list(map(cache.get, cells, repeat(-1)))
 
     def _types(self, cells: Sequence[str]) -> tuple[list[str], Arr]:
-        cache = self.types
+        cache, mobile_raw = self.types, self.mobile
         if len(cache) > _CACHE_LIMIT:
             cache.clear()
+            mobile_raw.clear()
         for raw in filterfalse(cache.__contains__, dict.fromkeys(cells)):
-            cache[raw] = search_type(raw) if raw.strip() else ("", False)
-        info = list(map(cache.__getitem__, cells))
-        mobile = np.fromiter((m for _, m in info), dtype=bool, count=len(info))
-        return [s for s, _ in info], mobile
+            kind, mobile = search_type(raw) if raw.strip() else ("", False)
+            cache[raw] = kind
+            if mobile:
+                mobile_raw.add(raw)
+        if mobile_raw and not mobile_raw.isdisjoint(cells):
+            flags = np.fromiter(map(mobile_raw.__contains__, cells), dtype=bool, count=len(cells))
+        else:
+            flags = np.zeros(len(cells), dtype=bool)
+        return list(map(cache.__getitem__, cells)), flags
 
     def _ids(self, cells: Sequence[str], slow: Arr) -> tuple[Arr, Arr, Arr]:
         ok, kind, hi, lo = uuid_ids(cells)
@@ -302,7 +321,7 @@ class BatchFeeder:
             raw = columns[p.i_plate]
             for k in _starred(raw):
                 slow[k] = True
-            texts["plate"] = list(map(plate_text, raw))
+            texts["plate"] = _plates(raw)
         else:
             texts["plate"] = [""] * n
         texts["reason"] = list(map(str.strip, columns[p.i_reason]))
@@ -315,6 +334,9 @@ class BatchFeeder:
         for index, pool_name in p.extra_columns():
             texts[pool_name] = list(map(str.strip, columns[index]))
         out["flags"] = flags
+        for name, values in texts.items():
+            if not any(values):  # a column blank throughout the batch: no lookups
+                texts[name] = []
         if p.i_id >= 0:
             out["id"] = self._ids(columns[p.i_id], slow)
         out["texts"] = texts
@@ -350,7 +372,10 @@ class BatchFeeder:
         _put(num["flags"], values["flags"][a:b])
         maps, pooled = builder.maps, builder.pooled
         for name, texts in values["texts"].items():
-            pooled[name].extend(map(maps[name].__getitem__, texts[a:b]))  # see ``pool_map``
+            if texts:
+                pooled[name].extend(map(maps[name].__getitem__, texts[a:b]))  # see ``pool_map``
+            else:
+                pooled[name].frombytes(bytes(4 * (b - a)))  # id 0: no value
 
 
 def _put(target: array[Any], values: Arr) -> None:

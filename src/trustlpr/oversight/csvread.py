@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gc
 import io
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -153,8 +155,27 @@ class ParsedChunk:
     nbytes: int
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pauses the cyclic garbage collector: parsing allocates millions of short-lived row
+    lists, each batch of which would set it off again, and it makes no reference cycles to
+    collect (measured: an eighth of a chunk's parse time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_chunk(job: ChunkJob) -> ParsedChunk:
     """Parses one chunk; runs in a worker process for big files (module-level, picklable)."""
+    with paused_gc():
+        return _parse_chunk(job)
+
+
+def _parse_chunk(job: ChunkJob) -> ParsedChunk:
     builder = ChunkBuilder(job.file, optional_pools(job.layout))
     parser = RowParser(job.layout, job.source, builder)
     with open(job.path, "rb") as handle:

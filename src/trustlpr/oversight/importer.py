@@ -28,6 +28,7 @@ from .csvread import (
     _first_rows,
     parse_chunk,
     parse_stream,
+    paused_gc,
     plan_chunks,
     read_head,
     sniff,
@@ -250,8 +251,10 @@ class _Importer:
             self._events(body, skip + 1, EventParser(layout, source), report)
             return
         builder = ChunkBuilder(index, optional_pools(layout))
-        parse_stream(body, skip + 1, RowParser(layout, source, builder), slow=False)
-        self._absorb(report, builder.finish())
+        with paused_gc():
+            parse_stream(body, skip + 1, RowParser(layout, source, builder), slow=False)
+            chunk = builder.finish()
+        self._absorb(report, chunk)
 
     def _events(
         self, stream: IO[str], first_line: int, parser: EventParser, report: FileReport

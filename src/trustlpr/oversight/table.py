@@ -118,6 +118,8 @@ class ChunkBuilder:
 
     def finish(self) -> ChunkData:
         strings = {name: list(pool)[1:] for name, pool in self.maps.items()}
+        for pool in self.maps.values():
+            pool.default_factory = None  # it refers to the map itself: free it without the GC
         pooled = {
             name: np.frombuffer(column, dtype=np.int32) - np.int32(1)
             for name, column in self.pooled.items()

@@ -380,9 +380,15 @@ def _template(text: str) -> tuple[str, int]:
     zeroed = text.encode("ascii").translate(_ZERO_DIGITS)
     first = zeroed.find(b"0")
     template = zeroed[: len(head)].decode("ascii")
-    if first >= 0 and _LONE_ZERO.search(template) is not None:
+    if first >= 0 and _has_lone_zero(template):
         template = _RUN.sub(_zeros, head)  # a single digit stays (leet spellings)
     return template, first
+
+
+@lru_cache(maxsize=1 << 12)
+def _has_lone_zero(zeroed: str) -> bool:
+    """Cached: millions of reasons zero to a few shapes (``CPD00-000000``)."""
+    return _LONE_ZERO.search(zeroed) is not None
 
 
 def reason_template(text: str) -> str:
