@@ -140,12 +140,13 @@ def case_ids(reasons: ReasonFacts, cases: CaseKeys) -> tuple[Arr, Arr, StringPoo
         r_digests, c_digests = _key_digests(list(reasons.case)), _key_digests(list(cases.keys))
     keys = StringPool.concat([reasons.case, cases.keys])
     hashed = np.concatenate([r_digests, c_digests])
+    del r_digests, c_digests
     valid = keys.lengths() > 0
-    ids = np.full(len(keys) + 1, -1, dtype=np.int64)
+    ids = np.full(len(keys) + 1, -1, dtype=np.int32)
     names = StringPool()
     if valid.any():
         first, number = first_seen(hashed[valid])
         ids[:-1][valid] = number
         names = keys.take(np.flatnonzero(valid)[first])
     split = len(reasons.case)
-    return np.append(ids[:split], -1), np.append(ids[split:-1], -1), names
+    return np.append(ids[:split], np.int32(-1)), np.append(ids[split:-1], np.int32(-1)), names

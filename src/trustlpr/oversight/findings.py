@@ -97,17 +97,19 @@ class Context:
         r_case, cc, self.case_names = case_ids(facts, table.case_keys)
         self.reason_category = [*facts.category, "Blank reason"]
         self.reason_generic = (r_tags & GENERIC) != 0
-        tags = r_tags[c["reason"]]
+        # per row only the tag bits (all below 2**31; GENERIC, bit 40, is per reason)
+        tags = (r_tags & 0x7FFFFFFF).astype(np.int32)[c["reason"]]
+        del r_tags
         if pools["prompt"]:
-            p_tags = np.array(
+            p_tags = _int32(
                 [int(classify_reason(t).tags & _PROMPT_TAGS) for t in pools["prompt"]] + [0]
             )
             tags |= p_tags[c["prompt"]]
         if pools["purpose"]:
-            u_tags = np.array([int(_PURPOSE_TAGS.get(p, Tag(0))) for p in pools["purpose"]] + [0])
+            u_tags = _int32([int(_PURPOSE_TAGS.get(p, Tag(0))) for p in pools["purpose"]] + [0])
             tags |= u_tags[c["purpose"]]
         if pools["basis"]:
-            b_tags = np.array(
+            b_tags = _int32(
                 [int(Tag.WARRANT) if b in ("warrant", "court_order") else 0 for b in pools["basis"]]
                 + [0]
             )
@@ -115,11 +117,12 @@ class Context:
         if pools["offense"]:
             stated = np.array([bool(o.strip()) for o in pools["offense"]] + [False])
             tags[stated[c["offense"]]] &= ~int(_CLEARED_BY_OFFENSE)
-        self.case = np.where(cc[c["case"]] >= 0, cc[c["case"]], r_case[c["reason"]]).astype(
-            np.int32
-        )
+        self.case = cc[c["case"]]
+        from_reason = self.case < 0
+        self.case[from_reason] = r_case[c["reason"][from_reason]]
+        del from_reason
         tags[self.case >= 0] |= int(Tag.HAS_CASE)
-        self.tags = (tags & 0x7FFFFFFF).astype(np.int32)  # per row: no room for GENERIC
+        self.tags = tags
         users, orgs = pools["user"], pools["org"]
         self.actor_names = [*users, *(f"{o} (no user named)" for o in orgs)]
         self.actor = np.where(
@@ -131,11 +134,11 @@ class Context:
         states = sorted({i.state for i in org_info if i.state} | set(pools["state"]))
         self.state_names = states
         index = {s: k for k, s in enumerate(states)}
-        org_state = np.array([index[i.state] if i.state else -1 for i in org_info] + [-1])[c["org"]]
+        org_state = _int32([index[i.state] if i.state else -1 for i in org_info] + [-1])[c["org"]]
         if pools["state"]:
-            explicit = np.array([index[s] for s in pools["state"]] + [-1])[c["state"]]
+            explicit = _int32([index[s] for s in pools["state"]] + [-1])[c["state"]]
             org_state = np.where(explicit >= 0, explicit, org_state)
-        self.org_state = org_state.astype(np.int32)
+        self.org_state = org_state
         self.home_state = self._home_states(config.get_str("out_of_state", "home_state"))
         plates = pools["plate"]
         exact = (plates.lengths() >= 3) & ~plates.contains_any(b"*?")
@@ -186,6 +189,10 @@ class Context:
 
     def day(self, row: int) -> str:
         return str(np.datetime64(int(self.table.cols["t"][row]), "s"))[:10]
+
+
+def _int32(values: list[int]) -> np.ndarray[Any, Any]:
+    return np.array(values, dtype=np.int32)
 
 
 def by_actor(ctx: Context, mask: np.ndarray[Any, Any]) -> list[tuple[int, np.ndarray[Any, Any]]]:

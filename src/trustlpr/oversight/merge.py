@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .cells import ID_NONE, ID_OTHER, NO_TIME
+from .cells import ID_NONE, ID_OTHER
 from .facts import (
     DIGEST_DOMAIN,
     CaseKeys,
@@ -25,10 +25,10 @@ from .facts import (
 )
 from .grouping import first_seen
 from .pool import StringPool
-from .table import DTYPES, NUMERIC, POOLS, ChunkData, RecordTable
+from .table import BLANK_VALUE, DTYPES, NUMERIC, POOLS, WINDOW, ChunkData, RecordTable
 
 Arr = np.ndarray[Any, Any]
-_MISSING = {"networks": -1, "devices": -1, "tf_start": NO_TIME, "tf_end": NO_TIME}
+_MISSING = BLANK_VALUE
 
 
 class TableBuilder:
@@ -56,8 +56,15 @@ class TableBuilder:
         if chunk.n == 0:
             return
         parts = self._parts
-        for name, values in chunk.numeric.items():
-            arr = np.frombuffer(values, dtype=DTYPES[NUMERIC[name]]).copy()
+        for name, code in NUMERIC.items():
+            values = chunk.numeric.get(name)
+            if values is None:  # blank throughout the chunk
+                parts.setdefault(name, []).append(chunk.n)
+                continue
+            if isinstance(values, np.ndarray):  # a window column (``window_offsets``)
+                parts.setdefault(name, []).append(values)
+                continue
+            arr = np.frombuffer(values, dtype=DTYPES[code]).copy()
             if name == "id_lo" and chunk.other_ids:
                 kinds = np.frombuffer(chunk.numeric["id_kind"], dtype=np.int8)
                 arr[kinds == ID_OTHER] += np.uint64(len(self._other_ids))
@@ -118,6 +125,26 @@ class TableBuilder:
         parts.clear()
         return np.concatenate(filled).astype(dtype, copy=False)
 
+    def _window_column(self, name: str, n: int) -> Arr:
+        """Offsets from the search time (``window_offsets``): int32 unless some chunk needed
+        int64; a blank column is a broadcast "none"."""
+        parts = self._parts.pop(name, [])
+        wide = any(isinstance(p, np.ndarray) and p.dtype == np.int64 for p in parts)
+        dtype = np.int64 if wide else np.int32
+        none = int(np.iinfo(np.int64).min if wide else np.iinfo(np.int32).min)
+        if all(isinstance(p, int) for p in parts):
+            return np.broadcast_to(np.array(none, dtype=dtype), (n,))
+        filled = []
+        for part in parts:
+            if isinstance(part, int):
+                filled.append(np.full(part, none, dtype=dtype))
+            elif part.dtype != dtype:  # an int32 chunk among int64 ones: keep "none" as none
+                filled.append(np.where(part == np.iinfo(np.int32).min, none, part.astype(dtype)))
+            else:
+                filled.append(part)
+        parts.clear()
+        return np.concatenate(filled)
+
     def _canonical(self, name: str) -> tuple[StringPool, Arr]:
         """Global pool (first-seen order) and, per concatenated entry, its global id."""
         parts = self._strings.pop(name)
@@ -142,6 +169,9 @@ class TableBuilder:
         n = self.rows
         cols: dict[str, Arr] = {"file": self._column("file", np.int16, 0)}
         for name, code in NUMERIC.items():
+            if name in WINDOW:
+                cols[name] = self._window_column(name, n)
+                continue
             column = self._column(name, DTYPES[code], _MISSING.get(name, 0))
             if name in _MISSING and column.strides != (0,) and (column == _MISSING[name]).all():
                 column = np.broadcast_to(column[:1], (n,))

@@ -15,7 +15,7 @@ import numpy as np
 
 from .catalog import RULES
 from .findings import Context, Finding
-from .grouping import bounds, distinct, groups, new_group, order_by
+from .grouping import bounds, distinct, new_group, order_by, positions
 from .text import BANNED, Tag
 
 Arr = np.ndarray[Any, Any]
@@ -33,21 +33,24 @@ def case_reuse(ctx: Context) -> list[Finding]:
     c, cfg = ctx.table.cols, ctx.config
     min_plates = cfg.get_int("case_reuse", "min_distinct_plates")
     max_span = cfg.get_int("case_reuse", "max_span_days") * DAY
-    rows = np.flatnonzero(ctx.case >= 0)
+    rows = positions(ctx.case >= 0)
     if len(rows) == 0:
         return []
     # every (agency, case) group in time order, then cheap vectorised filters: distinct
     # plates and time span of each group
     rows = rows[order_by([c["org"][rows], ctx.case[rows], c["t"][rows]])]
-    org, case, t = c["org"][rows], ctx.case[rows], c["t"][rows]
-    change = new_group(len(rows), [org, case])
+    case, t = ctx.case[rows], c["t"][rows]
+    change = new_group(len(rows), [c["org"][rows], case])
     starts, ends = bounds(change)
-    group = np.cumsum(change) - 1
     plate = c["plate"][rows]
-    width = len(ctx.table.pools["plate"]) + 1
     with_plate = plate >= 0
-    pairs = distinct(group[with_plate].astype(np.int64) * width + plate[with_plate])
-    plates_per_group = np.bincount(pairs // width, minlength=len(starts))
+    group = np.cumsum(change, dtype=np.int64)[with_plate]
+    del change
+    group -= 1
+    group *= len(ctx.table.pools["plate"]) + 1
+    group += plate[with_plate]
+    plates_per_group = _plates_per_group(group, len(ctx.table.pools["plate"]) + 1, len(starts))
+    del group, with_plate
     wanted = (plates_per_group >= min_plates) | (t[ends - 1] - t[starts] >= max_span)
     out = []
     for start, end in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=True):
@@ -68,6 +71,12 @@ def case_reuse(ctx: Context) -> list[Finding]:
     return out
 
 
+def _plates_per_group(keys: Arr, width: int, groups: int) -> Arr:
+    """Distinct plates per group, from ``group * width + plate`` keys."""
+    pairs = distinct(keys)
+    return np.bincount(pairs // width, minlength=groups)
+
+
 # -- signals 4 and 5 -----------------------------------------------------------------------
 
 
@@ -77,16 +86,16 @@ def repeat_plate(ctx: Context) -> list[Finding]:
     window = cfg.get_int("repeat_plate", "window_days") * DAY
     merge = cfg.get_int("repeat_plate", "merge_minutes") * MINUTE
     high_at = cfg.get_int("repeat_plate", "high_at")
-    candidates = ctx.named & ctx.exact_plate
-    rows = np.flatnonzero(candidates)
-    key = ctx.actor[rows].astype(np.int64) * (len(ctx.table.pools["plate"]) + 1) + c["plate"][rows]
-    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    rows = rows[counts[inverse] >= minimum]
+    rows = positions(ctx.named & ctx.exact_plate)
+    rows = rows[order_by([ctx.actor[rows], c["plate"][rows], c["t"][rows]])]
+    starts, ends = bounds(new_group(len(rows), [ctx.actor[rows], c["plate"][rows]]))
+    often = ends - starts >= minimum  # cheap filter: the user ran the plate often enough
     weak = ctx.has(Tag.VAGUE | Tag.BLANK | Tag.PERSONAL | Tag.CIVIL)
     alert = ctx.has(Tag.ALERT)
     documented = ctx.has(Tag.SERIOUS | Tag.ALERT | Tag.WARRANT) & ctx.has(Tag.HAS_CASE)
     out = []
-    for group in groups([ctx.actor, c["plate"], c["t"]], rows):
+    for start, end in zip(starts[often].tolist(), ends[often].tolist(), strict=True):
+        group = rows[start:end]
         if alert[group].all():
             continue
         t = c["t"][group]
@@ -116,18 +125,42 @@ def _sessions(t: Arr, actor: Arr, gap: int) -> Arr:
     """Session number per row of rows sorted by (actor, t)."""
     new = np.ones(len(t), dtype=bool)
     new[1:] = (actor[1:] != actor[:-1]) | (np.diff(t) > gap)
-    return np.cumsum(new) - 1
+    return np.cumsum(new, dtype=np.int64 if len(t) >= 2**31 else np.int32) - 1
+
+
+BLOCK_ROWS = 1 << 21
+"""Per-user rules work on blocks of whole users of about this many rows, so their working
+arrays stay small whatever the import's size (users never interact in these rules)."""
+
+
+def _user_blocks(ctx: Context, mask: Arr) -> list[Arr]:
+    """The rows of ``mask`` in (actor, time) order, cut into blocks of whole actors."""
+    rows = positions(mask)
+    if len(rows) == 0:
+        return []
+    rows = rows[order_by([ctx.actor[rows], ctx.table.cols["t"][rows]])]
+    starts = [*bounds(new_group(len(rows), [ctx.actor[rows]]))[0].tolist(), len(rows)]
+    blocks, first = [], 0
+    for start in starts[1:]:
+        if start - first >= BLOCK_ROWS or start == len(rows):
+            blocks.append(rows[first:start])
+            first = start
+    return blocks
 
 
 def linked_plates(ctx: Context) -> list[Finding]:
-    c, cfg = ctx.table.cols, ctx.config
+    cfg = ctx.config
     gap = cfg.get_int("linked_plates", "session_minutes") * MINUTE
     min_days = cfg.get_int("linked_plates", "min_days")
     max_plates = cfg.get_int("linked_plates", "max_plates_per_session")
-    rows = np.flatnonzero(ctx.named & ctx.exact_plate)
-    if len(rows) == 0:
-        return []
-    rows = rows[np.lexsort([c["t"][rows], ctx.actor[rows]])]
+    out: list[Finding] = []
+    for rows in _user_blocks(ctx, ctx.named & ctx.exact_plate):
+        out += _linked_in(ctx, rows, gap, min_days, max_plates)
+    return out
+
+
+def _linked_in(ctx: Context, rows: Arr, gap: int, min_days: int, max_plates: int) -> list[Finding]:
+    c = ctx.table.cols
     actor, plate, t = ctx.actor[rows], c["plate"][rows], c["t"][rows]
     session = _sessions(t, actor, gap)
     days = t // DAY
@@ -146,8 +179,8 @@ def linked_plates(ctx: Context) -> list[Finding]:
     wanted = (kept_distinct >= 2) & (per_session <= max_plates)
     together: dict[tuple[int, int, int], set[int]] = defaultdict(set)
     session_rows: dict[int, list[int]] = defaultdict(list)
-    positions = np.flatnonzero(keep & wanted[session])
-    for s, group in zip(*_split_by(session[positions], positions), strict=True):
+    picked = np.flatnonzero(keep & wanted[session])
+    for s, group in zip(*_split_by(session[picked], picked), strict=True):
         chosen = distinct(plate[group])
         a = int(actor[group[0]])
         for i, p in enumerate(chosen):
@@ -205,20 +238,55 @@ def _clusters(edges: list[tuple[int, int, int]]) -> list[tuple[int, set[int]]]:
 
 
 def sessions(ctx: Context) -> list[Finding]:
+    cfg = ctx.config
+    idle = cfg.get_int("sessions", "idle_hours") * HOUR
+    burst = cfg.get_int("sessions", "burst_searches")
+    flagged_hours: dict[int, list[Arr]] = defaultdict(list)
+    bursts: dict[int, list[Arr]] = defaultdict(list)
+    for rows in _user_blocks(ctx, ctx.named):
+        _sittings_in(ctx, rows, flagged_hours, bursts)
+    hours_text = (
+        f"in isolated sittings ({idle // HOUR} or more hours without a search before and after) "
+        "at hours of the day when this user almost never searches"
+    )
+    burst_text = (
+        f"in isolated bursts of {burst} or more searches after {idle // HOUR}+ idle hours, most "
+        "of them with a vague, blank or flagged reason"
+    )
+    weak = ctx.has(BANNED | Tag.VAGUE | Tag.BLANK)
+    out: list[Finding] = []
+    for rule, table, what in (
+        ("S7.off-hours", flagged_hours, hours_text),
+        ("S7.isolated-burst", bursts, burst_text),
+    ):
+        for a, sittings in table.items():
+            evidence = np.concatenate(sittings)
+            name = ctx.actor_name(a)
+            text = (
+                f"{name} ran {len(evidence)} searches in {len(sittings)} sitting(s) {what}. "
+                f"{RULES[rule].why}"
+            )
+            severity = "medium" if weak[evidence].any() else "low"
+            out.append(Finding(rule, severity, name, text, evidence))
+    return out
+
+
+def _sittings_in(
+    ctx: Context, rows: Arr, flagged_hours: dict[int, list[Arr]], bursts: dict[int, list[Arr]]
+) -> None:
+    """Isolated sittings of the users of ``rows`` (in actor, time order): all at rare hours,
+    or bursts of mostly weak reasons, added per actor to ``flagged_hours`` and ``bursts``."""
     c, cfg = ctx.table.cols, ctx.config
     idle = cfg.get_int("sessions", "idle_hours") * HOUR
     gap = cfg.get_int("sessions", "session_minutes") * MINUTE
     min_user = cfg.get_int("sessions", "min_user_searches")
     rare_share = cfg.get_float("sessions", "rare_hour_share")
     burst = cfg.get_int("sessions", "burst_searches")
-    rows = np.flatnonzero(ctx.named)
-    if len(rows) == 0:
-        return []
-    rows = rows[order_by([ctx.actor[rows], c["t"][rows]])]
     actor, t = ctx.actor[rows], c["t"][rows]
     session = _sessions(t, actor, gap)
     starts = np.flatnonzero(np.concatenate(([True], session[1:] != session[:-1])))
     ends = np.concatenate((starts[1:], [len(rows)])) - 1
+    del session
     s_actor = actor[starts]
     before = np.full(len(starts), -1, dtype=np.int64)
     after = np.full(len(starts), -1, dtype=np.int64)
@@ -230,44 +298,21 @@ def sessions(ctx: Context) -> list[Finding]:
     sizes = ends - starts + 1
     hours = (t // HOUR) % 24
     n_actors = len(ctx.actor_names)
-    hist = np.bincount(actor * 24 + hours, minlength=n_actors * 24).reshape(n_actors, 24)
+    cell = actor.astype(np.int64) * 24 + hours
+    del hours
+    hist = np.bincount(cell, minlength=n_actors * 24).reshape(n_actors, 24)
     totals = hist.sum(axis=1)
     smooth = hist + np.roll(hist, 1, axis=1) + np.roll(hist, -1, axis=1)
     rare = (smooth < rare_share * totals[:, None]) & (totals[:, None] >= min_user)
-    out: list[Finding] = []
     weak_rows = ctx.has(BANNED | Tag.VAGUE | Tag.BLANK)
     # per sitting: is every search at a rare hour? what share has a weak reason?
-    common = np.add.reduceat((~rare[actor, hours]).astype(np.int64), starts)
-    weak_share = np.add.reduceat(weak_rows[rows].astype(np.int64), starts) / sizes
+    common = np.add.reduceat(~rare.ravel()[cell], starts, dtype=np.int64)
+    weak_share = np.add.reduceat(weak_rows[rows], starts, dtype=np.int64) / sizes
     at_rare = isolated & (common == 0)
     burst_like = isolated & ~at_rare & (sizes >= burst) & (weak_share >= 0.5)
-    flagged_hours: dict[int, list[int]] = defaultdict(list)
-    bursts: dict[int, list[int]] = defaultdict(list)
     for k in np.flatnonzero(at_rare | burst_like).tolist():
-        (flagged_hours if at_rare[k] else bursts)[int(s_actor[k])].append(k)
-    hours_text = (
-        f"in isolated sittings ({idle // HOUR} or more hours without a search before and after) "
-        "at hours of the day when this user almost never searches"
-    )
-    burst_text = (
-        f"in isolated bursts of {burst} or more searches after {idle // HOUR}+ idle hours, most "
-        "of them with a vague, blank or flagged reason"
-    )
-    weak = ctx.has(BANNED | Tag.VAGUE | Tag.BLANK)
-    for rule, table, what in (
-        ("S7.off-hours", flagged_hours, hours_text),
-        ("S7.isolated-burst", bursts, burst_text),
-    ):
-        for a, ks in table.items():
-            evidence = np.concatenate([rows[starts[k] : ends[k] + 1] for k in ks])
-            name = ctx.actor_name(a)
-            text = (
-                f"{name} ran {len(evidence)} searches in {len(ks)} sitting(s) {what}. "
-                f"{RULES[rule].why}"
-            )
-            severity = "medium" if weak[evidence].any() else "low"
-            out.append(Finding(rule, severity, name, text, evidence))
-    return out
+        sitting = rows[starts[k] : ends[k] + 1]
+        (flagged_hours if at_rare[k] else bursts)[int(s_actor[k])].append(sitting)
 
 
 def rows_needed(ctx: Context) -> str | None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .catalog import RULES
 from .findings import Context, Finding
-from .grouping import bounds, distinct, groups, new_group, order_by
+from .grouping import bounds, distinct, groups, new_group, order_by, positions
 from .rules_pattern import DAY, HOUR, rows_needed, users_needed
 from .text import BANNED, Tag, is_case_number
 
@@ -68,11 +68,14 @@ def volume_spike(ctx: Context) -> list[Finding]:
     min_day = cfg.get_int("volume_spike", "min_day_count")
     factor = cfg.get_float("volume_spike", "factor")
     min_days = cfg.get_int("volume_spike", "min_active_days")
-    rows = np.flatnonzero(ctx.named)
+    rows = positions(ctx.named)
     day = c["t"][rows] // DAY
-    key = ctx.actor[rows].astype(np.int64) * (1 << 32) + day
-    keys, counts = np.unique(key, return_counts=True)
-    actors = keys >> 32
+    rows = rows[order_by([ctx.actor[rows], day])]  # each (user, day) a run, in row order
+    day = c["t"][rows] // DAY
+    actor = ctx.actor[rows]
+    starts, ends = bounds(new_group(len(rows), [actor, day]))
+    counts = ends - starts
+    actors = actor[starts]
     out = []
     for a in distinct(actors[counts >= min_day]):
         mine = actors == a
@@ -80,9 +83,9 @@ def volume_spike(ctx: Context) -> list[Finding]:
             continue
         median = float(np.median(counts[mine]))
         for k in np.flatnonzero(mine & (counts >= min_day) & (counts >= factor * max(median, 1.0))):
-            evidence = rows[key == keys[k]]
+            evidence = rows[starts[k] : ends[k]]
             name = ctx.actor_name(int(a))
-            date = _date(int((keys[k] & ((1 << 32) - 1)) * DAY))
+            date = _date(int(day[starts[k]]) * DAY)
             text = (
                 f"{name} ran {int(counts[k])} searches on {date}, against a usual {median:g} per "
                 f"active day. {RULES['S21.volume-spike'].why}"

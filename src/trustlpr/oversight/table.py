@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .cells import ID_NONE, ID_OTHER, NO_TIME, from_epoch, pack_id, unpack_id
+from .cells import ID_NONE, ID_OTHER, NO_TIME, pack_id, unpack_id
 from .facts import DIGEST_DOMAIN, CaseKeys, ReasonFacts, digests
 from .pool import StringPool
 from .records import ImportIssue, SearchRecord
@@ -35,6 +35,29 @@ NUMERIC = {
     "id_kind": "b", "id_hi": "Q", "id_lo": "Q", "flags": "b",
 }  # fmt: skip
 DTYPES = {"i": np.int32, "q": np.int64, "Q": np.uint64, "b": np.int8}
+BLANK_VALUE = {"networks": -1, "devices": -1, "tf_start": NO_TIME, "tf_end": NO_TIME}
+"""Numeric columns that may hold no value at all, and the value that means "none"."""
+WINDOW = ("tf_start", "tf_end")
+
+
+def window_offsets(moments: np.ndarray[Any, Any], t: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """A searched window's start or end as seconds from the search time: int32 (half the
+    memory of epoch seconds; a window ends at or a few weeks before its search), int64 if
+    some offset does not fit. "None" is the dtype's smallest value."""
+    offsets = moments - t
+    missing = moments == NO_TIME
+    small = np.iinfo(np.int32)
+    fits = (offsets > small.min) & (offsets <= small.max)
+    if (fits | missing).all():
+        return np.where(missing, small.min, offsets).astype(np.int32)
+    return np.where(missing, np.iinfo(np.int64).min, offsets)
+
+
+def window_moment(offset: int, none: int, t: int) -> datetime | None:
+    """The moment a ``window_offsets`` value stands for (``None`` for ``none``)."""
+    return None if offset == none else datetime.fromtimestamp(t + offset, UTC)
+
+
 FLAG_MASKED, FLAG_MOBILE = 1, 2
 
 IntArray = npt.NDArray[np.int64]
@@ -46,7 +69,7 @@ class ChunkData:
 
     file: int
     n: int
-    numeric: dict[str, array[Any]]
+    numeric: dict[str, array[Any] | np.ndarray[Any, Any]]  # see ``window_offsets``
     pooled: dict[str, np.ndarray[Any, Any]]  # per pool column: int32 ids, -1 for no value
     pools: dict[str, StringPool]
     other_ids: list[str]
@@ -117,17 +140,27 @@ class ChunkBuilder:
             column.append(self.maps[name][texts.get(name, "")])
 
     def finish(self) -> ChunkData:
-        strings = {name: list(pool)[1:] for name, pool in self.maps.items()}
+        """The chunk's data; a column with no value in any row is left out (the merge
+        fills it in), so blank columns cost nothing to ship or to hold."""
         for pool in self.maps.values():
             pool.default_factory = None  # it refers to the map itself: free it without the GC
+        strings = {name: list(pool)[1:] for name, pool in self.maps.items() if len(pool) > 1}
         pooled = {
-            name: np.frombuffer(column, dtype=np.int32) - np.int32(1)
-            for name, column in self.pooled.items()
+            name: np.frombuffer(self.pooled[name], dtype=np.int32) - np.int32(1) for name in strings
         }
+        numeric: dict[str, array[Any] | np.ndarray[Any, Any]] = {
+            name: values
+            for name, values in self.numeric.items()
+            if name not in BLANK_VALUE or values.count(BLANK_VALUE[name]) != len(values)
+        }
+        t = np.frombuffer(self.numeric["t"], dtype=np.int64)
+        for name in WINDOW:
+            if name in numeric:
+                numeric[name] = window_offsets(np.frombuffer(self.numeric[name], np.int64), t)
         return ChunkData(
             file=self.file,
             n=len(self),
-            numeric=self.numeric,
+            numeric=numeric,
             pooled=pooled,
             pools={name: StringPool.of(values) for name, values in strings.items()},
             other_ids=self.other_ids,
@@ -135,8 +168,8 @@ class ChunkBuilder:
             rejected=self.rejected,
             skipped=self.skipped,
             warnings=self.warnings,
-            reasons=ReasonFacts.of(strings["reason"]),
-            case_keys=CaseKeys.of(strings["case"]),
+            reasons=ReasonFacts.of(strings.get("reason", [])),
+            case_keys=CaseKeys.of(strings.get("case", [])),
             hashes={name: digests(values) for name, values in strings.items()},
             domain=DIGEST_DOMAIN,
         )
@@ -185,10 +218,11 @@ class RecordTable:
             return None if value < 0 else value
 
         flags = int(c["flags"][i])
+        t = int(c["t"][i])
         return SearchRecord(
             source=self.files[int(c["file"][i])],
             line=int(c["line"][i]),
-            searched_at=datetime.fromtimestamp(int(c["t"][i]), UTC),
+            searched_at=datetime.fromtimestamp(t, UTC),
             export_id=self.export_id(i),
             user=txt("user"),
             org=txt("org"),
@@ -196,8 +230,8 @@ class RecordTable:
             reason=txt("reason") or "",
             case_number=txt("case"),
             offense=txt("offense"),
-            window_start=from_epoch(int(c["tf_start"][i])),
-            window_end=from_epoch(int(c["tf_end"][i])),
+            window_start=window_moment(int(c["tf_start"][i]), _none(c["tf_start"]), t),
+            window_end=window_moment(int(c["tf_end"][i]), _none(c["tf_end"]), t),
             networks=count("networks"),
             devices=count("devices"),
             search_type=txt("stype"),
@@ -244,6 +278,10 @@ class RecordTable:
         for chunk in chunks.values():
             builder.add(chunk.finish())
         return builder.build()
+
+
+def _none(column: np.ndarray[Any, Any]) -> int:
+    return int(np.iinfo(np.int32).min if column.dtype == np.int32 else np.iinfo(np.int64).min)
 
 
 def record_fields(
