@@ -58,10 +58,10 @@ def test_confirmed_possible_match_is_promoted_to_the_hit_class(system: System) -
 
 def test_alerts_expire_with_the_hit_retention(system: System) -> None:
     system.ingest([_read("AB1234", 5)])
+    (alert,) = system.alerts.list_alerts()
+    system.purge(alert.raised_at + system.retention.hit - timedelta(days=1))
     assert len(system.alerts.list_alerts()) == 1
-    system.purge(NOW + system.retention.hit - timedelta(days=1))
-    assert len(system.alerts.list_alerts()) == 1
-    system.purge(NOW + system.retention.hit + timedelta(minutes=1))
+    system.purge(alert.raised_at + system.retention.hit + timedelta(minutes=1))
     assert system.alerts.list_alerts() == []
     assert system.store.lookup("AB1234", NOW - timedelta(hours=1), NOW) == []
     data = system.settings.data_dir
