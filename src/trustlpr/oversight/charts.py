@@ -89,9 +89,16 @@ def reason_categories(ctx: Context) -> str:
     per_reason = np.bincount(reasons + 1, minlength=len(ctx.reason_category) + 1)
     counts: Counter[str] = Counter()
     counts["Blank reason"] += int(per_reason[0])
-    for i, n in enumerate(per_reason[1:]):
-        if n:
-            counts[ctx.reason_category[i]] += int(n)
+    # per category code, in the order its first searched reason comes (the Counter's order)
+    used = np.flatnonzero(per_reason[1:])
+    codes = ctx.table.reasons.codes[used]
+    totals = np.bincount(
+        codes, weights=per_reason[1:][used], minlength=len(ctx.table.reasons.names)
+    )
+    first = np.full(len(totals), len(codes))
+    np.minimum.at(first, codes, np.arange(len(codes)))
+    for code in np.argsort(first, kind="stable")[: int((first < len(codes)).sum())].tolist():
+        counts[ctx.table.reasons.names[code]] += int(totals[code])
     common = [(k, v) for k, v in counts.most_common() if v][:TOP]
     values = [v for _, v in common]
     return _barh([k for k, _ in common], values, "searches", [f"{v:,}" for v in values])

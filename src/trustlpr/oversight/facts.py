@@ -14,7 +14,7 @@ import re
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -63,28 +63,68 @@ def case_key(text: str) -> str:
 
 @dataclass
 class ReasonFacts:
-    """Per distinct reason: tag bits, chart category, first case number (or "") and its
-    digest (in ``domain``)."""
+    """Per distinct reason: tag bits, chart category (a code into ``names``: a few dozen
+    distinct categories, millions of reasons), first case number (or "") and its digest
+    (in ``domain``)."""
 
     tags: array[Any] = field(default_factory=lambda: array("q"))
-    category: list[str] = field(default_factory=list)
+    codes: Arr = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    names: list[str] = field(default_factory=list)
     case: StringPool = field(default_factory=StringPool)
     case_digests: Arr = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     domain: int = DIGEST_DOMAIN
+
+    @property
+    def category(self) -> CategoryView:
+        """The chart category of each reason, as a read-only sequence."""
+        return CategoryView(self.codes, self.names)
 
     @classmethod
     def of(cls, reasons: Iterable[str]) -> ReasonFacts:
         facts = cls()
         cases: list[str] = []
-        interned: dict[str, str] = {}
+        codes: dict[str, int] = {}
+        numbers = array("i")
         for text in reasons:
             tags, category, case = reason_info(text)
             facts.tags.append(tags)
-            facts.category.append(interned.setdefault(category, category))
+            numbers.append(codes.setdefault(category, len(codes)))
             cases.append(case)
+        facts.codes = np.frombuffer(numbers, dtype=np.int32).copy()
+        facts.names = list(codes)
         facts.case = StringPool.of(cases)
         facts.case_digests = _key_digests(cases)
         return facts
+
+
+class CategoryView(Sequence[str]):
+    """``names[codes[i]]`` for each reason, without a list of millions of references."""
+
+    def __init__(self, codes: Arr, names: list[str], extra: tuple[str, ...] = ()) -> None:
+        self.codes, self.names, self.extra = codes, names, extra
+
+    def __len__(self) -> int:
+        return len(self.codes) + len(self.extra)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index >= len(self.codes):
+            return self.extra[index - len(self.codes)]
+        return self.names[int(self.codes[index])]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -101,30 +141,47 @@ class CaseKeys:
         return cls(StringPool.of(keys), _key_digests(keys))
 
 
+def split_positions(sizes: list[int], keep: Arr) -> list[Arr]:
+    """Ascending positions in a concatenation of parts of these sizes, as local positions
+    per part (so each part can be gathered from, and dropped, on its own)."""
+    edges = np.cumsum([0, *sizes])
+    cuts = np.searchsorted(keep, edges)
+    return [keep[cuts[k] : cuts[k + 1]] - edges[k] for k in range(len(sizes))]
+
+
 def take_facts(parts: list[ReasonFacts], keep: Arr) -> ReasonFacts:
-    """The facts of concatenated reason pools, gathered at ``keep``."""
+    """The facts of concatenated reason pools at ascending positions ``keep``."""
     facts = ReasonFacts()
-    tags = [np.frombuffer(p.tags, dtype=np.int64) for p in parts if len(p.tags)]
+    local = split_positions([len(p.tags) for p in parts], keep)
+    tags = [np.frombuffer(p.tags, dtype=np.int64)[k] for p, k in zip(parts, local, strict=True)]
     if tags:
-        facts.tags.frombytes(np.concatenate(tags)[keep].tobytes())
-    category = [c for p in parts for c in p.category]
-    facts.category = [category[i] for i in keep]
-    facts.case = StringPool.concat([p.case for p in parts]).take(keep)
+        facts.tags.frombytes(np.concatenate(tags).tobytes())
+    names: dict[str, int] = {}
+    codes = []
+    for part, k in zip(parts, local, strict=True):  # one code table for all the parts
+        renumber = np.array([names.setdefault(n, len(names)) for n in part.names], dtype=np.int32)
+        codes.append(renumber[part.codes[k]] if len(k) else np.zeros(0, dtype=np.int32))
+    facts.codes = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
+    facts.names = list(names)
+    facts.case = StringPool.concat([p.case.take(k) for p, k in zip(parts, local, strict=True)])
     if len({p.domain for p in parts}) > 1:
         facts.case_digests = _key_digests(list(facts.case))
     else:
-        facts.case_digests = _concat([p.case_digests for p in parts])[keep]
+        picked = [p.case_digests[k] for p, k in zip(parts, local, strict=True)]
+        facts.case_digests = _concat(picked)
         facts.domain = parts[0].domain if parts else DIGEST_DOMAIN
     return facts
 
 
 def take_case_keys(parts: list[CaseKeys], keep: Arr) -> CaseKeys:
-    """The case keys of concatenated ``Case #`` pools, gathered at ``keep``."""
-    keys = StringPool.concat([p.keys for p in parts]).take(keep)
+    """The case keys of concatenated ``Case #`` pools at ascending positions ``keep``."""
+    local = split_positions([len(p.keys) for p in parts], keep)
+    keys = StringPool.concat([p.keys.take(k) for p, k in zip(parts, local, strict=True)])
     if len({p.domain for p in parts}) > 1:
         return CaseKeys(keys, _key_digests(list(keys)))
     domain = parts[0].domain if parts else DIGEST_DOMAIN
-    return CaseKeys(keys, _concat([p.digests for p in parts])[keep], domain)
+    picked = [p.digests[k] for p, k in zip(parts, local, strict=True)]
+    return CaseKeys(keys, _concat(picked), domain)
 
 
 def _concat(arrays: list[Arr]) -> Arr:

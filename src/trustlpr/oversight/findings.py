@@ -20,7 +20,7 @@ from ..core.plates import mask_plate
 from .agencies import classify_org
 from .catalog import RULES
 from .config import RuleConfig
-from .facts import case_ids
+from .facts import CategoryView, case_ids
 from .grouping import bounds, new_group, order_by
 from .records import HotlistEvent
 from .table import RecordTable
@@ -95,7 +95,7 @@ class Context:
             for i, text in enumerate(pools["reason"]):
                 r_tags[i] |= int(self._extra(text))
         r_case, cc, self.case_names = case_ids(facts, table.case_keys)
-        self.reason_category = [*facts.category, "Blank reason"]
+        self.reason_category = CategoryView(facts.codes, facts.names, ("Blank reason",))
         self.reason_generic = (r_tags & GENERIC) != 0
         # per row only the tag bits (all below 2**31; GENERIC, bit 40, is per reason)
         tags = (r_tags & 0x7FFFFFFF).astype(np.int32)[c["reason"]]

@@ -20,6 +20,7 @@ from .facts import (
     CaseKeys,
     ReasonFacts,
     digests,
+    split_positions,
     take_case_keys,
     take_facts,
 )
@@ -151,19 +152,24 @@ class TableBuilder:
         hashed = self._hashes.pop(name)
         if len(set(self._domains.pop(name))) > 1:  # made with different keys: digest again here
             hashed = [digests(list(part)) for part in parts]
-        strings = StringPool.concat(parts)
-        del parts
-        if not len(strings):
-            return strings, np.empty(0, dtype=np.int32)
+        if not parts:
+            return StringPool(), np.empty(0, dtype=np.int32)
         digested = np.concatenate(hashed)
         del hashed
         keep, number = first_seen(digested)
         del digested
         if name == "reason":
             self._reason_facts = take_facts(self._facts, keep)
+            self._facts.clear()
         elif name == "case":
             self._case_keys = take_case_keys(self._cases, keep)
-        return strings.take(keep), number.astype(np.int32)
+            self._cases.clear()
+        local = split_positions([len(p) for p in parts], keep)
+        taken = []
+        for k in range(len(parts)):  # gather part by part, dropping each part as it is done
+            taken.append(parts[k].take(local[k]))
+            parts[k] = StringPool()
+        return StringPool.concat(taken), number.astype(np.int32)
 
     def build(self) -> RecordTable:
         n = self.rows
