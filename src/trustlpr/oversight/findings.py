@@ -134,11 +134,12 @@ class Context:
         states = sorted({i.state for i in org_info if i.state} | set(pools["state"]))
         self.state_names = states
         index = {s: k for k, s in enumerate(states)}
-        org_state = _int32([index[i.state] if i.state else -1 for i in org_info] + [-1])[c["org"]]
+        small = np.int8 if len(states) < 127 else np.int32  # a byte per row for ~50 states
+        org_state = np.array([index[i.state] if i.state else -1 for i in org_info] + [-1], small)
+        self.org_state = org_state[c["org"]]
         if pools["state"]:
-            explicit = _int32([index[s] for s in pools["state"]] + [-1])[c["state"]]
-            org_state = np.where(explicit >= 0, explicit, org_state)
-        self.org_state = org_state
+            explicit = np.array([index[s] for s in pools["state"]] + [-1], small)[c["state"]]
+            self.org_state = np.where(explicit >= 0, explicit, self.org_state)
         self.home_state = self._home_states(config.get_str("out_of_state", "home_state"))
         plates = pools["plate"]
         exact = (plates.lengths() >= 3) & ~plates.contains_any(b"*?")
@@ -161,7 +162,8 @@ class Context:
             counts = np.bincount(cells, minlength=len(homes) * width).reshape(len(homes), width)
             seen = counts.sum(axis=1) > 0
             homes[seen] = counts[seen].argmax(axis=1)
-        return homes.astype(np.int32)[files] if len(files) else np.empty(0, dtype=np.int32)
+        small = np.int8 if len(self.state_names) < 127 else np.int32
+        return homes.astype(small)[files] if len(files) else np.empty(0, dtype=small)
 
     def _extra(self, text: str) -> Tag:
         tags = Tag(0)

@@ -39,18 +39,14 @@ def case_reuse(ctx: Context) -> list[Finding]:
     # every (agency, case) group in time order, then cheap vectorised filters: distinct
     # plates and time span of each group
     rows = rows[order_by([c["org"][rows], ctx.case[rows], c["t"][rows]])]
-    case, t = ctx.case[rows], c["t"][rows]
+    case = ctx.case[rows]
     change = new_group(len(rows), [c["org"][rows], case])
-    starts, ends = bounds(change)
+    starts = positions(change)
+    ends = np.append(starts[1:], np.int32(len(rows)))
     plate = c["plate"][rows]
-    with_plate = plate >= 0
-    group = np.cumsum(change, dtype=np.int64)[with_plate]
+    plates_per_group = _plates_per_group(change, starts, plate, len(ctx.table.pools["plate"]) + 1)
     del change
-    group -= 1
-    group *= len(ctx.table.pools["plate"]) + 1
-    group += plate[with_plate]
-    plates_per_group = _plates_per_group(group, len(ctx.table.pools["plate"]) + 1, len(starts))
-    del group, with_plate
+    t = c["t"][rows]
     wanted = (plates_per_group >= min_plates) | (t[ends - 1] - t[starts] >= max_span)
     out = []
     for start, end in zip(starts[wanted].tolist(), ends[wanted].tolist(), strict=True):
@@ -71,10 +67,20 @@ def case_reuse(ctx: Context) -> list[Finding]:
     return out
 
 
-def _plates_per_group(keys: Arr, width: int, groups: int) -> Arr:
-    """Distinct plates per group, from ``group * width + plate`` keys."""
-    pairs = distinct(keys)
-    return np.bincount(pairs // width, minlength=groups)
+def _plates_per_group(change: Arr, starts: Arr, plate: Arr, width: int) -> Arr:
+    """Distinct plates of each group of rows (``change`` marks group starts), a block of
+    whole groups at a time so the int64 keys stay small."""
+    counts = np.zeros(len(starts), dtype=np.int64)
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, len(change), BLOCK_ROWS)))
+    for g0, g1 in zip(cuts.tolist(), [*cuts[1:].tolist(), len(starts)], strict=True):
+        lo = int(starts[g0])
+        hi = int(starts[g1]) if g1 < len(starts) else len(change)
+        group = np.cumsum(change[lo:hi], dtype=np.int64) - 1
+        here = plate[lo:hi]
+        known = here >= 0
+        pairs = distinct(group[known] * width + here[known])
+        counts[g0:g1] = np.bincount(pairs // width, minlength=g1 - g0)
+    return counts
 
 
 # -- signals 4 and 5 -----------------------------------------------------------------------
