@@ -126,7 +126,9 @@ class Context:
         users, orgs = pools["user"], pools["org"]
         self.actor_names = [*users, *(f"{o} (no user named)" for o in orgs)]
         self.actor = np.where(
-            c["user"] >= 0, c["user"], np.where(c["org"] >= 0, len(users) + c["org"], -1)
+            c["user"] >= 0,
+            c["user"],
+            np.where(c["org"] >= 0, c["org"].astype(np.int32) + len(users), -1),
         ).astype(np.int32)
         self.named = np.asarray(c["user"] >= 0)
         org_info = [classify_org(o) for o in orgs]

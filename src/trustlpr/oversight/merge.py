@@ -173,7 +173,8 @@ class TableBuilder:
 
     def build(self) -> RecordTable:
         n = self.rows
-        cols: dict[str, Arr] = {"file": self._column("file", np.int16, 0)}
+        files = self._column("file", np.int16, 0)
+        cols: dict[str, Arr] = {"file": _constant_or(files)}
         for name, code in NUMERIC.items():
             if name in WINDOW:
                 cols[name] = self._window_column(name, n)
@@ -181,6 +182,8 @@ class TableBuilder:
             column = self._column(name, DTYPES[code], _MISSING.get(name, 0))
             if name in _MISSING and column.strides != (0,) and (column == _MISSING[name]).all():
                 column = np.broadcast_to(column[:1], (n,))
+            elif name in _MISSING and column.strides != (0,):  # counts: fewer bytes if they fit
+                column = _narrow(column)
             cols[name] = column
         pools: dict[str, StringPool] = {}
         for name in POOLS:
@@ -190,6 +193,8 @@ class TableBuilder:
                 column = np.broadcast_to(np.int32(-1), (n,))
             elif column.strides != (0,):
                 remap = np.append(ids, np.int32(-1))  # row id -1 (missing) stays -1
+                if name in SMALL_POOLS:
+                    remap = _narrow(remap)
                 column = remap[column]
             cols[name] = column
         facts, cases = self._reason_facts, self._case_keys
@@ -198,6 +203,32 @@ class TableBuilder:
         if len(cases.keys) != len(pools["case"]):
             cases = CaseKeys.of(pools["case"])
         return RecordTable(self.files, cols, pools, self._other_ids, facts, cases)
+
+
+SMALL_POOLS = frozenset(
+    ("user", "org", "stype", "filters", "prompt", "moderation", "offense", "purpose",
+     "decision", "basis", "state")
+)  # fmt: skip
+"""Text columns of few distinct values (users, agencies, search types...), whose ids are
+stored in one or two bytes when they fit; every rule casts them before arithmetic."""
+
+
+def _narrow(values: Arr) -> Arr:
+    """The same values in int8 or int16 when they fit (ids and counts, -1 for none)."""
+    if len(values) == 0:
+        return values
+    low, high = int(values.min()), int(values.max())
+    for small in (np.int8, np.int16):
+        if np.iinfo(small).min <= low and high <= np.iinfo(small).max:
+            return values.astype(small)
+    return values
+
+
+def _constant_or(values: Arr) -> Arr:
+    """A column holding one value throughout (one file) as a zero-memory broadcast."""
+    if len(values) and values.strides != (0,) and (values == values[0]).all():
+        return np.broadcast_to(values[:1], (len(values),))
+    return values
 
 
 def dedupe(table: RecordTable) -> tuple[RecordTable, dict[int, int]]:
