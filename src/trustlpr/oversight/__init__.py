@@ -7,13 +7,28 @@ rules (thresholds from ``load_config``); ``write_report`` writes ``report.html``
 and ``read_own_log`` reads them from a data directory. See docs/oversight.md.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .config import RuleConfig, load_config
 from .findings import Finding, RuleRun, run_rules
 from .importer import ImportResult, import_files
 from .ownlog import read_own_log, records_from_audit
 from .records import HotlistEvent, SearchRecord
-from .report import write_report
 from .table import RecordTable
+
+if TYPE_CHECKING:
+    from .report import write_report
+
+
+def __getattr__(name: str) -> Any:
+    """``write_report`` is imported on first use: it pulls in matplotlib and jinja2, which the
+    import's worker processes (they import this package) never need."""
+    if name == "write_report":
+        from .report import write_report
+
+        return write_report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Finding",

@@ -353,6 +353,6 @@ def import_files(
             importer.add_path(Path(path))
         if own_records is not None:
             importer.add_records(own_label, own_records)
-        return importer.result()
     finally:
-        importer.close()
+        importer.close()  # before the merge: the workers' memory is given back first
+    return importer.result()
