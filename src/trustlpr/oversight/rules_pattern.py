@@ -36,6 +36,19 @@ def case_reuse(ctx: Context) -> list[Finding]:
     rows = positions(ctx.case >= 0)
     if len(rows) == 0:
         return []
+    # a necessary condition first, per case number over all agencies: enough searches for
+    # enough plates, or a long enough span (most case numbers are used a few times)
+    cases, t = ctx.case[rows], c["t"][rows]
+    per_case = np.bincount(cases, minlength=len(ctx.case_names))
+    first = np.full(len(per_case), np.iinfo(np.int64).max)
+    last = np.full(len(per_case), np.iinfo(np.int64).min)
+    np.minimum.at(first, cases, t)
+    np.maximum.at(last, cases, t)
+    maybe = (per_case >= min_plates) | (last - first >= max_span)
+    rows = rows[maybe[cases]]
+    del cases, t, per_case, first, last, maybe
+    if len(rows) == 0:
+        return []
     # every (agency, case) group in time order, then cheap vectorised filters: distinct
     # plates and time span of each group
     rows = rows[order_by([c["org"][rows], ctx.case[rows], c["t"][rows]])]
@@ -71,6 +84,8 @@ def _plates_per_group(change: Arr, starts: Arr, plate: Arr, width: int) -> Arr:
     """Distinct plates of each group of rows (``change`` marks group starts), a block of
     whole groups at a time so the int64 keys stay small."""
     counts = np.zeros(len(starts), dtype=np.int64)
+    if len(starts) == 0:
+        return counts
     cuts = np.unique(np.searchsorted(starts, np.arange(0, len(change), BLOCK_ROWS)))
     for g0, g1 in zip(cuts.tolist(), [*cuts[1:].tolist(), len(starts)], strict=True):
         lo = int(starts[g0])
@@ -93,6 +108,10 @@ def repeat_plate(ctx: Context) -> list[Finding]:
     merge = cfg.get_int("repeat_plate", "merge_minutes") * MINUTE
     high_at = cfg.get_int("repeat_plate", "high_at")
     rows = positions(ctx.named & ctx.exact_plate)
+    # a necessary condition first: the plate was searched often enough by anyone
+    plates = c["plate"][rows]
+    rows = rows[(np.bincount(plates, minlength=len(ctx.table.pools["plate"])) >= minimum)[plates]]
+    del plates
     rows = rows[order_by([ctx.actor[rows], c["plate"][rows], c["t"][rows]])]
     starts, ends = bounds(new_group(len(rows), [ctx.actor[rows], c["plate"][rows]]))
     often = ends - starts >= minimum  # cheap filter: the user ran the plate often enough
