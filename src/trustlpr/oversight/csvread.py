@@ -16,12 +16,15 @@ import codecs
 import csv
 import gc
 import io
+import mmap
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+import numpy as np
 
 from ..core.errors import FormatError
 from .batch import BATCH_ROWS, BatchFeeder
@@ -110,28 +113,33 @@ def _first_rows(text: str, source: str) -> tuple[list[list[str]], list[int]]:
 
 def plan_chunks(
     path: Path, head: CsvHead, chunk_bytes: int = CHUNK_BYTES
-) -> Iterator[tuple[int, int, int]]:
-    """(offset, length, first line) of chunks that start and end on record boundaries."""
-    pos, line, size, target = head.data_offset, head.first_line, head.size, chunk_bytes
-    with open(path, "rb") as handle:
-        while pos < size:
-            handle.seek(pos)
-            block = handle.read(target)
-            if pos + len(block) >= size:
-                yield pos, len(block), line
-                return
-            quotes = block.count(b'"')
-            cut = block.rfind(b"\n")
-            while cut >= 0 and (quotes - block.count(b'"', cut)) % 2:
-                cut = block.rfind(b"\n", 0, cut)
-            if cut < 0:  # one record longer than the block, or an unbalanced quote
-                target *= 2
-                continue
-            length = cut + 1
-            yield pos, length, line
-            line += block.count(b"\n", 0, length)
-            pos += length
-            target = chunk_bytes
+) -> Iterator[tuple[int, int]]:
+    """(offset, length) of chunks that start and end on record boundaries. The file is
+    mapped, not read, and quotes are counted with numpy; line numbers are left to the
+    chunks (``ParsedChunk.newlines``), so planning costs little in the main process."""
+    pos, size, target = head.data_offset, head.size, chunk_bytes
+    if pos >= size:
+        return
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        data = np.frombuffer(mm, dtype=np.uint8)
+        try:
+            while pos < size:
+                end = pos + target
+                if end >= size:
+                    yield pos, size - pos
+                    return
+                quotes = int(np.count_nonzero(data[pos:end] == 34))
+                cut = mm.rfind(b"\n", pos, end)
+                while cut >= 0 and (quotes - int(np.count_nonzero(data[cut:end] == 34))) % 2:
+                    cut = mm.rfind(b"\n", pos, cut)
+                if cut < 0:  # one record longer than the block, or an unbalanced quote
+                    target *= 2
+                    continue
+                yield pos, cut + 1 - pos
+                pos = cut + 1
+                target = chunk_bytes
+        finally:
+            del data  # the map cannot close while a view of it is alive
 
 
 @dataclass(frozen=True)
@@ -153,6 +161,7 @@ class ParsedChunk:
     first_width: int
     last_width: int
     nbytes: int
+    newlines: int = -1  # in the chunk's bytes: how far the next chunk's line numbers start
 
 
 @contextmanager
@@ -186,16 +195,18 @@ def _parse_chunk(job: ChunkJob) -> ParsedChunk:
             )
             widths = parse_stream(wrapper, job.first_line, parser, slow=True)
             nbytes = handle.tell() - job.offset if not handle.closed else 0
+            newlines = -1
         else:
             raw = handle.read(job.length)
             nbytes = len(raw)
+            newlines = raw.count(b"\n")
             try:
                 text, slow = raw.decode("utf-8"), False
             except UnicodeDecodeError:
                 text, slow = raw.decode("utf-8", errors="surrogateescape"), True
             del raw
             widths = parse_stream(io.StringIO(text, newline=""), job.first_line, parser, slow)
-    return ParsedChunk(builder.finish(), widths[0], widths[1], nbytes)
+    return ParsedChunk(builder.finish(), widths[0], widths[1], nbytes, newlines)
 
 
 def parse_text(text: str, first_line: int, parser: RowParser) -> None:

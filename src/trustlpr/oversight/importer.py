@@ -16,9 +16,11 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
+
+import numpy as np
 
 from ..core.errors import FormatError
 from .csvread import (
@@ -172,11 +174,12 @@ class _Importer:
                 self._events(text, head.first_line, EventParser(layout, source), report)
             return
         job = ChunkJob(str(path), source, index, layout, head.data_offset, None, head.first_line)
-        spans: Iterator[tuple[int, int, int]] = plan_chunks(path, head, self.chunk_bytes)
+        spans: Iterator[tuple[int, int]] = plan_chunks(path, head, self.chunk_bytes)
         if head.size < self.parallel_min or self.jobs == 1:
-            failed = self._absorb_chunks(report, (parse_chunk(_span(job, s)) for s in spans))
+            chunks = (parse_chunk(_span(job, s)) for s in spans)
+            failed = self._absorb_chunks(report, chunks, head.first_line)
         else:
-            failed = self._absorb_chunks(report, self._parallel(job, spans))
+            failed = self._absorb_chunks(report, self._parallel(job, spans), head.first_line)
         if failed is None:
             return
         self.issues.append(
@@ -184,9 +187,12 @@ class _Importer:
         )
         self._absorb(report, parse_chunk(job).data)
 
-    def _absorb_chunks(self, report: FileReport, parsed: Iterable[ParsedChunk]) -> str | None:
-        """Merges chunks in order. If a chunk is misaligned (a stray quote fooled the cut) or
-        a worker process died, rolls back and says why, so the file is read as one stream."""
+    def _absorb_chunks(
+        self, report: FileReport, parsed: Iterable[ParsedChunk], first_line: int
+    ) -> str | None:
+        """Merges chunks in order. Each was numbered from line 1; its lines are moved to where
+        it sits in the file. If a chunk is misaligned (a stray quote fooled the cut) or a
+        worker process died, rolls back and says why, so the file is read as one stream."""
         point = self.builder.mark()
         saved = (report.rows, report.rejected, report.skipped, report.warnings, len(self.issues))
         expected = -1
@@ -200,6 +206,8 @@ class _Importer:
                     why = "quote characters inside unquoted fields"
                     break
                 previous_end = chunk.last_width
+                _shift_lines(chunk.data, first_line - 1)
+                first_line += chunk.newlines
                 self._absorb(report, chunk.data)
                 self.progress(chunk.nbytes)
                 self._done += chunk.nbytes
@@ -215,9 +223,7 @@ class _Importer:
             del self.issues[saved[4] :]
         return why
 
-    def _parallel(
-        self, job: ChunkJob, spans: Iterator[tuple[int, int, int]]
-    ) -> Iterator[ParsedChunk]:
+    def _parallel(self, job: ChunkJob, spans: Iterator[tuple[int, int]]) -> Iterator[ParsedChunk]:
         pool = self.pool()
         pending: list[Future[ParsedChunk]] = []
         try:
@@ -323,9 +329,19 @@ class _Importer:
         return ImportResult(table, self.events, self.reports, self.issues)
 
 
-def _span(job: ChunkJob, span: tuple[int, int, int]) -> ChunkJob:
-    offset, length, line = span
-    return ChunkJob(job.path, job.source, job.file, job.layout, offset, length, line)
+def _span(job: ChunkJob, span: tuple[int, int]) -> ChunkJob:
+    offset, length = span
+    return ChunkJob(job.path, job.source, job.file, job.layout, offset, length, 1)
+
+
+def _shift_lines(chunk: ChunkData, shift: int) -> None:
+    """Moves a chunk numbered from line 1 to its place in the file (rows and issues)."""
+    if shift == 0:
+        return
+    np.frombuffer(chunk.numeric["line"], dtype=np.int32)[:] += shift
+    chunk.issues = [
+        replace(i, line=i.line + shift) if i.line is not None else i for i in chunk.issues
+    ]
 
 
 def import_files(
