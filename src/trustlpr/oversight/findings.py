@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from .agencies import classify_org
 from .catalog import RULES
 from .config import RuleConfig
 from .facts import CategoryView, case_ids
-from .grouping import bounds, new_group, order_by
+from .grouping import bounds, new_group, order_by, positions
 from .records import HotlistEvent
 from .table import RecordTable
 from .text import BANNED, GENERIC, Tag, classify_reason
@@ -180,6 +181,16 @@ class Context:
             return np.ones(self.table.n, dtype=bool)
         per_file = np.array([column in cols for cols in self.file_columns] + [True])
         return np.asarray(per_file[self.table.cols["file"]], dtype=bool)
+
+    @cached_property
+    def by_user_time(self) -> np.ndarray[Any, Any]:
+        """Rows that name a user, in (actor, time) order: the per-user rules share one sort
+        (a subset of it, taken with a mask, keeps the order)."""
+        rows = positions(self.named)
+        ordered: np.ndarray[Any, Any] = rows[
+            order_by([self.actor[rows], self.table.cols["t"][rows]])
+        ]
+        return ordered
 
     def has(self, tag: Tag) -> np.ndarray[Any, Any]:
         return np.asarray((self.tags & int(tag)) != 0)

@@ -159,11 +159,11 @@ arrays stay small whatever the import's size (users never interact in these rule
 
 
 def _user_blocks(ctx: Context, mask: Arr) -> list[Arr]:
-    """The rows of ``mask`` in (actor, time) order, cut into blocks of whole actors."""
-    rows = positions(mask)
+    """The named rows of ``mask`` in (actor, time) order, cut into blocks of whole actors."""
+    rows = ctx.by_user_time
+    rows = rows[mask[rows]]
     if len(rows) == 0:
         return []
-    rows = rows[order_by([ctx.actor[rows], ctx.table.cols["t"][rows]])]
     starts = [*bounds(new_group(len(rows), [ctx.actor[rows]]))[0].tolist(), len(rows)]
     blocks, first = [], 0
     for start in starts[1:]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .catalog import RULES
 from .findings import Context, Finding
-from .grouping import bounds, distinct, groups, new_group, order_by, positions
+from .grouping import bounds, distinct, groups, new_group, order_by
 from .rules_pattern import DAY, HOUR, rows_needed, users_needed
 from .text import BANNED, Tag, is_case_number
 
@@ -68,9 +68,7 @@ def volume_spike(ctx: Context) -> list[Finding]:
     min_day = cfg.get_int("volume_spike", "min_day_count")
     factor = cfg.get_float("volume_spike", "factor")
     min_days = cfg.get_int("volume_spike", "min_active_days")
-    rows = positions(ctx.named)
-    day = c["t"][rows] // DAY
-    rows = rows[order_by([ctx.actor[rows], day])]  # each (user, day) a run, in row order
+    rows = ctx.by_user_time  # each (user, day) a run
     day = c["t"][rows] // DAY
     actor = ctx.actor[rows]
     starts, ends = bounds(new_group(len(rows), [actor, day]))
@@ -83,7 +81,7 @@ def volume_spike(ctx: Context) -> list[Finding]:
             continue
         median = float(np.median(counts[mine]))
         for k in np.flatnonzero(mine & (counts >= min_day) & (counts >= factor * max(median, 1.0))):
-            evidence = rows[starts[k] : ends[k]]
+            evidence = np.sort(rows[starts[k] : ends[k]])  # in row order
             name = ctx.actor_name(int(a))
             date = _date(int(day[starts[k]]) * DAY)
             text = (
