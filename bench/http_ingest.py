@@ -61,7 +61,8 @@ class Node:
         self.store = open_read_store(data_dir, load_root_key(data_dir))
         self.cameras = CameraRegistry(data_dir, audit=self.audit)
         self.pipeline = IngestPipeline(self.store, audit=self.audit)
-        self.ingest_limits = IngestLimits(rate_per_s=1e9, burst=1e9)
+        limits = IngestLimits(rate_per_s=1e9, burst=1e9)
+        self.ingest_service = IngestService(self.cameras, self.pipeline, limits=limits)
 
     def close(self) -> None:
         self.pipeline.close()
@@ -114,7 +115,7 @@ def batches(total: int, seed: int) -> list[dict[str, Any]]:
 def in_process(data_dir: Path, bodies: list[dict[str, Any]], clients: int) -> float:
     """The same work without HTTP: parse + checks + pipeline, ``clients`` threads waiting."""
     node = Node(data_dir)
-    service = IngestService.from_system(node)
+    service = node.ingest_service
     camera = service.cameras.get(CAMERA)
     queue = list(reversed(bodies))
     lock = threading.Lock()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -99,3 +100,21 @@ def test_searches_aimed_at_a_sensitive_place_are_refused(system: System) -> None
     assert area("cam-clinic") is Status.DENIED
     system.cameras.set_sensitive("cam-clinic", None, actor="adm")
     assert area("cam-clinic") is Status.COMPLETED
+
+
+def test_camera_routes_drop_reads_past_the_nonhit_retention(system: System) -> None:
+    """The limits are set once in the root: HTTP ingest drops what `trustlpr ingest` drops."""
+    from fastapi.testclient import TestClient
+
+    from trustlpr.web.app import create_app
+
+    _, key = system.cameras.add("Elm St", 41.3, -72.9, agency_id="nhpd", camera_id="cam-1")
+    old = NOW - system.retention.nonhit - timedelta(hours=1)
+    body = {"reads": [{"plate": "OLD1234", "state": "CT", "observed_at": old.isoformat(),
+                       "confidence": 0.9}]}  # fmt: skip
+    client = TestClient(create_app(system, exposure=False))
+    answer = client.post("/api/v1/reads", json=body, headers={"Authorization": f"Bearer {key}"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["expired"] == 1 and answer.json()["stored"] == 0
+    assert system.check_time(replace(_read("OLD1234", 0), observed_at=old), NOW) is not None
+    assert system.store.lookup("OLD1234", old - timedelta(hours=1), NOW) == []

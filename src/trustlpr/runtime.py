@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Protocol
 
 from .audit import AuditService, open_audit
 from .background import Periodic
@@ -26,7 +26,7 @@ from .hotlist import BufferedRead, HotlistService
 from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
-from .ingest import IngestPipeline
+from .ingest import IngestLimits, IngestPipeline, IngestService
 from .keys import create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
@@ -44,6 +44,20 @@ from .transparency import (
 FUTURE_SKEW = timedelta(minutes=5)
 CHECKPOINT_INTERVAL = 5.0
 HOTLIST_TICK = 2.0
+
+
+class Presented(Protocol):
+    """What a caller presents a credential with (a web request): headers and cookies."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def cookies(self) -> Mapping[str, str]: ...
+
+
+class _Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 def initialise(settings: Settings) -> bool:
@@ -95,7 +109,7 @@ class System:
             hit_only_mode=self.policy.hit_only,
         )
         root_key = load_root_key(settings.data_dir)
-        self._closers: list[object] = []
+        self._closers: list[_Closeable] = []
         self.audit: AuditService = open_audit(settings.data_dir, agency_id=settings.agency_id)
         self._closers.append(self.audit)
         try:
@@ -136,6 +150,13 @@ class System:
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
+            self.ingest_limits = IngestLimits(
+                future_skew=FUTURE_SKEW,
+                max_age=None if self.retention.hit_only else self.retention.nonhit,
+            )
+            self.ingest_service = IngestService(
+                self.cameras, self.pipeline, limits=self.ingest_limits, clock=clock
+            )
             self.approvals = ApprovalQueue(settings.data_dir / "approvals.db")
             self._closers.append(self.approvals)
             self.search = SearchService(
@@ -164,17 +185,18 @@ class System:
                 "re-run `trustlpr init` in a fresh data directory"
             ) from exc
 
-    def authenticate(self, request: Any) -> User:
+    def authenticate(self, request: Presented) -> User:
         """The staff user behind a web request's bearer token or console cookie."""
         return self.identity.authenticate(presented_credential(request))[0]
 
     # -- reads --------------------------------------------------------------------------------
 
     def check_time(self, read: Read, now: datetime) -> str | None:
-        """Why a read must not be stored (from the future, or already past retention)."""
-        if read.observed_at > now + FUTURE_SKEW:
+        """Why a read must not be stored (from the future, or already past retention), by the
+        same ``IngestLimits`` the camera routes apply."""
+        if self.ingest_limits.ahead(read.observed_at, now):
             return "observed_at is in the future (camera clock wrong?)"
-        if read.observed_at < now - self.retention.nonhit and not self.retention.hit_only:
+        if self.ingest_limits.expired(read.observed_at, now):
             return "observed_at is older than the retention period; it would be purged at once"
         return None
 
@@ -227,7 +249,7 @@ class System:
     def close(self) -> None:
         while self._closers:
             closer = self._closers.pop()
-            closer.close()  # type: ignore[attr-defined]
+            closer.close()
 
     def __enter__(self) -> System:
         return self

@@ -22,7 +22,6 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.conftest import FakeClock
 from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
 from trustlpr.web.app import create_app
-from trustlpr.web.portal import install
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,8 +53,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     node = build_node(tmp_path_factory.mktemp("browser") / "data", clock)
     register_city(node, city(date(2026, 11, 2)))
     simulate(node, 2)
-    app = create_app(node.system)
-    cache = install(app, node.system, ttl=0, exposure=True)
+    app = create_app(node.system, portal_ttl=0, exposure=True)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
@@ -73,7 +71,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     finally:
         server.should_exit = True
         thread.join(10)
-        cache.close()
+        app.state.portal.close()
         node.close()
 
 

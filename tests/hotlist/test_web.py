@@ -21,7 +21,7 @@ class FakeSystem:
     hotlists: HotlistService
     user: User | None = field(default_factory=lambda: User("sup-1", "ctpd", Role.SUPERVISOR))
 
-    async def authenticate(self, request: Any) -> User:
+    def authenticate(self, request: Any) -> User:
         if self.user is None:
             raise AuthError("not signed in")
         return self.user

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from tests.conftest import FakeClock
 from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
 from trustlpr.web.app import create_app
-from trustlpr.web.portal import install
 
 
 @pytest.fixture(scope="module")
@@ -28,10 +27,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
 
 @pytest.fixture
 def app(node: Node) -> Iterator[object]:
-    application = create_app(node.system)
-    cache = install(application, node.system, ttl=0, exposure=False)
+    application = create_app(node.system, portal_ttl=0, exposure=False)
     yield application
-    cache.close()
+    application.state.portal.close()
 
 
 def browser(app: object) -> TestClient:

@@ -24,7 +24,6 @@ from tests.web.portal_node import (
 )
 from trustlpr.cli.main import app as cli
 from trustlpr.web.app import create_app
-from trustlpr.web.portal import install
 
 PAGES = ("/", "/policy", "/cameras", "/sharing", "/verify")
 
@@ -37,11 +36,10 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, TestC
     register_city(node, city(start))
     fed = simulate(node, 7)
     assert fed > 10_000
-    app = create_app(node.system)
-    cache = install(app, node.system, ttl=0, exposure=False)
+    app = create_app(node.system, portal_ttl=0, exposure=False)
     client = TestClient(app)
     yield node, client
-    cache.close()
+    app.state.portal.close()
     node.close()
 
 

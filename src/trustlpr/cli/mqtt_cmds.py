@@ -14,7 +14,7 @@ from types import FrameType
 
 import typer
 
-from ..ingest import FrigateSubscriber, IngestService
+from ..ingest import FrigateSubscriber
 from ..runtime import System
 from .common import console, err_console, print_json, settings
 
@@ -43,7 +43,7 @@ def mqtt(
         stop.set()
 
     with System(settings(ctx)) as system:
-        service = IngestService.from_system(system)
+        service = system.ingest_service
         subscriber = FrigateSubscriber(url, service, client_id=client_id)
         subscriber.start()
         previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -9,10 +9,9 @@ from types import FrameType
 
 import typer
 import uvicorn
-from fastapi import FastAPI
 
 from ..background import Periodic
-from ..ingest import FrigateSubscriber, IngestService
+from ..ingest import FrigateSubscriber
 from ..runtime import System
 from ..web.app import create_app
 from .common import console, settings
@@ -44,13 +43,12 @@ def serve(
     system = System(settings(ctx))
     jobs = Periodic()
     subscriber: FrigateSubscriber | None = None
-    app: FastAPI | None = None
     try:
         system.record_policy()
         system.schedule(jobs)
         jobs.start()
         if mqtt:
-            subscriber = FrigateSubscriber(mqtt, IngestService.from_system(system))
+            subscriber = FrigateSubscriber(mqtt, system.ingest_service)
             subscriber.start()
         app = create_app(system)
         console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]")
@@ -63,9 +61,6 @@ def serve(
         if subscriber is not None:
             subscriber.stop()
         jobs.stop()
-        portal = getattr(app.state, "portal", None) if app is not None else None
-        if portal is not None:
-            portal.close()  # stops a running exposure computation
         system.close()
 
 

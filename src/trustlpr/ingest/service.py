@@ -13,12 +13,12 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..cameras import CameraRegistry, RegisteredCamera
 from ..core.clock import Clock, system_clock
-from ..core.errors import AuthError, ConfigError, ForbiddenError, InputError, RateLimitedError
+from ..core.errors import AuthError, ForbiddenError, InputError, RateLimitedError
 from .adapters import ADAPTERS
 from .parsing import Adapter, Parsed
 from .pipeline import IngestPipeline, IngestResult
@@ -34,6 +34,14 @@ class IngestLimits:
     burst: float = 100.0
     future_skew: timedelta = timedelta(minutes=5)
     max_age: timedelta | None = None
+
+    def ahead(self, observed_at: datetime, now: datetime) -> bool:
+        """Dated further ahead of ``now`` than a camera clock may be off."""
+        return observed_at > now + self.future_skew
+
+    def expired(self, observed_at: datetime, now: datetime) -> bool:
+        """Older than ``max_age``: it would be purged at once."""
+        return self.max_age is not None and observed_at < now - self.max_age
 
 
 @dataclass
@@ -110,23 +118,6 @@ class IngestService:
         self._buckets = _Buckets(self.limits.rate_per_s, self.limits.burst)
         self._recent: dict[bytes, tuple[str, float]] = {}
         self._recent_lock = threading.Lock()
-
-    @classmethod
-    def from_system(cls, system: Any) -> IngestService:
-        """The service over a composed system's ``cameras`` (``CameraRegistry``) and
-        ``pipeline`` (``IngestPipeline``); ``ingest_limits`` and ``clock`` if it has them."""
-        try:
-            cameras, pipeline = system.cameras, system.pipeline
-        except AttributeError as exc:
-            raise ConfigError(
-                "this node has no ingest pipeline (System needs .cameras and .pipeline)"
-            ) from exc
-        return cls(
-            cameras,
-            pipeline,
-            limits=getattr(system, "ingest_limits", None),
-            clock=getattr(system, "clock", system_clock),
-        )
 
     def authenticate(self, key: str | None) -> RegisteredCamera:
         """The camera whose key was presented, counted against its rate limit. May take an
@@ -219,9 +210,8 @@ class IngestService:
     def _check_times(self, parsed: Parsed) -> int:
         """Refuses reads from the future (a wrong camera clock); drops expired ones."""
         now = self.clock()
-        latest = now + self.limits.future_skew
         for i, read in enumerate(parsed.reads):
-            if read.observed_at > latest:
+            if self.limits.ahead(read.observed_at, now):
                 ahead = read.observed_at - now
                 raise InputError(
                     f"read {i} is {ahead} ahead of this server's clock; check the camera clock",
@@ -229,8 +219,11 @@ class IngestService:
                 )
         if self.limits.max_age is None:
             return 0
-        oldest = now - self.limits.max_age
-        keep = [i for i, read in enumerate(parsed.reads) if read.observed_at >= oldest]
+        keep = [
+            i
+            for i, read in enumerate(parsed.reads)
+            if not self.limits.expired(read.observed_at, now)
+        ]
         expired = len(parsed.reads) - len(keep)
         if expired:
             parsed.images = {j: parsed.images[i] for j, i in enumerate(keep) if i in parsed.images}

@@ -1,11 +1,8 @@
 """Staff API for alerts and hot lists: list, live stream (SSE), verify, stats, list changes.
 
-Contract with the composition root (``request.app.state.system``):
-
-- ``system.hotlists`` — the node's ``trustlpr.hotlist.HotlistService``;
-- ``system.authenticate(request) -> core.identity.User`` — the signed-in staff user (sync or
-  async), raising ``AuthError`` when there is none. EventSource cannot send headers, so the
-  console's session cookie is what it will usually read.
+The routes use the node's ``HotlistService`` and ``System.authenticate(request)`` (the
+signed-in staff user; ``AuthError`` when there is none). EventSource cannot send headers, so
+the console's session cookie is what the alert stream will usually read.
 
 Who may do what: officers, supervisors, auditors and admins of this agency read alerts and
 stats; officers and supervisors verify; supervisors and admins change hot lists.
@@ -13,9 +10,8 @@ stats; officers and supervisors verify; supervisors and admins change hot lists.
 
 from __future__ import annotations
 
-import inspect
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,12 +20,12 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..core.clock import parse_duration
-from ..core.errors import AuthError, InputError, NotFoundError, TooLargeError
+from ..core.errors import InputError, NotFoundError, TooLargeError
 from ..core.identity import Role, User
 from ..hotlist import AlertKind, HotlistService
 from ..hotlist.delivery import SseEvent
 from ..identity import require_role, require_same_agency
-from .deps import get_system
+from .deps import node
 
 router = APIRouter(tags=["alerts"])
 
@@ -41,27 +37,16 @@ _MANAGE = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def hotlists(request: Request) -> HotlistService:
-    service = getattr(get_system(request), "hotlists", None)
-    if not isinstance(service, HotlistService):
-        raise NotFoundError("this node has no hot-list service")
-    return service
+    return node(request).hotlists
 
 
-async def current_user(request: Request) -> User:
-    """The staff user, from ``system.authenticate(request)`` (see the module docstring)."""
-    authenticate = getattr(get_system(request), "authenticate", None)
-    if authenticate is None:
-        raise AuthError("this node has no staff sign-in configured")
-    user = authenticate(request)
-    if inspect.isawaitable(user):
-        user = await user
-    if not isinstance(user, User):
-        raise AuthError("not signed in")
-    return user
+def current_user(request: Request) -> User:
+    """The staff user, from ``System.authenticate(request)`` (see the module docstring)."""
+    return node(request).authenticate(request)
 
 
-def _staff(*roles: Role) -> Callable[..., Coroutine[Any, Any, User]]:
-    async def check(request: Request, user: User = Depends(current_user)) -> User:
+def _staff(*roles: Role) -> Callable[..., User]:
+    def check(request: Request, user: User = Depends(current_user)) -> User:
         require_role(user, *roles)
         require_same_agency(user, hotlists(request).agency_id)
         return user

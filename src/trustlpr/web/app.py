@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from .. import __version__
 from ..core.errors import TrustLPRError
+from ..runtime import System
 from .deps import error_response
+from .portal_cache import DEFAULT_TTL, PortalCache
 
 
-def create_app(system: Any) -> FastAPI:
-    """Builds the app around a composed ``System`` (kept in ``app.state.system``)."""
+def create_app(
+    system: System,
+    *,
+    portal_ttl: float = DEFAULT_TTL,
+    exposure: bool = True,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> FastAPI:
+    """Builds the app around a composed ``System`` (kept in ``app.state.system``) and the
+    portal's page cache (``app.state.portal``): ``portal_ttl`` seconds per rendered page,
+    ``exposure`` off for tests and benchmarks that need no exposure worker, ``monotonic`` the
+    cache's clock. The cache's worker stops when the app shuts down."""
+    portal = PortalCache(system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            portal.close()  # stops a running exposure computation
+
     app = FastAPI(
         title="TrustLPR",
         version=__version__,
         description="License plate reads with enforced privacy rules and a public audit log.",
+        lifespan=lifespan,
     )
     app.state.system = system
+    app.state.portal = portal
 
     @app.exception_handler(TrustLPRError)
     async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
@@ -30,7 +54,7 @@ def create_app(system: Any) -> FastAPI:
     return app
 
 
-def _routers() -> list[Any]:
+def _routers() -> list[APIRouter]:
     # One line per area router; each module owns its routes.
     from .alerts import router as alerts
     from .console import router as console

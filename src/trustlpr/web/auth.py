@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from ..core.identity import Agency, User
 from ..identity.presented import SESSION_COOKIE, presented_credential
-from .deps import get_system
+from .deps import node
 
-__all__ = ["SESSION_COOKIE", "staff"]
+__all__ = ["SESSION_COOKIE", "Staff", "staff"]
 
 
 def staff(request: Request) -> tuple[User, Agency]:
     """FastAPI dependency: the authenticated staff user and their agency."""
-    result: tuple[User, Agency] = get_system(request).identity.authenticate(
-        presented_credential(request)
-    )
-    return result
+    return node(request).identity.authenticate(presented_credential(request))
+
+
+Staff = Annotated[tuple[User, Agency], Depends(staff)]

@@ -31,6 +31,7 @@ from ..core.search import LegalBasis, Purpose, SearchType
 from ..hotlist import AlertService
 from ..identity import require_auditor, require_role, require_same_agency
 from ..policy.facts import OFFENSE_TOPICS, OFFENSES
+from ..runtime import System
 from ..transparency import reason_texts
 from .console_forms import (
     SearchFields,
@@ -48,7 +49,7 @@ from .console_security import (
     signed_in,
     start_session,
 )
-from .deps import get_system
+from .deps import node
 from .portal import _PAGE_HEADERS
 from .portal_views import TEMPLATES
 
@@ -66,7 +67,7 @@ def _page(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    system = get_system(request)
+    system = node(request)
     body = TEMPLATES.get_template(template).render(
         owner=system.owner,
         user=who[0] if who else None,
@@ -101,14 +102,9 @@ def _guard(request: Request, action: Callable[[tuple[User, Agency]], Response]) 
         return _page(request, "console/error.html", who, exc.http_status, error=exc.message)
 
 
-def alert_service(system: Any) -> AlertService:
-    """The node's alert service (``system.alerts``, or the hot-list service's)."""
-    service = getattr(system, "alerts", None)
-    if not isinstance(service, AlertService):
-        service = getattr(getattr(system, "hotlists", None), "alerts", None)
-    if not isinstance(service, AlertService):
-        raise NotFoundError("this node has no hot-list alert service")
-    return service
+def alert_service(system: System) -> AlertService:
+    """The node's alert service."""
+    return system.alerts
 
 
 # -- signing in -------------------------------------------------------------------------------
@@ -128,7 +124,7 @@ async def login(request: Request) -> Response:
         user_id, password = str(form.get("user_id") or ""), str(form.get("password") or "")
         if not user_id or not password:
             raise InputError("enter your user id and password", field="user_id")
-        token = get_system(request).identity.login(user_id.strip(), password)
+        token = node(request).identity.login(user_id.strip(), password)
     except TrustLPRError as exc:
         status = 401 if isinstance(exc, AuthError) and not isinstance(exc, ForbiddenError) else 0
         return _page(
@@ -159,7 +155,7 @@ async def logout(request: Request) -> Response:
     token = request.cookies.get("trustlpr_session")
     if token:
         with contextlib.suppress(AuthError):  # already expired or revoked: signed out anyway
-            get_system(request).identity.logout(token)
+            node(request).identity.logout(token)
     response = _to("/console/login")
     end_session(response)
     return response
@@ -179,9 +175,8 @@ def home(request: Request) -> Response:
 def _search_page(
     request: Request, who: tuple[User, Agency], fields: SearchFields, **extra: Any
 ) -> dict[str, Any]:
-    system = get_system(request)
-    registry = getattr(system, "cameras", None)
-    cameras = [c.camera for c in registry.list(include_disabled=False)] if registry else []
+    system = node(request)
+    cameras = [c.camera for c in system.cameras.list(include_disabled=False)]
     return {
         "fields": fields,
         "purposes": list(Purpose),
@@ -207,7 +202,7 @@ def offense_choices() -> list[tuple[str, list[str]]]:
 @router.get("/search")
 def search_form(request: Request) -> Response:
     def show(who: tuple[User, Agency]) -> Response:
-        fields = blank_fields(get_system(request).clock())
+        fields = blank_fields(node(request).clock())
         return _page(request, "console/search.html", who, **_search_page(request, who, fields))
 
     return _guard(request, show)
@@ -219,7 +214,7 @@ async def search(request: Request) -> Response:
 
     def run(who: tuple[User, Agency]) -> Response:
         check_post(request, form)
-        system = get_system(request)
+        system = node(request)
         try:
             asked, fields = parse_search(form)
         except InputError as exc:
@@ -241,7 +236,7 @@ async def search(request: Request) -> Response:
 @router.get("/alerts")
 def alerts(request: Request, done: str = "") -> Response:
     def show(who: tuple[User, Agency]) -> Response:
-        system = get_system(request)
+        system = node(request)
         service = alert_service(system)
         require_same_agency(who[0], system.owner.id)
         queue = service.list_alerts(status="unverified", limit=100)
@@ -260,7 +255,7 @@ async def verify_alert(alert_id: str, request: Request) -> Response:
 
     def run(who: tuple[User, Agency]) -> Response:
         check_post(request, form)
-        system = get_system(request)
+        system = node(request)
         service = alert_service(system)
         require_role(who[0], *_VERIFY_ROLES)
         require_same_agency(who[0], system.owner.id)
@@ -272,7 +267,7 @@ async def verify_alert(alert_id: str, request: Request) -> Response:
         try:
             return run(who)
         except InputError as exc:
-            service = alert_service(get_system(request))
+            service = alert_service(node(request))
             queue = service.list_alerts(status="unverified", limit=100)
             return _page(
                 request, "console/alerts.html", who, 422, alerts=queue, may_verify=True,
@@ -289,7 +284,7 @@ async def verify_alert(alert_id: str, request: Request) -> Response:
 def approvals(request: Request) -> Response:
     def show(who: tuple[User, Agency]) -> Response:
         require_role(who[0], Role.SUPERVISOR, Role.ADMIN)
-        pending = get_system(request).search.pending(who[0])
+        pending = node(request).search.pending(who[0])
         return _page(request, "console/approvals.html", who, pending=pending)
 
     return _guard(request, show)
@@ -301,7 +296,7 @@ async def decide(request_id: str, request: Request) -> Response:
 
     def run(who: tuple[User, Agency]) -> Response:
         check_post(request, form)
-        system = get_system(request)
+        system = node(request)
         approve, note = approval_fields(form)
         outcome = system.search.decide_pending(who[0], request_id[:64], approve=approve, note=note)
         texts = reason_texts(system.policy)
@@ -319,7 +314,7 @@ async def decide(request_id: str, request: Request) -> Response:
 @router.get("/audit")
 def audit(request: Request, start: int | None = None) -> Response:
     def show(who: tuple[User, Agency]) -> Response:
-        system = get_system(request)
+        system = node(request)
         require_auditor(who[0])
         require_same_agency(who[0], system.owner.id)
         log = system.audit.log

@@ -18,7 +18,7 @@ from fastapi import Request, Response
 from ..core.errors import AuthError, ForbiddenError
 from ..core.identity import Agency, User
 from ..identity.presented import SESSION_COOKIE
-from .deps import get_system
+from .deps import node
 
 CSRF_COOKIE = "trustlpr_csrf"
 CSRF_FIELD = "csrf"
@@ -30,8 +30,7 @@ def signed_in(request: Request) -> tuple[User, Agency]:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         raise AuthError("not signed in")
-    result: tuple[User, Agency] = get_system(request).identity.authenticate(token)
-    return result
+    return node(request).identity.authenticate(token)
 
 
 def csrf_token(request: Request) -> str:

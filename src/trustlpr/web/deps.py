@@ -1,18 +1,57 @@
-"""FastAPI dependencies shared by the routers: the running system, and error translation."""
+"""FastAPI dependencies shared by the routers: the node's components, typed, and error translation.
+
+Every route names the component it uses with one of the ``Annotated`` aliases below
+(``audit: Audit``, ``searches: Searches`` …), each read from the ``System`` the app was created
+with, so a component the node lacks is a type error, not a silent default.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
+from ..audit import AuditService
 from ..core.errors import InputError, OverloadedError, PolicyDenied, TrustLPRError
+from ..hotlist import AlertService, HotlistService
+from ..ingest import IngestService
+from ..runtime import System
+from ..search import SearchService
 
 
-def get_system(request: Request) -> Any:
-    """The composed system (``trustlpr.runtime.System``) the app was created with."""
-    return request.app.state.system
+def node(request: Request) -> System:
+    """The composed node (``trustlpr.runtime.System``) the app was created with."""
+    system: System = request.app.state.system
+    return system
+
+
+def _audit(request: Request) -> AuditService:
+    return node(request).audit
+
+
+def _searches(request: Request) -> SearchService:
+    return node(request).search
+
+
+def _hotlists(request: Request) -> HotlistService:
+    return node(request).hotlists
+
+
+def _alerts(request: Request) -> AlertService:
+    return node(request).hotlists.alerts
+
+
+def _camera_ingest(request: Request) -> IngestService:
+    return node(request).ingest_service
+
+
+Node = Annotated[System, Depends(node)]
+Audit = Annotated[AuditService, Depends(_audit)]
+Searches = Annotated[SearchService, Depends(_searches)]
+Hotlists = Annotated[HotlistService, Depends(_hotlists)]
+Alerts = Annotated[AlertService, Depends(_alerts)]
+CameraIngest = Annotated[IngestService, Depends(_camera_ingest)]
 
 
 def error_response(exc: TrustLPRError) -> JSONResponse:

@@ -1,11 +1,10 @@
 """Camera ingest over HTTP: the native batch, OpenALPR webhooks, Plate Recognizer.
 
-Needs ``system.cameras`` (a ``CameraRegistry``) and ``system.pipeline`` (an
-``IngestPipeline``), optionally ``system.ingest_limits`` (``IngestLimits``) and ``system.clock``.
-Every route checks, in this order and before reading more than it must: the declared size
-(413), the camera key (401/403) and its rate limit (429); then it reads the body with a cap,
-parses it, and answers only once the reads are durable (200), or 503 with ``Retry-After``
-when the queue is full.
+The routes use the node's ``IngestService`` (``System.ingest_service``, built once in the
+composition root with the node's limits). Every route checks, in this order and before
+reading more than it must: the declared size (413), the camera key (401/403) and its rate
+limit (429); then it reads the body with a cap, parses it, and answers only once the reads
+are durable (200), or 503 with ``Retry-After`` when the queue is full.
 
 A camera key is taken from ``Authorization: Bearer cam_…`` (or ``Token cam_…``, as Plate
 Recognizer Stream's ``webhook_header`` sends it), from ``X-Api-Key: cam_…`` (a custom header
@@ -17,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -31,7 +29,7 @@ from starlette.types import Message
 from ..cameras import RegisteredCamera, cameras_geojson
 from ..core.errors import InputError, TooLargeError
 from ..ingest import FormPayload, IngestResult, IngestService
-from .deps import get_system
+from .deps import Node, node
 
 router = APIRouter(tags=["ingest"])
 
@@ -166,24 +164,8 @@ def camera_key(
     return header or query
 
 
-_BUILD = threading.Lock()
-
-
-def _service(request: Request) -> IngestService:
-    """One ``IngestService`` per app (it holds the per-camera rate limits)."""
-    state = request.app.state
-    service: IngestService | None = getattr(state, "ingest_service", None)
-    if service is None:
-        with _BUILD:
-            service = getattr(state, "ingest_service", None)
-            if service is None:
-                service = IngestService.from_system(get_system(request))
-                state.ingest_service = service
-    return service
-
-
 async def _admit(request: Request, key: str | None) -> tuple[IngestService, RegisteredCamera]:
-    service = _service(request)
+    service = node(request).ingest_service
     declared = request.headers.get("content-length", "")
     limit = service.limits.max_body_bytes
     if declared.isdigit() and int(declared) > limit:
@@ -296,9 +278,7 @@ async def post_platerecognizer(
     summary="Public camera inventory as GeoJSON with OpenStreetMap ALPR tags",
     tags=["public"],
 )
-async def cameras_inventory(request: Request) -> dict[str, Any]:
-    system = get_system(request)
-    settings = getattr(system, "settings", None)
-    operators = {settings.agency_id: settings.agency_name} if settings is not None else {}
-    cameras = await run_in_threadpool(_service(request).cameras.list)
+async def cameras_inventory(system: Node) -> dict[str, Any]:
+    operators = {system.settings.agency_id: system.settings.agency_name}
+    cameras = await run_in_threadpool(system.cameras.list)
     return cameras_geojson(cameras, operators)

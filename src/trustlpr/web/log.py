@@ -10,15 +10,14 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ..audit import AuditService
 from ..audit.export import jsonl_lines, public_record
 from ..audit.tiles import parse_tile_path
 from ..core.errors import ConflictError, InputError
-from .deps import get_system
+from .deps import Audit
 
 router = APIRouter(prefix="/log", tags=["transparency log"])
 
@@ -28,17 +27,12 @@ _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 _FRESH = {"Cache-Control": "no-cache"}
 
 
-def _audit(system: Any = Depends(get_system)) -> AuditService:
-    audit: AuditService = system.audit
-    return audit
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse)
-def checkpoint(audit: AuditService = Depends(_audit)) -> PlainTextResponse:
+def checkpoint(audit: Audit) -> PlainTextResponse:
     """The latest signed checkpoint (C2SP signed note). The service signs one every few
     seconds when the tree grew; the very first one is signed on demand."""
     latest = audit.checkpointer.latest() if audit.checkpointer else None
@@ -47,13 +41,13 @@ def checkpoint(audit: AuditService = Depends(_audit)) -> PlainTextResponse:
 
 
 @router.get("/vkey", response_class=PlainTextResponse)
-def vkey(audit: AuditService = Depends(_audit)) -> PlainTextResponse:
+def vkey(audit: Audit) -> PlainTextResponse:
     """The verifier key of the checkpoints: ``<name>+<hex key id>+<base64 key>``."""
     return PlainTextResponse(audit.vkey + "\n")
 
 
 @router.get("/tile/{path:path}")
-def tile(path: str, audit: AuditService = Depends(_audit)) -> Response:
+def tile(path: str, audit: Audit) -> Response:
     """A C2SP tile: ``/log/tile/<L>/<N>[.p/<W>]`` (hashes) or ``/log/tile/entries/<N>[.p/<W>]``."""
     ref = parse_tile_path(path)
     if ref.level is None:
@@ -66,7 +60,7 @@ def tile(path: str, audit: AuditService = Depends(_audit)) -> Response:
 
 @router.get("/entries")
 def entries(
-    audit: AuditService = Depends(_audit),
+    audit: Audit,
     start: int = Query(0, ge=0, description="First index."),
     end: int | None = Query(None, ge=0, description=f"Stop before; at most {MAX_ENTRIES} later."),
 ) -> list[dict[str, Any]]:
@@ -84,7 +78,7 @@ def entries(
 
 @router.get("/proof/inclusion")
 def inclusion(
-    audit: AuditService = Depends(_audit),
+    audit: Audit,
     index: int = Query(..., ge=0, description="Index of the entry."),
     size: int | None = Query(None, ge=1, description="Tree size (default: current)."),
 ) -> dict[str, Any]:
@@ -102,7 +96,7 @@ def inclusion(
 
 @router.get("/proof/consistency")
 def consistency(
-    audit: AuditService = Depends(_audit),
+    audit: Audit,
     old: int = Query(..., ge=0, description="The older tree size."),
     new: int | None = Query(None, ge=1, description="The newer tree size (default: current)."),
 ) -> dict[str, Any]:
@@ -113,7 +107,7 @@ def consistency(
 
 
 @router.get("/download.jsonl")
-def download(audit: AuditService = Depends(_audit)) -> StreamingResponse:
+def download(audit: Audit) -> StreamingResponse:
     """The whole public log as JSON lines, streamed (one ``{index, leaf_b64, leaf}`` per line)."""
     return StreamingResponse(
         jsonl_lines(audit.log, 0, audit.log.size),
@@ -123,13 +117,13 @@ def download(audit: AuditService = Depends(_audit)) -> StreamingResponse:
 
 
 @router.get("/witness/vkey", response_class=PlainTextResponse)
-def witness_vkey(audit: AuditService = Depends(_audit)) -> PlainTextResponse:
+def witness_vkey(audit: Audit) -> PlainTextResponse:
     """The cosignature/v1 key this node's witness signs with."""
     return PlainTextResponse(audit.witness.cosigner.vkey + "\n")
 
 
 @router.post("/witness/add-checkpoint", response_class=PlainTextResponse)
-async def add_checkpoint(request: Request, audit: AuditService = Depends(_audit)) -> Response:
+async def add_checkpoint(request: Request, audit: Audit) -> Response:
     """C2SP tlog-witness: cosign another log's checkpoint if it extends the last one seen.
 
     Body: ``old <size>``, consistency proof lines (base64), a blank line, the signed checkpoint.

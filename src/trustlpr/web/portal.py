@@ -14,7 +14,6 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,13 +23,11 @@ from ..cameras import cameras_geojson
 from ..core.errors import NotFoundError
 from ..transparency import policy_file
 from . import portal_views as views
-from .deps import get_system
 from .portal_cache import Page, PortalCache
 
 router = APIRouter(tags=["transparency portal"])
 
 STATIC_DIR = Path(__file__).parent / "static"
-_NEEDS = ("settings", "audit", "policy", "retention", "identity", "owner")
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 _PAGE_HEADERS = {
     "Cache-Control": "public, max-age=5",
@@ -42,15 +39,8 @@ _PAGE_HEADERS = {
 
 
 def portal_cache(request: Request) -> PortalCache:
-    """The app's portal cache, made on first use (tests may install their own)."""
-    state = request.app.state
-    cache = getattr(state, "portal", None)
-    if not isinstance(cache, PortalCache):
-        system = get_system(request)
-        missing = [n for n in _NEEDS if getattr(system, n, None) is None]
-        if missing:
-            raise NotFoundError(f"this node has no transparency portal (no {', '.join(missing)})")
-        cache = state.portal = PortalCache(system)
+    """The app's portal cache (made once, by ``create_app``)."""
+    cache: PortalCache = request.app.state.portal
     return cache
 
 
@@ -118,8 +108,7 @@ async def policy_text(request: Request) -> Response:
 async def cameras_geo(request: Request) -> Response:
     def render(cache: PortalCache) -> str:
         system = cache.system
-        registry = getattr(system, "cameras", None)
-        listing = registry.list(include_disabled=False) if registry is not None else []
+        listing = system.cameras.list(include_disabled=False)
         operators = {system.owner.id: system.owner.name}
         return json.dumps(cameras_geojson(listing, operators), sort_keys=True)
 
@@ -169,11 +158,3 @@ for _path, _endpoint in (
     ("/static/{name}", static),
 ):
     router.add_route(_path, _endpoint, methods=["GET"], include_in_schema=False)
-
-
-def install(app: Any, system: Any, **options: Any) -> PortalCache:
-    """Gives ``app`` a portal cache with ``options`` (``ttl``, ``exposure``); for tests and
-    the benchmark, which need a short TTL or no exposure worker."""
-    cache = PortalCache(system, **options)
-    app.state.portal = cache
-    return cache

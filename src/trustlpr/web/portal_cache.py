@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..runtime import System
 from ..transparency import Tally
 from .portal_exposure import ExposureCache
 
@@ -31,11 +32,21 @@ class Page:
 
 
 class PortalCache:
-    """Per-app state of the portal (kept in ``app.state.portal``)."""
+    """Per-app state of the portal (made by ``create_app``, kept in ``app.state.portal``)."""
 
-    def __init__(self, system: Any, *, ttl: float = DEFAULT_TTL, exposure: bool = True) -> None:
+    def __init__(
+        self,
+        system: System,
+        *,
+        ttl: float = DEFAULT_TTL,
+        exposure: bool = True,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.system = system
         self.ttl = ttl
+        self._monotonic = monotonic  # injected so tests move time instead of sleeping
+        self._exposure_enabled = exposure
+        self._exposure: ExposureCache | None = None
         self.tally = Tally()
         self._tally_lock = threading.Lock()
         self._figures: dict[str, Any] = {}
@@ -44,7 +55,16 @@ class PortalCache:
         self._building: set[str] = set()
         self._lock = threading.Lock()
         self._build_locks: dict[str, threading.Lock] = {}
-        self.exposure = ExposureCache(system.settings.data_dir / "portal", enabled=exposure)
+
+    @property
+    def exposure(self) -> ExposureCache:
+        """The exposure result's cache, opened on first use (only the camera pages need it),
+        once, under the lock."""
+        with self._lock:
+            if self._exposure is None:
+                directory = self.system.settings.data_dir / "portal"
+                self._exposure = ExposureCache(directory, enabled=self._exposure_enabled)
+            return self._exposure
 
     # -- figures -----------------------------------------------------------------------------
 
@@ -63,7 +83,7 @@ class PortalCache:
 
     def fresh(self, name: str) -> Page | None:
         page = self._pages.get(name)
-        if page is not None and time.monotonic() - page.built < self.ttl:
+        if page is not None and self._monotonic() - page.built < self.ttl:
             return page
         return None
 
@@ -88,7 +108,7 @@ class PortalCache:
                     return page
                 body = render().encode("utf-8")
                 etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
-                page = Page(body, etag, media_type, time.monotonic())
+                page = Page(body, etag, media_type, self._monotonic())
                 self._pages[name] = page
                 return page
         finally:
@@ -101,4 +121,8 @@ class PortalCache:
             self._pages.clear()
 
     def close(self) -> None:
-        self.exposure.close()
+        with self._lock:
+            exposure = self._exposure
+            self._exposure_enabled = False  # nothing starts after close
+        if exposure is not None:
+            exposure.close()

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from ..core.clock import format_duration, iso
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.identity import Camera
+from ..runtime import System
 from ..transparency import explain_reason, policy_file, reason_texts
 from ..transparency.explain import DECISIONS, EVENT_TYPES, category_label, purpose_label
 from .portal_cache import PortalCache
@@ -130,12 +131,9 @@ def render(template: str, **context: Any) -> str:
 # -- cameras and exposure -------------------------------------------------------------------
 
 
-def registered_cameras(system: Any) -> list[Camera]:
-    """The cameras of the registry (``system.cameras``), or none on a node without one."""
-    registry = getattr(system, "cameras", None)
-    if registry is None:
-        return []
-    return [entry.camera for entry in registry.list(include_disabled=True)]
+def registered_cameras(system: System) -> list[Camera]:
+    """The cameras of the node's registry, disabled ones included."""
+    return [entry.camera for entry in system.cameras.list(include_disabled=True)]
 
 
 def exposure_state(cache: PortalCache, cameras: Sequence[Camera]) -> dict[str, Any]:
@@ -261,7 +259,7 @@ def verify_page(cache: PortalCache) -> str:
     figures = cache.figures()
     system = cache.system
     vkey = None
-    if getattr(system.audit, "signer", None) is not None:
+    if system.audit.signer is not None:
         vkey = system.audit.vkey
     return render(
         "portal/verify.html",
@@ -271,10 +269,10 @@ def verify_page(cache: PortalCache) -> str:
     )
 
 
-def latest_checkpoint(system: Any) -> dict[str, Any] | None:
+def latest_checkpoint(system: System) -> dict[str, Any] | None:
     """The newest signed checkpoint without signing one (the service signs every few s)."""
     audit = system.audit
-    checkpointer = getattr(audit, "checkpointer", None)
+    checkpointer = audit.checkpointer
     signed = checkpointer.latest() if checkpointer is not None else None
     if signed is None:
         stored = audit.checkpoints()

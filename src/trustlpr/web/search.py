@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ..core.clock import iso
-from ..core.identity import Agency, User
 from ..core.search import LegalBasis, Purpose, Query, SearchType
 from ..search import SearchForm, SearchOutcome, Status, outcome_json
-from .auth import staff
-from .deps import get_system
+from .auth import Staff
+from .deps import Searches
 
 router = APIRouter(prefix="/api/v1/searches", tags=["search"])
 
@@ -84,17 +83,15 @@ def _answer(outcome: SearchOutcome) -> JSONResponse:
 @router.post("", summary="Ask for a search; the decision and its reasons come first")
 def ask(
     body: SearchBody,
-    who: tuple[User, Agency] = Depends(staff),
-    system: Any = Depends(get_system),
+    who: Staff,
+    searches: Searches,
 ) -> JSONResponse:
     user, agency = who
-    return _answer(system.search.request(user, agency, body.form()))
+    return _answer(searches.request(user, agency, body.form()))
 
 
 @router.get("/pending", summary="Requests of my agency waiting for a supervisor")
-def pending(
-    who: tuple[User, Agency] = Depends(staff), system: Any = Depends(get_system)
-) -> list[dict[str, Any]]:
+def pending(who: Staff, searches: Searches) -> list[dict[str, Any]]:
     user, _ = who
     return [
         {
@@ -112,7 +109,7 @@ def pending(
             "why_held": p.reasons,
             "audit_index": p.audit_index,
         }
-        for p in system.search.pending(user)
+        for p in searches.pending(user)
     ]
 
 
@@ -120,10 +117,10 @@ def pending(
 def approve(
     request_id: str,
     body: DecisionBody,
-    who: tuple[User, Agency] = Depends(staff),
-    system: Any = Depends(get_system),
+    who: Staff,
+    searches: Searches,
 ) -> JSONResponse:
-    outcome = system.search.decide_pending(who[0], request_id, approve=True, note=body.note)
+    outcome = searches.decide_pending(who[0], request_id, approve=True, note=body.note)
     return _answer(outcome)
 
 
@@ -131,8 +128,8 @@ def approve(
 def reject(
     request_id: str,
     body: DecisionBody,
-    who: tuple[User, Agency] = Depends(staff),
-    system: Any = Depends(get_system),
+    who: Staff,
+    searches: Searches,
 ) -> JSONResponse:
-    outcome = system.search.decide_pending(who[0], request_id, approve=False, note=body.note)
+    outcome = searches.decide_pending(who[0], request_id, approve=False, note=body.note)
     return _answer(outcome)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from ..core.clock import iso
-from .deps import get_system
+from ..runtime import System
+from .deps import Node
 
 router = APIRouter(tags=["status"])
 
 
-def _stats(system: Any) -> dict[str, Any]:
+def _stats(system: System) -> dict[str, Any]:
     stats = system.store.stats()
     return {
         "reads_total": stats.reads_total,
@@ -27,12 +28,12 @@ def _stats(system: Any) -> dict[str, Any]:
 
 
 @router.get("/api/v1/stats")
-def stats(system: Any = Depends(get_system)) -> dict[str, Any]:
+def stats(system: Node) -> dict[str, Any]:
     return _stats(system)
 
 
 @router.get("/status", response_class=HTMLResponse)
-def status_page(system: Any = Depends(get_system)) -> str:
+def status_page(system: Node) -> str:
     data = _stats(system)
     rows = "".join(f"<tr><td>{d}</td><td>{n}</td></tr>" for d, n in data["reads_by_day"].items())
     return (
