@@ -11,9 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, Self
 
 from .audit import AuditService, open_audit
 from .background import Periodic
@@ -91,10 +90,18 @@ def initialise(settings: Settings) -> bool:
     return True
 
 
-class System:
-    """One node: its audit log, identities, policy, read store and governed search."""
+class Node:
+    """One node's components over a data directory: audit log, identities, policy, read store,
+    cameras, hot lists and alerts, approvals and governed search.
 
-    def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
+    ``open_readonly`` opens them without the audit log's writer lock, so commands that
+    only read run while ``trustlpr serve`` holds it; anything that would append to the log
+    then fails loudly (``AuditError``) instead of forking it. ``System`` is the writer.
+    """
+
+    def __init__(
+        self, settings: Settings, *, clock: Clock = system_clock, readonly: bool = True
+    ) -> None:
         if not settings.config_path.is_file():
             raise ConfigError(
                 f"{settings.data_dir} is not initialised; run `trustlpr --data-dir "
@@ -102,15 +109,22 @@ class System:
             )
         self.settings = settings
         self.clock = clock
+        self.readonly = readonly
         self.policy: JurisdictionPolicy = load_policy(settings.policy)
         self.retention = Retention(
             nonhit=settings.nonhit_retention or self.policy.retention_nonhit,
             hit=settings.hit_retention or self.policy.retention_hit,
             hit_only_mode=self.policy.hit_only,
         )
+        self.ingest_limits = IngestLimits(
+            future_skew=FUTURE_SKEW,
+            max_age=None if self.retention.hit_only else self.retention.nonhit,
+        )
         root_key = load_root_key(settings.data_dir)
         self._closers: list[_Closeable] = []
-        self.audit: AuditService = open_audit(settings.data_dir, agency_id=settings.agency_id)
+        self.audit: AuditService = open_audit(
+            settings.data_dir, agency_id=settings.agency_id, readonly=readonly
+        )
         self._closers.append(self.audit)
         try:
             self.identity = IdentityStore.open(settings.data_dir, self.audit, clock)
@@ -136,27 +150,11 @@ class System:
                 allowed_category=self.policy.allowed_hotlist_categories,
                 sharing_agreement=agreement_check(self.identity.sharing, self.owner),
                 hit_only_window=self.retention.nonhit if self.retention.hit_only else None,
-                late_hit_sink=self._store_late_hits,
-                promote_stored=self._promote_confirmed,
+                late_hit_sink=None if readonly else self._store_late_hits,
+                promote_stored=None if readonly else self._promote_confirmed,
             )
             self._closers.append(self.hotlists)
             self.alerts = self.hotlists.alerts
-            self.pipeline = IngestPipeline(
-                self.store,
-                audit=self.audit,
-                on_reads=self.hotlists.on_reads,
-                hit_only=self.retention.hit_only,
-                nonhit_buffer=self.hotlists.buffer,
-                clock=clock,
-            )
-            self._closers.append(self.pipeline)  # closes first: drains into the store
-            self.ingest_limits = IngestLimits(
-                future_skew=FUTURE_SKEW,
-                max_age=None if self.retention.hit_only else self.retention.nonhit,
-            )
-            self.ingest_service = IngestService(
-                self.cameras, self.pipeline, limits=self.ingest_limits, clock=clock
-            )
             self.approvals = ApprovalQueue(settings.data_dir / "approvals.db")
             self._closers.append(self.approvals)
             self.search = SearchService(
@@ -172,10 +170,6 @@ class System:
             self.close()
             raise
 
-    @classmethod
-    def open(cls, data_dir: Path | None = None, *, clock: Clock = system_clock) -> System:
-        return cls(Settings.load(data_dir), clock=clock)
-
     def _owner_agency(self) -> Agency:
         try:
             return self.identity.agency(self.settings.agency_id)
@@ -189,8 +183,6 @@ class System:
         """The staff user behind a web request's bearer token or console cookie."""
         return self.identity.authenticate(presented_credential(request))[0]
 
-    # -- reads --------------------------------------------------------------------------------
-
     def check_time(self, read: Read, now: datetime) -> str | None:
         """Why a read must not be stored (from the future, or already past retention), by the
         same ``IngestLimits`` the camera routes apply."""
@@ -199,11 +191,6 @@ class System:
         if self.ingest_limits.expired(read.observed_at, now):
             return "observed_at is older than the retention period; it would be purged at once"
         return None
-
-    def ingest(self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None) -> int:
-        """Sends validated reads through the pipeline (hot lists, retention, store, audit) and
-        waits until they are durable; returns how many were kept."""
-        return self.pipeline.ingest(reads, images=images).kept
 
     def _store_late_hits(self, late: Sequence[BufferedRead]) -> None:
         """Hit-only mode: buffered non-hits that a new hot-list entry matched become hits."""
@@ -219,6 +206,60 @@ class System:
             plate, observed_at, observed_at + timedelta(milliseconds=1), cameras=[camera_id]
         )
         self.store.promote([s.ref for s in found])
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        while self._closers:
+            closer = self._closers.pop()
+            closer.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def open_readonly(settings: Settings, *, clock: Clock = system_clock) -> Node:
+    """The node for commands that only read; takes no writer lock (see ``Node``)."""
+    return Node(settings, clock=clock, readonly=True)
+
+
+class System(Node):
+    """The node opened for writing (one process at a time: the audit log's writer lock), with
+    the ingest pipeline, camera ingest and the periodic jobs of a running service."""
+
+    def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
+        super().__init__(settings, clock=clock, readonly=False)
+        try:
+            self.pipeline = IngestPipeline(
+                self.store,
+                audit=self.audit,
+                on_reads=self.hotlists.on_reads,
+                hit_only=self.retention.hit_only,
+                nonhit_buffer=self.hotlists.buffer,
+                clock=clock,
+            )
+            self._closers.append(self.pipeline)  # closes first: drains into the store
+            self.ingest_service = IngestService(
+                self.cameras, self.pipeline, limits=self.ingest_limits, clock=clock
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def ingest(self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None) -> int:
+        """Sends validated reads through the pipeline (hot lists, retention, store, audit) and
+        waits until they are durable; returns how many were kept."""
+        return self.pipeline.ingest(reads, images=images).kept
 
     def record_policy(self) -> int | None:
         """Logs the policy in force (file digest) unless the log already says so."""
@@ -243,21 +284,3 @@ class System:
         jobs.every(CHECKPOINT_INTERVAL, "checkpoint", self.audit.maybe_checkpoint)
         jobs.every(HOTLIST_TICK, "hotlist-tick", self.hotlists.tick)
         jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        while self._closers:
-            closer = self._closers.pop()
-            closer.close()
-
-    def __enter__(self) -> System:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -113,7 +113,7 @@ class _registry:
 
 def test_changes_must_be_signed_by_an_admin(op):
     run, token = op
-    out = run("camera", "add", "Elm", "--lat", "41", "--lon", "-72", code=65)
+    out = run("camera", "add", "Elm", "--lat", "41", "--lon", "-72", code=77)
     assert "--token" in out
     run("camera", "add", "Elm", "--lat", "41", "--lon", "-72", "--token", "tlpr_bad_token", code=77)
     run(

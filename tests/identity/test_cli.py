@@ -241,7 +241,7 @@ def test_two_admins_make_a_sharing_agreement(op: Operator) -> None:
         (("agency", "add", "x", "--name", "X", "--state", "ZZ"), 65, "state"),
         (("user", "add", "u", "--agency", "nope", "--role", "admin", "--name", "U"), 66, "nope"),
         (("token", "list", "--user", "nobody"), 0, ""),
-        (("token", "create", "--user", "alice"), 65, "--token"),
+        (("token", "create", "--user", "alice"), 77, "--token"),
         (
             (
                 "sharing",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -21,10 +21,19 @@ from ..cameras import CameraRegistry, RegisteredCamera, cameras_geojson
 from ..core.errors import InputError, PolicyDenied
 from ..identity import IdentityStore, require_admin
 from ..ingest.adapters import camera_adapter_types
-from ..policy import load_policy
 from ..settings import Settings
-from .common import audit_for, console, err_console, print_json, settings
-from .identity_cmds import AsUser, Json, Token, signed, table
+from .common import (
+    AsUser,
+    Json,
+    Token,
+    console,
+    err_console,
+    print_json,
+    reader,
+    signed,
+    table,
+    writer,
+)
 
 camera_app = typer.Typer(
     help="Register cameras, disable them, rotate their keys, publish their places.",
@@ -36,13 +45,9 @@ camera_app = typer.Typer(
 def _open(
     ctx: typer.Context, *, changes: bool
 ) -> Iterator[tuple[CameraRegistry, IdentityStore, Settings]]:
-    cfg = settings(ctx)
-    with ExitStack() as stack:
-        sink = stack.enter_context(audit_for(cfg, changes=changes))
-        identity = stack.enter_context(IdentityStore.open(cfg.data_dir, sink))
-        registry = CameraRegistry(cfg.data_dir, audit=sink)
-        stack.callback(registry.close)
-        yield registry, identity, cfg
+    """The node's camera registry, identities and settings from the composition root."""
+    with writer(ctx) if changes else reader(ctx) as node:
+        yield node.cameras, node.identity, node.settings
 
 
 def _row(entry: RegisteredCamera) -> dict[str, object]:
@@ -206,21 +211,21 @@ def mark(
 ) -> None:
     """Record that a camera overlooks a sensitive place (clinic, place of worship, school,
     shelter, …); the policy in force then judges searches aimed at it."""
-    places = load_policy(settings(ctx).policy).sensitive_locations
-    allowed = places.categories
-    if category in places.no_cameras:
-        raise PolicyDenied(
-            f"the policy in force allows no camera at a {category.replace('_', ' ')}; "
-            "disable this camera instead",
-            ["sensitive.no_cameras"],
-        )
-    if category not in allowed:
-        raise InputError(
-            f"{category[:40]!r} is not a sensitive-location category of the policy in force "
-            f"({', '.join(sorted(allowed))})",
-            field="category",
-        )
-    with _open(ctx, changes=True) as (registry, identity, _cfg):
+    with writer(ctx) as node:
+        places = node.policy.sensitive_locations
+        if category in places.no_cameras:
+            raise PolicyDenied(
+                f"the policy in force allows no camera at a {category.replace('_', ' ')}; "
+                "disable this camera instead",
+                ["sensitive.no_cameras"],
+            )
+        if category not in places.categories:
+            raise InputError(
+                f"{category[:40]!r} is not a sensitive-location category of the policy in "
+                f"force ({', '.join(sorted(places.categories))})",
+                field="category",
+            )
+        registry, identity = node.cameras, node.identity
         actor = signed(identity, token, as_user)
         require_admin(actor, registry.get(camera_id).camera.agency_id)
         registry.set_sensitive(camera_id, category, actor=actor.id)

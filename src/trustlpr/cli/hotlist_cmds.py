@@ -5,36 +5,37 @@ Changes and anything showing plates are signed by a staff user: ``--token`` (or
 lists; officers and supervisors verify alerts; admins manage delivery targets. ``hotlist
 lists`` and ``alerts stats`` show counts only and need no sign-in. Commands that change
 something write to the audit log, which one process holds at a time: with ``trustlpr serve``
-running, use the HTTP API instead.
+running, use the HTTP API instead; commands that only read run at any time.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from ..core.clock import parse_duration
-from ..core.errors import AuthError, InputError
 from ..core.identity import Role, User
 from ..core.plates import mask_plate
-from ..hotlist import AlertKind, HotlistService, agreement_check
+from ..hotlist import AlertKind, HotlistService
 from ..identity import IdentityStore, require_role, require_same_agency
-from ..policy import load_policy
 from ..settings import Settings
 from .common import (
-    audit_for,
+    AsUser,
+    Json,
+    Token,
     console,
     err_console,
     print_json,
     progress,
-    require_initialised,
-    settings,
+    reader,
+    signed,
+    writer,
 )
 
 hotlist_app = typer.Typer(help="Import, inspect and change hot lists.", no_args_is_help=True)
@@ -43,12 +44,6 @@ alerts_app = typer.Typer(
     no_args_is_help=True,
 )
 
-Token = Annotated[
-    str | None,
-    typer.Option("--token", envvar="TRUSTLPR_TOKEN", help="API token of the signed-in user."),
-]
-AsUser = Annotated[str | None, typer.Option("--as", help="Sign in as this user (asks password).")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 _MANAGE = (Role.SUPERVISOR, Role.ADMIN)
 _VERIFY = (Role.OFFICER, Role.SUPERVISOR)
 _VIEW = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
@@ -58,37 +53,17 @@ _VIEW = (Role.OFFICER, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN)
 def open_hotlists(
     ctx: typer.Context, *, changes: bool
 ) -> Iterator[tuple[HotlistService, IdentityStore, Settings]]:
-    """The node's hot-list service under its jurisdiction policy and sharing agreements."""
-    cfg = settings(ctx)
-    require_initialised(cfg)
-    policy = load_policy(cfg.policy)
-    with ExitStack() as stack:
-        audit = stack.enter_context(audit_for(cfg, changes=changes))
-        identity = stack.enter_context(IdentityStore.open(cfg.data_dir, audit))
-        service = HotlistService.open(
-            cfg.data_dir,
-            audit=audit,
-            agency_id=cfg.agency_id,
-            allowed_category=policy.allowed_hotlist_categories,
-            sharing_agreement=agreement_check(identity.sharing, identity.agency(cfg.agency_id)),
-        )
-        stack.callback(service.close)
-        yield service, identity, cfg
+    """The node's hot-list service, identities and settings from the composition root: the
+    writer when the command changes something, else a read-only opening."""
+    with writer(ctx) if changes else reader(ctx) as node:
+        yield node.hotlists, node.identity, node.settings
 
 
 def _signed(
     identity: IdentityStore, cfg: Settings, token: str | None, as_user: str | None, *roles: Role
 ) -> User:
     """The signed-in user, refused unless of this node's agency and one of ``roles``."""
-    if token and as_user:
-        raise InputError("give either --token or --as, not both", field="--as")
-    if token:
-        user = identity.authenticate(token)[0]
-    elif as_user:
-        password = typer.prompt(f"Password for {as_user}", hide_input=True, err=True)
-        user = identity.verify_password(as_user, password)[0]
-    else:
-        raise AuthError("sign in with --token (or TRUSTLPR_TOKEN) or --as USER")
+    user = signed(identity, token, as_user)
     require_role(user, *roles)
     require_same_agency(user, cfg.agency_id)
     return user

@@ -1,4 +1,4 @@
-"""Identity commands: ``agency``, ``user``, ``token`` and ``sharing`` (agreements between agencies).
+"""Identity commands: ``agency``, ``user`` and ``token`` (``sharing`` is in ``sharing_cmds``).
 
 Changes are signed by a user: ``--token`` (or ``TRUSTLPR_TOKEN``) with an API token, or ``--as
 USER`` with a password prompt. Only while the node has no admin yet may ``agency add`` and
@@ -7,77 +7,25 @@ USER`` with a password prompt. Only while the node has no admin yet may ``agency
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
-from typing import Annotated, Any
-
 import typer
-from rich.table import Table
 
 from ..core.clock import iso, parse_duration, system_clock
-from ..core.errors import InputError
-from ..core.identity import User
-from ..identity import IdentityStore
-from ..settings import Settings
-from .common import audit_for, console, err_console, print_json, settings
-
-Token = Annotated[
-    str | None,
-    typer.Option(
-        "--token",
-        envvar="TRUSTLPR_TOKEN",
-        show_envvar=True,
-        help="API token of the user making the change.",
-    ),
-]
-AsUser = Annotated[
-    str | None,
-    typer.Option("--as", help="Make the change as this user; asks for the password."),
-]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+from .common import (
+    AsUser,
+    Json,
+    Token,
+    actor_of,
+    console,
+    err_console,
+    identity_store,
+    print_json,
+    signed,
+    table,
+)
 
 agency_app = typer.Typer(help="Register and list agencies.", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
-
-
-@contextmanager
-def open_store(
-    ctx: typer.Context, *, changes: bool = True
-) -> Iterator[tuple[IdentityStore, Settings]]:
-    """The node's identity store; with ``changes``, its audit log is opened to record them."""
-    cfg = settings(ctx)
-    with ExitStack() as stack:
-        sink = stack.enter_context(audit_for(cfg, changes=changes))
-        yield stack.enter_context(IdentityStore.open(cfg.data_dir, sink)), cfg
-
-
-def actor_of(store: IdentityStore, token: str | None, as_user: str | None) -> User | None:
-    """The signed-in user making a change, or ``None`` (accepted only before the first admin)."""
-    if token and as_user:
-        raise InputError("give either --token or --as, not both", field="--as")
-    if token:
-        return store.authenticate(token)[0]
-    if as_user:
-        password = typer.prompt(f"Password for {as_user}", hide_input=True, err=True)
-        return store.verify_password(as_user, password)[0]
-    return None
-
-
-def signed(store: IdentityStore, token: str | None, as_user: str | None) -> User:
-    actor = actor_of(store, token, as_user)
-    if actor is None:
-        raise InputError("sign this change with --token or --as USER", field="--token")
-    return actor
-
-
-def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    console.print(table)
 
 
 # -- agency ---------------------------------------------------------------------------------
@@ -94,7 +42,7 @@ def agency_add(
     as_user: AsUser = None,
 ) -> None:
     """Register an agency (its users may then be added)."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         agency = store.add_agency(
             agency_id, name, state, type_, actor=actor_of(store, token, as_user)
         )
@@ -104,7 +52,7 @@ def agency_add(
 @agency_app.command("list")
 def agency_list(ctx: typer.Context, json_out: Json = False) -> None:
     """List registered agencies."""
-    with open_store(ctx, changes=False) as (store, _):
+    with identity_store(ctx, changes=False) as (store, _):
         agencies = store.agencies()
     if json_out:
         print_json(
@@ -135,7 +83,7 @@ def user_add(
     as_user: AsUser = None,
 ) -> None:
     """Add a user. The first admin of a new node is added unsigned."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         actor = actor_of(store, token, as_user)
         secret = None
         if password:
@@ -153,7 +101,7 @@ def user_list(
     json_out: Json = False,
 ) -> None:
     """List users with their agency, role and status."""
-    with open_store(ctx, changes=False) as (store, _):
+    with identity_store(ctx, changes=False) as (store, _):
         users = store.users(agency)
     rows = [
         (u.id, u.agency_id, u.role.value, u.name, "active" if u.active else "disabled")
@@ -176,7 +124,7 @@ def user_set_role(
     as_user: AsUser = None,
 ) -> None:
     """Change a user's role (an admin of the user's agency)."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         user = store.set_role(user_id, role, actor=signed(store, token, as_user))
     console.print(f"{user.id} is now {user.role.value}")
 
@@ -189,7 +137,7 @@ def user_disable(
     as_user: AsUser = None,
 ) -> None:
     """Disable a user: their tokens and sessions stop working at once."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         store.disable(user_id, actor=signed(store, token, as_user))
     console.print(f"{user_id} is disabled")
 
@@ -202,7 +150,7 @@ def user_enable(
     as_user: AsUser = None,
 ) -> None:
     """Enable a disabled user."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         store.enable(user_id, actor=signed(store, token, as_user))
     console.print(f"{user_id} is enabled")
 
@@ -215,7 +163,7 @@ def user_set_password(
     as_user: AsUser = None,
 ) -> None:
     """Set a console password (the user themself, or an admin of their agency)."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         actor = signed(store, token, as_user)
         secret = typer.prompt(
             f"New password for {user_id}", hide_input=True, confirmation_prompt=True, err=True
@@ -238,7 +186,7 @@ def token_create(
 ) -> None:
     """Issue an API token. It is printed once, on stdout; store it now."""
     lifetime = parse_duration(expires_in, field="--expires-in")
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         created = store.create_token(
             user, actor=signed(store, token, as_user), expires_in=lifetime, label=label
         )
@@ -256,7 +204,7 @@ def token_list(
     json_out: Json = False,
 ) -> None:
     """List API tokens (ids and dates; never the secrets)."""
-    with open_store(ctx, changes=False) as (store, _):
+    with identity_store(ctx, changes=False) as (store, _):
         now, infos = system_clock(), store.tokens(user)
     rows = [
         (
@@ -285,16 +233,13 @@ def token_revoke(
     as_user: AsUser = None,
 ) -> None:
     """Revoke an API token at once."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         store.revoke_token(token_id, actor=signed(store, token, as_user))
     console.print(f"token {token_id} revoked")
 
 
 def register(app: typer.Typer) -> None:
-    """Adds ``agency``, ``user``, ``token`` and ``sharing`` to the ``trustlpr`` command."""
-    from .sharing_cmds import sharing_app
-
+    """Adds ``agency``, ``user`` and ``token`` to the ``trustlpr`` command."""
     app.add_typer(agency_app, name="agency")
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")
-    app.add_typer(sharing_app, name="sharing")

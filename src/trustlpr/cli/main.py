@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from ..core.errors import TrustLPRError
@@ -14,14 +16,36 @@ from .common import CliState, err_console
 
 
 class _Group(TyperGroup):
-    """Turns a ``TrustLPRError`` into a one-line message and its exit code, never a traceback."""
+    """Turns a ``TrustLPRError`` into a one-line message and its exit code, never a traceback;
+    usage errors (a missing option, a bad value) are one line too, not a boxed panel that
+    wraps with the terminal."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TrustLPRError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+            err_console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
             raise typer.Exit(exc.exit_code) from None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except typer.TyperException as exc:  # click's usage errors (typer vendors click)
+            message = exc.format_message().strip()
+            if message:  # (empty: the help was shown for a bare command)
+                context = getattr(exc, "ctx", None)
+                hint = f" (see `{context.command_path} --help`)" if context is not None else ""
+                err_console.print(
+                    f"[bold red]error:[/] {escape(message)}{escape(hint)}", highlight=False
+                )
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            err_console.print("aborted", highlight=False)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 app = typer.Typer(
@@ -57,9 +81,10 @@ def _register() -> None:
     serve_cmds.register(app)
     demo_cmds.register(app)
     search_cmds.register(app)
-    from . import identity_cmds
+    from . import identity_cmds, sharing_cmds
 
     identity_cmds.register(app)
+    sharing_cmds.register(app)
     from . import audit_cmds
 
     audit_cmds.register(app)

@@ -15,8 +15,7 @@ from types import FrameType
 import typer
 
 from ..ingest import FrigateSubscriber
-from ..runtime import System
-from .common import console, err_console, print_json, settings
+from .common import console, err_console, print_json, writer
 
 
 def mqtt(
@@ -42,7 +41,7 @@ def mqtt(
     def _stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    with System(settings(ctx)) as system:
+    with writer(ctx) as system:
         service = system.ingest_service
         subscriber = FrigateSubscriber(url, service, client_id=client_id)
         subscriber.start()

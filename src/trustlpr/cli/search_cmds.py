@@ -1,7 +1,8 @@
 """``trustlpr search``: ask for a governed search, and decide held ones, as a signed-in user.
 
-Locally (the default) the command opens the node itself, so the service must not be running
-(one process writes the audit log); with ``--url`` it asks a running service over HTTP with
+Locally (the default) the command opens the node itself, so ``run``, ``approve`` and
+``reject`` need the service stopped (one process writes the audit log; ``pending`` only reads
+and runs at any time); with ``--url`` it asks a running service over HTTP with
 the same token. Either way the policy decides first and the request is logged before it runs.
 """
 
@@ -17,24 +18,18 @@ from rich.table import Table
 from ..core.clock import parse_utc
 from ..core.errors import AuthError, InputError, TrustLPRError
 from ..core.search import LegalBasis, Purpose, Query, SearchType
-from ..runtime import System
 from ..search import SearchForm, outcome_json
-from .common import console, err_console, print_json, settings
+from .common import Json, Token, console, err_console, print_json, reader, writer
 
 search_app = typer.Typer(
     help="Governed searches: ask (the policy decides first), list held requests, approve.",
     no_args_is_help=True,
 )
 
-Token = Annotated[
-    str | None,
-    typer.Option("--token", envvar="TRUSTLPR_TOKEN", help="API token of the searching user."),
-]
 Url = Annotated[
     str | None,
     typer.Option("--url", help="Ask a running service at this URL instead of opening the node."),
 ]
-Json = Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")]
 
 
 def _need(token: str | None) -> str:
@@ -124,7 +119,7 @@ def run(
         query=Query(kind, begin, stop, plate=plate, pattern=pattern, cameras=cams,
                     include_variants=variants),
     )  # fmt: skip
-    with System(settings(ctx)) as system:
+    with writer(ctx) as system:
         user, agency = system.identity.authenticate(_need(token))
         outcome = system.search.request(user, agency, form)
     _render(outcome_json(outcome), json_out)
@@ -138,13 +133,13 @@ def pending(
     if url:
         rows = _http("GET", url.rstrip("/") + "/api/v1/searches/pending", _need(token))
     else:
-        with System(settings(ctx)) as system:
-            user, _ = system.identity.authenticate(_need(token))
+        with reader(ctx) as node:
+            user, _ = node.identity.authenticate(_need(token))
             rows = [
                 {"request_id": p.request_id, "user_id": p.request.requester.user_id,
                  "purpose": p.request.purpose.value, "case_number": p.request.case_number,
                  "reason": p.request.reason, "why_held": p.reasons}
-                for p in system.search.pending(user)
+                for p in node.search.pending(user)
             ]  # fmt: skip
     if json_out:
         print_json(rows)
@@ -168,7 +163,7 @@ def _decide(ctx: typer.Context, request_id: str, approve: bool, note: str, token
         target = f"{url.rstrip('/')}/api/v1/searches/{request_id}/{verb}"
         _render(_http("POST", target, _need(token), {"note": note}), json_out)
         return
-    with System(settings(ctx)) as system:
+    with writer(ctx) as system:
         user, _ = system.identity.authenticate(_need(token))
         outcome = system.search.decide_pending(user, request_id, approve=approve, note=note)
     _render(outcome_json(outcome), json_out)

@@ -13,8 +13,7 @@ from ..core.clock import iso, parse_utc, system_clock
 from ..core.errors import InputError
 from ..core.events import PublicValue
 from ..identity import Attestation, Commitment, SharingAgreement, make_attestation
-from .common import console, print_json
-from .identity_cmds import AsUser, Json, Token, open_store, signed, table
+from .common import AsUser, Json, Token, console, identity_store, print_json, signed, table
 
 sharing_app = typer.Typer(
     help="Sharing agreements between agencies: widening needs a second admin's approval.",
@@ -99,7 +98,7 @@ def sharing_add(
     as_user: AsUser = None,
 ) -> None:
     """Propose an agreement; a second admin of the owner agency must approve it."""
-    with open_store(ctx) as (store, cfg):
+    with identity_store(ctx) as (store, cfg):
         agreement = store.sharing.propose(
             owner or cfg.agency_id,
             grantee_agency_id=grantee,
@@ -123,7 +122,7 @@ def sharing_amend(
     as_user: AsUser = None,
 ) -> None:
     """Change terms: narrowing applies at once, widening waits for a second admin."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         agreement = store.sharing.amend(
             agreement_id,
             actor=signed(store, token, as_user),
@@ -149,7 +148,7 @@ def sharing_attest(
     attestation = _attestation(doc, attested_by, attested_at, commitment)
     if attestation is None:
         raise InputError("give --doc, --attested-by and --attested-at", field="--doc")
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         agreement = store.sharing.attest(
             agreement_id, attestation, actor=signed(store, token, as_user)
         )
@@ -164,7 +163,7 @@ def sharing_approve(
     as_user: AsUser = None,
 ) -> None:
     """Approve a pending change (an admin of the owner other than its proposer)."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         agreement = store.sharing.approve(agreement_id, actor=signed(store, token, as_user))
     _show(agreement, "approved")
 
@@ -177,7 +176,7 @@ def sharing_reject(
     as_user: AsUser = None,
 ) -> None:
     """Reject (or withdraw) a pending change."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         agreement = store.sharing.reject(agreement_id, actor=signed(store, token, as_user))
     _show(agreement, "rejected")
 
@@ -190,7 +189,7 @@ def sharing_revoke(
     as_user: AsUser = None,
 ) -> None:
     """End an agreement at once (one admin suffices)."""
-    with open_store(ctx) as (store, _):
+    with identity_store(ctx) as (store, _):
         agreement = store.sharing.revoke(agreement_id, actor=signed(store, token, as_user))
     _show(agreement, "revoked")
 
@@ -207,7 +206,7 @@ def sharing_list(
 ) -> None:
     """List the agreements in force (or, with --all, every agreement's latest version)."""
     now = _moment(at) or system_clock()
-    with open_store(ctx, changes=False) as (store, cfg):
+    with identity_store(ctx, changes=False) as (store, cfg):
         if all_:
             found = store.sharing.listing(owner)
         else:
@@ -239,7 +238,7 @@ def sharing_grantees(
     ctx: typer.Context, owner: Owner = None, at: At = None, json_out: Json = False
 ) -> None:
     """Every agency with access to the owner's data, from the agreements themselves."""
-    with open_store(ctx, changes=False) as (store, cfg):
+    with identity_store(ctx, changes=False) as (store, cfg):
         found = store.sharing.grantees(owner or cfg.agency_id, _moment(at))
     if json_out:
         print_json([g.public() for g in found])
@@ -263,7 +262,7 @@ def sharing_grantees(
 @sharing_app.command("history")
 def sharing_history(ctx: typer.Context, owner: Owner = None, json_out: Json = False) -> None:
     """The published change history: every proposal, approval, narrowing and revocation."""
-    with open_store(ctx, changes=False) as (store, _):
+    with identity_store(ctx, changes=False) as (store, _):
         changes = store.sharing.history(owner)
     if json_out:
         print_json([c.public() for c in changes])
@@ -284,3 +283,8 @@ def sharing_history(ctx: typer.Context, owner: Owner = None, json_out: Json = Fa
             for c in changes
         ],
     )
+
+
+def register(app: typer.Typer) -> None:
+    """Adds ``sharing`` to the ``trustlpr`` command."""
+    app.add_typer(sharing_app, name="sharing")

@@ -9,8 +9,8 @@ import typer
 from ..core.clock import iso, parse_utc, system_clock
 from ..core.reads import Read
 from ..ingest.files import Rejected, iter_read_file
-from ..runtime import System, initialise
-from .common import console, err_console, print_json, progress, settings
+from ..runtime import initialise
+from .common import console, err_console, print_json, progress, reader, settings, writer
 
 BATCH = 5000
 
@@ -53,7 +53,7 @@ def ingest(
     lon; others optional). Bad lines are reported with their line number and skipped."""
     accepted = kept = 0
     rejected: list[Rejected] = []
-    with System(settings(ctx)) as system, progress() as bar:
+    with writer(ctx) as system, progress() as bar:
         task = bar.add_task(f"ingesting {file.name}", total=file.stat().st_size or None)
         batch: list[Read] = []
         now = system_clock()
@@ -107,7 +107,7 @@ def purge(
 ) -> None:
     """Remove reads past their retention; whole expired days lose their keys."""
     moment = parse_utc(now, field="--now") if now else system_clock()
-    with System(settings(ctx)) as system:
+    with writer(ctx) as system:
         report = system.purge(moment)
     result = {
         "now": iso(moment),
@@ -129,9 +129,9 @@ def stats(
     json_out: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Counts of stored reads, in total and by UTC day."""
-    with System(settings(ctx)) as system:
-        s = system.store.stats()
-        retention = system.retention.describe()
+    with reader(ctx) as node:  # read-only: runs while `trustlpr serve` holds the log
+        s = node.store.stats()
+        retention = node.retention.describe()
     result = {
         "reads_total": s.reads_total,
         "reads_by_day": s.reads_by_day,
