@@ -40,6 +40,8 @@ from .transparency import (
     snapshot_retained_vehicles,
 )
 
+__all__ = ["Node", "Presented", "System", "initialise", "open_readonly"]
+
 FUTURE_SKEW = timedelta(minutes=5)
 CHECKPOINT_INTERVAL = 5.0
 HOTLIST_TICK = 2.0

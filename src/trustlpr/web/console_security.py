@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
 
 from fastapi import Request, Response
+from starlette.datastructures import FormData
 
 from ..core.errors import AuthError, ForbiddenError
 from ..core.identity import Agency, User
@@ -56,7 +56,7 @@ def remember_csrf(request: Request, response: Response) -> None:
         )
 
 
-def check_post(request: Request, form: Any) -> None:
+def check_post(request: Request, form: FormData | None) -> None:
     """Refuses a form post that did not come from a console page of this site."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
