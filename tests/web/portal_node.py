@@ -17,10 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import FakeClock
-from trustlpr.cameras import CameraRegistry
 from trustlpr.core import Agency, AgencyType, LegalBasis, Purpose, Query, Role, SearchType, User
 from trustlpr.core.reads import read_from_mapping
-from trustlpr.hotlist import HotlistService
 from trustlpr.identity import Commitment, make_attestation
 from trustlpr.ingest import IngestPipeline
 from trustlpr.runtime import System, initialise
@@ -67,22 +65,6 @@ def build_node(data_dir: Path, clock: FakeClock, *, nonhit: str = "3d") -> Node:
     initialise(settings)
     system = System(settings, clock=clock)
     node = Node(system, clock, data_dir)
-    if getattr(system, "cameras", None) is None:
-        system.cameras = CameraRegistry(data_dir, audit=system.audit, clock=clock)  # type: ignore[attr-defined]
-        node.opened.append(system.cameras)  # type: ignore[attr-defined]
-    if getattr(system, "hotlists", None) is None:
-        system.hotlists = HotlistService.open(  # type: ignore[attr-defined]
-            data_dir, audit=system.audit, agency_id=OWNER, clock=clock, retry_backoff=0.01
-        )
-        node.opened.append(system.hotlists)  # type: ignore[attr-defined]
-    if getattr(system, "pipeline", None) is None:
-        system.pipeline = IngestPipeline(  # type: ignore[attr-defined]
-            system.store,
-            audit=system.audit,
-            on_reads=system.hotlists.on_reads,
-            clock=clock,  # type: ignore[attr-defined]
-        )
-        node.opened.append(system.pipeline)  # type: ignore[attr-defined]
     record_policy_in_force(
         system.audit.log, system.audit, system.policy, agency_id=OWNER, clock=clock
     )

@@ -29,7 +29,7 @@ def parse_utc(raw: str | int | float | datetime, *, field: str = "observed_at") 
             if value.tzinfo is UTC:
                 return value
             if value.tzinfo is not None:
-                return value.astimezone(UTC)
+                return as_utc(value, field=field)
     if isinstance(raw, datetime):
         value = raw
     elif isinstance(raw, bool):
@@ -53,7 +53,24 @@ def parse_utc(raw: str | int | float | datetime, *, field: str = "observed_at") 
         raise InputError(f"expected a time, got {type(raw).__name__}", field=field)
     if value.tzinfo is None:
         raise InputError(f"{raw!r} has no UTC offset; give 'Z' or '+00:00'", field=field)
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
+    return value if value.tzinfo is UTC else as_utc(value, field=field)
+
+
+def as_utc(moment: datetime, *, field: str) -> datetime:
+    """An aware time in UTC; ``InputError`` when that falls outside the years 1–9999 (e.g.
+    ``0001-01-01T00:00+14:00``), or when the time is within a day of either end, where
+    adding a day (a day partition, an expiry) would overflow."""
+    try:
+        value = moment.astimezone(UTC)
+    except OverflowError:
+        value = None
+    if value is None or not _EARLIEST <= value <= _LATEST:
+        raise InputError("is outside the range of dates this system can hold", field=field)
+    return value
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 def utc_day(moment: datetime) -> date:

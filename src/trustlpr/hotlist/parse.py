@@ -131,6 +131,10 @@ def parse_expiry(raw: Any) -> datetime:
             day = date.fromisoformat(raw.strip())
         except ValueError as exc:
             raise InputError(f"{raw!r} is not a date (YYYY-MM-DD)", field="expires_at") from exc
+        if day == date.max:  # "through 9999-12-31" ends past the last representable time
+            raise InputError(
+                f"{raw!r} is beyond the last date this system can hold", field="expires_at"
+            )
         return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
     if not isinstance(raw, str):
         raise InputError("expected YYYY-MM-DD or an ISO 8601 time", field="expires_at")

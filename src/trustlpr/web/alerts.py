@@ -26,8 +26,9 @@ from ..hotlist import AlertKind, HotlistService
 from ..hotlist.delivery import SseEvent
 from ..identity import require_role, require_same_agency
 from .deps import node
+from .json_body import JsonRoute
 
-router = APIRouter(tags=["alerts"])
+router = APIRouter(tags=["alerts"], route_class=JsonRoute)
 
 KEEPALIVE_SECONDS = 15.0
 MAX_UPLOAD = 256 * 1024 * 1024

@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..core.errors import TrustLPRError
+from ..core.errors import InputError, TooLargeError, TrustLPRError
 from ..runtime import System
-from .deps import error_response
+from .deps import error_response, invalid_response
+from .gate import BodyLimits, BodyTooLarge, Gate
 from .portal_cache import DEFAULT_TTL, PortalCache
 
 
@@ -22,11 +26,14 @@ def create_app(
     portal_ttl: float = DEFAULT_TTL,
     exposure: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
+    limits: BodyLimits = BodyLimits(),
 ) -> FastAPI:
     """Builds the app around a composed ``System`` (kept in ``app.state.system``) and the
     portal's page cache (``app.state.portal``): ``portal_ttl`` seconds per rendered page,
     ``exposure`` off for tests and benchmarks that need no exposure worker, ``monotonic`` the
-    cache's clock. The cache's worker stops when the app shuts down."""
+    cache's clock, ``limits`` the body size per kind of route (``web/gate.py``: every request
+    passes the gate's size and credential checks before a route reads its body). The cache's
+    worker stops when the app shuts down."""
     portal = PortalCache(system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic)
 
     @asynccontextmanager
@@ -48,6 +55,25 @@ def create_app(
     @app.exception_handler(TrustLPRError)
     async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
         return error_response(exc)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return error_response(TooLargeError(str(exc.detail)))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 400 and isinstance(exc.__cause__, TrustLPRError):
+            return error_response(exc.__cause__)  # parse_json's refusal, raised in FastAPI
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI: unparseable body
+            cause = str(exc.__cause__)[:120]
+            return error_response(InputError(f"the body is not valid: {cause}", field="body"))
+        return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return invalid_response(exc)
+
+    app.add_middleware(Gate, system=system, limits=limits)
 
     for router in _routers():
         app.include_router(router)

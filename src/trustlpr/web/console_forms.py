@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from ..core.clock import as_utc
 from ..core.errors import InputError
 from ..core.plates import normalize_plate
 from ..core.search import LegalBasis, Purpose, Query, SearchType
@@ -90,7 +91,7 @@ def _time(form: Mapping[str, Any], name: str) -> datetime:
         moment = datetime.fromisoformat(raw)
     except ValueError:
         raise InputError("must be a date and time like 2026-11-01T08:00", field=name) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment, field=name)
 
 
 def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:

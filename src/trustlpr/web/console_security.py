@@ -46,24 +46,34 @@ def remember_csrf(request: Request, response: Response) -> None:
     """Sets the token cookie when ``csrf_token`` had to make a new one."""
     token = getattr(request.state, "new_csrf", None)
     if token:
-        response.set_cookie(
-            CSRF_COOKIE,
-            token,
-            httponly=True,
-            samesite="strict",
-            secure=request.url.scheme == "https",
-            path="/console",
-        )
+        _set_csrf(request, response, token)
 
 
-def check_post(request: Request, form: FormData | None) -> None:
-    """Refuses a form post that did not come from a console page of this site."""
+def _set_csrf(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/console",
+    )
+
+
+def check_origin(request: Request) -> None:
+    """Refuses a request the browser says came from another site (``Sec-Fetch-Site``,
+    ``Origin``); checked by the gate before the body is read."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         raise ForbiddenError("cross-site form posts are refused")
     origin = request.headers.get("origin")
     if origin is not None and origin != _own_origin(request):
         raise ForbiddenError("form posted from another site; refused")
+
+
+def check_post(request: Request, form: FormData | None) -> None:
+    """Refuses a form post that did not come from a console page of this site."""
+    check_origin(request)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = form.get(CSRF_FIELD) if form is not None else None
     if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
@@ -78,6 +88,9 @@ def _own_origin(request: Request) -> str:
 
 
 def start_session(request: Request, response: Response, token: str) -> None:
+    """Sets the session cookie, and a new form token: a token known before sign-in (one an
+    attacker planted, say) is worthless after it."""
+    _set_csrf(request, response, secrets.token_urlsafe(_CSRF_BYTES))
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -7,9 +7,11 @@ with, so a component the node lacks is a type error, not a silent default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..audit import AuditService
@@ -66,3 +68,37 @@ def error_response(exc: TrustLPRError) -> JSONResponse:
     if isinstance(exc, OverloadedError):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     return JSONResponse(body, status_code=exc.http_status, headers=headers)
+
+
+def invalid_response(exc: RequestValidationError) -> JSONResponse:
+    """A request that failed validation, as a 422 in the shape of ``error_response``: each
+    problem's field and message, never the offending input (it may be huge, or hold lone
+    surrogates that no JSON encoder will write)."""
+    problems = [
+        {
+            "field": _dotted(error.get("loc", ())),
+            "detail": str(error.get("msg", "invalid")).removeprefix("Value error, "),
+        }
+        for error in exc.errors()
+    ]
+    first = problems[0] if problems else {"field": None, "detail": "invalid request"}
+    where = f"field {first['field']!r}: " if first["field"] else ""
+    body = {
+        "error": "InputError",
+        "detail": f"{where}{first['detail']}",
+        "field": first["field"],
+        "line": None,
+        "problems": problems[:20],
+    }
+    return JSONResponse(body, status_code=422)
+
+
+def _dotted(location: Sequence[object]) -> str | None:
+    """``("body", "query", "plate")`` → ``"query.plate"``; list positions as ``[i]``."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or None

@@ -15,7 +15,6 @@ for OpenALPR/Rekor webhooks), or from ``?key=cam_…`` for senders that can only
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -30,6 +29,7 @@ from ..cameras import RegisteredCamera, cameras_geojson
 from ..core.errors import InputError, TooLargeError
 from ..ingest import FormPayload, IngestResult, IngestService
 from .deps import Node, node
+from .json_body import parse_json
 
 router = APIRouter(tags=["ingest"])
 
@@ -187,17 +187,6 @@ async def _body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field="body"
-        ) from None
-    except (UnicodeDecodeError, RecursionError) as exc:
-        raise InputError(f"not valid JSON: {str(exc)[:80]}", field="body") from None
-
-
 async def _form(request: Request, body: bytes) -> FormPayload:
     async def receive() -> Message:
         return {"type": "http.request", "body": body, "more_body": False}
@@ -240,7 +229,7 @@ async def post_reads(request: Request, key: str | None = Depends(camera_key)) ->
     body = await _body(request, service.limits.max_body_bytes)
     if request.headers.get("content-type", "").lower().startswith("text/csv"):
         return await _submit(service, "native_csv", body, camera)
-    return await _submit(service, "native", _json(body), camera)
+    return await _submit(service, "native", parse_json(body), camera)
 
 
 @router.post(
@@ -252,7 +241,7 @@ async def post_reads(request: Request, key: str | None = Depends(camera_key)) ->
 async def post_openalpr(request: Request, key: str | None = Depends(camera_key)) -> dict[str, Any]:
     service, camera = await _admit(request, key)
     body = await _body(request, service.limits.max_body_bytes)
-    return await _submit(service, "openalpr", _json(body), camera)
+    return await _submit(service, "openalpr", parse_json(body), camera)
 
 
 @router.post(
@@ -269,7 +258,7 @@ async def post_platerecognizer(
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         payload: Any = await _form(request, body)
     else:
-        payload = _json(body)
+        payload = parse_json(body)
     return await _submit(service, "platerecognizer", payload, camera)
 
 

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from ..core.clock import iso
+from ..core.clock import as_utc, iso
+from ..core.errors import InputError
 from ..core.search import LegalBasis, Purpose, Query, SearchType
 from ..search import SearchForm, SearchOutcome, Status, outcome_json
 from .auth import Staff
 from .deps import Searches
+from .json_body import JsonRoute
 
-router = APIRouter(prefix="/api/v1/searches", tags=["search"])
+router = APIRouter(prefix="/api/v1/searches", tags=["search"], route_class=JsonRoute)
 
 
 class QueryBody(BaseModel):
@@ -26,6 +29,14 @@ class QueryBody(BaseModel):
     window_start: AwareDatetime
     window_end: AwareDatetime
     include_variants: bool = False
+
+    @field_validator("window_start", "window_end")
+    @classmethod
+    def _in_range(cls, moment: datetime, info: ValidationInfo) -> datetime:
+        try:
+            return as_utc(moment, field=str(info.field_name))
+        except InputError as exc:  # pydantic reports a ValueError as this field's 422
+            raise ValueError(exc.reason) from None
 
 
 class SearchBody(BaseModel):
