@@ -117,3 +117,24 @@ def test_alerts_verify_promotes_a_confirmed_possible_match_to_the_hit_class(node
     with System(node.settings) as system:
         (stored,) = system.store.lookup("A81234", NOW - timedelta(hours=1), NOW)
         assert stored.retention is RetentionClass.HIT
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("search", "run", "--purpose", "stolen_vehicle", "--case", "26-1", "--basis", "hotlist",
+         "--reason", "stolen white Honda", "--plate", "AB1234",
+         "--from", "0001-01-01T00:00:00+14:00", "--to", "0001-01-01T01:00:00+14:00"),
+        ("hotlist", "add", "--list", "x", "--plate", "AB1234", "--state", "CT", "--category",
+         "V", "--reason", "stolen", "--case-number", "C-1", "--owner", "Det", "--expires",
+         "9999-12-31"),
+    ],
+    ids=["window before year 1 in UTC", "expiry on the last representable day"],
+)  # fmt: skip
+def test_times_at_the_edges_of_the_date_range_are_a_one_line_input_error(
+    node: Node, args: tuple[str, ...]
+) -> None:
+    token = node.officer if args[0] == "search" else node.admin
+    code, out = run(node, *args, "--token", token)
+    assert code == 65, out
+    assert out.count("\n") == 1 and "Traceback" not in out
