@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 from typer.testing import CliRunner
 
 from tests.browser.conftest import Served, shot, sign_in
 from tests.web.portal_node import lookup
 from trustlpr.cli.main import app as cli
+
+pytestmark = pytest.mark.browser
 
 PORTAL_PAGES = {"/": "portal-overview", "/policy": "portal-policy", "/cameras": "portal-cameras",
                 "/sharing": "portal-sharing", "/verify": "portal-verify"}  # fmt: skip
