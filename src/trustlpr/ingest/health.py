@@ -20,7 +20,7 @@ _MAX_LOGGED_KEYS = 10_000
 
 @dataclass
 class _Subsystem:
-    state: str = "starting"
+    state: str = "running"
     healthy: bool = True
     counts: Counter[str] = field(default_factory=Counter)
     last_error: str | None = None
