@@ -53,8 +53,9 @@ class Mutant:
         """``x_name__mutmut_3`` → ``name`` (methods: ``Class.method``)."""
         last = self.name.rsplit(".", 1)[1]
         last = re.sub(r"__mutmut_\d+$", "", last)
-        last = last.replace("ǁ", ".").strip(".")
-        return re.sub(r"^x_", "", last).replace(".x_", ".")
+        if last.startswith("xǁ"):  # a method: xǁClassǁmethod
+            return ".".join(part for part in last[2:].split("ǁ") if part)
+        return re.sub(r"^x_", "", last)
 
 
 def _strip_text(line: str) -> str:
