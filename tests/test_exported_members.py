@@ -36,6 +36,7 @@ SURFACES: dict[str, set[str]] = {
     },
     "trustlpr.cameras": {
         "CameraRegistry",
+        "CameraSettings",
         "KEY_PREFIX",
         "OSM_TAGS",
         "PlaceMarks",

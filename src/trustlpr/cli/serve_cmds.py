@@ -12,6 +12,7 @@ import uvicorn
 
 from ..background import Periodic
 from ..ingest import FrigateSubscriber
+from ..ingest.mqtt import default_client_id
 from ..runtime import System
 from ..web.app import create_app
 from .common import console, settings
@@ -32,6 +33,11 @@ def serve(
         "--mqtt",
         help="Also ingest Frigate plate reads from this broker, e.g. mqtt://127.0.0.1:1883/frigate.",
     ),
+    mqtt_client_id: str = typer.Option(
+        None,
+        "--mqtt-client-id",
+        help="MQTT client id (default: trustlpr-<host>-<hash of the data directory>).",
+    ),
     log_level: str = typer.Option("info", help="Log level (debug, info, warning, error)."),
 ) -> None:
     """Run the service: camera ingest, searches, alerts, the public portal, the staff console
@@ -40,7 +46,8 @@ def serve(
         level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    system = System(settings(ctx))
+    cfg = settings(ctx)
+    system = System(cfg)
     jobs = Periodic()
     subscriber: FrigateSubscriber | None = None
     try:
@@ -48,7 +55,8 @@ def serve(
         system.schedule(jobs)
         jobs.start()
         if mqtt:
-            subscriber = FrigateSubscriber(mqtt, system.ingest_service)
+            client_id = mqtt_client_id or default_client_id(cfg.data_dir)
+            subscriber = FrigateSubscriber(mqtt, system.ingest_service, client_id=client_id)
             subscriber.start()
         app = create_app(system)
         console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]")
