@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from tests.conftest import FakeClock
 from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
 from trustlpr.web.app import create_app
+from trustlpr.web.portal_cache import PortalCache
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -39,6 +40,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 class Served:
     node: Node
     base: str
+    portal: PortalCache
 
 
 def _free_port() -> int:
@@ -67,7 +69,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     try:
-        yield Served(node, base)
+        yield Served(node, base, app.state.portal)
     finally:
         server.should_exit = True
         thread.join(10)
