@@ -50,14 +50,13 @@ def remember_csrf(request: Request, response: Response) -> None:
 
 
 def _set_csrf(request: Request, response: Response, token: str) -> None:
-    response.set_cookie(
-        CSRF_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/console",
-    )
+    _set_cookie(request, response, CSRF_COOKIE, token, path="/console")
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, *, path: str) -> None:
+    """``HttpOnly; SameSite=Strict`` (``Secure`` over HTTPS): what every console cookie is."""
+    secure = request.url.scheme == "https"
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=secure, path=path)
 
 
 def check_origin(request: Request) -> None:
@@ -91,14 +90,7 @@ def start_session(request: Request, response: Response, token: str) -> None:
     """Sets the session cookie, and a new form token: a token known before sign-in (one an
     attacker planted, say) is worthless after it."""
     _set_csrf(request, response, secrets.token_urlsafe(_CSRF_BYTES))
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
+    _set_cookie(request, response, SESSION_COOKIE, token, path="/")
 
 
 def end_session(response: Response) -> None:
