@@ -118,3 +118,15 @@ def test_camera_routes_drop_reads_past_the_nonhit_retention(system: System) -> N
     assert answer.json()["expired"] == 1 and answer.json()["stored"] == 0
     assert system.check_time(replace(_read("OLD1234", 0), observed_at=old), NOW) is not None
     assert system.store.lookup("OLD1234", old - timedelta(hours=1), NOW) == []
+
+
+def test_the_root_runs_and_stops_the_periodic_jobs(system: System) -> None:
+    """serve and demo only call start(); close() stops the jobs before the stores close."""
+    system.start()
+    assert {job.name for job in system.jobs._jobs} == {
+        "purge", "checkpoint", "hotlist-tick", "stats-snapshot"
+    }  # fmt: skip
+    thread = system.jobs._thread
+    assert thread is not None and thread.is_alive()
+    system.close()
+    assert not thread.is_alive()

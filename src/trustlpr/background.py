@@ -47,6 +47,10 @@ class Periodic:
             self._thread.join(timeout)
             self._thread = None
 
+    def close(self) -> None:
+        """``stop``, under the name the composition root closes its components by."""
+        self.stop()
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             now = time.monotonic()

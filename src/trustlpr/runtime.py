@@ -252,6 +252,8 @@ class System(Node):
             self.ingest_service = IngestService(
                 self.cameras, self.pipeline, limits=self.ingest_limits, clock=clock
             )
+            self.jobs = Periodic()
+            self._closers.append(self.jobs)  # stops first: no purge or checkpoint mid-close
         except BaseException:
             self.close()
             raise
@@ -280,9 +282,14 @@ class System(Node):
         self.alerts.expire(moment - self.retention.hit)
         return report
 
-    def schedule(self, jobs: Periodic) -> None:
-        """Registers this node's periodic work: retention purge, checkpoint signing."""
+    def start(self) -> None:
+        """What a running service does besides answering requests: logs the policy in force,
+        then runs the periodic work (retention purge, checkpoint signing, hot-list refresh,
+        retained-vehicles snapshot) until ``close``."""
+        self.record_policy()
+        jobs = self.jobs
         jobs.every(self.settings.purge_interval.total_seconds(), "purge", self.purge)
         jobs.every(CHECKPOINT_INTERVAL, "checkpoint", self.audit.maybe_checkpoint)
         jobs.every(HOTLIST_TICK, "hotlist-tick", self.hotlists.tick)
         jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
+        jobs.start()

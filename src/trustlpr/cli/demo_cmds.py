@@ -10,7 +10,6 @@ import threading
 import typer
 import uvicorn
 
-from ..background import Periodic
 from ..demo import PASSWORD, USERS, demo_settings, officer_activity, prepare, stream_reads
 from ..runtime import System
 from ..web.app import create_app
@@ -36,14 +35,11 @@ def demo(
         city = prepare(cfg, shared)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     system = System(cfg)
-    jobs = Periodic()
     stop = threading.Event()
     threads: list[threading.Thread] = []
     url = f"http://{host}:{port}"
     try:
-        system.record_policy()
-        system.schedule(jobs)
-        jobs.start()
+        system.start()  # the policy in force logged, the periodic jobs running
         app = create_app(system)
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level=log_level, loop="asyncio")
@@ -65,7 +61,6 @@ def demo(
         stop.set()
         for thread in threads:
             thread.join(timeout=30)
-        jobs.stop()
         system.close()
 
 

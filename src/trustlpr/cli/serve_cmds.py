@@ -10,7 +10,6 @@ from types import FrameType
 import typer
 import uvicorn
 
-from ..background import Periodic
 from ..ingest import FrigateSubscriber
 from ..ingest.mqtt import default_client_id
 from ..runtime import System
@@ -48,12 +47,9 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cfg = settings(ctx)
     system = System(cfg)
-    jobs = Periodic()
     subscriber: FrigateSubscriber | None = None
     try:
-        system.record_policy()
-        system.schedule(jobs)
-        jobs.start()
+        system.start()  # the policy in force logged, the periodic jobs running
         if mqtt:
             client_id = mqtt_client_id or default_client_id(cfg.data_dir)
             subscriber = FrigateSubscriber(mqtt, system.ingest_service, client_id=client_id)
@@ -68,7 +64,6 @@ def serve(
     finally:
         if subscriber is not None:
             subscriber.stop()
-        jobs.stop()
         system.close()
 
 
