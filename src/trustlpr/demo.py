@@ -114,6 +114,9 @@ def _add_people(system: System) -> None:
         user = identity.add_user(
             user_id, system.owner.id, role, name, actor=admin, password=PASSWORD
         )
+        if admin is not None:  # each person takes their password over from the admin who set it
+            signed_in = identity.verify_password(user_id, PASSWORD)[0]
+            identity.set_password(user_id, PASSWORD, actor=signed_in)
         admin = admin or user
     identity.add_agency(
         "tx-county-so", "A Texas county sheriff", "TX", AgencyType.LOCAL, actor=admin

@@ -25,8 +25,8 @@ def _node(tmp_path: Path) -> tuple[Path, str, str]:
         admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
         ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
         ids.add_user("sgt", "nhpd", Role.SUPERVISOR, "Sergeant", actor=admin)
-        officer = ids.create_token("ofc", actor=admin).plaintext
-        sergeant = ids.create_token("sgt", actor=admin).plaintext
+        officer = ids.create_token("ofc", actor=ids.user("ofc")).plaintext
+        sergeant = ids.create_token("sgt", actor=ids.user("sgt")).plaintext
         system.ingest(
             [
                 Read("CLI123", "CT", 0.9, NOW - timedelta(days=d, hours=1), "cam-1", "nhpd", 41.3,

@@ -94,7 +94,7 @@ def test_set_up_then_everything_must_be_signed(op: Operator) -> None:
             "--agency",
             "hartford-pd",
             "--role",
-            "admin",
+            "officer",
             "--name",
             "M",
         ],
@@ -171,10 +171,8 @@ def test_two_admins_make_a_sharing_agreement(op: Operator) -> None:
         "--name",
         "Bob",
         "--password",
-        "--token",
-        alice,
         input="bobs own passphrase\nbobs own passphrase\n",
-    )
+    )  # the node's second admin: at set-up, unsigned, with his own password
     as_bob = ("--as", "bob")
     bob_pw = "bobs own passphrase\n"
     op(

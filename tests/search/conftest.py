@@ -68,7 +68,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     identity = IdentityStore.open(tmp_path, ListSink(), clock=lambda: NOW)
     owner = identity.add_agency("nhpd", "New Haven PD", "CT", AgencyType.LOCAL, actor=None)
     admin = identity.add_user("adm1", "nhpd", Role.ADMIN, "Admin One", actor=None)
-    admin2 = identity.add_user("adm2", "nhpd", Role.ADMIN, "Admin Two", actor=admin)
+    admin2 = identity.add_user("adm2", "nhpd", Role.ADMIN, "Admin Two", actor=None)
     officer = identity.add_user("off1", "nhpd", Role.OFFICER, "Officer One", actor=admin)
     officer2 = identity.add_user("off2", "nhpd", Role.OFFICER, "Officer Two", actor=admin)
     supervisor = identity.add_user("sup1", "nhpd", Role.SUPERVISOR, "Sgt One", actor=admin)

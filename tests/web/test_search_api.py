@@ -26,8 +26,9 @@ def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
         admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
         ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
         ids.add_user("sgt", "nhpd", Role.SUPERVISOR, "Sergeant", actor=admin)
-        tokens = {
-            who: ids.create_token(who, actor=admin).plaintext for who in ("ofc", "sgt", "adm")
+        tokens = {  # each mints their own: a token minted by another names its minter too
+            who: ids.create_token(who, actor=ids.user(who)).plaintext
+            for who in ("ofc", "sgt", "adm")
         }
         system.ingest(
             [Read("API123", "CT", 0.9, NOW - timedelta(days=d, hours=2), "cam-1", "nhpd", 41.3,
