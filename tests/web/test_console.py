@@ -261,8 +261,16 @@ def test_supervisor_approves_a_held_search_but_not_their_own(app: object, node: 
         f"/console/approvals/{request_id}",
         data={"csrf": csrf, "decision": "approve", "note": "narrow enough"},
     )
-    assert done.status_code == 200 and "completed" in done.text
+    assert done.status_code == 200 and 'data-status="approved"' in done.text
+    assert "<table" not in done.text  # the supervisor sees the decision, not the sightings
     assert f'action="/console/approvals/{request_id}"' not in done.text  # left the queue
+    results = f"/console/searches/{request_id}/results"
+    assert supervisor.post(results, data={"csrf": csrf}).status_code == 403
+    mine = officer.get("/console/search").text
+    assert f'action="{results}"' in mine
+    got = officer.post(results, data={"csrf": token(officer, "/console/search")})
+    assert got.status_code == 200 and 'id="results"' in got.text
+    assert node.sim.stolen_records()[1]["plate"] in got.text
     status, page = search(
         supervisor,
         purpose="stolen_vehicle",

@@ -190,6 +190,7 @@ def _search_page(
         "search_types": list(SearchType),
         "cameras": cameras,
         "offenses": offense_choices(),
+        "mine": system.search.mine(who[0]),
         **extra,
     }
 
@@ -228,6 +229,24 @@ async def search(request: Request) -> Response:
             return _page(request, "console/search.html", who, 422, **context)
         outcome = system.search.request(who[0], who[1], asked)
         status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
+        texts = reason_texts(system.policy)
+        context = _search_page(request, who, fields, outcome=outcome, texts=texts)
+        return _page(request, "console/search.html", who, status, **context)
+
+    return _guard(request, run)
+
+
+@router.post("/searches/{request_id}/results")
+async def held_results(request_id: str, request: Request) -> Response:
+    """The requester runs their approved request (judged again now); only they may."""
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        system = get_system(request)
+        outcome = system.search.fetch(who[0], request_id[:64])
+        status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
+        fields = blank_fields(system.clock())
         texts = reason_texts(system.policy)
         context = _search_page(request, who, fields, outcome=outcome, texts=texts)
         return _page(request, "console/search.html", who, status, **context)
