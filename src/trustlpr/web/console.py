@@ -165,6 +165,38 @@ async def logout(request: Request) -> Response:
     return response
 
 
+@router.get("/password")
+def password_form(request: Request) -> Response:
+    return _guard(request, lambda who: _page(request, "console/password.html", who))
+
+
+@router.post("/password")
+async def change_password(request: Request) -> Response:
+    """Sets one's own password, confirmed with the current one. A password an admin set names
+    that admin until its holder replaces it this way (the two-person rules' hand-over)."""
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        identity = get_system(request).identity
+        new, again = str(form.get("new_password") or ""), str(form.get("again") or "")
+        try:
+            if new != again:
+                raise InputError("the two new passwords differ", field="again")
+            signed, _ = identity.verify_password(who[0].id, str(form.get("current") or ""))
+            identity.set_password(signed.id, new, actor=signed)
+        except (InputError, AuthError) as exc:
+            if isinstance(exc, ForbiddenError):
+                raise
+            status = 422 if isinstance(exc, InputError) else 401
+            return _page(request, "console/password.html", who, status, error=exc.message)
+        response = _to("/console/login?next=/console")  # every session of the user ended
+        end_session(response)
+        return response
+
+    return _guard(request, run)
+
+
 @router.get("")
 def home(request: Request) -> Response:
     def show(who: tuple[User, Agency]) -> Response:
