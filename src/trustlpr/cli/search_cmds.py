@@ -155,17 +155,22 @@ def run(
     _render(outcome_json(outcome), json_out)
 
 
+def _held(ctx: typer.Context, token: str | None, url: str | None, which: str) -> Any:
+    """Held requests as JSON rows: ``pending`` (those one may decide) or ``mine``."""
+    if url:
+        return _http("GET", f"{url.rstrip('/')}/api/v1/searches/{which}", _need(token))
+    with System(settings(ctx)) as system:
+        user, _ = system.identity.authenticate(_need(token))
+        listing = system.search.pending if which == "pending" else system.search.mine
+        return [held_json(p) for p in listing(user)]
+
+
 @search_app.command("pending")
 def pending(
     ctx: typer.Context, token: Token = None, url: Url = None, json_out: Json = False
 ) -> None:
     """Held requests you may decide (supervisors and admins of the agency that owns the data)."""
-    if url:
-        rows = _http("GET", url.rstrip("/") + "/api/v1/searches/pending", _need(token))
-    else:
-        with System(settings(ctx)) as system:
-            user, _ = system.identity.authenticate(_need(token))
-            rows = [held_json(p) for p in system.search.pending(user)]
+    rows = _held(ctx, token, url, "pending")
     if json_out:
         print_json(rows)
         return
@@ -183,12 +188,7 @@ def pending(
 @search_app.command("mine")
 def mine(ctx: typer.Context, token: Token = None, url: Url = None, json_out: Json = False) -> None:
     """Your own held requests: waiting, approved (fetch them) or rejected."""
-    if url:
-        rows = _http("GET", url.rstrip("/") + "/api/v1/searches/mine", _need(token))
-    else:
-        with System(settings(ctx)) as system:
-            user, _ = system.identity.authenticate(_need(token))
-            rows = [held_json(p) for p in system.search.mine(user)]
+    rows = _held(ctx, token, url, "mine")
     if json_out:
         print_json(rows)
         return

@@ -80,10 +80,7 @@ class AdminGrants(StoreBase):
         now = self._now()
         with self._db.write() as conn:
             acting = self._acting_user(conn, actor)
-            grant = self._pending_grant(conn, user_id)
-            target = user_from_row(
-                conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-            )
+            grant, target = self._pending_grant(conn, user_id)
             self._require_grant_admin(conn, acting, target)
             first = Signature(
                 grant["proposed_by"],
@@ -111,10 +108,7 @@ class AdminGrants(StoreBase):
         now = self._now()
         with self._db.write() as conn:
             acting = self._acting_user(conn, actor)
-            grant = self._pending_grant(conn, user_id)
-            target = user_from_row(
-                conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
-            )
+            grant, target = self._pending_grant(conn, user_id)
             if acting.id != grant["proposed_by"]:
                 self._require_grant_admin(conn, acting, target)
             self._decide_grant(conn, grant["seq"], "rejected", acting, now)
@@ -166,13 +160,15 @@ class AdminGrants(StoreBase):
     # -- internals --------------------------------------------------------------------------
 
     @staticmethod
-    def _pending_grant(conn: sqlite3.Connection, user_id: str) -> sqlite3.Row:
+    def _pending_grant(conn: sqlite3.Connection, user_id: str) -> tuple[sqlite3.Row, User]:
+        """The pending grant of ``user_id`` and that user as stored now."""
         row = conn.execute(
             "SELECT * FROM admin_grants WHERE user_id = ? AND status = 'pending'", (user_id,)
         ).fetchone()
         if row is None:
             raise NotFoundError(f"no admin grant for {str(user_id)[:64]!r} is waiting")
-        return row  # type: ignore[no-any-return]
+        user = conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return row, user_from_row(user)
 
     @staticmethod
     def _require_grant_admin(conn: sqlite3.Connection, acting: User, target: User) -> None:

@@ -31,6 +31,7 @@ from ..core.search import LegalBasis, Purpose, SearchType
 from ..hotlist import AlertService
 from ..identity import require_auditor, require_role, require_same_agency
 from ..policy.facts import OFFENSE_TOPICS, OFFENSES
+from ..search import SearchOutcome
 from ..transparency import reason_texts
 from .console_forms import (
     SearchFields,
@@ -260,12 +261,19 @@ async def search(request: Request) -> Response:
             context = _search_page(request, who, fields, error=exc.reason, field=exc.field)
             return _page(request, "console/search.html", who, 422, **context)
         outcome = system.search.request(who[0], who[1], asked)
-        status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
-        texts = reason_texts(system.policy)
-        context = _search_page(request, who, fields, outcome=outcome, texts=texts)
-        return _page(request, "console/search.html", who, status, **context)
+        return _outcome_page(request, who, fields, outcome)
 
     return _guard(request, run)
+
+
+def _outcome_page(
+    request: Request, who: tuple[User, Agency], fields: SearchFields, outcome: SearchOutcome
+) -> HTMLResponse:
+    """The search page with a decision (and results) on it, with the matching status."""
+    status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
+    texts = reason_texts(get_system(request).policy)
+    context = _search_page(request, who, fields, outcome=outcome, texts=texts)
+    return _page(request, "console/search.html", who, status, **context)
 
 
 @router.post("/searches/{request_id}/results")
@@ -277,11 +285,7 @@ async def held_results(request_id: str, request: Request) -> Response:
         check_post(request, form)
         system = get_system(request)
         outcome = system.search.fetch(who[0], request_id[:64])
-        status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
-        fields = blank_fields(system.clock())
-        texts = reason_texts(system.policy)
-        context = _search_page(request, who, fields, outcome=outcome, texts=texts)
-        return _page(request, "console/search.html", who, status, **context)
+        return _outcome_page(request, who, blank_fields(system.clock()), outcome)
 
     return _guard(request, run)
 
