@@ -183,6 +183,8 @@ SURFACES: dict[str, set[str]] = {
     "trustlpr.runtime": {"Node", "Presented", "System", "initialise", "open_readonly"},
     "trustlpr.search": {
         "ApprovalQueue",
+        "DEFAULT_MAX_PENDING_AGE",
+        "HeldStatus",
         "PendingSearch",
         "SearchForm",
         "SearchOutcome",
@@ -190,6 +192,7 @@ SURFACES: dict[str, set[str]] = {
         "Sighting",
         "Status",
         "compile_pattern",
+        "held_json",
         "outcome_json",
         "run_query",
     },

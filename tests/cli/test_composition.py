@@ -94,7 +94,7 @@ def test_signed_read_only_commands_run_while_the_service_holds_the_log(
     code, out = run(node, "alerts", "list", "--json", "--token", node.officer)
     assert code == 0, out
     assert [a["kind"] for a in json.loads(out)] == ["possible"]
-    code, out = run(node, "search", "pending", "--json", "--token", node.officer)
+    code, out = run(node, "search", "mine", "--json", "--token", node.officer)
     assert code == 0 and json.loads(out) == [], out
     assert json.loads(run(node, "stats", "--json")[1])["reads_total"] == 1
 
