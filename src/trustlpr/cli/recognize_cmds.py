@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import enum
 import json
+import logging
+import signal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
 
 from ..core.errors import InputError
-from ..recognize import Recognizer
-from ..recognize.batch import Source, image_lines, list_sources, pass_line, video_passes
 from .common import console, err_console, progress, settings
+
+if TYPE_CHECKING:  # OpenCV and onnxruntime load only when a recognition command runs
+    from ..recognize import Recognizer
+    from ..recognize.agent import CameraAgent
+    from ..recognize.batch import Source
 
 
 class Format(enum.StrEnum):
@@ -55,6 +60,9 @@ def recognize(
 ) -> None:
     """Read licence plates in images, video files and camera streams (models run locally;
     nothing is sent anywhere). Progress goes to stderr, results to stdout."""
+    from ..recognize import Recognizer
+    from ..recognize.batch import image_lines, list_sources
+
     cfg = settings(ctx)
     with err_console.status("loading and checking the models…"):
         recognizer = Recognizer.open(
@@ -102,6 +110,8 @@ def recognize(
 
 
 def _video(recognizer: Recognizer, source: Source, fps: float, bar: Any, emit: Any) -> None:
+    from ..recognize.batch import pass_line, video_passes
+
     task = bar.add_task(Path(source.name).name, total=None)
     for found in video_passes(
         recognizer,
@@ -130,6 +140,30 @@ def _table(rows: list[dict[str, Any]]) -> None:
             alternatives,
         )
     console.print(table)
+
+
+def run_agent(agent: CameraAgent, source: str, *, once: bool) -> None:
+    """Runs ``camera watch`` until the source ends or SIGINT/SIGTERM; prints a summary."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+
+    def stop(signum: int, frame: object) -> None:
+        agent.stop()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        err_console.print(f"[bold]watching[/] {source} for camera {agent.config.camera_id}")
+        report = agent.run(source, once=once)
+        err_console.print(
+            f"{report.reads} read(s) spooled, {agent.forwarder.sent} sent, {len(agent.spool)} "
+            f"waiting, {report.refused} dropped (spool full), {len(report.errors)} file error(s)",
+            soft_wrap=True,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        agent.spool.close()
+        agent.forwarder.client.close()
 
 
 def register(app: typer.Typer) -> None:
