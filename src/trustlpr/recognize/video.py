@@ -3,7 +3,7 @@
 Everything goes through OpenCV's FFmpeg backend: files (MP4, MKV, AVI, …) and URLs
 (``rtsp://``, ``http://`` MJPEG or MPEG-TS, ``rtmp://``). The two cases sample differently:
 
-- A **file** is read frame by frame; of every ``native_fps / fps`` frames one is decoded in
+- A **file** is read frame by frame; of every ``native_fps // fps`` frames one is decoded in
   full and the others only grabbed. Decoding runs in a thread one frame ahead, so it uses the
   second core while the first runs the detector. Nothing is dropped: the result of a file is
   the same however fast the machine is.
@@ -96,7 +96,8 @@ class VideoFile:
         native = self._capture.get(cv2.CAP_PROP_FPS)
         self.native_fps = float(native) if native and native > 0 else 25.0
         self.frame_count = int(self._capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        self.step = max(1, round(self.native_fps / fps)) if fps > 0 else 1
+        # every step-th frame: at least ``fps`` per second (25 fps at 10 → 12.5 read per second)
+        self.step = max(1, int(self.native_fps // fps)) if fps > 0 else 1
         self.width = int(self._capture.get(cv2.CAP_PROP_FRAME_WIDTH))
         self.height = int(self._capture.get(cv2.CAP_PROP_FRAME_HEIGHT))
 
