@@ -175,3 +175,31 @@ def test_kill_9_of_the_agent_loses_nothing_and_sends_nothing_twice(
     assert Counter(r.read.plate for r, _ in stored) == expected
     assert all(image is not None and image[:3] == b"\xff\xd8\xff" for _, image in stored)
     assert {r.read.camera_id for r, _ in stored} == {"cam1"}
+
+
+@pytest.mark.slow
+def test_the_agent_sends_one_read_per_pass_of_a_video(
+    tmp_path: Path, node: tuple[Node, str], us_photos: list[Labelled], recognizer: Recognizer
+) -> None:
+    from trustlpr.recognize.agent import AgentConfig, CameraAgent
+
+    from .videos import pass_video
+
+    server, key = node
+    chosen = [next(s for s in us_photos if s.path.name == n) for n in ("car12.jpg", "car6.jpg")]
+    video = tmp_path / "drive.mkv"
+    pass_video(video, [s.path for s in chosen])
+    spool = Spool(tmp_path / "agent.sqlite")
+    client = NodeClient(server.url, key)
+    agent = CameraAgent(recognizer, spool, Forwarder(spool, client), AgentConfig("cam1"))
+    server.start()
+    try:
+        report = agent.run(str(video), once=True)
+    finally:
+        server.stop()
+        spool.close()
+        client.close()
+    assert report.reads == 2 and report.frames > 40
+    stored = server.stored()
+    assert sorted(r.read.plate for r, _ in stored) == sorted(s.plate for s in chosen)
+    assert all(image is not None for _, image in stored)
