@@ -17,7 +17,7 @@ from ..core.errors import InputError
 from .images import is_image_path, load_image
 from .pipeline import Recognizer
 from .tracker import PlatePass, read_passes
-from .types import Box, Candidate
+from .types import PlateRead
 from .video import Frame, LiveStream, VideoFile, is_stream_url, is_video_path
 
 Kind = Literal["image", "video", "stream"]
@@ -64,25 +64,21 @@ def list_sources(names: Sequence[str]) -> Listing:
 
 
 def plate_line(
-    name: str,
-    *,
-    plate: str | None,
-    confidence: float | None = None,
-    box: Box | None = None,
-    candidates: Sequence[Candidate] = (),
-    region: str | None = None,
-    frame: int | None = None,
+    name: str, found: PlateRead | PlatePass | None, frame: int | None = None
 ) -> dict[str, Any]:
-    """One output line in the documented JSON shape."""
+    """One output line in the documented JSON shape (``"plate": null`` when nothing found)."""
+    if found is None:
+        return {"file": name, "plate": None, "confidence": None, "box": None,
+                "candidates": [], "region": None, "frame": frame}  # fmt: skip
     return {
         "file": name,
-        "plate": plate,
-        "confidence": round(confidence, 4) if confidence is not None else None,
-        "box": box.xywh() if box is not None else None,
+        "plate": found.plate,
+        "confidence": round(found.confidence, 4),
+        "box": found.box.xywh(),
         "candidates": [
-            {"plate": c.plate, "confidence": round(c.confidence, 4)} for c in candidates
+            {"plate": c.plate, "confidence": round(c.confidence, 4)} for c in found.candidates
         ],
-        "region": region,
+        "region": found.region,
         "frame": frame,
     }
 
@@ -90,31 +86,11 @@ def plate_line(
 def image_lines(recognizer: Recognizer, name: str) -> list[dict[str, Any]]:
     """Every plate of one image; one ``"plate": null`` line when there is none."""
     result = recognizer.recognize(load_image(Path(name)))
-    if not result.reads:
-        return [plate_line(name, plate=None)]
-    return [
-        plate_line(
-            name,
-            plate=r.plate,
-            confidence=r.confidence,
-            box=r.box,
-            candidates=r.candidates,
-            region=r.region,
-        )
-        for r in result.reads
-    ]
+    return [plate_line(name, r) for r in result.reads] or [plate_line(name, None)]
 
 
 def pass_line(name: str, found: PlatePass) -> dict[str, Any]:
-    return plate_line(
-        name,
-        plate=found.plate,
-        confidence=found.confidence,
-        box=found.box,
-        candidates=found.candidates,
-        region=found.region,
-        frame=found.frame,
-    )
+    return plate_line(name, found, found.frame)
 
 
 def video_passes(
