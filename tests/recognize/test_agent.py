@@ -89,12 +89,17 @@ def test_a_node_outage_and_a_lost_answer_lose_nothing_and_duplicate_nothing(
         assert client.send(spool.peek(1)).status == 200
         assert Forwarder(spool, NodeClient(server.url, key)).deliver(spool.peek(50)) == 0.0
         assert len(spool) == 0
+        # a batch the node takes in part (207): the bad read is set aside, the good one sent
+        spool.add([("good", _body("GOOD123"), crop), ("bad", _body("BAD$12"), None)])
+        assert forwarder.deliver(spool.peek(50)) == 0.0
+        assert len(spool) == 0 and [u for u, _ in spool.rejected()] == ["bad"]
+        assert "plate" in spool.rejected()[0][1]
     finally:
         server.stop()
         spool.close()
         client.close()
     stored = server.stored()
-    assert Counter(r.read.plate for r, _ in stored) == Counter([*plates, "QRS321"])
+    assert Counter(r.read.plate for r, _ in stored) == Counter([*plates, "QRS321", "GOOD123"])
     assert all(image == crop for _, image in stored)  # each read kept its crop
 
 

@@ -6,6 +6,8 @@ only once the batch is durable; only then are the reads removed from the spool. 
 answer means here:
 
 - 200: sent; removed from the spool.
+- 207 (partly accepted): the accepted reads are durable and removed; each read the node
+  rejected (``rejected[].path`` = ``reads[i]``) is set aside (``Spool.reject``).
 - 429 / 503 / 5xx / no connection / timeout: the node is busy or away; wait (its
   ``Retry-After``, else backing off 1 s, 2 s, … 60 s) and send the same batch again.
 - 413: the batch is too big; halve it.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,11 +38,13 @@ MAX_BATCH = 50  # crops are ~10 kB each; well under the node's 8 MB body limit
 
 @dataclass(frozen=True)
 class Answer:
-    """What the node said to one batch: ``status`` (0 = unreachable) and a wait hint."""
+    """What the node said to one batch: ``status`` (0 = unreachable), a wait hint, and for a
+    partial acceptance (207) the index and reason of each rejected read."""
 
     status: int
     detail: str = ""
     retry_after: float | None = None
+    rejected: tuple[tuple[int, str], ...] = ()
 
 
 class NodeClient:
@@ -65,7 +70,22 @@ class NodeClient:
             response.status_code,
             response.text[:300] if response.status_code != 200 else "",
             float(retry) if retry.replace(".", "", 1).isdigit() else None,
+            _rejected(response) if response.status_code == 207 else (),
         )
+
+
+def _rejected(response: httpx.Response) -> tuple[tuple[int, str], ...]:
+    """``(index, reason)`` of each read a 207 answer lists as rejected (``reads[i]``)."""
+    try:
+        entries = response.json().get("rejected") or []
+    except ValueError:
+        return ()
+    found: list[tuple[int, str]] = []
+    for entry in entries:
+        match = re.fullmatch(r"reads\[(\d+)\]", str(entry.get("path", "")))
+        if match:
+            found.append((int(match.group(1)), f"{entry.get('field')}: {entry.get('reason')}"))
+    return tuple(found)
 
 
 def _wire(read: Spooled) -> dict[str, object]:
@@ -127,9 +147,12 @@ class Forwarder:
     def deliver(self, reads: list[Spooled]) -> float:
         """Sends ``reads`` (splitting on 413/422); the seconds to wait before the next try."""
         answer = self.client.send(reads)
-        if answer.status == 200:
-            self.spool.remove([r.id for r in reads])
-            self.sent += len(reads)
+        if answer.status in (200, 207):
+            refused = {i: why for i, why in answer.rejected if 0 <= i < len(reads)}
+            for i, why in refused.items():
+                self.spool.reject(reads[i], f"HTTP 207: {why}")
+            self.spool.remove([r.id for i, r in enumerate(reads) if i not in refused])
+            self.sent += len(reads) - len(refused)
             if self._failures:
                 log.warning("node reachable again; %d read(s) still spooled", len(self.spool))
             self._failures = 0
