@@ -287,7 +287,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="--video: its length")
     parser.add_argument("--json", action="store_true", help="only the JSON line")
     args = parser.parse_args()
-    if args.data is None:
+    if args.data is None and not args.video:
         parser.error("--data DIR is required (e.g. ../shared/data/plates/us_photos)")
     emit(run_video(args) if args.video else run(args), args.json)
 

@@ -52,3 +52,18 @@ def test_the_packaged_models_are_the_shared_ones(shared_dir: Path) -> None:
         if name.startswith("models/") and name.endswith((".onnx", ".patterns", ".xml")):
             shared = shared_dir / name
             assert assets.sha256_of(shared) == assets.pinned()[name], name
+
+
+def test_without_a_shared_dir_the_demo_places_its_cameras_from_the_packaged_copy(
+    tmp_path: Path, shared_dir: Path
+) -> None:
+    from trustlpr.settings import Settings
+    from trustlpr.sim.sites import load_sites
+
+    alone = Settings.load(tmp_path, env={})
+    assert alone.data_root() == assets.ROOT
+    sites, state = load_sites(alone.data_root(), "New Haven")  # what `trustlpr demo` uses
+    assert state == "CT" and len(sites) > 50
+    configured = Settings.load(tmp_path, env={"TRUSTLPR_SHARED_DIR": str(shared_dir)})
+    assert configured.data_root() == shared_dir  # configuration still overrides
+    assert load_sites(configured.data_root(), "New Haven")[0] == sites

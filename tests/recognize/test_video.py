@@ -145,3 +145,15 @@ def test_a_stream_that_never_opens_gives_up_when_told(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot be opened"):
         list(stream.frames())
     assert waits == [0.5, 1.0, 1.0]
+
+
+def test_a_files_frames_end_when_it_was_written(tmp_path: Path, us_photos: list[Labelled]) -> None:
+    path = tmp_path / "clip.mp4"
+    total = pass_video(path, [us_photos[0].path], pass_frames=20, gap_frames=20)
+    written = path.stat().st_mtime
+    frames = list(VideoFile(path, fps=10).frames())
+    first, last = frames[0].captured_at.timestamp(), frames[-1].captured_at.timestamp()
+    assert abs(first - (written - total / 20)) < 0.01  # 20 fps: the clip is 2 s long
+    assert (
+        last <= written and (frames[1].captured_at - frames[0].captured_at).total_seconds() == 0.1
+    )

@@ -52,7 +52,8 @@ def is_stream_url(source: str) -> bool:
 @dataclass(frozen=True)
 class Frame:
     """A sampled frame: its index in the source, its time in the source (seconds), when it
-    was captured (UTC; a file's frames count from when it was opened), and its RGB pixels."""
+    was captured (UTC), and its RGB pixels. A file is taken to end when it was last written
+    (its modification time), so none of its frames lies in the future."""
 
     index: int
     time: float
@@ -108,7 +109,8 @@ class VideoFile:
     def _decode(
         self, out: queue.Queue[Frame | BaseException | None], stop: threading.Event
     ) -> None:
-        opened = datetime.now(UTC)
+        duration = self.frame_count / self.native_fps
+        started = min(self.path.stat().st_mtime, time.time()) - duration
         index = 0
         try:
             while not stop.is_set():
@@ -117,7 +119,7 @@ class VideoFile:
                     if not ok:
                         break
                     t = index / self.native_fps
-                    captured = datetime.fromtimestamp(opened.timestamp() + t, UTC)
+                    captured = datetime.fromtimestamp(started + t, UTC)
                     out.put(Frame(index, t, captured, _rgb(frame)))
                 elif not self._capture.grab():
                     break
