@@ -92,7 +92,7 @@ def test_flags(text: str, rule: str) -> None:
     assert rule in _rules(text)
 
 
-# Each of these was allowed before issue 12 (reasons that merely contain the letters follow).
+# Most of these were allowed before issue 12 (reasons that merely contain the letters follow).
 DISGUISES = [
     ("ICE's request on the driver", "reason.immigration"),  # apostrophe
     ("ICE\u2019s request on the driver", "reason.immigration"),
@@ -103,6 +103,8 @@ DISGUISES = [
     ("1CE request on the driver", "reason.immigration"),
     ("HSl referral on the car", "reason.immigration"),
     ("\U0001d408\U0001d402\U0001d404 request on driver", "reason.immigration"),  # maths bold
+    ("\u24b8BP lookout on the pickup", "reason.immigration"),  # circled C: NFKC alone reads it
+    ("2\u24677(g) partner request", "reason.immigration"),  # circled 8
     ("de\u2063portation hearing subject", "reason.immigration"),  # invisible separator
     ("I\u2062C\u2062E request on driver", "reason.immigration"),  # invisible times
     ("I\u3164C\u3164E request on driver", "reason.immigration"),  # Hangul filler

@@ -25,7 +25,7 @@ from .facts import Facts, derive
 from .loader import load_policy
 from .model import JurisdictionPolicy, RuleEffect
 from .rules import INVESTIGATIVE_ROLES, Rule
-from .screening import OUTSIDE_FLAGS, TOPIC_FLAGS, VAGUE_FLAG
+from .screening import OUTSIDE_FLAGS, TOPIC_FLAGS, VAGUE_FLAG, screen
 
 _ACTION = {"type": "TrustLPR::Action", "id": "search"}
 ENTITY_CACHE_SIZE = 4096
@@ -232,6 +232,17 @@ class PolicyEngine:
             if not ok:
                 return f"the engine allowed a request it must deny ({what}); denied, please report"
         return None
+
+    def reason_refusals(self, text: str) -> list[Reason]:
+        """What this policy refuses in a reason given outside a search (a hot-list entry's):
+        each purpose screening finds that the policy does not permit, with the rule's text."""
+        found = screen(text)
+        said = {r.rule: r.text for r in found.reasons}
+        return [
+            Reason(flag, f"{said[flag]}; {self.compiled.rules[flag].text}")
+            for flag in TOPIC_FLAGS
+            if flag in found.flags and flag in self.compiled.rules
+        ]
 
     def decide_json(self, obj: object, *, approved: bool = False) -> Decision:
         """Decides a request given as parsed JSON; bad or missing fields are a reasoned deny."""

@@ -176,6 +176,13 @@ def screen_reason(
     return list(screen(text, min_length=min_length, min_words=min_words).reasons)
 
 
+def prohibited_topics(text: str) -> list[Reason]:
+    """The purposes screening finds in ``text`` (a hot-list entry's reason), each one refused:
+    what every shipped policy does; ``PolicyEngine.reason_refusals`` follows the policy."""
+    found = screen(text)
+    return [r for r in found.reasons if r.rule in TOPIC_FLAGS]
+
+
 def _ice_acronym(tokens: list[str]) -> str:
     """ "ICE" the agency: any capitals but the word's ("ice", "Ice"), not before "cream"."""
     for i, token in enumerate(tokens):

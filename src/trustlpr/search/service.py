@@ -30,6 +30,7 @@ from ..core.search import (
     SearchRequest,
 )
 from ..identity.roles import require_approver, require_searcher
+from ..policy.screening import check_reason_length
 from ..store import ReadStore
 from .approvals import ApprovalQueue, PendingSearch
 from .queries import Sighting, checked_query, run_query
@@ -78,6 +79,9 @@ class SearchForm:
     offense_code: str | None = None
     warrant_id: str | None = None
     protected_plate: bool = False
+
+    def __post_init__(self) -> None:
+        check_reason_length(self.reason)  # the one cap, whichever face built the form
 
 
 @dataclass(frozen=True)
