@@ -19,7 +19,8 @@ import cedarpy
 
 from ..core.clock import format_duration
 from ..core.errors import ConfigError, InputError
-from ..core.search import Decision, Outcome, Reason, Requester, SearchRequest
+from ..core.identity import AgencyType
+from ..core.search import Decision, LegalBasis, Outcome, Reason, Requester, SearchRequest
 from .cedar import CompiledPolicy, compile_policy
 from .facts import Facts, derive
 from .loader import load_policy
@@ -214,18 +215,29 @@ class PolicyEngine:
         return rule.text
 
     def _invariant_breach(self, request: SearchRequest, facts: Facts) -> str | None:
-        """What an ``allow`` must never lack; a hit here is a compiler bug, so it denies."""
+        """What an ``allow`` must never lack; a hit here is a compiler bug, so it denies.
+        Each line stands alone: a test judges under a policy set that permits everything."""
         policy, context = self.policy, facts.context
         flags = set(context["reason_flags"])
         topic = [
             f for f, p in TOPIC_FLAGS.items() if f in flags and p not in policy.permitted_purposes
         ]
+        spec = policy.search_types.get(request.query.type)
+        basis = request.legal_basis
         checks = [
             (request.purpose in policy.permitted_purposes, "purpose not permitted"),
             (bool(context["case_number_ok"]), "no valid case number"),
-            (request.query.type in policy.search_types, "search type not allowed"),
-            (not topic and VAGUE_FLAG not in flags, "reason screening flagged the reason"),
+            (spec is not None, "search type not allowed"),
+            (spec is None or basis in spec.legal_basis, "legal basis insufficient"),
+            (
+                basis not in (LegalBasis.WARRANT, LegalBasis.COURT_ORDER)
+                or bool(context["warrant_id_present"]),
+                "warrant or order without its number",
+            ),
+            (not topic, "the reason points to a purpose that is not permitted"),
+            (VAGUE_FLAG not in flags, "the reason is vague"),
             (request.requester.role.value in INVESTIGATIVE_ROLES, "role may not search"),
+            (request.requester.agency_type is not AgencyType.VENDOR, "vendors never search"),
             (bool(context["window_valid"]), "invalid window"),
         ]
         for ok, what in checks:

@@ -162,7 +162,9 @@ class SearchService:
             self._sharing.require_agreement(self._owner.id, agency, request.purpose, request.now)
         except PolicyDenied as denied:
             reasons = tuple(_reason_of(text) for text in denied.reasons)
-            return replace(decision, outcome=Outcome.DENY, reasons=decision.reasons + reasons)
+            # "permit: all rules passed" is no longer true of the request as a whole
+            kept = tuple(r for r in decision.reasons if r.rule != "permit")
+            return replace(decision, outcome=Outcome.DENY, reasons=kept + reasons)
         return decision
 
     # -- approving ------------------------------------------------------------------------------
