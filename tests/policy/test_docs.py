@@ -12,8 +12,8 @@ import trustlpr.policy
 from trustlpr.cli.policy_cmds import app
 from trustlpr.policy import list_policies, load_policy
 from trustlpr.policy.cedar import compile_policy
-from trustlpr.policy.facts import OFFENSES
 from trustlpr.policy.loader import POLICY_DIR, SENSITIVE_CATEGORIES
+from trustlpr.policy.offenses import NIBRS, OFFENSES
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
 
@@ -51,6 +51,8 @@ def test_every_rule_id_offense_and_category_is_documented() -> None:
             assert rule.id in DOC, rule.id
     for code in OFFENSES:
         assert re.search(rf"\b{code}\b", DOC), code
+    for nibrs in NIBRS.values():
+        assert f"| `{nibrs.code}` | {nibrs.name} |" in DOC, nibrs.code
     for category in SENSITIVE_CATEGORIES:
         assert category in DOC, category
 

@@ -25,6 +25,7 @@ from .cedar import CompiledPolicy, compile_policy
 from .facts import Facts, derive
 from .loader import load_policy
 from .model import JurisdictionPolicy, RuleEffect
+from .offenses import nearest_offenses
 from .rules import INVESTIGATIVE_ROLES, Rule
 from .screening import OUTSIDE_FLAGS, TOPIC_FLAGS, VAGUE_FLAG, screen
 
@@ -210,8 +211,14 @@ class PolicyEngine:
             asked = format_duration(timedelta(seconds=max(1, context["window_seconds"])))
             return f"{rule.text} (purpose: {context['purpose']}; asked: {asked})"
         if rule.id.startswith(("purpose.", "offense.")):
-            offense = context["offense_code"] or "none"
-            return f"{rule.text} (declared: {context['purpose']}, offense: {offense})"
+            named = facts.offense.nibrs
+            offense = f"NIBRS {named.label}" if named else context["offense_code"] or "none"
+            text = f"{rule.text} (declared: {context['purpose']}, offense: {offense})"
+            if rule.id == "offense.unknown":
+                near = nearest_offenses(context["offense_code"])
+                text += f"; nearest valid: {', '.join(near)}" if near else ""
+                text += " (every code: docs/policy.md, Offense codes)"
+            return text
         return rule.text
 
     def _invariant_breach(self, request: SearchRequest, facts: Facts) -> str | None:

@@ -1,9 +1,11 @@
-"""Reason screening and the length cap at every face: service, API, console and CLI (issue 24).
+"""Reason screening, the length cap and offense codes at every face: service, API, console
+and CLI (issues 24 and 15).
 
 A prohibited word is put at several positions of a reason up to the cap (first character,
 middle, the very end of a reason exactly ``MAX_REASON_LENGTH`` long): every face denies it,
 with the screening rule as the reason. One character over the cap, every face refuses the
-request before judging it (a precise 4xx, CLI exit 65) and nothing is logged.
+request before judging it (a precise 4xx, CLI exit 65) and nothing is logged. NIBRS offense
+codes are accepted by every face, and an unknown code is denied with the nearest valid ones.
 """
 
 from __future__ import annotations
@@ -104,13 +106,14 @@ def test_service(system: System, node: Node) -> None:
     assert system.audit.log.size == size
 
 
-def _api_body(text: str) -> dict[str, object]:
+def _api_body(text: str, offense: str | None = None) -> dict[str, object]:
     now = datetime.now(UTC)
     return {
         "purpose": "stolen_vehicle",
         "case_number": "26-000777",
         "legal_basis": "hotlist",
         "reason": text,
+        "offense_code": offense,
         "query": {
             "type": "exact",
             "plate": "FACE123",
@@ -153,7 +156,7 @@ def _console(system: System) -> TestClient:
     return client
 
 
-def _console_search(client: TestClient, text: str) -> tuple[int, str]:
+def _console_search(client: TestClient, text: str, offense: str = "") -> tuple[int, str]:
     page = client.get("/console/search")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert csrf
@@ -168,6 +171,7 @@ def _console_search(client: TestClient, text: str) -> tuple[int, str]:
         "window_start": (now - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
         "window_end": now.strftime("%Y-%m-%dT%H:%M"),
         "reason": text,
+        "offense_code": offense,
     }
     answer = client.post("/console/search", data=data)
     return answer.status_code, answer.text
@@ -188,13 +192,18 @@ def test_console(system: System) -> None:
     assert system.audit.log.size == size
 
 
+def _cli(node: Node, text: str, *more: str) -> tuple[int, str]:
+    args = ["--data-dir", str(node.settings.data_dir), "search", "run", "--purpose",
+            "stolen_vehicle", "--case", "26-000777", "--basis", "hotlist", "--reason", text,
+            "--plate", "FACE123", "--days", "2", "--token", node.token, "--json",
+            *more]  # fmt: skip
+    result = CliRunner().invoke(cli_app, args)
+    return result.exit_code, result.output
+
+
 def test_cli(node: Node) -> None:
     def run(text: str) -> tuple[int, str]:
-        args = ["--data-dir", str(node.settings.data_dir), "search", "run", "--purpose",
-                "stolen_vehicle", "--case", "26-000777", "--basis", "hotlist", "--reason", text,
-                "--plate", "FACE123", "--days", "2", "--token", node.token, "--json"]  # fmt: skip
-        result = CliRunner().invoke(cli_app, args)
-        return result.exit_code, result.output
+        return _cli(node, text)
 
     code, out = run(reason(-1, MAX_REASON_LENGTH))
     assert code == 0 and json.loads(out)["decision"] == "allow", out
@@ -206,3 +215,43 @@ def test_cli(node: Node) -> None:
     code, out = run(reason(MAX_REASON_LENGTH - 5, MAX_REASON_LENGTH + 1))
     assert code == 65, out
     assert "reason" in out and f"at most {MAX_REASON_LENGTH:,}" in " ".join(out.split())
+
+
+GOOD = "stolen white Honda reported by owner on Elm St"
+
+
+def _rules(reasons: list[dict[str, str]]) -> set[str]:
+    return {r["rule"] for r in reasons}
+
+
+def test_nibrs_codes_at_the_api(system: System, node: Node) -> None:
+    client = TestClient(create_app(system))
+    headers = {"Authorization": f"Bearer {node.token}"}
+    for code in ("240", "23F", "Motor Vehicle Theft", "larceny of a motor vehicle"):
+        answer = client.post("/api/v1/searches", json=_api_body(GOOD, code), headers=headers)
+        assert answer.status_code == 200, (code, answer.text)
+    answer = client.post("/api/v1/searches", json=_api_body(GOOD, "24O"), headers=headers)
+    assert answer.status_code == 403
+    [unknown] = [r for r in answer.json()["reasons"] if r["rule"] == "offense.unknown"]
+    assert "240 Motor Vehicle Theft" in unknown["text"], unknown
+
+
+def test_nibrs_codes_in_the_console(system: System) -> None:
+    client = _console(system)
+    page = client.get("/console/search").text
+    assert '<optgroup label="NIBRS Group A">' in page and '<optgroup label="NIBRS Group B">' in page
+    assert '<option value="13A">13A Aggravated Assault</option>' in page
+    assert 'value="30A"' not in page  # Illegal Entry into the United States: never offered
+    status, _ = _console_search(client, GOOD, "240")
+    assert status == 200
+    status, page = _console_search(client, GOOD, "13Z")
+    assert status == 403 and "offense.unknown" in page and "13A Aggravated Assault" in page
+
+
+def test_nibrs_codes_at_the_cli(node: Node) -> None:
+    code, out = _cli(node, GOOD, "--offense", "240")
+    assert code == 0 and json.loads(out)["decision"] == "allow", out
+    code, out = _cli(node, GOOD, "--offense", "30A")
+    answer = json.loads(out)
+    assert answer["decision"] == "deny"
+    assert "offense.prohibited-topic" in _rules(answer["reasons"])
