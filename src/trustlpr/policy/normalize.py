@@ -6,12 +6,14 @@ combining characters inside the word, accents (``dëportation``), letters spelt 
 (``I.C.E.``, ``2 8 7 g``). :func:`readings` turns a text into the few plain-ASCII token lists a
 person would read in it, and screening matches its words against every one of them:
 
-1. NFKD (compatibility forms: fullwidth ``ＩＣＥ``, math ``𝐈𝐂𝐄``, circled ``Ⓘ``, ligatures),
-   then every format character (Cf), combining mark (M) and default-ignorable code point
-   removed — which also folds accents, since NFKD split them off the letters.
-2. Every other non-ASCII character replaced by the ASCII character with the same UTS #39
+1. Every format character (Cf), nonspacing or enclosing mark (Mn, Me) and default-ignorable
+   code point is removed: invisible inside a word, it only hides the word.
+2. Every other non-ASCII character is replaced by the ASCII character with the same UTS #39
    confusables skeleton (ICU's ``SpoofChecker``; the Unicode data, not a table of ours),
-   keeping its case: Greek ``Ι`` → ``I``, Cyrillic ``с`` → ``c``, Lisu ``ꓲ`` → ``l``.
+   keeping its case: Greek ``Ι`` → ``I``, Cyrillic ``с`` → ``c``, Lisu ``ꓲ`` → ``l``, a
+   Sinhala sign that looks like ``o`` → ``o``; accents go with the marks the skeleton splits
+   off. A character without one is read in its compatibility form (NFKD: circled ``Ⓒ``,
+   superscripts), whose parts are read the same way.
 3. Apostrophes split words in the plain reading (``ICE's`` → ``ICE s``) and join them in the
    look-alike one (``driver's`` → ``drivers``); letters and digits spelt apart one by one are
    joined (``I C E``, ``h-s-i``, ``2 8 7 g``), and so are capital fragments that make a known
