@@ -8,6 +8,7 @@ SHARED ?= $(abspath ../shared)
 .PHONY: demo test venv system lint typecheck check bench mutate clean wheel-check
 
 $(STAMP): pyproject.toml
+	./scripts/setup-system.sh --build-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

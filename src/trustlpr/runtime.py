@@ -121,6 +121,7 @@ class System:
                 clock=clock,
                 allowed_category=self.policy.allowed_hotlist_categories,
                 sharing_agreement=agreement_check(self.identity.sharing, self.owner),
+                reason_check=self.engine.reason_refusals,
                 hit_only_window=self.retention.nonhit if self.retention.hit_only else None,
                 late_hit_sink=self._store_late_hits,
                 promote_stored=self._promote_confirmed,

@@ -8,9 +8,11 @@ when entries are added later (here or by another process) the buffer is re-match
 late hits go to ``late_hit_sink`` (or wait in ``drain_late_hits()``) for the pipeline to store.
 
 Policy is injected, not looked up: ``allowed_category(code) -> bool`` (or a set of codes)
-comes from the jurisdiction policy (default: the NCIC codes only), and
+comes from the jurisdiction policy (default: the NCIC codes only),
 ``sharing_agreement(source_agency) -> bool`` says whether a list shared by another agency may
-be used (default: none may). Anything but ``True`` refuses; refusals are ``PolicyDenied``.
+be used (default: none may), and ``reason_check(reason)`` lists what the policy's reason
+screening finds in an entry's reason (default: any prohibited purpose). Anything but ``True``
+(or an empty list) refuses; refusals are ``PolicyDenied``.
 """
 
 from __future__ import annotations
@@ -29,9 +31,10 @@ from ..core.errors import InputError, PolicyDenied
 from ..core.events import AuditSink
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.reads import Read
+from ..policy.screening import prohibited_topics
 from .alerts import AlertService
 from .buffer import BufferedRead, HitOnlyBuffer
-from .importer import ImportReport, digest, read_file, screen
+from .importer import ImportReport, ReasonCheck, digest, read_file, refuse_reason, screen
 from .matcher import HotlistMatcher, ListIndex, Match
 from .parse import ParsedEntry, check_list_id, entry_from_mapping
 from .records import AlertRecord, ListInfo, StoredEntry
@@ -66,6 +69,7 @@ class HotlistService:
         clock: Clock = system_clock,
         allowed_category: Callable[[str], bool] | Collection[str] | None = None,
         sharing_agreement: Callable[[str], bool] | None = None,
+        reason_check: ReasonCheck = prohibited_topics,
         buffer: HitOnlyBuffer | None = None,
         late_hit_sink: LateHitSink | None = None,
         promote_stored: PromoteStored | None = None,
@@ -84,6 +88,7 @@ class HotlistService:
         allowed = frozenset(NCIC_CATEGORIES) if allowed_category is None else allowed_category
         self._allowed = allowed
         self._sharing = sharing_agreement
+        self._reason_check = reason_check
         self._refresh_interval = refresh_interval
         self._late: list[BufferedRead] = []
         self._lock = threading.RLock()
@@ -195,6 +200,7 @@ class HotlistService:
             now=now,
             skip_invalid=skip_invalid,
             progress=progress,
+            reason_check=self._reason_check,
         )
         detail_private = {"format": fmt, "sha256": report.sha256, "expired_skipped": report.expired}
         with self._lock:
@@ -245,6 +251,9 @@ class HotlistService:
                 f"category {parsed.category!r} is not allowed by the jurisdiction policy",
                 reasons=["hotlist.category_not_allowed"],
             )
+        refused = self._reason_check(parsed.reason)
+        if refused:
+            raise refuse_reason(refused, None)
         with self._lock:
             generation, ids = self.store.add_entries(
                 list_id, [parsed], source_agency=source, actor=actor, detail={"via": "manual"}

@@ -21,7 +21,6 @@ from ..core.errors import InputError, NotFoundError, PolicyError
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.plates import US_REGIONS
 from ..core.search import LegalBasis, Purpose, SearchType
-from .facts import OFFENSES
 from .model import (
     Access,
     Approvals,
@@ -33,6 +32,7 @@ from .model import (
     Sharing,
     Statute,
 )
+from .offenses import OFFENSES
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 SENSITIVE_CATEGORIES = frozenset(

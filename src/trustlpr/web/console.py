@@ -30,7 +30,7 @@ from ..core.identity import Agency, Role, User
 from ..core.search import LegalBasis, Purpose, SearchType
 from ..hotlist import AlertService
 from ..identity import require_auditor, require_role, require_same_agency
-from ..policy.facts import OFFENSE_TOPICS, OFFENSES
+from ..policy.offenses import offense_choices
 from ..search import SearchOutcome
 from ..transparency import reason_texts
 from .console_forms import (
@@ -226,16 +226,6 @@ def _search_page(
         "mine": system.search.mine(who[0]),
         **extra,
     }
-
-
-def offense_choices() -> list[tuple[str, list[str]]]:
-    """The offense codes the policy engine knows, by class, for the form's drop-down. Codes
-    that only exist to recognise a prohibited purpose are left out of it."""
-    groups: dict[str, list[str]] = {}
-    for code, kind in OFFENSES.items():
-        if code not in OFFENSE_TOPICS:
-            groups.setdefault(kind, []).append(code)
-    return [(kind.replace("_", " "), sorted(codes)) for kind, codes in groups.items()]
 
 
 @router.get("/search")
