@@ -31,7 +31,7 @@ from .identity.presented import presented_credential
 from .ingest import IngestPipeline, IngestResult
 from .keys import create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
-from .policy import JurisdictionPolicy, NoStateMatch, PolicyEngine, load_policy
+from .policy import JurisdictionPolicy, PolicyEngine, load_policy
 from .search import ApprovalQueue, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
@@ -133,7 +133,7 @@ class System:
                 hit_only_window=self.retention.nonhit if self.retention.hit_only else None,
                 late_hit_sink=self._store_late_hits,
                 promote_stored=self._promote_confirmed,
-                alert_unknown_state=self.policy.no_state_match is NoStateMatch.ALERT,
+                alert_unknown_state=self.policy.alerts_without_state,
                 audit_log=self.audit.log,
             )
             self._closers.append(self.hotlists)

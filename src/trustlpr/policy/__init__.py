@@ -9,7 +9,7 @@ deny. ``screen_reason`` reads a free-text reason for prohibited purposes, vaguen
 from .batch import LineResult, evaluate_lines
 from .engine import PolicyEngine
 from .loader import list_policies, load_policy
-from .model import Access, JurisdictionPolicy, NoStateMatch, RuleEffect
+from .model import Access, JurisdictionPolicy, RuleEffect
 from .request_json import request_from_json, request_to_json
 from .screening import screen_reason
 
@@ -17,7 +17,6 @@ __all__ = [
     "Access",
     "JurisdictionPolicy",
     "LineResult",
-    "NoStateMatch",
     "PolicyEngine",
     "RuleEffect",
     "evaluate_lines",

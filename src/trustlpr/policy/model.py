@@ -160,6 +160,11 @@ class JurisdictionPolicy:
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
 
+    @property
+    def alerts_without_state(self) -> bool:
+        """Whether an exact plate-text match on a read with no state raises an alert."""
+        return self.no_state_match is NoStateMatch.ALERT
+
     def window_for(self, purpose: Purpose) -> timedelta | None:
         """The longest time window a search for ``purpose`` may cover, if it is permitted."""
         return self.max_window.get(purpose)
