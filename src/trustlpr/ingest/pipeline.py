@@ -32,7 +32,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -90,6 +90,7 @@ class _Job:
     reads: Sequence[Read]
     images: Mapping[int, bytes]
     links: Mapping[int, Sequence[str]]
+    consensus: frozenset[int] = frozenset()
     late: bool = False
     future: Future[IngestResult] = field(default_factory=Future)
 
@@ -153,12 +154,15 @@ class IngestPipeline:
         *,
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
+        consensus: Collection[int] = (),
         late: bool = False,
     ) -> Future[IngestResult]:
         """Queues reads; the future resolves once they are durable. ``OverloadedError`` now
-        if the queue is full or the pipeline is closing. ``late``: hit-only mode's buffered
-        reads that became hits (see the module docstring); never refused for a full queue."""
-        job = _Job(reads, images or {}, links or {}, late)
+        if the queue is full or the pipeline is closing. ``consensus``: indexes of reads that
+        are a sender's verdict over the reads they link (see ``dedupe``). ``late``: hit-only
+        mode's buffered reads that became hits (see the module docstring); never refused for a
+        full queue."""
+        job = _Job(reads, images or {}, links or {}, frozenset(consensus), late)
         if not reads:
             job.future.set_result(IngestResult(0, 0, 0))
             return job.future
@@ -181,10 +185,11 @@ class IngestPipeline:
         *,
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
+        consensus: Collection[int] = (),
         timeout: float | None = 60.0,
     ) -> IngestResult:
         """``submit`` and wait until durable."""
-        return self.submit(reads, images=images, links=links).result(timeout)
+        return self.submit(reads, images=images, links=links, consensus=consensus).result(timeout)
 
     @property
     def pending(self) -> int:
@@ -270,7 +275,7 @@ class IngestPipeline:
         """Dedupe and retain one batch; on failure the dedupers forget it again."""
         fresh = _Gathered([job for job in jobs if not job.late])
         late = _Gathered([job for job in jobs if job.late])
-        keep, undo = self._dedupe.check(fresh.reads, fresh.links)
+        keep, undo = self._dedupe.check(fresh.reads, fresh.links, fresh.consensus)
         late_keep, late_undo = self._late_dedupe.check(late.reads)
         try:
             matched = self._retain(fresh.kept(keep), late.kept(late_keep))
@@ -369,11 +374,13 @@ class _Gathered:
         self.reads: list[Read] = []
         self.images: list[bytes | None] = []
         self.links: dict[int, Sequence[str]] = {}
+        self.consensus: set[int] = set()
         for job in jobs:
             base = len(self.reads)
             self.reads.extend(job.reads)
             self.images.extend(job.images.get(i) for i in range(len(job.reads)))
             self.links.update({base + i: ln for i, ln in job.links.items()})
+            self.consensus.update(base + i for i in job.consensus)
 
     def kept(self, keep: Sequence[bool]) -> tuple[list[Read], list[bytes | None]]:
         idx = [i for i, k in enumerate(keep) if k]
