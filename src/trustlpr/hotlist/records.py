@@ -1,7 +1,8 @@
 """What is stored: hot-list entries and lists; alerts with the read, image, entry and verdict.
 
 An alert is a lead, not a fact (DESIGN.md principle 5). ``kind`` says whether it is an
-``alert`` (plate and state equal an active entry) or a ``possible`` match (a confusion sibling
+``alert`` (plate and state equal an active entry; or the plate alone, where the read has no
+state and the policy says so: ``state_not_read``) or a ``possible`` match (a confusion sibling
 or another state) that is shown as "possible — verify" and never pushed. ``status`` starts
 ``unverified`` until an officer records ``confirmed``, ``misread`` or ``not_the_vehicle``.
 """
