@@ -147,15 +147,13 @@ def test_recovery_does_not_audit_again_what_reached_the_log_before_a_crash(
         matched = service.judge([make_read("ABC1234", "CT", clock.now)])
         (record,) = matched.alerts
         # the state a crash leaves between appending alert_raised and noting it was done:
-        alerts.store.stage([record], {})
-        alerts.store.mark_audit([record.id], audit.log.size)
+        alerts.store.stage([record], {}, audit_mark=audit.log.size)
         audit.append(raised_event(record, "ctpd"))
         assert alerts.outbox.drain() == 1
         assert logged(audit.log)["alert_raised"] == 1
         # and one that never reached the log is appended
         other = service.judge([make_read("ABC1234", "CT", clock.now + timedelta(minutes=1))])
-        alerts.store.stage(other.alerts, {})
-        alerts.store.mark_audit([other.alerts[0].id], audit.log.size)
+        alerts.store.stage(other.alerts, {}, audit_mark=audit.log.size)
         assert alerts.outbox.drain() == 1
         assert logged(audit.log)["alert_raised"] == 2
         assert alerts.outbox.drain() == 0

@@ -1,9 +1,10 @@
 """The delivery side of ``alerts.db``: the outbox, delivery targets and deliveries, and the
 row codec ``AlertStore`` shares (it owns the connection and mixes this class in).
 
-An outbox row names what is still to do for a stored alert (``audit``: append
-``alert_raised``; ``fanout``: queue a delivery per target); a delivery is ``pending`` until it
-was ``sent``, ``failed`` or ``dropped``. See ``outbox.py`` for the order of the steps.
+An outbox row says that a stored alert is still to be audited (``alert_raised``) and fanned out
+(a delivery queued per target); its ``audit_mark`` is the audit log's size when the alert was
+stored, where recovery looks for an entry appended before a crash. A delivery is ``pending``
+until it was ``sent``, ``failed`` or ``dropped``. See ``outbox.py`` for the order of the steps.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from ..core.clock import parse_utc
 from ..core.errors import NotFoundError, StoreError
 from .records import AlertKind, AlertRecord, DeliveryTarget
 
-AUDIT, FANOUT = "audit", "fanout"
-"""Outbox stages: ``alert_raised`` still to be appended; deliveries still to be queued."""
 PENDING = "pending"
 ALERT_COLUMNS = (
     "id, kind, why, raised_at, read_json, entry_json, image IS NOT NULL, warnings, status, "
@@ -104,32 +103,17 @@ class DeliveryTables:
 
     # -- the outbox ---------------------------------------------------------------------
 
-    def outbox(self) -> list[tuple[AlertRecord, str, int | None]]:
-        """What is still to do: ``(alert, stage, audit mark)``, oldest first."""
+    def outbox(self) -> list[tuple[AlertRecord, int | None]]:
+        """Alerts still to be audited and fanned out, with their audit mark, oldest first."""
         rows = self._run(
-            f"SELECT {_JOINED_COLUMNS}, o.stage, o.audit_mark FROM outbox o JOIN alerts a "
+            f"SELECT {_JOINED_COLUMNS}, o.audit_mark FROM outbox o JOIN alerts a "
             "ON a.id = o.alert_id ORDER BY a.seq"
         )
-        return [(alert_from_row(r), str(r[-2]), r[-1]) for r in rows]
+        return [(alert_from_row(r), r[-1]) for r in rows]
 
-    def mark_audit(self, alert_ids: Sequence[str], mark: int | None) -> None:
-        """Notes, before ``alert_raised`` is appended, the log size it will be appended at: after
-        a crash, recovery looks from there for the entries that made it."""
-        self._many(
-            "UPDATE outbox SET audit_mark=? WHERE alert_id=?", [(mark, a) for a in alert_ids]
-        )
-
-    def audited(self, alert_ids: Sequence[str]) -> None:
-        self._many(
-            "UPDATE outbox SET stage=? WHERE alert_id=? AND stage=?",
-            [(FANOUT, a, AUDIT) for a in alert_ids],
-        )
-
-    def fan_out(
-        self, alert_ids: Sequence[str], delivered: Sequence[str], *, max_pending: int, at: datetime
-    ) -> None:
-        """Queues a ``pending`` delivery of each of ``delivered`` to every target and clears the
-        outbox rows of ``alert_ids``, in one transaction. Past ``max_pending`` waiting
+    def fan_out(self, alert_ids: Sequence[str], *, max_pending: int, at: datetime) -> None:
+        """Queues a ``pending`` delivery of each alert to every target and clears its outbox
+        row, in one transaction. Past ``max_pending`` waiting
         deliveries, new ones are recorded as ``dropped`` (a dead receiver must not make the
         queue grow without end)."""
         with self._lock:
@@ -139,7 +123,7 @@ class DeliveryTables:
                 waiting = self._db.execute(
                     "SELECT count(*) FROM deliveries WHERE status=?", (PENDING,)
                 ).fetchone()[0]
-                for alert in delivered:
+                for alert in alert_ids:
                     for target in targets:
                         full = waiting >= max_pending
                         waiting += not full

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -146,23 +146,36 @@ class AlertService:
 
     def commit(self, matched: Matched) -> None:
         """Raises what ``prepare`` found, once its reads are durable: alerts (and possible
-        matches, unless hit-only mode keeps those in memory) go into ``alerts.db`` with their
-        outbox rows, and the outbox is drained. A drain that fails (the audit log refusing) is
-        logged and retried by ``resume``; the alerts are safe in the outbox meanwhile."""
+        matches, unless hit-only mode keeps those in memory) go into ``alerts.db``, the alerts
+        with outbox rows, and the outbox is drained. A drain that fails (the audit log
+        refusing) is logged and retried by ``resume``; the alerts are safe in the outbox."""
         stored = [*matched.alerts, *(matched.possible if self._persist_possible else ())]
+        new: list[AlertRecord] = []
         if stored:
-            self.store.stage(stored, matched.images)
+            new = self.store.stage(stored, matched.images, audit_mark=self.outbox.mark())
+        for record in new:
+            if record.kind is AlertKind.POSSIBLE:
+                body = json.dumps(record.to_json(), sort_keys=True)
+                self.broker.publish(SseEvent("possible", record.id, body))
         if matched.held:
             self._hold([r for r in matched.possible if r.id in matched.held], matched)
-        self.resume()
+        fresh = {r.id for r in new if r.kind is AlertKind.ALERT}
+        if fresh:
+            self._drain(fresh)
 
     def resume(self) -> None:
         """Finishes what the outbox holds and wakes the dispatcher for pending deliveries
-        (after a restart too); called after each commit and by ``HotlistService.tick``."""
+        (after a restart too); ``HotlistService.tick`` calls it every few seconds."""
+        self._drain(())
         try:
-            self.outbox.drain()
             if self.store.pending_count():
                 self.dispatcher.wake()
+        except TrustLPRError as exc:
+            log.error("cannot look for pending alert deliveries: %s", exc)
+
+    def _drain(self, fresh: Collection[str]) -> None:
+        try:
+            self.outbox.drain(fresh)
         except TrustLPRError as exc:
             log.error("raising alerts is delayed: %s: %s", type(exc).__name__, exc)
 

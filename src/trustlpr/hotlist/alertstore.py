@@ -26,7 +26,7 @@ from typing import Any
 
 from ..core.errors import ConflictError, NotFoundError, StoreError
 from ..core.plates import mask_plate
-from .alertqueue import ALERT_COLUMNS, AUDIT, FANOUT, DeliveryTables, alert_from_row, alert_row
+from .alertqueue import ALERT_COLUMNS, DeliveryTables, alert_from_row, alert_row
 from .records import UNVERIFIED, AlertKind, AlertRecord, AlertStats, Verdict
 
 _SCHEMA = """
@@ -67,7 +67,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE TABLE IF NOT EXISTS outbox (
     alert_id TEXT PRIMARY KEY,
-    stage TEXT NOT NULL,
     audit_mark INTEGER
 );
 CREATE TABLE IF NOT EXISTS meta (
@@ -134,23 +133,28 @@ class AlertStore(DeliveryTables):
         )
 
     def insert(self, records: Sequence[AlertRecord], images: Mapping[str, bytes]) -> None:
-        """Stores alerts in one transaction, with no outbox row (a possible match an officer
-        confirmed in hit-only mode: its side effects were taken care of by the verdict)."""
+        """Stores alerts or possible matches in one transaction, with no outbox row."""
         self._stage(records, images, None)
 
     def stage(
-        self, records: Sequence[AlertRecord], images: Mapping[str, bytes]
+        self,
+        records: Sequence[AlertRecord],
+        images: Mapping[str, bytes],
+        *,
+        audit_mark: int | None = None,
     ) -> list[AlertRecord]:
-        """Stores alerts with their outbox rows in one transaction (alerts start at ``audit``,
-        possible matches at ``fanout``); returns the records that were new. One already stored
+        """Stores alerts and possible matches in one transaction, an outbox row with
+        ``audit_mark`` for each alert; returns the records that were new. One already stored
         (the same read sent again, a write that was retried) is left as it is."""
-        return self._stage(records, images, {AlertKind.ALERT: AUDIT, AlertKind.POSSIBLE: FANOUT})
+        return self._stage(records, images, audit_mark, outbox=True)
 
     def _stage(
         self,
         records: Sequence[AlertRecord],
         images: Mapping[str, bytes],
-        stages: Mapping[AlertKind, str] | None,
+        audit_mark: int | None,
+        *,
+        outbox: bool = False,
     ) -> list[AlertRecord]:
         new: list[AlertRecord] = []
         with self._lock:
@@ -166,10 +170,9 @@ class AlertStore(DeliveryTables):
                     )
                     if cursor.rowcount:
                         new.append(r)
-                        if stages is not None:
+                        if outbox and r.kind is AlertKind.ALERT:
                             self._db.execute(
-                                "INSERT OR REPLACE INTO outbox VALUES (?, ?, NULL)",
-                                (r.id, stages[r.kind]),
+                                "INSERT OR REPLACE INTO outbox VALUES (?, ?)", (r.id, audit_mark)
                             )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:

@@ -2,14 +2,15 @@
 
 Matching a batch is pure (``Matched``: hit flags and the alert records it would raise). Only
 once the batch's reads are durable does the pipeline call ``Matched.committed()``: the alerts
-and their outbox rows are written to ``alerts.db`` in one transaction, then ``Outbox.drain``
-does what the rows say, each step recorded before the next:
+and possible matches are written to ``alerts.db`` in one transaction, each alert with an outbox
+row that notes the audit log's size; possible matches are published to the console's event
+stream (they are never audited or pushed). ``Outbox.drain`` then, for the alerts:
 
-1. ``audit``: append ``alert_raised``. The log size is noted in the row first; after a crash,
-   recovery reads the log from there and does not append an entry that made it.
-2. ``fanout``: queue one ``pending`` delivery per webhook/MQTT target and clear the row (one
-   transaction), then publish to the console's event stream; the dispatcher delivers what is
-   pending, after a restart too.
+1. appends ``alert_raised``. After a crash, recovery reads the log from the noted size and does
+   not append an entry that made it;
+2. queues one ``pending`` delivery per webhook/MQTT target and clears the outbox row (one
+   transaction), then publishes to the console's event stream; the dispatcher delivers what
+   is pending, after a restart too.
 
 Alert ids come from the read and the entry (``records.alert_id``), so a write retried job by
 job, a read sent twice, or a drain repeated after a crash raises each alert once. Webhook
@@ -22,7 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -30,10 +31,9 @@ from ..audit import Detail
 from ..core.clock import Clock
 from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.reads import Read
-from .alertqueue import AUDIT
 from .alertstore import AlertStore
 from .delivery import AlertBroker, Dispatcher, SseEvent
-from .records import AlertKind, AlertRecord
+from .records import AlertRecord
 
 log = logging.getLogger(__name__)
 
@@ -118,36 +118,41 @@ class Outbox:
         self._log = audit_log
         self._max_pending = max_pending
         self._lock = threading.Lock()
+        self._appended: set[str] = set()  # audited by this process, outbox row not yet cleared
 
-    def drain(self) -> int:
-        """Does everything the outbox still holds; returns how many alerts it finished."""
+    def mark(self) -> int | None:
+        """The audit log's size now, noted with alerts being stored (None without the log)."""
+        return self._log.size if self._log is not None else None
+
+    def drain(self, fresh: Collection[str] = ()) -> int:
+        """Audits and fans out every alert the outbox holds; returns how many. ``fresh``: ids
+        this process has just stored, whose ``alert_raised`` cannot be in the log yet."""
         with self._lock:
             rows = self._store.outbox()
             if not rows:
                 return 0
-            to_audit = [(record, mark) for record, stage, mark in rows if stage == AUDIT]
-            if to_audit:
-                self._audit_once(to_audit)
-            records = [record for record, _, _ in rows]
-            pushed = [r.id for r in records if r.kind is AlertKind.ALERT]
-            self._store.fan_out(
-                [r.id for r in records], pushed, max_pending=self._max_pending, at=self._clock()
-            )
-        for record in records:
+            unaudited = [(record, mark) for record, mark in rows if record.id not in self._appended]
+            if unaudited:
+                self._audit_once(unaudited, fresh)
+            ids = [record.id for record, _ in rows]
+            self._store.fan_out(ids, max_pending=self._max_pending, at=self._clock())
+            self._appended.difference_update(ids)
+        for record, _ in rows:
             body = json.dumps(record.to_json(), sort_keys=True)
             self._broker.publish(SseEvent(record.kind.value, record.id, body))
-        if pushed:
-            self._dispatcher.wake()
-        return len(records)
+        self._dispatcher.wake()
+        return len(rows)
 
-    def _audit_once(self, rows: Sequence[tuple[AlertRecord, int | None]]) -> None:
-        done = self._in_log([(r.id, mark) for r, mark in rows if mark is not None])
-        fresh = [r for r, _ in rows if r.id not in done]
-        if fresh:
-            mark = self._log.size if self._log is not None else None
-            self._store.mark_audit([r.id for r in fresh], mark)
-            self._audit.append_many([raised_event(r, self._agency_id) for r in fresh])
-        self._store.audited([r.id for r, _ in rows])
+    def _audit_once(
+        self, rows: Sequence[tuple[AlertRecord, int | None]], fresh: Collection[str]
+    ) -> None:
+        done = self._in_log(
+            [(r.id, mark) for r, mark in rows if mark is not None and r.id not in fresh]
+        )
+        todo = [r for r, _ in rows if r.id not in done]
+        if todo:
+            self._audit.append_many([raised_event(r, self._agency_id) for r in todo])
+        self._appended.update(r.id for r, _ in rows)
 
     def _in_log(self, marked: Sequence[tuple[str, int]]) -> set[str]:
         """Which of these alerts already have their ``alert_raised`` entry (a crash came
