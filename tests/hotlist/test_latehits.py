@@ -68,3 +68,28 @@ def test_a_late_hit_handed_over_twice_is_stored_once_by_the_pipeline(node: Syste
     assert node.pipeline.stats["stored"] == 1  # through the pipeline's writer
     assert _reads_counted(node) == 1  # counted once, when it arrived
     assert logged(node.audit.log)["alert_raised"] == 1
+
+
+def test_a_sink_that_refuses_does_not_fail_the_entry_and_loses_no_late_hit(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import FakeClock
+    from tests.hotlist.conftest import ListAudit
+    from trustlpr.core.errors import OverloadedError
+    from trustlpr.hotlist import BufferedRead, HotlistService
+
+    def closing(late: object) -> None:
+        raise OverloadedError("ingest is shutting down; retry shortly", retry_after=5.0)
+
+    clock = FakeClock(NOW)
+    service = HotlistService.open(
+        tmp_path, audit=ListAudit(), agency_id="nhpd", clock=clock,
+        hit_only_window=timedelta(minutes=3), late_hit_sink=closing,
+    )  # fmt: skip
+    try:
+        read = Read("A81234", "NH", 0.9, NOW, "cam-1", "nhpd", 43.2, -71.5)
+        assert service.buffer is not None and service.buffer.add(read)
+        service.add_entry(_entry("A81234"), list_id="local", actor="test")  # does not raise
+        assert service.drain_late_hits() == [BufferedRead(read)]
+    finally:
+        service.close()

@@ -18,6 +18,7 @@ be used (default: none may). Anything but ``True`` refuses; refusals are ``Polic
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.clock import Clock, parse_utc, system_clock
-from ..core.errors import InputError, PolicyDenied
+from ..core.errors import InputError, PolicyDenied, TrustLPRError
 from ..core.events import AuditSink
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.reads import Read
@@ -40,6 +41,7 @@ from .parse import ParsedEntry, check_list_id, entry_from_mapping
 from .records import AlertRecord, ListInfo, StoredEntry
 from .store import HotlistStore
 
+log = logging.getLogger(__name__)
 LateHitSink = Callable[[Sequence[BufferedRead]], None]
 PromoteStored = Callable[[str, str, datetime], None]
 """Moves a stored read (plate, camera, time) into the hit class: a confirmed possible match."""
@@ -408,10 +410,13 @@ class HotlistService:
 
     def _hand_over(self, late: list[BufferedRead]) -> None:
         if self.late_hit_sink is not None:
-            self.late_hit_sink(late)
-        else:
-            with self._lock:
-                self._late.extend(late)
+            try:
+                self.late_hit_sink(late)
+                return
+            except TrustLPRError as exc:  # the pipeline is closing: keep them for a drain
+                log.error("late hits wait in memory: %s: %s", type(exc).__name__, exc)
+        with self._lock:
+            self._late.extend(late)
 
     def drain_late_hits(self) -> list[BufferedRead]:
         """Late hits not yet handed to a sink; the pipeline stores them in the hit class."""
