@@ -8,16 +8,14 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import FakeClock
 from tests.hotlist.conftest import ENTRY, make_read
+from tests.hotlist.servers import WebhookReceiver
 from tests.hotlist.taps import logged
 from trustlpr.audit import open_audit
 from trustlpr.hotlist import HotlistService
@@ -29,53 +27,6 @@ from .crashnode import PLATE
 
 ROOT = Path(__file__).parents[2]
 SECRET = "webhook-secret-0123456789"
-
-
-class HoldingReceiver:
-    """A webhook receiver on 127.0.0.1 that answers nothing until ``release``: the first
-    requests stay in flight (seen, never acknowledged); later ones get a 204."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, bytes]] = []
-        self.acknowledged: list[str] = []
-        self.released = threading.Event()
-        self.arrived = threading.Event()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                alert_id = self.headers.get("X-TrustLPR-Alert-Id", "")
-                held = not receiver.released.is_set()
-                receiver.seen.append((alert_id, body))
-                receiver.arrived.set()
-                if held:
-                    receiver.released.wait(30)
-                    return  # the sender died meanwhile; nothing to answer
-                self.send_response(204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                receiver.acknowledged.append(alert_id)
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                return  # a connection reset by the killed sender
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> HoldingReceiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def _node(tmp_path: Path, hook_url: str) -> Settings:
@@ -104,7 +55,7 @@ def _run(data_dir: Path, mode: str) -> subprocess.Popen[str]:
 def test_an_alert_committed_before_kill_9_is_delivered_once_after_restart(
     tmp_path: Path, kill_when: str
 ) -> None:
-    with HoldingReceiver() as hook:
+    with WebhookReceiver(hold=True) as hook:
         settings = _node(tmp_path, hook.url)
         child = _run(settings.data_dir, "ingest")
         try:
@@ -117,7 +68,7 @@ def test_an_alert_committed_before_kill_9_is_delivered_once_after_restart(
         finally:
             child.kill()
             child.wait(10)
-        before_restart = len(hook.seen)
+        before_restart = len(hook.requests)
         hook.released.set()
         again = _run(settings.data_dir, "recover")
         out, err = again.communicate(timeout=60)
@@ -129,9 +80,9 @@ def test_an_alert_committed_before_kill_9_is_delivered_once_after_restart(
         (delivery,) = system.alerts.store.deliveries(alert.id)
     assert delivery["status"] == "sent"
     assert hook.acknowledged == [alert.id]  # delivered once, after the restart
-    assert {alert_id for alert_id, _ in hook.seen} == {alert.id}
+    assert {headers["X-TrustLPR-Alert-Id"] for headers, _ in hook.requests} == {alert.id}
     if kill_when == "request_in_flight":  # sent before the kill, never acknowledged
-        assert before_restart == 1 and len(hook.seen) == 2
+        assert before_restart == 1 and len(hook.requests) == 2
 
 
 def test_recovery_does_not_audit_again_what_reached_the_log_before_a_crash(

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FakeClock
+from tests.hotlist.conftest import open_node
 from tests.hotlist.servers import WebhookReceiver
 from trustlpr.audit import parse_leaf
 from trustlpr.core import Read
@@ -21,8 +22,7 @@ from trustlpr.hotlist import HotlistMatcher, Why
 from trustlpr.hotlist.matcher import ListIndex
 from trustlpr.policy import load_policy
 from trustlpr.policy.loader import POLICY_DIR, parse_policy
-from trustlpr.runtime import System, initialise
-from trustlpr.settings import Settings
+from trustlpr.runtime import System
 from trustlpr.store import RetentionClass
 from trustlpr.transparency import compute_figures
 
@@ -59,24 +59,9 @@ def test_the_matcher_alerts_on_an_unread_state_only_when_told(clock: FakeClock) 
         assert not matcher.match_plate("A8C1234", None).hit
 
 
-def _node(tmp_path: Path, policy: str) -> Iterator[System]:
-    settings = Settings.load(
-        tmp_path / "node", env={}, policy=policy, agency_id="nhpd", agency_state="CT"
-    )
-    initialise(settings)
-    with System(settings) as system:
-        system.hotlists.add_entry(
-            {"plate": "AB1234", "state": "CT", "category": "V", "reason": "stolen sedan",
-             "case_number": "26-000001", "owner": "auto-theft",
-             "expires_at": (NOW + timedelta(days=5)).isoformat()},
-            list_id="stolen", actor="test",
-        )  # fmt: skip
-        yield system
-
-
 @pytest.fixture(params=["ct-pa-26-14", "strict-default"])
 def node(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[System]:
-    yield from _node(tmp_path, request.param)
+    yield from open_node(tmp_path, request.param)
 
 
 def test_a_frigate_read_follows_the_policy(node: System) -> None:

@@ -4,9 +4,8 @@ once — one stored alert, one ``alert_raised`` entry, one webhook delivery, one
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,25 +13,10 @@ from tests.hotlist.servers import WebhookReceiver
 from tests.hotlist.taps import SseTap, logged
 from trustlpr.core import Read
 from trustlpr.core.errors import StoreError
-from trustlpr.runtime import System, initialise
-from trustlpr.settings import Settings
+from trustlpr.runtime import System
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SECRET = "webhook-secret-0123456789"
-
-
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[System]:
-    settings = Settings.load(tmp_path / "node", env={}, agency_id="nhpd", agency_state="CT")
-    initialise(settings)
-    with System(settings) as system:
-        system.hotlists.add_entry(
-            {"plate": "AB1234", "state": "CT", "category": "V", "reason": "stolen sedan",
-             "case_number": "26-000001", "owner": "auto-theft",
-             "expires_at": (NOW + timedelta(days=5)).isoformat()},
-            list_id="stolen", actor="test",
-        )  # fmt: skip
-        yield system
 
 
 def _read(plate: str, seconds: int = 0) -> Read:

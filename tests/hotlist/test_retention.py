@@ -3,32 +3,13 @@ and all; a possible an officer confirmed is a hit and stays as long as hits do."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from trustlpr.core import Read
 from trustlpr.hotlist import AlertKind
-from trustlpr.runtime import System, initialise
-from trustlpr.settings import Settings
+from trustlpr.runtime import System
 
 NOW = datetime.now(UTC).replace(microsecond=0)
-
-
-@pytest.fixture
-def node(tmp_path: Path) -> Iterator[System]:
-    settings = Settings.load(tmp_path / "node", env={}, agency_id="nhpd", agency_state="CT")
-    initialise(settings)
-    with System(settings) as system:
-        system.hotlists.add_entry(
-            {"plate": "AB1234", "state": "CT", "category": "V", "reason": "stolen sedan",
-             "case_number": "26-000001", "owner": "auto-theft",
-             "expires_at": (NOW + timedelta(days=5)).isoformat()},
-            list_id="stolen", actor="test",
-        )  # fmt: skip
-        yield system
 
 
 def _read(plate: str, minutes: int, camera: str = "cam-1") -> Read:
