@@ -155,8 +155,11 @@ class System:
                 judge=self.engine,
                 audit=self.audit,
                 sharing=self.identity.sharing,
+                people=self.identity,
                 approvals=self.approvals,
                 clock=clock,
+                nonhit_retention=self.retention.nonhit,
+                max_pending_age=settings.approval_max_age,
             )
         except BaseException:
             self.close()
@@ -223,13 +226,15 @@ class System:
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
-        """Removes reads past retention, and alerts (which carry a read) past hit retention."""
+        """Removes reads past retention, alerts (which carry a read) past hit retention and
+        possible matches past non-hit retention, and held search requests past their expiry."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
         self.alerts.expire(
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
+        self.search.expire_pending(moment)
         return report
 
     def schedule(self, jobs: Periodic) -> None:

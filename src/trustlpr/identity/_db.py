@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,10 @@ CREATE TABLE IF NOT EXISTS users (
     last_login_at INTEGER,
     admin_granted_by TEXT,
     admin_granted_at INTEGER,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    created_by TEXT,
+    password_set_by TEXT,
+    password_signers TEXT
 );
 CREATE TABLE IF NOT EXISTS credentials (
     id TEXT PRIMARY KEY,
@@ -54,7 +58,9 @@ CREATE TABLE IF NOT EXISTS credentials (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     revoked_at INTEGER,
-    last_used_at INTEGER
+    last_used_at INTEGER,
+    issued_by TEXT,
+    signers TEXT
 );
 CREATE INDEX IF NOT EXISTS credentials_user ON credentials (user_id, kind);
 CREATE TABLE IF NOT EXISTS sharing_versions (
@@ -70,6 +76,7 @@ CREATE TABLE IF NOT EXISTS sharing_versions (
     base_version INTEGER,
     proposed_by TEXT NOT NULL,
     proposed_at INTEGER NOT NULL,
+    proposed_signers TEXT,
     decided_by TEXT,
     decided_at INTEGER,
     effective_from INTEGER,
@@ -87,7 +94,40 @@ CREATE TABLE IF NOT EXISTS sharing_history (
     public TEXT NOT NULL,
     actor_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS links (
+    seq INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS links_subject ON links (subject);
+CREATE TABLE IF NOT EXISTS admin_grants (
+    seq INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL,
+    role_before TEXT,
+    proposed_by TEXT NOT NULL,
+    proposed_signers TEXT NOT NULL,
+    proposed_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS admin_grants_pending ON admin_grants (user_id)
+    WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS node_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+
+_ADDED_COLUMNS = {
+    "users": ("created_by TEXT", "password_set_by TEXT", "password_signers TEXT"),
+    "credentials": ("issued_by TEXT", "signers TEXT"),
+    "sharing_versions": ("proposed_signers TEXT",),
+}
+"""Columns added since the first release: an older ``identity.db`` gains them when opened."""
 
 BOOTSTRAP_ACTOR = "bootstrap"
 """Who acted, in the private audit detail, when the first administrator was not yet there."""
@@ -123,6 +163,14 @@ def user_from_row(row: sqlite3.Row) -> User:
     )
 
 
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 class IdentityDB:
     """The ``identity.db`` file: created mode 0600, opened once, used under one lock."""
 
@@ -140,6 +188,7 @@ class IdentityDB:
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.execute("PRAGMA secure_delete=ON")
             self._conn.executescript(_SCHEMA)
+            _add_missing_columns(self._conn)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open identity database {path}: {exc}") from exc
         for suffix in ("-wal", "-shm"):
@@ -180,6 +229,15 @@ class IdentityDB:
                 self._conn.execute("ROLLBACK")
             except sqlite3.OperationalError as exc:
                 raise StoreError(f"identity database rollback failed: {exc}") from exc
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection for a few consistent reads (under the lock, no transaction)."""
+        with self._lock:
+            try:
+                yield self._conn
+            except sqlite3.Error as exc:
+                raise StoreError(f"identity database: {exc}") from exc
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -233,7 +291,7 @@ class StoreBase:
         row = conn.execute("SELECT * FROM users WHERE id = ?", (actor.id,)).fetchone()
         if row is None:
             raise AuthError("the acting user does not exist")
-        current = user_from_row(row)
+        current = replace(user_from_row(row), credential=actor.credential)
         if not current.active:
             raise ForbiddenError("the acting user is disabled")
         return current
