@@ -156,8 +156,9 @@ class Outbox:
 
     def _in_log(self, marked: Sequence[tuple[str, int]]) -> set[str]:
         """Which of these alerts already have their ``alert_raised`` entry (a crash came
-        between the append and the note that it was made). Without the log to read, none:
-        the entry is appended again (at least once)."""
+        between the append and the clearing of the outbox row), looking from the log size
+        noted when they were stored. Without the log to read, none: the entry is appended
+        again (at least once)."""
         if not marked or self._log is None:
             return set()
         wanted = {alert_id for alert_id, _ in marked}
