@@ -8,8 +8,10 @@ cases built on them.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -26,7 +28,7 @@ from .hotlist import BufferedRead, HotlistService
 from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
-from .ingest import IngestPipeline
+from .ingest import IngestPipeline, IngestResult
 from .keys import create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
@@ -41,9 +43,16 @@ from .transparency import (
     snapshot_retained_vehicles,
 )
 
+log = logging.getLogger(__name__)
 FUTURE_SKEW = timedelta(minutes=5)
 CHECKPOINT_INTERVAL = 5.0
 HOTLIST_TICK = 2.0
+
+
+def _log_late_failure(future: Future[IngestResult]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("late hot-list hits were not stored: %s: %s", type(exc).__name__, exc)
 
 
 def initialise(settings: Settings) -> bool:
@@ -125,13 +134,15 @@ class System:
                 hit_only_window=self.retention.nonhit if self.retention.hit_only else None,
                 late_hit_sink=self._store_late_hits,
                 promote_stored=self._promote_confirmed,
+                alert_unknown_state=self.policy.alerts_without_state,
+                audit_log=self.audit.log,
             )
             self._closers.append(self.hotlists)
             self.alerts = self.hotlists.alerts
             self.pipeline = IngestPipeline(
                 self.store,
                 audit=self.audit,
-                on_reads=self.hotlists.on_reads,
+                hot_lists=self.hotlists.judge,
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
                 clock=clock,
@@ -188,12 +199,15 @@ class System:
         return self.pipeline.ingest(reads, images=images).kept
 
     def _store_late_hits(self, late: Sequence[BufferedRead]) -> None:
-        """Hit-only mode: buffered non-hits that a new hot-list entry matched become hits."""
-        self.store.append(
+        """Hit-only mode: buffered non-hits that became hits (a new entry, an officer's
+        confirmation) go through the pipeline's one writer, which stores them as hits and then
+        raises their alerts. Not waited for: this may run on the writer thread itself."""
+        future = self.pipeline.submit(
             [b.read for b in late],
-            hits=[True] * len(late),
             images={i: b.image for i, b in enumerate(late) if b.image},
+            late=True,
         )
+        future.add_done_callback(_log_late_failure)
 
     def _promote_confirmed(self, plate: str, camera_id: str, observed_at: datetime) -> None:
         """A stored non-hit an officer confirmed as a hot-list vehicle becomes a hit."""
@@ -213,11 +227,14 @@ class System:
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
-        """Removes reads past retention, alerts (which carry a read) past hit retention, and
-        held search requests past their expiry."""
+        """Removes reads past retention, alerts (which carry a read) past hit retention and
+        possible matches past non-hit retention, and held search requests past their expiry."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit)
-        self.alerts.expire(moment - self.retention.hit)
+        # possible matches are non-hits (until an officer confirms one) and go with them
+        self.alerts.expire(
+            hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
+        )
         self.search.expire_pending(moment)
         return report
 

@@ -79,7 +79,7 @@ def build_node(data_dir: Path, clock: FakeClock, *, nonhit: str = "3d") -> Node:
         system.pipeline = IngestPipeline(  # type: ignore[attr-defined]
             system.store,
             audit=system.audit,
-            on_reads=system.hotlists.on_reads,
+            hot_lists=system.hotlists.judge,
             clock=clock,  # type: ignore[attr-defined]
         )
         node.opened.append(system.pipeline)  # type: ignore[attr-defined]
