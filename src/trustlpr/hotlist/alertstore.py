@@ -9,9 +9,7 @@ its image deleted, because it was most likely an innocent vehicle; the counts re
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 
 from ..core.errors import ConflictError, NotFoundError, StoreError
 from ..core.plates import mask_plate
+from ..privatedb import PrivateDB
 from .records import UNVERIFIED, AlertKind, AlertRecord, AlertStats, DeliveryTarget, Verdict
 
 _SCHEMA = """
@@ -92,18 +91,9 @@ class AlertStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.RLock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA secure_delete=ON")
-            self._db.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open alert database {path}: {exc}") from exc
+        self._file = PrivateDB(path, schema=_SCHEMA, label="alert database")
+        self._db = self._file.conn
+        self._lock = self._file.lock
 
     def _run(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
         with self._lock:

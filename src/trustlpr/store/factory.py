@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..keys import KeyRing
@@ -16,8 +17,17 @@ def key_rings(data_dir: Path, root_key: bytes) -> dict[RetentionClass, KeyRing]:
     }
 
 
-def open_read_store(data_dir: Path, root_key: bytes, database_url: str | None = None) -> ReadStore:
-    rings = key_rings(data_dir, root_key)
+def open_read_store(
+    data_dir: Path,
+    root_key: bytes,
+    database_url: str | None = None,
+    *,
+    rings: Mapping[RetentionClass, KeyRing] | None = None,
+) -> ReadStore:
+    """The read store of a node. Pass ``rings`` when something else (the audit detail store)
+    derives keys from the same day keys: the store destroys through them, and a destroyed day
+    must be gone for every user of the ring at once, caches included."""
+    rings = key_rings(data_dir, root_key) if rings is None else rings
     if database_url:
         from .postgres import PostgresReadStore
 
