@@ -21,9 +21,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..core.clock import Clock, system_clock
+from ..core.clock import Clock, parse_utc, system_clock
 from ..core.errors import ConflictError, InputError, NotFoundError
-from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.events import AuditEvent, AuditSink, EventType, ReadLink
 from ..core.reads import Read
 from .alertstore import AlertStore
 from .delivery import AlertBroker, Dispatcher, MqttPublisher, SseEvent
@@ -157,6 +157,7 @@ class AlertService:
                 "entry_id": record.entry["entry_id"],
                 "case_number": record.entry.get("case_number"),
             },
+            describes_read=ReadLink("hit", parse_utc(record.read["observed_at"])),
         )
 
     # -- verification -------------------------------------------------------------------
@@ -220,6 +221,13 @@ class AlertService:
                 "camera_id": record.camera_id,
                 "plate": record.read.get("plate"),
             },
+            # Goes with the read: a hit, or a possible match confirmed (and so promoted).
+            describes_read=ReadLink(
+                "hit"
+                if record.kind is AlertKind.ALERT or verdict is Verdict.CONFIRMED
+                else "nonhit",
+                parse_utc(record.read["observed_at"]),
+            ),
         )
 
     # -- reading ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..keys import KeyRing
+from ..keys import KeyRing, ReadKeys
 from .base import ReadStore, RetentionClass
 from .sqlite import SQLiteReadStore
 
@@ -15,6 +15,11 @@ def key_rings(data_dir: Path, root_key: bytes) -> dict[RetentionClass, KeyRing]:
     return {
         cls: KeyRing(data_dir / "keys" / cls.value, root_key, cls.value) for cls in RetentionClass
     }
+
+
+def detail_keys(rings: Mapping[RetentionClass, KeyRing]) -> ReadKeys:
+    """The rings as the audit detail store's key provider (key ids ``<class>:<day>``)."""
+    return ReadKeys({cls.value: ring for cls, ring in rings.items()})
 
 
 def open_read_store(
