@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SHARED ?= $(abspath ../shared)
 
-.PHONY: demo test venv system lint typecheck check bench clean
+.PHONY: demo test venv system lint typecheck check bench mutate clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,5 +34,9 @@ typecheck: venv
 
 check: lint typecheck test
 
+## mutate: mutation testing of the safety-critical modules (long; not part of `make test`)
+mutate: venv system
+	TRUSTLPR_SHARED_DIR=$(SHARED) $(BIN)/python scripts/mutation_report.py
+
 clean:
-	rm -rf $(VENV) demo-data artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo-data artifacts mutants .pytest_cache .mypy_cache .ruff_cache

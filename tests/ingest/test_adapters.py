@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -61,7 +62,8 @@ def test_openalpr_results_convert_units_and_keep_crops(crops):
     assert parsed.claims == {"1630410444"}
 
 
-def test_open_source_alprd_sends_seconds():
+def test_an_epoch_time_in_seconds_is_still_read():
+    # alprd and the Rekor agent send milliseconds (getEpochTimeMs); seconds are read too
     body = p.openalpr_results(1, "u", WHEN, [p.openalpr_result("S11FRE", 77.1, None)])
     body["epoch_time"] = int(WHEN.timestamp())
     assert parse("openalpr", body).reads[0].observed_at == WHEN.replace(microsecond=0)
@@ -79,11 +81,14 @@ def test_openalpr_group_takes_best_plate_vehicle_and_gps(crops):
         gps=(41.5, -72.5),
         travel_direction=91.0,
     )
-    parsed = parse("openalpr", body)
+    parsed = ADAPTERS["openalpr"].parse(body, replace(CAMERA, mobile=True))
     [read] = parsed.reads
     assert read.plate == plate and read.confidence == pytest.approx(0.912)
     assert read.observed_at == WHEN
     assert (read.latitude, read.longitude, read.direction) == (41.5, -72.5, 91.0)
+    assert (read.state, read.country) == ("CT", "US")
+    fixed = parse("openalpr", body).reads[0]  # a fixed camera stays at its registered place
+    assert (fixed.latitude, fixed.longitude) == (CAMERA.latitude, CAMERA.longitude)
     assert (read.make, read.colour, read.vehicle_type) == (
         "toyota",
         "silver-gray",
@@ -340,7 +345,9 @@ def test_native_batch_defaults_to_the_camera():
         41.31,
         180.0,
     )
-    assert (second.latitude, second.longitude, second.direction) == (41.0, -72.0, 10.0)
+    # a fixed camera's reads stand at its registered place; the reported one is kept for the report
+    assert (second.latitude, second.longitude, second.direction) == (41.31, -72.92, 10.0)
+    assert (parsed.positions[1].latitude, parsed.positions[1].longitude) == (41.0, -72.0)
     assert parsed.claims == {"elm-nb"} and parsed.agencies == {"nhpd"}
 
 
@@ -412,11 +419,7 @@ def test_native_csv_upload():
     [
         (b"", 1, None),
         (b"plate,observed_at\n", 1, None),
-        (
-            b"plate,observed_at,confidence\nAB12,2026-11-01T11:59:00Z,0.5\nAB12,x,0.5\n",
-            3,
-            "observed_at",
-        ),
+        (b"plate,observed_at,confidence\nAB12,x,0.5\n", 2, "observed_at"),
         (b"plate,observed_at,confidence\nAB12,2026-11-01T11:59:00Z\n", 2, None),
         (b"plate,observed_at,confidence\n\xff\xfe,1,1\n", None, "body"),
     ],
@@ -426,3 +429,11 @@ def test_native_csv_rejects_name_line_and_field(content, line, field):
         parse("native_csv", content)
     assert err.value.line == line
     assert err.value.field == field
+
+
+def test_a_bad_csv_line_is_rejected_alone():
+    content = b"plate,observed_at,confidence\nAB12,2026-11-01T11:59:00Z,0.5\nAB12,x,0.5\n"
+    parsed = parse("native_csv", content)
+    assert [r.plate for r in parsed.reads] == ["AB12"]
+    [rejected] = parsed.rejected
+    assert (rejected.line, rejected.field) == (3, "observed_at")

@@ -82,7 +82,7 @@ def test_same_plate_same_camera_within_the_window_is_one_read(pipeline, store):
     assert len(stored(store, T0)) == 4
 
 
-def test_an_alpr_group_after_its_results_is_one_read(pipeline, store):
+def test_an_alpr_group_is_kept_over_its_frames_once(pipeline, store):
     cam = Camera(id="c1", agency_id="a1", name="Cam", latitude=41.3, longitude=-72.9)
     adapter = ADAPTERS["openalpr"]
     frames = [
@@ -99,15 +99,34 @@ def test_an_alpr_group_after_its_results_is_one_read(pipeline, store):
     ]
     for frame in frames:
         pipeline.ingest(frame.reads, images=frame.images, links=frame.links)
-    # the group arrives ~8 s later, dated at its first frame, and names the frames
+    assert len(stored(store, T0)) == 1  # frames of one pass: one read
+    # the group arrives ~8 s later, dated at its first frame, and names the frames: it is the
+    # agent's consensus, kept with its attributes
     group = adapter.parse(
         p.openalpr_group(7, "AB12345", T0, T0 + timedelta(seconds=0.6), ["f0", "f1", "f2"]), cam
     )
-    assert pipeline.ingest(group.reads, links=group.links).duplicates == 1
-    # even when the group's best plate differs from what the frames stored
+    kept = pipeline.ingest(group.reads, links=group.links, consensus=group.consensus)
+    assert (kept.kept, kept.duplicates) == (1, 0)
+    again = pipeline.ingest(group.reads, links=group.links, consensus=group.consensus)
+    assert again.duplicates == 1  # the same group again
+    # a final group whose consensus changed the plate is kept: it may be the hot-listed one
     other = adapter.parse(p.openalpr_group(7, "AB12346", T0, T0, ["f1"]), cam)
-    assert pipeline.ingest(other.reads, links=other.links).duplicates == 1
-    assert [s.read.plate for s in stored(store, T0)] == ["AB12345"]
+    assert pipeline.ingest(other.reads, links=other.links, consensus=other.consensus).kept == 1
+    assert sorted(s.read.plate for s in stored(store, T0)) == ["AB12345", "AB12345", "AB12346"]
+
+
+def test_a_failed_group_is_forgotten_so_its_retry_is_stored(store, audit, clock):
+    gated = GatedStore(store)
+    gated.poison.add("AB12345")
+    running = IngestPipeline(gated, audit=audit, clock=clock)
+    try:
+        group = [read("AB12345")]
+        with pytest.raises(StoreError):
+            running.ingest(group, links={0: ("f0#0",)}, consensus={0})
+        gated.poison.clear()
+        assert running.ingest(group, links={0: ("f0#0",)}, consensus={0}).kept == 1
+    finally:
+        running.close()
 
 
 def test_hits_go_to_the_hit_class_and_the_hook_sees_images(store, audit, clock, shared_dir):

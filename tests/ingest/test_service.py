@@ -80,6 +80,7 @@ def test_the_test_ping_stores_nothing(service, elm):
         "stored": 0,
         "duplicates": 0,
         "expired": 0,
+        "rejected": [],
     }
 
 

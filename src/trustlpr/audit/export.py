@@ -172,7 +172,7 @@ def _window(private: Mapping[str, Any]) -> str:
 
 def _flock_row(
     request_id: str, leaf: Mapping[str, Any], private: Mapping[str, Any], at: Any
-) -> list[str]:
+) -> list[object]:
     public = leaf.get("public") or {}
     filters = {
         "purpose": public.get("purpose"),

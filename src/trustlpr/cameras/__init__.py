@@ -2,11 +2,13 @@
 
 from .geojson import OSM_TAGS, cameras_geojson
 from .registry import KEY_PREFIX, CameraRegistry, PlaceMarks, RegisteredCamera
+from .settings import CameraSettings
 
 __all__ = [
     "KEY_PREFIX",
     "OSM_TAGS",
     "CameraRegistry",
+    "CameraSettings",
     "PlaceMarks",
     "RegisteredCamera",
     "cameras_geojson",

@@ -34,6 +34,8 @@ from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.identity import Camera
 from ..identity import TokenVerifier, issue_token, split_token
 from ..privatedb import PrivateDB
+from .settings import COLUMNS as SETTING_COLUMNS
+from .settings import CameraSettings, check_country, check_timezone
 
 KEY_PREFIX = "cam"
 DB_FILE = "cameras.db"
@@ -71,7 +73,7 @@ CREATE TABLE IF NOT EXISTS camera_aliases (
 """
 _COLUMNS = (
     "id, agency_id, name, latitude, longitude, direction, adapter, external_id, enabled, "
-    "key_id, created_at"
+    "key_id, created_at, mobile, timezone, country"
 )
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ADAPTER = re.compile(r"[a-z][a-z0-9_]{0,31}")
@@ -127,6 +129,16 @@ def _direction(value: float | None) -> float | None:
     return float(value)
 
 
+def _checked(settings: CameraSettings) -> CameraSettings:
+    """Validated settings; an empty time zone or country means "none"."""
+    zone, country = settings.timezone, settings.country
+    return CameraSettings(
+        mobile=settings.mobile,
+        timezone=check_timezone(zone) if zone else None,
+        country=check_country(country) if country else None,
+    )
+
+
 class PlaceMarks(Mapping[str, str]):
     """A live view of ``sensitive_places()`` for the policy engine, reloaded only after a
     mark changed (every change goes through the registry of the running node)."""
@@ -171,8 +183,17 @@ class CameraRegistry:
         self._file = PrivateDB(self._path, schema=_SCHEMA, label="camera registry")
         self._db = self._file.conn
         self._lock = self._file.lock
+        with self._file.write():
+            self._add_missing_columns()
 
     # -- plumbing -----------------------------------------------------------------------------
+
+    def _add_missing_columns(self) -> None:
+        """Brings a ``cameras.db`` made by an earlier release up to the current columns."""
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(cameras)")}
+        for name, decl in SETTING_COLUMNS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE cameras ADD COLUMN {name} {decl}")
 
     def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
         return self._file.write()
@@ -182,7 +203,10 @@ class CameraRegistry:
 
     @staticmethod
     def _row(row: tuple[Any, ...]) -> RegisteredCamera:
-        cid, agency, name, lat, lon, direction, adapter, external, enabled, key_id, created = row
+        cid, agency, name, lat, lon, direction, adapter, external, enabled, key_id, created = row[
+            :11
+        ]
+        mobile, timezone, country = row[11:14]
         camera = Camera(
             id=cid,
             agency_id=agency,
@@ -192,6 +216,9 @@ class CameraRegistry:
             direction=direction,
             adapter=adapter,
             enabled=bool(enabled),
+            mobile=bool(mobile),
+            timezone=timezone,
+            country=country,
         )
         return RegisteredCamera(camera, external, key_id, created)
 
@@ -221,9 +248,11 @@ class CameraRegistry:
         external_id: str | None = None,
         camera_id: str | None = None,
         actor: str | None = None,
+        settings: CameraSettings | None = None,
     ) -> tuple[RegisteredCamera, str]:
         """Registers a camera; returns it and its key, which is shown once and never stored.
         ``actor`` (the user making the change) goes into the audit record's private part."""
+        chosen = _checked(settings or CameraSettings())
         cid = camera_id or f"cam-{secrets.token_hex(4)}"
         if not _ID.fullmatch(cid):
             raise InputError("use 1-64 of A-Z a-z 0-9 . _ - (starting alphanumeric)", field="id")
@@ -237,6 +266,9 @@ class CameraRegistry:
             longitude=_coordinate(longitude, "lon", 180.0),
             direction=_direction(direction),
             adapter=adapter,
+            mobile=bool(chosen.mobile),
+            timezone=chosen.timezone,
+            country=chosen.country,
         )
         external = _text(external_id, "external_id", limit=128) if external_id else None
         token = issue_token(KEY_PREFIX)
@@ -246,8 +278,9 @@ class CameraRegistry:
                 raise ConflictError(f"camera {cid!r} already exists")
             db.execute(
                 "INSERT INTO cameras (id, agency_id, name, latitude, longitude, direction, "
-                "adapter, external_id, enabled, key_id, key_hash, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                "adapter, external_id, enabled, key_id, key_hash, created_at, updated_at, "
+                "mobile, timezone, country) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     camera.agency_id,
@@ -261,6 +294,9 @@ class CameraRegistry:
                     token.secret_hash,
                     now,
                     now,
+                    int(camera.mobile),
+                    camera.timezone,
+                    camera.country,
                 ),
             )
             self._audit.append(
@@ -295,6 +331,35 @@ class CameraRegistry:
             self._audit.append(self._event("key_rotated", current.camera, actor))
         self._verifier.forget(current.key_id)
         return token.plaintext
+
+    def configure(
+        self, camera_id: str, settings: CameraSettings, *, actor: str | None = None
+    ) -> RegisteredCamera:
+        """Changes how ingest reads the camera's payloads (``cameras.settings``); fields left
+        ``None`` keep their value, an empty ``timezone``/``country`` clears it. Audited as
+        ``settings_changed``."""
+        chosen = _checked(settings)
+        with self._tx() as db:
+            current = self._get(db, camera_id).camera
+            mobile = current.mobile if chosen.mobile is None else chosen.mobile
+            zone = current.timezone if settings.timezone is None else chosen.timezone
+            country = current.country if settings.country is None else chosen.country
+            db.execute(
+                "UPDATE cameras SET mobile = ?, timezone = ?, country = ?, updated_at = ? "
+                "WHERE id = ?",
+                (int(mobile), zone, country, iso(self._clock()), camera_id),
+            )
+            self._audit.append(
+                self._event(
+                    "settings_changed",
+                    current,
+                    actor,
+                    mobile=mobile,
+                    timezone=zone,
+                    country=country,
+                )
+            )
+        return self.get(camera_id)
 
     def set_sensitive(
         self, camera_id: str, category: str | None, *, actor: str | None = None

@@ -1,4 +1,4 @@
-"""Camera commands: ``camera add|list|disable|enable|rotate-key|export-geojson``.
+"""Camera commands: ``camera add|list|set|disable|enable|rotate-key|mark|unmark|export-geojson``.
 
 Changes are signed by an admin of the camera's agency (``--token`` or ``--as USER``, as for
 the identity commands) and recorded in the audit log, so they need the log's writer lock:
@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from ..cameras import CameraRegistry, RegisteredCamera, cameras_geojson
+from ..cameras import CameraRegistry, CameraSettings, RegisteredCamera, cameras_geojson
 from ..core.errors import InputError, PolicyDenied
 from ..identity import IdentityStore, require_admin
 from ..ingest.adapters import camera_adapter_types
@@ -57,8 +57,37 @@ def _row(entry: RegisteredCamera) -> dict[str, object]:
         "adapter": cam.adapter,
         "external_id": entry.external_id,
         "enabled": cam.enabled,
+        "mobile": cam.mobile,
+        "timezone": cam.timezone,
+        "country": cam.country,
         "created_at": entry.created_at,
     }
+
+
+Mobile = Annotated[
+    bool | None,
+    typer.Option(
+        "--mobile/--fixed",
+        help="Whether the camera moves (a patrol car): a mobile camera's reads are at the GPS "
+        "position its payloads carry; a fixed camera's always at its registered place.",
+    ),
+]
+TimeZone = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        help="IANA time zone of the camera's clock (America/New_York), for senders that send "
+        "local times without an offset (Plate Recognizer's Snapshot SDK); '' clears it.",
+    ),
+]
+Country = Annotated[
+    str | None,
+    typer.Option(
+        "--country",
+        help="ISO 3166-1 country the camera stands in (US, DE), for senders whose region "
+        "codes name no country (the open-source OpenALPR alprd); '' clears it.",
+    ),
+]
 
 
 def _show_key(camera_id: str, key: str, as_json: bool) -> None:
@@ -98,6 +127,9 @@ def add(
     agency: str = typer.Option(
         None, "--agency", help="Agency that owns the camera (default: this node's agency)."
     ),
+    mobile: Mobile = None,
+    timezone: TimeZone = None,
+    country: Country = None,
     token: Token = None,
     as_user: AsUser = None,
     as_json: Json = False,
@@ -122,6 +154,7 @@ def add(
             external_id=external_id,
             camera_id=camera_id,
             actor=actor.id,
+            settings=CameraSettings(mobile=mobile, timezone=timezone, country=country),
         )
     _show_key(entry.id, key, as_json)
 
@@ -143,6 +176,39 @@ def list_cameras(
         "Cameras",
         (*columns, "enabled"),
         [[*(r[c] for c in columns), "yes" if r["enabled"] else "no"] for r in rows],
+    )
+
+
+@camera_app.command("set")
+def set_camera(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., help="Id of the camera."),
+    mobile: Mobile = None,
+    timezone: TimeZone = None,
+    country: Country = None,
+    token: Token = None,
+    as_user: AsUser = None,
+    as_json: Json = False,
+) -> None:
+    """Change how ingest reads a camera's payloads: mobile or fixed, its clock's time zone,
+    its country. Options not given keep their value."""
+    if mobile is None and timezone is None and country is None:
+        raise InputError("give --mobile/--fixed, --timezone or --country", field="options")
+    with _open(ctx, changes=True) as (registry, identity, _cfg):
+        actor = signed(identity, token, as_user)
+        require_admin(actor, registry.get(camera_id).camera.agency_id)
+        entry = registry.configure(
+            camera_id,
+            CameraSettings(mobile=mobile, timezone=timezone, country=country),
+            actor=actor.id,
+        )
+    row = _row(entry)
+    if as_json:
+        print_json(row)
+        return
+    console.print(
+        f"camera {camera_id}: {'mobile' if row['mobile'] else 'fixed'}, time zone "
+        f"{row['timezone'] or '(none)'}, country {row['country'] or '(none)'}"
     )
 
 

@@ -15,6 +15,7 @@ from types import FrameType
 import typer
 
 from ..ingest import FrigateSubscriber, IngestService
+from ..ingest.mqtt import default_client_id
 from ..runtime import System
 from .common import console, err_console, print_json, settings
 
@@ -27,9 +28,11 @@ def mqtt(
         "(credentials, port and prefix optional; mqtts:// for TLS; default prefix 'frigate').",
     ),
     client_id: str = typer.Option(
-        "trustlpr-ingest",
+        None,
         "--client-id",
-        help="MQTT client id; keep it stable so the broker keeps unacknowledged messages.",
+        help="MQTT client id (default: trustlpr-<host>-<hash of the data directory>, stable for "
+        "this node and unique on the broker). Keep it stable: the broker keeps unacknowledged "
+        "messages for it.",
     ),
     stats_every: float = typer.Option(
         60.0, "--stats-every", help="Print counters every this many seconds (0: never)."
@@ -42,14 +45,16 @@ def mqtt(
     def _stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    with System(settings(ctx)) as system:
+    cfg = settings(ctx)
+    with System(cfg) as system:
         service = IngestService.from_system(system)
-        subscriber = FrigateSubscriber(url, service, client_id=client_id)
+        chosen = client_id or default_client_id(cfg.data_dir)
+        subscriber = FrigateSubscriber(url, service, client_id=chosen)
         subscriber.start()
         previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         err_console.print(
             f"subscribed to {', '.join(subscriber.topics)} on {subscriber.broker.host}:"
-            f"{subscriber.broker.port}; Ctrl-C to stop"
+            f"{subscriber.broker.port} as client {chosen!r}; Ctrl-C to stop"
         )
         try:
             while not stop.wait(stats_every if stats_every > 0 else None):

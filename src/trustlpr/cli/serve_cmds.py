@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from ..background import Periodic
 from ..ingest import FrigateSubscriber, IngestService
+from ..ingest.mqtt import default_client_id
 from ..runtime import System
 from ..web.app import create_app
 from .common import console, settings
@@ -33,6 +34,11 @@ def serve(
         "--mqtt",
         help="Also ingest Frigate plate reads from this broker, e.g. mqtt://127.0.0.1:1883/frigate.",
     ),
+    mqtt_client_id: str = typer.Option(
+        None,
+        "--mqtt-client-id",
+        help="MQTT client id (default: trustlpr-<host>-<hash of the data directory>).",
+    ),
     log_level: str = typer.Option("info", help="Log level (debug, info, warning, error)."),
 ) -> None:
     """Run the service: camera ingest, searches, alerts, the public portal, the staff console
@@ -41,7 +47,8 @@ def serve(
         level=log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    system = System(settings(ctx))
+    cfg = settings(ctx)
+    system = System(cfg)
     jobs = Periodic()
     subscriber: FrigateSubscriber | None = None
     app: FastAPI | None = None
@@ -49,10 +56,13 @@ def serve(
         system.record_policy()
         system.schedule(jobs)
         jobs.start()
+        service = IngestService.from_system(system)  # one for HTTP and MQTT: one /healthz
         if mqtt:
-            subscriber = FrigateSubscriber(mqtt, IngestService.from_system(system))
+            client_id = mqtt_client_id or default_client_id(cfg.data_dir)
+            subscriber = FrigateSubscriber(mqtt, service, client_id=client_id)
             subscriber.start()
         app = create_app(system)
+        app.state.ingest_service = service
         console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]")
         gc.collect()
         gc.freeze()  # long-lived objects out of the collector's way: shorter pauses

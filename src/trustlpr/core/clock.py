@@ -38,7 +38,8 @@ def parse_utc(raw: str | int | float | datetime, *, field: str = "observed_at") 
         try:
             value = datetime.fromtimestamp(raw, UTC)
         except (OverflowError, OSError, ValueError) as exc:
-            raise InputError(f"epoch time {raw!r} is out of range", field=field) from exc
+            shown = repr(raw) if abs(raw) < 1e40 else "a number far out of range"
+            raise InputError(f"epoch time {shown} is out of range", field=field) from exc
     elif isinstance(raw, str):
         text = raw.strip()
         if len(text) > 40:

@@ -42,6 +42,12 @@ class User:
 
 @dataclass(frozen=True, slots=True)
 class Camera:
+    """A registered camera. ``mobile``: it moves (a patrol car), so the position a read carries
+    is where it was; a fixed camera's reads are always at its registered place. ``timezone``:
+    the IANA zone its clock runs in, for senders that send local times without an offset.
+    ``country``: the ISO 3166-1 alpha-2 country it stands in, for senders whose region codes
+    do not name a country (the open-source OpenALPR ``alprd``)."""
+
     id: str
     agency_id: str
     name: str
@@ -50,3 +56,6 @@ class Camera:
     direction: float | None = None
     adapter: str = "native"
     enabled: bool = True
+    mobile: bool = False
+    timezone: str | None = None
+    country: str | None = None

@@ -33,6 +33,9 @@ class Read:
     colour: str | None = None
     vehicle_type: str | None = None
     image_ref: str | None = None
+    country: str | None = None
+    """ISO 3166-1 alpha-2 code of the issuing country (``US``, ``CA``, ``DE``) when the sender
+    said it; ``state`` is then a subdivision of it (US states and Canadian provinces only)."""
 
     def __post_init__(self) -> None:
         # Comparisons are False for NaN, so these also refuse NaN.
@@ -43,6 +46,7 @@ class Read:
             and self.observed_at.tzinfo is UTC
             and self.camera_id
             and is_normalized(self.plate)
+            and (self.country is None or _is_country_code(self.country))
         ):
             self._explain_invalid()
 
@@ -57,6 +61,8 @@ class Read:
             raise InputError(f"longitude {self.longitude!r} is outside -180..180", field="lon")
         if not self.camera_id:
             raise InputError("camera_id is empty", field="camera_id")
+        if self.country is not None and not _is_country_code(self.country):
+            raise InputError(f"{self.country[:8]!r} is not a country code", field="country")
         raise InputError("observed_at must be an aware datetime in UTC", field="observed_at")
 
     @property
@@ -71,6 +77,12 @@ class Read:
 
 
 _MAX_TEXT = 200
+
+
+def _is_country_code(code: str) -> bool:
+    """Two capital ASCII letters: the form of an ISO 3166-1 alpha-2 code (which codes exist is
+    checked where they are parsed, not here)."""
+    return len(code) == 2 and code.isascii() and code.isalpha() and code.isupper()
 
 
 def _text(raw: Any, name: str, *, required: bool = False) -> str | None:
@@ -101,11 +113,19 @@ def _number(raw: Any, name: str, *, required: bool = True) -> float | None:
         raise InputError("expected a number, got a boolean", field=name)
     try:
         value = float(raw)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"{str(raw)[:40]!r} is not a number", field=name) from exc
+    except (TypeError, ValueError, OverflowError) as exc:  # float(10**400) overflows
+        raise InputError(f"{_shown(raw)} is not a number", field=name) from exc
     if not math.isfinite(value):
-        raise InputError(f"{raw!r} is not a finite number", field=name)
+        raise InputError(f"{_shown(raw)} is not a finite number", field=name)
     return value
+
+
+def _shown(raw: Any) -> str:
+    """A bad value for an error message, cut short: ``str()`` of a huge int would itself raise
+    (Python's int-string conversion limit) or flood the answer."""
+    if isinstance(raw, int) and not isinstance(raw, bool) and abs(raw) >= 10**40:
+        return f"a {raw.bit_length()}-bit integer"
+    return repr(str(raw)[:40])
 
 
 def read_from_mapping(
@@ -114,7 +134,7 @@ def read_from_mapping(
     """Validates one read given as a mapping of the native field names.
 
     Fields: ``plate, state, observed_at, camera_id, confidence, lat, lon`` (required, ``state``
-    may be empty), ``agency_id, direction, make, colour|color, vehicle_type, image_ref``.
+    may be empty), ``agency_id, direction, make, colour|color, vehicle_type, image_ref, country``.
     ``camera_id``/``agency_id`` arguments override the mapping (a camera writes only as itself).
     """
     if not isinstance(raw, dict):
@@ -157,4 +177,15 @@ def read_from_mapping(
         colour=_text(raw.get("colour", raw.get("color")), "colour"),
         vehicle_type=_text(raw.get("vehicle_type"), "vehicle_type"),
         image_ref=_text(raw.get("image_ref"), "image_ref"),
+        country=_country(raw.get("country")),
     )
+
+
+def _country(raw: Any) -> str | None:
+    text = _text(raw, "country")
+    if text is None:
+        return None
+    code = text.upper()
+    if not _is_country_code(code):
+        raise InputError(f"{text[:8]!r} is not an ISO 3166-1 alpha-2 country code", field="country")
+    return code

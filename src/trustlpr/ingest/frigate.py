@@ -1,11 +1,15 @@
 """Frigate (0.16+) license plate recognition, as published on its MQTT topics.
 
 - ``frigate/events``: ``{"type": "new"|"update"|"end", "before": {...}, "after": {...}}``; the
-  ``after`` object of a car or motorcycle carries ``recognized_license_plate`` and
-  ``recognized_license_plate_score`` (0–1) once a plate was read; ``frame_time`` and
+  ``after`` object (``TrackedObject.to_dict``) of a car or motorcycle carries
+  ``recognized_license_plate`` once a plate was read: the pair ``[plate, score]`` as
+  Frigate's code publishes it (``set_object_attribute`` stores a tuple), or, as Frigate's MQTT
+  docs show, the plate text with ``recognized_license_plate_score`` (0–1). ``frame_time`` and
   ``start_time`` are epoch seconds. The same tracked object is published many times.
 - ``frigate/tracked_object_update``: ``{"type": "lpr", "id", "name", "plate", "score",
-  "camera", "timestamp", "plate_box"}``; other types (``description``, ``face``) carry no plate.
+  "camera", "timestamp", "plate_box"}``; when the last car leaves a camera Frigate publishes
+  ``{"type": "lpr", "name": null, "plate": null, "camera"}`` (ignored). Other types
+  (``description``, ``face``, ``classification``) carry no plate.
 
 Each read is linked to ``frigate:<object id>:<plate>``, so every message about one tracked
 object and plate becomes one read, while a refined plate (Frigate keeps improving its guess)
@@ -62,13 +66,17 @@ def _event(body: Mapping[str, Any], camera: Camera, parsed: Parsed) -> None:
         observed_at=epoch(when, "after.frame_time"),
     )
     object_id = text(after.get("id"), "after.id")
-    parsed.add(read, None, (f"frigate:{object_id}:{read.plate}",) if object_id else ())
+    links = (f"frigate:{object_id}:{read.plate}",) if object_id else ()
+    parsed.add(read, None, links, path="after")
 
 
 def _lpr(body: Mapping[str, Any], camera: Camera, parsed: Parsed) -> None:
     claim = text(body.get("camera"), "camera", required=True)
     assert claim is not None
     parsed.claims.add(claim)
+    if body.get("plate") is None:
+        parsed.kind = "ignored"  # "no car left on this camera": nothing was read
+        return
     read = make_read(
         camera,
         plate=body.get("plate"),
@@ -98,4 +106,4 @@ class FrigateAdapter:
         else:
             shown = str(kind)[:40] if kind is not None else "missing"
             raise InputError(f"{shown!r} is neither an event nor an 'lpr' update", field="type")
-        return parsed
+        return parsed.settle()

@@ -13,19 +13,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from ..core.errors import FormatError, InputError
 from ..core.identity import Camera
 from ..core.reads import read_from_mapping
-from .parsing import Parsed, obj, relocate, seq
+from .parsing import Parsed, Position, obj, relocate, seq
 
 NAME = "native"
 MAX_READS = 1000
 CSV_REQUIRED = ("plate", "observed_at", "confidence")
 
 
-def _one(raw: Any, camera: Camera, parsed: Parsed) -> None:
+def _one(raw: Any, camera: Camera, parsed: Parsed, path: str) -> None:
     """Validates one native read for ``camera``; errors keep the field of the bad value."""
     if not isinstance(raw, Mapping):
         raise InputError(f"a read must be an object, got {type(raw).__name__}")
@@ -37,11 +38,15 @@ def _one(raw: Any, camera: Camera, parsed: Parsed) -> None:
                 raise InputError("expected text", field=key)
             (parsed.claims if key == "camera_id" else parsed.agencies).add(str(value).strip())
     lat, lon = fields.get("lat", fields.get("latitude")), fields.get("lon", fields.get("longitude"))
-    if lat in (None, "") and lon in (None, ""):  # a fixed camera: its registered place
+    if lat in (None, "") and lon in (None, ""):  # no position given: the registered place
         fields["lat"], fields["lon"] = camera.latitude, camera.longitude
     if fields.get("direction") in (None, "") and camera.direction is not None:
         fields["direction"] = camera.direction
-    parsed.add(read_from_mapping(fields, agency_id=camera.agency_id, camera_id=camera.id))
+    read = read_from_mapping(fields, agency_id=camera.agency_id, camera_id=camera.id)
+    position = Position(read.latitude, read.longitude, "lat")
+    if not camera.mobile:  # a fixed camera stands where it is registered
+        read = replace(read, latitude=camera.latitude, longitude=camera.longitude)
+    parsed.add(read, path=path, position=position)
 
 
 class NativeJSONAdapter:
@@ -53,11 +58,13 @@ class NativeJSONAdapter:
         body = obj(payload, "body")
         parsed = Parsed()
         for i, raw in enumerate(seq(body.get("reads"), "reads", limit=MAX_READS)):
-            try:
-                _one(raw, camera, parsed)
-            except InputError as exc:
-                raise relocate(exc, f"reads[{i}]") from None
-        return parsed
+            path = f"reads[{i}]"
+            with parsed.result(path):
+                try:
+                    _one(raw, camera, parsed, path)
+                except InputError as exc:
+                    raise relocate(exc, path) from None
+        return parsed.settle()
 
 
 class NativeCSVAdapter:
@@ -89,15 +96,11 @@ class NativeCSVAdapter:
                     continue
                 if len(parsed.reads) >= MAX_READS:
                     raise InputError(f"at most {MAX_READS} reads per upload", line=reader.line_num)
-                if len(row) != len(header):
-                    raise InputError(
-                        f"has {len(row)} fields; the header has {len(header)}",
-                        line=reader.line_num,
-                    )
-                try:
-                    _one(dict(zip(header, row, strict=True)), camera, parsed)
-                except InputError as exc:
-                    raise exc.at_line(reader.line_num) from None
+                path = f"line {reader.line_num}"
+                with parsed.result(path, line=reader.line_num):
+                    if len(row) != len(header):
+                        raise InputError(f"has {len(row)} fields; the header has {len(header)}")
+                    _one(dict(zip(header, row, strict=True)), camera, parsed, path)
         except csv.Error as exc:
             raise InputError(f"bad CSV: {exc}", line=reader.line_num) from None
-        return parsed
+        return parsed.settle()

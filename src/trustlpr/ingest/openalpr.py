@@ -3,10 +3,13 @@
 ``data_type`` says what a post is (REFERENCE.md §4):
 
 - ``alpr_results``: one video frame; each result is a read. Confidence is 0–100 and
-  ``epoch_time`` is in milliseconds (the open-source ``alprd`` sends seconds; both work).
+  ``epoch_time`` is in milliseconds, from the open-source ``alprd`` (``getEpochTimeMs``) and
+  the Rekor agent alike (a value in seconds is read as such). A bad result is rejected alone;
+  the others are kept.
 - ``alpr_group``: one vehicle pass, sent after the frames it groups (``uuids`` +
-  ``plate_indexes`` name them); the best plate, vehicle attributes, optional GPS and a
-  vehicle crop. Its links let the pipeline merge it with the frames already stored.
+  ``plate_indexes`` name them): the consensus plate over those frames, vehicle attributes,
+  optional GPS and a vehicle crop. It is the sender's verdict, so it is kept even when its
+  frames were (the pipeline drops it only as a repeat of an earlier group with its plate).
 - ``alpr_alert``: the agent's own list matched; carries the ``group``, which is ingested like
   any group (our hot lists decide what is a hit, not the vendor's).
 - ``heartbeat``: agent health; ``video_streams`` map the agent's numeric camera ids to the
@@ -24,18 +27,19 @@ from ..core.errors import InputError
 from ..core.identity import Camera
 from .parsing import (
     Parsed,
+    Position,
     direction,
     epoch,
     image,
     make_read,
     number,
     obj,
-    region,
     score,
     seq,
     text,
     top_name,
 )
+from .regions import openalpr_region
 
 NAME = "openalpr"
 
@@ -46,44 +50,64 @@ def _camera_claim(payload: Mapping[str, Any], path: str, parsed: Parsed) -> None
         parsed.claims.add(claim)
 
 
-def _gps(payload: Mapping[str, Any], prefix: str) -> tuple[float | None, float | None]:
-    """Mobile units report GPS; ``0, 0`` (or nothing) means no fix, so the camera's place."""
+def _labels(payload: Mapping[str, Any], prefix: str, parsed: Parsed) -> None:
+    """Rekor Scout names the camera in ``web_server_config.camera_label`` (and the agent in
+    ``agent_label``): a name, not an id, that can tell the service which camera it is."""
+    raw = payload.get("web_server_config")
+    if raw is None:
+        return
+    config = obj(raw, f"{prefix}web_server_config")
+    label = text(config.get("camera_label"), f"{prefix}web_server_config.camera_label")
+    if label:
+        parsed.labels.add(label)
+
+
+def _gps(payload: Mapping[str, Any], prefix: str) -> Position | None:
+    """GPS the agent reports; ``0, 0`` (or nothing) means no fix."""
     lat = number(payload.get("gps_latitude"), f"{prefix}gps_latitude", required=False)
     lon = number(payload.get("gps_longitude"), f"{prefix}gps_longitude", required=False)
     if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
-        return None, None
+        return None
     if not -90.0 <= lat <= 90.0:
         raise InputError(f"{lat!r} is outside -90..90", field=f"{prefix}gps_latitude")
     if not -180.0 <= lon <= 180.0:
         raise InputError(f"{lon!r} is outside -180..180", field=f"{prefix}gps_longitude")
-    return lat, lon
+    return Position(lat, lon, f"{prefix}gps_latitude")
 
 
 def _results(payload: Mapping[str, Any], camera: Camera, parsed: Parsed) -> None:
     _camera_claim(payload, "camera_id", parsed)
+    _labels(payload, "", parsed)
     observed_at = epoch(payload.get("epoch_time"), "epoch_time")
     frame = text(payload.get("uuid"), "uuid")
+    gps = _gps(payload, "")
     for i, raw in enumerate(seq(payload.get("results"), "results")):
         path = f"results[{i}]"
-        result = obj(raw, path)
-        index = number(result.get("plate_index"), f"{path}.plate_index", required=False)
-        read = make_read(
-            camera,
-            plate=result.get("plate"),
-            plate_path=f"{path}.plate",
-            confidence=score(result.get("confidence"), f"{path}.confidence", scale=100.0),
-            observed_at=observed_at,
-            state=region(result.get("region")),
-        )
-        links: tuple[str, ...] = ()
-        if frame:
-            links = (f"{frame}#{int(index)}",) if index is not None else (frame,)
-        crop = image(result.get("plate_crop_jpeg"), f"{path}.plate_crop_jpeg")
-        parsed.add(read, crop, links)
+        with parsed.result(path):
+            result = obj(raw, path)
+            index = number(result.get("plate_index"), f"{path}.plate_index", required=False)
+            where = openalpr_region(result.get("region"), None, camera.country)
+            read = make_read(
+                camera,
+                plate=result.get("plate"),
+                plate_path=f"{path}.plate",
+                confidence=score(result.get("confidence"), f"{path}.confidence", scale=100.0),
+                observed_at=observed_at,
+                state=where.state,
+                country=where.country,
+                latitude=gps.latitude if gps else None,
+                longitude=gps.longitude if gps else None,
+            )
+            links: tuple[str, ...] = ()
+            if frame:
+                links = (f"{frame}#{int(index)}",) if index is not None else (frame,)
+            crop = image(result.get("plate_crop_jpeg"), f"{path}.plate_crop_jpeg")
+            parsed.add(read, crop, links, path=path, position=gps)
 
 
 def _group(payload: Mapping[str, Any], camera: Camera, parsed: Parsed, prefix: str = "") -> None:
     _camera_claim(payload, f"{prefix}camera_id", parsed)
+    _labels(payload, prefix, parsed)
     best = payload.get("best_plate")
     best_plate = obj(best, f"{prefix}best_plate") if best is not None else {}
     plate = payload.get("best_plate_number") or best_plate.get("plate")
@@ -91,16 +115,22 @@ def _group(payload: Mapping[str, Any], camera: Camera, parsed: Parsed, prefix: s
     conf = payload.get("best_confidence", best_plate.get("confidence"))
     vehicle_raw = payload.get("vehicle")
     vehicle = obj(vehicle_raw, f"{prefix}vehicle") if vehicle_raw is not None else {}
-    lat, lon = _gps(payload, prefix)
+    gps = _gps(payload, prefix)
+    where = openalpr_region(
+        payload.get("best_region") or best_plate.get("region"),
+        payload.get("country"),
+        camera.country,
+    )
     read = make_read(
         camera,
         plate=plate,
         plate_path=prefix + plate_path,
         confidence=score(conf, f"{prefix}best_confidence", scale=100.0),
         observed_at=epoch(payload.get("epoch_start"), f"{prefix}epoch_start"),
-        state=region(payload.get("best_region") or best_plate.get("region")),
-        latitude=lat,
-        longitude=lon,
+        state=where.state,
+        country=where.country,
+        latitude=gps.latitude if gps else None,
+        longitude=gps.longitude if gps else None,
         heading=direction(payload.get("travel_direction"), f"{prefix}travel_direction"),
         make=top_name(vehicle.get("make"), f"{prefix}vehicle.make"),
         colour=top_name(vehicle.get("color"), f"{prefix}vehicle.color"),
@@ -125,7 +155,7 @@ def _group(payload: Mapping[str, Any], camera: Camera, parsed: Parsed, prefix: s
     crop = image(best_plate.get("plate_crop_jpeg"), f"{prefix}best_plate.plate_crop_jpeg")
     if crop is None:
         crop = image(payload.get("vehicle_crop_jpeg"), f"{prefix}vehicle_crop_jpeg")
-    parsed.add(read, crop, links)
+    parsed.add(read, crop, links, path=prefix.rstrip(".") or None, consensus=True, position=gps)
 
 
 def _heartbeat(payload: Mapping[str, Any], parsed: Parsed) -> None:
@@ -165,4 +195,4 @@ class OpenALPRAdapter:
                 f"{shown!r} is not one of alpr_results, alpr_group, alpr_alert, heartbeat",
                 field="data_type",
             )
-        return parsed
+        return parsed.settle()

@@ -11,15 +11,16 @@ from __future__ import annotations
 import base64
 import binascii
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..core.clock import parse_utc
 from ..core.errors import InputError, PlateError, TooLargeError
 from ..core.identity import Camera
-from ..core.plates import normalize_plate, normalize_region
+from ..core.plates import normalize_plate
 from ..core.reads import Read
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
@@ -37,27 +38,118 @@ class FormPayload:
     files: Mapping[str, bytes] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One result of a payload that was not accepted, while the others were: where it is in
+    the payload (``results[1]``), which value was bad (``field``) and why."""
+
+    path: str
+    field: str | None
+    reason: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        found: dict[str, str | int | None] = {
+            "path": self.path,
+            "field": self.field,
+            "reason": self.reason,
+        }
+        if self.line is not None:
+            found["line"] = self.line
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A position a payload reported for its reads (an agent's GPS), with where it says so."""
+
+    latitude: float
+    longitude: float
+    field: str
+
+
 @dataclass
 class Parsed:
     """What a payload said. ``claims``/``agencies`` are the camera names and agency ids the
-    payload speaks for (checked against the authenticated camera by the service); ``links``
-    are source-system ids of the vehicle pass per read (OpenALPR frame uuids) used to merge
-    duplicates; ``aliases`` maps source camera ids to source names (OpenALPR heartbeats)."""
+    payload speaks for (checked against the authenticated camera by the service); ``labels``
+    are names it gives its camera (Rekor Scout's ``web_server_config.camera_label``), which
+    identify the camera without being ids; ``links`` are source-system ids of the vehicle pass
+    per read (OpenALPR frame uuids) used to merge duplicates, and ``consensus`` the reads that
+    are a sender's verdict over the reads they link (an OpenALPR group over its frames);
+    ``aliases`` maps source camera ids to source names (OpenALPR heartbeats); ``positions``
+    are reported positions per read, ``paths`` where each read is in the payload, and
+    ``rejected`` the results that were refused while the others were accepted."""
 
     kind: str = "reads"
     reads: list[Read] = field(default_factory=list)
     images: dict[int, bytes] = field(default_factory=dict)
     links: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    consensus: set[int] = field(default_factory=set)
     claims: set[str] = field(default_factory=set)
+    labels: set[str] = field(default_factory=set)
     agencies: set[str] = field(default_factory=set)
     aliases: dict[str, str] = field(default_factory=dict)
+    positions: dict[int, Position] = field(default_factory=dict)
+    paths: dict[int, str] = field(default_factory=dict)
+    rejected: list[Rejection] = field(default_factory=list)
 
-    def add(self, read: Read, image: bytes | None = None, links: Sequence[str] = ()) -> None:
+    def add(
+        self,
+        read: Read,
+        image: bytes | None = None,
+        links: Sequence[str] = (),
+        *,
+        path: str | None = None,
+        consensus: bool = False,
+        position: Position | None = None,
+    ) -> None:
+        index = len(self.reads)
         if image is not None:
-            self.images[len(self.reads)] = image
+            self.images[index] = image
         if links:
-            self.links[len(self.reads)] = tuple(links)
+            self.links[index] = tuple(links)
+        if consensus:
+            self.consensus.add(index)
+        if path is not None:
+            self.paths[index] = path
+        if position is not None:
+            self.positions[index] = position
         self.reads.append(read)
+
+    @contextmanager
+    def result(self, path: str, *, line: int | None = None) -> Iterator[None]:
+        """Parses one result of a payload: an ``InputError`` inside rejects that result alone
+        (recorded in ``rejected``) and the others go on. ``TooLargeError`` is not caught."""
+        try:
+            yield
+        except TooLargeError:
+            raise
+        except InputError as exc:
+            self.rejected.append(Rejection(path, exc.field, exc.reason, line))
+
+    def keep_only(self, keep: Sequence[int]) -> None:
+        """Drops every read not in ``keep`` (in order), with its image, links and marks."""
+        new = {old: i for i, old in enumerate(keep)}
+        self.reads = [self.reads[i] for i in keep]
+        self.images = {new[i]: v for i, v in self.images.items() if i in new}
+        self.links = {new[i]: v for i, v in self.links.items() if i in new}
+        self.paths = {new[i]: v for i, v in self.paths.items() if i in new}
+        self.positions = {new[i]: v for i, v in self.positions.items() if i in new}
+        self.consensus = {new[i] for i in self.consensus if i in new}
+
+    def settle(self) -> Parsed:
+        """Called by an adapter when done: nothing accepted and nothing refused is "ignored"
+        (an empty frame, a vehicle without a plate); nothing accepted but something refused is
+        a refusal of the whole payload, naming the first bad result."""
+        if self.kind == "reads" and not self.reads:
+            if not self.rejected:
+                self.kind = "ignored"
+            else:
+                first = self.rejected[0]
+                more = len(self.rejected) - 1
+                extra = f" (and {more} more rejected result{'s' * (more > 1)})" if more else ""
+                raise InputError(first.reason + extra, field=first.field, line=first.line)
+        return self
 
 
 class Adapter(Protocol):
@@ -113,13 +205,23 @@ def number(value: Any, path: str, *, required: bool = True) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise InputError(f"expected a number, got {type(value).__name__}", field=path)
+    if isinstance(value, str) and len(value) > 64:
+        raise InputError(f"is {len(value)} characters long; not a number", field=path)
     try:
         result = float(value)
-    except (ValueError, OverflowError) as exc:
-        raise InputError(f"{str(value)[:40]!r} is not a number", field=path) from exc
+    except (ValueError, OverflowError) as exc:  # float(10**400) overflows
+        raise InputError(f"{shown(value)} is not a number", field=path) from exc
     if not math.isfinite(result):
-        raise InputError("is not a finite number", field=path)
+        raise InputError(f"{shown(value)} is not a finite number", field=path)
     return result
+
+
+def shown(value: Any) -> str:
+    """A bad value for a message, cut short; a huge int is described, not printed (``str`` of
+    one past Python's int-string conversion limit itself raises)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**40:
+        return f"a {value.bit_length()}-bit integer"
+    return repr(str(value)[:40])
 
 
 def score(value: Any, path: str, *, scale: float = 1.0) -> float:
@@ -137,17 +239,45 @@ def epoch(value: Any, path: str) -> datetime:
     assert raw is not None
     seconds = raw / 1000.0 if abs(raw) >= 1e11 else raw
     if not _EPOCH_MIN <= seconds <= _EPOCH_MAX:
-        raise InputError(f"{raw!r} is not an epoch time between 2000 and 2100", field=path)
+        raise InputError(f"{raw:.6g} is not an epoch time between 2000 and 2100", field=path)
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def timestamp(value: Any, path: str) -> datetime:
-    """ISO 8601 text with an offset, or epoch seconds/milliseconds."""
+def timestamp(value: Any, path: str, timezone: str | None = None) -> datetime:
+    """ISO 8601 text (``T`` or a space between date and time), or epoch seconds/milliseconds.
+    Text without an offset is a local time of ``timezone`` (the camera's setting); without
+    one it is refused, with how to set it."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return epoch(value, path)
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not value.strip():
         raise InputError("is required (ISO 8601 time with an offset)", field=path)
-    return parse_utc(value, field=path)
+    text = value.strip()
+    if len(text) > 40:
+        raise InputError("is longer than any ISO 8601 time", field=path)
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"{value[:40]!r} is not an ISO 8601 time", field=path) from exc
+    if moment.tzinfo is None:
+        if timezone is None:
+            raise InputError(
+                f"{value[:40]!r} has no UTC offset; set the camera's time zone "
+                "(trustlpr camera set CAMERA_ID --timezone America/New_York) or send UTC",
+                field=path,
+            )
+        try:
+            moment = moment.replace(tzinfo=ZoneInfo(timezone))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise InputError(f"the camera's time zone {timezone!r} is unknown", field=path) from exc
+    try:
+        result = moment.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:00-05:00 is past datetime's range in UTC
+        raise InputError(f"{value[:40]!r} is out of range", field=path) from exc
+    if not _EPOCH_MIN <= result.timestamp() <= _EPOCH_MAX:
+        raise InputError(f"{value[:40]!r} is not a time between 2000 and 2100", field=path)
+    return result
 
 
 def direction(value: Any, path: str) -> float | None:
@@ -156,17 +286,6 @@ def direction(value: Any, path: str) -> float | None:
     if raw is not None and not 0.0 <= raw <= 360.0:
         raise InputError(f"{raw!r} is outside 0..360 degrees", field=path)
     return raw
-
-
-def region(value: Any) -> str | None:
-    """A US/Canadian issuing region from ``us-ct``, ``ct`` or ``CT``; None for any other
-    region (a foreign plate is still a read; a guessed state would make matches wrong)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        return normalize_region(value)
-    except PlateError:
-        return None
 
 
 def image(value: Any, path: str, *, encoded: bool = True) -> bytes | None:
@@ -223,8 +342,11 @@ def make_read(
     make: str | None = None,
     colour: str | None = None,
     vehicle_type: str | None = None,
+    country: str | None = None,
 ) -> Read:
-    """A read at ``camera``: its place, agency and direction unless the payload gave its own."""
+    """A read at ``camera``: its agency and direction unless the payload gave its own, and its
+    place unless the camera is mobile and the payload gave one (the service reports fixed
+    cameras whose payloads disagree with their registered place)."""
     if not isinstance(plate, str):
         raise InputError("is required (plate text)", field=plate_path)
     try:
@@ -238,10 +360,11 @@ def make_read(
         observed_at=observed_at,
         camera_id=camera.id,
         agency_id=camera.agency_id,
-        latitude=camera.latitude if latitude is None else latitude,
-        longitude=camera.longitude if longitude is None else longitude,
+        latitude=latitude if camera.mobile and latitude is not None else camera.latitude,
+        longitude=longitude if camera.mobile and longitude is not None else camera.longitude,
         direction=camera.direction if heading is None else heading,
         make=make,
         colour=colour,
         vehicle_type=vehicle_type,
+        country=country,
     )

@@ -24,7 +24,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -68,6 +68,7 @@ class _Job:
     reads: Sequence[Read]
     images: Mapping[int, bytes]
     links: Mapping[int, Sequence[str]]
+    consensus: frozenset[int] = frozenset()
     future: Future[IngestResult] = field(default_factory=Future)
 
 
@@ -118,10 +119,12 @@ class IngestPipeline:
         *,
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
+        consensus: Collection[int] = (),
     ) -> Future[IngestResult]:
         """Queues reads; the future resolves once they are durable. ``OverloadedError`` now
-        if the queue is full or the pipeline is closing."""
-        job = _Job(reads, images or {}, links or {})
+        if the queue is full or the pipeline is closing. ``consensus``: indexes of reads that
+        are a sender's verdict over the reads they link (see ``dedupe``)."""
+        job = _Job(reads, images or {}, links or {}, frozenset(consensus))
         if not reads:
             job.future.set_result(IngestResult(0, 0, 0))
             return job.future
@@ -144,10 +147,11 @@ class IngestPipeline:
         *,
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
+        consensus: Collection[int] = (),
         timeout: float | None = 60.0,
     ) -> IngestResult:
         """``submit`` and wait until durable."""
-        return self.submit(reads, images=images, links=links).result(timeout)
+        return self.submit(reads, images=images, links=links, consensus=consensus).result(timeout)
 
     @property
     def pending(self) -> int:
@@ -223,12 +227,14 @@ class IngestPipeline:
         reads: list[Read] = []
         images: dict[int, bytes] = {}
         links: dict[int, Sequence[str]] = {}
+        consensus: set[int] = set()
         for job in jobs:
             base = len(reads)
             reads.extend(job.reads)
             images.update({base + i: img for i, img in job.images.items()})
             links.update({base + i: ln for i, ln in job.links.items()})
-        keep, undo = self._dedupe.check(reads, links)
+            consensus.update(base + i for i in job.consensus)
+        keep, undo = self._dedupe.check(reads, links, consensus)
         kept = [i for i, k in enumerate(keep) if k]
         try:
             self._retain([reads[i] for i in kept], [images.get(i) for i in kept])

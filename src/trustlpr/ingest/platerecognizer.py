@@ -8,14 +8,23 @@
   ``{"hook": {...}, "data": {camera_id, timestamp, results[]}}`` and an optional ``upload``
   image; Stream can also post the same object as plain JSON when no image is configured.
   Stream results add ``direction`` (degrees), ``speed``, ``source_url``, ``position_sec``.
+- Vehicle detection mode (``detection_mode = vehicle`` in Stream's ``config.ini``, or the
+  Snapshot ``config={"detection_mode":"vehicle"}``): a result has no top-level ``score``;
+  ``plate`` is an object ``{type, score, box, props: {plate: [{value, score}], region:
+  [{value, score}]}}``, or ``null`` for a vehicle seen without a plate (not a read), and
+  ``vehicle`` carries ``props.make_model`` / ``props.color``.
 
-Scores are already 0–1; times are ISO 8601 with an offset.
+Scores are already 0–1. Times are ISO 8601; Stream sends them with an offset, while the
+Snapshot SDK sends local times without one (``2021-10-11 05:43:58.514896``), which are read in
+the camera's configured time zone, and refused when it has none. ``region.code`` is ISO 3166:
+``ca`` is Canada and ``us-ca`` California (``regions.iso_region``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from ..core.errors import InputError
@@ -27,13 +36,13 @@ from .parsing import (
     image,
     make_read,
     obj,
-    region,
     score,
     seq,
     text,
     timestamp,
     top_name,
 )
+from .regions import NONE, Region, iso_region
 
 NAME = "platerecognizer"
 _MAX_JSON = 4 * 1024 * 1024
@@ -47,30 +56,86 @@ def _form(payload: FormPayload) -> tuple[Mapping[str, Any], bytes | None]:
         raise InputError(f"is over {_MAX_JSON} bytes", field="json")
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # ValueError: also Python's int-digit limit
         raise InputError(f"is not valid JSON: {str(exc)[:80]}", field="json") from None
     upload = image(payload.files.get("upload"), "upload", encoded=False)
     return obj(body, "json"), upload
 
 
-def _result(raw: Any, path: str, camera: Camera, when: Any, when_path: str) -> Any:
-    result = obj(raw, path)
-    region_raw = result.get("region")
-    code = obj(region_raw, f"{path}.region").get("code") if region_raw is not None else None
+def _first(value: Any, path: str, key: str = "value") -> tuple[Any, Any]:
+    """``(value, score)`` of the first entry of a vehicle-mode ``props`` list (most likely
+    first, as Plate Recognizer orders them), or ``(None, None)``."""
+    if value is None:
+        return None, None
+    entries = seq(value, path, limit=100)
+    if not entries:
+        return None, None
+    entry = obj(entries[0], f"{path}[0]")
+    return entry.get(key), entry.get("score")
+
+
+def _vehicle_mode(
+    result: Mapping[str, Any], path: str
+) -> tuple[Any, Any, str, Region, str | None, str | None]:
+    """Plate text, its score and path, region, make and colour of a vehicle-mode result."""
+    plate = obj(result.get("plate"), f"{path}.plate")
+    props_raw = plate.get("props")
+    props = obj(props_raw, f"{path}.plate.props") if props_raw is not None else {}
+    text_value, text_score = _first(props.get("plate"), f"{path}.plate.props.plate")
+    code, _ = _first(props.get("region"), f"{path}.plate.props.region")
     vehicle_raw = result.get("vehicle")
     vehicle = obj(vehicle_raw, f"{path}.vehicle") if vehicle_raw is not None else {}
-    return make_read(
+    vprops_raw = vehicle.get("props")
+    vprops = obj(vprops_raw, f"{path}.vehicle.props") if vprops_raw is not None else {}
+    make = top_name(vprops.get("make_model"), f"{path}.vehicle.props.make_model", key="make")
+    colour = top_name(vprops.get("color"), f"{path}.vehicle.props.color", key="value")
+    return (
+        text_value,
+        text_score,
+        f"{path}.plate.props.plate[0]",
+        iso_region(code),
+        make,
+        colour,
+    )
+
+
+def _result(parsed: Parsed, raw: Any, path: str, camera: Camera, when: datetime) -> None:
+    result = obj(raw, path)
+    vehicle_raw = result.get("vehicle")
+    vehicle = obj(vehicle_raw, f"{path}.vehicle") if vehicle_raw is not None else {}
+    plate_raw = result.get("plate")
+    if plate_raw is None and "score" not in result:
+        return  # vehicle mode: a vehicle seen without a plate is not a read
+    if isinstance(plate_raw, Mapping):
+        plate, conf, where, found, make, colour = _vehicle_mode(result, path)
+        score_path = f"{where}.score"
+        plate_path = f"{where}.value"
+    else:
+        region_raw = result.get("region")
+        code = obj(region_raw, f"{path}.region").get("code") if region_raw is not None else None
+        found = iso_region(code) if code is not None else NONE
+        plate, conf, plate_path, score_path = (
+            plate_raw,
+            result.get("score"),
+            f"{path}.plate",
+            f"{path}.score",
+        )
+        make = top_name(result.get("model_make"), f"{path}.model_make", key="make")
+        colour = top_name(result.get("color"), f"{path}.color", key="color")
+    read = make_read(
         camera,
-        plate=result.get("plate"),
-        plate_path=f"{path}.plate",
-        confidence=score(result.get("score"), f"{path}.score"),
-        observed_at=timestamp(when, when_path),
-        state=region(code),
+        plate=plate,
+        plate_path=plate_path,
+        confidence=score(conf, score_path),
+        observed_at=when,
+        state=found.state,
+        country=found.country,
         heading=direction(result.get("direction"), f"{path}.direction"),
-        make=top_name(result.get("model_make"), f"{path}.model_make", key="make"),
-        colour=top_name(result.get("color"), f"{path}.color", key="color"),
+        make=make,
+        colour=colour,
         vehicle_type=text(vehicle.get("type"), f"{path}.vehicle.type"),
     )
+    parsed.add(read, None, path=path)
 
 
 class PlateRecognizerAdapter:
@@ -101,8 +166,14 @@ class PlateRecognizerAdapter:
         claim = text(data.get("camera_id"), f"{prefix}camera_id")
         if claim is not None:
             parsed.claims.add(claim)
-        when_path = f"{prefix}timestamp"
-        for i, raw in enumerate(seq(data.get("results"), f"{prefix}results")):
+        results = seq(data.get("results"), f"{prefix}results")
+        if not results:
+            return parsed.settle()
+        when = timestamp(data.get("timestamp"), f"{prefix}timestamp", camera.timezone)
+        for i, raw in enumerate(results):
             path = f"{prefix}results[{i}]"
-            parsed.add(_result(raw, path, camera, data.get("timestamp"), when_path), upload)
-        return parsed
+            with parsed.result(path):
+                _result(parsed, raw, path, camera, when)
+        if upload is not None:  # the recognition's image, for each of its reads
+            parsed.images = dict.fromkeys(range(len(parsed.reads)), upload)
+        return parsed.settle()

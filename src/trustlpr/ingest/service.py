@@ -9,6 +9,8 @@ the pipeline. OpenALPR heartbeats teach the registry which numeric camera id is 
 from __future__ import annotations
 
 import hashlib
+import logging
+import math
 import threading
 import time
 from concurrent.futures import Future
@@ -20,8 +22,14 @@ from ..cameras import CameraRegistry, RegisteredCamera
 from ..core.clock import Clock, system_clock
 from ..core.errors import AuthError, ConfigError, ForbiddenError, InputError, RateLimitedError
 from .adapters import ADAPTERS
-from .parsing import Adapter, Parsed
+from .health import IngestHealth
+from .parsing import Adapter, Parsed, Rejection
 from .pipeline import IngestPipeline, IngestResult
+
+log = logging.getLogger(__name__)
+POSITION_TOLERANCE_M = 500.0
+"""How far a fixed camera's reported GPS may be from its registered place before ingest
+reports the disagreement (GPS fixes and hand-entered positions differ by tens of metres)."""
 
 
 @dataclass(frozen=True)
@@ -39,24 +47,32 @@ class IngestLimits:
 @dataclass
 class Submission:
     """A parsed, checked payload on its way to the store; ``future`` is None when there was
-    nothing to store (a test ping, a heartbeat, only expired reads)."""
+    nothing to store (a test ping, a heartbeat, only expired reads). ``rejected``: results
+    refused while the others were accepted (the answer is then "partial")."""
 
     kind: str
     camera_id: str
     accepted: int
     expired: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
     future: Future[IngestResult] | None = field(default=None, repr=False)
 
+    @property
+    def partial(self) -> bool:
+        return bool(self.rejected)
+
     def receipt(self, result: IngestResult | None) -> dict[str, Any]:
-        """The JSON answer to the sender: counts only (never which reads were hits)."""
+        """The JSON answer to the sender: counts and the rejected results' paths and reasons
+        (never which reads were hits)."""
         return {
-            "status": "ok",
+            "status": "partial" if self.rejected else "ok",
             "kind": self.kind,
             "camera_id": self.camera_id,
             "accepted": self.accepted,
             "stored": result.kept if result else 0,
             "duplicates": result.duplicates if result else 0,
             "expired": self.expired,
+            "rejected": [r.as_dict() for r in self.rejected],
         }
 
 
@@ -110,6 +126,8 @@ class IngestService:
         self._buckets = _Buckets(self.limits.rate_per_s, self.limits.burst)
         self._recent: dict[bytes, tuple[str, float]] = {}
         self._recent_lock = threading.Lock()
+        self.health = IngestHealth()
+        """States and counters of the ingest subsystems (HTTP, MQTT) for ``/healthz``."""
 
     @classmethod
     def from_system(cls, system: Any) -> IngestService:
@@ -164,15 +182,27 @@ class IngestService:
         adapter = self.adapters.get(adapter_name)
         if adapter is None:
             raise InputError(f"no adapter {adapter_name[:40]!r}", field="adapter")
-        parsed = adapter.parse(payload, camera.camera)
+        try:
+            parsed = adapter.parse(payload, camera.camera)
+        except InputError as exc:
+            self.health.count(adapter_name, f"refused_{type(exc).__name__}")
+            raise
         self._check_claims(adapter_name, parsed, camera)
         if parsed.aliases:
             self._learn_aliases(adapter_name, parsed.aliases, camera)
         expired = self._check_times(parsed)
-        submission = Submission(parsed.kind, camera.id, len(parsed.reads) + expired, expired)
+        self._check_positions(parsed, camera)
+        submission = Submission(
+            parsed.kind, camera.id, len(parsed.reads) + expired, expired, parsed.rejected
+        )
+        if parsed.rejected:
+            self.health.count(adapter_name, "rejected_results", len(parsed.rejected))
         if parsed.reads:
             submission.future = self.pipeline.submit(
-                parsed.reads, images=parsed.images, links=parsed.links
+                parsed.reads,
+                images=parsed.images,
+                links=parsed.links,
+                consensus=parsed.consensus,
             )
         return submission
 
@@ -190,12 +220,16 @@ class IngestService:
         """A camera writes only as itself: every camera name and agency in the payload must
         be the sender's (or an alias the sender's heartbeat taught us)."""
         names = camera.names()
+        labelled = bool(parsed.labels & names)  # e.g. Scout's camera_label is the camera's name
         for claim in parsed.claims:
             if claim in names:
                 continue
             if claim in parsed.aliases and parsed.aliases[claim] in names:
                 continue
             found = self.cameras.resolve(adapter, claim)
+            if found is None and labelled:  # an id not yet known, vouched for by the label
+                self.cameras.bind_alias(camera.id, adapter, claim)
+                continue
             if found is None or found.id != camera.id:
                 raise ForbiddenError(
                     f"the payload speaks for camera {claim[:64]!r}, but the key is camera "
@@ -217,23 +251,59 @@ class IngestService:
                 self.cameras.bind_alias(camera.id, adapter, source_id)
 
     def _check_times(self, parsed: Parsed) -> int:
-        """Refuses reads from the future (a wrong camera clock); drops expired ones."""
+        """Rejects reads from the future (a wrong camera clock), each alone; drops expired
+        ones. Returns how many expired."""
         now = self.clock()
         latest = now + self.limits.future_skew
+        oldest = now - self.limits.max_age if self.limits.max_age is not None else None
+        keep: list[int] = []
+        expired = 0
         for i, read in enumerate(parsed.reads):
             if read.observed_at > latest:
                 ahead = read.observed_at - now
-                raise InputError(
-                    f"read {i} is {ahead} ahead of this server's clock; check the camera clock",
-                    field="observed_at",
+                path = parsed.paths.get(i, f"read {i}")
+                parsed.rejected.append(
+                    Rejection(
+                        path,
+                        "observed_at",
+                        f"is {ahead} ahead of this server's clock; check the camera clock",
+                    )
                 )
-        if self.limits.max_age is None:
-            return 0
-        oldest = now - self.limits.max_age
-        keep = [i for i, read in enumerate(parsed.reads) if read.observed_at >= oldest]
-        expired = len(parsed.reads) - len(keep)
-        if expired:
-            parsed.images = {j: parsed.images[i] for j, i in enumerate(keep) if i in parsed.images}
-            parsed.links = {j: parsed.links[i] for j, i in enumerate(keep) if i in parsed.links}
-            parsed.reads = [parsed.reads[i] for i in keep]
+            elif oldest is not None and read.observed_at < oldest:
+                expired += 1
+            else:
+                keep.append(i)
+        if len(keep) < len(parsed.reads):
+            parsed.keep_only(keep)
+            if not parsed.reads and not expired:
+                parsed.settle()  # every read was refused: refuse the payload
         return expired
+
+    def _check_positions(self, parsed: Parsed, camera: RegisteredCamera) -> None:
+        """A fixed camera's reads stay at its registered place (the adapters put them there);
+        a reported GPS position far from it is counted and logged once per camera, so the
+        registration or the agent's configuration can be fixed."""
+        if camera.camera.mobile or not parsed.positions:
+            return
+        cam = camera.camera
+        for position in parsed.positions.values():
+            metres = _distance_m(cam.latitude, cam.longitude, position.latitude, position.longitude)
+            if metres > POSITION_TOLERANCE_M:
+                self.health.reject(
+                    "positions",
+                    "fixed_camera_moved",
+                    f"camera {camera.id!r} is registered as fixed but its payload "
+                    f"({position.field}) puts it {metres / 1000:.1f} km away; its reads are "
+                    "stored at the registered place (mark it --mobile if it moves)",
+                    key=camera.id,
+                    logger=log,
+                )
+                return
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine; ample for "is this the same place")."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(a)))

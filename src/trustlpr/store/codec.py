@@ -55,7 +55,8 @@ def _pack(read: Read) -> bytes:
     """Compact payload: four doubles, then the text fields joined by U+001F.
 
     Text that itself contains U+001F (never produced by our parsers, which refuse control
-    characters) falls back to JSON, marked by its first byte.
+    characters) falls back to JSON, marked by its first byte. The country came last and later:
+    rows sealed before it have seven text fields and unpack with no country.
     """
     texts = (
         read.plate,
@@ -65,6 +66,7 @@ def _pack(read: Read) -> bytes:
         read.vehicle_type or "",
         read.image_ref or "",
         read.agency_id,
+        read.country or "",
     )
     joined = _SEP.join(texts)
     direction = read.direction if read.direction is not None else math.nan
@@ -107,9 +109,9 @@ def unseal(
         raise StoreError(
             f"a {retention} row of {keys.day} fails authentication (tampered or misplaced)"
         ) from exc
-    (plate, state, make, colour, vtype, image_ref, agency), (conf, lat, lon, direction) = _unpack(
-        payload
-    )
+    texts, (conf, lat, lon, direction) = _unpack(payload)
+    plate, state, make, colour, vtype, image_ref, agency = texts[:7]
+    country = texts[7] if len(texts) > 7 else ""
     return Read(
         plate=plate,
         state=state or None,
@@ -124,6 +126,7 @@ def unseal(
         colour=colour or None,
         vehicle_type=vtype or None,
         image_ref=image_ref or None,
+        country=country or None,
     )
 
 

@@ -4,8 +4,9 @@ Needs ``system.cameras`` (a ``CameraRegistry``) and ``system.pipeline`` (an
 ``IngestPipeline``), optionally ``system.ingest_limits`` (``IngestLimits``) and ``system.clock``.
 Every route checks, in this order and before reading more than it must: the declared size
 (413), the camera key (401/403) and its rate limit (429); then it reads the body with a cap,
-parses it, and answers only once the reads are durable (200), or 503 with ``Retry-After``
-when the queue is full.
+parses it, and answers only once the reads are durable: 200, or 207 ("partly accepted") when
+some results were rejected while the others are stored (each rejected result is listed with
+its path and reason), or 503 with ``Retry-After`` when the queue is full.
 
 A camera key is taken from ``Authorization: Bearer cam_…`` (or ``Token cam_…``, as Plate
 Recognizer Stream's ``webhook_header`` sends it), from ``X-Api-Key: cam_…`` (a custom header
@@ -21,6 +22,7 @@ import threading
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -54,10 +56,15 @@ _RECEIPT: dict[int | str, dict[str, Any]] = {
                         "stored": {"type": "integer"},
                         "duplicates": {"type": "integer"},
                         "expired": {"type": "integer"},
+                        "rejected": {"type": "array", "items": {"type": "object"}},
                     },
                 }
             }
         },
+    },
+    "207": {
+        "description": "Partly accepted: the accepted reads are durable; `rejected` lists each "
+        "refused result as {path, field, reason}.",
     },
     "401": {"description": "No or invalid camera key."},
     "403": {"description": "Camera disabled, or the payload speaks for another camera."},
@@ -212,7 +219,7 @@ def _json(body: bytes) -> Any:
         raise InputError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field="body"
         ) from None
-    except (UnicodeDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # also UnicodeDecodeError, the int-digit limit
         raise InputError(f"not valid JSON: {str(exc)[:80]}", field="body") from None
 
 
@@ -239,12 +246,12 @@ async def _form(request: Request, body: bytes) -> FormPayload:
 
 async def _submit(
     service: IngestService, adapter: str, payload: Any, camera: RegisteredCamera
-) -> dict[str, Any]:
+) -> JSONResponse:
     submission = service.accept(adapter, payload, camera)
     result: IngestResult | None = None
     if submission.future is not None:
         result = await asyncio.wrap_future(submission.future)
-    return submission.receipt(result)
+    return JSONResponse(submission.receipt(result), status_code=207 if submission.partial else 200)
 
 
 @router.post(
@@ -253,7 +260,7 @@ async def _submit(
     responses=_RECEIPT,
     openapi_extra={"requestBody": _NATIVE_BODY},
 )
-async def post_reads(request: Request, key: str | None = Depends(camera_key)) -> dict[str, Any]:
+async def post_reads(request: Request, key: str | None = Depends(camera_key)) -> JSONResponse:
     service, camera = await _admit(request, key)
     body = await _body(request, service.limits.max_body_bytes)
     if request.headers.get("content-type", "").lower().startswith("text/csv"):
@@ -267,7 +274,7 @@ async def post_reads(request: Request, key: str | None = Depends(camera_key)) ->
     responses=_RECEIPT,
     openapi_extra={"requestBody": _OPENALPR_BODY},
 )
-async def post_openalpr(request: Request, key: str | None = Depends(camera_key)) -> dict[str, Any]:
+async def post_openalpr(request: Request, key: str | None = Depends(camera_key)) -> JSONResponse:
     service, camera = await _admit(request, key)
     body = await _body(request, service.limits.max_body_bytes)
     return await _submit(service, "openalpr", _json(body), camera)
@@ -281,7 +288,7 @@ async def post_openalpr(request: Request, key: str | None = Depends(camera_key))
 )
 async def post_platerecognizer(
     request: Request, key: str | None = Depends(camera_key)
-) -> dict[str, Any]:
+) -> JSONResponse:
     service, camera = await _admit(request, key)
     body = await _body(request, service.limits.max_body_bytes)
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
