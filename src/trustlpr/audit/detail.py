@@ -24,7 +24,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,7 +40,7 @@ from ..core.errors import (
     VerificationError,
 )
 from ..privatedb import PrivateDB
-from .leaf import PreparedEntry, commitment, parse_leaf
+from .leaf import PreparedEntry, commitment, micros, parse_leaf
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS detail (
@@ -55,7 +55,6 @@ CREATE TABLE IF NOT EXISTS detail (
 # Added to stores made before details were sealed; ``private`` of a shredded row is empty.
 _SEAL_COLUMNS = {"sealed_with": "TEXT", "read_t": "INTEGER", "nonce": "BLOB"}
 _SEAL_INDEX = "CREATE INDEX IF NOT EXISTS detail_reads ON detail (read_t) WHERE read_t IS NOT NULL"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _log = logging.getLogger(__name__)
 
 
@@ -203,12 +202,10 @@ class DetailStore:
         shredded = 0
         with self._db.write() as conn:
             for retention, cutoff in before.items():
-                delta = cutoff - _EPOCH
-                limit = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
                 shredded += conn.execute(
                     "UPDATE detail SET private = x'', nonce = NULL, read_t = NULL "
                     "WHERE read_t IS NOT NULL AND read_t < ? AND sealed_with LIKE ?",
-                    (limit, f"{retention}:%"),
+                    (micros(cutoff), f"{retention}:%"),
                 ).rowcount
         if shredded:
             self._db.checkpoint()

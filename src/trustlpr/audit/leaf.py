@@ -259,8 +259,13 @@ def _read_link(event: AuditEvent) -> tuple[str | None, int | None]:
         raise InputError("must name a hit or nonhit read", field="describes_read")
     if not isinstance(link.observed_at, datetime) or link.observed_at.tzinfo is None:
         raise InputError("the read's time must be an aware datetime", field="describes_read")
-    delta = link.observed_at - _EPOCH
-    return link.key_id, (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return link.key_id, micros(link.observed_at)
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime: exact, unlike float timestamps."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def prepare(event: AuditEvent, salt: bytes) -> PreparedEntry:
