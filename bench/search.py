@@ -20,6 +20,7 @@ from _common import T0, emit, percentile, plates
 from trustlpr.audit import open_audit
 from trustlpr.core import Agency, AgencyType, LegalBasis, Purpose, Query, Read, Role, User
 from trustlpr.core import SearchType as T
+from trustlpr.identity import IdentityStore
 from trustlpr.policy import PolicyEngine
 from trustlpr.search import ApprovalQueue, SearchForm, SearchService, Status
 from trustlpr.store import SQLiteReadStore
@@ -27,14 +28,6 @@ from trustlpr.store.codec import to_us
 from trustlpr.store.factory import key_rings
 
 NOW = T0 + timedelta(days=30)
-
-
-class _NoSharing:
-    def attestation_on_file(self, owner: str, grantee: Agency, at: object) -> bool:
-        return False
-
-    def require_agreement(self, *args: object) -> None:
-        return None
 
 
 def main() -> None:
@@ -67,12 +60,14 @@ def main() -> None:
                     [(r.plate, to_us(r.observed_at), r.camera_id, 41.3, -72.9) for r in batch],
                 )
         audit = open_audit(root, agency_id="nhpd")
-        owner = Agency("nhpd", "New Haven PD", "CT", AgencyType.LOCAL)
-        officer = User("ofc", "nhpd", Role.OFFICER)
+        identity = IdentityStore.open(root, audit)
+        owner = identity.add_agency("nhpd", "New Haven PD", "CT", AgencyType.LOCAL, actor=None)
+        admin = identity.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
+        officer = identity.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
         engine = PolicyEngine("ct-pa-26-14", owner_state="CT", owner_agency_id="nhpd")
         service = SearchService(
-            owner=owner, store=store, judge=engine, audit=audit, sharing=_NoSharing(),
-            approvals=ApprovalQueue(root / "approvals.db"), clock=lambda: NOW,
+            owner=owner, store=store, judge=engine, audit=audit, sharing=identity.sharing,
+            people=identity, approvals=ApprovalQueue(root / "approvals.db"), clock=lambda: NOW,
         )  # fmt: skip
         decision_ms, search_ms, raw_ms, results = [], [], [], 0
         for _ in range(args.searches):
@@ -99,6 +94,7 @@ def main() -> None:
                 (plate, to_us(NOW - timedelta(days=7)), to_us(NOW)),
             ).fetchall()
             raw_ms.append((time.perf_counter() - started) * 1000)
+        identity.close()
         audit.close()
         store.close()
     emit(

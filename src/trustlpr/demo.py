@@ -114,6 +114,9 @@ def _add_people(system: System) -> None:
         user = identity.add_user(
             user_id, system.owner.id, role, name, actor=admin, password=PASSWORD
         )
+        if admin is not None:  # each person takes their password over from the admin who set it
+            signed_in = identity.verify_password(user_id, PASSWORD)[0]
+            identity.set_password(user_id, PASSWORD, actor=signed_in)
         admin = admin or user
     identity.add_agency(
         "tx-county-so", "A Texas county sheriff", "TX", AgencyType.LOCAL, actor=admin
@@ -241,12 +244,14 @@ def _search_once(
 
 def _decide_held(system: System, supervisor: User) -> None:
     for pending in system.search.pending(supervisor)[:2]:
-        approve = pending.request.purpose is not Purpose.PERSONAL
+        approve = pending.request is not None and pending.request.purpose is not Purpose.PERSONAL
         outcome = system.search.decide_pending(
             supervisor, pending.request_id, approve=approve, note="reviewed case file"
         )
-        if outcome.status is Status.COMPLETED:
-            log.info("demo approval: %d results", len(outcome.results))
+        if outcome.status is Status.APPROVED:  # the results go to the officer who asked
+            requester = system.identity.user(pending.requester_id)
+            fetched = system.search.fetch(requester, pending.request_id)
+            log.info("demo approval: %d results for the requester", len(fetched.results))
 
 
 def _verify_alerts(system: System, rng: random.Random, people: dict[str, User]) -> None:

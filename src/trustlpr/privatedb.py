@@ -146,6 +146,15 @@ class PrivateDB:
             except sqlite3.OperationalError as exc:
                 raise self._error(f"{self.label} rollback failed: {exc}") from exc
 
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """The connection for a few consistent reads (under the lock, no transaction)."""
+        with self.lock:
+            try:
+                yield self.conn
+            except sqlite3.Error as exc:
+                raise self._error(f"{self.label} read failed: {exc}") from exc
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """All rows of one statement, read under the lock."""
         with self.lock:

@@ -161,8 +161,11 @@ class System:
                 judge=self.engine,
                 audit=self.audit,
                 sharing=self.identity.sharing,
+                people=self.identity,
                 approvals=self.approvals,
                 clock=clock,
+                nonhit_retention=self.retention.nonhit,
+                max_pending_age=settings.approval_max_age,
             )
         except BaseException:
             self.close()
@@ -226,11 +229,12 @@ class System:
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
-        """Removes reads past retention with the audit details that describe them, and alerts
-        (which carry a read) past hit retention."""
+        """Removes reads past retention with the audit details that describe them, alerts
+        (which carry a read) past hit retention, and held search requests past their expiry."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         self.alerts.expire(moment - self.retention.hit)
+        self.search.expire_pending(moment)
         return report
 
     def schedule(self, jobs: Periodic) -> None:

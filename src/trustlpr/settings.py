@@ -36,6 +36,7 @@ class Settings:
     nonhit_retention: timedelta | None = None
     hit_retention: timedelta | None = None
     purge_interval: timedelta = timedelta(minutes=1)
+    approval_max_age: timedelta = timedelta(days=3)
 
     @property
     def config_path(self) -> Path:
@@ -72,7 +73,7 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         if values.get("shared_dir") is not None:
             values["shared_dir"] = Path(values["shared_dir"])
-        for key in ("nonhit_retention", "hit_retention", "purge_interval"):
+        for key in ("nonhit_retention", "hit_retention", "purge_interval", "approval_max_age"):
             if isinstance(values.get(key), str):
                 values[key] = parse_duration(values[key], field=key)
         return replace(cls(), **values)
@@ -101,7 +102,7 @@ class Settings:
 
 _KNOWN = {
     "policy", "agency_id", "agency_name", "agency_state", "nonhit_retention", "hit_retention",
-    "database_url", "shared_dir", "purge_interval",
+    "database_url", "shared_dir", "purge_interval", "approval_max_age",
 }  # fmt: skip
 
 
@@ -114,7 +115,7 @@ def _from_toml(path: Path) -> dict[str, Any]:
     if unknown:
         raise ConfigError(f"{path}: unknown setting(s) {', '.join(sorted(unknown))}")
     try:
-        for key in ("nonhit_retention", "hit_retention", "purge_interval"):
+        for key in ("nonhit_retention", "hit_retention", "purge_interval", "approval_max_age"):
             if key in data:
                 parse_duration(str(data[key]), field=key)
     except InputError as exc:

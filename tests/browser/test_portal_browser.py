@@ -142,9 +142,14 @@ def test_supervisor_approves_a_held_search(page: Page, served: Served) -> None:
     held = page.locator("article", has_text="2026-000779")
     expect(held).to_be_visible()
     held.get_by_label("Note").fill("pattern is narrow; depot theft case 779")
-    held.get_by_role("button", name="Approve and run").click()
-    expect(page.locator("#decided")).to_contain_text("completed")
+    held.get_by_role("button", name="Approve").click()
+    expect(page.locator("#decided")).to_contain_text("approved")
     shot(page, "console-approvals")
+    page.get_by_role("button", name="Sign out sup1").click()
+    sign_in(page, "off2")  # the results go to the officer who asked
+    page.goto("/console/search")
+    page.locator("#mine").get_by_role("button", name="Run it and show the results").last.click()
+    expect(page.locator("#results")).to_contain_text(plate)
 
 
 def test_keyboard_and_labels(page: Page, served: Served) -> None:

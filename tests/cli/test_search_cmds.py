@@ -25,8 +25,8 @@ def _node(tmp_path: Path) -> tuple[Path, str, str]:
         admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
         ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
         ids.add_user("sgt", "nhpd", Role.SUPERVISOR, "Sergeant", actor=admin)
-        officer = ids.create_token("ofc", actor=admin).plaintext
-        sergeant = ids.create_token("sgt", actor=admin).plaintext
+        officer = ids.create_token("ofc", actor=ids.user("ofc")).plaintext
+        sergeant = ids.create_token("sgt", actor=ids.user("sgt")).plaintext
         system.ingest(
             [
                 Read("CLI123", "CT", 0.9, NOW - timedelta(days=d, hours=1), "cam-1", "nhpd", 41.3,
@@ -71,10 +71,21 @@ def test_held_search_is_approved_by_the_supervisor(tmp_path: Path) -> None:
     assert held["status"] == "pending_approval" and held["results"] == []
     code, out = run(data, "pending", "--token", sergeant, "--json")
     assert [p["request_id"] for p in json.loads(out)] == [held["request_id"]]
+    code, out = run(data, "pending", "--token", officer)
+    assert code == 77  # the queue is for those who may decide it
     code, out = run(data, "approve", held["request_id"], "--note", "case file checked",
                     "--token", sergeant, "--json")  # fmt: skip
     done = json.loads(out)
-    assert code == 0 and done["status"] == "completed" and len(done["results"]) == 9
+    assert code == 0 and done["status"] == "approved" and done["results"] == []
+    code, out = run(data, "fetch", held["request_id"], "--token", sergeant)
+    assert code == 77 and "only the person who asked" in " ".join(out.split())
+    code, out = run(data, "mine", "--token", officer, "--json")
+    assert [(m["request_id"], m["status"]) for m in json.loads(out)] == [
+        (held["request_id"], "approved")
+    ]
+    code, out = run(data, "fetch", held["request_id"], "--token", officer, "--json")
+    got = json.loads(out)
+    assert code == 0 and got["status"] == "completed" and len(got["results"]) == 9
 
 
 def test_searching_without_a_token_fails_clearly(tmp_path: Path) -> None:

@@ -61,8 +61,10 @@ def store(data_dir: Path, sink: ListSink, clock: FakeClock) -> Iterator[Identity
 
 @dataclass
 class Node:
-    """A seeded node: Hartford (CT, owner) with three admins, an officer, a supervisor and an
-    auditor; Boston (MA) and Providence (RI) police; the state police of MA; a federal agency."""
+    """A seeded node: Hartford (CT, owner) with three admins (alice and bob from the set-up,
+    carol proposed by bob and approved by alice), an officer, a supervisor and an auditor
+    (created by alice); Boston (MA) and Providence (RI) police; the state police of MA; a
+    federal agency."""
 
     store: IdentityStore
     clock: FakeClock
@@ -73,6 +75,24 @@ class Node:
     sam: User
     audrey: User
     boston_admin: User
+
+
+def appoint(
+    store: IdentityStore,
+    user_id: str,
+    agency_id: str,
+    name: str,
+    *,
+    proposer: User,
+    approver: User,
+    password: str | None = None,
+) -> User:
+    """A new admin the two-person way: proposed by one admin, approved by another."""
+    proposed = store.add_user(
+        user_id, agency_id, Role.ADMIN, name, actor=proposer, password=password
+    )
+    assert not proposed.active
+    return store.approve_admin(user_id, actor=approver)
 
 
 @pytest.fixture
@@ -89,13 +109,15 @@ def node(store: IdentityStore, clock: FakeClock) -> Node:
         ("acme-vendor", "Acme ALPR", "MA", AgencyType.VENDOR),
     ]:
         store.add_agency(agency_id, name, state, type_, actor=alice)
-    bob = store.add_user("bob", "hartford-pd", Role.ADMIN, "Bob Admin", actor=alice)
-    carol = store.add_user("carol", "hartford-pd", Role.ADMIN, "Carol Admin", actor=alice)
+    bob = store.add_user("bob", "hartford-pd", Role.ADMIN, "Bob Admin", actor=None)  # set-up
+    carol = appoint(store, "carol", "hartford-pd", "Carol Admin", proposer=bob, approver=alice)
     olivia = store.add_user(
         "olivia", "hartford-pd", Role.OFFICER, "Olivia Officer", actor=alice, password=PASSWORD
     )
     sam = store.add_user("sam", "hartford-pd", Role.SUPERVISOR, "Sam Supervisor", actor=alice)
     audrey = store.add_user("audrey", "hartford-pd", Role.AUDITOR, "Audrey Auditor", actor=alice)
-    boston_admin = store.add_user("bpd-admin", "boston-pd", Role.ADMIN, "Boston Admin", actor=alice)
-    clock.advance(days=8)  # past the wait before alice's appointees may approve her proposals
+    boston_admin = appoint(
+        store, "bpd-admin", "boston-pd", "Boston Admin", proposer=alice, approver=bob
+    )
+    clock.advance(days=8)
     return Node(store, clock, alice, bob, carol, olivia, sam, audrey, boston_admin)

@@ -19,7 +19,7 @@ from trustlpr.identity import IdentityStore
 from .conftest import ListSink, Node
 
 
-def test_first_admin_is_created_unsigned_then_credentials_are_required(
+def test_the_first_two_admins_are_created_unsigned_then_credentials_are_required(
     store: IdentityStore,
 ) -> None:
     agency = store.add_agency("hartford-pd", "Hartford Police", "ct", "local", actor=None)
@@ -28,10 +28,14 @@ def test_first_admin_is_created_unsigned_then_credentials_are_required(
     store.add_user("olivia", "hartford-pd", "officer", "Olivia", actor=None)
     alice = store.add_user("alice", "hartford-pd", "admin", "Alice", actor=None)
     with pytest.raises(ForbiddenError, match="administrator's credentials"):
-        store.add_user("mallory", "hartford-pd", "admin", "Mallory", actor=None)
+        store.add_user("oscar", "hartford-pd", "officer", "Oscar", actor=None)
     with pytest.raises(ForbiddenError):
         store.add_agency("other-pd", "Other", "CT", "local", actor=None)
-    assert store.add_user("bob", "hartford-pd", Role.ADMIN, "Bob", actor=alice).role is Role.ADMIN
+    with pytest.raises(ForbiddenError, match="second admin is created at set-up"):
+        store.add_user("bob", "hartford-pd", Role.ADMIN, "Bob", actor=alice)
+    assert store.add_user("bob", "hartford-pd", Role.ADMIN, "Bob", actor=None).active
+    with pytest.raises(ForbiddenError, match="administrator's credentials"):
+        store.add_user("mallory", "hartford-pd", "admin", "Mallory", actor=None)
     assert [u.id for u in store.users()] == ["alice", "bob", "olivia"]
 
 
@@ -96,8 +100,9 @@ def test_only_admins_of_the_agency_manage_its_users(node: Node) -> None:
         s.set_role("olivia", "supervisor", actor=node.boston_admin)
     with pytest.raises(ForbiddenError):
         s.add_agency("evil-pd", "Evil", "TX", "local", actor=node.olivia)
-    # an agency with no admin yet may be seeded by an admin of another agency
-    assert s.add_user("ri-admin", "providence-pd", "admin", "R", actor=node.alice).active
+    # an agency with no admin yet may be seeded by an admin of another agency (and a second)
+    assert not s.add_user("ri-admin", "providence-pd", "admin", "R", actor=node.alice).active
+    assert s.approve_admin("ri-admin", actor=node.bob).active
     with pytest.raises(ForbiddenError):  # ...but once it has one, only its own admins
         s.add_user("ri-2", "providence-pd", "officer", "R2", actor=node.alice)
 
@@ -134,7 +139,7 @@ def test_the_last_admin_cannot_be_removed(store: IdentityStore) -> None:
         store.disable("alice", actor=alice)
     with pytest.raises(ConflictError, match="last active admin"):
         store.set_role("alice", "officer", actor=alice)
-    bob = store.add_user("bob", "hpd", "admin", "Bob", actor=alice)
+    bob = store.add_user("bob", "hpd", "admin", "Bob", actor=None)
     store.set_role("alice", "officer", actor=bob)
     with pytest.raises(ForbiddenError):  # and the set-up path stays closed
         store.add_user("x", "hpd", "admin", "X", actor=None)
@@ -142,7 +147,8 @@ def test_the_last_admin_cannot_be_removed(store: IdentityStore) -> None:
 
 def test_user_events_keep_ids_and_names_private(node: Node, sink: ListSink) -> None:
     events = sink.of(EventType.USER_CHANGED)
-    assert len(events) == 1 + 5 + 7  # six agencies, seven users (alice included)
+    # six agencies, seven users (alice included), two admin grants proposed and approved
+    assert len(events) == 1 + 5 + 7 + 4
     first_user = events[1]
     assert first_user.agency_id == "hartford-pd"
     assert dict(first_user.public) == {"action": "user_added", "category": "admin"}

@@ -23,7 +23,7 @@ def test_every_identity_event_is_a_valid_public_leaf(tmp_path: Path, clock: Fake
                 "alice", "hartford-pd", Role.ADMIN, "Alice Admin", actor=None, password=PASSWORD
             )
             store.add_agency("boston-pd", "Boston Police", "MA", "local", actor=alice)
-            bob = store.add_user("bob", "hartford-pd", Role.ADMIN, "Bob Admin", actor=alice)
+            bob = store.add_user("bob", "hartford-pd", Role.ADMIN, "Bob Admin", actor=None)
             store.add_user("olivia", "hartford-pd", Role.OFFICER, "Olivia", actor=alice)
             token = store.create_token("olivia", actor=alice, label="car 7")
             store.revoke_token(token.info.id, actor=alice)

@@ -94,7 +94,7 @@ def test_set_up_then_everything_must_be_signed(op: Operator) -> None:
             "--agency",
             "hartford-pd",
             "--role",
-            "admin",
+            "officer",
             "--name",
             "M",
         ],
@@ -171,10 +171,8 @@ def test_two_admins_make_a_sharing_agreement(op: Operator) -> None:
         "--name",
         "Bob",
         "--password",
-        "--token",
-        alice,
         input="bobs own passphrase\nbobs own passphrase\n",
-    )
+    )  # the node's second admin: at set-up, unsigned, with his own password
     as_bob = ("--as", "bob")
     bob_pw = "bobs own passphrase\n"
     op(
@@ -317,3 +315,24 @@ def test_the_docs_name_every_command_and_option() -> None:
         for param in command.params:
             if param.param_type_name == "option":
                 assert any(opt in text for opt in param.opts), f"{name} {param.opts}"
+
+
+def test_a_new_admin_waits_for_a_second_admin(op: Operator) -> None:
+    alice = _setup(op)
+    bob_pw = "bobs own passphrase"
+    add_bob = ("user", "add", "bob", "--agency", "hartford-pd", "--role", "admin", "--name", "B")
+    op(*add_bob, "--password", "--token", alice, input=f"{bob_pw}\n{bob_pw}\n", code=77)
+    op(*add_bob, "--password", input=f"{bob_pw}\n{bob_pw}\n")  # set-up: the second admin
+    add_carol = ("user", "add", "carol", "--agency", "hartford-pd", "--role", "admin")
+    out = op(*add_carol, "--name", "C", "--token", alice)
+    assert "proposed admin" in " ".join(out.split())
+    assert [p["user_id"] for p in op.json("user", "proposals")] == ["carol"]  # type: ignore[union-attr, index]
+    op("user", "approve", "carol", "--token", alice, code=77)  # not her own proposal
+    op("user", "approve", "carol", "--as", "bob", input=f"{bob_pw}\n")
+    users = {u["id"]: u["status"] for u in op.json("user", "list")}  # type: ignore[union-attr, index]
+    assert users["carol"] == "active" and op.json("user", "proposals") == []
+    op("user", "set-role", "carol", "officer", "--token", alice)
+    out = op("user", "set-role", "carol", "admin", "--token", alice)
+    assert "proposed" in out
+    op("user", "reject", "carol", "--as", "bob", input=f"{bob_pw}\n")
+    assert {u["id"]: u["role"] for u in op.json("user", "list")}["carol"] == "officer"  # type: ignore[union-attr, index]

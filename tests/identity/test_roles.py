@@ -69,3 +69,38 @@ def test_allowed_checks_return_none(check: Check) -> None:
 def test_refused_checks_raise_forbidden(check: Check) -> None:
     with pytest.raises(ForbiddenError):
         check()
+
+
+# -- the full matrix: every role (active and disabled) against every check -------------------
+
+MATRIX_CHECKS: dict[str, Callable[[User], None]] = {
+    "admin": lambda u: require_admin(u),
+    "admin of hpd": lambda u: require_admin(u, "hpd"),
+    "auditor": require_auditor,
+    "searcher": require_searcher,
+    "approver for hpd": lambda u: require_approver(u, "someone-else", "hpd"),
+    "approver for bpd": lambda u: require_approver(u, "someone-else", "bpd"),
+    "manages another hpd user": lambda u: require_self_or_admin(u, "someone-else", "hpd"),
+    "manages themself": lambda u: require_self_or_admin(u, u.id, "hpd"),
+    "same agency hpd": lambda u: require_same_agency(u, "hpd"),
+}
+ADMITTED = {
+    Role.OFFICER: {"searcher", "manages themself", "same agency hpd"},
+    Role.SUPERVISOR: {"searcher", "approver for hpd", "manages themself", "same agency hpd"},
+    Role.AUDITOR: {"auditor", "manages themself", "same agency hpd"},
+    Role.ADMIN: set(MATRIX_CHECKS) - {"approver for bpd"},
+}
+"""Who each check admits (an hpd user of each role); everything else, and every disabled
+user, is refused. Written out by hand: a check that admits one role too many fails here."""
+
+
+@pytest.mark.parametrize("active", [True, False], ids=["active", "disabled"])
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+@pytest.mark.parametrize("check", list(MATRIX_CHECKS), ids=list(MATRIX_CHECKS))
+def test_the_role_matrix(check: str, role: Role, active: bool) -> None:
+    user = User(f"{role.value}-1", "hpd", role, active=active)
+    if active and check in ADMITTED[role]:
+        assert MATRIX_CHECKS[check](user) is None
+    else:
+        with pytest.raises(ForbiddenError):
+            MATRIX_CHECKS[check](user)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from trustlpr.core.errors import (
+    AuthError,
     ConflictError,
     ForbiddenError,
     InputError,
@@ -107,21 +108,60 @@ def test_only_admins_of_the_owner_may_change_agreements(node: Node) -> None:
     assert sharing.approve(proposed.id, actor=node.carol).status is Status.ACTIVE
 
 
-def test_a_fresh_appointee_of_the_proposer_cannot_be_the_second_person(node: Node) -> None:
-    sock = node.store.add_user("dave", OWNER, Role.ADMIN, "Dave", actor=node.alice)
-    promoted = node.store.set_role("sam", Role.ADMIN, actor=node.alice)
-    proposed = node.store.sharing.propose(
+def test_admins_made_by_the_proposer_are_never_the_second_person(node: Node) -> None:
+    """Issue 12 item 5(a): alice makes an admin whose password she set (and a third through
+    it), and approves her own proposal with it — at no time, after no wait."""
+    store, pw = node.store, "mallory's password, set by alice"
+    proposed = store.sharing.propose(
         OWNER,
         grantee_agency_id="boston-pd",
         purposes=["stolen_vehicle"],
         expires_at=later(node, 90),
         actor=node.alice,
     )
-    for appointee in (sock, promoted):
-        with pytest.raises(ForbiddenError, match="made the approver admin"):
-            node.store.sharing.approve(proposed.id, actor=appointee)
-    node.clock.advance(days=7)
-    assert node.store.sharing.approve(proposed.id, actor=sock).status is Status.ACTIVE
+    store.add_user("mallory", OWNER, Role.ADMIN, "Mallory", actor=node.alice, password=pw)
+    node.clock.advance(days=8)
+    with pytest.raises(AuthError):  # a proposed admin cannot even sign in before approval
+        store.verify_password("mallory", pw)
+    assert store.approve_admin("mallory", actor=node.bob).active
+    mallory = store.verify_password("mallory", pw)[0]
+    store.set_password("mallory", pw + " changed", actor=mallory)  # "her own" password now
+    mallory = store.verify_password("mallory", pw + " changed")[0]
+    store.add_user("trent", OWNER, Role.ADMIN, "Trent", actor=mallory, password=pw)
+    store.approve_admin("trent", actor=node.bob)
+    store.set_role("sam", Role.ADMIN, actor=node.alice)
+    store.approve_admin("sam", actor=node.carol)
+    node.clock.advance(days=5)
+    trent = store.verify_password("trent", pw)[0]
+    for puppet in (mallory, trent, store.user("sam")):
+        with pytest.raises(ForbiddenError, match="not independent"):
+            store.sharing.approve(proposed.id, actor=puppet)
+    assert store.sharing.get(proposed.id).status is Status.PENDING
+    assert store.sharing.approve(proposed.id, actor=node.bob).status is Status.ACTIVE
+
+
+def test_an_admin_grant_needs_an_independent_second_admin(node: Node) -> None:
+    store = node.store
+    dave = store.add_user("dave", OWNER, Role.ADMIN, "Dave", actor=node.alice)
+    assert not dave.active and [p.user_id for p in store.admin_proposals()] == ["dave"]
+    with pytest.raises(ForbiddenError, match="someone else"):
+        store.approve_admin("dave", actor=node.alice)
+    with pytest.raises(ForbiddenError):  # another agency's admin is not ours
+        store.approve_admin("dave", actor=node.boston_admin)
+    with pytest.raises(ConflictError, match="already waiting"):
+        store.enable("dave", actor=node.bob)  # a proposed admin is not switched on by hand
+    # carol was proposed by bob: she may approve alice's grant, never bob's
+    store.set_role("olivia", Role.ADMIN, actor=node.bob)
+    with pytest.raises(ForbiddenError, match="not independent"):
+        store.approve_admin("olivia", actor=node.carol)
+    assert store.approve_admin("dave", actor=node.carol).active
+    store.reject_admin("olivia", actor=node.alice)
+    assert store.user("olivia").role is Role.OFFICER and store.admin_proposals() == []
+    store.disable("dave", actor=node.bob)
+    assert not store.enable("dave", actor=node.alice).active  # re-enabling is a grant too
+    node.clock.advance(days=15)
+    with pytest.raises(ConflictError, match="older than 14 days"):
+        store.approve_admin("dave", actor=node.bob)
 
 
 def test_narrowing_applies_at_once_widening_waits(node: Node, sink: ListSink) -> None:

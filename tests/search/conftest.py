@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FakeClock
 from trustlpr.audit import AuditService
 from trustlpr.core import Agency, AgencyType, AuditEvent, Read, Role, User
 from trustlpr.identity import IdentityStore
@@ -17,6 +18,7 @@ from trustlpr.store import SQLiteReadStore
 from trustlpr.store.factory import key_rings
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
+PASSWORD = "a password of their own"
 
 
 class ListSink:
@@ -45,14 +47,27 @@ class World:
     supervisor: User
     admin: User
     admin2: User
+    clock: FakeClock
+    marks: dict[str, str]
+    approvals: ApprovalQueue
+    data_dir: Path
+
+    def person(self, user_id: str, agency_id: str, role: Role) -> User:
+        """A user created by the first admin who took their password over and signs in with
+        it: independent of everyone else but that admin."""
+        self.identity.add_user(
+            user_id, agency_id, role, user_id, actor=self.admin, password=PASSWORD
+        )
+        signed_in = self.identity.verify_password(user_id, PASSWORD)[0]
+        self.identity.set_password(user_id, PASSWORD, actor=signed_in)
+        return self.identity.verify_password(user_id, PASSWORD)[0]
 
 
 def _read(plate: str, at: datetime, camera: str = "cam-1") -> Read:
     return Read(plate, "CT", 0.93, at, camera, "nhpd", 41.31, -72.92)
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def make_world(tmp_path: Path, policy: str = "strict-default") -> World:
     store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
     reads = []
     for day in range(20):
@@ -64,27 +79,44 @@ def world(tmp_path: Path) -> Iterator[World]:
             _read("A812345", at + timedelta(minutes=3)),
         ]
     store.append(reads)
+    clock = FakeClock(NOW)
     audit = AuditService(tmp_path)
-    identity = IdentityStore.open(tmp_path, ListSink(), clock=lambda: NOW)
+    identity = IdentityStore.open(tmp_path, ListSink(), clock=clock)
     owner = identity.add_agency("nhpd", "New Haven PD", "CT", AgencyType.LOCAL, actor=None)
     admin = identity.add_user("adm1", "nhpd", Role.ADMIN, "Admin One", actor=None)
-    admin2 = identity.add_user("adm2", "nhpd", Role.ADMIN, "Admin Two", actor=admin)
+    admin2 = identity.add_user("adm2", "nhpd", Role.ADMIN, "Admin Two", actor=None)
     officer = identity.add_user("off1", "nhpd", Role.OFFICER, "Officer One", actor=admin)
     officer2 = identity.add_user("off2", "nhpd", Role.OFFICER, "Officer Two", actor=admin)
     supervisor = identity.add_user("sup1", "nhpd", Role.SUPERVISOR, "Sgt One", actor=admin)
-    engine = PolicyEngine("strict-default", owner_state="CT", owner_agency_id="nhpd")
+    marks: dict[str, str] = {}
+    engine = PolicyEngine(policy, owner_state="CT", owner_agency_id="nhpd", camera_categories=marks)
+    approvals = ApprovalQueue(tmp_path / "approvals.db")
     service = SearchService(
         owner=owner,
         store=store,
         judge=engine,
         audit=audit,
         sharing=identity.sharing,
-        approvals=ApprovalQueue(tmp_path / "approvals.db"),
-        clock=lambda: NOW,
+        people=identity,
+        approvals=approvals,
+        clock=clock,
+        nonhit_retention=timedelta(days=21),
     )
-    yield World(
-        service, audit, identity, store, owner, officer, officer2, supervisor, admin, admin2
-    )
-    store.close()
-    audit.close()
-    identity.close()
+    return World(
+        service, audit, identity, store, owner, officer, officer2, supervisor, admin, admin2,
+        clock, marks, approvals, tmp_path,
+    )  # fmt: skip
+
+
+def close_world(world: World) -> None:
+    world.approvals.close()
+    world.store.close()
+    world.audit.close()
+    world.identity.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    made = make_world(tmp_path)
+    yield made
+    close_world(made)

@@ -108,9 +108,11 @@ def test_long_window_waits_for_a_supervisor_of_the_same_agency(world: World) -> 
     with pytest.raises(ForbiddenError):
         world.service.decide_pending(world.officer2, out.request_id, approve=True)
     done = world.service.decide_pending(world.supervisor, out.request_id, approve=True, note="ok")
-    assert done.status is Status.COMPLETED
-    assert {s.plate for s in done.results} == {"AB12345"}
-    assert any(s.observed_at < NOW - timedelta(days=7) for s in done.results)
+    assert done.status is Status.APPROVED and done.results == []  # the decision, no sightings
+    got = world.service.fetch(world.officer, out.request_id)
+    assert got.status is Status.COMPLETED
+    assert {s.plate for s in got.results} == {"AB12345"}
+    assert any(s.observed_at < NOW - timedelta(days=7) for s in got.results)
     types = [e["type"] for e in public_entries(world)]
     assert types == ["search_decided", "approval_decided", "search_executed"]
     assert world.service.pending(world.supervisor) == []
@@ -128,7 +130,8 @@ def test_partial_search_returns_only_matching_plates(world: World) -> None:
         world.officer, world.owner, form(None, kind=T.PARTIAL, pattern="AB1234?", days=5)
     )
     assert out.status is Status.PENDING  # partial plates need a supervisor under strict-default
-    done = world.service.decide_pending(world.supervisor, out.request_id, approve=True)
+    world.service.decide_pending(world.supervisor, out.request_id, approve=True)
+    done = world.service.fetch(world.officer, out.request_id)
     assert {s.plate for s in done.results} == {"AB12345", "AB12346"}
 
 

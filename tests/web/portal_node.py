@@ -88,14 +88,16 @@ def build_node(data_dir: Path, clock: FakeClock, *, nonhit: str = "3d") -> Node:
     )
     identity = system.identity
     admin = identity.add_user("adm1", OWNER, Role.ADMIN, "Admin One", actor=None, password=PASSWORD)
-    admin2 = identity.add_user(
-        "adm2", OWNER, Role.ADMIN, "Admin Two", actor=admin, password=PASSWORD
+    admin2 = identity.add_user(  # the node's second admin, at set-up
+        "adm2", OWNER, Role.ADMIN, "Admin Two", actor=None, password=PASSWORD
     )
     for user_id, role in (("off1", Role.OFFICER), ("off2", Role.OFFICER),
                           ("sup1", Role.SUPERVISOR), ("aud1", Role.AUDITOR)):  # fmt: skip
-        node.users[user_id] = identity.add_user(
-            user_id, OWNER, role, f"User {user_id}", actor=admin, password=PASSWORD
-        )
+        identity.add_user(user_id, OWNER, role, f"User {user_id}", actor=admin, password=PASSWORD)
+        # each takes the password over from the admin who set it (two-person rules need that)
+        signed_in = identity.verify_password(user_id, PASSWORD)[0]
+        identity.set_password(user_id, PASSWORD, actor=signed_in)
+        node.users[user_id] = identity.user(user_id)
     node.users |= {"adm1": admin, "adm2": admin2}
     _outsiders(node, admin, admin2)
     return node
@@ -121,8 +123,10 @@ def _outsiders(node: Node, admin: User, admin2: User) -> None:
         attestation=attestation,
     )
     identity.sharing.approve(proposal.id, actor=admin)
-    ny_admin = identity.add_user("nyadm", "nycpd", Role.ADMIN, "NY Admin", actor=admin)
-    tx_admin = identity.add_user("txadm", "txso", Role.ADMIN, "TX Admin", actor=admin)
+    identity.add_user("nyadm", "nycpd", Role.ADMIN, "NY Admin", actor=admin)
+    identity.add_user("txadm", "txso", Role.ADMIN, "TX Admin", actor=admin)
+    ny_admin = identity.approve_admin("nyadm", actor=admin2)
+    tx_admin = identity.approve_admin("txadm", actor=admin2)
     ny_off = identity.add_user("nyoff", "nycpd", Role.OFFICER, "NY Officer", actor=ny_admin)
     tx_off = identity.add_user("txoff", "txso", Role.OFFICER, "TX Officer", actor=tx_admin)
     node.outsiders = {"nyoff": (ny_off, ny), "txoff": (tx_off, tx)}

@@ -261,8 +261,16 @@ def test_supervisor_approves_a_held_search_but_not_their_own(app: object, node: 
         f"/console/approvals/{request_id}",
         data={"csrf": csrf, "decision": "approve", "note": "narrow enough"},
     )
-    assert done.status_code == 200 and "completed" in done.text
+    assert done.status_code == 200 and 'data-status="approved"' in done.text
+    assert "<table" not in done.text  # the supervisor sees the decision, not the sightings
     assert f'action="/console/approvals/{request_id}"' not in done.text  # left the queue
+    results = f"/console/searches/{request_id}/results"
+    assert supervisor.post(results, data={"csrf": csrf}).status_code == 403
+    mine = officer.get("/console/search").text
+    assert f'action="{results}"' in mine
+    got = officer.post(results, data={"csrf": token(officer, "/console/search")})
+    assert got.status_code == 200 and 'id="results"' in got.text
+    assert node.sim.stolen_records()[1]["plate"] in got.text
     status, page = search(
         supervisor,
         purpose="stolen_vehicle",
@@ -276,3 +284,35 @@ def test_supervisor_approves_a_held_search_but_not_their_own(app: object, node: 
         f"/console/approvals/{own}", data={"csrf": csrf, "decision": "approve", "note": "mine"}
     )
     assert refused.status_code == 403 and "two-person rule" in refused.text
+
+
+def test_a_user_takes_over_the_password_an_admin_set(app: object, node: Node) -> None:
+    identity = node.system.identity
+    identity.add_user(
+        "ofc9", "ctpd", "officer", "Officer Nine", actor=node.users["adm1"], password=PASSWORD
+    )
+    before = identity.verify_password("ofc9", PASSWORD)[0]
+    assert identity.signers(before) == {"ofc9", "adm1"}  # the admin could be behind it
+    client = browser(app)
+    sign_in(client, "ofc9")
+    assert client.get("/console").status_code == 200
+    csrf = token(client, "/console/password")
+    new = "ofc9's very own passphrase"
+    wrong = client.post(
+        "/console/password",
+        data={"csrf": csrf, "current": "not it at all", "new_password": new, "again": new},
+    )
+    assert wrong.status_code == 401
+    differ = client.post(
+        "/console/password",
+        data={"csrf": csrf, "current": PASSWORD, "new_password": new, "again": new + "x"},
+    )
+    assert differ.status_code == 422 and "differ" in differ.text
+    done = client.post(
+        "/console/password",
+        data={"csrf": csrf, "current": PASSWORD, "new_password": new, "again": new},
+    )
+    assert done.status_code == 303 and done.headers["location"].startswith("/console/login")
+    assert client.get("/console").status_code == 303  # signed out everywhere
+    after = identity.verify_password("ofc9", new)[0]
+    assert identity.signers(after) == {"ofc9"}

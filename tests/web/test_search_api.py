@@ -26,8 +26,9 @@ def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
         admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
         ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
         ids.add_user("sgt", "nhpd", Role.SUPERVISOR, "Sergeant", actor=admin)
-        tokens = {
-            who: ids.create_token(who, actor=admin).plaintext for who in ("ofc", "sgt", "adm")
+        tokens = {  # each mints their own: a token minted by another names its minter too
+            who: ids.create_token(who, actor=ids.user(who)).plaintext
+            for who in ("ofc", "sgt", "adm")
         }
         system.ingest(
             [Read("API123", "CT", 0.9, NOW - timedelta(days=d, hours=2), "cam-1", "nhpd", 41.3,
@@ -92,16 +93,31 @@ def test_held_search_is_approved_through_the_api(api: tuple[TestClient, dict[str
         headers=bearer(tokens["ofc"]),
     )  # fmt: skip
     assert own.status_code == 403
+    for nosy in ("ofc",):  # the queue is for those who may decide it
+        assert (
+            client.get("/api/v1/searches/pending", headers=bearer(tokens[nosy])).status_code == 403
+        )
+    waiting = client.get(f"/api/v1/searches/{request_id}", headers=bearer(tokens["ofc"]))
+    assert waiting.status_code == 202 and waiting.json()["status"] == "pending_approval"
     done = client.post(
         f"/api/v1/searches/{request_id}/approve", json={"note": "case file checked"},
         headers=bearer(tokens["sgt"]),
     )  # fmt: skip
-    assert done.status_code == 200 and len(done.json()["results"]) == 9
+    assert done.status_code == 200 and done.json()["status"] == "approved"
+    assert done.json()["results"] == []  # the supervisor sees the decision, not the sightings
     again = client.post(
         f"/api/v1/searches/{request_id}/approve", json={"note": "x"},
         headers=bearer(tokens["sgt"]),
     )  # fmt: skip
-    assert again.status_code == 404
+    assert again.status_code == 409
+    peek = client.get(f"/api/v1/searches/{request_id}", headers=bearer(tokens["sgt"]))
+    assert peek.status_code == 403 and "results" not in peek.json()
+    mine = client.get("/api/v1/searches/mine", headers=bearer(tokens["ofc"])).json()
+    assert [(m["request_id"], m["status"]) for m in mine] == [(request_id, "approved")]
+    got = client.get(f"/api/v1/searches/{request_id}", headers=bearer(tokens["ofc"]))
+    assert got.status_code == 200 and len(got.json()["results"]) == 9
+    unknown = client.get("/api/v1/searches/s-none", headers=bearer(tokens["ofc"]))
+    assert unknown.status_code == 404
 
 
 @pytest.mark.parametrize(

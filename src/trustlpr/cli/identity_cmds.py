@@ -2,7 +2,9 @@
 
 Changes are signed by a user: ``--token`` (or ``TRUSTLPR_TOKEN``) with an API token, or ``--as
 USER`` with a password prompt. Only while the node has no admin yet may ``agency add`` and
-``user add`` run unsigned, to create the first administrator.
+``user add`` run unsigned; the node's second admin is also added unsigned (set-up). After
+that a new admin is a proposal until a second, independent admin approves it
+(``user approve``).
 """
 
 from __future__ import annotations
@@ -134,7 +136,8 @@ def user_add(
     token: Token = None,
     as_user: AsUser = None,
 ) -> None:
-    """Add a user. The first admin of a new node is added unsigned."""
+    """Add a user. The node's first two admins are added unsigned (set-up); a later admin
+    waits for a second admin's approval (`user approve`)."""
     with open_store(ctx) as (store, _):
         actor = actor_of(store, token, as_user)
         secret = None
@@ -143,6 +146,12 @@ def user_add(
                 f"New password for {user_id}", hide_input=True, confirmation_prompt=True, err=True
             )
         user = store.add_user(user_id, agency, role, name, actor=actor, password=secret)
+    if not user.active:
+        console.print(
+            f"proposed admin [bold]{user.id}[/] of {user.agency_id}: another admin, independent "
+            f"of you, must approve (`trustlpr user approve {user.id}`)"
+        )
+        return
     console.print(f"added user [bold]{user.id}[/] ({user.role.value} of {user.agency_id})")
 
 
@@ -178,6 +187,9 @@ def user_set_role(
     """Change a user's role (an admin of the user's agency)."""
     with open_store(ctx) as (store, _):
         user = store.set_role(user_id, role, actor=signed(store, token, as_user))
+    if user.role.value != role.strip().lower():
+        console.print(f"proposed: {user.id} becomes admin once a second admin approves")
+        return
     console.print(f"{user.id} is now {user.role.value}")
 
 
@@ -201,10 +213,54 @@ def user_enable(
     token: Token = None,
     as_user: AsUser = None,
 ) -> None:
-    """Enable a disabled user."""
+    """Enable a disabled user (for an admin: a proposal for a second admin)."""
     with open_store(ctx) as (store, _):
-        store.enable(user_id, actor=signed(store, token, as_user))
+        user = store.enable(user_id, actor=signed(store, token, as_user))
+    if not user.active:
+        console.print(f"proposed: admin {user_id} is enabled once a second admin approves")
+        return
     console.print(f"{user_id} is enabled")
+
+
+@user_app.command("proposals")
+def user_proposals(ctx: typer.Context, json_out: Json = False) -> None:
+    """Admin grants waiting for a second admin's approval."""
+    with open_store(ctx, changes=False) as (store, _):
+        rows = [
+            (p.user_id, p.agency_id, p.kind, p.proposed_by, iso(p.proposed_at))
+            for p in store.admin_proposals()
+        ]
+    keys = ("user_id", "agency_id", "kind", "proposed_by", "proposed_at")
+    if json_out:
+        print_json([dict(zip(keys, r, strict=True)) for r in rows])
+        return
+    table("admin grants waiting", keys, rows)
+
+
+@user_app.command("approve")
+def user_approve(
+    ctx: typer.Context,
+    user_id: str = typer.Argument(..., help="The user whose admin grant to approve."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Approve a pending admin grant (an admin independent of the one who proposed it)."""
+    with open_store(ctx) as (store, _):
+        store.approve_admin(user_id, actor=signed(store, token, as_user))
+    console.print(f"{user_id} is now an active admin")
+
+
+@user_app.command("reject")
+def user_reject(
+    ctx: typer.Context,
+    user_id: str = typer.Argument(..., help="The user whose admin grant to refuse."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Refuse (or, as its proposer, withdraw) a pending admin grant."""
+    with open_store(ctx) as (store, _):
+        store.reject_admin(user_id, actor=signed(store, token, as_user))
+    console.print(f"the admin grant of {user_id} was refused")
 
 
 @user_app.command("set-password")

@@ -1,8 +1,9 @@
-"""``trustlpr search``: ask for a governed search, and decide held ones, as a signed-in user.
+"""``trustlpr search``: ask for a governed search, decide held ones, fetch approved results.
 
 Locally (the default) the command opens the node itself, so the service must not be running
 (one process writes the audit log); with ``--url`` it asks a running service over HTTP with
 the same token. Either way the policy decides first and the request is logged before it runs.
+A supervisor's approval shows the decision only; the requester fetches the results.
 """
 
 from __future__ import annotations
@@ -15,14 +16,21 @@ import typer
 from rich.table import Table
 
 from ..core.clock import parse_utc
-from ..core.errors import AuthError, InputError, TrustLPRError
+from ..core.errors import (
+    AuthError,
+    ConflictError,
+    ForbiddenError,
+    InputError,
+    NotFoundError,
+    TrustLPRError,
+)
 from ..core.search import LegalBasis, Purpose, Query, SearchType
 from ..runtime import System
-from ..search import SearchForm, outcome_json
+from ..search import SearchForm, held_json, outcome_json
 from .common import console, err_console, print_json, settings
 
 search_app = typer.Typer(
-    help="Governed searches: ask (the policy decides first), list held requests, approve.",
+    help="Governed searches: ask (the policy decides first), decide held requests, fetch results.",
     no_args_is_help=True,
 )
 
@@ -55,22 +63,39 @@ def _http(method: str, url: str, token: str, body: dict[str, Any] | None = None)
         if answer.headers.get("content-type", "").startswith("application/json")
         else {}
     )
-    if answer.status_code in (401, 404, 409, 422) or answer.status_code >= 500:
-        raise TrustLPRError(f"HTTP {answer.status_code}: {data.get('detail', answer.text[:200])}")
+    if answer.status_code >= 400 and not (isinstance(data, dict) and "status" in data):
+        detail = data.get("detail", answer.text[:200]) if isinstance(data, dict) else ""
+        error = _HTTP_ERRORS.get(answer.status_code, TrustLPRError)
+        raise error(f"HTTP {answer.status_code}: {detail}")
     return data
+
+
+_HTTP_ERRORS: dict[int, type[TrustLPRError]] = {
+    401: AuthError, 403: ForbiddenError, 404: NotFoundError, 409: ConflictError, 422: InputError,
+}  # fmt: skip
+"""A refusal of the service as the same error (and exit code) the local command raises."""
 
 
 def _render(answer: dict[str, Any], json_out: bool) -> None:
     if json_out:
         print_json(answer)
         return
-    colour = {"completed": "green", "pending_approval": "yellow"}.get(answer["status"], "red")
+    colour = {"completed": "green", "approved": "green", "pending_approval": "yellow"}.get(
+        answer["status"], "red"
+    )
     console.print(
         f"[bold {colour}]{answer['status']}[/] (decision {answer['decision']}, "
         f"log entry {answer['audit_index']}, request {answer['request_id']})"
     )
     for reason in answer["reasons"]:
         console.print(f"  • [{reason['rule']}] {reason['text']}", highlight=False, markup=False)
+    if answer["status"] in ("pending_approval", "approved") and answer.get("expires_at"):
+        err_console.print(
+            f"the requester fetches the results with `trustlpr search fetch "
+            f"{answer['request_id']}` (until {answer['expires_at']})",
+            highlight=False,
+            markup=False,
+        )
     if answer["results"]:
         table = Table(title=f"{len(answer['results'])} sighting(s)")
         for column in ("observed_at", "plate", "state", "camera_id", "confidence"):
@@ -130,33 +155,69 @@ def run(
     _render(outcome_json(outcome), json_out)
 
 
+def _held(ctx: typer.Context, token: str | None, url: str | None, which: str) -> Any:
+    """Held requests as JSON rows: ``pending`` (those one may decide) or ``mine``."""
+    if url:
+        return _http("GET", f"{url.rstrip('/')}/api/v1/searches/{which}", _need(token))
+    with System(settings(ctx)) as system:
+        user, _ = system.identity.authenticate(_need(token))
+        listing = system.search.pending if which == "pending" else system.search.mine
+        return [held_json(p) for p in listing(user)]
+
+
 @search_app.command("pending")
 def pending(
     ctx: typer.Context, token: Token = None, url: Url = None, json_out: Json = False
 ) -> None:
-    """Requests of your agency held for a supervisor's approval."""
-    if url:
-        rows = _http("GET", url.rstrip("/") + "/api/v1/searches/pending", _need(token))
-    else:
-        with System(settings(ctx)) as system:
-            user, _ = system.identity.authenticate(_need(token))
-            rows = [
-                {"request_id": p.request_id, "user_id": p.request.requester.user_id,
-                 "purpose": p.request.purpose.value, "case_number": p.request.case_number,
-                 "reason": p.request.reason, "why_held": p.reasons}
-                for p in system.search.pending(user)
-            ]  # fmt: skip
+    """Held requests you may decide (supervisors and admins of the agency that owns the data)."""
+    rows = _held(ctx, token, url, "pending")
     if json_out:
         print_json(rows)
         return
     for row in rows:
         console.print(
-            f"{row['request_id']}  {row['user_id']}  {row['purpose']}  case {row['case_number']}: "
-            f"{row['reason']}",
+            f"{row['request_id']}  {row['user_id']}  {row.get('purpose')}  "
+            f"case {row.get('case_number')}: {row.get('reason')}",
             highlight=False,
+            markup=False,
         )
         for why in row["why_held"]:
-            err_console.print(f"    held: {why}", highlight=False)
+            err_console.print(f"    held: {why}", highlight=False, markup=False)
+
+
+@search_app.command("mine")
+def mine(ctx: typer.Context, token: Token = None, url: Url = None, json_out: Json = False) -> None:
+    """Your own held requests: waiting, approved (fetch them) or rejected."""
+    rows = _held(ctx, token, url, "mine")
+    if json_out:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"{row['request_id']}  {row['status']}  {row.get('purpose', '')}  "
+            f"until {row['expires_at']}",
+            highlight=False,
+            markup=False,
+        )
+
+
+@search_app.command("fetch")
+def fetch(
+    ctx: typer.Context,
+    request_id: str = typer.Argument(..., help="Your held request's id."),
+    token: Token = None,
+    url: Url = None,
+    json_out: Json = False,
+) -> None:
+    """The results of your approved request: judged again now and run (each fetch is logged)."""
+    if url:
+        target = f"{url.rstrip('/')}/api/v1/searches/{request_id}"
+        _render(_http("GET", target, _need(token)), json_out)
+        return
+    with System(settings(ctx)) as system:
+        user, _ = system.identity.authenticate(_need(token))
+        outcome = system.search.fetch(user, request_id)
+    _render(outcome_json(outcome), json_out)
 
 
 def _decide(ctx: typer.Context, request_id: str, approve: bool, note: str, token: str | None,
@@ -183,7 +244,8 @@ def approve(
     url: Url = None,
     json_out: Json = False,
 ) -> None:
-    """Approve a held request (a supervisor of the requester's agency, not the requester)."""
+    """Approve a held request (a supervisor of the data owner, independent of the requester).
+    Prints the decision; the requester fetches the results with `search fetch`."""
     _decide(ctx, request_id, True, note, token, url, json_out)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -35,6 +35,10 @@ class User:
     role: Role
     name: str = ""
     active: bool = True
+    credential: str | None = field(default=None, compare=False)
+    """Which credential signed this user in (``"password"``, or a token or session id); set by
+    the identity store's checks, ``None`` for users read from the store or built by hand. The
+    two-person rules ask it who could be behind a signature (``trustlpr.identity``)."""
 
     def __repr__(self) -> str:  # user names are personal data
         return f"User(id={self.id!r}, agency_id={self.agency_id!r}, role={self.role.value!r})"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,10 @@ CREATE TABLE IF NOT EXISTS users (
     last_login_at INTEGER,
     admin_granted_by TEXT,
     admin_granted_at INTEGER,
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    created_by TEXT,
+    password_set_by TEXT,
+    password_signers TEXT
 );
 CREATE TABLE IF NOT EXISTS credentials (
     id TEXT PRIMARY KEY,
@@ -52,7 +56,9 @@ CREATE TABLE IF NOT EXISTS credentials (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     revoked_at INTEGER,
-    last_used_at INTEGER
+    last_used_at INTEGER,
+    issued_by TEXT,
+    signers TEXT
 );
 CREATE INDEX IF NOT EXISTS credentials_user ON credentials (user_id, kind);
 CREATE TABLE IF NOT EXISTS sharing_versions (
@@ -68,6 +74,7 @@ CREATE TABLE IF NOT EXISTS sharing_versions (
     base_version INTEGER,
     proposed_by TEXT NOT NULL,
     proposed_at INTEGER NOT NULL,
+    proposed_signers TEXT,
     decided_by TEXT,
     decided_at INTEGER,
     effective_from INTEGER,
@@ -85,7 +92,40 @@ CREATE TABLE IF NOT EXISTS sharing_history (
     public TEXT NOT NULL,
     actor_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS links (
+    seq INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS links_subject ON links (subject);
+CREATE TABLE IF NOT EXISTS admin_grants (
+    seq INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    kind TEXT NOT NULL,
+    role_before TEXT,
+    proposed_by TEXT NOT NULL,
+    proposed_signers TEXT NOT NULL,
+    proposed_at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at INTEGER
+);
+CREATE UNIQUE INDEX IF NOT EXISTS admin_grants_pending ON admin_grants (user_id)
+    WHERE status = 'pending';
+CREATE TABLE IF NOT EXISTS node_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
+
+_ADDED_COLUMNS = {
+    "users": ("created_by TEXT", "password_set_by TEXT", "password_signers TEXT"),
+    "credentials": ("issued_by TEXT", "signers TEXT"),
+    "sharing_versions": ("proposed_signers TEXT",),
+}
+"""Columns added since the first release: an older ``identity.db`` gains them when opened."""
 
 BOOTSTRAP_ACTOR = "bootstrap"
 """Who acted, in the private audit detail, when the first administrator was not yet there."""
@@ -121,14 +161,25 @@ def user_from_row(row: sqlite3.Row) -> User:
     )
 
 
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 class IdentityDB(PrivateDB):
     """The ``identity.db`` file: private from creation, durable, used under one lock
-    (``trustlpr.privatedb``); ``write()`` is one atomic change, ``query()`` reads rows."""
+    (``trustlpr.privatedb``); ``write()`` is one atomic change, ``read()`` a few consistent
+    reads, ``query()`` one statement's rows."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(
             path, schema=_SCHEMA, label="identity database", foreign_keys=True, named_rows=True
         )
+        with self.write() as conn:
+            _add_missing_columns(conn)
 
 
 class StoreBase:
@@ -171,7 +222,7 @@ class StoreBase:
         row = conn.execute("SELECT * FROM users WHERE id = ?", (actor.id,)).fetchone()
         if row is None:
             raise AuthError("the acting user does not exist")
-        current = user_from_row(row)
+        current = replace(user_from_row(row), credential=actor.credential)
         if not current.active:
             raise ForbiddenError("the acting user is disabled")
         return current

@@ -1,13 +1,13 @@
 """Agencies and users: who exists, in which agency, with which role, and who may change that.
 
-Rules: the very first administrator is created without credentials (set-up); afterwards every
-change needs an active admin — of the user's own agency, or of any agency while the target
-agency has no admin yet. The node's last active admin cannot be disabled or demoted, so the
-credential-free set-up path can never reopen. Who made a user admin, and when, is kept: the
-sharing registry makes such an appointee wait before approving its appointer's proposals, and
-admins set their own passwords and tokens. Every change is audited as ``USER_CHANGED`` with
-only the agency id, the action and the role (as ``category``) public; user ids and names stay
-in the private part.
+Rules: the node's first two administrators are created without credentials (set-up, see
+``admin_grants``); afterwards every change needs an active admin — of the user's own agency,
+or of any agency while the target agency has no admin yet — and every grant of the admin role
+needs a second, independent admin. The node's last active admin cannot be disabled or demoted.
+Who created each account and who set its password is kept (``independence``), so nobody
+counts as a second person for the one who made or credentialed them. Admins set their own
+passwords and tokens. Every change is audited as ``USER_CHANGED`` with only the agency id, the
+action and the role (as ``category``) public; user ids and names stay in the private part.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from typing import TypeVar
 from ..core.errors import ConflictError, ForbiddenError, InputError, NotFoundError
 from ..core.events import EventType
 from ..core.identity import Agency, AgencyType, Role, User
-from ._db import StoreBase, actor_id, agency_from_row, to_us, user_from_row
+from ._db import actor_id, agency_from_row, to_us, user_from_row
+from .admin_grants import AdminGrants
 from .credentials import hash_password
+from .independence import add_link, encode_signers, issued_signers, own_password_signers
 from .roles import require_admin
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -72,7 +74,7 @@ def _enum(kind: type[_E], value: object, field: str) -> _E:
         raise InputError(f"{str(value)[:20]!r} is not one of {choices}", field=field) from exc
 
 
-class Accounts(StoreBase):
+class Accounts(AdminGrants):
     """Agency and user records of the identity store (mixed into ``IdentityStore``)."""
 
     # -- agencies ---------------------------------------------------------------------------
@@ -134,7 +136,9 @@ class Accounts(StoreBase):
         hashed = hash_password(password) if password is not None else None
         now = self._now()
         with self._db.write() as conn:
-            acting = self._acting(conn, actor)
+            granted = user.role is Role.ADMIN
+            setup = actor is None and granted and self._setup_open(conn)
+            acting = None if setup else self._acting(conn, actor)
             if not conn.execute(
                 "SELECT 1 FROM agencies WHERE id = ?", (user.agency_id,)
             ).fetchone():
@@ -143,16 +147,27 @@ class Accounts(StoreBase):
                 self._require_user_admin(conn, acting, user.agency_id)
             if conn.execute("SELECT 1 FROM users WHERE id = ?", (user.id,)).fetchone():
                 raise ConflictError(f"user {user.id!r} already exists")
-            granted = user.role is Role.ADMIN
+            proposed = granted and acting is not None  # a new admin waits for a second admin
+            signers = encode_signers(issued_signers(conn, user.id, acting)) if hashed else None
             conn.execute(
                 "INSERT INTO users (id, agency_id, role, name, active, password_hash, "
-                "admin_granted_by, admin_granted_at, created_at) "
-                "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
-                (user.id, user.agency_id, user.role.value, user.name, hashed,
-                 actor_id(acting) if granted else None, to_us(now) if granted else None,
-                 to_us(now)),
+                "admin_granted_by, admin_granted_at, created_at, created_by, password_set_by, "
+                "password_signers) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?)",
+                (user.id, user.agency_id, user.role.value, user.name, int(not proposed), hashed,
+                 to_us(now) if granted and not proposed else None, to_us(now),
+                 actor_id(acting), actor_id(acting) if hashed else None, signers),
             )  # fmt: skip
+            add_link(conn, user.id, acting.id if acting else None, "created", now)
+            if hashed:
+                add_link(conn, user.id, acting.id if acting else None, "password_set", now)
+            if proposed:
+                user = User(user.id, user.agency_id, user.role, user.name, active=False)
             self._user_event(acting, user, "user_added", now, name=user.name)
+            if proposed:
+                assert acting is not None
+                self._propose_grant(conn, acting, user, "new", now)
+            elif granted:
+                self._close_setup_when_done(conn)
         return user
 
     def user(self, user_id: str) -> User:
@@ -171,7 +186,8 @@ class Accounts(StoreBase):
         return [user_from_row(r) for r in rows]
 
     def set_role(self, user_id: str, role: Role | str, *, actor: User) -> User:
-        """Changes a user's role; needs an admin of the user's agency."""
+        """Changes a user's role; needs an admin of the user's agency. Making someone admin is
+        only proposed (``approve_admin``): the user is returned unchanged."""
         new_role = _enum(Role, role, "role")
         return self._change(user_id, actor, "role_changed", role=new_role)
 
@@ -180,6 +196,7 @@ class Accounts(StoreBase):
         return self._change(user_id, actor, "user_disabled", active=False)
 
     def enable(self, user_id: str, *, actor: User) -> User:
+        """Enables a disabled user; for an admin this is a proposal (see ``set_role``)."""
         return self._change(user_id, actor, "user_enabled", active=True)
 
     def set_password(self, user_id: str, password: str, *, actor: User | None) -> None:
@@ -193,16 +210,22 @@ class Accounts(StoreBase):
                 self._require_user_admin(conn, acting, target.agency_id)
                 if target.role is Role.ADMIN:
                     raise ForbiddenError("admins set their own passwords (two-person rule)")
+            if acting is not None and acting.id == target.id:
+                signers = own_password_signers(conn, acting)
+            else:
+                signers = issued_signers(conn, target.id, acting)
             conn.execute(
-                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL "
-                "WHERE id = ?",
-                (hashed, target.id),
+                "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, "
+                "password_set_by = ?, password_signers = ? WHERE id = ?",
+                (hashed, actor_id(acting), encode_signers(signers), target.id),
             )
             conn.execute(
                 "UPDATE credentials SET revoked_at = ? WHERE user_id = ? AND kind = 'session' "
                 "AND revoked_at IS NULL",
                 (to_us(now), target.id),
             )
+            if acting is not None:
+                add_link(conn, target.id, acting.id, "password_set", now)
             self._user_event(acting, target, "password_set", now)
 
     # -- internals --------------------------------------------------------------------------
@@ -232,15 +255,19 @@ class Accounts(StoreBase):
             )
             if losing_admin and self._active_admins(conn) <= 1:
                 raise ConflictError("this is the last active admin; add another admin first")
+            gaining_admin = (
+                new_role is Role.ADMIN
+                and new_active
+                and (target.role is not Role.ADMIN or not target.active)
+            )
+            if gaining_admin:  # widening: a proposal for a second admin
+                kind = "promote" if target.role is not Role.ADMIN else "enable"
+                self._propose_grant(conn, acting, target, kind, now)
+                return target
             conn.execute(
                 "UPDATE users SET role = ?, active = ? WHERE id = ?",
                 (new_role.value, int(new_active), target.id),
             )
-            if new_role is Role.ADMIN and target.role is not Role.ADMIN:
-                conn.execute(
-                    "UPDATE users SET admin_granted_by = ?, admin_granted_at = ? WHERE id = ?",
-                    (acting.id, to_us(now), target.id),
-                )
             if not new_active:
                 conn.execute(
                     "UPDATE credentials SET revoked_at = ? WHERE user_id = ? AND kind = 'session'"

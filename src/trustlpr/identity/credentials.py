@@ -10,7 +10,7 @@ verified, so a guessed token id learns nothing.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
@@ -22,6 +22,7 @@ from ..core.errors import AuthError, ForbiddenError, InputError, NotFoundError
 from ..core.events import EventType
 from ..core.identity import Agency, AgencyType, Role, User
 from ._db import StoreBase, actor_id, from_us, opt_dt, to_us, user_from_row
+from .independence import PASSWORD_CREDENTIAL, add_link, encode_signers, issued_signers
 from .roles import require_self_or_admin
 from .tokens import TokenVerifier, issue_token, split_token
 
@@ -144,19 +145,15 @@ class Credentials(StoreBase):
             require_self_or_admin(acting, owner.id, owner.agency_id)
             if owner.role is Role.ADMIN and owner.id != acting.id:
                 raise ForbiddenError("admins issue their own tokens (two-person rule)")
+            # whoever mints a token for someone else can use it: they stay among its signers
+            signers = encode_signers(issued_signers(conn, owner.id, acting))
             conn.execute(
-                "INSERT INTO credentials (id, kind, user_id, hash, label, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    issued.token_id,
-                    CredentialKind.API.value,
-                    owner.id,
-                    issued.secret_hash,
-                    label,
-                    to_us(now),
-                    to_us(now + expires_in),
-                ),
-            )
+                "INSERT INTO credentials (id, kind, user_id, hash, label, created_at, expires_at,"
+                " issued_by, signers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (issued.token_id, CredentialKind.API.value, owner.id, issued.secret_hash, label,
+                 to_us(now), to_us(now + expires_in), acting.id, signers),
+            )  # fmt: skip
+            add_link(conn, owner.id, acting.id, "token_issued", now)
             self._token_event(acting, owner, issued.token_id, "token_created", now)
             row = conn.execute("SELECT * FROM credentials WHERE id = ?", (issued.token_id,))
             info = _info(row.fetchone())
@@ -222,7 +219,7 @@ class Credentials(StoreBase):
                 conn.execute(
                     "UPDATE credentials SET last_used_at = ? WHERE id = ?", (to_us(now), token_id)
                 )
-        return user, agency
+        return replace(user, credential=token_id), agency
 
     def verify_password(self, user_id: str, password: str) -> tuple[User, Agency]:
         """The user and agency if ``password`` is right; ``AuthError`` otherwise.
@@ -256,7 +253,7 @@ class Credentials(StoreBase):
                     user.id,
                 ),
             )
-        return user, agency
+        return replace(user, credential=PASSWORD_CREDENTIAL), agency
 
     def login(self, user_id: str, password: str) -> str:
         """A short-lived console session token for a right password (shown once)."""
@@ -268,18 +265,16 @@ class Credentials(StoreBase):
                 "DELETE FROM credentials WHERE kind = ? AND expires_at < ?",
                 (CredentialKind.SESSION.value, to_us(now - timedelta(days=1))),
             )
+            # a session is the password it was opened with: it inherits the password's signers
+            signers = conn.execute(
+                "SELECT password_signers FROM users WHERE id = ?", (user.id,)
+            ).fetchone()[0]
             conn.execute(
-                "INSERT INTO credentials (id, kind, user_id, hash, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    issued.token_id,
-                    CredentialKind.SESSION.value,
-                    user.id,
-                    issued.secret_hash,
-                    to_us(now),
-                    to_us(now + self._session_ttl),
-                ),
-            )
+                "INSERT INTO credentials (id, kind, user_id, hash, created_at, expires_at,"
+                " signers) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (issued.token_id, CredentialKind.SESSION.value, user.id, issued.secret_hash,
+                 to_us(now), to_us(now + self._session_ttl), signers),
+            )  # fmt: skip
             self._token_event(user, user, issued.token_id, "login", now)
         return issued.plaintext
 

@@ -5,10 +5,13 @@ test. A disabled user fails every check. What each role may do:
 
 ========== ==============================================================================
 officer    search (within policy), read own requests, manage own API tokens
-supervisor what an officer may, plus approve or reject requests of the same agency
+supervisor what an officer may, plus decide held requests for the agency's data
 auditor    read the detailed audit log and oversight reports; never search
 admin      manage the agency's users and tokens, agencies, and sharing agreements
 ========== ==============================================================================
+
+These checks say *who may*; whether a second signature comes from a second person (the
+two-person rules) is decided by ``independence`` with what the identity store recorded.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from ..core.errors import ForbiddenError
 from ..core.identity import Role, User
 
 APPROVER_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-"""Roles that may approve a request held for approval (of another user of the same agency)."""
+"""Roles that may decide a request held for approval (for their own agency's data)."""
 
 SEARCH_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
 """Roles that may ask for a search at all; auditors read the log instead."""
@@ -70,11 +73,12 @@ def require_second_person(first_user_id: str, second: User) -> None:
         )
 
 
-def require_approver(approver: User, requester_id: str, requester_agency_id: str) -> None:
-    """Refuses unless ``approver`` is a supervisor or admin of the requester's agency and is
-    not the requester: nobody approves their own search."""
+def require_approver(approver: User, requester_id: str, owner_agency_id: str) -> None:
+    """Refuses unless ``approver`` is a supervisor or admin of the agency that owns the data
+    (also for another agency's request: the owner decides who reaches its data) and is not the
+    requester: nobody approves their own search."""
     require_role(approver, *APPROVER_ROLES)
-    require_same_agency(approver, requester_agency_id)
+    require_same_agency(approver, owner_agency_id)
     require_second_person(requester_id, approver)
 
 

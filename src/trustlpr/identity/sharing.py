@@ -2,13 +2,14 @@
 
 Misuse signal 18 is an administrator quietly widening sharing. So every change that can give
 more access — a new agreement, an added purpose, a later expiry, a new attestation — is only a
-proposal until a second admin of the owner agency approves it; changes that only take access
-away (fewer purposes, an earlier expiry, revocation) apply at once, by one admin. Each step is
-kept in a history the portal publishes (``history()``: the diff of terms, without people) and
-audited as ``SHARING_CHANGED``: the public leaf carries the action and the agreement's terms
-and diff (never who acted), so anyone can rebuild the sharing history from the public log;
-who acted and the attestation's signer are in the committed private part. Versions are never
-edited in place, so ``agreements(owner, at)`` answers for any past moment.
+proposal until a second admin of the owner agency, independent of the proposer
+(``independence``), approves it; changes that only take access away (fewer purposes, an
+earlier expiry, revocation) apply at once, by one admin. Each step is kept in a history the
+portal publishes (``history()``: the diff of terms, without people) and audited as
+``SHARING_CHANGED``: the public leaf carries the action and the agreement's terms and diff
+(never who acted), so anyone can rebuild the sharing history from the public log; who acted
+and the attestation's signer are in the committed private part. Versions are never edited in
+place, so ``agreements(owner, at)`` answers for any past moment.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from ..core.clock import parse_utc
-from ..core.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from ..core.errors import ConflictError, InputError, NotFoundError
 from ..core.events import EventType, PublicValue
 from ..core.identity import User
 from ..core.search import Purpose
-from ._db import from_us, to_us
+from ._db import to_us
 from .accounts import validate_id, validate_state
+from .admin_grants import PROPOSAL_TTL
 from .agreement import (
     Attestation,
     SharingAgreement,
@@ -35,12 +37,11 @@ from .agreement import (
     parse_purposes,
     terms_diff,
 )
-from .roles import require_admin, require_second_person
+from .independence import Signature, decode_signers, encode_signers, require_independent, signature
+from .roles import require_admin
 from .sharing_queries import SharingQueries, agreement_from_row
 
 MAX_TERM = timedelta(days=5 * 366)
-PROPOSAL_TTL = timedelta(days=14)
-APPOINTEE_WAIT = timedelta(days=7)
 
 
 class SharingRegistry(SharingQueries):
@@ -104,7 +105,7 @@ class SharingRegistry(SharingQueries):
                 proposed_by=acting.id,
                 attestation=attestation,
             )
-            self._insert(conn, new)
+            self._insert(conn, new, signature(conn, acting))
             self._record(conn, new, "proposed", terms_diff(None, new), acting, now)
         return new
 
@@ -159,7 +160,7 @@ class SharingRegistry(SharingQueries):
             )
             if narrowing:
                 self._end(conn, old, Status.SUPERSEDED, now)
-            self._insert(conn, new)
+            self._insert(conn, new, signature(conn, acting))
             action = "narrowed" if narrowing else "proposed"
             self._record(conn, new, action, terms_diff(old, new), acting, now)
         return new
@@ -179,8 +180,10 @@ class SharingRegistry(SharingQueries):
             if pending is None:
                 raise NotFoundError(f"{agreement_id} has no pending change to approve")
             require_admin(acting, pending.owner_agency_id)
-            require_second_person(pending.proposed_by, acting)
-            self._require_independent(conn, acting, pending.proposed_by, now)
+            require_independent(
+                conn, self._proposer(conn, pending), signature(conn, acting),
+                what="approving a sharing change",
+            )  # fmt: skip
             if now - pending.proposed_at > PROPOSAL_TTL:
                 raise ConflictError("the proposal is older than 14 days; reject it, propose again")
             if pending.expires_at <= now:
@@ -240,19 +243,13 @@ class SharingRegistry(SharingQueries):
     # -- internals --------------------------------------------------------------------------
 
     @staticmethod
-    def _require_independent(
-        conn: sqlite3.Connection, approver: User, proposer_id: str, now: datetime
-    ) -> None:
-        """Refuses an approver whom the proposer made admin less than ``APPOINTEE_WAIT`` ago:
-        a second signature from one's own fresh appointee is one person signing twice."""
+    def _proposer(conn: sqlite3.Connection, pending: SharingAgreement) -> Signature:
+        """The proposer's signature as recorded with the proposal."""
         row = conn.execute(
-            "SELECT admin_granted_by, admin_granted_at FROM users WHERE id = ?", (approver.id,)
+            "SELECT proposed_signers FROM sharing_versions WHERE agreement_id = ? AND version = ?",
+            (pending.id, pending.version),
         ).fetchone()
-        if row and row[0] == proposer_id and now - from_us(row[1]) < APPOINTEE_WAIT:
-            raise ForbiddenError(
-                "two-person rule: the proposer made the approver admin less than 7 days ago; "
-                "another admin must approve, or wait"
-            )
+        return Signature(pending.proposed_by, decode_signers(row[0], pending.proposed_by))
 
     def _expiry(self, raw: datetime | str, now: datetime) -> datetime:
         expiry = parse_utc(raw, field="expires_at")
@@ -323,12 +320,12 @@ class SharingRegistry(SharingQueries):
         )
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, a: SharingAgreement) -> None:
+    def _insert(conn: sqlite3.Connection, a: SharingAgreement, proposer: Signature) -> None:
         conn.execute(
             "INSERT INTO sharing_versions (agreement_id, version, owner_agency_id, "
             "grantee_agency_id, grantee_state, purposes, expires_at, attestation, status, "
-            "base_version, proposed_by, proposed_at, decided_by, decided_at, effective_from) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "base_version, proposed_by, proposed_at, decided_by, decided_at, effective_from, "
+            "proposed_signers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 a.id,
                 a.version,
@@ -345,6 +342,7 @@ class SharingRegistry(SharingQueries):
                 a.decided_by,
                 to_us(a.decided_at) if a.decided_at else None,
                 to_us(a.effective_from) if a.effective_from else None,
+                encode_signers(proposer.signers),
             ),
         )
 

@@ -13,9 +13,11 @@ from types import TracebackType
 
 from ..core.clock import Clock, system_clock
 from ..core.events import AuditSink
+from ..core.identity import User
 from ._db import IdentityDB
 from .accounts import Accounts
 from .credentials import DEFAULT_SESSION_TTL, Credentials
+from .independence import Signature, require_independent, signature
 from .sharing import SharingRegistry
 from .tokens import TokenVerifier
 
@@ -55,6 +57,20 @@ class IdentityStore(Accounts, Credentials):
     ) -> IdentityStore:
         """The store of a data directory (``<data_dir>/identity.db``, created mode 0600)."""
         return cls(data_dir / DB_FILE, audit, clock, session_ttl=session_ttl)
+
+    def signers(self, user: User) -> frozenset[str]:
+        """Everyone who could be behind ``user``'s signature with the credential they used."""
+        with self._db.read() as conn:
+            return signature(conn, user).signers
+
+    def require_independent(
+        self, first_user_id: str, first_signers: frozenset[str], second: User, *, what: str
+    ) -> None:
+        """Refuses (``ForbiddenError``) unless ``second`` is a person independent of the first
+        signature — the check of every two-person rule (``trustlpr.identity.independence``)."""
+        with self._db.read() as conn:
+            first = Signature(first_user_id, first_signers | {first_user_id})
+            require_independent(conn, first, signature(conn, second), what=what)
 
     @property
     def path(self) -> Path:

@@ -74,6 +74,12 @@ class PolicyEngine:
         """The name of the policy in force (what ``Decision.policy`` carries)."""
         return self.policy.name
 
+    def protected_cameras(self) -> dict[str, str]:
+        """Cameras at places this policy protects (camera id → category), as marked now. A
+        search that names no cameras reaches every camera but these (``trustlpr.search``)."""
+        protected = self.policy.sensitive_locations.categories
+        return {c: cat for c, cat in self.camera_categories.items() if cat in protected}
+
     def __repr__(self) -> str:
         return f"PolicyEngine(policy={self.policy.name!r}, owner_state={self.owner_state!r})"
 

@@ -1,13 +1,16 @@
 """The governed search: no search runs without an allowed purpose, judged by the data owner's
 policy and written durably to the transparency log first."""
 
-from .approvals import ApprovalQueue, PendingSearch
+from .approvals import ApprovalQueue, HeldStatus, PendingSearch
+from .held import SearchService
 from .queries import Sighting, compile_pattern, run_query
-from .serial import outcome_json
-from .service import SearchForm, SearchOutcome, SearchService, Status
+from .serial import held_json, outcome_json
+from .service import DEFAULT_MAX_PENDING_AGE, SearchForm, SearchOutcome, Status
 
 __all__ = [
+    "DEFAULT_MAX_PENDING_AGE",
     "ApprovalQueue",
+    "HeldStatus",
     "PendingSearch",
     "SearchForm",
     "SearchOutcome",
@@ -15,6 +18,7 @@ __all__ = [
     "Sighting",
     "Status",
     "compile_pattern",
+    "held_json",
     "outcome_json",
     "run_query",
 ]

@@ -3,7 +3,9 @@
 Only what was asked leaves: an exact search returns sightings of that plate (and, if asked,
 of its OCR-confusion variants); a partial search only plates matching the pattern; an area
 search only the named cameras in the window; a convoy search only vehicles seen with the
-target more than once. Nothing else the store decrypts on the way is returned.
+target at more than one sighting. Nothing else the store decrypts on the way is returned.
+A search that names no cameras reaches every camera except ``excluded`` (those at places the
+policy protects): their reads are never returned, not even as convoy companions.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -91,8 +94,13 @@ def checked_query(query: Query) -> Query:
     return replace(query, plate=plate)
 
 
-def run_query(store: ReadStore, query: Query) -> list[Sighting]:
-    """Executes an already-authorised query. Raises ``InputError`` for a malformed one."""
+def run_query(
+    store: ReadStore, query: Query, *, excluded: AbstractSet[str] = frozenset()
+) -> list[Sighting]:
+    """Executes an already-authorised query; a query naming no cameras leaves out the
+    ``excluded`` ones. Raises ``InputError`` for a malformed query."""
+    if query.cameras is not None:
+        excluded = frozenset()  # named cameras were judged one by one
     start, end = query.window_start, query.window_end
     if end <= start:
         raise InputError("window_end must be after window_start", field="window_end")
@@ -106,11 +114,15 @@ def run_query(store: ReadStore, query: Query) -> list[Sighting]:
             variants=query.include_variants,
             cameras=query.cameras,
         )
-        return [Sighting.of(s) for s in found[:MAX_RESULTS]]
+        kept = [s for s in found if s.read.camera_id not in excluded]
+        return [Sighting.of(s) for s in kept[:MAX_RESULTS]]
     if query.type is SearchType.PARTIAL:
         regex = compile_pattern(query.pattern or "")
         found_iter = store.scan(
-            start, end, cameras=query.cameras, predicate=lambda r: bool(regex.fullmatch(r.plate))
+            start,
+            end,
+            cameras=query.cameras,
+            predicate=lambda r: r.camera_id not in excluded and bool(regex.fullmatch(r.plate)),
         )
         return _bounded(found_iter)
     if query.type is SearchType.AREA:
@@ -118,7 +130,7 @@ def run_query(store: ReadStore, query: Query) -> list[Sighting]:
             raise InputError("an area search needs the cameras to search", field="cameras")
         return _bounded(store.scan(start, end, cameras=query.cameras))
     if query.type is SearchType.CONVOY:
-        return _convoy(store, query)
+        return _convoy(store, query, excluded)
     raise InputError(f"unknown search type {query.type!r}", field="type")
 
 
@@ -132,12 +144,14 @@ def _bounded(found: Iterable[StoredRead]) -> list[Sighting]:
     return out
 
 
-def _convoy(store: ReadStore, query: Query) -> list[Sighting]:
-    """Vehicles seen at the same camera within ``CONVOY_GAP`` of the target, at least twice."""
+def _convoy(store: ReadStore, query: Query, excluded: AbstractSet[str]) -> list[Sighting]:
+    """Vehicles seen at the same camera within ``CONVOY_GAP`` of the target, at
+    ``CONVOY_MIN_SIGHTINGS`` or more of the target's sightings."""
     if not query.plate:
         raise InputError("a convoy search needs the target plate", field="plate")
     target = normalize_plate(query.plate)
-    sightings = store.lookup(target, query.window_start, query.window_end, cameras=query.cameras)
+    found = store.lookup(target, query.window_start, query.window_end, cameras=query.cameras)
+    sightings = [s for s in found if s.read.camera_id not in excluded]
     companions: Counter[str] = Counter()
     seen_with: dict[str, list[StoredRead]] = {}
     for sighting in sightings[:200]:

@@ -1,10 +1,11 @@
-"""A search outcome as plain JSON: the one shape the API, the console and the CLI show."""
+"""Search outcomes and held requests as plain JSON: the one shape the API and the CLI show."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..core.clock import iso
+from .approvals import PendingSearch
 from .service import SearchOutcome
 
 
@@ -17,6 +18,7 @@ def outcome_json(outcome: SearchOutcome) -> dict[str, Any]:
         "reasons": [{"rule": r.rule, "text": r.text} for r in outcome.decision.reasons],
         "audit_index": outcome.audit_index,
         "result_audit_index": outcome.result_audit_index,
+        "expires_at": iso(outcome.expires_at) if outcome.expires_at else None,
         "results": [
             {
                 "ref": s.ref,
@@ -36,3 +38,32 @@ def outcome_json(outcome: SearchOutcome) -> dict[str, Any]:
             for s in outcome.results
         ],
     }
+
+
+def held_json(held: PendingSearch) -> dict[str, Any]:
+    """A held request as the queue shows it (to those who may decide it, or its requester)."""
+    out: dict[str, Any] = {
+        "request_id": held.request_id,
+        "status": held.status.value,
+        "requested_at": iso(held.created_at),
+        "expires_at": iso(held.expires_at),
+        "user_id": held.requester_id,
+        "agency_id": held.agency_id,
+        "why_held": held.reasons,
+        "audit_index": held.audit_index,
+    }
+    request = held.request
+    if request is not None:
+        query = request.query
+        out |= {
+            "purpose": request.purpose.value,
+            "case_number": request.case_number,
+            "reason": request.reason,
+            "search_type": query.type.value,
+            "plate": query.plate,
+            "pattern": query.pattern,
+            "cameras": list(query.cameras) if query.cameras is not None else None,
+            "window_start": iso(query.window_start),
+            "window_end": iso(query.window_end),
+        }
+    return out

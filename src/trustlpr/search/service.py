@@ -3,21 +3,25 @@
 Nothing reaches the read store before the decision, with its reasons, is durably in the
 transparency log; the result count follows once the query ran. The data owner's policy
 judges every request, including other agencies'; those also need a sharing agreement in
-force that covers the purpose. Requests the policy holds wait for a supervisor of the
-requester's own agency.
+force that covers the purpose. Every run is judged when it runs: a held request is judged
+again — with the agreements, attestations, policy, camera marks and time of that moment, and
+the requester's current account — when a supervisor decides it and when its requester fetches
+the results (``held``). A search that names no cameras reaches every camera but those at
+places the policy protects; naming one of those puts the search under the sensitive-place rule.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from ..core.clock import Clock, iso, system_clock
+from ..core.clock import Clock, system_clock
 from ..core.errors import PolicyDenied
-from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.events import AuditSink
 from ..core.identity import Agency, User
 from ..core.search import (
     Decision,
@@ -29,16 +33,25 @@ from ..core.search import (
     Requester,
     SearchRequest,
 )
-from ..identity.roles import require_approver, require_searcher
+from ..identity.roles import require_searcher
 from ..store import ReadStore
-from .approvals import ApprovalQueue, PendingSearch
+from .approvals import ApprovalQueue
+from .events import decided_event, executed_event
 from .queries import Sighting, checked_query, run_query
+
+DEFAULT_MAX_PENDING_AGE = timedelta(days=3)
+"""How long a held request may wait to be decided and fetched (``approval_max_age``)."""
 
 
 class Judge(Protocol):
     """What the search needs of the policy engine (``trustlpr.policy.PolicyEngine``)."""
 
+    @property
+    def name(self) -> str: ...
+
     def decide(self, request: SearchRequest, *, approved: bool = False) -> Decision: ...
+
+    def protected_cameras(self) -> Mapping[str, str]: ...
 
 
 class Sharing(Protocol):
@@ -51,19 +64,36 @@ class Sharing(Protocol):
     ) -> object: ...
 
 
-def _reason_of(text: str) -> Reason:
-    """A ``Reason`` back from its ``"[rule] text"`` form."""
+class People(Protocol):
+    """What the search needs of the identity store: accounts as they are now, and the
+    two-person check (``trustlpr.identity.IdentityStore``)."""
+
+    def user(self, user_id: str) -> User: ...
+
+    def agency(self, agency_id: str) -> Agency: ...
+
+    def signers(self, user: User) -> frozenset[str]: ...
+
+    def require_independent(
+        self, first_user_id: str, first_signers: frozenset[str], second: User, *, what: str
+    ) -> None: ...
+
+
+def reason_of(text: str, fallback: str) -> Reason:
+    """A ``Reason`` back from its ``"[rule] text"`` form (``fallback`` rule if it has none)."""
     if text.startswith("[") and "] " in text:
         rule, _, rest = text[1:].partition("] ")
         return Reason(rule, rest)
-    return Reason("sharing.agreement", text)
+    return Reason(fallback, text)
 
 
 class Status(StrEnum):
     COMPLETED = "completed"
     DENIED = "denied"
     PENDING = "pending_approval"
+    APPROVED = "approved"
     REJECTED = "rejected"
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
@@ -88,9 +118,12 @@ class SearchOutcome:
     audit_index: int
     results: list[Sighting] = field(default_factory=list)
     result_audit_index: int | None = None
+    expires_at: datetime | None = None
 
 
-class SearchService:
+class SearchCore:
+    """Asking and running; ``SearchService`` adds the held requests' life cycle."""
+
     def __init__(
         self,
         *,
@@ -99,16 +132,22 @@ class SearchService:
         judge: Judge,
         audit: AuditSink,
         sharing: Sharing,
+        people: People,
         approvals: ApprovalQueue,
         clock: Clock = system_clock,
+        nonhit_retention: timedelta | None = None,
+        max_pending_age: timedelta = DEFAULT_MAX_PENDING_AGE,
     ) -> None:
         self._owner = owner
         self._store = store
         self._judge = judge
         self._audit = audit
         self._sharing = sharing
+        self._people = people
         self._approvals = approvals
         self._clock = clock
+        self._nonhit_retention = nonhit_retention
+        self._max_pending_age = max_pending_age
 
     # -- asking ---------------------------------------------------------------------------------
 
@@ -117,18 +156,9 @@ class SearchService:
         require_searcher(user)
         query = checked_query(form.query)
         now = self._clock()
-        outside = agency.id != self._owner.id
         request = SearchRequest(
             id=f"s-{secrets.token_hex(8)}",
-            requester=Requester(
-                agency_id=agency.id,
-                agency_state=agency.state,
-                agency_type=agency.type,
-                user_id=user.id,
-                role=user.role,
-                attestation_on_file=outside
-                and self._sharing.attestation_on_file(self._owner.id, agency, now),
-            ),
+            requester=self._requester(user, agency, now),
             purpose=form.purpose,
             offense_code=form.offense_code,
             case_number=form.case_number,
@@ -140,133 +170,82 @@ class SearchService:
             protected_plate=form.protected_plate,
             owner_agency_id=self._owner.id,
         )
-        decision = self._judge.decide(request)
-        if outside and decision.outcome is not Outcome.DENY:
-            decision = self._check_agreement(agency, request, decision)
-        index = self._audit.append(self._decided_event(request, decision))
+        decision = self._decide(request)
+        index = self._audit.append(decided_event(request, decision, self._owner.id))
         if decision.outcome is Outcome.DENY:
             return SearchOutcome(request.id, Status.DENIED, decision, index)
         if decision.outcome is Outcome.NEEDS_APPROVAL:
-            self._approvals.add(request, index, [str(r) for r in decision.reasons])
-            return SearchOutcome(request.id, Status.PENDING, decision, index)
+            held = self._approvals.add(
+                request,
+                index,
+                [str(r) for r in decision.reasons],
+                signers=self._people.signers(user),
+                expires_at=self._expiry(request),
+            )
+            return SearchOutcome(
+                request.id, Status.PENDING, decision, index, expires_at=held.expires_at
+            )
         return self._execute(request, decision, index)
 
-    def _check_agreement(
-        self, agency: Agency, request: SearchRequest, decision: Decision
-    ) -> Decision:
-        try:
-            self._sharing.require_agreement(self._owner.id, agency, request.purpose, request.now)
-        except PolicyDenied as denied:
-            reasons = tuple(_reason_of(text) for text in denied.reasons)
-            return replace(decision, outcome=Outcome.DENY, reasons=decision.reasons + reasons)
+    def _requester(self, user: User, agency: Agency, now: datetime) -> Requester:
+        outside = agency.id != self._owner.id
+        return Requester(
+            agency_id=agency.id,
+            agency_state=agency.state,
+            agency_type=agency.type,
+            user_id=user.id,
+            role=user.role,
+            attestation_on_file=outside
+            and self._sharing.attestation_on_file(self._owner.id, agency, now),
+        )
+
+    def _decide(self, request: SearchRequest, *, approved: bool = False) -> Decision:
+        """The owner's policy, then (for another agency) the sharing agreement, as of
+        ``request.now``; an allowed or held search over all cameras says which it leaves out."""
+        decision = self._judge.decide(request, approved=approved)
+        if decision.outcome is Outcome.DENY:
+            return decision
+        if request.requester.agency_id != self._owner.id:
+            try:
+                self._sharing.require_agreement(
+                    self._owner.id, self._people.agency(request.requester.agency_id),
+                    request.purpose, request.now,
+                )  # fmt: skip
+            except PolicyDenied as denied:
+                reasons = tuple(reason_of(text, "sharing.agreement") for text in denied.reasons)
+                return replace(decision, outcome=Outcome.DENY, reasons=decision.reasons + reasons)
+        left_out = self._left_out(request.query)
+        if left_out:
+            kinds = ", ".join(sorted(set(left_out.values())))
+            note = Reason(
+                "sensitive.excluded",
+                f"{len(left_out)} camera(s) at places the policy protects ({kinds}) are left "
+                "out; name them to search them under the sensitive-place rule",
+            )
+            decision = replace(decision, reasons=(*decision.reasons, note))
         return decision
 
-    # -- approving ------------------------------------------------------------------------------
+    def _left_out(self, query: Query) -> Mapping[str, str]:
+        """The cameras a search over all cameras does not reach (none if it names cameras)."""
+        return self._judge.protected_cameras() if query.cameras is None else {}
 
-    def pending(self, user: User) -> list[PendingSearch]:
-        """Requests a supervisor of ``user``'s agency may decide."""
-        return [
-            p
-            for p in self._approvals.pending(user.agency_id)
-            if p.request.requester.user_id != user.id
-        ]
-
-    def decide_pending(
-        self, approver: User, request_id: str, *, approve: bool, note: str = ""
-    ) -> SearchOutcome:
-        """A supervisor's decision; an approved request is judged again and, if allowed, run."""
-        pending = self._approvals.get(request_id)
-        request = pending.request
-        require_approver(approver, request.requester.user_id, request.requester.agency_id)
-        now = self._clock()
-        outcome_code = "approved" if approve else "rejected"
-        index = self._audit.append(
-            AuditEvent(
-                type=EventType.APPROVAL_DECIDED,
-                at=now,
-                agency_id=self._owner.id,
-                public={
-                    "outcome": outcome_code,
-                    "purpose": request.purpose.value,
-                    "search_type": request.query.type.value,
-                    "requester_agency": request.requester.agency_id,
-                    "request_id": request.id,
-                },
-                private={
-                    "approver": approver.id,
-                    "note": note,
-                    "requester": request.requester.user_id,
-                },
-            )
-        )
-        self._approvals.remove(request_id)
-        if not approve:
-            rejected = Decision(
-                Outcome.DENY,
-                (Reason("approval.rejected", "a supervisor rejected the request"),),
-                policy=getattr(self._judge, "name", ""),
-            )
-            return SearchOutcome(request.id, Status.REJECTED, rejected, index)
-        decision = self._judge.decide(request, approved=True)
-        if decision.outcome is not Outcome.ALLOW:
-            return SearchOutcome(request.id, Status.DENIED, decision, index)
-        return self._execute(request, decision, index)
+    def _expiry(self, request: SearchRequest) -> datetime:
+        """When a held request lapses: ``max_pending_age`` after it was made, and never later
+        than a non-hit read of its moment would be kept (the plate it names is no less
+        private than a read)."""
+        age = self._max_pending_age
+        if self._nonhit_retention is not None:
+            age = min(age, self._nonhit_retention)
+        return request.now + age
 
     # -- running --------------------------------------------------------------------------------
 
     def _execute(self, request: SearchRequest, decision: Decision, index: int) -> SearchOutcome:
-        results = run_query(self._store, request.query)
+        left_out = self._left_out(request.query)
+        results = run_query(self._store, request.query, excluded=left_out.keys())
         done = self._audit.append(
-            AuditEvent(
-                type=EventType.SEARCH_EXECUTED,
-                at=self._clock(),
-                agency_id=self._owner.id,
-                public={
-                    "search_type": request.query.type.value,
-                    "purpose": request.purpose.value,
-                    "requester_agency": request.requester.agency_id,
-                    "result_count": len(results),
-                    "request_id": request.id,
-                },
-                private={"user_id": request.requester.user_id, "refs": [r.ref for r in results]},
+            executed_event(
+                request, [r.ref for r in results], self._owner.id, self._clock(), sorted(left_out)
             )
         )
         return SearchOutcome(request.id, Status.COMPLETED, decision, index, results, done)
-
-    def _decided_event(self, request: SearchRequest, decision: Decision) -> AuditEvent:
-        query = request.query
-        return AuditEvent(
-            type=EventType.SEARCH_DECIDED,
-            at=request.now,
-            agency_id=self._owner.id,
-            public={
-                "purpose": request.purpose.value,
-                "decision": decision.outcome.value,
-                "reasons": sorted({r.rule for r in decision.reasons}),
-                "search_type": query.type.value,
-                "requester_agency": request.requester.agency_id,
-                "requester_state": request.requester.agency_state,
-                "requester_type": request.requester.agency_type.value,
-                "out_of_agency": request.requester.agency_id != self._owner.id,
-                "request_id": request.id,
-                "window_hours": max(
-                    0, int((query.window_end - query.window_start).total_seconds() // 3600)
-                ),
-            },
-            private={
-                "user_id": request.requester.user_id,
-                "role": request.requester.role.value,
-                "plate": query.plate,
-                "pattern": query.pattern,
-                "cameras": list(query.cameras) if query.cameras else None,
-                "window_start": iso(query.window_start),
-                "window_end": iso(query.window_end),
-                "case_number": request.case_number,
-                "offense_code": request.offense_code,
-                "legal_basis": request.legal_basis.value,
-                "warrant_id": request.warrant_id,
-                "reason": request.reason,
-                "reason_texts": [str(r) for r in decision.reasons],
-                "protected_plate": request.protected_plate,
-            },
-        )

@@ -22,6 +22,9 @@ FIXED_REASONS = {
     "sharing.purpose_not_covered": "the sharing agreement does not cover this purpose",
     "sharing.agreement": "the sharing agreement does not allow this access",
     "approval.rejected": "a supervisor rejected the request",
+    "approval.expired": "the held request expired before it ran",
+    "requester.inactive": "the requester's account may no longer search",
+    "sensitive.excluded": "cameras at places the policy protects were left out of the search",
 }
 
 DECISIONS = {

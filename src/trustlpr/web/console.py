@@ -31,6 +31,7 @@ from ..core.search import LegalBasis, Purpose, SearchType
 from ..hotlist import AlertService
 from ..identity import require_auditor, require_role, require_same_agency
 from ..policy.facts import OFFENSE_TOPICS, OFFENSES
+from ..search import SearchOutcome
 from ..transparency import reason_texts
 from .console_forms import (
     SearchFields,
@@ -165,6 +166,38 @@ async def logout(request: Request) -> Response:
     return response
 
 
+@router.get("/password")
+def password_form(request: Request) -> Response:
+    return _guard(request, lambda who: _page(request, "console/password.html", who))
+
+
+@router.post("/password")
+async def change_password(request: Request) -> Response:
+    """Sets one's own password, confirmed with the current one. A password an admin set names
+    that admin until its holder replaces it this way (the two-person rules' hand-over)."""
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        identity = get_system(request).identity
+        new, again = str(form.get("new_password") or ""), str(form.get("again") or "")
+        try:
+            if new != again:
+                raise InputError("the two new passwords differ", field="again")
+            signed, _ = identity.verify_password(who[0].id, str(form.get("current") or ""))
+            identity.set_password(signed.id, new, actor=signed)
+        except (InputError, AuthError) as exc:
+            if isinstance(exc, ForbiddenError):
+                raise
+            status = 422 if isinstance(exc, InputError) else 401
+            return _page(request, "console/password.html", who, status, error=exc.message)
+        response = _to("/console/login?next=/console")  # every session of the user ended
+        end_session(response)
+        return response
+
+    return _guard(request, run)
+
+
 @router.get("")
 def home(request: Request) -> Response:
     def show(who: tuple[User, Agency]) -> Response:
@@ -190,6 +223,7 @@ def _search_page(
         "search_types": list(SearchType),
         "cameras": cameras,
         "offenses": offense_choices(),
+        "mine": system.search.mine(who[0]),
         **extra,
     }
 
@@ -227,10 +261,31 @@ async def search(request: Request) -> Response:
             context = _search_page(request, who, fields, error=exc.reason, field=exc.field)
             return _page(request, "console/search.html", who, 422, **context)
         outcome = system.search.request(who[0], who[1], asked)
-        status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
-        texts = reason_texts(system.policy)
-        context = _search_page(request, who, fields, outcome=outcome, texts=texts)
-        return _page(request, "console/search.html", who, status, **context)
+        return _outcome_page(request, who, fields, outcome)
+
+    return _guard(request, run)
+
+
+def _outcome_page(
+    request: Request, who: tuple[User, Agency], fields: SearchFields, outcome: SearchOutcome
+) -> HTMLResponse:
+    """The search page with a decision (and results) on it, with the matching status."""
+    status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
+    texts = reason_texts(get_system(request).policy)
+    context = _search_page(request, who, fields, outcome=outcome, texts=texts)
+    return _page(request, "console/search.html", who, status, **context)
+
+
+@router.post("/searches/{request_id}/results")
+async def held_results(request_id: str, request: Request) -> Response:
+    """The requester runs their approved request (judged again now); only they may."""
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        system = get_system(request)
+        outcome = system.search.fetch(who[0], request_id[:64])
+        return _outcome_page(request, who, blank_fields(system.clock()), outcome)
 
     return _guard(request, run)
 

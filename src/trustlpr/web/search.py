@@ -1,4 +1,6 @@
-"""Search API: ask (judged, logged, run), list requests awaiting approval, approve or reject."""
+"""Search API: ask (judged, logged, run); decide held requests (supervisors of the data owner
+see the queue and the decision, never the sightings); the requester fetches an approved
+request's results (judged and run at that moment)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ..core.clock import iso
 from ..core.identity import Agency, User
 from ..core.search import LegalBasis, Purpose, Query, SearchType
-from ..search import SearchForm, SearchOutcome, Status, outcome_json
+from ..search import SearchForm, SearchOutcome, Status, held_json, outcome_json
 from .auth import staff
 from .deps import get_system
 
@@ -71,9 +72,11 @@ class DecisionBody(BaseModel):
 
 _STATUS_CODE = {
     Status.COMPLETED: 200,
+    Status.APPROVED: 200,
     Status.PENDING: 202,
     Status.DENIED: 403,
     Status.REJECTED: 403,
+    Status.EXPIRED: 410,
 }
 
 
@@ -91,29 +94,27 @@ def ask(
     return _answer(system.search.request(user, agency, body.form()))
 
 
-@router.get("/pending", summary="Requests of my agency waiting for a supervisor")
+@router.get("/pending", summary="Held requests I may decide (supervisors of the data owner)")
 def pending(
     who: tuple[User, Agency] = Depends(staff), system: Any = Depends(get_system)
 ) -> list[dict[str, Any]]:
-    user, _ = who
-    return [
-        {
-            "request_id": p.request_id,
-            "requested_at": iso(p.created_at),
-            "user_id": p.request.requester.user_id,
-            "purpose": p.request.purpose.value,
-            "case_number": p.request.case_number,
-            "reason": p.request.reason,
-            "search_type": p.request.query.type.value,
-            "plate": p.request.query.plate,
-            "pattern": p.request.query.pattern,
-            "window_start": iso(p.request.query.window_start),
-            "window_end": iso(p.request.query.window_end),
-            "why_held": p.reasons,
-            "audit_index": p.audit_index,
-        }
-        for p in system.search.pending(user)
-    ]
+    return [held_json(p) for p in system.search.pending(who[0])]
+
+
+@router.get("/mine", summary="My own held requests: waiting, approved or rejected")
+def mine(
+    who: tuple[User, Agency] = Depends(staff), system: Any = Depends(get_system)
+) -> list[dict[str, Any]]:
+    return [held_json(p) for p in system.search.mine(who[0])]
+
+
+@router.get("/{request_id}", summary="My held request; once approved, judged again and run")
+def fetch(
+    request_id: str,
+    who: tuple[User, Agency] = Depends(staff),
+    system: Any = Depends(get_system),
+) -> JSONResponse:
+    return _answer(system.search.fetch(who[0], request_id[:64]))
 
 
 @router.post("/{request_id}/approve", summary="Approve a held request (supervisor)")
@@ -124,7 +125,7 @@ def approve(
     system: Any = Depends(get_system),
 ) -> JSONResponse:
     outcome = system.search.decide_pending(who[0], request_id, approve=True, note=body.note)
-    return _answer(outcome)
+    return JSONResponse(outcome_json(outcome))  # the decision took effect: 200, no sightings
 
 
 @router.post("/{request_id}/reject", summary="Reject a held request (supervisor)")
@@ -135,4 +136,4 @@ def reject(
     system: Any = Depends(get_system),
 ) -> JSONResponse:
     outcome = system.search.decide_pending(who[0], request_id, approve=False, note=body.note)
-    return _answer(outcome)
+    return JSONResponse(outcome_json(outcome))

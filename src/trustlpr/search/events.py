@@ -1,0 +1,106 @@
+"""The audit events of a search: decided (before anything runs), executed, approval decided.
+
+Public parts carry codes and counts only (purpose, decision, rule ids, search type, the
+requesting agency); who asked, the plate or pattern, the case and the reason are private,
+committed in the public leaf for auditors to open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ..core.clock import iso
+from ..core.events import AuditEvent, EventType
+from ..core.search import Decision, SearchRequest
+from .approvals import PendingSearch
+
+
+def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> AuditEvent:
+    """The decision on a request, with its reasons; appended before anything runs."""
+    query = request.query
+    return AuditEvent(
+        type=EventType.SEARCH_DECIDED,
+        at=request.now,
+        agency_id=owner_id,
+        public={
+            "purpose": request.purpose.value,
+            "decision": decision.outcome.value,
+            "reasons": sorted({r.rule for r in decision.reasons}),
+            "search_type": query.type.value,
+            "requester_agency": request.requester.agency_id,
+            "requester_state": request.requester.agency_state,
+            "requester_type": request.requester.agency_type.value,
+            "out_of_agency": request.requester.agency_id != owner_id,
+            "request_id": request.id,
+            "window_hours": max(
+                0, int((query.window_end - query.window_start).total_seconds() // 3600)
+            ),
+        },
+        private={
+            "user_id": request.requester.user_id,
+            "role": request.requester.role.value,
+            "plate": query.plate,
+            "pattern": query.pattern,
+            "cameras": list(query.cameras) if query.cameras else None,
+            "window_start": iso(query.window_start),
+            "window_end": iso(query.window_end),
+            "case_number": request.case_number,
+            "offense_code": request.offense_code,
+            "legal_basis": request.legal_basis.value,
+            "warrant_id": request.warrant_id,
+            "reason": request.reason,
+            "reason_texts": [str(r) for r in decision.reasons],
+            "protected_plate": request.protected_plate,
+        },
+    )
+
+
+def executed_event(
+    request: SearchRequest,
+    refs: list[str],
+    owner_id: str,
+    at: datetime,
+    excluded: list[str],
+) -> AuditEvent:
+    """One run of an allowed request: how many reads it returned (their refs are private)."""
+    return AuditEvent(
+        type=EventType.SEARCH_EXECUTED,
+        at=at,
+        agency_id=owner_id,
+        public={
+            "search_type": request.query.type.value,
+            "purpose": request.purpose.value,
+            "requester_agency": request.requester.agency_id,
+            "result_count": len(refs),
+            "request_id": request.id,
+        },
+        private={
+            "user_id": request.requester.user_id,
+            "refs": refs,
+            "excluded_cameras": excluded,
+        },
+    )
+
+
+def approval_event(
+    held: PendingSearch,
+    outcome: str,
+    owner_id: str,
+    at: datetime,
+    *,
+    approver: str | None,
+    note: str = "",
+) -> AuditEvent:
+    """A supervisor's decision on a held request (``approved``/``rejected``), or ``expired``
+    when nobody decided before it lapsed."""
+    request = held.request
+    public: dict[str, str] = {"outcome": outcome, "requester_agency": held.agency_id}
+    if request is not None:
+        public |= {"purpose": request.purpose.value, "search_type": request.query.type.value}
+    return AuditEvent(
+        type=EventType.APPROVAL_DECIDED,
+        at=at,
+        agency_id=owner_id,
+        public={**public, "request_id": held.request_id},
+        private={"approver": approver, "note": note, "requester": held.requester_id},
+    )
