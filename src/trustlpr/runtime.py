@@ -29,13 +29,13 @@ from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestPipeline, IngestResult
-from .keys import create_root_key, load_root_key
+from .keys import ReadKeys, create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
 from .search import ApprovalQueue, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
-from .store.factory import open_read_store
+from .store.factory import detail_keys, key_rings, open_read_store
 from .store.retention import Retention, purge_expired
 from .transparency import (
     SNAPSHOT_INTERVAL,
@@ -86,6 +86,16 @@ def initialise(settings: Settings) -> bool:
     return True
 
 
+def node_read_keys(settings: Settings) -> ReadKeys | None:
+    """The node's day keys for a command that opens the audit log alone (``audit entry``,
+    ``alerts verify``), so details describing reads are sealed and opened; None when this
+    machine has no root key (a copied log: such details then show as sealed)."""
+    try:
+        return detail_keys(key_rings(settings.data_dir, load_root_key(settings.data_dir)))
+    except ConfigError:
+        return None
+
+
 class System:
     """One node: its audit log, identities, policy, read store and governed search."""
 
@@ -104,15 +114,22 @@ class System:
             hit_only_mode=self.policy.hit_only,
         )
         root_key = load_root_key(settings.data_dir)
+        # One set of key rings for the read store and the audit details that describe reads:
+        # destroying a day through the store then shreds those details in this process too.
+        rings = key_rings(settings.data_dir, root_key)
         self._closers: list[object] = []
-        self.audit: AuditService = open_audit(settings.data_dir, agency_id=settings.agency_id)
+        self.audit: AuditService = open_audit(
+            settings.data_dir,
+            agency_id=settings.agency_id,
+            detail_keys=detail_keys(rings),
+        )
         self._closers.append(self.audit)
         try:
             self.identity = IdentityStore.open(settings.data_dir, self.audit, clock)
             self._closers.append(self.identity)
             self.owner: Agency = self._owner_agency()
             self.store: ReadStore = open_read_store(
-                settings.data_dir, root_key, settings.database_url
+                settings.data_dir, root_key, settings.database_url, rings=rings
             )
             self._closers.append(self.store)
             self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
@@ -227,10 +244,11 @@ class System:
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
-        """Removes reads past retention, alerts (which carry a read) past hit retention and
-        possible matches past non-hit retention, and held search requests past their expiry."""
+        """Removes reads past retention with the audit details that describe them, alerts
+        (which carry a read) past hit retention, possible matches past non-hit retention, and
+        held search requests past their expiry."""
         moment = now or self.clock()
-        report = purge_expired(self.store, self.retention, moment, self.audit)
+        report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
         self.alerts.expire(
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit

@@ -5,6 +5,7 @@ delivered, audited and stored exactly once. Also the recovery step itself, in-pr
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from trustlpr.hotlist import HotlistService
 from trustlpr.hotlist.outbox import raised_event
 from trustlpr.runtime import System, initialise
 from trustlpr.settings import Settings
+from trustlpr.store.factory import detail_keys, key_rings
 
 from .crashnode import PLATE
 
@@ -88,7 +90,9 @@ def test_an_alert_committed_before_kill_9_is_delivered_once_after_restart(
 def test_recovery_does_not_audit_again_what_reached_the_log_before_a_crash(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    audit = open_audit(tmp_path, agency_id="ctpd")
+    # as in a node: the day keys seal alert details (without them none are kept to look in)
+    keys = detail_keys(key_rings(tmp_path, secrets.token_bytes(32)))
+    audit = open_audit(tmp_path, agency_id="ctpd", detail_keys=keys)
     service = HotlistService.open(
         tmp_path, audit=audit, agency_id="ctpd", clock=clock, audit_log=audit.log
     )

@@ -24,6 +24,7 @@ from rich.progress import (
 from ..audit import open_audit
 from ..core.errors import AuditError, ConfigError
 from ..core.events import AuditEvent, AuditSink
+from ..runtime import node_read_keys
 from ..settings import Settings
 
 console = Console()
@@ -86,5 +87,6 @@ def audit_for(cfg: Settings, *, changes: bool) -> Iterator[AuditSink]:
     if not changes:
         yield NoWrites()
         return
-    with open_audit(cfg.data_dir, agency_id=cfg.agency_id) as audit:
+    keys = node_read_keys(cfg)
+    with open_audit(cfg.data_dir, agency_id=cfg.agency_id, detail_keys=keys) as audit:
         yield audit

@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..core.clock import Clock, system_clock
+from ..core.clock import Clock, parse_utc, system_clock
 from ..core.errors import ConflictError, InputError, NotFoundError, TrustLPRError
-from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.events import AuditEvent, AuditSink, EventType, ReadLink
 from ..core.plates import mask_plate
 from ..core.reads import Read
 from .alertstore import AlertStore
@@ -262,6 +262,13 @@ class AlertService:
                 if record.kind is AlertKind.ALERT or verdict is Verdict.CONFIRMED
                 else mask_plate(str(record.read.get("plate") or "")),
             },
+            # Goes with the read: a hit, or a possible match confirmed (and so promoted).
+            describes_read=ReadLink(
+                "hit"
+                if record.kind is AlertKind.ALERT or verdict is Verdict.CONFIRMED
+                else "nonhit",
+                parse_utc(record.read["observed_at"]),
+            ),
         )
 
     # -- reading ------------------------------------------------------------------------

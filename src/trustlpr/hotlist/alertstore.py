@@ -15,10 +15,8 @@ the non-hit retention and everything else with the hit retention, WAL included.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sqlite3
-import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from typing import Any
 
 from ..core.errors import ConflictError, NotFoundError, StoreError
 from ..core.plates import mask_plate
+from ..privatedb import PrivateDB
 from .alertqueue import ALERT_COLUMNS, DeliveryTables, alert_from_row, alert_row
 from .records import UNVERIFIED, AlertKind, AlertRecord, AlertStats, Verdict
 
@@ -98,19 +97,13 @@ class AlertStore(DeliveryTables):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.RLock()
+        self._file = PrivateDB(path, schema=_SCHEMA, label="alert database")
+        self._db = self._file.conn
+        self._lock = self._file.lock
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA secure_delete=ON")
-            self._db.executescript(_SCHEMA)
             self._migrate()
             self.id_key = self._id_key()
-        except (sqlite3.Error, OSError) as exc:
+        except sqlite3.Error as exc:
             raise StoreError(f"cannot open alert database {path}: {exc}") from exc
 
     def _migrate(self) -> None:

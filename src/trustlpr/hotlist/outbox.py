@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..audit import Detail
-from ..core.clock import Clock
-from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.clock import Clock, parse_utc
+from ..core.events import AuditEvent, AuditSink, EventType, ReadLink
 from ..core.reads import Read
 from .alertstore import AlertStore
 from .delivery import AlertBroker, Dispatcher, SseEvent
@@ -91,6 +91,7 @@ def raised_event(record: AlertRecord, agency_id: str) -> AuditEvent:
             "entry_id": record.entry["entry_id"],
             "case_number": record.entry.get("case_number"),
         },
+        describes_read=ReadLink("hit", parse_utc(record.read["observed_at"])),
     )
 
 

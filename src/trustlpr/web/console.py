@@ -379,7 +379,11 @@ def audit(request: Request, start: int | None = None) -> Response:
                 row["problem"] = exc.message
             else:
                 row["at"] = detail.at
-                row["private"] = json.dumps(detail.private, indent=1, sort_keys=True)
+                row["private"] = (
+                    f"destroyed with its day key {detail.sealed_with} (the read expired)"
+                    if detail.destroyed
+                    else json.dumps(detail.private, indent=1, sort_keys=True)
+                )
             rows.append(row)
         return _page(
             request, "console/audit.html", who, rows=list(reversed(rows)), size=size,
