@@ -21,9 +21,7 @@ def _free_port() -> int:
 
 
 @pytest.mark.slow
-def test_demo_shows_reads_hits_searches_and_denials(
-    tmp_path: Path, shared_dir: Path
-) -> None:
+def test_demo_shows_reads_hits_searches_and_denials(tmp_path: Path, shared_dir: Path) -> None:
     port = _free_port()
     env = {**os.environ, "TRUSTLPR_SHARED_DIR": str(shared_dir)}
     proc = subprocess.Popen(
