@@ -5,12 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SHARED ?= $(abspath ../shared)
 
-.PHONY: demo test venv system lint typecheck check bench mutate clean
+.PHONY: demo test venv system lint typecheck check bench mutate clean wheel-check
 
 $(STAMP): pyproject.toml
+	./scripts/setup-system.sh --build-deps
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,vision]'
+	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -19,11 +20,16 @@ venv: $(STAMP)
 system:
 	./scripts/setup-system.sh
 
+# without ../shared the demo runs on the camera positions packaged with TrustLPR
 demo: venv
-	TRUSTLPR_SHARED_DIR=$(SHARED) $(BIN)/trustlpr --data-dir demo-data demo
+	$(if $(wildcard $(SHARED)/data),TRUSTLPR_SHARED_DIR=$(SHARED)) $(BIN)/trustlpr --data-dir demo-data demo
 
 test: venv system
 	TRUSTLPR_SHARED_DIR=$(SHARED) $(BIN)/pytest
+
+## wheel-check: the wheel alone runs `trustlpr demo` and `trustlpr recognize` (issue 22)
+wheel-check: venv
+	./scripts/wheel-check.sh $(abspath $(BIN)/python) $(SHARED)
 
 lint: venv
 	$(BIN)/ruff check src tests bench

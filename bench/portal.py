@@ -66,7 +66,7 @@ def _open(data_dir: Path, clock: object) -> tuple[System, list[object]]:
         extra.append(system.hotlists)
     if getattr(system, "pipeline", None) is None:
         system.pipeline = IngestPipeline(
-            system.store, audit=system.audit, on_reads=system.hotlists.on_reads, clock=clock
+            system.store, audit=system.audit, hot_lists=system.hotlists.judge, clock=clock
         )  # type: ignore[attr-defined,arg-type]
         extra.append(system.pipeline)
     return system, extra

@@ -6,6 +6,14 @@ set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# PyICU (reason screening's Unicode confusables) builds against Debian's ICU.
+if ! pkg-config --exists icu-i18n 2>/dev/null || ! command -v g++ >/dev/null; then
+  echo "setup-system: installing ICU headers and a C++ compiler for PyICU" >&2
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq libicu-dev pkg-config g++ >/dev/null
+fi
+[ "${1:-}" = "--build-deps" ] && exit 0
+
 if [ ! -x /usr/bin/chromium ]; then
   echo "setup-system: installing Debian's chromium" >&2
   as_root apt-get update -qq

@@ -8,8 +8,10 @@ cases built on them.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
@@ -18,21 +20,21 @@ from .audit import AuditService, open_audit
 from .background import Periodic
 from .cameras import CameraRegistry, PlaceMarks
 from .core.clock import Clock, system_clock
-from .core.errors import ConfigError, NotFoundError
+from .core.errors import AuditError, ConfigError, NotFoundError
 from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
 from .hotlist import BufferedRead, HotlistService
 from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
-from .ingest import IngestLimits, IngestPipeline, IngestService
-from .keys import create_root_key, load_root_key
+from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
+from .keys import ReadKeys, create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
 from .search import ApprovalQueue, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
-from .store.factory import open_read_store
+from .store.factory import detail_keys, key_rings, open_read_store
 from .store.retention import Retention, purge_expired
 from .transparency import (
     SNAPSHOT_INTERVAL,
@@ -40,7 +42,9 @@ from .transparency import (
     snapshot_retained_vehicles,
 )
 
-__all__ = ["Node", "Presented", "System", "initialise", "open_readonly"]
+__all__ = ["Node", "Presented", "System", "initialise", "node_read_keys", "open_readonly"]
+
+log = logging.getLogger(__name__)
 
 FUTURE_SKEW = timedelta(minutes=5)
 CHECKPOINT_INTERVAL = 5.0
@@ -59,6 +63,12 @@ class Presented(Protocol):
 
 class _Closeable(Protocol):
     def close(self) -> None: ...
+
+
+def _log_late_failure(future: Future[IngestResult]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        log.error("late hot-list hits were not stored: %s: %s", type(exc).__name__, exc)
 
 
 def initialise(settings: Settings) -> bool:
@@ -92,6 +102,16 @@ def initialise(settings: Settings) -> bool:
     return True
 
 
+def node_read_keys(settings: Settings) -> ReadKeys | None:
+    """The node's day keys for a command that opens the audit log alone (``audit entry``,
+    ``alerts verify``), so details describing reads are sealed and opened; None when this
+    machine has no root key (a copied log: such details then show as sealed)."""
+    try:
+        return detail_keys(key_rings(settings.data_dir, load_root_key(settings.data_dir)))
+    except ConfigError:
+        return None
+
+
 class Node:
     """One node's components over a data directory: audit log, identities, policy, read store,
     cameras, hot lists and alerts, approvals and governed search.
@@ -123,9 +143,15 @@ class Node:
             max_age=None if self.retention.hit_only else self.retention.nonhit,
         )
         root_key = load_root_key(settings.data_dir)
+        # One set of key rings for the read store and the audit details that describe reads:
+        # destroying a day through the store then shreds those details in this process too.
+        rings = key_rings(settings.data_dir, root_key)
         self._closers: list[_Closeable] = []
         self.audit: AuditService = open_audit(
-            settings.data_dir, agency_id=settings.agency_id, readonly=readonly
+            settings.data_dir,
+            agency_id=settings.agency_id,
+            readonly=readonly,
+            detail_keys=detail_keys(rings),
         )
         self._closers.append(self.audit)
         try:
@@ -133,7 +159,7 @@ class Node:
             self._closers.append(self.identity)
             self.owner: Agency = self._owner_agency()
             self.store: ReadStore = open_read_store(
-                settings.data_dir, root_key, settings.database_url
+                settings.data_dir, root_key, settings.database_url, rings=rings
             )
             self._closers.append(self.store)
             self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
@@ -151,9 +177,12 @@ class Node:
                 clock=clock,
                 allowed_category=self.policy.allowed_hotlist_categories,
                 sharing_agreement=agreement_check(self.identity.sharing, self.owner),
+                reason_check=self.engine.reason_refusals,
                 hit_only_window=self.retention.nonhit if self.retention.hit_only else None,
                 late_hit_sink=None if readonly else self._store_late_hits,
                 promote_stored=None if readonly else self._promote_confirmed,
+                alert_unknown_state=self.policy.alerts_without_state,
+                audit_log=self.audit.log,
             )
             self._closers.append(self.hotlists)
             self.alerts = self.hotlists.alerts
@@ -198,12 +227,9 @@ class Node:
         return None
 
     def _store_late_hits(self, late: Sequence[BufferedRead]) -> None:
-        """Hit-only mode: buffered non-hits that a new hot-list entry matched become hits."""
-        self.store.append(
-            [b.read for b in late],
-            hits=[True] * len(late),
-            images={i: b.image for i, b in enumerate(late) if b.image},
-        )
+        """Hit-only mode: buffered non-hits that became hits; only the writer (``System``)
+        stores them, and only it is given this hook."""
+        raise AuditError("a read-only opening of the node stores no reads")
 
     def _promote_confirmed(self, plate: str, camera_id: str, observed_at: datetime) -> None:
         """A stored non-hit an officer confirmed as a hot-list vehicle becomes a hit."""
@@ -246,7 +272,7 @@ class System(Node):
             self.pipeline = IngestPipeline(
                 self.store,
                 audit=self.audit,
-                on_reads=self.hotlists.on_reads,
+                hot_lists=self.hotlists.judge,
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
                 clock=clock,
@@ -268,6 +294,17 @@ class System(Node):
         waits until they are durable; returns how many were kept."""
         return self.pipeline.ingest(reads, images=images).kept
 
+    def _store_late_hits(self, late: Sequence[BufferedRead]) -> None:
+        """Hit-only mode: buffered non-hits that became hits (a new entry, an officer's
+        confirmation) go through the pipeline's one writer, which stores them as hits and then
+        raises their alerts. Not waited for: this may run on the writer thread itself."""
+        future = self.pipeline.submit(
+            [b.read for b in late],
+            images={i: b.image for i, b in enumerate(late) if b.image},
+            late=True,
+        )
+        future.add_done_callback(_log_late_failure)
+
     def record_policy(self) -> int | None:
         """Logs the policy in force (file digest) unless the log already says so."""
         return record_policy_in_force(
@@ -279,11 +316,15 @@ class System(Node):
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
-        """Removes reads past retention, alerts (which carry a read) past hit retention, and
+        """Removes reads past retention with the audit details that describe them, alerts
+        (which carry a read) past hit retention, possible matches past non-hit retention, and
         held search requests past their expiry."""
         moment = now or self.clock()
-        report = purge_expired(self.store, self.retention, moment, self.audit)
-        self.alerts.expire(moment - self.retention.hit)
+        report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
+        # possible matches are non-hits (until an officer confirms one) and go with them
+        self.alerts.expire(
+            hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
+        )
         self.search.expire_pending(moment)
         return report
 

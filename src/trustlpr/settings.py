@@ -2,7 +2,9 @@
 
 Precedence: explicit arguments, then environment (``TRUSTLPR_*``), then ``config.toml`` in the
 data directory (written by ``trustlpr init``), then defaults. The shared models/data directory
-has no default at run time: code that needs it raises ``ConfigError`` naming the variable.
+has no default at run time: code that needs it raises ``ConfigError`` naming the variable; what
+the main job needs from it (camera positions, default models) falls back to the copy packaged
+in ``trustlpr.assets`` (``data_root``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from . import assets
 from .core.clock import format_duration, parse_duration
 from .core.errors import ConfigError, InputError
 
@@ -52,6 +55,11 @@ class Settings:
         if not self.shared_dir.is_dir():
             raise ConfigError(f"shared models/data directory {self.shared_dir} does not exist")
         return self.shared_dir
+
+    def data_root(self) -> Path:
+        """Where camera positions (``data/cameras``) and models (``models``) are read from:
+        the shared directory when one is configured, else the copy packaged with TrustLPR."""
+        return assets.ROOT if self.shared_dir is None else self.require_shared_dir()
 
     @classmethod
     def load(

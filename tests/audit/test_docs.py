@@ -63,6 +63,7 @@ def test_public_surface() -> None:
             "Checkpoint",
             "Checkpointer",
             "Detail",
+            "DetailKeys",
             "NoteSigner",
             "NoteVerifier",
             "SignedCheckpoint",

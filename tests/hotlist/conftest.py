@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,8 @@ from trustlpr.core.errors import AuditError
 from trustlpr.core.events import AuditEvent, EventType
 from trustlpr.core.reads import Read
 from trustlpr.hotlist import HotlistService
+from trustlpr.runtime import System, initialise
+from trustlpr.settings import Settings
 
 
 class ListAudit:
@@ -98,3 +100,24 @@ ENTRY = {
     "owner": "Det. Example",
     "expires_at": "2026-12-31",
 }
+
+
+def open_node(
+    tmp_path: Path, policy: str = "strict-default", *, listed: str = "AB1234"
+) -> Iterator[System]:
+    """A whole node (``runtime.System``) of a CT agency with ``listed`` on its stolen list."""
+    settings = Settings.load(
+        tmp_path / "node", env={}, policy=policy, agency_id="nhpd", agency_state="CT"
+    )
+    initialise(settings)
+    expires = (datetime.now(UTC) + timedelta(days=5)).isoformat()
+    with System(settings) as system:
+        system.hotlists.add_entry(
+            {**ENTRY, "plate": listed, "expires_at": expires}, list_id="stolen", actor="test"
+        )
+        yield system
+
+
+@pytest.fixture
+def node(tmp_path: Path) -> Iterator[System]:
+    yield from open_node(tmp_path)

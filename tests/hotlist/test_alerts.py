@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tests.conftest import FakeClock
@@ -99,7 +101,7 @@ def test_stats_count_hits_confirmed_and_misreads_by_list_and_camera(
     reads = [
         make_read("ABC1234", "CT", clock.now, camera="cam-1"),
         make_read("ABC1234", "CT", clock.now, camera="cam-2"),
-        make_read("ABC1234", "CT", clock.now, camera="cam-2"),
+        make_read("ABC1234", "CT", clock.now + timedelta(seconds=40), camera="cam-2"),
         make_read("XYZ999", "CT", clock.now, camera="cam-1"),
         make_read("A8C1234", "CT", clock.now, camera="cam-1"),
     ]

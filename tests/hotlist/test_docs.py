@@ -42,7 +42,8 @@ def test_every_route_is_documented() -> None:
     "word",
     ["hotlist_changed", "alert_raised", "alert_verified", "sharing_changed", "replace", "add",
      "remove", "delete_list", "prune", "verify_alert", "verify_possible", "alert_target_added",
-     "alert_target_removed", "X-TrustLPR-Signature", "trustlpr/alerts", "Last-Event-ID"],
+     "alert_target_removed", "X-TrustLPR-Signature", "trustlpr/alerts", "Last-Event-ID",
+     "state_not_read", "no_state_match", "X-TrustLPR-Alert-Id", "pending"],
 )  # fmt: skip
 def test_audit_actions_and_wire_names_are_documented(word: str) -> None:
     assert f"`{word}`" in DOC or word in DOC

@@ -73,11 +73,17 @@ def test_bad_configuration_is_refused(clock: FakeClock) -> None:
         HitOnlyBuffer(WINDOW, clock, max_reads=0)
 
 
-def _hit_only(tmp_path: Path, audit: ListAudit, clock: FakeClock, sink: list[BufferedRead]):  # type: ignore[no-untyped-def]
+def _hit_only(
+    tmp_path: Path, audit: ListAudit, clock: FakeClock, sink: list[BufferedRead]
+) -> HotlistService:
     def late(reads: Sequence[BufferedRead]) -> None:
+        # what the pipeline does with late hits: store them (here: keep them), then raise
+        # their alerts
         sink.extend(reads)
+        images = {i: b.image for i, b in enumerate(reads) if b.image is not None}
+        service.judge([b.read for b in reads], images, late=True).committed()
 
-    return HotlistService.open(
+    service = HotlistService.open(
         tmp_path,
         audit=audit,
         agency_id="nhpd",
@@ -85,6 +91,7 @@ def _hit_only(tmp_path: Path, audit: ListAudit, clock: FakeClock, sink: list[Buf
         hit_only_window=WINDOW,
         late_hit_sink=late,
     )
+    return service
 
 
 def test_entry_added_within_the_window_matches_earlier_reads(

@@ -270,3 +270,46 @@ def test_database_file_is_private(service: HotlistService, tmp_path: Path) -> No
     service.add_entry(ENTRY, list_id="local", actor="a")
     assert (tmp_path / "hotlists.db").stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "alerts.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_entries_whose_reason_serves_a_prohibited_purpose_are_refused(
+    service: HotlistService, tmp_path: Path, audit: ListAudit, clock: FakeClock
+) -> None:
+    """Issue 12: "ICE detainer deportation" was accepted and would alert on every read."""
+    with pytest.raises(PolicyDenied) as info:
+        service.add_entry({**ENTRY, "reason": "ICE detainer deportation"}, list_id="l", actor="a")
+    assert info.value.reasons and info.value.reasons[0].startswith("[reason.immigration]")
+    with pytest.raises(PolicyDenied):  # disguised, as in a search reason
+        service.add_entry({**ENTRY, "reason": "d\u00ebp\u043ertation"}, list_id="l", actor="a")
+    header = "plate,state,category,reason,case_number,owner,expires_at\n"
+    rows = [
+        "AAA111,CT,V,stolen vehicle reported by owner,26-1,o,2026-12-31",
+        "BBB222,CT,W,la migra lo busca,26-2,o,2026-12-31",
+    ]
+    data = (header + "\n".join(rows) + "\n").encode()
+    with pytest.raises(PolicyDenied) as info:
+        service.import_bytes(data, list_id="csv", fmt="csv", actor="a")
+    assert "line 3" in info.value.message and info.value.reasons[0].startswith("[reason.")
+    assert service.lists() == []
+    report = service.import_bytes(data, list_id="csv", fmt="csv", actor="a", skip_invalid=True)
+    assert (report.accepted, report.refused) == (1, 1)
+    assert plates(service, "csv") == {"AAA111"}
+    service.add_entry({**ENTRY, "reason": "slid on ice, fled the crash"}, list_id="l", actor="a")
+
+
+def test_the_policy_in_force_decides_which_reasons_are_refused(
+    tmp_path: Path, audit: ListAudit, clock: FakeClock
+) -> None:
+    from trustlpr.policy import PolicyEngine
+
+    engine = PolicyEngine("ct-pa-26-14")
+    svc = HotlistService.open(
+        tmp_path, audit=audit, agency_id="ctpd", clock=clock, reason_check=engine.reason_refusals
+    )
+    try:
+        with pytest.raises(PolicyDenied) as info:
+            svc.add_entry({**ENTRY, "reason": "abortion clinic visit"}, list_id="l", actor="a")
+        assert "Conn. PA 26-14" in info.value.message
+        assert info.value.reasons[0].startswith("[reason.reproductive-health]")
+    finally:
+        svc.close()

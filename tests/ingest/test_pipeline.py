@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -34,6 +35,17 @@ def read(plate: str, seconds: float = 0.0, camera: str = "c1", agency: str = "a1
         latitude=41.3,
         longitude=-72.9,
     )
+
+
+@dataclass
+class Flags:
+    """A hot-list verdict with nothing to raise (the hot-list tests cover raising)."""
+
+    hits: list[bool]
+    raised: int = 0
+
+    def committed(self) -> None:
+        self.raised += 1
 
 
 class GatedStore:
@@ -133,11 +145,11 @@ def test_hits_go_to_the_hit_class_and_the_hook_sees_images(store, audit, clock, 
     (plate, jpeg), *_ = plate_crops(shared_dir, 1)
     seen: list[tuple[list[str], dict[int, bytes]]] = []
 
-    def on_reads(reads, images):
+    def judge(reads, images, *, late=False):
         seen.append(([r.plate for r in reads], dict(images)))
-        return [r.plate == plate for r in reads]
+        return Flags([r.plate == plate for r in reads])
 
-    pipe = IngestPipeline(store, audit=audit, on_reads=on_reads, clock=clock)
+    pipe = IngestPipeline(store, audit=audit, hot_lists=judge, clock=clock)
     try:
         pipe.ingest([read("XYZ987"), read(plate, 1)], images={1: jpeg})
     finally:
@@ -152,7 +164,7 @@ def test_hit_only_mode_keeps_non_hits_off_the_disk(store, audit, clock):
     pipe = IngestPipeline(
         store,
         audit=audit,
-        on_reads=lambda reads, _: [r.plate == "HOT123" for r in reads],
+        hot_lists=lambda reads, _, late=False: Flags([r.plate == "HOT123" for r in reads]),
         hit_only=True,
         nonhit_buffer=buffer,
         clock=clock,

@@ -73,3 +73,14 @@ def test_wrong_root_key_is_a_config_error(tmp_path: Path) -> None:
     KeyRing(tmp_path, secrets.token_bytes(32), "hit").get(DAY, create=True)
     with pytest.raises(ConfigError, match="does not open"):
         KeyRing(tmp_path, secrets.token_bytes(32), "hit").get(DAY)
+
+
+def test_a_destroyed_day_is_gone_from_the_same_ring_too(tmp_path: Path) -> None:
+    ring = KeyRing(tmp_path, secrets.token_bytes(32), "hit")
+    ring.get(DAY, create=True)
+    assert ring.get(DAY).key_id == f"hit:{DAY}"  # cached now
+    ring.destroy(DAY)
+    assert not ring.has(DAY)
+    with pytest.raises(KeyDestroyedError):
+        ring.get(DAY)
+    assert ring.destroy(DAY) is None  # twice is harmless, and says nothing was left

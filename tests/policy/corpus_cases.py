@@ -247,5 +247,53 @@ def _policy_specific_cases() -> list[Case]:
     ]
 
 
+def _nibrs_cases() -> list[Case]:
+    """Requests coded with FBI NIBRS offense codes or statute names (issue 15)."""
+    allowed = [
+        ("240", "stolen_vehicle", "240", "stolen white Honda Civic reported by owner 11/2"),
+        ("name", "stolen_vehicle", "Motor Vehicle Theft", "grey Tacoma taken from driveway"),
+        ("statute", "stolen_vehicle", "larceny of a motor vehicle", "keys taken, car driven off"),
+        ("23H", "stolen_plate", "23H", "rear plate stolen from parked minivan at the mall"),
+        ("100", "amber_alert", "100", "child taken from school pickup line by stranger"),
+        ("90I", "missing_person", "90I", "runaway 14-year-old seen getting into grey Nissan"),
+    ]
+    cases = [
+        _c(f"nibrs-allow-{name}", "NIBRS", ALLOW, ("permit",), purpose=purpose,
+           offense_code=code, reason=reason)
+        for name, purpose, code, reason in allowed
+    ]  # fmt: skip
+    denied = [
+        ("unknown-13Z", "stolen_vehicle", "13Z", "offense.unknown"),
+        ("unknown-name", "stolen_vehicle", "grand theft spaceship", "offense.unknown"),
+        ("30A", "felony_investigation", "30A", "offense.prohibited-topic"),
+        ("49C", "stolen_vehicle", "49C", "offense.prohibited-topic"),
+        ("35A-felony", "felony_investigation", "35A", "offense.mismatch"),
+        ("13B-violent", "violent_felony", "13B", "offense.mismatch"),
+        ("assault-3-violent", "violent_felony", "assault in the third degree", "offense.mismatch"),
+    ]  # fmt: skip
+    cases += [
+        _c(f"nibrs-deny-{name}", "NIBRS", DENY, (rule,), purpose=purpose, offense_code=code)
+        for name, purpose, code, rule in denied
+    ]
+    cases.append(
+        _c(
+            "nibrs-federal-warrant-100",
+            "NIBRS",
+            ALLOW,
+            ("permit",),
+            r_agency_type="federal",
+            r_agency_id="fbi-field",
+            r_agency_state="DC",
+            legal_basis="warrant",
+            warrant_id="FBI-SW-2026-7",
+            purpose="violent_felony",
+            offense_code="100",  # NIBRS Kidnapping/Abduction: on the warrant lists as kidnapping
+            reason="interstate kidnapping, victim in suspect car",
+            only={p: (DENY, ("sharing.federal",)) for p in (NH, VA, CA, STRICT)},
+        )
+    )
+    return cases
+
+
 def all_cases() -> list[Case]:
-    return _allow_cases() + deny_cases() + _policy_specific_cases()
+    return _allow_cases() + deny_cases() + _policy_specific_cases() + _nibrs_cases()

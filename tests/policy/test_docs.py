@@ -12,8 +12,8 @@ import trustlpr.policy
 from trustlpr.cli.policy_cmds import app
 from trustlpr.policy import list_policies, load_policy
 from trustlpr.policy.cedar import compile_policy
-from trustlpr.policy.facts import OFFENSES
 from trustlpr.policy.loader import POLICY_DIR, SENSITIVE_CATEGORIES
+from trustlpr.policy.offenses import NIBRS, OFFENSES
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "policy.md").read_text(encoding="utf-8")
 
@@ -51,6 +51,8 @@ def test_every_rule_id_offense_and_category_is_documented() -> None:
             assert rule.id in DOC, rule.id
     for code in OFFENSES:
         assert re.search(rf"\b{code}\b", DOC), code
+    for nibrs in NIBRS.values():
+        assert f"| `{nibrs.code}` | {nibrs.name} |" in DOC, nibrs.code
     for category in SENSITIVE_CATEGORIES:
         assert category in DOC, category
 
@@ -64,3 +66,39 @@ def test_public_api_is_small_and_documented() -> None:
     for name in ("PolicyEngine", "load_policy", "list_policies", "request_from_json",
                  "screen_reason", "evaluate_lines", "decide_json", "decide_many"):  # fmt: skip
         assert name in DOC
+
+
+def _emitted_rule_ids() -> set[str]:
+    """Every rule id the code can put in a decision or a screening result: each policy's
+    compiled rules, screening's flags, the fixed codes the portal explains, and every
+    ``Reason("...", ...)`` written anywhere in the source."""
+    import ast
+
+    from trustlpr.policy.screening import SCREENING_RULES
+    from trustlpr.transparency.explain import FIXED_REASONS
+
+    found = set(SCREENING_RULES) | set(FIXED_REASONS)
+    for name in list_policies():
+        found |= {rule.id for rule in compile_policy(load_policy(name)).rules.values()}
+    source = Path(trustlpr.policy.__file__).resolve().parents[1]
+    for path in source.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Reason"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                found.add(node.args[0].value)
+    return found
+
+
+def test_every_rule_id_the_code_can_emit_is_in_the_rule_table() -> None:
+    """Issue 25: ids shown in output (``reason.on-behalf``, ``sharing.purpose_not_covered``)
+    were missing from the table."""
+    table = DOC.split("## Rules and their reasons", 1)[1].split("\n## ", 1)[0]
+    emitted = _emitted_rule_ids()
+    assert {"permit", "reason.on-behalf", "sharing.purpose_not_covered"} <= emitted
+    missing = sorted(r for r in emitted if f"`{r}`" not in table and not r.startswith("local."))
+    assert not missing, missing

@@ -192,3 +192,43 @@ def test_a_request_built_wrongly_in_code_is_a_deny(ct: PolicyEngine) -> None:
     assert decisions[0].outcome is Outcome.DENY
     assert decisions[0].reasons[0].rule == "request.invalid"
     assert decisions[1].allowed
+
+
+PERMIT_ALL = "permit (principal, action, resource);"
+
+# Each request breaks exactly one essential of an allow; with a policy set that permits
+# everything, only the engine's own re-check stands between it and the data.
+ONE_BREACH = {
+    "purpose not permitted": {"purpose": "parking"},
+    "no valid case number": {"case_number": "n/a"},
+    "search type not allowed": {"q_type": "convoy", "legal_basis": "warrant", "warrant_id": "W-9"},
+    "legal basis insufficient": {
+        "q_type": "area", "q_plate": None, "q_cameras": ["cam-1"], "legal_basis": "none",
+    },
+    "warrant or order without its number": {"legal_basis": "warrant", "warrant_id": None},
+    "the reason points to a purpose that is not permitted": {
+        "reason": "stolen Honda, ICE wants the driver located",
+    },
+    "the reason is vague": {"reason": "investigation"},
+    "role may not search": {"r_role": "auditor"},
+    "vendors never search": {"r_agency_type": "vendor"},
+    "invalid window": {
+        "q_window_start": "2026-11-09T00:00:00Z", "q_window_end": "2026-11-08T00:00:00Z",
+    },
+}  # fmt: skip
+
+
+def test_each_line_of_the_recheck_of_an_allow_denies_on_its_own() -> None:
+    """Issue 24: deleting any line of ``_invariant_breach`` must fail this test."""
+    data = _data("ct-pa-26-14")
+    del data["search_types"]["convoy"]
+    engine = PolicyEngine(parse_policy(data, "ct-no-convoy"))
+    engine.compiled = dataclasses.replace(
+        engine.compiled, policy_set=cedarpy.PolicySet.from_str(PERMIT_ALL)
+    )
+    assert engine.decide_json(_request()).allowed
+    for what, change in ONE_BREACH.items():
+        decision = engine.decide_json(_request(**change))
+        assert decision.outcome is Outcome.DENY, what
+        assert [r.rule for r in decision.reasons] == ["engine.invariant"], what
+        assert f"({what})" in decision.reasons[0].text, (what, decision.reasons[0].text)

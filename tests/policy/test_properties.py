@@ -1,7 +1,8 @@
 """Property tests: whatever the request, an allow always has its essentials.
 
-No request missing a purpose, a case number or (where the search type requires one) a legal
-basis is ever allowed; no input crashes the engine; an allow never breaks sharing limits.
+Requests start from one the policy allows and change one field, so allows and denials both
+occur; no request missing a purpose, a case number or (where the search type requires one) a
+legal basis is ever allowed; no input crashes the engine; an allow never breaks sharing limits.
 """
 
 from __future__ import annotations
@@ -32,56 +33,81 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def _valid(policy: str, choice: tuple[str, str | None, str]) -> dict[str, Any]:
+    """A request the policy allows: in-state, a permitted purpose with a fitting offense."""
+    request = base_request(OWNER_STATE[policy])
+    request["id"] = "p1"
+    request["purpose"], request["offense_code"], request["reason"] = choice
+    return request
+
+
+def _set(request: dict[str, Any], path: str, value: Any) -> None:
+    *parents, key = path.split(".")
+    target = request
+    for part in parents:
+        target = target[part]
+    target[key] = value
+
+
+_REASONS = [
+    "investigation", "per agent", "on behalf of DEA", "ICE hold", "", "assist FBI",
+    "my ex girlfriend car", "stolen car, ICE's detainer on the driver",
+    "grey Toyota Tacoma taken from driveway overnight", "burglary suspect fled in white van",
+]  # fmt: skip
+
+
+def _one_field(draw: st.DrawFn, owner: str, request: dict[str, Any]) -> str:
+    """Changes exactly one field of ``request`` (or none); returns its name."""
+    field = draw(
+        st.sampled_from(
+            [
+                "none", "purpose", "offense_code", "reason", "case_number", "legal_basis",
+                "warrant_id", "requester.agency_state", "requester.agency_type",
+                "requester.role", "requester.attestation_on_file", "query.type",
+                "query.cameras", "window", "window_end", "protected_plate",
+            ]
+        )
+    )  # fmt: skip
+    choices: dict[str, st.SearchStrategy[Any]] = {
+        "purpose": st.sampled_from([p.value for p in Purpose]),
+        "offense_code": st.sampled_from(
+            [None, "homicide", "shoplifting", "illegal_entry", "kidnapping", "no_such_code"]
+        ),
+        "reason": st.one_of(st.sampled_from(_REASONS), st.text(max_size=60)),
+        "case_number": st.sampled_from([None, "", "n/a", "0000", "A-77", "2026-CR-0042"]),
+        "legal_basis": st.sampled_from([b.value for b in LegalBasis]),
+        "warrant_id": st.sampled_from([None, "SW-2026-1"]),
+        "requester.agency_state": st.sampled_from([owner, "MA", "TX", "DC", "NY"]),
+        "requester.agency_type": st.sampled_from(["local", "state", "federal", "vendor"]),
+        "requester.role": st.sampled_from(["officer", "supervisor", "auditor", "admin"]),
+        "requester.attestation_on_file": st.booleans(),
+        "query.cameras": st.sampled_from([None, ["cam-1"], [f"c{i}" for i in range(30)]]),
+        "protected_plate": st.booleans(),
+    }
+    query = request["query"]
+    end = datetime.fromisoformat(query["window_end"].replace("Z", "+00:00"))
+    if field in choices:
+        _set(request, field, draw(choices[field]))
+    elif field == "query.type":
+        query["type"] = draw(st.sampled_from([t.value for t in SearchType]))
+        if query["type"] == "partial":
+            query["plate"], query["pattern"] = None, draw(st.sampled_from(["AB12*", "A*", "?B1"]))
+    elif field == "window":
+        hours = draw(st.integers(min_value=-5, max_value=24 * 100))
+        query["window_start"] = _iso(end - timedelta(hours=hours))
+    elif field == "window_end":
+        moved = end + timedelta(hours=draw(st.integers(min_value=-48, max_value=48)))
+        query["window_end"] = _iso(moved)
+    return field
+
+
 @st.composite
 def requests(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
-    """Requests near the boundary: mostly plausible, each field sometimes wrong."""
+    """A valid request of a shipped policy with ONE field changed (issue 24: corrupting several
+    fields at once left no allow to check)."""
     policy = draw(st.sampled_from(POLICIES))
-    owner = OWNER_STATE[policy]
-    request = base_request(owner)
-    request["id"] = "p1"
-    purpose, offense, reason = draw(st.sampled_from(_ALLOWED_REASONS))
-    request["purpose"] = draw(
-        st.one_of(st.just(purpose), st.sampled_from([p.value for p in Purpose]))
-    )
-    request["offense_code"] = draw(
-        st.sampled_from([offense, None, "homicide", "shoplifting", "illegal_entry", "kidnapping"])
-    )
-    request["reason"] = draw(
-        st.one_of(
-            st.just(reason),
-            st.sampled_from(
-                [
-                    "investigation",
-                    "per agent",
-                    "on behalf of DEA",
-                    "ICE hold",
-                    "",
-                    "assist FBI",
-                    "my ex girlfriend car",
-                ]
-            ),
-            st.text(max_size=60),
-        )
-    )
-    request["case_number"] = draw(
-        st.sampled_from(["26-004512", None, "", "n/a", "0000", "A-77", "2026-CR-0042"])
-    )
-    request["legal_basis"] = draw(st.sampled_from([b.value for b in LegalBasis]))
-    request["warrant_id"] = draw(st.sampled_from([None, "SW-2026-1"]))
-    who = request["requester"]
-    who["agency_state"] = draw(st.sampled_from([owner, owner, "MA", "TX", "DC", "NY"]))
-    who["agency_type"] = draw(st.sampled_from(["local", "local", "state", "federal", "vendor"]))
-    who["role"] = draw(st.sampled_from(["officer", "supervisor", "auditor", "admin"]))
-    who["attestation_on_file"] = draw(st.booleans())
-    query = request["query"]
-    query["type"] = draw(st.sampled_from([t.value for t in SearchType]))
-    if query["type"] == "partial":
-        query["plate"], query["pattern"] = None, draw(st.sampled_from(["AB12*", "A*", "?B1234"]))
-    query["cameras"] = draw(st.sampled_from([None, ["cam-1"], [f"c{i}" for i in range(30)]]))
-    hours = draw(st.integers(min_value=-5, max_value=24 * 100))
-    end = NOW - timedelta(hours=draw(st.integers(min_value=-48, max_value=24 * 10)))
-    query["window_start"], query["window_end"] = _iso(end - timedelta(hours=hours)), _iso(end)
-    request["protected_plate"] = draw(st.booleans())
+    request = _valid(policy, draw(st.sampled_from(_ALLOWED_REASONS)))
+    _one_field(draw, OWNER_STATE[policy], request)
     return policy, request
 
 
@@ -111,14 +137,31 @@ def _essentials_hold(policy_name: str, request: dict[str, Any]) -> None:
     assert not request["protected_plate"] and stype not in (SearchType.PARTIAL, SearchType.CONVOY)
 
 
-@SLOW
-@given(requests())
-def test_an_allow_always_has_its_essentials(case: tuple[str, dict[str, Any]]) -> None:
-    policy, request = case
-    decision = ENGINES[policy].decide_json(request)
-    assert decision.reasons and all(r.rule and r.text for r in decision.reasons)
-    if decision.allowed:
-        _essentials_hold(policy, request)
+def test_every_valid_request_used_here_is_allowed() -> None:
+    for policy in POLICIES:
+        for choice in _ALLOWED_REASONS:
+            decision = ENGINES[policy].decide_json(_valid(policy, choice))
+            assert decision.allowed, (policy, choice, decision.reasons)
+
+
+def test_an_allow_always_has_its_essentials() -> None:
+    """Every allow has its essentials, and a good share of the examples are allowed, so the
+    check is exercised (derandomised: the share is the same on every run)."""
+    outcomes: list[bool] = []
+
+    @settings(SLOW, max_examples=1200, derandomize=True, database=None)
+    @given(requests())
+    def check(case: tuple[str, dict[str, Any]]) -> None:
+        policy, request = case
+        decision = ENGINES[policy].decide_json(request)
+        assert decision.reasons and all(r.rule and r.text for r in decision.reasons)
+        outcomes.append(decision.allowed)
+        if decision.allowed:
+            _essentials_hold(policy, request)
+
+    check()
+    share = sum(outcomes) / len(outcomes)
+    assert 0.25 <= share <= 0.9, f"{share:.0%} of {len(outcomes)} examples allowed"
 
 
 @SLOW

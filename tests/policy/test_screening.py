@@ -9,8 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from trustlpr.core.errors import InputError
 from trustlpr.policy import screen_reason
-from trustlpr.policy.screening import ALL_FLAGS, normalize_reason, screen
+from trustlpr.policy.screening import (
+    ALL_FLAGS,
+    MAX_REASON_LENGTH,
+    check_reason_length,
+    normalize_reason,
+    screen,
+)
 
 
 def _rules(text: str) -> set[str]:
@@ -85,6 +92,86 @@ def test_flags(text: str, rule: str) -> None:
     assert rule in _rules(text)
 
 
+# Most of these were allowed before issue 12 (reasons that merely contain the letters follow).
+DISGUISES = [
+    ("ICE's request on the driver", "reason.immigration"),  # apostrophe
+    ("ICE\u2019s request on the driver", "reason.immigration"),
+    ("\u0399C\u0395 request on the driver", "reason.immigration"),  # Greek capitals
+    ("\u0131mmigration status of driver", "reason.immigration"),  # dotless i
+    ("\ua4f2CE request on the driver", "reason.immigration"),  # Lisu
+    ("lCE request on the driver", "reason.immigration"),  # lower-case L for I
+    ("1CE request on the driver", "reason.immigration"),
+    ("HSl referral on the car", "reason.immigration"),
+    ("\U0001d408\U0001d402\U0001d404 request on driver", "reason.immigration"),  # maths bold
+    ("\u24b8BP lookout on the pickup", "reason.immigration"),  # circled C: NFKC alone reads it
+    ("2\u24677(g) partner request", "reason.immigration"),  # circled 8
+    ("de\u2063portation hearing subject", "reason.immigration"),  # invisible separator
+    ("I\u2062C\u2062E request on driver", "reason.immigration"),  # invisible times
+    ("I\u3164C\u3164E request on driver", "reason.immigration"),  # Hangul filler
+    ("I\u034fC\u034fE request on driver", "reason.immigration"),  # grapheme joiner
+    ("I\U000e0020C\U000e0020E request on driver", "reason.immigration"),  # tag space
+    ("I\u0336C\u0336E request on driver", "reason.immigration"),  # combining overlay
+    ("a\u0308bortion clinic patient", "reason.reproductive-health"),
+    ("de\u0301portation hearing subject", "reason.immigration"),
+    ("I CE request on the driver", "reason.immigration"),  # spacing inside acronyms
+    ("H S I referral on the car", "reason.immigration"),
+    ("2 8 7 g partner request", "reason.immigration"),
+    ("2-8-7(g) partner request", "reason.immigration"),
+    ("d e p o r t a t i o n hearing", "reason.immigration"),
+    ("dëportation hearing subject", "reason.immigration"),  # accents
+    ("déportatión order on driver", "reason.immigration"),
+    ("abórtion clinic in Hartford", "reason.reproductive-health"),
+    ("la migra busca al conductor", "reason.immigration"),  # Spanish
+    ("estatus de inmigración del conductor", "reason.immigration"),
+    ("orden de deportación pendiente", "reason.immigration"),
+    ("conductor indocumentado en la ruta 9", "reason.immigration"),
+    ("viaje para un aborto en Hartford", "reason.reproductive-health"),
+    ("interrupción del embarazo en la clínica", "reason.reproductive-health"),
+    ("joven transgénero en la clínica", "reason.gender-affirming-care"),
+    ("manifestantes frente al ayuntamiento", "reason.protest"),
+    ("protesta en la plaza central", "reason.protest"),
+    ("mi ex novia cambió de carro", "reason.personal"),
+    ("disputa por la custodia del niño", "reason.civil"),
+    ("a petición de un agente federal", "reason.on-behalf"),
+    ("agentes federales buscan el carro", "reason.federal"),
+    ("Homeland Security request on driver", "reason.immigration"),  # agencies spelt out
+    ("Department of Homeland Security lookout", "reason.immigration"),
+    ("Enforcement and Removal Operations target", "reason.immigration"),
+    ("Immigration and Customs Enforcement lookout", "reason.immigration"),
+    ("Homeland Security Investigations case", "reason.immigration"),
+]
+
+
+@pytest.mark.parametrize(("text", "rule"), DISGUISES)
+def test_disguises_and_plain_wording_are_caught(text: str, rule: str) -> None:
+    assert rule in screen(text).flags, normalize_reason(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shoplifting at Price Chopper, suspect left in grey sedan",
+        "burglary on Alice St, car seen leaving",
+        "police report filed by the owner of the Honda",
+        "office break-in, laptop stolen from desk",
+        "car parked by the ice rink was broken into",
+        "vehicle slid on ice, hit pedestrian and fled",
+        "suspect in custody named the driver",
+        "Ice on the road, hit and run at Elm and Main",
+        "migraine medication stolen from the car",
+        "robo de portátil en el estacionamiento",  # "de portátil" is not "deport..."
+        "sospechoso bajo custodia identificó al conductor",  # in custody
+        "venta de armas ilegales desde la camioneta",  # illegal weapons
+        "vehículo registrado en nombre de su hermano",  # registered in the name of
+        "corner of Vernon and Elm, stolen Honda",  # "rn" read as "m" stays innocent
+        "zero damage, hero witness saw the plate",
+        "Delaware DE plate on stolen truck",
+    ],
+)
+def test_words_that_merely_contain_the_letters_stay_allowed(text: str) -> None:
+    assert not _rules(text), _rules(text)
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -130,10 +217,22 @@ def test_normalize_undoes_disguises() -> None:
     assert normalize_reason("287(g)") == "287g"
 
 
-def test_long_text_is_screened_without_error() -> None:
-    found = screen("stolen car " * 5000 + " deport")
-    assert found.length > 10000
-    assert "reason.immigration" not in found.flags  # only the first 2000 characters are read
+def test_the_whole_reason_is_screened_however_long() -> None:
+    """Issue 12: a long reason ending in a prohibited purpose was allowed (2,000-char window)."""
+    filler = "stolen car seen near the mall "
+    for size in (100, 1999, 2000, 2001, 5000, 60_000):
+        found = screen((filler * (size // len(filler) + 1))[:size] + " deportation")
+        assert "reason.immigration" in found.flags, size
+    assert "reason.immigration" not in screen(filler * 2000).flags
+
+
+def test_the_length_cap_is_one_precise_error() -> None:
+    assert check_reason_length("x" * MAX_REASON_LENGTH) == "x" * MAX_REASON_LENGTH
+    with pytest.raises(InputError) as info:
+        check_reason_length("x" * (MAX_REASON_LENGTH + 1))
+    assert info.value.field == "reason"
+    assert f"{MAX_REASON_LENGTH + 1:,} characters" in info.value.message
+    assert f"at most {MAX_REASON_LENGTH:,}" in info.value.message
 
 
 @given(st.text(max_size=300))

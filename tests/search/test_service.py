@@ -158,3 +158,16 @@ def test_auditors_cannot_search(world: World) -> None:
     auditor = world.identity.add_user("aud1", "nhpd", Role.AUDITOR, "Auditor", actor=world.admin)
     with pytest.raises(ForbiddenError):
         world.service.request(auditor, world.owner, form())
+
+
+def test_a_sharing_denial_does_not_claim_that_every_rule_passed(world: World) -> None:
+    """Issue 25: a denial showed "[permit] ... all 43 rules passed" beside the sharing rule."""
+    other = world.identity.add_agency(
+        "hartford-pd", "Hartford Police", "CT", AgencyType.LOCAL, actor=world.admin
+    )
+    user = world.identity.add_user("hfd1", "hartford-pd", Role.OFFICER, "Det.", actor=world.admin)
+    out = world.service.request(user, other, form())
+    assert out.status is Status.DENIED
+    rules = [r.rule for r in out.decision.reasons]
+    assert rules == ["sharing.no_agreement"]
+    assert not any("passed" in r.text for r in out.decision.reasons)

@@ -76,9 +76,19 @@ def test_sim_refuses_bad_options_precisely(tmp_path: Path) -> None:
         code, _, stderr = run(tmp_path, "sim", *args)
         assert code == 65, (args, stderr)
         assert needle in stderr and "Traceback" not in stderr, (args, stderr)
-    code, _, stderr = run(tmp_path, "sim", "--place", "New Haven", "--out", "x",
+    code, _, stderr = run(tmp_path, "sim", "--place", "Atlantis PD", "--out", "x",
                           env={"TRUSTLPR_SHARED_DIR": ""})  # fmt: skip
-    assert code == 78 and "TRUSTLPR_SHARED_DIR" in stderr
+    assert code == 66 and "Atlantis" in stderr and "Connecticut" in stderr
+
+
+def test_sim_place_without_a_shared_dir_uses_the_packaged_positions(tmp_path: Path) -> None:
+    code, _, stderr = run(tmp_path, "sim", "--place", "Windsor Police", "--vehicles", "2000",
+                          "--out", str(tmp_path / "w.jsonl"),
+                          env={"TRUSTLPR_SHARED_DIR": ""})  # fmt: skip
+    assert code == 0, stderr
+    assert "OpenStreetMap" in stderr  # the ODbL credit travels with the packaged copy
+    first = json.loads((tmp_path / "w.jsonl").read_text().splitlines()[0])
+    assert first["camera_id"].startswith("osm-") and "windsor" in first["agency_id"]
 
 
 def test_sim_with_a_real_place(tmp_path: Path, shared_dir: Path) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from trustlpr.core import NotFoundError, confusion_key
+from trustlpr.core import KeyDestroyedError, NotFoundError, confusion_key
 from trustlpr.store import ReadStore, RetentionClass
 
 from .conftest import T0, make_read, week_of_reads
@@ -121,3 +121,68 @@ def test_text_with_unit_separator_survives_the_json_fallback(store: ReadStore) -
     store.append([read])
     (found,) = store.lookup("SEP1", T0, T0 + timedelta(days=1))
     assert found.read == read
+
+
+# -- expiry at its edges (each kills a plausible bug in the shared purge) ----------------------
+
+
+def test_purge_at_exact_midnight_drops_the_day_and_destroys_its_keys(store: ReadStore) -> None:
+    last_instant = T0 + timedelta(days=1) - timedelta(microseconds=1)
+    midnight = T0 + timedelta(days=1)
+    store.append([make_read("EDGE1", last_instant), make_read("EDGE2", midnight)])
+    report = store.purge(midnight, midnight)
+    assert report.days_dropped == [(RetentionClass.NONHIT, T0.date())]
+    assert report.key_ids_destroyed == [f"nonhit:{T0.date()}"]
+    assert report.rows_deleted == 0
+    assert store.lookup("EDGE1", T0, midnight + timedelta(days=1)) == []
+    assert [f.read.plate for f in store.lookup("EDGE2", T0, T0 + timedelta(days=2))] == ["EDGE2"]
+    with pytest.raises(KeyDestroyedError):
+        store.rings[RetentionClass.NONHIT].get(T0.date())  # type: ignore[attr-defined]
+
+
+def test_trim_removes_reads_before_the_cutoff_and_keeps_the_one_at_it(store: ReadStore) -> None:
+    cutoff = T0 + timedelta(hours=12)
+    store.append(
+        [make_read("TRIMA", cutoff - timedelta(microseconds=1)), make_read("TRIMB", cutoff)]
+    )
+    report = store.purge(cutoff, cutoff)
+    assert report.rows_deleted == 1 and not report.days_dropped
+    day = (T0, T0 + timedelta(days=1))
+    assert store.lookup("TRIMA", *day) == []
+    assert [f.read.observed_at for f in store.lookup("TRIMB", *day)] == [cutoff]
+
+
+def test_purge_destroys_key_files_that_have_no_partition(store: ReadStore) -> None:
+    ring = store.rings[RetentionClass.HIT]  # type: ignore[attr-defined]
+    orphan, young = T0.date(), (T0 + timedelta(days=5)).date()
+    ring.get(orphan, create=True)  # e.g. an audit detail of a read that never reached the disk
+    ring.get(young, create=True)
+    report = store.purge(T0, T0 + timedelta(days=2))
+    assert (RetentionClass.HIT, orphan) in report.days_dropped
+    assert report.key_ids_destroyed == [f"hit:{orphan}"]
+    assert ring.days() == [young]
+    with pytest.raises(KeyDestroyedError):
+        ring.get(orphan)
+
+
+def test_purge_destroys_through_the_ring_that_served_the_reads(store: ReadStore) -> None:
+    store.append([make_read("RING1", T0 + timedelta(hours=3))], hits=[True])
+    assert store.lookup("RING1", T0, T0 + timedelta(days=1))  # the day's keys are now cached
+    ring = store.rings[RetentionClass.HIT]  # type: ignore[attr-defined]
+    served = ring.get(T0.date())
+    store.purge(T0 + timedelta(days=2), T0 + timedelta(days=2))
+    with pytest.raises(KeyDestroyedError):
+        ring.get(T0.date())  # not from the cache either
+    assert not ring.has(T0.date())
+    assert served.key_id == f"hit:{T0.date()}"
+
+
+def test_an_exact_lookup_keeps_only_the_plate_asked_for(store: ReadStore) -> None:
+    members = ["OS12", "0S12", "O512", "QS1Z"]  # one confusion class
+    store.append([make_read(p, T0 + timedelta(minutes=i)) for i, p in enumerate(members)])
+    window = (T0, T0 + timedelta(days=1))
+    for plate in members:
+        assert [f.read.plate for f in store.lookup(plate, *window)] == [plate]
+    assert sorted(f.read.plate for f in store.lookup("OS12", *window, variants=True)) == sorted(
+        members
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
+import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -68,3 +70,17 @@ def test_tampered_rows_fail_authentication(tmp_path: Path) -> None:
         conn.execute("UPDATE reads SET camera = 'cam-b'")
     with pytest.raises(StoreError, match="fails authentication"):
         list(store.scan(T0, T0 + timedelta(days=1)))
+
+
+def test_partition_files_and_their_wal_are_private_from_creation(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # the common default: files others may read unless made private
+    try:
+        store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
+        store.append([make_read("MODE1", T0)])
+        folder = tmp_path / "reads" / "nonhit"
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()}
+        store.close()
+    finally:
+        os.umask(old)
+    assert {f"{T0.date()}.db", f"{T0.date()}.db-wal", f"{T0.date()}.db-shm"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes

@@ -314,3 +314,22 @@ def test_a_user_takes_over_the_password_an_admin_set(app: object, node: Node) ->
     assert client.get("/console").status_code == 303  # signed out everywhere
     after = identity.verify_password("ofc9", new)[0]
     assert identity.signers(after) == {"ofc9"}
+
+
+def test_an_alert_on_the_plate_text_alone_says_the_state_was_not_read(
+    app: object, node: Node
+) -> None:
+    from trustlpr.core import Read
+
+    assert node.sim is not None
+    listed = node.sim.stolen_records()[0]["plate"]
+    camera = node.system.cameras.list()[0].id  # type: ignore[attr-defined]
+    frigate = Read(listed, None, 0.9, node.clock.now, camera, "ctpd", 41.76, -72.67)
+    node.system.ingest([frigate])
+    alert = node.system.alerts.list_alerts(status="unverified", limit=1)[0]
+    assert alert.read["plate"] == listed and alert.state_not_read  # ct-pa-26-14 says "alert"
+    client = browser(app)
+    sign_in(client, "off1")
+    page = client.get("/console/alerts").text
+    card = page[page.index(f'id="card-{alert.id}"') :].split("</article>", 1)[0]
+    assert "state not read, verify it on the photo" in card

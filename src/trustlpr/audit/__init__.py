@@ -6,7 +6,7 @@ and check what you were given with the pure verifiers. See docs/audit.md.
 """
 
 from .checkpoint import Checkpointer, SignedCheckpoint
-from .detail import Detail
+from .detail import Detail, DetailKeys
 from .leaf import PUBLIC_FIELDS, canonical_json, parse_leaf
 from .log import AuditLog
 from .merkle import leaf_hash, verify_consistency, verify_inclusion
@@ -22,6 +22,7 @@ __all__ = [
     "Checkpoint",
     "Checkpointer",
     "Detail",
+    "DetailKeys",
     "NoteSigner",
     "NoteVerifier",
     "SignedCheckpoint",

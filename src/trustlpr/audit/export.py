@@ -1,6 +1,9 @@
 """Exports of the log: the public entries (JSONL, CSV) and, for auditors, a Flock-style CSV.
 
-The JSONL and CSV exports hold only public leaves, so anyone may have them. The Flock CSV joins
+The JSONL and CSV exports hold only public leaves, so anyone may have them. Every CSV cell
+passes through ``core.csvcell.spreadsheet_safe``: text a spreadsheet would run as a formula
+(``=``, ``+``, ``-``, ``@`` …) gets a leading ``'``; a machine reader strips it (a base64 hash
+or commitment may start with ``+``). The Flock CSV joins
 the search decisions with the private detail store into the 13 columns of a Flock audit export
 (REFERENCE.md §4), so a public-records request can be answered in the format requesters and
 their tools already know. It needs auditor rights; the CLI, run by an operator with file
@@ -16,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TextIO
 
+from ..core.csvcell import safe_row
 from ..core.errors import InputError, TrustLPRError
 from ..core.events import EventType
 from .leaf import PUBLIC_FIELDS, parse_leaf
@@ -100,21 +104,23 @@ def _export_csv(
     log: AuditLog, out: TextIO, start: int, end: int | None, progress: Progress | None
 ) -> int:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(safe_row(CSV_COLUMNS))
     rows = 0
     for index, leaf in log.entries(start, end):
         value = parse_leaf(leaf)
         public = value.get("public") or {}
         writer.writerow(
-            [
-                index,
-                base64.b64encode(leaf_hash(leaf)).decode(),
-                value.get("type"),
-                _cell(value.get("agency")),
-                value.get("time"),
-                *[_cell(public.get(key)) for key in sorted(PUBLIC_FIELDS)],
-                value.get("commitment"),
-            ]
+            safe_row(
+                [
+                    index,
+                    base64.b64encode(leaf_hash(leaf)).decode(),
+                    value.get("type"),
+                    _cell(value.get("agency")),
+                    value.get("time"),
+                    *[_cell(public.get(key)) for key in sorted(PUBLIC_FIELDS)],
+                    value.get("commitment"),
+                ]
+            )
         )
         rows += 1
         _tick(progress, rows)
@@ -125,7 +131,7 @@ def _export_flock(
     log: AuditLog, out: TextIO, start: int, end: int | None, progress: Progress | None
 ) -> int:
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FLOCK_COLUMNS)
+    writer.writerow(safe_row(FLOCK_COLUMNS))
     requested: OrderedDict[str, dict[str, Any]] = OrderedDict()
     rows = 0
     for index, leaf in log.entries(start, end):
@@ -147,7 +153,7 @@ def _export_flock(
                 requested.popitem(last=False)
             continue
         merged = {**requested.pop(request_id, {}), **private}
-        writer.writerow(_flock_row(request_id, value, merged, at))
+        writer.writerow(safe_row(_flock_row(request_id, value, merged, at)))
         rows += 1
         _tick(progress, rows)
     return rows
@@ -166,7 +172,7 @@ def _window(private: Mapping[str, Any]) -> str:
 
 def _flock_row(
     request_id: str, leaf: Mapping[str, Any], private: Mapping[str, Any], at: Any
-) -> list[str]:
+) -> list[object]:
     public = leaf.get("public") or {}
     filters = {
         "purpose": public.get("purpose"),

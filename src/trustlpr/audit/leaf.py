@@ -20,14 +20,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 from ..core.clock import iso
 from ..core.errors import FormatError, InputError
-from ..core.events import AuditEvent, EventType
+from ..core.events import AuditEvent, EventType, ReadLink
 
 LEAF_VERSION = 1
 SALT_BYTES = 32
@@ -38,6 +38,7 @@ _STATE = re.compile(r"[A-Z]{2}")
 _DAY = re.compile(r"(?:[a-z_]{1,16}:)?\d{4}-\d{2}-\d{2}")  # "2026-11-01", "nonhit:2026-11-01"
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z")
 _MAX_ITEMS = 1000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _code(key: str, value: Any) -> Any:
@@ -241,6 +242,30 @@ class PreparedEntry:
     event_type: str
     agency: str | None
     at: str
+    sealed_with: str | None = None
+    """The day key (``hit:2026-11-01``) of the read the detail describes, if it describes one."""
+    read_us: int | None = None
+    """That read's time, microseconds since the epoch: the detail is shredded once it expires."""
+
+
+_READ_CLASSES = ("hit", "nonhit")
+
+
+def _read_link(event: AuditEvent) -> tuple[str | None, int | None]:
+    link = event.describes_read
+    if link is None:
+        return None, None
+    if not isinstance(link, ReadLink) or link.retention not in _READ_CLASSES:
+        raise InputError("must name a hit or nonhit read", field="describes_read")
+    if not isinstance(link.observed_at, datetime) or link.observed_at.tzinfo is None:
+        raise InputError("the read's time must be an aware datetime", field="describes_read")
+    return link.key_id, micros(link.observed_at)
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime: exact, unlike float timestamps."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def prepare(event: AuditEvent, salt: bytes) -> PreparedEntry:
@@ -277,7 +302,8 @@ def prepare(event: AuditEvent, salt: bytes) -> PreparedEntry:
             b'","v":1}',
         )
     )
-    return PreparedEntry(leaf, salt, private_json, kind, agency, exact)
+    sealed_with, read_us = _read_link(event)
+    return PreparedEntry(leaf, salt, private_json, kind, agency, exact, sealed_with, read_us)
 
 
 def parse_leaf(leaf: bytes) -> dict[str, Any]:

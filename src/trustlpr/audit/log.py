@@ -16,14 +16,15 @@ import fcntl
 import os
 import secrets
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from ..core.errors import AuditError, InputError, NotFoundError, TrustLPRError
 from ..core.events import AuditEvent
-from .detail import Detail, DetailStore
+from .detail import Detail, DetailKeys, DetailState, DetailStore
 from .entries import MAX_ENTRY, EntryFile, create_dir
 from .leaf import SALT_BYTES, PreparedEntry, parse_leaf, prepare
 from .merkle import consistency_proof, inclusion_proof
@@ -36,7 +37,10 @@ _SYNC_EVERY = 64  # tiles (16k entries): bounds what a reopen must re-check
 class AuditLog:
     """The transparency log in ``directory`` (normally ``<data_dir>/audit``)."""
 
-    def __init__(self, directory: Path, *, readonly: bool = False) -> None:
+    def __init__(
+        self, directory: Path, *, readonly: bool = False, detail_keys: DetailKeys | None = None
+    ) -> None:
+        """``detail_keys`` seal and open the details that describe a read (see ``detail``)."""
         self.directory = Path(directory)
         self.readonly = readonly
         self._lock = threading.RLock()
@@ -49,7 +53,9 @@ class AuditLog:
             raise NotFoundError(f"no audit log in {self.directory}")
         try:
             self._entries = EntryFile(self.directory, readonly=readonly)
-            self._detail = DetailStore(self.directory / "detail.db", readonly=readonly)
+            self._detail = DetailStore(
+                self.directory / "detail.db", readonly=readonly, keys=detail_keys
+            )
             if not readonly:
                 self._detail.drop_from(self._entries.size)
             self._tiles = TileStore(self.directory, readonly=readonly)
@@ -159,9 +165,19 @@ class AuditLog:
         """Private details in index order, unchecked (``verify`` checks them). Auditors only."""
         return self._detail.iter_range(start, self.size if end is None else end)
 
-    def detail_digests(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
-        """``(index, SHA-256(salt || private JSON))`` per detail row: commitments to compare."""
-        return self._detail.iter_salts(start, self.size if end is None else end)
+    def detail_digests(
+        self, start: int = 0, end: int | None = None
+    ) -> Iterator[tuple[int, bytes | None, DetailState]]:
+        """``(index, SHA-256(salt || private JSON) or None, state)`` per detail row:
+        commitments to compare (None: destroyed with its read, or sealed and no keys here)."""
+        return self._detail.iter_digests(start, self.size if end is None else end)
+
+    def shred_read_details(self, before: Mapping[str, datetime]) -> int:
+        """Empties the sealed details of reads observed before ``before[class]`` (the purge
+        calls this with the read store's cutoffs); returns how many."""
+        with self._lock:
+            self._usable_for_writing()
+            return self._detail.shred(before)
 
     # --- the tree -----------------------------------------------------------------------
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,8 @@ ED25519 = 0x01
 SIG_PREFIX = "\u2014 "  # an em dash and a space
 _NAME = re.compile(r"[^\s+]+")
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+
+_log = logging.getLogger(__name__)
 
 
 def key_id(name: str, public_key: bytes) -> bytes:
@@ -198,7 +202,10 @@ def load_or_create_signer(path: Path, name: str) -> NoteSigner:
     """The log's signing key from ``path`` (mode 0600), made on first use under ``name``."""
     try:
         if path.exists():
-            os.chmod(path, 0o600)
+            mode = stat.S_IMODE(path.stat().st_mode)
+            if mode & 0o077:  # left readable by an older version or by hand: tighten once
+                _log.warning("%s had mode %o; tightening it to 600", path.name, mode)
+                os.chmod(path, 0o600)
             return NoteSigner.from_skey(path.read_text(encoding="ascii"))
         signer = NoteSigner.generate(name)
         try:

@@ -9,13 +9,15 @@ the service runs.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 
 from ..core.errors import AuditError, NotFoundError
 from ..core.events import AuditEvent
 from .checkpoint import CHECKPOINTS_FILE, Checkpointer, SignedCheckpoint, read_checkpoints
+from .detail import DetailKeys
 from .log import AuditLog
 from .note import NoteSigner, NoteVerifier, load_or_create_signer
 from .witness import Witness
@@ -33,10 +35,15 @@ class AuditService:
     """The transparency log of one data directory: append, prove, checkpoint, publish."""
 
     def __init__(
-        self, data_dir: Path, *, origin: str | None = None, readonly: bool = False
+        self,
+        data_dir: Path,
+        *,
+        origin: str | None = None,
+        readonly: bool = False,
+        detail_keys: DetailKeys | None = None,
     ) -> None:
         self.directory = Path(data_dir) / AUDIT_DIR
-        self.log = AuditLog(self.directory, readonly=readonly)
+        self.log = AuditLog(self.directory, readonly=readonly, detail_keys=detail_keys)
         self._witness: Witness | None = None
         try:
             key_path = self.directory / KEY_FILE
@@ -57,6 +64,10 @@ class AuditService:
 
     def append_many(self, events: Sequence[AuditEvent]) -> list[int]:
         return self.log.append_many(events)
+
+    def shred_read_details(self, before: Mapping[str, datetime]) -> int:
+        """``ReadDetails``: empties the details of reads past their class's cutoff."""
+        return self.log.shred_read_details(before)
 
     # --- checkpoints --------------------------------------------------------------------
 
@@ -119,6 +130,17 @@ class AuditService:
         return f"AuditService({self.log!r})"
 
 
-def open_audit(data_dir: Path, *, agency_id: str = "local", readonly: bool = False) -> AuditService:
-    """Opens ``<data_dir>/audit``; a new log's key is named after ``agency_id``."""
-    return AuditService(data_dir, origin=default_origin(agency_id), readonly=readonly)
+def open_audit(
+    data_dir: Path,
+    *,
+    agency_id: str = "local",
+    readonly: bool = False,
+    detail_keys: DetailKeys | None = None,
+) -> AuditService:
+    """Opens ``<data_dir>/audit``; a new log's key is named after ``agency_id``.
+
+    ``detail_keys`` (the node's key rings, ``trustlpr.keys.ReadKeys``) seal the details that
+    describe a read with that read's day key; without them such details are not kept."""
+    return AuditService(
+        data_dir, origin=default_origin(agency_id), readonly=readonly, detail_keys=detail_keys
+    )

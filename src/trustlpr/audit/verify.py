@@ -19,6 +19,7 @@ from typing import Any
 
 from ..core.errors import FormatError, TrustLPRError, VerificationError
 from .checkpoint import SignedCheckpoint
+from .detail import DetailState
 from .log import AuditLog, writer_running
 from .merkle import EMPTY_ROOT, fold_right, root_of, verify_consistency
 from .note import NoteVerifier
@@ -38,6 +39,8 @@ class VerifyReport:
     problems: list[str] = field(default_factory=list)
     checkpoints_checked: int = 0
     details_checked: int = 0
+    details_destroyed: int = 0
+    details_sealed: int = 0
     tiles_checked: int = 0
     torn_bytes: int = 0
     _ranges: list[tuple[int, int]] = field(default_factory=list, repr=False)
@@ -83,6 +86,8 @@ class VerifyReport:
             "problems": self.problems,
             "checkpoints_checked": self.checkpoints_checked,
             "details_checked": self.details_checked,
+            "details_destroyed": self.details_destroyed,
+            "details_sealed": self.details_sealed,
             "tiles_checked": self.tiles_checked,
             "torn_bytes": self.torn_bytes,
         }
@@ -168,7 +173,6 @@ def verify_log(
     opened = _details(log, report) if details else iter(())
     detail = next(opened, None)
     count = 0
-    find = bytes.find
     try:
         for index, (leaf, digest) in enumerate(log.checked_entries()):
             rows[0].append(digest)
@@ -181,13 +185,7 @@ def verify_log(
                 level += 1
             while detail is not None and detail[0] <= index:
                 if detail[0] == index:
-                    report.details_checked += 1
-                    at = find(leaf, _COMMITMENT) + len(_COMMITMENT)
-                    if leaf[at : at + 44] != base64.b64encode(detail[1]):
-                        report.fail(
-                            f"entry {index}: the private detail does not open its commitment",
-                            index,
-                        )
+                    _check_detail(report, index, leaf, detail[1], detail[2])
                 detail = next(opened, None)
             count = index + 1
             if signed.pending and signed.pending[0][0] == count:
@@ -209,7 +207,31 @@ def verify_log(
     return report
 
 
-def _details(log: AuditLog, report: VerifyReport) -> Iterator[tuple[int, bytes]]:
+def _check_detail(
+    report: VerifyReport, index: int, leaf: bytes, digest: bytes | None, state: DetailState
+) -> None:
+    """One detail against its leaf's commitment. A detail destroyed with its read's day key
+    has nothing left to open and is counted, not failed: the leaf still commits to it."""
+    if state is DetailState.DESTROYED:
+        report.details_destroyed += 1
+        return
+    if state is DetailState.SEALED:
+        report.details_sealed += 1
+        return
+    report.details_checked += 1
+    at = leaf.find(_COMMITMENT) + len(_COMMITMENT)
+    if digest is None or leaf[at : at + 44] != base64.b64encode(digest):
+        why = (
+            "sealed private detail fails authentication with its day key"
+            if state is DetailState.BROKEN
+            else "private detail does not open its commitment"
+        )
+        report.fail(f"entry {index}: the {why}", index)
+
+
+def _details(
+    log: AuditLog, report: VerifyReport
+) -> Iterator[tuple[int, bytes | None, DetailState]]:
     try:
         yield from log.detail_digests(0, None)
     except TrustLPRError as exc:

@@ -17,8 +17,6 @@ import base64
 import binascii
 import hashlib
 import os
-import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,6 +38,7 @@ from ..core.errors import (
     NotFoundError,
     VerificationError,
 )
+from ..privatedb import PrivateDB
 from .merkle import HASH_SIZE, verify_consistency
 from .note import SIG_PREFIX, NoteVerifier, parse_checkpoint, split_note
 
@@ -109,18 +108,16 @@ class Witness:
     def __init__(self, directory: Path, name: str, clock: Callable[[], float]) -> None:
         self._dir = directory
         self._clock = clock
-        self._lock = threading.Lock()
         self.cosigner = Cosigner(name, _load_key(directory / "witness.key"))
-        try:
-            self._db = sqlite3.connect(directory / "witness.db", check_same_thread=False)
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS witnessed (origin TEXT PRIMARY KEY, size INTEGER "
-                "NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL)"
-            )
-            self._db.commit()
-        except sqlite3.Error as exc:
-            raise AuditError(f"cannot open the witness state: {exc}") from exc
+        self._file = PrivateDB(
+            directory / "witness.db",
+            schema="CREATE TABLE IF NOT EXISTS witnessed (origin TEXT PRIMARY KEY, size INTEGER "
+            "NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL)",
+            label="witness state",
+            error=AuditError,
+        )
+        self._db = self._file.conn
+        self._lock = self._file.lock
 
     def logs(self) -> dict[str, NoteVerifier]:
         """The logs this node witnesses, by origin (their key names)."""
@@ -188,14 +185,11 @@ class Witness:
                 raise VerificationError("same size, different root: the log forked")
             if old:
                 verify_consistency(old, checkpoint.size, proof, root, checkpoint.root)
-            try:
-                with self._db:
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO witnessed VALUES (?, ?, ?, ?)",
-                        (checkpoint.origin, checkpoint.size, checkpoint.root, note),
-                    )
-            except sqlite3.Error as exc:
-                raise AuditError(f"cannot store the witness state: {exc}") from exc
+            with self._file.write() as db:
+                db.execute(
+                    "INSERT OR REPLACE INTO witnessed VALUES (?, ?, ?, ?)",
+                    (checkpoint.origin, checkpoint.size, checkpoint.root, note),
+                )
         return self.cosigner.cosign(text, int(self._clock()))
 
 

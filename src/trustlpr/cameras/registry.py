@@ -13,13 +13,11 @@ audit sink refuses the event, the change is rolled back, so nothing changes unse
 from __future__ import annotations
 
 import math
-import os
 import re
 import secrets
 import sqlite3
-import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,11 +29,11 @@ from ..core.errors import (
     ForbiddenError,
     InputError,
     NotFoundError,
-    StoreError,
 )
 from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.identity import Camera
 from ..identity import TokenVerifier, issue_token, split_token
+from ..privatedb import PrivateDB
 from .settings import COLUMNS as SETTING_COLUMNS
 from .settings import CameraSettings, check_country, check_timezone
 
@@ -181,20 +179,12 @@ class CameraRegistry:
         self._audit = audit
         self._clock = clock
         self._verifier = verifier or TokenVerifier()
-        self._lock = threading.RLock()
         self.places_version = 0  # bumped by ``set_sensitive``: lets callers cache the marks
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            fresh = not self._path.exists()
-            self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-            if fresh:
-                os.chmod(self._path, 0o600)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
+        self._file = PrivateDB(self._path, schema=_SCHEMA, label="camera registry")
+        self._db = self._file.conn
+        self._lock = self._file.lock
+        with self._file.write():
             self._add_missing_columns()
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the camera registry {self._path}: {exc}") from exc
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -205,28 +195,11 @@ class CameraRegistry:
             if name not in present:
                 self._db.execute(f"ALTER TABLE cameras ADD COLUMN {name} {decl}")
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-            except sqlite3.IntegrityError as exc:
-                raise ConflictError(f"camera registry: {exc}") from exc
-            except sqlite3.Error as exc:
-                raise StoreError(f"camera registry: {exc}") from exc
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.write()
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, args).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"camera registry: {exc}") from exc
+        return self._file.query(sql, args)
 
     @staticmethod
     def _row(row: tuple[Any, ...]) -> RegisteredCamera:

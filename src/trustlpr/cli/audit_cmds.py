@@ -19,6 +19,7 @@ from ..audit.merkle import leaf_hash
 from ..audit.note import load_or_create_signer
 from ..audit.service import AUDIT_DIR, KEY_FILE, default_origin
 from ..core.errors import InputError
+from ..runtime import node_read_keys
 from .common import err_console, print_json, progress, settings
 
 app = typer.Typer(
@@ -34,7 +35,12 @@ def _b64(data: bytes) -> str:
 
 def _open(ctx: typer.Context, *, readonly: bool = True) -> AuditService:
     conf = settings(ctx)
-    return open_audit(conf.data_dir, agency_id=conf.agency_id, readonly=readonly)
+    return open_audit(
+        conf.data_dir,
+        agency_id=conf.agency_id,
+        readonly=readonly,
+        detail_keys=node_read_keys(conf),
+    )
 
 
 @app.command()
@@ -109,12 +115,14 @@ def entry(
         }
         if detail:
             found = audit.log.detail(index)
-            out["detail"] = {
-                "at": found.at,
-                "salt_b64": _b64(found.salt),
-                "private": found.private,
-                "commitment_opens": True,
-            }
+            out["detail"] = {"at": found.at, "salt_b64": _b64(found.salt)}
+            if found.destroyed:
+                out["detail"] |= {
+                    "destroyed": f"with its day key {found.sealed_with} (the read expired)",
+                    "commitment_opens": None,
+                }
+            else:
+                out["detail"] |= {"private": found.private, "commitment_opens": True}
         print_json(out)
 
 

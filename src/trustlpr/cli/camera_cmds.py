@@ -1,4 +1,5 @@
-"""Camera commands: ``camera add|list|set|disable|enable|rotate-key|mark|unmark|export-geojson``.
+"""Camera commands: ``camera add|list|set|disable|enable|rotate-key|mark|unmark|export-geojson``,
+and ``camera watch``, the camera-site agent (``trustlpr.recognize``).
 
 Changes are signed by an admin of the camera's agency (``--token`` or ``--as USER``, as for
 the identity commands) and recorded in the audit log, so they need the log's writer lock:
@@ -30,6 +31,7 @@ from .common import (
     err_console,
     print_json,
     reader,
+    settings,
     signed,
     table,
     writer,
@@ -336,6 +338,57 @@ def export_geojson(
     else:
         out.write_text(text + "\n", encoding="utf-8")
         err_console.print(f"wrote {len(collection['features'])} cameras to {out}")
+
+
+@camera_app.command("watch")
+def watch(
+    ctx: typer.Context,
+    source: str = typer.Argument(
+        ...,
+        help="rtsp:// or http:// stream, a video file, or a folder the camera drops snapshots in.",
+    ),
+    camera: str = typer.Option(..., "--camera", help="This camera's id on the node."),
+    url: str = typer.Option(
+        ..., "--url", help="The node's base URL, e.g. https://alpr.example.gov"
+    ),
+    key: str = typer.Option(
+        ..., "--key", envvar="TRUSTLPR_CAMERA_KEY", help="This camera's key (cam_…)."
+    ),
+    spool: Path | None = typer.Option(
+        None, "--spool", help="Spool file for unsent reads (default: DATA_DIR/spool-CAMERA.sqlite)."
+    ),
+    spool_max: int = typer.Option(
+        10_000, "--spool-max", min=1, help="Reads the spool holds at most."
+    ),
+    models: Path | None = typer.Option(
+        None, "--models", envvar="TRUSTLPR_MODELS_DIR", help="Models directory."
+    ),
+    fps: float = typer.Option(10.0, "--fps", min=0.5, max=60.0, help="Frames read per second."),
+    min_confidence: float = typer.Option(
+        0.3, "--min-confidence", min=0.0, max=1.0, help="Reads below this are not sent."
+    ),
+    once: bool = typer.Option(
+        False, "--once", help="Read the folder's or file's plates, send them, then exit."
+    ),
+) -> None:
+    """Camera-site agent: read plates from SOURCE and send them (with their crops) to the
+    node's ingest API; unsent reads wait in an on-disk spool (see docs/recognition.md)."""
+    from ..recognize.agent import open_agent
+    from .recognize_cmds import run_agent
+
+    cfg = settings(ctx)
+    agent = open_agent(
+        camera_id=camera,
+        url=url,
+        key=key,
+        spool_path=spool or cfg.data_dir / f"spool-{camera}.sqlite",
+        spool_max=spool_max,
+        models=models,
+        shared_dir=cfg.shared_dir,
+        fps=fps,
+        min_confidence=min_confidence,
+    )
+    run_agent(agent, source, once=once)
 
 
 def register(app: typer.Typer) -> None:

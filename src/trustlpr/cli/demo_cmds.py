@@ -30,7 +30,7 @@ def demo(
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     base = settings(ctx)
     cfg = demo_settings(base.data_dir)
-    shared = base.require_shared_dir()
+    shared = base.data_root()
     with console.status("preparing the simulated town (cameras, users, hot list)…"):
         city = prepare(cfg, shared)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -107,6 +107,9 @@ def _register() -> None:
     from . import oversight_cmds
 
     oversight_cmds.register(app)
+    from . import recognize_cmds
+
+    recognize_cmds.register(app)
 
 
 _register()

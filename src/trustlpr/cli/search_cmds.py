@@ -119,7 +119,9 @@ def run(
     start: str = typer.Option(None, "--from", help="Window start (ISO 8601)."),
     end: str = typer.Option(None, "--to", help="Window end (ISO 8601; default now)."),
     variants: bool = typer.Option(False, help="Also OCR-confusion variants of the plate."),
-    offense: str = typer.Option(None, help="Offense code (felony investigations need one)."),
+    offense: str = typer.Option(
+        None, help="Offense: TrustLPR or FBI NIBRS code (240, 13A) or statute name."
+    ),
     warrant: str = typer.Option(None, help="Warrant id, when the legal basis is a warrant."),
     token: Token = None,
     url: Url = None,

@@ -51,7 +51,7 @@ def _build(
     ctx: typer.Context, config: CityConfig, place: str | None, agency: str | None
 ) -> Simulation:
     if place:
-        shared = settings(ctx).require_shared_dir()
+        shared = settings(ctx).data_root()
         err_console.print(f"[dim]{OSM_CREDIT}[/]")
         return Simulation.for_place(config, shared, place, agency_id=agency)
     return Simulation(config)
@@ -81,7 +81,8 @@ def sim(
     place: str = typer.Option(
         None,
         help="Use real OpenStreetMap camera positions: a state (Connecticut) or an operator "
-        "name (New Haven). Needs TRUSTLPR_SHARED_DIR. Replaces --cameras.",
+        "name (New Haven). Read from TRUSTLPR_SHARED_DIR, else the packaged copy. Replaces "
+        "--cameras.",
     ),
     agency: str = typer.Option(
         None, help="Agency id of every camera (default: 'local', or the OSM operator with --place)."

@@ -19,7 +19,7 @@ from .errors import (
     TrustLPRError,
     VerificationError,
 )
-from .events import AuditEvent, AuditSink, EventType
+from .events import AuditEvent, AuditSink, EventType, ReadLink
 from .hotlist import NCIC_CATEGORIES, HotlistEntry
 from .identity import Agency, AgencyType, Camera, Role, User
 from .plates import confusion_key, mask_plate, normalize_plate, normalize_region
@@ -65,6 +65,7 @@ __all__ = [
     "Purpose",
     "Query",
     "Read",
+    "ReadLink",
     "Reason",
     "Requester",
     "Role",

@@ -2,14 +2,16 @@
 
 An event has a public part (non-personal metadata that goes into the public Merkle leaf) and a
 private part (user, plate, case number, reason text) that only a salted commitment of reaches
-the public log; the detail itself stays in the auditors' store.
+the public log; the detail itself stays in the auditors' store. An event whose private part
+describes a read (its plate, camera, time) names that read in ``describes_read``: its detail is
+sealed with the read's day key and is shredded when the read expires.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -35,6 +37,20 @@ class EventType(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ReadLink:
+    """The read an event's private detail describes: its retention class (``hit`` or
+    ``nonhit``) and when it was observed. The detail lives exactly as long as that read."""
+
+    retention: str
+    observed_at: datetime
+
+    @property
+    def key_id(self) -> str:
+        """The id of the read's day key: ``<class>:<YYYY-MM-DD>`` (UTC day)."""
+        return f"{self.retention}:{self.observed_at.astimezone(UTC).date().isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEvent:
     """One thing that happened. ``public`` must never hold a plate, a name or free text."""
 
@@ -43,6 +59,7 @@ class AuditEvent:
     agency_id: str | None = None
     public: Mapping[str, PublicValue] = field(default_factory=dict)
     private: Mapping[str, Any] = field(default_factory=dict)
+    describes_read: ReadLink | None = None
 
     def __repr__(self) -> str:
         return f"AuditEvent(type={self.type.value!r}, agency_id={self.agency_id!r})"
@@ -54,3 +71,12 @@ class AuditSink(Protocol):
     def append(self, event: AuditEvent) -> int: ...
 
     def append_many(self, events: Sequence[AuditEvent]) -> list[int]: ...
+
+
+class ReadDetails(Protocol):
+    """Audit details that describe reads: the purge shreds them with the reads they describe.
+
+    ``before`` maps a retention class (``hit``, ``nonhit``) to its cutoff; returns how many
+    details were shredded."""
+
+    def shred_read_details(self, before: Mapping[str, datetime]) -> int: ...

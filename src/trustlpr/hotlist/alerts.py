@@ -1,18 +1,19 @@
 """Raising, delivering and verifying alerts; the counts the transparency portal publishes.
 
-An exact match is persisted, audited (ALERT_RAISED), shown on the staff console (SSE) and
-pushed to webhooks and MQTT. A possible match is persisted and shown as "possible — verify",
-never pushed. In hit-only mode (``persist_possible=False``) a possible match is held in memory
-for the hit-only window only: confirmed in time, it becomes a stored hit; otherwise it vanishes
-with the read. Every verdict is audited (ALERT_VERIFIED) and counted by list and camera.
+An alert is persisted, audited (ALERT_RAISED), shown on the staff console (SSE) and pushed to
+webhooks and MQTT — after the read is stored, through the outbox (``outbox.py``). A possible
+match is persisted and shown as "possible — verify", never pushed. In hit-only mode
+(``persist_possible=False``) a possible match is held in memory for the hit-only window only:
+confirmed in time, it becomes a stored hit; otherwise it vanishes with the read. Every verdict
+is audited (ALERT_VERIFIED) and counted by list and camera.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
-import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -21,13 +22,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..core.clock import Clock, system_clock
-from ..core.errors import ConflictError, InputError, NotFoundError
-from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.clock import Clock, parse_utc, system_clock
+from ..core.errors import ConflictError, InputError, NotFoundError, TrustLPRError
+from ..core.events import AuditEvent, AuditSink, EventType, ReadLink
+from ..core.plates import mask_plate
 from ..core.reads import Read
 from .alertstore import AlertStore
 from .delivery import AlertBroker, Dispatcher, MqttPublisher, SseEvent
 from .matcher import Candidate, Match
+from .outbox import Matched, Outbox, RaisedLog
 from .records import (
     UNVERIFIED,
     AlertKind,
@@ -35,9 +38,12 @@ from .records import (
     AlertStats,
     DeliveryTarget,
     Verdict,
+    alert_id,
     read_fields,
     warnings_for,
 )
+
+log = logging.getLogger(__name__)
 
 EntryLookup = Callable[[int], dict[str, Any]]
 ConfirmedHook = Callable[[AlertRecord, Read | None, bytes | None], None]
@@ -62,6 +68,7 @@ class AlertService:
         on_confirmed_possible: ConfirmedHook | None = None,
         transport: httpx.BaseTransport | None = None,
         retry_backoff: float = 0.5,
+        audit_log: RaisedLog | None = None,
     ) -> None:
         self.store = AlertStore(path)
         self.broker = AlertBroker()
@@ -75,11 +82,16 @@ class AlertService:
         self._pending: dict[str, tuple[float, AlertRecord, Read, bytes | None]] = {}
         self._lock = threading.Lock()
         self.dispatcher = Dispatcher(
-            self.store.targets,
-            self.store.record_delivery,
+            self.store, clock=clock, transport=transport, backoff=retry_backoff
+        )
+        self.outbox = Outbox(
+            self.store,
+            audit=audit,
+            broker=self.broker,
+            dispatcher=self.dispatcher,
+            agency_id=agency_id,
             clock=clock,
-            transport=transport,
-            backoff=retry_backoff,
+            audit_log=audit_log,
         )
 
     # -- raising ------------------------------------------------------------------------
@@ -88,7 +100,7 @@ class AlertService:
         self, read: Read, cand: Candidate, entry: dict[str, Any], kind: AlertKind, image: bool
     ) -> AlertRecord:
         return AlertRecord(
-            id=uuid.uuid4().hex,
+            id=alert_id(self.store.id_key, read, cand.entry_id, kind),
             kind=kind,
             why=cand.why.value,
             raised_at=self._clock(),
@@ -98,66 +110,92 @@ class AlertService:
             warnings=warnings_for(read, cand, self._low_confidence),
         )
 
-    def raise_matches(
-        self, items: Sequence[tuple[Read, bytes | None, Match]], entry: EntryLookup
-    ) -> list[AlertRecord]:
-        """Persists, audits and delivers the alerts and possible matches of matched reads."""
+    def prepare(
+        self,
+        items: Sequence[tuple[Read, bytes | None, Match]],
+        entry: EntryLookup,
+        *,
+        hits: Sequence[bool],
+        late: bool = False,
+    ) -> Matched:
+        """The alerts and possible matches of matched reads, raised by nothing yet: call
+        ``committed()`` on the result once the reads are durable. ``late``: the reads are hits
+        handed back from the hit-only buffer; their possible matches were shown already."""
         alerts: list[AlertRecord] = []
         possible: list[AlertRecord] = []
         images: dict[str, bytes] = {}
-        kept: dict[str, tuple[Read, bytes | None]] = {}
+        held: dict[str, tuple[Read, bytes | None]] = {}
+        entries: dict[int, dict[str, Any]] = {}
         for read, image, match in items:
             for kind, cands, out in (
                 (AlertKind.ALERT, match.alerts, alerts),
-                (AlertKind.POSSIBLE, match.possible, possible),
+                (AlertKind.POSSIBLE, () if late else match.possible, possible),
             ):
                 for cand in cands:
-                    record = self._record(read, cand, entry(cand.entry_id), kind, image is not None)
+                    if cand.entry_id not in entries:
+                        entries[cand.entry_id] = entry(cand.entry_id)
+                    record = self._record(
+                        read, cand, entries[cand.entry_id], kind, image is not None
+                    )
                     out.append(record)
-                    kept[record.id] = (read, image)
                     if image is not None:
                         images[record.id] = image
-        stored = alerts + (possible if self._persist_possible else [])
-        if stored:
-            self.store.insert(stored, images)
-        if not self._persist_possible and possible:
-            deadline = (self._clock() + self._window).timestamp()
-            with self._lock:
-                self._expire_pending()
-                for record in possible:
-                    read, image = kept[record.id]
-                    self._pending[record.id] = (deadline, record, read, image)
-                while len(self._pending) > MAX_PENDING:  # bounded: the oldest go first
-                    del self._pending[next(iter(self._pending))]
-        if alerts:
-            self._audit.append_many([self._raised_event(r) for r in alerts])
-        for record in alerts:
-            body = record.to_json()
-            self.broker.publish(SseEvent("alert", record.id, json.dumps(body, sort_keys=True)))
-            push = record.to_json(images.get(record.id))
-            self.dispatcher.submit(record.id, json.dumps(push, sort_keys=True).encode())
-        for record in possible:
-            body = record.to_json()
-            self.broker.publish(SseEvent("possible", record.id, json.dumps(body, sort_keys=True)))
-        return alerts + possible
+                    if kind is AlertKind.POSSIBLE and not self._persist_possible:
+                        held[record.id] = (read, image)
+        return Matched(hits, alerts, possible, images, held, self.commit)
 
-    def _raised_event(self, record: AlertRecord) -> AuditEvent:
-        return AuditEvent(
-            type=EventType.ALERT_RAISED,
-            at=record.raised_at,
-            agency_id=self._agency_id,
-            public={"list_id": record.list_id, "category": record.category, "count": 1},
-            private={
-                "alert_id": record.id,
-                "plate": record.read["plate"],
-                "state": record.read["state"],
-                "camera_id": record.camera_id,
-                "observed_at": record.read["observed_at"],
-                "confidence": record.read["confidence"],
-                "entry_id": record.entry["entry_id"],
-                "case_number": record.entry.get("case_number"),
-            },
-        )
+    def commit(self, matched: Matched) -> None:
+        """Raises what ``prepare`` found, once its reads are durable: alerts (and possible
+        matches, unless hit-only mode keeps those in memory) go into ``alerts.db``, the alerts
+        with outbox rows, and the outbox is drained. A drain that fails (the audit log
+        refusing) is logged and retried by ``resume``; the alerts are safe in the outbox."""
+        stored = [*matched.alerts, *(matched.possible if self._persist_possible else ())]
+        new: list[AlertRecord] = []
+        if stored:
+            new = self.store.stage(stored, matched.images, audit_mark=self.outbox.mark())
+        for record in new:
+            if record.kind is AlertKind.POSSIBLE:
+                body = json.dumps(record.to_json(), sort_keys=True)
+                self.broker.publish(SseEvent("possible", record.id, body))
+        if matched.held:
+            self._hold([r for r in matched.possible if r.id in matched.held], matched)
+        fresh = {r.id for r in new if r.kind is AlertKind.ALERT}
+        if fresh:
+            self._drain(fresh)
+
+    def resume(self) -> None:
+        """Finishes what the outbox holds and wakes the dispatcher for pending deliveries
+        (after a restart too); ``HotlistService.tick`` calls it every few seconds."""
+        self._drain(())
+        try:
+            if self.store.pending_count():
+                self.dispatcher.wake()
+        except TrustLPRError as exc:
+            log.error("cannot look for pending alert deliveries: %s", exc)
+
+    def _drain(self, fresh: Collection[str]) -> None:
+        try:
+            self.outbox.drain(fresh)
+        except TrustLPRError as exc:
+            log.error("raising alerts is delayed: %s: %s", type(exc).__name__, exc)
+
+    def _hold(self, possible: Sequence[AlertRecord], matched: Matched) -> None:
+        """Hit-only mode: possible matches wait in memory for the window, shown on the console."""
+        deadline = (self._clock() + self._window).timestamp()
+        shown: list[AlertRecord] = []
+        with self._lock:
+            self._expire_pending()
+            for record in possible:
+                if record.id in self._pending:
+                    continue
+                read, image = matched.held[record.id]
+                self._pending[record.id] = (deadline, record, read, image)
+                shown.append(record)
+            while len(self._pending) > MAX_PENDING:  # bounded: the oldest go first
+                del self._pending[next(iter(self._pending))]
+        for record in shown:
+            body = json.dumps(record.to_json(), sort_keys=True)
+            self.broker.publish(SseEvent("possible", record.id, body))
 
     # -- verification -------------------------------------------------------------------
 
@@ -218,8 +256,19 @@ class AlertService:
                 "user": user,
                 "note": note,
                 "camera_id": record.camera_id,
-                "plate": record.read.get("plate"),
+                # a possible match judged not to be the vehicle was most likely an innocent
+                # car: its plate is masked here as in alerts.db
+                "plate": record.read.get("plate")
+                if record.kind is AlertKind.ALERT or verdict is Verdict.CONFIRMED
+                else mask_plate(str(record.read.get("plate") or "")),
             },
+            # Goes with the read: a hit, or a possible match confirmed (and so promoted).
+            describes_read=ReadLink(
+                "hit"
+                if record.kind is AlertKind.ALERT or verdict is Verdict.CONFIRMED
+                else "nonhit",
+                parse_utc(record.read["observed_at"]),
+            ),
         )
 
     # -- reading ------------------------------------------------------------------------
@@ -319,9 +368,11 @@ class AlertService:
             private={"kind": kind, "url": url, "actor": actor},
         )
 
-    def expire(self, before: datetime) -> int:
-        """Removes alerts (with their read and image) raised before ``before``."""
-        return self.store.expire(before)
+    def expire(self, *, hit_before: datetime, nonhit_before: datetime) -> int:
+        """Removes what is past retention, with read and image: alerts and confirmed possible
+        matches before ``hit_before``, other possible matches (non-hits) before
+        ``nonhit_before``."""
+        return self.store.expire(hit_before=hit_before, nonhit_before=nonhit_before)
 
     def close(self) -> None:
         self.dispatcher.close()

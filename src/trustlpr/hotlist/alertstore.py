@@ -1,25 +1,32 @@
-"""``<data_dir>/alerts.db``: alerts, their verification, delivery targets and delivery outcomes.
+"""``<data_dir>/alerts.db``: alerts, their verification, the outbox, delivery targets and
+deliveries.
 
 Only hits and possible matches are written here, never other reads. The file is mode 0600 and
 deleted or redacted content is overwritten (``secure_delete``). A possible match that an
 officer marks ``misread`` or ``not_the_vehicle`` is redacted: the read's plate is masked and
 its image deleted, because it was most likely an innocent vehicle; the counts remain.
+
+An alert and its outbox row (``alertqueue.py``) are written in one transaction after the read
+is stored, so raising it survives a crash. Alert ids are derived from the read and the entry:
+a second attempt at storing the same alert is a no-op. Retention removes possible matches with
+the non-hit retention and everything else with the hit retention, WAL included.
 """
 
 from __future__ import annotations
 
 import json
-import os
+import secrets
 import sqlite3
-import threading
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConflictError, NotFoundError, StoreError
 from ..core.plates import mask_plate
-from .records import UNVERIFIED, AlertKind, AlertRecord, AlertStats, DeliveryTarget, Verdict
+from ..privatedb import PrivateDB
+from .alertqueue import ALERT_COLUMNS, DeliveryTables, alert_from_row, alert_row
+from .records import UNVERIFIED, AlertKind, AlertRecord, AlertStats, Verdict
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -57,103 +64,121 @@ CREATE TABLE IF NOT EXISTS deliveries (
     error TEXT,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    alert_id TEXT PRIMARY KEY,
+    audit_mark INTEGER
+);
+CREATE TABLE IF NOT EXISTS meta (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
 """
-_COLUMNS = (
-    "id, kind, why, raised_at, read_json, entry_json, image IS NOT NULL, warnings, status, "
-    "verified_by, verified_at, note"
+_MIGRATIONS = (
+    # observed_at: possible matches expire with the non-hit retention of their read
+    ("alerts", "observed_at", "ALTER TABLE alerts ADD COLUMN observed_at REAL"),
+)
+_INDEXES = """
+DELETE FROM deliveries WHERE rowid NOT IN
+    (SELECT max(rowid) FROM deliveries GROUP BY alert_id, target_id);
+CREATE UNIQUE INDEX IF NOT EXISTS deliveries_once ON deliveries (alert_id, target_id);
+CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (status) WHERE status = 'pending';
+"""
+_KEY_NAME = "alert_id_key"
+# When a kept datum expires: an alert never outlives its read (observed) nor its own rules
+# (raised); possible matches that no officer confirmed are non-hits.
+_WHEN = "min(raised_at, coalesce(observed_at, raised_at))"
+_EXPIRED = (
+    f"({_WHEN} < :hit OR (kind = 'possible' AND status != 'confirmed' AND {_WHEN} < :nonhit))"
 )
 
 
-def _dt(ts: float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(ts, UTC)
-
-
-def _record(row: Sequence[Any]) -> AlertRecord:
-    raised = _dt(row[3])
-    assert raised is not None
-    return AlertRecord(
-        id=row[0],
-        kind=AlertKind(row[1]),
-        why=row[2],
-        raised_at=raised,
-        read=json.loads(row[4]),
-        entry=json.loads(row[5]),
-        has_image=bool(row[6]),
-        warnings=json.loads(row[7]),
-        status=row[8],
-        verified_by=row[9],
-        verified_at=_dt(row[10]),
-        note=row[11],
-    )
-
-
-class AlertStore:
+class AlertStore(DeliveryTables):
     """Thread-safe SQLite persistence for ``AlertService``."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.RLock()
+        self._file = PrivateDB(path, schema=_SCHEMA, label="alert database")
+        self._db = self._file.conn
+        self._lock = self._file.lock
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA secure_delete=ON")
-            self._db.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
+            self._migrate()
+            self.id_key = self._id_key()
+        except sqlite3.Error as exc:
             raise StoreError(f"cannot open alert database {path}: {exc}") from exc
 
-    def _run(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, args).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"alert database failed: {exc}") from exc
+    def _migrate(self) -> None:
+        for table, column, sql in _MIGRATIONS:
+            columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                self._db.execute(sql)
+        if not self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'deliveries_once'"
+        ).fetchall():
+            self._db.executescript(_INDEXES)
+
+    def _id_key(self) -> bytes:
+        """The secret alert ids are derived with (``records.alert_id``); made once per file."""
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta VALUES (?, ?)", (_KEY_NAME, secrets.token_bytes(32))
+        )
+        return bytes(
+            self._db.execute("SELECT value FROM meta WHERE name=?", (_KEY_NAME,)).fetchone()[0]
+        )
 
     def insert(self, records: Sequence[AlertRecord], images: Mapping[str, bytes]) -> None:
-        """Stores new alerts in one transaction."""
-        rows = [
-            (
-                r.id,
-                r.kind.value,
-                r.why,
-                r.raised_at.timestamp(),
-                r.list_id,
-                r.category,
-                r.camera_id,
-                json.dumps(r.read, sort_keys=True),
-                json.dumps(r.entry, sort_keys=True),
-                json.dumps(r.warnings),
-                images.get(r.id),
-                r.status,
-                r.verified_by,
-                r.verified_at.timestamp() if r.verified_at else None,
-                r.note,
-            )
-            for r in records
-        ]
+        """Stores alerts or possible matches in one transaction, with no outbox row."""
+        self._stage(records, images, None)
+
+    def stage(
+        self,
+        records: Sequence[AlertRecord],
+        images: Mapping[str, bytes],
+        *,
+        audit_mark: int | None = None,
+    ) -> list[AlertRecord]:
+        """Stores alerts and possible matches in one transaction, an outbox row with
+        ``audit_mark`` for each alert; returns the records that were new. One already stored
+        (the same read sent again, a write that was retried) is left as it is."""
+        return self._stage(records, images, audit_mark, outbox=True)
+
+    def _stage(
+        self,
+        records: Sequence[AlertRecord],
+        images: Mapping[str, bytes],
+        audit_mark: int | None,
+        *,
+        outbox: bool = False,
+    ) -> list[AlertRecord]:
+        new: list[AlertRecord] = []
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.executemany(
-                    "INSERT INTO alerts (id, kind, why, raised_at, list_id, category, camera_id, "
-                    "read_json, entry_json, warnings, image, status, verified_by, verified_at, "
-                    "note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    rows,
-                )
+                for r in records:
+                    cursor = self._db.execute(
+                        "INSERT OR IGNORE INTO alerts (id, kind, why, raised_at, list_id, "
+                        "category, camera_id, read_json, entry_json, warnings, image, status, "
+                        "verified_by, verified_at, note, observed_at) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        alert_row(r, images.get(r.id)),
+                    )
+                    if cursor.rowcount:
+                        new.append(r)
+                        if outbox and r.kind is AlertKind.ALERT:
+                            self._db.execute(
+                                "INSERT OR REPLACE INTO outbox VALUES (?, ?)", (r.id, audit_mark)
+                            )
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise StoreError(f"cannot store alerts: {exc}") from exc
+        return new
 
     def get(self, alert_id: str) -> AlertRecord:
-        rows = self._run(f"SELECT {_COLUMNS} FROM alerts WHERE id=?", (alert_id,))
+        rows = self._run(f"SELECT {ALERT_COLUMNS} FROM alerts WHERE id=?", (alert_id,))
         if not rows:
             raise NotFoundError(f"there is no alert {alert_id[:40]!r}")
-        return _record(rows[0])
+        return alert_from_row(rows[0])
 
     def image(self, alert_id: str) -> bytes | None:
         rows = self._run("SELECT image FROM alerts WHERE id=?", (alert_id,))
@@ -186,8 +211,11 @@ class AlertStore:
         if since is not None:
             where.append("raised_at >= ?")
             args.append(since.timestamp())
-        sql = f"SELECT {_COLUMNS} FROM alerts WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?"
-        return [_record(r) for r in self._run(sql, [*args, limit])]
+        sql = (
+            f"SELECT {ALERT_COLUMNS} FROM alerts WHERE {' AND '.join(where)} "
+            "ORDER BY seq DESC LIMIT ?"
+        )
+        return [alert_from_row(r) for r in self._run(sql, [*args, limit])]
 
     def after(self, alert_id: str, limit: int = 500) -> list[AlertRecord]:
         """Alerts stored after ``alert_id``, oldest first (an SSE client resuming)."""
@@ -195,9 +223,10 @@ class AlertStore:
         if not seq:
             return []
         rows = self._run(
-            f"SELECT {_COLUMNS} FROM alerts WHERE seq > ? ORDER BY seq LIMIT ?", (seq[0][0], limit)
+            f"SELECT {ALERT_COLUMNS} FROM alerts WHERE seq > ? ORDER BY seq LIMIT ?",
+            (seq[0][0], limit),
         )
-        return [_record(r) for r in rows]
+        return [alert_from_row(r) for r in rows]
 
     def verify(
         self, alert_id: str, verdict: Verdict, *, user: str, note: str, at: datetime
@@ -238,6 +267,11 @@ class AlertStore:
         ):
             totals.setdefault(kind, {})[status] = int(n)
         hits = totals["alert"]
+        not_read = self._run(
+            "SELECT count(*) FROM alerts WHERE kind='alert' AND why='state_unknown' "
+            "AND raised_at >= ?",
+            (t,),
+        )[0][0]
 
         def grouped(column: str) -> list[dict[str, Any]]:
             extra = ", category" if column == "list_id" else ""
@@ -270,72 +304,22 @@ class AlertStore:
             possible_confirmed=totals["possible"].get("confirmed", 0),
             by_list=grouped("list_id"),
             by_camera=grouped("camera_id"),
+            state_not_read=int(not_read),
         )
 
-    # -- delivery targets and outcomes --------------------------------------------------
-
-    def add_target(
-        self, kind: str, url: str, secret: str | None, *, actor: str, at: datetime
-    ) -> DeliveryTarget:
-        with self._lock:
-            self._run(
-                "INSERT INTO targets (kind, url, secret, created_at, created_by) "
-                "VALUES (?,?,?,?,?)",
-                (kind, url, secret, at.timestamp(), actor),
-            )
-            row = self._run("SELECT max(id) FROM targets")[0]
-        return DeliveryTarget(int(row[0]), kind, url, secret)
-
-    def targets(self) -> list[DeliveryTarget]:
-        rows = self._run("SELECT id, kind, url, secret FROM targets ORDER BY id")
-        return [DeliveryTarget(int(r[0]), r[1], r[2], r[3]) for r in rows]
-
-    def remove_target(self, target_id: int) -> DeliveryTarget:
-        with self._lock:
-            found = [t for t in self.targets() if t.id == target_id]
-            if not found:
-                raise NotFoundError(f"there is no delivery target {target_id}")
-            self._run("DELETE FROM targets WHERE id=?", (target_id,))
-        return found[0]
-
-    def record_delivery(
-        self,
-        alert_id: str,
-        target_id: int,
-        status: str,
-        attempts: int,
-        error: str | None,
-        at: datetime,
-    ) -> None:
-        self._run(
-            "INSERT INTO deliveries VALUES (?,?,?,?,?,?)",
-            (alert_id, target_id, status, attempts, error, at.timestamp()),
-        )
-
-    def deliveries(self, alert_id: str) -> list[dict[str, Any]]:
-        rows = self._run(
-            "SELECT target_id, status, attempts, error FROM deliveries WHERE alert_id=? "
-            "ORDER BY rowid",
-            (alert_id,),
-        )
-        return [{"target_id": r[0], "status": r[1], "attempts": r[2], "error": r[3]} for r in rows]
-
-    def expire(self, before: datetime) -> int:
-        """Deletes alerts raised before ``before`` (read details, images, deliveries) and
-        truncates the WAL, so their bytes leave the file: alerts hold reads, and reads are kept
-        no longer than the hit retention. The counts stay in the transparency log."""
-        cutoff = before.timestamp()
+    def expire(self, *, hit_before: datetime, nonhit_before: datetime) -> int:
+        """Deletes what is past retention — alerts and confirmed possible matches raised or
+        observed before ``hit_before``, other possible matches (non-hits) before
+        ``nonhit_before`` — with their images, deliveries and outbox rows, then truncates the
+        WAL so their bytes leave both files. The counts stay in the transparency log."""
+        cut = {"hit": hit_before.timestamp(), "nonhit": nonhit_before.timestamp()}
+        expired = f"SELECT id FROM alerts WHERE {_EXPIRED}"
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "DELETE FROM deliveries WHERE alert_id IN "
-                    "(SELECT id FROM alerts WHERE raised_at < ?)",
-                    (cutoff,),
-                )
-                gone = self._db.execute(
-                    "DELETE FROM alerts WHERE raised_at < ?", (cutoff,)
-                ).rowcount
+                for table in ("deliveries", "outbox"):
+                    self._db.execute(f"DELETE FROM {table} WHERE alert_id IN ({expired})", cut)
+                gone = self._db.execute(f"DELETE FROM alerts WHERE {_EXPIRED}", cut).rowcount
                 self._db.execute("COMMIT")
                 if gone:
                     self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -1,9 +1,11 @@
 """Pushing alerts out: server-sent events to the staff console, signed webhooks, an MQTT topic.
 
-Only exact alerts are pushed to webhooks and MQTT; possible matches reach the console only,
+Only alerts are pushed to webhooks and MQTT; possible matches reach the console only,
 labelled "possible — verify". Webhooks and MQTT run on one background thread so that a slow
-receiver never holds up ingest; each delivery's outcome (sent, failed, after how many
-attempts) is recorded next to the alert.
+receiver never holds up ingest. The thread works from the ``pending`` deliveries of
+``alerts.db`` (queued by the outbox), so what was not delivered before a crash is delivered
+after the restart; each delivery's outcome (sent, failed, after how many attempts) replaces
+its pending row.
 
 Webhook bodies are signed: ``X-TrustLPR-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of
 "<t>." + body>`` with the target's secret; receivers check it with ``verify_signature``.
@@ -14,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import queue
+import json
+import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -27,8 +30,10 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from ..core.clock import Clock, system_clock
-from ..core.errors import ConfigError, VerificationError
-from .records import DeliveryTarget
+from ..core.errors import ConfigError, StoreError, VerificationError
+from .records import AlertRecord, DeliveryTarget
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-TrustLPR-Signature"
 DEFAULT_MQTT_TOPIC = "trustlpr/alerts"
@@ -199,75 +204,100 @@ class MqttPublisher:
             self.close_locked()
 
 
-Recorder = Callable[[str, int, str, int, "str | None", datetime], None]
+class DeliveryQueue(Protocol):
+    """The durable queue the dispatcher works from (``AlertStore``)."""
+
+    def pending_deliveries(
+        self, limit: int = 50
+    ) -> list[tuple[AlertRecord, bytes | None, DeliveryTarget]]: ...
+
+    def pending_count(self) -> int: ...
+
+    def record_delivery(
+        self,
+        alert_id: str,
+        target_id: int,
+        status: str,
+        attempts: int,
+        error: str | None,
+        at: datetime,
+    ) -> None: ...
 
 
 class Dispatcher:
-    """Delivers pushed alerts to webhooks and MQTT on one background thread, with retries."""
+    """Delivers pending alerts to webhooks and MQTT on one background thread, with retries."""
 
     def __init__(
         self,
-        targets: Callable[[], Sequence[DeliveryTarget]],
-        record: Recorder,
+        queue: DeliveryQueue,
         *,
         clock: Clock = system_clock,
         attempts: int = 4,
         backoff: float = 0.5,
         timeout: float = 5.0,
-        max_queue: int = 10_000,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._targets = targets
-        self._record = record
+        self._queue = queue
         self._clock = clock
         self._attempts = max(1, attempts)
         self._backoff = backoff
         self._timeout = timeout
-        self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(maxsize=max_queue)
         self._http = httpx.Client(timeout=timeout, transport=transport)
         self._mqtt: dict[str, MqttPublisher] = {}
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def submit(self, alert_id: str, payload: bytes) -> None:
-        """Queues one alert for every target; a full queue is recorded, never silent."""
+    def wake(self) -> None:
+        """Something is pending: start the thread if need be and let it look."""
         with self._start_lock:
+            if self._stop.is_set():
+                return
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="alert-dispatch", daemon=True
                 )
                 self._thread.start()
-        try:
-            self._queue.put_nowait((alert_id, payload))
-        except queue.Full:
-            for target in self._targets():
-                self._record(
-                    alert_id, target.id, "dropped", 0, "delivery queue full", self._clock()
-                )
+        self._wake.set()
 
     def flush(self, timeout: float = 30.0) -> bool:
-        """Waits until every queued alert was delivered or gave up; False on timeout."""
+        """Waits until no delivery is pending (each was sent or gave up); False on timeout."""
         deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
+        try:
+            if self._queue.pending_count():
+                self.wake()
+            while self._queue.pending_count():
+                if time.monotonic() > deadline or self._stop.is_set():
+                    return False
+                time.sleep(0.01)
+        except StoreError:
+            return False
         return True
 
     def _run(self) -> None:
-        while True:
-            item = self._queue.get()
+        while not self._stop.is_set():
+            self._wake.clear()
             try:
-                if item is None:
+                batch = self._queue.pending_deliveries()
+            except StoreError as exc:  # the store closed under us, or the disk failed
+                log.error("alert delivery stopped: %s", exc)
+                return
+            if not batch:
+                self._wake.wait(30.0)
+                continue
+            for record, image, target in batch:
+                if self._stop.is_set():
                     return
-                for target in self._targets():
-                    self._deliver(target, *item)
-            finally:
-                self._queue.task_done()
+                payload = json.dumps(record.to_json(image), sort_keys=True).encode()
+                if not self._deliver(target, record.id, payload):
+                    return
 
-    def _deliver(self, target: DeliveryTarget, alert_id: str, payload: bytes) -> None:
+    def _deliver(self, target: DeliveryTarget, alert_id: str, payload: bytes) -> bool:
+        """One delivery with retries, its outcome recorded; False if the thread must stop
+        (closing: the delivery stays pending for the next start)."""
         error: str | None = None
+        attempt = 0
         for attempt in range(1, self._attempts + 1):
             try:
                 if target.kind == "webhook":
@@ -278,15 +308,22 @@ class Dispatcher:
             except (httpx.HTTPError, OSError, RuntimeError, ValueError, ConfigError) as exc:
                 retry, error = True, f"{type(exc).__name__}: {str(exc)[:200]}"
             if error is None:
-                self._record(alert_id, target.id, "sent", attempt, None, self._clock())
-                return
-            if (
-                not retry
-                or attempt == self._attempts
-                or self._stop.wait(self._backoff * 2 ** (attempt - 1))
-            ):
+                return self._outcome(alert_id, target.id, "sent", attempt, None)
+            if not retry or attempt == self._attempts:
                 break
-        self._record(alert_id, target.id, "failed", attempt, error, self._clock())
+            if self._stop.wait(self._backoff * 2 ** (attempt - 1)):
+                return False
+        return self._outcome(alert_id, target.id, "failed", attempt, error)
+
+    def _outcome(
+        self, alert_id: str, target_id: int, status: str, attempts: int, error: str | None
+    ) -> bool:
+        try:
+            self._queue.record_delivery(alert_id, target_id, status, attempts, error, self._clock())
+        except StoreError as exc:
+            log.error("cannot record the delivery of alert %s: %s", alert_id, exc)
+            return False
+        return True
 
     def _post(
         self, target: DeliveryTarget, alert_id: str, payload: bytes
@@ -306,11 +343,14 @@ class Dispatcher:
         return found
 
     def close(self, timeout: float = 10.0) -> None:
-        """Delivers what is queued (up to ``timeout``), then stops the thread and connections."""
-        self.flush(timeout)
-        self._stop.set()
+        """Delivers what is pending (up to ``timeout``), then stops the thread and connections;
+        what is still pending then is delivered after the next start."""
         if self._thread is not None:
-            self._queue.put(None)
+            self.flush(timeout)
+        with self._start_lock:
+            self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
             self._thread.join(timeout)
         for publisher in self._mqtt.values():
             publisher.close()

@@ -10,13 +10,17 @@ file with no usable entry at all is refused, so a truncated download cannot empt
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from ..core.errors import FormatError, InputError, PolicyDenied
+from ..core.search import Reason
 from .parse import ParsedEntry, decode_text, iter_csv, iter_ncic
+
+ReasonCheck = Callable[[str], Sequence[Reason]]
+"""What the policy finds wrong with an entry's reason (a prohibited purpose); empty = none."""
 
 FORMATS = ("ncic", "csv")
 _MAX_REPORTED = 20
@@ -82,13 +86,17 @@ def screen(
     now: datetime,
     skip_invalid: bool,
     progress: Callable[[int], None] | None = None,
+    reason_check: ReasonCheck | None = None,
 ) -> list[ParsedEntry]:
-    """The entries to store; counts the rest in ``report``; raises as the docstring says."""
+    """The entries to store; counts the rest in ``report``; raises as the docstring says.
+    An entry whose reason ``reason_check`` objects to is refused like a category the policy
+    does not allow: it would raise an alert on every read of the plate."""
     entries: list[ParsedEntry] = []
     first_error: InputError | None = None
-    first_refusal: ParsedEntry | None = None
+    first_refusal: PolicyDenied | None = None
     categories = report.categories
     now_ts = now.timestamp()
+    checked: dict[str, Sequence[Reason]] = {}  # an extract repeats a handful of reasons
     for n, item in enumerate(items, start=1):
         if progress is not None and n % 10_000 == 0:
             progress(n)
@@ -97,9 +105,19 @@ def screen(
             first_error = first_error or item
             if len(report.errors) < _MAX_REPORTED:
                 report.errors.append(item.message)
-        elif not allowed(item.category):
+            continue
+        refusal = None
+        if not allowed(item.category):
+            refusal = refuse_category(item.category, item.line)
+        elif reason_check is not None:
+            found = checked.get(item.reason)
+            if found is None:
+                found = checked[item.reason] = reason_check(item.reason)
+            if found:
+                refusal = refuse_reason(found, item.line)
+        if refusal is not None:
             report.refused += 1
-            first_refusal = first_refusal or item
+            first_refusal = first_refusal or refusal
         elif item.expires_ts <= now_ts:
             report.expired += 1
         else:
@@ -120,12 +138,27 @@ def screen(
         )
     if first_refusal is not None and (not skip_invalid or not (entries or report.expired)):
         raise PolicyDenied(
-            f"line {first_refusal.line}: category {first_refusal.category!r} is not "
-            f"allowed by the jurisdiction policy ({report.refused} entries); nothing was imported",
-            reasons=["hotlist.category_not_allowed"],
+            f"{first_refusal.message} ({report.refused} entries refused); nothing was imported",
+            reasons=first_refusal.reasons,
         )
     report.accepted = len(entries)
     return entries
+
+
+def refuse_category(category: str, line: int | None) -> PolicyDenied:
+    where = f"line {line}: " if line is not None else ""
+    return PolicyDenied(
+        f"{where}category {category!r} is not allowed by the jurisdiction policy",
+        reasons=["hotlist.category_not_allowed"],
+    )
+
+
+def refuse_reason(found: Sequence[Reason], line: int | None) -> PolicyDenied:
+    where = f"line {line}: " if line is not None else ""
+    return PolicyDenied(
+        f"{where}the entry's reason is refused: {'; '.join(r.text for r in found)}",
+        reasons=[str(r) for r in found],
+    )
 
 
 def digest(data: bytes) -> str:

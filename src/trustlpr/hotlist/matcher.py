@@ -4,7 +4,9 @@ Each list is held in memory as a ``ListIndex`` keyed by the plate's confusion ke
 B→8, S→5, Z→2), so one dictionary lookup per list finds every entry the read could be
 confused with. Only a candidate whose plate and state both equal the read's is an alert; a
 confusion sibling, a different state or an unknown state is a "possible match" that a person
-must check (DESIGN.md principle 5). Expired entries never match. Edit-distance or wildcard
+must check (DESIGN.md principle 5) — except that a policy may let an exact plate-text match
+on a read that carries no state (Frigate and many cameras send none) alert, marked "state not
+read" (``alert_unknown_state``). Expired entries never match. Edit-distance or wildcard
 matching is for investigators' searches, never for alerts.
 
 Lookups take no lock: a list index only grows by appending before it publishes a key, a retired
@@ -26,7 +28,8 @@ from ..core.reads import Read
 
 
 class Why(StrEnum):
-    """Why a candidate matched: only ``EXACT`` raises an alert."""
+    """Why a candidate matched: ``EXACT`` raises an alert; so does ``STATE_UNKNOWN`` where the
+    policy says so; the others are possible matches."""
 
     EXACT = "exact"
     CONFUSION = "confusion"
@@ -168,11 +171,24 @@ class ListIndex:
 
 
 class HotlistMatcher:
-    """Every loaded list; ``match`` is pure (no I/O) and takes about a microsecond on a miss."""
+    """Every loaded list; ``match`` is pure (no I/O) and takes about a microsecond on a miss.
 
-    def __init__(self, clock: Clock = system_clock) -> None:
+    ``alert_unknown_state``: an exact plate match on a read without a state is an alert
+    (marked by its ``Why.STATE_UNKNOWN``) instead of a possible match.
+    """
+
+    def __init__(self, clock: Clock = system_clock, *, alert_unknown_state: bool = False) -> None:
         self._clock = clock
         self._lists: tuple[ListIndex, ...] = ()
+        self._alerting = (
+            frozenset({Why.EXACT, Why.STATE_UNKNOWN})
+            if alert_unknown_state
+            else frozenset({Why.EXACT})
+        )
+
+    @property
+    def alert_unknown_state(self) -> bool:
+        return Why.STATE_UNKNOWN in self._alerting
 
     def install(self, index: ListIndex) -> ListIndex | None:
         """Puts ``index`` in place of the list of the same id at once; returns the old one."""
@@ -213,9 +229,10 @@ class HotlistMatcher:
         when = self._clock().timestamp() if at is None else at
         alerts: list[Candidate] = []
         possible: list[Candidate] = []
+        alerting = self._alerting
         for index in found:
             for cand in index.candidates(key, plate, state, when):
-                (alerts if cand.why is Why.EXACT else possible).append(cand)
+                (alerts if cand.why in alerting else possible).append(cand)
         if not alerts and not possible:
             return NO_MATCH
         return Match(tuple(alerts), tuple(possible))

@@ -1,7 +1,8 @@
 """What is stored: hot-list entries and lists; alerts with the read, image, entry and verdict.
 
 An alert is a lead, not a fact (DESIGN.md principle 5). ``kind`` says whether it is an
-``alert`` (plate and state equal an active entry) or a ``possible`` match (a confusion sibling
+``alert`` (plate and state equal an active entry; or the plate alone, where the read has no
+state and the policy says so: ``state_not_read``) or a ``possible`` match (a confusion sibling
 or another state) that is shown as "possible — verify" and never pushed. ``status`` starts
 ``unverified`` until an officer records ``confirmed``, ``misread`` or ``not_the_vehicle``.
 """
@@ -9,6 +10,8 @@ or another state) that is shown as "possible — verify" and never pushed. ``sta
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -111,6 +114,30 @@ LABELS = {
     AlertKind.ALERT: "hot-list alert — confirm visually and with the database before any stop",
     AlertKind.POSSIBLE: "possible — verify",
 }
+STATE_NOT_READ_LABEL = (
+    "hot-list alert — state not read: verify the plate's state on the image, then confirm "
+    "with the database before any stop"
+)
+STATE_UNKNOWN = "state_unknown"
+
+
+def alert_id(key: bytes, read: Read, entry_id: int, kind: AlertKind) -> str:
+    """The id of the alert ``read`` raises for entry ``entry_id``: the same read and entry give
+    the same id in every attempt, process and restart, so storing, auditing and delivering
+    it are idempotent. Keyed (``key`` is a random secret of ``alerts.db``) so that an id is no
+    oracle for guessing which plate passed which camera when."""
+    material = "\x1f".join(
+        (
+            kind.value,
+            str(entry_id),
+            read.agency_id,
+            read.camera_id,
+            read.plate,
+            read.state or "",
+            read.observed_at.isoformat(),
+        )
+    )
+    return hmac.new(key, material.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def read_fields(read: Read) -> dict[str, Any]:
@@ -171,12 +198,21 @@ class AlertRecord:
     def camera_id(self) -> str:
         return str(self.read["camera_id"])
 
+    @property
+    def state_not_read(self) -> bool:
+        """An alert on the plate text alone: the read has no state (policy ``no_state_match``)."""
+        return self.kind is AlertKind.ALERT and self.why == STATE_UNKNOWN
+
+    @property
+    def label(self) -> str:
+        return STATE_NOT_READ_LABEL if self.state_not_read else LABELS[self.kind]
+
     def to_json(self, image: bytes | None = None) -> dict[str, Any]:
         """The staff-facing form; ``image`` (if given) is embedded as base64 for pushes."""
         body: dict[str, Any] = {
             "id": self.id,
             "kind": self.kind.value,
-            "label": LABELS[self.kind],
+            "label": self.label,
             "why": self.why,
             "raised_at": iso(self.raised_at),
             "read": self.read,
@@ -230,6 +266,7 @@ class AlertStats:
     possible_confirmed: int
     by_list: list[dict[str, Any]]
     by_camera: list[dict[str, Any]]
+    state_not_read: int = 0
 
     @property
     def verified(self) -> int:
@@ -250,6 +287,7 @@ class AlertStats:
             "days": self.days,
             "since": iso(self.since),
             "hits": self.hits,
+            "state_not_read": self.state_not_read,
             "confirmed": self.confirmed,
             "misreads": self.misreads,
             "not_the_vehicle": self.not_the_vehicle,

@@ -2,20 +2,25 @@
 
 ``HotlistService`` ties together the list store (``hotlists.db``), the in-memory matcher, the
 alert service (``alerts.db``) and, in hit-only mode, the ``HitOnlyBuffer``. The ingest pipeline
-calls ``on_reads(reads, images) -> list[bool]`` per batch: True marks a hit (an exact alert,
-store it in the hit class). In hit-only mode the pipeline gives the non-hits to ``buffer.add``;
-when entries are added later (here or by another process) the buffer is re-matched and the
-late hits go to ``late_hit_sink`` (or wait in ``drain_late_hits()``) for the pipeline to store.
+calls ``judge(reads, images) -> Matched`` per batch, inside its write: ``hits[i]`` marks a hit
+(store it in the hit class), and nothing is raised until the pipeline calls
+``Matched.committed()`` after the reads are durable. In hit-only mode the pipeline gives the
+non-hits to ``buffer.add``; when entries are added later (here or by another process) the
+buffer is re-matched and the late hits go to ``late_hit_sink`` (the pipeline, which stores
+them and raises their alerts the same way) or wait in ``drain_late_hits()``.
 
 Policy is injected, not looked up: ``allowed_category(code) -> bool`` (or a set of codes)
-comes from the jurisdiction policy (default: the NCIC codes only), and
+comes from the jurisdiction policy (default: the NCIC codes only),
 ``sharing_agreement(source_agency) -> bool`` says whether a list shared by another agency may
-be used (default: none may). Anything but ``True`` refuses; refusals are ``PolicyDenied``.
+be used (default: none may), and ``reason_check(reason)`` lists what the policy's reason
+screening finds in an entry's reason (default: any prohibited purpose). Anything but ``True``
+(or an empty list) refuses; refusals are ``PolicyDenied``.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -25,18 +30,21 @@ from pathlib import Path
 from typing import Any
 
 from ..core.clock import Clock, parse_utc, system_clock
-from ..core.errors import InputError, PolicyDenied
+from ..core.errors import InputError, PolicyDenied, TrustLPRError
 from ..core.events import AuditSink
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.reads import Read
+from ..policy.screening import prohibited_topics
 from .alerts import AlertService
 from .buffer import BufferedRead, HitOnlyBuffer
-from .importer import ImportReport, digest, read_file, screen
+from .importer import ImportReport, ReasonCheck, digest, read_file, refuse_reason, screen
 from .matcher import HotlistMatcher, ListIndex, Match
+from .outbox import Matched, RaisedLog
 from .parse import ParsedEntry, check_list_id, entry_from_mapping
 from .records import AlertRecord, ListInfo, StoredEntry
 from .store import HotlistStore
 
+log = logging.getLogger(__name__)
 LateHitSink = Callable[[Sequence[BufferedRead]], None]
 PromoteStored = Callable[[str, str, datetime], None]
 """Moves a stored read (plate, camera, time) into the hit class: a confirmed possible match."""
@@ -66,16 +74,18 @@ class HotlistService:
         clock: Clock = system_clock,
         allowed_category: Callable[[str], bool] | Collection[str] | None = None,
         sharing_agreement: Callable[[str], bool] | None = None,
+        reason_check: ReasonCheck = prohibited_topics,
         buffer: HitOnlyBuffer | None = None,
         late_hit_sink: LateHitSink | None = None,
         promote_stored: PromoteStored | None = None,
         max_validity: timedelta = timedelta(days=366),
         refresh_interval: float = 1.0,
+        alert_unknown_state: bool = False,
     ) -> None:
         self.store = store
         self.alerts = alerts
         self.buffer = buffer
-        self.matcher = HotlistMatcher(clock)
+        self.matcher = HotlistMatcher(clock, alert_unknown_state=alert_unknown_state)
         self.agency_id = agency_id
         self.late_hit_sink = late_hit_sink
         self.promote_stored = promote_stored
@@ -84,6 +94,7 @@ class HotlistService:
         allowed = frozenset(NCIC_CATEGORIES) if allowed_category is None else allowed_category
         self._allowed = allowed
         self._sharing = sharing_agreement
+        self._reason_check = reason_check
         self._refresh_interval = refresh_interval
         self._late: list[BufferedRead] = []
         self._lock = threading.RLock()
@@ -102,10 +113,13 @@ class HotlistService:
         agency_id: str,
         clock: Clock = system_clock,
         hit_only_window: timedelta | None = None,
+        audit_log: RaisedLog | None = None,
         **options: Any,
     ) -> HotlistService:
         """Opens ``hotlists.db`` and ``alerts.db`` in ``data_dir``; ``hit_only_window`` turns
-        on hit-only mode (a buffer of that window; possible matches kept in memory only)."""
+        on hit-only mode (a buffer of that window; possible matches kept in memory only).
+        ``audit_log`` (the ``AuditLog`` behind ``audit``) lets crash recovery see which
+        ``alert_raised`` entries were appended; without it they are appended at least once."""
         store = HotlistStore(
             data_dir / "hotlists.db", audit=audit, agency_id=agency_id, clock=clock
         )
@@ -119,6 +133,7 @@ class HotlistService:
             possible_window=hit_only_window or timedelta(minutes=3),
             transport=options.pop("transport", None),
             retry_backoff=options.pop("retry_backoff", 0.5),
+            audit_log=audit_log,
         )
         buffer = HitOnlyBuffer(hit_only_window, clock) if hit_only_window else None
         return cls(store, alerts, agency_id=agency_id, clock=clock, buffer=buffer, **options)
@@ -195,6 +210,7 @@ class HotlistService:
             now=now,
             skip_invalid=skip_invalid,
             progress=progress,
+            reason_check=self._reason_check,
         )
         detail_private = {"format": fmt, "sha256": report.sha256, "expired_skipped": report.expired}
         with self._lock:
@@ -245,6 +261,9 @@ class HotlistService:
                 f"category {parsed.category!r} is not allowed by the jurisdiction policy",
                 reasons=["hotlist.category_not_allowed"],
             )
+        refused = self._reason_check(parsed.reason)
+        if refused:
+            raise refuse_reason(refused, None)
         with self._lock:
             generation, ids = self.store.add_entries(
                 list_id, [parsed], source_agency=source, actor=actor, detail={"via": "manual"}
@@ -307,22 +326,30 @@ class HotlistService:
         return changed + gone
 
     def tick(self) -> None:
-        """Periodic housekeeping: pick up other processes' changes, expire the buffer."""
+        """Periodic housekeeping: pick up other processes' changes, expire the buffer, finish
+        what the alert outbox holds (after a crash or a refused audit append)."""
         self._last_refresh = time.monotonic()
         self.refresh()
         if self.buffer is not None:
             self.buffer.expire()
+        self.alerts.resume()
 
     # -- matching -----------------------------------------------------------------------
 
     def match(self, read: Read) -> Match:
         return self.matcher.match(read)
 
-    def on_reads(
-        self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None
-    ) -> list[bool]:
-        """Matches a batch; raises alerts and records possible matches; returns hit flags."""
-        if time.monotonic() - self._last_refresh >= self._refresh_interval:
+    def judge(
+        self,
+        reads: Sequence[Read],
+        images: Mapping[int, bytes] | None = None,
+        *,
+        late: bool = False,
+    ) -> Matched:
+        """Judges a batch without raising anything (the pipeline's ``HitHook``): call
+        ``committed()`` on the result once the reads are stored. ``late``: reads handed back
+        from the hit-only buffer, all hits; only their exact alerts are raised."""
+        if not late and time.monotonic() - self._last_refresh >= self._refresh_interval:
             self.tick()
         images = images or {}
         match = self.matcher.match
@@ -330,12 +357,19 @@ class HotlistService:
         matched: list[tuple[Read, bytes | None, Match]] = []
         for i, read in enumerate(reads):
             result = match(read)
-            flags.append(result.hit)
+            flags.append(late or result.hit)
             if result:
                 matched.append((read, images.get(i), result))
-        if matched:
-            self.alerts.raise_matches(matched, self._entry_fields)
-        return flags
+        return self.alerts.prepare(matched, self._entry_fields, hits=flags, late=late)
+
+    def on_reads(
+        self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None
+    ) -> list[bool]:
+        """Matches a batch and raises its alerts at once (for callers that store nothing in
+        between; the pipeline uses ``judge``); returns the hit flags."""
+        matched = self.judge(reads, images)
+        matched.committed()
+        return list(matched.hits)
 
     def _entry_fields(self, entry_id: int) -> dict[str, Any]:
         stored = self.store.entry(entry_id)
@@ -354,12 +388,17 @@ class HotlistService:
                 if not old.contains(plate, state, now):
                     only_new.add(entry_id, plate, state, category, expires)
             fresh = only_new
-        probe = HotlistMatcher(self._clock)
+        probe = HotlistMatcher(self._clock, alert_unknown_state=self.matcher.alert_unknown_state)
         probe.install(fresh)
         found = self.buffer.rematch(probe.match)
         if not found:
             return
-        self.alerts.raise_matches([(b.read, b.image, m) for b, m in found], self._entry_fields)
+        # possible matches are shown now (hit-only mode keeps them in memory); the late hits'
+        # alerts are raised by the pipeline once it has stored them
+        shown = [(b.read, b.image, Match(possible=m.possible)) for b, m in found if m.possible]
+        if shown:
+            hits = [False] * len(shown)
+            self.alerts.prepare(shown, self._entry_fields, hits=hits).committed()
         late = [b for b, m in found if m.hit]
         if late:
             self._hand_over(late)
@@ -380,10 +419,13 @@ class HotlistService:
 
     def _hand_over(self, late: list[BufferedRead]) -> None:
         if self.late_hit_sink is not None:
-            self.late_hit_sink(late)
-        else:
-            with self._lock:
-                self._late.extend(late)
+            try:
+                self.late_hit_sink(late)
+                return
+            except TrustLPRError as exc:  # the pipeline is closing: keep them for a drain
+                log.error("late hits wait in memory: %s: %s", type(exc).__name__, exc)
+        with self._lock:
+            self._late.extend(late)
 
     def drain_late_hits(self) -> list[BufferedRead]:
         """Late hits not yet handed to a sink; the pipeline stores them in the hit class."""

@@ -13,11 +13,9 @@ CLI, a second server) notice a change cheaply and reload only that list.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from typing import Any
 from ..core.clock import Clock, system_clock
 from ..core.errors import ConflictError, NotFoundError, StoreError
 from ..core.events import AuditEvent, AuditSink, EventType
+from ..privatedb import PrivateDB
 from .matcher import ListIndex
 from .parse import DETAIL_FIELDS, ParsedEntry
 from .records import ListInfo, StoredEntry, stored_entry
@@ -80,44 +79,17 @@ class HotlistStore:
         self._audit = audit
         self._agency_id = agency_id
         self._clock = clock
-        self._lock = threading.RLock()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA secure_delete=ON")
-            self._db.executescript(_SCHEMA)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open hot-list database {path}: {exc}") from exc
+        self._file = PrivateDB(path, schema=_SCHEMA, label="hot-list database")
+        self._db = self._file.conn
+        self._lock = self._file.lock
 
     # -- transactions -------------------------------------------------------------------
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"hot-list database is busy or broken: {exc}") from exc
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise StoreError(f"hot-list database write failed: {exc}") from exc
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.write()
 
     def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, args).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"hot-list database read failed: {exc}") from exc
+        return self._file.query(sql, args)
 
     def _bump(self, db: sqlite3.Connection, list_id: str, source: str, actor: str) -> int:
         row = db.execute("SELECT source_agency, generation FROM lists WHERE list_id=?", (list_id,))

@@ -9,20 +9,18 @@ is rolled back, so nothing changes unseen.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..core.clock import Clock
-from ..core.errors import AuthError, ConflictError, ForbiddenError, StoreError
+from ..core.errors import AuthError, ForbiddenError
 from ..core.events import AuditEvent, AuditSink, EventType, PublicValue
 from ..core.identity import Agency, AgencyType, Role, User
+from ..privatedb import PrivateDB
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS agencies (
@@ -171,84 +169,17 @@ def _add_missing_columns(conn: sqlite3.Connection) -> None:
                 conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
 
-class IdentityDB:
-    """The ``identity.db`` file: created mode 0600, opened once, used under one lock."""
+class IdentityDB(PrivateDB):
+    """The ``identity.db`` file: private from creation, durable, used under one lock
+    (``trustlpr.privatedb``); ``write()`` is one atomic change, ``read()`` a few consistent
+    reads, ``query()`` one statement's rows."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.RLock()
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-            os.chmod(path, 0o600)
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.execute("PRAGMA secure_delete=ON")
-            self._conn.executescript(_SCHEMA)
-            _add_missing_columns(self._conn)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open identity database {path}: {exc}") from exc
-        for suffix in ("-wal", "-shm"):
-            side = path.with_name(path.name + suffix)
-            if side.exists():
-                os.chmod(side, 0o600)
-
-    @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One atomic change: committed if the block returns, rolled back if it raises."""
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise StoreError(f"identity database: {exc}") from exc
-            try:
-                yield self._conn
-            except sqlite3.IntegrityError as exc:
-                self._rollback()
-                raise ConflictError(f"identity database refused the change: {exc}") from exc
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"identity database: {exc}") from exc
-            except BaseException:
-                self._rollback()
-                raise
-            try:
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._rollback()
-                raise StoreError(f"identity database commit failed: {exc}") from exc
-
-    def _rollback(self) -> None:
-        """Undoes the open transaction; if SQLite already aborted it, there is nothing to undo
-        and the error being raised by the caller is the one that matters."""
-        if self._conn.in_transaction:
-            try:
-                self._conn.execute("ROLLBACK")
-            except sqlite3.OperationalError as exc:
-                raise StoreError(f"identity database rollback failed: {exc}") from exc
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """The connection for a few consistent reads (under the lock, no transaction)."""
-        with self._lock:
-            try:
-                yield self._conn
-            except sqlite3.Error as exc:
-                raise StoreError(f"identity database: {exc}") from exc
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            try:
-                return list(self._conn.execute(sql, params).fetchall())
-            except sqlite3.Error as exc:
-                raise StoreError(f"identity database: {exc}") from exc
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        super().__init__(
+            path, schema=_SCHEMA, label="identity database", foreign_keys=True, named_rows=True
+        )
+        with self.write() as conn:
+            _add_missing_columns(conn)
 
 
 class StoreBase:

@@ -4,6 +4,9 @@ Each read uses the native field names of ``core.reads.read_from_mapping`` (``pla
 observed_at, confidence`` and optionally ``camera_id, agency_id, lat, lon, direction, make,
 colour, vehicle_type``). ``camera_id``, ``agency_id``, ``lat`` and ``lon`` default to the
 sending camera's; when given they must be the sending camera's own (checked by the service).
+JSON reads may carry ``plate_crop_jpeg`` (the plate image, base64 JPEG/PNG, as OpenALPR names
+it) and ``uuid``, the sender's id of the read: a read whose uuid the node has already taken
+from this camera is a duplicate (a sender's retry after a lost answer stores nothing twice).
 A batch is taken whole or not at all: the first bad read is reported by its index (JSON) or
 line (CSV) and field, and nothing of that request is stored.
 """
@@ -19,7 +22,7 @@ from typing import Any
 from ..core.errors import FormatError, InputError
 from ..core.identity import Camera
 from ..core.reads import read_from_mapping
-from .parsing import Parsed, Position, obj, relocate, seq
+from .parsing import Parsed, Position, image, obj, relocate, seq, text
 
 NAME = "native"
 MAX_READS = 1000
@@ -49,6 +52,20 @@ def _one(raw: Any, camera: Camera, parsed: Parsed, path: str) -> None:
     parsed.add(read, path=path, position=position)
 
 
+def _one_json(raw: Any, camera: Camera, parsed: Parsed, path: str) -> None:
+    """A JSON read: the CSV fields plus its image and the sender's read id."""
+    if not isinstance(raw, Mapping):
+        raise InputError(f"a read must be an object, got {type(raw).__name__}")
+    crop = image(raw.get("plate_crop_jpeg"), "plate_crop_jpeg")
+    link = text(raw.get("uuid"), "uuid")
+    _one(raw, camera, parsed, path)
+    index = len(parsed.reads) - 1
+    if crop is not None:
+        parsed.images[index] = crop
+    if link:
+        parsed.links[index] = (f"native:{link}",)
+
+
 class NativeJSONAdapter:
     """Parses ``{"reads": [read, ...]}`` (at most ``MAX_READS`` reads per request)."""
 
@@ -61,7 +78,7 @@ class NativeJSONAdapter:
             path = f"reads[{i}]"
             with parsed.result(path):
                 try:
-                    _one(raw, camera, parsed, path)
+                    _one_json(raw, camera, parsed, path)
                 except InputError as exc:
                     raise relocate(exc, path) from None
         return parsed.settle()

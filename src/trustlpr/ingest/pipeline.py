@@ -2,7 +2,8 @@
 
 One writer thread takes submissions from a bounded queue and handles them in batches:
 
-    dedupe → hot-list hook → retention decision → store.append (encrypts) → audit
+    dedupe → hot-list match → retention decision → store.append (encrypts)
+           → hot-list alerts raised → audit → acknowledgment
 
 Batches form by themselves (group commit): whatever queued while the previous batch was
 being written goes into the next, and the writer lingers ``linger`` (2 ms) for stragglers, so
@@ -13,8 +14,15 @@ read only once it is durable. When the queue is full, ``submit`` raises
 taking submissions and drains what is queued.
 
 If a batch fails, its submissions are retried one by one, so one bad submission fails alone.
+That is why the hot-list stage is split in two: matching (``HitHook``) is pure and runs inside
+the write; the alerts it found are raised (stored, audited, pushed) only after the reads are
+durable (``MatchedBatch.committed``), once however often the write was attempted.
+
 In hit-only mode non-hits never reach the store: they go to the injected ``NonHitBuffer``
-(or are dropped when there is none).
+(or are dropped when there is none). A buffered read that became a hit later (a hot-list entry
+added within the window, an officer's confirmation) comes back as a *late* submission
+(``submit(..., late=True)``): stored as a hit by this same writer, deduplicated against other
+late hits, not counted in ``reads_ingested`` a second time (it was counted when it arrived).
 """
 
 from __future__ import annotations
@@ -35,16 +43,30 @@ from ..core.errors import OverloadedError, StoreError
 from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.reads import Read
 from ..store.base import ReadStore
-from .dedupe import Deduper
+from .dedupe import Deduper, Undo
 
 log = logging.getLogger(__name__)
 
 
-class HitHook(Protocol):
-    """The hot-list stage (``HotlistService.on_reads``): hit flags for a batch; it raises
-    its own alerts, with ``images[i]`` as the image of ``reads[i]``."""
+class MatchedBatch(Protocol):
+    """The hot-list verdict on one batch: ``hits[i]`` for ``reads[i]``, and the alerts found."""
 
-    def __call__(self, reads: Sequence[Read], images: Mapping[int, bytes]) -> Sequence[bool]: ...
+    @property
+    def hits(self) -> Sequence[bool]: ...
+
+    def committed(self) -> None:
+        """Raises the batch's alerts; called once its reads are durable."""
+        ...
+
+
+class HitHook(Protocol):
+    """The hot-list stage (``HotlistService.judge``): judges a batch without side effects,
+    ``images[i]`` being the image of ``reads[i]``. ``late``: the reads are hits already (back
+    from the hit-only buffer); only their exact alerts are to be raised."""
+
+    def __call__(
+        self, reads: Sequence[Read], images: Mapping[int, bytes], *, late: bool = False
+    ) -> MatchedBatch: ...
 
 
 class NonHitBuffer(Protocol):
@@ -69,7 +91,19 @@ class _Job:
     images: Mapping[int, bytes]
     links: Mapping[int, Sequence[str]]
     consensus: frozenset[int] = frozenset()
+    late: bool = False
     future: Future[IngestResult] = field(default_factory=Future)
+
+
+@dataclass
+class _Written:
+    """A batch written: the reads to count in ``reads_ingested``, each job's result, the
+    hot-list verdicts whose alerts are still to be raised, and how to forget the dedupe."""
+
+    counted: list[Read]
+    results: list[IngestResult]
+    matched: list[MatchedBatch]
+    undo: list[Undo]
 
 
 _STOP = object()
@@ -83,7 +117,7 @@ class IngestPipeline:
         store: ReadStore,
         *,
         audit: AuditSink,
-        on_reads: HitHook | None = None,
+        hot_lists: HitHook | None = None,
         hit_only: bool = False,
         nonhit_buffer: NonHitBuffer | None = None,
         clock: Clock = system_clock,
@@ -94,11 +128,12 @@ class IngestPipeline:
     ) -> None:
         self._store = store
         self._audit = audit
-        self._on_reads = on_reads
+        self._hot_lists = hot_lists
         self._hit_only = hit_only
         self._buffer = nonhit_buffer
         self._clock = clock
         self._dedupe = Deduper(dedupe_window)
+        self._late_dedupe = Deduper(dedupe_window)  # a late hit handed over twice is one read
         self._max_queue = max_queue
         self._max_batch = max_batch
         self._linger = linger
@@ -120,18 +155,21 @@ class IngestPipeline:
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
         consensus: Collection[int] = (),
+        late: bool = False,
     ) -> Future[IngestResult]:
         """Queues reads; the future resolves once they are durable. ``OverloadedError`` now
         if the queue is full or the pipeline is closing. ``consensus``: indexes of reads that
-        are a sender's verdict over the reads they link (see ``dedupe``)."""
-        job = _Job(reads, images or {}, links or {}, frozenset(consensus))
+        are a sender's verdict over the reads they link (see ``dedupe``). ``late``: hit-only
+        mode's buffered reads that became hits (see the module docstring); never refused for a
+        full queue."""
+        job = _Job(reads, images or {}, links or {}, frozenset(consensus), late)
         if not reads:
             job.future.set_result(IngestResult(0, 0, 0))
             return job.future
         with self._lock:
             if self._closed:
                 raise OverloadedError("ingest is shutting down; retry shortly", retry_after=5.0)
-            if self._pending and self._pending + len(reads) > self._max_queue:
+            if not late and self._pending and self._pending + len(reads) > self._max_queue:
                 self.stats["rejected_overload"] += len(reads)
                 wait = max(1.0, min(30.0, self._pending / max(self._rate, 1.0)))
                 raise OverloadedError(
@@ -198,7 +236,7 @@ class IngestPipeline:
 
     def _process(self, jobs: list[_Job]) -> None:
         try:
-            kept, results = self._write(jobs)
+            written = self._write(jobs)
         except Exception as exc:  # a failed batch fails its submissions, never the writer
             if len(jobs) > 1:
                 for job in jobs:
@@ -206,13 +244,24 @@ class IngestPipeline:
                 return
             self._fail(jobs, exc)
             return
-        try:  # the reads are durable now; a refused audit entry must still be loud
-            if kept:
-                self._record(kept)
+        try:  # the reads are durable now: raise their alerts, once
+            for matched in written.matched:
+                matched.committed()
+        except Exception as exc:
+            # The alerts were not recorded: fail loudly and forget the reads in the deduper, so
+            # that the sender's retry is matched again (the read may be stored twice; its alert
+            # ids are stable, so it is raised once).
+            for undo in written.undo:
+                self._dedupe.undo(undo)
+            self._fail(jobs, exc)
+            return
+        try:  # a refused audit entry must still be loud
+            if written.counted:
+                self._record(written.counted)
         except Exception as exc:
             self._fail(jobs, exc)
             return
-        for job, result in zip(jobs, results, strict=True):
+        for job, result in zip(jobs, written.results, strict=True):
             job.future.set_result(result)
 
     def _fail(self, jobs: list[_Job], exc: Exception) -> None:
@@ -222,44 +271,52 @@ class IngestPipeline:
         for job in jobs:
             job.future.set_exception(exc)
 
-    def _write(self, jobs: list[_Job]) -> tuple[list[Read], list[IngestResult]]:
-        """Dedupe and retain one batch; on failure the deduper forgets it again."""
-        reads: list[Read] = []
-        images: dict[int, bytes] = {}
-        links: dict[int, Sequence[str]] = {}
-        consensus: set[int] = set()
-        for job in jobs:
-            base = len(reads)
-            reads.extend(job.reads)
-            images.update({base + i: img for i, img in job.images.items()})
-            links.update({base + i: ln for i, ln in job.links.items()})
-            consensus.update(base + i for i in job.consensus)
-        keep, undo = self._dedupe.check(reads, links, consensus)
-        kept = [i for i, k in enumerate(keep) if k]
+    def _write(self, jobs: list[_Job]) -> _Written:
+        """Dedupe and retain one batch; on failure the dedupers forget it again."""
+        fresh = _Gathered([job for job in jobs if not job.late])
+        late = _Gathered([job for job in jobs if job.late])
+        keep, undo = self._dedupe.check(fresh.reads, fresh.links, fresh.consensus)
+        late_keep, late_undo = self._late_dedupe.check(late.reads)
         try:
-            self._retain([reads[i] for i in kept], [images.get(i) for i in kept])
+            matched = self._retain(fresh.kept(keep), late.kept(late_keep))
         except BaseException:
             self._dedupe.undo(undo)
+            self._late_dedupe.undo(late_undo)
             raise
-        results, offset = [], 0
+        flags = {
+            id(job): flag for g, k in ((fresh, keep), (late, late_keep)) for job, flag in g.split(k)
+        }
+        results = []
         for job in jobs:
-            n = len(job.reads)
-            mine = sum(keep[offset : offset + n])
-            results.append(IngestResult(accepted=n, kept=mine, duplicates=n - mine))
-            offset += n
-        self.stats["accepted"] += len(reads)
-        self.stats["duplicates"] += len(reads) - len(kept)
+            mine = sum(flags[id(job)])
+            results.append(
+                IngestResult(accepted=len(job.reads), kept=mine, duplicates=len(job.reads) - mine)
+            )
+        reads = len(fresh.reads) + len(late.reads)
+        kept = sum(keep) + sum(late_keep)
+        self.stats["accepted"] += reads
+        self.stats["duplicates"] += reads - kept
+        self.stats["late_hits"] += sum(late_keep)
         self.stats["batches"] += 1
-        return [reads[i] for i in kept], results
+        counted = [r for r, k in zip(fresh.reads, keep, strict=True) if k]
+        return _Written(counted, results, matched, [undo, late_undo])
 
-    def _retain(self, reads: list[Read], images: list[bytes | None]) -> None:
-        """Hot-list hook, then the retention decision, then the store."""
-        if not reads:
-            return
-        by_index = {i: img for i, img in enumerate(images) if img is not None}
-        hits = list(self._on_reads(reads, by_index)) if self._on_reads else [False] * len(reads)
-        if len(hits) != len(reads):
-            raise StoreError(f"hot-list hook returned {len(hits)} flags for {len(reads)} reads")
+    def _retain(
+        self,
+        fresh: tuple[list[Read], list[bytes | None]],
+        late: tuple[list[Read], list[bytes | None]],
+    ) -> list[MatchedBatch]:
+        """Hot-list match, then the retention decision, then the store: one append for the
+        fresh reads and the late hits. Returns the verdicts whose alerts are to be raised."""
+        reads, images = fresh
+        matched: list[MatchedBatch] = []
+        hits = [False] * len(reads)
+        if reads and self._hot_lists is not None:
+            verdict = self._hot_lists(reads, _by_index(images))
+            hits = list(verdict.hits)
+            if len(hits) != len(reads):
+                raise StoreError(f"hot-list hook returned {len(hits)} flags for {len(reads)} reads")
+            matched.append(verdict)
         if self._hit_only:
             stored = [i for i, hit in enumerate(hits) if hit]
             others = [i for i, hit in enumerate(hits) if not hit]
@@ -271,14 +328,20 @@ class IngestPipeline:
             self.stats["nonhit_buffered"] += len(others)
         else:
             stored = list(range(len(reads)))
-        if stored:
+        late_reads, late_images = late
+        if late_reads and self._hot_lists is not None:
+            matched.append(self._hot_lists(late_reads, _by_index(late_images), late=True))
+        out = [reads[i] for i in stored] + late_reads
+        out_images = [images[i] for i in stored] + late_images
+        if out:
             self._store.append(
-                [reads[i] for i in stored],
-                hits=[hits[i] for i in stored],
-                images={j: img for j, i in enumerate(stored) if (img := images[i]) is not None},
+                out,
+                hits=[hits[i] for i in stored] + [True] * len(late_reads),
+                images={i: img for i, img in enumerate(out_images) if img is not None},
             )
-        self.stats["stored"] += len(stored)
-        self.stats["hits"] += sum(hits)
+        self.stats["stored"] += len(out)
+        self.stats["hits"] += sum(hits) + len(late_reads)
+        return matched
 
     def _record(self, reads: list[Read]) -> None:
         """One READS_INGESTED event per agency in the batch: counts per camera, no plates."""
@@ -297,3 +360,35 @@ class IngestPipeline:
                 for agency, counts in sorted(per_agency.items())
             ]
         )
+
+
+def _by_index(images: Sequence[bytes | None]) -> dict[int, bytes]:
+    return {i: img for i, img in enumerate(images) if img is not None}
+
+
+class _Gathered:
+    """The reads, images and links of some jobs, concatenated in order."""
+
+    def __init__(self, jobs: list[_Job]) -> None:
+        self.jobs = jobs
+        self.reads: list[Read] = []
+        self.images: list[bytes | None] = []
+        self.links: dict[int, Sequence[str]] = {}
+        self.consensus: set[int] = set()
+        for job in jobs:
+            base = len(self.reads)
+            self.reads.extend(job.reads)
+            self.images.extend(job.images.get(i) for i in range(len(job.reads)))
+            self.links.update({base + i: ln for i, ln in job.links.items()})
+            self.consensus.update(base + i for i in job.consensus)
+
+    def kept(self, keep: Sequence[bool]) -> tuple[list[Read], list[bytes | None]]:
+        idx = [i for i, k in enumerate(keep) if k]
+        return [self.reads[i] for i in idx], [self.images[i] for i in idx]
+
+    def split(self, keep: Sequence[bool]) -> list[tuple[_Job, Sequence[bool]]]:
+        out, offset = [], 0
+        for job in self.jobs:
+            out.append((job, keep[offset : offset + len(job.reads)]))
+            offset += len(job.reads)
+        return out

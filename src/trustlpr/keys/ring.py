@@ -1,10 +1,12 @@
 """Per-day keys: one random secret per (retention class, UTC day), wrapped by the root key.
 
-From a day's secret, HKDF derives its AES-256-GCM data key and its HMAC-SHA256 blind-index
-key. Destroying a day overwrites and unlinks its wrapped secret: nothing that remains (the
-root key, other days, backups made after the purge) can re-derive it. We store random
-secrets rather than ratchet a chain forward because the hit and non-hit classes expire on
-different schedules and late reads can arrive for an earlier day; each day is independent.
+From a day's secret, HKDF derives its AES-256-GCM data key, its HMAC-SHA256 blind-index key
+and the AES-256-GCM key that seals audit details describing the day's reads (so destroying
+the day shreds those details too). Destroying a day overwrites and unlinks its wrapped
+secret: nothing that remains (the root key, other days, backups made after the purge) can
+re-derive it. We store random secrets rather than ratchet a chain forward because the hit and
+non-hit classes expire on different schedules and late reads can arrive for an earlier day;
+each day is independent.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import os
 import re
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,6 +31,7 @@ from ..core.errors import ConfigError, KeyDestroyedError
 _WRAP_INFO = b"trustlpr/wrap/v1"
 _DATA_INFO = b"trustlpr/data/v1"
 _INDEX_INFO = b"trustlpr/blind-index/v1"
+_DETAIL_INFO = b"trustlpr/audit-detail/v1"
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.key$")
 
 
@@ -37,12 +41,14 @@ def _hkdf(secret: bytes, info: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class DayKeys:
-    """The keys of one day. ``aead`` encrypts reads; ``index_key`` makes blind indexes."""
+    """The keys of one day. ``aead`` encrypts reads; ``index_key`` makes blind indexes;
+    ``detail`` seals the audit details that describe the day's reads."""
 
     key_id: str
     day: date
     aead: AESGCM
     index_key: bytes
+    detail: AESGCM
 
     def blind_index(self, domain: bytes, value: str) -> int:
         """A signed 64-bit keyed digest of ``value``: equal within a day, unlinkable across days."""
@@ -109,6 +115,7 @@ class KeyRing:
                 day=day,
                 aead=AESGCM(_hkdf(secret, _DATA_INFO)),
                 index_key=_hkdf(secret, _INDEX_INFO),
+                detail=AESGCM(_hkdf(secret, _DETAIL_INFO)),
             )
             self._cache[day] = keys
             return keys
@@ -131,6 +138,31 @@ class KeyRing:
             path.unlink()
             _fsync_dir(self._dir)
             return self.key_id(day)
+
+
+class ReadKeys:
+    """The day keys of every retention class by key id (``hit:2026-11-01``): the key provider
+    the audit detail store seals read details with.
+
+    Give it the *same* rings the read store destroys through: a destroyed day then fails here
+    at once, with no cached copy of its key left anywhere in the process.
+    """
+
+    def __init__(self, rings: Mapping[str, KeyRing]) -> None:
+        self._rings = dict(rings)
+
+    def detail_aead(self, key_id: str, *, create: bool = False) -> AESGCM:
+        """The detail-sealing key of ``key_id``; ``KeyDestroyedError`` once it was destroyed
+        (``create`` makes a missing day's keys, for a read that is just being stored)."""
+        name, _, day = key_id.partition(":")
+        ring = self._rings.get(name)
+        try:
+            parsed = date.fromisoformat(day)
+        except ValueError:
+            ring = None
+        if ring is None:
+            raise KeyDestroyedError(f"there is no key {key_id[:40]!r}")
+        return ring.get(parsed, create=create).detail
 
 
 def _write_durably(path: Path, data: bytes) -> None:

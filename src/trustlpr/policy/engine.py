@@ -19,13 +19,15 @@ import cedarpy
 
 from ..core.clock import format_duration
 from ..core.errors import ConfigError, InputError
-from ..core.search import Decision, Outcome, Reason, Requester, SearchRequest
+from ..core.identity import AgencyType
+from ..core.search import Decision, LegalBasis, Outcome, Reason, Requester, SearchRequest
 from .cedar import CompiledPolicy, compile_policy
 from .facts import Facts, derive
 from .loader import load_policy
 from .model import JurisdictionPolicy, RuleEffect
+from .offenses import nearest_offenses
 from .rules import INVESTIGATIVE_ROLES, Rule
-from .screening import OUTSIDE_FLAGS, TOPIC_FLAGS, VAGUE_FLAG
+from .screening import OUTSIDE_FLAGS, TOPIC_FLAGS, VAGUE_FLAG, screen
 
 _ACTION = {"type": "TrustLPR::Action", "id": "search"}
 ENTITY_CACHE_SIZE = 4096
@@ -215,29 +217,57 @@ class PolicyEngine:
             asked = format_duration(timedelta(seconds=max(1, context["window_seconds"])))
             return f"{rule.text} (purpose: {context['purpose']}; asked: {asked})"
         if rule.id.startswith(("purpose.", "offense.")):
-            offense = context["offense_code"] or "none"
-            return f"{rule.text} (declared: {context['purpose']}, offense: {offense})"
+            named = facts.offense.nibrs
+            offense = f"NIBRS {named.label}" if named else context["offense_code"] or "none"
+            text = f"{rule.text} (declared: {context['purpose']}, offense: {offense})"
+            if rule.id == "offense.unknown":
+                near = nearest_offenses(context["offense_code"])
+                text += f"; nearest valid: {', '.join(near)}" if near else ""
+                text += " (every code: docs/policy.md, Offense codes)"
+            return text
         return rule.text
 
     def _invariant_breach(self, request: SearchRequest, facts: Facts) -> str | None:
-        """What an ``allow`` must never lack; a hit here is a compiler bug, so it denies."""
+        """What an ``allow`` must never lack; a hit here is a compiler bug, so it denies.
+        Each line stands alone: a test judges under a policy set that permits everything."""
         policy, context = self.policy, facts.context
         flags = set(context["reason_flags"])
         topic = [
             f for f, p in TOPIC_FLAGS.items() if f in flags and p not in policy.permitted_purposes
         ]
+        spec = policy.search_types.get(request.query.type)
+        basis = request.legal_basis
         checks = [
             (request.purpose in policy.permitted_purposes, "purpose not permitted"),
             (bool(context["case_number_ok"]), "no valid case number"),
-            (request.query.type in policy.search_types, "search type not allowed"),
-            (not topic and VAGUE_FLAG not in flags, "reason screening flagged the reason"),
+            (spec is not None, "search type not allowed"),
+            (spec is None or basis in spec.legal_basis, "legal basis insufficient"),
+            (
+                basis not in (LegalBasis.WARRANT, LegalBasis.COURT_ORDER)
+                or bool(context["warrant_id_present"]),
+                "warrant or order without its number",
+            ),
+            (not topic, "the reason points to a purpose that is not permitted"),
+            (VAGUE_FLAG not in flags, "the reason is vague"),
             (request.requester.role.value in INVESTIGATIVE_ROLES, "role may not search"),
+            (request.requester.agency_type is not AgencyType.VENDOR, "vendors never search"),
             (bool(context["window_valid"]), "invalid window"),
         ]
         for ok, what in checks:
             if not ok:
                 return f"the engine allowed a request it must deny ({what}); denied, please report"
         return None
+
+    def reason_refusals(self, text: str) -> list[Reason]:
+        """What this policy refuses in a reason given outside a search (a hot-list entry's):
+        each purpose screening finds that the policy does not permit, with the rule's text."""
+        found = screen(text)
+        said = {r.rule: r.text for r in found.reasons}
+        return [
+            Reason(flag, f"{said[flag]}; {self.compiled.rules[flag].text}")
+            for flag in TOPIC_FLAGS
+            if flag in found.flags and flag in self.compiled.rules
+        ]
 
     def decide_json(self, obj: object, *, approved: bool = False) -> Decision:
         """Decides a request given as parsed JSON; bad or missing fields are a reasoned deny."""

@@ -21,18 +21,19 @@ from ..core.errors import InputError, NotFoundError, PolicyError
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.plates import US_REGIONS
 from ..core.search import LegalBasis, Purpose, SearchType
-from .facts import OFFENSES
 from .model import (
     Access,
     Approvals,
     ExtraRule,
     JurisdictionPolicy,
+    NoStateMatch,
     RuleEffect,
     SearchTypeRule,
     SensitiveLocations,
     Sharing,
     Statute,
 )
+from .offenses import OFFENSES
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 SENSITIVE_CATEGORIES = frozenset(
@@ -236,6 +237,7 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
     unknown = sorted(categories - set(NCIC_CATEGORIES))
     if unknown:
         raise hot.error("allowed_categories", f"{unknown[0]!r} is not an NCIC hot-list code")
+    no_state_match = hot.choice("no_state_match", NoStateMatch, NoStateMatch.POSSIBLE)
     hot.finish()
 
     sharing = _sharing(root.table("sharing"), jurisdiction)
@@ -263,7 +265,7 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         offense_required=frozenset(offense_required), min_reason_length=min_length,
         min_reason_words=min_words, max_window=windows, search_types=search_types,
         allowed_hotlist_categories=frozenset(categories), sharing=sharing, approvals=approvals,
-        sensitive_locations=sensitive, extra_rules=extra,
+        sensitive_locations=sensitive, extra_rules=extra, no_state_match=no_state_match,
         source=where if isinstance(where, Path) else None,
     )  # fmt: skip
 

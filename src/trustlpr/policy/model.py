@@ -35,6 +35,15 @@ class RuleEffect(StrEnum):
     APPROVAL = "approval"
 
 
+class NoStateMatch(StrEnum):
+    """What an exact plate-text match on a read without a state is (Frigate and many cameras
+    send no state): an ``alert``, pushed and marked "state not read — verify on the image", or
+    a ``possible`` match, shown on the console only."""
+
+    ALERT = "alert"
+    POSSIBLE = "possible"
+
+
 @dataclass(frozen=True, slots=True)
 class Statute:
     """Where the policy comes from, so anyone can check it against the law it claims."""
@@ -134,6 +143,7 @@ class JurisdictionPolicy:
     approvals: Approvals
     sensitive_locations: SensitiveLocations
     extra_rules: tuple[ExtraRule, ...] = ()
+    no_state_match: NoStateMatch = NoStateMatch.POSSIBLE
     source: Path | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
@@ -149,6 +159,11 @@ class JurisdictionPolicy:
         """SHA-256 of every parameter (canonical JSON): names the exact policy in force."""
         canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def alerts_without_state(self) -> bool:
+        """Whether an exact plate-text match on a read with no state raises an alert."""
+        return self.no_state_match is NoStateMatch.ALERT
 
     def window_for(self, purpose: Purpose) -> timedelta | None:
         """The longest time window a search for ``purpose`` may cover, if it is permitted."""
@@ -195,7 +210,10 @@ class JurisdictionPolicy:
                 }
                 for t, rule in self.search_types.items()
             },
-            "hotlist": {"allowed_categories": sorted(self.allowed_hotlist_categories)},
+            "hotlist": {
+                "allowed_categories": sorted(self.allowed_hotlist_categories),
+                "no_state_match": self.no_state_match.value,
+            },
             "sharing": {
                 "in_state": self.sharing.in_state.value,
                 "attestation_states": sorted(self.sharing.attestation_states),

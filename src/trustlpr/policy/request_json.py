@@ -8,6 +8,7 @@ turns into a reasoned deny (``decide_json``) and batch evaluation into a deny li
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +19,7 @@ from ..core.errors import InputError
 from ..core.identity import AgencyType, Role
 from ..core.plates import US_REGIONS, normalize_plate
 from ..core.search import LegalBasis, Purpose, Query, Requester, SearchRequest, SearchType
+from .screening import check_reason_length
 
 MAX_TEXT = 2000
 MAX_CAMERAS = 10000
@@ -54,7 +56,9 @@ def _fields(obj: object, spec: Mapping[str, bool], where: str) -> dict[str, Any]
     return obj
 
 
-def _text(obj: Mapping[str, Any], key: str, field: str, *, optional: bool = False) -> str | None:
+def _text(
+    obj: Mapping[str, Any], key: str, field: str, *, optional: bool = False, limit: int = MAX_TEXT
+) -> str | None:
     value = obj.get(key)
     if value is None:
         if optional:
@@ -63,8 +67,8 @@ def _text(obj: Mapping[str, Any], key: str, field: str, *, optional: bool = Fals
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InputError(f"must be text, not {type(value).__name__}", field=field)
     text = str(value)
-    if len(text) > MAX_TEXT:
-        raise InputError(f"is {len(text)} characters long; at most {MAX_TEXT}", field=field)
+    if len(text) > limit:
+        raise InputError(f"is {len(text):,} characters long; at most {limit:,}", field=field)
     return text
 
 
@@ -119,7 +123,7 @@ def request_from_json(obj: object) -> SearchRequest:
         case_number=_text(data, "case_number", "case_number", optional=True),
         legal_basis=_enum(data, "legal_basis", LegalBasis, "legal_basis"),
         warrant_id=_text(data, "warrant_id", "warrant_id", optional=True),
-        reason=_text(data, "reason", "reason") or "",
+        reason=check_reason_length(_text(data, "reason", "reason", limit=sys.maxsize) or ""),
         query=_query(data["query"]),
         now=_time(data, "now", "now"),
         protected_plate=_flag(data, "protected_plate", "protected_plate"),

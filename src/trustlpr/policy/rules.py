@@ -108,7 +108,8 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
         Rule(
             "offense.unknown",
             deny,
-            "the offense code is not in TrustLPR's offense list",
+            "the offense is neither a TrustLPR offense code, a NIBRS offense code or name, nor a "
+            "known statute name",
             'context.offense_class == "unknown"',
         ),
         Rule(

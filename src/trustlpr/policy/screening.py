@@ -1,29 +1,44 @@
 """Reason screening: the free-text reason is read for what the declared purpose may hide.
 
 Misuse signals 1, 2 and 10 (REFERENCE.md §3): words of a prohibited purpose (immigration,
-reproductive or gender-affirming care, protest, personal or civil use), including obfuscated
-spellings ("I.C.E.", "1mm1gration", Cyrillic look-alikes); vague reasons ("investigation",
-"test", "per agent", blank); and wording that shows the search is done for someone else,
-above all a federal agency ("on behalf of", "assist FBI", "TFO"). The engine turns each flag
-into a rule of the policy; a declared allowed purpose with a prohibited reason is denied.
+reproductive or gender-affirming care, protest, personal or civil use) in English or Spanish,
+however disguised (``normalize`` undoes look-alikes, invisible and combining characters,
+accents and letters spelt apart); vague reasons ("investigation", "test", "per agent",
+blank); and wording that shows the search is done for someone else, above all a federal
+agency ("on behalf of", "assist FBI", "TFO"). The engine turns each flag into a rule of the
+policy; a declared allowed purpose with a prohibited reason is denied.
 
-Deliberate choices (docs/policy.md explains each): lower-case "ice" counts only next to
-immigration context ("ice agents", "ice hold") so "slid on ice" passes, while upper-case or
-dotted "ICE"/"I.C.E." counts unless followed by a harmless noun ("ICE cream"); "HSI" and
-"CBP" always count, because both are components of immigration enforcement even on drug cases;
-"DHS" counts although some states name a human-services department so (spell it out);
-"in custody", "Price St", "Trans Am", "aborted pursuit", "personal property" do not count.
+The whole reason is screened, however long; a reason longer than :data:`MAX_REASON_LENGTH`
+is refused before that by :func:`check_reason_length`, the one cap every face goes through.
+
+Deliberate choices (docs/policy.md explains each): "ice" in lower or title case counts only
+next to immigration context ("ice agents", "ice hold") so "slid on ice" passes, while "ICE"
+written with any other capitals, spelt apart or with look-alikes counts unless followed by a
+harmless noun ("ICE cream"); "HSI" and "CBP" always count, because both are components of
+immigration enforcement even on drug cases; "DHS" counts although some states name a
+human-services department so (spell it out); "in custody", "Price St", "Trans Am", "aborted
+pursuit", "personal property", "migraine" do not count.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from ..core.errors import InputError
 from ..core.search import Purpose, Reason
+from .normalize import canonical, canonical_pattern, readings
+from .terms import (
+    ACRONYMS,
+    HARMLESS_AFTER_ICE,
+    LEET_FLAG,
+    LEET_TERMS,
+    STOP_WORDS,
+    TERMS,
+    VAGUE_WORDS,
+)
 
-MAX_SCREENED_CHARS = 2000
+MAX_REASON_LENGTH = 2000
 DEFAULT_MIN_LENGTH = 12
 DEFAULT_MIN_WORDS = 2
 
@@ -40,6 +55,8 @@ TOPIC_FLAGS: dict[str, Purpose] = {
 VAGUE_FLAG = "reason.vague"
 OUTSIDE_FLAGS = ("reason.federal", "reason.on-behalf")
 ALL_FLAGS = (*TOPIC_FLAGS, VAGUE_FLAG, *OUTSIDE_FLAGS)
+# Every rule id screening itself can put in a reason (flags and the size checks).
+SCREENING_RULES = (*ALL_FLAGS, "reason.too-short", "reason.too-few-words")
 
 _TOPIC_TEXT = {
     "reason.immigration": "immigration enforcement",
@@ -52,107 +69,17 @@ _TOPIC_TEXT = {
     "reason.on-behalf": "searching on behalf of another agency",
 }
 
-_W = r"(?:^|(?<= ))"  # start of a token in the normalised text
+_W = r"(?:^|(?<= ))"  # start of a token in a reading
 _E = r"(?=$| )"  # end of a token
-
-_TERMS: dict[str, str] = {
-    "reason.immigration": (
-        r"imm?[ia]?gra\w*|imm|immig|deport\w*|287g|hsi|cbp|ero|dhs|uscis|usbp|"
-        r"undocumented|illegals|illegal aliens?|aliens? registration|unlawful(ly)? presen\w*|"
-        r"visa overstay\w*|overstay\w*|border patrol|customs and border\w*|green card|"
-        r"removal (order|proceedings?|case|hearing)|detainers?|"
-        r"ice (ero|hsi|agents?|officers?|detainers?|holds?|raids?|enforcement|custody|requests?|"
-        r"warrants?|field office|tfo|operations?|arrest\w*)|"
-        r"(agents?|officers?|raids?) (from |with )?ice"
-    ),
-    "reason.reproductive-health": (
-        r"abortion\w*|abortifacient\w*|repro|reproductive\w*|mifepristone|misoprostol|"
-        r"planned parenthood|family planning|(terminat\w+|end\w*) (\w+ ){0,2}pregnan\w*|"
-        r"pregnancy terminat\w*|womens? health clinic|women s health clinic"
-    ),
-    "reason.gender-affirming-care": (
-        r"gender (affirm\w*|clinic\w*|care|transition\w*|identity|reassignment)|transgender\w*|"
-        r"nonbinary|non binary|gac|sex change|hormone (therapy|treatment|blockers?)|"
-        r"puberty blockers?|top surgery|trans (care|youth|kids?|child|children|minors?|"
-        r"patients?|healthcare|health|clinic|persons?|people|woman|women|man|men|teens?)"
-    ),
-    "reason.protest": (
-        r"protest\w*|counterprotest\w*|counter protest\w*|demonstrations?|demonstrators?|"
-        r"rally(?! sport)|rallies|activists?|activism|marchers|picket\w*|sit in|antifa|blm|"
-        r"journalists?|"
-        r"organizers? of (the )?(march|rally)|vigil attendees?"
-    ),
-    "reason.personal": (
-        r"my (ex|exes|wife|husband|girlfriend|boyfriend|partner|spouse|neighbou?rs?|daughter\w*|"
-        r"sons?|friends?|sister|brother|mother|father|mom|dad|family|kids?|relatives?|"
-        r"landlord|tenant|own car|car|truck|vehicle)|curiosity|curious|nosy|just checking|"
-        r"for fun|personal (reasons?|matter|business|interest|use)|for a friend|"
-        r"friend asked|off duty interest"
-    ),
-    "reason.civil": (
-        r"repo|repos|repossess\w*|debt\w*|collections?|bill collect\w*|skip ?trac\w*|"
-        r"(child )?custody (dispute|battle|exchange|fight|matter)|child custody|"
-        r"civil (matter|dispute|suit|case|issue)|lawsuit|eviction\w*|divorce\w*|child support|"
-        r"process serv\w*|serve (papers|summons)"
-    ),
-    "reason.federal": (
-        r"fbi|atf|dea|usms|usss|uspis|secret service|u ?s marshal\w*|united states marshal\w*|"
-        r"federal (agents?|agency|agencies|partners?|requests?|task force|tfo|case|officers?)|"
-        r"fed (request|case|agents?)|feds|special agents?|tfo|tfos|task force officers?|"
-        r"joint terrorism task force|jttf"
-    ),
-    "reason.on-behalf": (
-        r"on behalf( of)?|behalf of|obo|per (agent|sa|special agent|request of|the request of)|"
-        r"requested by (an? )?(agent|sa|feds?|outside agency|other agency)|"
-        r"agent request\w*|for (agent|sa|an outside agency|another agency|other agency)|"
-        r"outside agency|other agency request|"
-        r"assist\w* (\w+ ){0,3}(fbi|atf|dea|usms|feds?|federal|agents?|outside agency|"
-        r"other agency|another agency|task force|marshals?)"
-    ),
+_PATTERNS = {rule: re.compile(_W + f"(?:{terms})" + _E) for rule, terms in TERMS.items()}
+_ALIKE_PATTERNS = {
+    rule: re.compile(_W + f"(?:{canonical_pattern(terms)})" + _E) for rule, terms in TERMS.items()
 }
-_PATTERNS = {rule: re.compile(_W + f"(?:{terms})" + _E) for rule, terms in _TERMS.items()}
-
-# Long words only for the leet-speak pass: short acronyms would hit plates ("1CE" -> "ice").
-_LEET_TERMS = re.compile(
-    _W + r"(?:imm?[ia]?gra\w*|deport\w*|abortion\w*|transgender\w*|protest\w*|reproductive\w*)" + _E
-)
-_LEET_FLAG = {  # by the first two letters of the long words above
-    "im": "reason.immigration",
-    "de": "reason.immigration",
-    "ab": "reason.reproductive-health",
-    "re": "reason.reproductive-health",
-    "tr": "reason.gender-affirming-care",
-    "pr": "reason.protest",
-}
+_ACRONYMS = frozenset(canonical(a) for a in ACRONYMS)
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
-_LOOKALIKE = str.maketrans("АВЕКМНОРСТХІЈаеорсхіјѕ", "ABEKMHOPCTXIJaeopcxijs")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-
-# "I.C.E.", "I C E", "h-s-i": single letters split by dots, spaces or dashes are joined and
-# upper-cased, since spelling an acronym apart is how one hides it from a word filter.
-_SPELLED = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z][.\s\-_*/]{1,3}){2,}[A-Za-z](?![A-Za-z0-9])\.?")
-_UPPER_ICE = re.compile(r"(?<![A-Za-z0-9])ICE(?![A-Za-z0-9])(?:\W+([A-Za-z]+))?")
-_HARMLESS_AFTER_ICE = frozenset(
-    "cream creams rink rinks storm storms machine machines maker makers skating skate hockey "
-    "fishing chest cube cubes pack packs road roads patch dam scraper melt".split()
-)
-_TOKEN = re.compile(r"[a-z0-9@$]+")
 _LEET_WORD = re.compile(r"[a-z0-9@$]*[0-9@$][a-z0-9@$]*")
-_G287 = re.compile(r"287\s*[-(]?\s*g\)?", re.IGNORECASE)
-
-_VAGUE_WORDS = frozenset(
-    "investigation investigations investigative investigate investigating inv invest invst "
-    "other others test testing tst info information check checking lookup look query search "
-    "searching case report ongoing general misc miscellaneous training demo none agent per see "
-    "officer request req follow followup lead leads intel intelligence activity possible poss "
-    "etc lpr alpr flock data plate tag unknown pending tbd reason purpose".split()
-)
-_STOP_WORDS = frozenset(
-    "the and for with from that this was were are has have had not but its into onto per via "
-    "our their his her him she they them who what when where why how any all can may".split()
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,39 +92,47 @@ class Screening:
     content_words: int
 
 
+def check_reason_length(text: str, *, field: str = "reason") -> str:
+    """``text`` if it is within :data:`MAX_REASON_LENGTH` characters; else ``InputError``.
+
+    The one cap on a reason's length: the search service, the JSON request parser and the
+    hot list call it, so the API, console, CLI and ``policy evaluate`` refuse alike.
+    """
+    if len(text) > MAX_REASON_LENGTH:
+        raise InputError(
+            f"is {len(text):,} characters long; at most {MAX_REASON_LENGTH:,} are accepted",
+            field=field,
+        )
+    return text
+
+
 def normalize_reason(text: str) -> str:
-    """Lower-case tokens joined by single spaces, after undoing common obfuscations."""
-    return " ".join(_TOKEN.findall(_prepare(text).lower()))
-
-
-def _prepare(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text[:MAX_SCREENED_CHARS]).translate(_INVISIBLE)
-    text = text.translate(_LOOKALIKE)
-    text = _G287.sub(" 287g ", text)
-    text = text.replace("'", "").replace("\u2019", "")
-    return _SPELLED.sub(lambda m: " " + re.sub(r"[^A-Za-z]", "", m.group(0)).upper() + " ", text)
+    """The plain reading of ``text``: lower-case ASCII words joined by single spaces."""
+    return " ".join(readings(text, _ACRONYMS)[0]).lower()
 
 
 def screen(
     text: str, *, min_length: int = DEFAULT_MIN_LENGTH, min_words: int = DEFAULT_MIN_WORDS
 ) -> Screening:
-    """Screens ``text``; the flags are what the engine's rules test, the reasons say why."""
-    prepared = _prepare(text)
-    norm = " ".join(_TOKEN.findall(prepared.lower()))
+    """Screens all of ``text``; the flags are what the engine's rules test, the reasons say
+    why."""
+    plain, alike = readings(text, _ACRONYMS)
+    norm = " ".join(plain).lower()
     found: dict[str, str] = {}
-    for rule, pattern in _PATTERNS.items():
-        match = pattern.search(norm)
-        if match:
-            found[rule] = match.group(0)
-    if "reason.immigration" not in found:
-        for match in _UPPER_ICE.finditer(prepared):
-            after = (match.group(1) or "").lower()
-            if after not in _HARMLESS_AFTER_ICE:
-                found["reason.immigration"] = match.group(0).split()[0]
-                break
-    leet = " ".join(w.translate(_LEET) for w in _LEET_WORD.findall(prepared.lower()))
-    for match in _LEET_TERMS.finditer(leet):
-        found.setdefault(_LEET_FLAG[match.group(0)[:2]], match.group(0))
+    views = ((norm, _PATTERNS, plain), (" ".join(map(canonical, alike)), _ALIKE_PATTERNS, alike))
+    for view, patterns, tokens in views:
+        for rule, pattern in patterns.items():
+            if rule not in found:
+                match = pattern.search(view)
+                if match:
+                    found[rule] = match.group(0)
+        if "reason.immigration" not in found:
+            word = _ice_acronym(tokens)
+            if word:
+                found["reason.immigration"] = word
+    leet = " ".join(w.translate(_LEET) for w in _LEET_WORD.findall(norm))
+    for match in LEET_TERMS.finditer(leet):
+        found.setdefault(LEET_FLAG[match.group(0)[:2]], match.group(0))
 
     reasons = [
         Reason(rule, f"the reason points to {_TOPIC_TEXT[rule]} ({_quote(word)})")
@@ -241,12 +176,29 @@ def screen_reason(
     return list(screen(text, min_length=min_length, min_words=min_words).reasons)
 
 
+def prohibited_topics(text: str) -> list[Reason]:
+    """The purposes screening finds in ``text`` (a hot-list entry's reason), each one refused:
+    what every shipped policy does; ``PolicyEngine.reason_refusals`` follows the policy."""
+    found = screen(text)
+    return [r for r in found.reasons if r.rule in TOPIC_FLAGS]
+
+
+def _ice_acronym(tokens: list[str]) -> str:
+    """ "ICE" the agency: any capitals but the word's ("ice", "Ice"), not before "cream"."""
+    for i, token in enumerate(tokens):
+        if canonical(token) == "ice" and token not in ("ice", "Ice"):
+            after = tokens[i + 1].lower() if i + 1 < len(tokens) else ""
+            if after not in HARMLESS_AFTER_ICE:
+                return token
+    return ""
+
+
 def _content_words(norm: str) -> int:
     count = 0
     for token in norm.split(" "):
         if len(token) < 3 or not any(c.isalpha() for c in token):
             continue
-        if token in _VAGUE_WORDS or token in _STOP_WORDS:
+        if token in VAGUE_WORDS or token in STOP_WORDS:
             continue
         count += 1
     return count

@@ -34,6 +34,7 @@ from ..core.search import (
     SearchRequest,
 )
 from ..identity.roles import require_searcher
+from ..policy.screening import check_reason_length
 from ..store import ReadStore
 from .approvals import ApprovalQueue
 from .events import decided_event, executed_event
@@ -108,6 +109,9 @@ class SearchForm:
     offense_code: str | None = None
     warrant_id: str | None = None
     protected_plate: bool = False
+
+    def __post_init__(self) -> None:
+        check_reason_length(self.reason)  # the one cap, whichever face built the form
 
 
 @dataclass(frozen=True)
@@ -213,7 +217,9 @@ class SearchCore:
                 )  # fmt: skip
             except PolicyDenied as denied:
                 reasons = tuple(reason_of(text, "sharing.agreement") for text in denied.reasons)
-                return replace(decision, outcome=Outcome.DENY, reasons=decision.reasons + reasons)
+                # "permit: all rules passed" is no longer true of the request as a whole
+                kept = tuple(r for r in decision.reasons if r.rule != "permit")
+                return replace(decision, outcome=Outcome.DENY, reasons=kept + reasons)
         left_out = self._left_out(request.query)
         if left_out:
             kinds = ", ".join(sorted(set(left_out.values())))

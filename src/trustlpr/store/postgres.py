@@ -4,41 +4,31 @@
 ``reads_<class>_<YYYYMMDD>`` with its own blind-index index. Dropping a day is ``DROP TABLE``
 (its relation files are unlinked) plus destroying the day's keys; what PostgreSQL's WAL still
 holds of it is ciphertext whose keys no longer exist, and is recycled at later checkpoints.
-Rows are written with binary ``COPY`` (REFERENCE.md §5: ~300k rows/s).
+Rows are written with binary ``COPY`` (REFERENCE.md §5: ~300k rows/s). Which rows a lookup
+returns and which days expire is decided in ``partitioned``, shared with the SQLite backend.
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from ..core.clock import day_start, days_between
-from ..core.errors import ConfigError, KeyDestroyedError, StoreError
-from ..core.plates import confusion_key
-from ..core.reads import Read
+from ..core.clock import day_start
+from ..core.errors import ConfigError, StoreError
 from ..keys import KeyRing
-from .base import (
-    PurgeReport,
-    RetentionClass,
-    StoredRead,
-    StoreStats,
-    make_ref,
-    parse_ref,
-    partitions,
-)
-from .codec import CONFUSION_DOMAIN, from_us, seal, seal_image, to_us, unseal, unseal_image
+from .base import RetentionClass
+from .codec import SealedRead, to_us
+from .partitioned import SCAN_CHUNK, DayPartitionedStore, Row, SealImages
 
 _PARTITION = re.compile(r"^reads_(nonhit|hit)_(\d{8})$")
-_SCAN_CHUNK = 2000
 
 
-class PostgresReadStore:
+class PostgresReadStore(DayPartitionedStore):
     """``ReadStore`` on PostgreSQL; ``schema`` separates nodes (and tests) in one database."""
 
     def __init__(
@@ -46,14 +36,12 @@ class PostgresReadStore:
     ) -> None:
         if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", schema):
             raise ConfigError(f"schema name {schema!r} must be lower-case letters, digits, _")
-        self._rings = dict(rings)
+        super().__init__(rings)
         self._schema = schema
-        self._lock = threading.RLock()
         try:
             self._conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
-        self._days: dict[RetentionClass, set[date]] = {cls: set() for cls in RetentionClass}
         self._execute(self._schema_sql())
         for table in self._partitions():
             match = _PARTITION.match(table)
@@ -141,241 +129,133 @@ class PostgresReadStore:
         self._execute(sql.SQL("; ").join(statements))
         self._days[cls].add(day)
 
-    # -- writing ----------------------------------------------------------------------------
+    # -- row primitives ---------------------------------------------------------------------
 
-    def append(
-        self,
-        reads: Sequence[Read],
-        *,
-        hits: Sequence[bool] | None = None,
-        images: Mapping[int, bytes] | None = None,
-    ) -> list[str]:
-        groups = partitions(reads, hits)
-        refs = [""] * len(reads)
-        with self._lock:
-            for (cls, day), members in groups.items():
-                self._ensure_day(cls, day)
-                keys = self._rings[cls].get(day, create=True)
-                ids = [
-                    r[0]
-                    for r in self._execute(
-                        sql.SQL("SELECT nextval({}) FROM generate_series(1, %s)").format(
-                            sql.Literal(f"{self._schema}.read_ids")
+    def _insert(
+        self, cls: RetentionClass, day: date, rows: Sequence[SealedRead], images: SealImages
+    ) -> list[int]:
+        self._ensure_day(cls, day)
+        ids = [
+            r[0]
+            for r in self._execute(
+                sql.SQL("SELECT nextval({}) FROM generate_series(1, %s)").format(
+                    sql.Literal(f"{self._schema}.read_ids")
+                ),
+                (len(rows),),
+            )
+        ]
+        image_rows = images(ids)
+        try:
+            with self._conn.transaction(), self._conn.cursor() as cur:
+                with cur.copy(
+                    sql.SQL(
+                        "COPY {} (id, t, camera, cidx, nonce, ct) FROM STDIN (FORMAT BINARY)"
+                    ).format(self._table("reads", cls, day))
+                ) as copy:
+                    copy.set_types(["int8", "int8", "text", "int8", "bytea", "bytea"])
+                    for row_id, row in zip(ids, rows, strict=True):
+                        copy.write_row((row_id, *row))
+                if image_rows:
+                    cur.executemany(
+                        sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(
+                            self._table("images", cls, day)
                         ),
-                        (len(members),),
+                        image_rows,
                     )
-                ]
-                try:
-                    with self._conn.transaction(), self._conn.cursor() as cur:
-                        with cur.copy(
-                            sql.SQL(
-                                "COPY {} (id, t, camera, cidx, nonce, ct) "
-                                "FROM STDIN (FORMAT BINARY)"
-                            ).format(self._table("reads", cls, day))
-                        ) as copy:
-                            copy.set_types(["int8", "int8", "text", "int8", "bytea", "bytea"])
-                            for row_id, i in zip(ids, members, strict=True):
-                                copy.write_row((row_id, *seal(reads[i], keys, cls.value)))
-                                refs[i] = make_ref(cls, day, row_id)
-                        if images:
-                            rows = []
-                            for row_id, i in zip(ids, members, strict=True):
-                                if i in images:
-                                    nonce, ct = seal_image(images[i], keys, cls.value, refs[i])
-                                    rows.append((row_id, to_us(reads[i].observed_at), nonce, ct))
-                            cur.executemany(
-                                sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(
-                                    self._table("images", cls, day)
-                                ),
-                                rows,
-                            )
-                except psycopg.Error as exc:
-                    raise StoreError(f"append to {cls.value}/{day} failed: {exc}") from exc
-        return refs
+        except psycopg.Error as exc:
+            raise StoreError(f"append to {cls.value}/{day} failed: {exc}") from exc
+        return ids
 
-    def promote(self, refs: Sequence[str]) -> int:
-        moved = 0
-        with self._lock:
-            for ref in refs:
-                cls, day, row_id = parse_ref(ref)
-                if cls is RetentionClass.HIT or day not in self._days[cls]:
-                    continue
-                rows = self._execute(
-                    sql.SQL("SELECT t, camera, nonce, ct FROM {} WHERE id = %s").format(
-                        self._table("reads", cls, day)
-                    ),
-                    (row_id,),
-                )
-                if not rows:
-                    continue
-                read = unseal(self._rings[cls].get(day), cls.value, *rows[0])
-                image = self.image(ref)
-                self.append([read], hits=[True], images={0: image} if image else None)
+    def _rows(self, query: sql.Composable, params: Sequence[Any]) -> list[Row]:
+        return [
+            (int(i), int(t), str(camera), bytes(nonce), bytes(ct))
+            for i, t, camera, nonce, ct in self._execute(query, params)
+        ]
+
+    def _by_index(self, cls: RetentionClass, day: date, cidx: int, lo: int, hi: int) -> list[Row]:
+        return self._rows(
+            sql.SQL(
+                "SELECT id, t, camera, nonce, ct FROM {} WHERE cidx = %s AND t >= %s AND t < %s"
+            ).format(self._table("reads", cls, day)),
+            (cidx, lo, hi),
+        )
+
+    def _chunk(
+        self,
+        cls: RetentionClass,
+        day: date,
+        after: int,
+        lo: int,
+        hi: int,
+        cameras: Sequence[str] | None,
+    ) -> list[Row]:
+        query = sql.SQL(
+            "SELECT id, t, camera, nonce, ct FROM {} WHERE id > %s AND t >= %s AND t < %s "
+            "AND (%s::text[] IS NULL OR camera = ANY(%s::text[])) ORDER BY id LIMIT {}"
+        ).format(self._table("reads", cls, day), sql.Literal(SCAN_CHUNK))
+        cams = list(cameras) if cameras is not None else None
+        return self._rows(query, (after, lo, hi, cams, cams))
+
+    def _row(self, cls: RetentionClass, day: date, row_id: int) -> Row | None:
+        rows = self._rows(
+            sql.SQL("SELECT id, t, camera, nonce, ct FROM {} WHERE id = %s").format(
+                self._table("reads", cls, day)
+            ),
+            (row_id,),
+        )
+        return rows[0] if rows else None
+
+    def _image(self, cls: RetentionClass, day: date, row_id: int) -> tuple[bytes, bytes] | None:
+        rows = self._execute(
+            sql.SQL("SELECT nonce, ct FROM {} WHERE read_id = %s").format(
+                self._table("images", cls, day)
+            ),
+            (row_id,),
+        )
+        return (bytes(rows[0][0]), bytes(rows[0][1])) if rows else None
+
+    def _delete(self, cls: RetentionClass, day: date, row_id: int) -> None:
+        try:
+            with self._conn.transaction(), self._conn.cursor() as cur:
                 for kind, column in (("reads", "id"), ("images", "read_id")):
-                    self._execute(
+                    cur.execute(
                         sql.SQL("DELETE FROM {} WHERE {} = %s").format(
                             self._table(kind, cls, day), sql.Identifier(column)
                         ),
                         (row_id,),
                     )
-                moved += 1
-        return moved
+        except psycopg.Error as exc:
+            raise StoreError(f"deleting from {cls.value}/{day} failed: {exc}") from exc
 
-    # -- reading ----------------------------------------------------------------------------
-
-    def lookup(
-        self,
-        plate: str,
-        start: datetime,
-        end: datetime,
-        *,
-        variants: bool = False,
-        cameras: Sequence[str] | None = None,
-    ) -> list[StoredRead]:
-        key = confusion_key(plate)
-        lo, hi = to_us(start), to_us(end)
-        camera_set = set(cameras) if cameras is not None else None
-        found: list[StoredRead] = []
-        with self._lock:
-            for cls in RetentionClass:
-                for day in (d for d in days_between(start, end) if d in self._days[cls]):
-                    try:
-                        keys = self._rings[cls].get(day)
-                    except KeyDestroyedError:
-                        continue
-                    rows = self._execute(
-                        sql.SQL(
-                            "SELECT id, t, camera, nonce, ct FROM {} "
-                            "WHERE cidx = %s AND t >= %s AND t < %s"
-                        ).format(self._table("reads", cls, day)),
-                        (keys.blind_index(CONFUSION_DOMAIN, key), lo, hi),
-                    )
-                    for row_id, t_us, camera, nonce, ct in rows:
-                        if camera_set is not None and camera not in camera_set:
-                            continue
-                        read = unseal(keys, cls.value, t_us, camera, bytes(nonce), bytes(ct))
-                        match = confusion_key(read.plate) if variants else read.plate
-                        if match == (key if variants else plate):
-                            found.append(StoredRead(make_ref(cls, day, row_id), read, cls))
-        found.sort(key=lambda s: s.read.observed_at)
-        return found
-
-    def scan(
-        self,
-        start: datetime,
-        end: datetime,
-        *,
-        cameras: Sequence[str] | None = None,
-        predicate: Callable[[Read], bool] | None = None,
-    ) -> Iterator[StoredRead]:
-        lo, hi = to_us(start), to_us(end)
-        for cls in RetentionClass:
-            for day in days_between(start, end):
-                last_id = -1
-                while True:
-                    with self._lock:
-                        if day not in self._days[cls]:
-                            break
-                        try:
-                            keys = self._rings[cls].get(day)
-                        except KeyDestroyedError:
-                            break
-                        query = sql.SQL(
-                            "SELECT id, t, camera, nonce, ct FROM {} WHERE id > %s AND t >= %s "
-                            "AND t < %s AND (%s::text[] IS NULL OR camera = ANY(%s::text[])) "
-                            "ORDER BY id LIMIT {}"
-                        ).format(self._table("reads", cls, day), sql.Literal(_SCAN_CHUNK))
-                        cams = list(cameras) if cameras is not None else None
-                        chunk = self._execute(query, (last_id, lo, hi, cams, cams))
-                    if not chunk:
-                        break
-                    last_id = chunk[-1][0]
-                    for row_id, t_us, camera, nonce, ct in chunk:
-                        read = unseal(keys, cls.value, t_us, camera, bytes(nonce), bytes(ct))
-                        if predicate is None or predicate(read):
-                            yield StoredRead(make_ref(cls, day, row_id), read, cls)
-
-    def image(self, ref: str) -> bytes | None:
-        cls, day, row_id = parse_ref(ref)
-        with self._lock:
-            if day not in self._days[cls]:
-                return None
-            rows = self._execute(
-                sql.SQL("SELECT nonce, ct FROM {} WHERE read_id = %s").format(
-                    self._table("images", cls, day)
-                ),
-                (row_id,),
+    def _drop(self, cls: RetentionClass, day: date) -> None:
+        self._execute(
+            sql.SQL("DROP TABLE IF EXISTS {}, {}").format(
+                self._table("reads", cls, day), self._table("images", cls, day)
             )
-            if not rows:
-                return None
-            keys = self._rings[cls].get(day)
-            return unseal_image(keys, cls.value, ref, bytes(rows[0][0]), bytes(rows[0][1]))
-
-    # -- expiry and statistics ----------------------------------------------------------------
-
-    def purge(self, nonhit_before: datetime, hit_before: datetime) -> PurgeReport:
-        report = PurgeReport()
-        cutoffs = {RetentionClass.NONHIT: nonhit_before, RetentionClass.HIT: hit_before}
-        with self._lock:
-            for cls, cutoff in cutoffs.items():
-                ring = self._rings[cls]
-                for day in sorted(self._days[cls] | set(ring.days())):
-                    if day_start(day) + timedelta(days=1) <= cutoff:
-                        if day in self._days[cls]:
-                            self._execute(
-                                sql.SQL("DROP TABLE IF EXISTS {}, {}").format(
-                                    self._table("reads", cls, day), self._table("images", cls, day)
-                                )
-                            )
-                            self._days[cls].discard(day)
-                        report.days_dropped.append((cls, day))
-                        key_id = ring.destroy(day)
-                        if key_id:
-                            report.key_ids_destroyed.append(key_id)
-                    elif day_start(day) < cutoff and day in self._days[cls]:
-                        limit = to_us(cutoff)
-                        self._execute(
-                            sql.SQL("DELETE FROM {} WHERE t < %s").format(
-                                self._table("images", cls, day)
-                            ),
-                            (limit,),
-                        )
-                        with self._conn.cursor() as cur:
-                            cur.execute(
-                                sql.SQL("DELETE FROM {} WHERE t < %s").format(
-                                    self._table("reads", cls, day)
-                                ),
-                                (limit,),
-                            )
-                            report.rows_deleted += max(cur.rowcount, 0)
-        return report
-
-    def stats(self) -> StoreStats:
-        by_day: dict[str, int] = {}
-        hits = 0
-        oldest: int | None = None
-        newest: int | None = None
-        with self._lock:
-            for cls in RetentionClass:
-                for day in sorted(self._days[cls]):
-                    ((count, lo, hi),) = self._execute(
-                        sql.SQL("SELECT count(*), min(t), max(t) FROM {}").format(
-                            self._table("reads", cls, day)
-                        )
-                    )
-                    if not count:
-                        continue
-                    by_day[day.isoformat()] = by_day.get(day.isoformat(), 0) + count
-                    hits += count if cls is RetentionClass.HIT else 0
-                    oldest = lo if oldest is None else min(oldest, lo)
-                    newest = hi if newest is None else max(newest, hi)
-        return StoreStats(
-            reads_total=sum(by_day.values()),
-            reads_by_day=dict(sorted(by_day.items())),
-            hits_total=hits,
-            oldest=from_us(oldest) if oldest is not None else None,
-            newest=from_us(newest) if newest is not None else None,
         )
+
+    def _trim(self, cls: RetentionClass, day: date, before_us: int) -> int:
+        try:
+            with self._conn.transaction(), self._conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL("DELETE FROM {} WHERE t < %s").format(self._table("images", cls, day)),
+                    (before_us,),
+                )
+                cur.execute(
+                    sql.SQL("DELETE FROM {} WHERE t < %s").format(self._table("reads", cls, day)),
+                    (before_us,),
+                )
+                return max(cur.rowcount, 0)
+        except psycopg.Error as exc:
+            raise StoreError(f"trimming {cls.value}/{day} failed: {exc}") from exc
+
+    def _count(self, cls: RetentionClass, day: date) -> tuple[int, int | None, int | None]:
+        ((count, lo, hi),) = self._execute(
+            sql.SQL("SELECT count(*), min(t), max(t) FROM {}").format(
+                self._table("reads", cls, day)
+            )
+        )
+        return int(count), lo, hi
 
     def drop_schema(self) -> None:
         """Removes every table of this store (tests, decommissioning)."""

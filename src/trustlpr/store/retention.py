@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..core.clock import format_duration, iso
-from ..core.events import AuditEvent, AuditSink, EventType
-from .base import PurgeReport, ReadStore
+from ..core.events import AuditEvent, AuditSink, EventType, ReadDetails
+from .base import PurgeReport, ReadStore, RetentionClass
 
 DEFAULT_RETENTION = timedelta(days=21)
 
@@ -34,11 +34,23 @@ class Retention:
 
 
 def purge_expired(
-    store: ReadStore, retention: Retention, now: datetime, audit: AuditSink | None = None
+    store: ReadStore,
+    retention: Retention,
+    now: datetime,
+    audit: AuditSink | None = None,
+    details: ReadDetails | None = None,
 ) -> PurgeReport:
-    """Removes every read past its class's retention and records the purge in the audit log."""
-    report = store.purge(now - retention.nonhit, now - retention.hit)
-    if audit is not None and (report.days_dropped or report.rows_deleted):
+    """Removes every read past its class's retention, shreds the audit details that describe
+    those reads (``details``), and records the purge in the audit log."""
+    cutoffs = {
+        RetentionClass.NONHIT: now - retention.nonhit,
+        RetentionClass.HIT: now - retention.hit,
+    }
+    report = store.purge(cutoffs[RetentionClass.NONHIT], cutoffs[RetentionClass.HIT])
+    shredded = 0
+    if details is not None:
+        shredded = details.shred_read_details({cls.value: cut for cls, cut in cutoffs.items()})
+    if audit is not None and (report.days_dropped or report.rows_deleted or shredded):
         audit.append(
             AuditEvent(
                 type=EventType.PURGE,
@@ -50,7 +62,7 @@ def purge_expired(
                     "key_ids": sorted(report.key_ids_destroyed),
                     "count": report.rows_deleted,
                 },
-                private={"cutoff": iso(now)},
+                private={"cutoff": iso(now), "details_shredded": shredded},
             )
         )
     return report

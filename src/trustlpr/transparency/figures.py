@@ -147,6 +147,8 @@ class Tally:
         elif kind == EventType.ALERT_RAISED:
             hits = p.count("count", 1)
             n["hits"] += hits
+            if p.text("action") == "state_not_read":  # an alert on the plate text alone
+                n["hits_state_not_read"] += hits
             n[f"list:{p.text('list_id', '?')}|{p.text('category', '?')}"] += hits
         elif kind == EventType.ALERT_VERIFIED:
             outcome = p.text("outcome")
@@ -277,6 +279,8 @@ class Tally:
             "hotlist": {
                 "hits": total["hits"],
                 "daily": daily("hits"),
+                "state_not_read": total["hits_state_not_read"],
+                "state_not_read_daily": daily("hits_state_not_read"),
                 "verified": checked,
                 "confirmed": verified["confirmed"],
                 "misreads": verified["misread"],

@@ -30,7 +30,7 @@ from ..core.identity import Agency, Role, User
 from ..core.search import LegalBasis, Purpose, SearchType
 from ..hotlist import AlertService
 from ..identity import require_auditor, require_role, require_same_agency
-from ..policy.facts import OFFENSE_TOPICS, OFFENSES
+from ..policy.offenses import offense_choices
 from ..runtime import System
 from ..search import SearchOutcome
 from ..transparency import reason_texts
@@ -223,16 +223,6 @@ def _search_page(
     }
 
 
-def offense_choices() -> list[tuple[str, list[str]]]:
-    """The offense codes the policy engine knows, by class, for the form's drop-down. Codes
-    that only exist to recognise a prohibited purpose are left out of it."""
-    groups: dict[str, list[str]] = {}
-    for code, kind in OFFENSES.items():
-        if code not in OFFENSE_TOPICS:
-            groups.setdefault(kind, []).append(code)
-    return [(kind.replace("_", " "), sorted(codes)) for kind, codes in groups.items()]
-
-
 @router.get("/search")
 def search_form(request: Request) -> Response:
     def show(who: tuple[User, Agency]) -> Response:
@@ -384,7 +374,11 @@ def audit(request: Request, start: int | None = None) -> Response:
                 row["problem"] = exc.message
             else:
                 row["at"] = detail.at
-                row["private"] = json.dumps(detail.private, indent=1, sort_keys=True)
+                row["private"] = (
+                    f"destroyed with its day key {detail.sealed_with} (the read expired)"
+                    if detail.destroyed
+                    else json.dumps(detail.private, indent=1, sort_keys=True)
+                )
             rows.append(row)
         return _page(
             request, "console/audit.html", who, rows=list(reversed(rows)), size=size,

@@ -27,7 +27,6 @@ _LIMITS = {
     "case_number": 64,
     "offense_code": 64,
     "warrant_id": 128,
-    "reason": 2000,
     "plate": 20,
     "pattern": 24,
     "cameras": 4000,
@@ -61,14 +60,14 @@ def _local(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
-def _text(form: Mapping[str, Any], name: str) -> str | None:
+def _text(form: Mapping[str, Any], name: str, *, capped: bool = True) -> str | None:
     raw = form.get(name)
     if raw is None:
         return None
     if not isinstance(raw, str):
         raise InputError("must be text", field=name)
     text = raw.strip()
-    if len(text) > _LIMITS.get(name, 200):
+    if capped and len(text) > _LIMITS.get(name, 200):
         raise InputError(f"at most {_LIMITS.get(name, 200)} characters", field=name)
     if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
         raise InputError("contains control characters", field=name)
@@ -135,7 +134,7 @@ def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:
             purpose=purpose,
             case_number=_text(form, "case_number"),
             legal_basis=legal_basis,
-            reason=_text(form, "reason") or "",
+            reason=_text(form, "reason", capped=False) or "",  # SearchForm caps it
             query=query,
             offense_code=_text(form, "offense_code"),
             warrant_id=_text(form, "warrant_id"),

@@ -88,6 +88,8 @@ _NATIVE_READ = {
         "make": {"type": "string"},
         "colour": {"type": "string"},
         "vehicle_type": {"type": "string"},
+        "plate_crop_jpeg": {"type": "string", "format": "byte", "description": "plate image"},
+        "uuid": {"type": "string", "description": "the sender's read id (dedupe)"},
     },
 }
 _NATIVE_BODY = {

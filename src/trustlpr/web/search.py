@@ -48,7 +48,7 @@ class SearchBody(BaseModel):
     purpose: Purpose
     case_number: str | None = Field(None, max_length=64)
     legal_basis: LegalBasis
-    reason: str = Field(..., max_length=2000)
+    reason: str  # capped by SearchForm (policy.screening.check_reason_length), as everywhere
     offense_code: str | None = Field(None, max_length=64)
     warrant_id: str | None = Field(None, max_length=128)
     protected_plate: bool = False

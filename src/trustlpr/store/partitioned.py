@@ -1,0 +1,323 @@
+"""What every read-store backend shares: sealing, the lookup filter, scans, promotion, expiry.
+
+A backend (SQLite files, PostgreSQL partitions) only moves sealed rows in and out of its
+(retention class, UTC day) partitions; everything that decides *which* reads a caller gets —
+the blind-index lookup and the filter that keeps only the plate asked for, the camera filter,
+the scan window — and everything that decides *what expires* — which days are dropped whole
+and lose their keys, where the boundary day is trimmed — is written once, here, so the two
+backends cannot drift apart on a privacy rule.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from types import MappingProxyType
+
+from ..core.clock import day_start, days_between
+from ..core.errors import KeyDestroyedError
+from ..core.plates import confusion_key
+from ..core.reads import Read
+from ..keys import DayKeys, KeyRing
+from .base import (
+    PurgeReport,
+    RetentionClass,
+    StoredRead,
+    StoreStats,
+    make_ref,
+    parse_ref,
+    partitions,
+)
+from .codec import (
+    CONFUSION_DOMAIN,
+    SealedRead,
+    from_us,
+    seal,
+    seal_image,
+    to_us,
+    unseal,
+    unseal_image,
+)
+
+Row = tuple[int, int, str, bytes, bytes]
+"""``(row id, t_us, camera_id, nonce, ciphertext)``: a sealed row as a backend returns it."""
+ImageRow = tuple[int, int, bytes, bytes]
+"""``(row id, t_us, nonce, ciphertext)``: a sealed image as a backend stores it."""
+SealImages = Callable[[Sequence[int]], list[ImageRow]]
+SCAN_CHUNK = 2000
+
+
+def keeps_plate(found: str, plate: str, *, variants: bool) -> bool:
+    """Whether a decrypted read answers a lookup of ``plate``.
+
+    The blind index is on the confusion key, so an exact lookup also fetches the other members
+    of the plate's class ("0S12" for "OS12"); only the plate asked for may be returned.
+    ``variants`` asks for the whole class.
+    """
+    if variants:
+        return confusion_key(found) == confusion_key(plate)
+    return found == plate
+
+
+def expires_whole(day: date, cutoff: datetime) -> bool:
+    """A day whose every instant is before ``cutoff``: its partition goes and its keys die.
+
+    A cutoff at exactly midnight after the day ends the day: nothing of it may be kept.
+    """
+    return day_start(day) + timedelta(days=1) <= cutoff
+
+
+def expires_partly(day: date, cutoff: datetime) -> bool:
+    """A day that starts before ``cutoff`` and ends after it: trimmed row by row."""
+    return day_start(day) < cutoff < day_start(day) + timedelta(days=1)
+
+
+class DayPartitionedStore(ABC):
+    """``ReadStore`` on day partitions; subclasses implement the row primitives below.
+
+    One lock serialises access (the web face calls from several threads). ``rings`` are the
+    key rings the store seals with and destroys through: pass the same instances to anything
+    else that derives keys from them, so a destroyed day is gone for every user at once.
+    """
+
+    def __init__(self, rings: Mapping[RetentionClass, KeyRing]) -> None:
+        self._rings = dict(rings)
+        self._lock = threading.RLock()
+        self._days: dict[RetentionClass, set[date]] = {cls: set() for cls in RetentionClass}
+
+    @property
+    def rings(self) -> Mapping[RetentionClass, KeyRing]:
+        """The key rings of this store, one per retention class (read-only view)."""
+        return MappingProxyType(self._rings)
+
+    # -- what a backend provides ------------------------------------------------------------
+
+    @abstractmethod
+    def _insert(
+        self, cls: RetentionClass, day: date, rows: Sequence[SealedRead], images: SealImages
+    ) -> list[int]:
+        """Stores ``rows`` in one transaction, with the image rows that ``images(row_ids)``
+        returns (call it exactly once: it also names the refs); returns the row ids in order.
+        Creates the partition if needed."""
+
+    @abstractmethod
+    def _by_index(self, cls: RetentionClass, day: date, cidx: int, lo: int, hi: int) -> list[Row]:
+        """Rows of the partition with blind index ``cidx`` and ``lo <= t < hi``."""
+
+    @abstractmethod
+    def _chunk(
+        self,
+        cls: RetentionClass,
+        day: date,
+        after: int,
+        lo: int,
+        hi: int,
+        cameras: Sequence[str] | None,
+    ) -> list[Row]:
+        """Up to ``SCAN_CHUNK`` rows with id > ``after``, ``lo <= t < hi`` and (if given) a
+        camera in ``cameras``, by ascending id."""
+
+    @abstractmethod
+    def _row(self, cls: RetentionClass, day: date, row_id: int) -> Row | None: ...
+
+    @abstractmethod
+    def _image(self, cls: RetentionClass, day: date, row_id: int) -> tuple[bytes, bytes] | None:
+        """``(nonce, ciphertext)`` of the image stored with a row, or None."""
+
+    @abstractmethod
+    def _delete(self, cls: RetentionClass, day: date, row_id: int) -> None:
+        """Removes one row and its image."""
+
+    @abstractmethod
+    def _drop(self, cls: RetentionClass, day: date) -> None:
+        """Removes the whole partition (its files or tables)."""
+
+    @abstractmethod
+    def _trim(self, cls: RetentionClass, day: date, before_us: int) -> int:
+        """Deletes the rows (and images) with ``t < before_us``; returns how many reads."""
+
+    @abstractmethod
+    def _count(self, cls: RetentionClass, day: date) -> tuple[int, int | None, int | None]:
+        """``(rows, min t, max t)`` of a partition."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # -- writing ------------------------------------------------------------------------
+
+    def append(
+        self,
+        reads: Sequence[Read],
+        *,
+        hits: Sequence[bool] | None = None,
+        images: Mapping[int, bytes] | None = None,
+    ) -> list[str]:
+        refs = [""] * len(reads)
+        with self._lock:
+            for (cls, day), members in partitions(reads, hits).items():
+                keys = self._rings[cls].get(day, create=True)
+                sealed = [seal(reads[i], keys, cls.value) for i in members]
+
+                def seal_images(
+                    ids: Sequence[int],
+                    cls: RetentionClass = cls,
+                    day: date = day,
+                    keys: DayKeys = keys,
+                    members: list[int] = members,
+                ) -> list[ImageRow]:
+                    rows: list[ImageRow] = []
+                    for row_id, i in zip(ids, members, strict=True):
+                        refs[i] = make_ref(cls, day, row_id)
+                        if images and i in images:
+                            nonce, ct = seal_image(images[i], keys, cls.value, refs[i])
+                            rows.append((row_id, to_us(reads[i].observed_at), nonce, ct))
+                    return rows
+
+                self._insert(cls, day, sealed, seal_images)
+                self._days[cls].add(day)
+        return refs
+
+    def promote(self, refs: Sequence[str]) -> int:
+        moved = 0
+        with self._lock:
+            for ref in refs:
+                cls, day, row_id = parse_ref(ref)
+                if cls is RetentionClass.HIT or day not in self._days[cls]:
+                    continue
+                row = self._row(cls, day, row_id)
+                if row is None:
+                    continue
+                _, t_us, camera, nonce, ct = row
+                read = unseal(self._rings[cls].get(day), cls.value, t_us, camera, nonce, ct)
+                image = self.image(ref)
+                self.append([read], hits=[True], images={0: image} if image else None)
+                self._delete(cls, day, row_id)
+                moved += 1
+        return moved
+
+    # -- reading ------------------------------------------------------------------------
+
+    def _keys(self, cls: RetentionClass, day: date) -> DayKeys | None:
+        """The day's keys if the partition exists and its keys were not destroyed."""
+        if day not in self._days[cls]:
+            return None
+        try:
+            return self._rings[cls].get(day)
+        except KeyDestroyedError:
+            return None
+
+    def lookup(
+        self,
+        plate: str,
+        start: datetime,
+        end: datetime,
+        *,
+        variants: bool = False,
+        cameras: Sequence[str] | None = None,
+    ) -> list[StoredRead]:
+        cidx_of = confusion_key(plate)
+        lo, hi = to_us(start), to_us(end)
+        camera_set = set(cameras) if cameras is not None else None
+        found: list[StoredRead] = []
+        with self._lock:
+            for cls in RetentionClass:
+                for day in days_between(start, end):
+                    keys = self._keys(cls, day)
+                    if keys is None:
+                        continue
+                    cidx = keys.blind_index(CONFUSION_DOMAIN, cidx_of)
+                    for row_id, t_us, camera, nonce, ct in self._by_index(cls, day, cidx, lo, hi):
+                        if camera_set is not None and camera not in camera_set:
+                            continue
+                        read = unseal(keys, cls.value, t_us, camera, nonce, ct)
+                        if keeps_plate(read.plate, plate, variants=variants):
+                            found.append(StoredRead(make_ref(cls, day, row_id), read, cls))
+        found.sort(key=lambda s: s.read.observed_at)
+        return found
+
+    def scan(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        cameras: Sequence[str] | None = None,
+        predicate: Callable[[Read], bool] | None = None,
+    ) -> Iterator[StoredRead]:
+        lo, hi = to_us(start), to_us(end)
+        camera_list = list(cameras) if cameras is not None else None
+        for cls in RetentionClass:
+            for day in days_between(start, end):
+                last_id = -1
+                while True:
+                    with self._lock:  # per chunk: a long scan does not stall ingest
+                        keys = self._keys(cls, day)
+                        if keys is None:
+                            break
+                        chunk = self._chunk(cls, day, last_id, lo, hi, camera_list)
+                    if not chunk:
+                        break
+                    last_id = chunk[-1][0]
+                    for row_id, t_us, camera, nonce, ct in chunk:
+                        read = unseal(keys, cls.value, t_us, camera, nonce, ct)
+                        if predicate is None or predicate(read):
+                            yield StoredRead(make_ref(cls, day, row_id), read, cls)
+
+    def image(self, ref: str) -> bytes | None:
+        cls, day, row_id = parse_ref(ref)
+        with self._lock:
+            keys = self._keys(cls, day)
+            found = None if keys is None else self._image(cls, day, row_id)
+            if keys is None or found is None:
+                return None
+            return unseal_image(keys, cls.value, ref, found[0], found[1])
+
+    # -- expiry -------------------------------------------------------------------------
+
+    def purge(self, nonhit_before: datetime, hit_before: datetime) -> PurgeReport:
+        """Drops every day that ended by its class's cutoff and destroys its keys — also keys
+        with no partition (made for a day whose reads never reached the disk, or left by a
+        crash) — and trims the day the cutoff falls in."""
+        report = PurgeReport()
+        cutoffs = {RetentionClass.NONHIT: nonhit_before, RetentionClass.HIT: hit_before}
+        with self._lock:
+            for cls, cutoff in cutoffs.items():
+                ring = self._rings[cls]
+                for day in sorted(self._days[cls] | set(ring.days())):
+                    if expires_whole(day, cutoff):
+                        if day in self._days[cls]:
+                            self._drop(cls, day)
+                            self._days[cls].discard(day)
+                        report.days_dropped.append((cls, day))
+                        key_id = ring.destroy(day)
+                        if key_id:
+                            report.key_ids_destroyed.append(key_id)
+                    elif expires_partly(day, cutoff) and day in self._days[cls]:
+                        report.rows_deleted += self._trim(cls, day, to_us(cutoff))
+        return report
+
+    # -- statistics ---------------------------------------------------------------------
+
+    def stats(self) -> StoreStats:
+        by_day: dict[str, int] = {}
+        hits = 0
+        oldest: int | None = None
+        newest: int | None = None
+        with self._lock:
+            for cls in RetentionClass:
+                for day in sorted(self._days[cls]):
+                    count, lo, hi = self._count(cls, day)
+                    if not count or lo is None or hi is None:
+                        continue
+                    by_day[day.isoformat()] = by_day.get(day.isoformat(), 0) + count
+                    hits += count if cls is RetentionClass.HIT else 0
+                    oldest = lo if oldest is None else min(oldest, lo)
+                    newest = hi if newest is None else max(newest, hi)
+        return StoreStats(
+            reads_total=sum(by_day.values()),
+            reads_by_day=dict(sorted(by_day.items())),
+            hits_total=hits,
+            oldest=from_us(oldest) if oldest is not None else None,
+            newest=from_us(newest) if newest is not None else None,
+        )
