@@ -371,7 +371,7 @@ class System(Node):
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry."""
+        held search requests past their expiry, and rotated-out federation signing keys."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -379,6 +379,7 @@ class System(Node):
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
         self.search.expire_pending(moment)
+        self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
         return report
 
     def start(self) -> None:

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ..core.clock import Clock, iso, parse_utc, system_clock
-from ..core.errors import ConfigError, ConflictError, FormatError
+from ..core.errors import ConfigError, FormatError, InputError
 
 FEDERATION_DIR = "federation"
 KEYS_FILE = "keys.json"
@@ -129,7 +129,7 @@ class SigningKeys:
             raise ConfigError(f"federation key {key_id[:48]!r} is not in force")
         try:
             text = (self.directory / f"{key_id}.key").read_text(encoding="ascii")
-            return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text, validate=True))
+            return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text.strip(), validate=True))
         except (OSError, binascii.Error, ValueError) as exc:
             raise ConfigError(f"cannot read federation key {key_id}: {exc}") from exc
 
@@ -138,7 +138,9 @@ class SigningKeys:
     def rotate(self, overlap: timedelta) -> PublicKeyInfo:
         """Makes a new active key; the keys in force before it retire after ``overlap``."""
         if overlap < MIN_OVERLAP:
-            raise ConflictError(f"the overlap must be at least {MIN_OVERLAP}; peers need it")
+            raise InputError(
+                f"must be at least {MIN_OVERLAP}: requests in flight need it", field="overlap"
+            )
         now = self._clock()
         retires = now + overlap
         self._infos = [
