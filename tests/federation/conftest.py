@@ -60,9 +60,7 @@ def fed_clock() -> FakeClock:
 
 
 @pytest.fixture
-def make_node(
-    tmp_path: Path, fed_clock: FakeClock
-) -> Iterator[Callable[..., FedNode]]:
+def make_node(tmp_path: Path, fed_clock: FakeClock) -> Iterator[Callable[..., FedNode]]:
     made: list[FedNode] = []
 
     def make(agency_id: str, state: str = "CT", policy: str = "ct-pa-26-14",

@@ -95,8 +95,8 @@ def test_each_bad_signature_is_refused_with_its_reason_and_audited(
     reasons = []
     reasons.append(_refusal(post({"Content-Type": "application/json"})))  # unsigned
     forged = _signed_headers(ct, url, body)
-    forged["Signature"] = forged["Signature"][:12] + ("A" if forged["Signature"][12] != "A"
-                                                      else "B") + forged["Signature"][13:]  # fmt: skip
+    value = forged["Signature"]
+    forged["Signature"] = value[:12] + ("A" if value[12] != "A" else "B") + value[13:]
     reasons.append(_refusal(post(forged)))
     stranger = make_node("tx-sheriff", "TX", policy="strict-default")  # pinned by nobody
     reasons.append(_refusal(post(_signed_headers(stranger, url, body))))
@@ -122,7 +122,7 @@ def test_each_bad_signature_is_refused_with_its_reason_and_audited(
 def test_a_removed_peer_is_refused_from_then_on(
     make_node: Callable[..., FedNode], serve: Callable[[FedNode], AppServer]
 ) -> None:
-    ct, ma, server = _pair(make_node, serve)
+    ct, ma, _ = _pair(make_node, serve)
     peer = ct.system.federation.peers.peer("ma-town")
     with PeerClient(ct.system.federation) as client:
         assert client.post(peer, PING, {}).status == 200
@@ -187,7 +187,9 @@ def test_key_rotation_with_overlap(
     with PeerClient(ma.system.federation) as client:  # ma follows, from a document signed
         refreshed = client.refresh(ma_peers.peer("ct-town"))  # by the key it pinned
     ma_peers.rotate("ct-town", refreshed)
-    assert httpx.post(url, headers=_signed_headers(ct, url, b"{}"), content=b"{}").status_code == 200
+    assert (
+        httpx.post(url, headers=_signed_headers(ct, url, b"{}"), content=b"{}").status_code == 200
+    )
 
     def with_old() -> dict[str, str]:
         message = Request("POST", url, {"Content-Type": "application/json"})

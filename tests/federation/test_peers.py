@@ -56,7 +56,7 @@ def test_adding_a_peer_needs_a_second_independent_admin(
 def test_only_the_peers_own_keys_are_pinned(make_node: Callable[..., FedNode]) -> None:
     ct, ma = make_node("ct-town"), make_node("ma-town", "MA", policy="strict-default")
     doc = ma.document()
-    (key_id, public), = doc.key_pairs().items()
+    ((key_id, public),) = doc.key_pairs().items()
     other = SigningKeys.create_or_open(ct.settings.data_dir / "elsewhere").active
     peers = ct.system.federation.peers
     with pytest.raises(ConflictError, match="not in the peer's document"):

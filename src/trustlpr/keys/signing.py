@@ -129,7 +129,9 @@ class SigningKeys:
             raise ConfigError(f"federation key {key_id[:48]!r} is not in force")
         try:
             text = (self.directory / f"{key_id}.key").read_text(encoding="ascii")
-            return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text.strip(), validate=True))
+            return Ed25519PrivateKey.from_private_bytes(
+                base64.b64decode(text.strip(), validate=True)
+            )
         except (OSError, binascii.Error, ValueError) as exc:
             raise ConfigError(f"cannot read federation key {key_id}: {exc}") from exc
 
