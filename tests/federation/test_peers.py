@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.conftest import FakeClock
 from trustlpr.core.errors import ConflictError, ForbiddenError, SignatureRefused
 from trustlpr.core.identity import Role
 from trustlpr.federation import PeerStatus
@@ -87,3 +88,14 @@ def test_a_rejected_or_removed_peer_can_be_proposed_again_and_is_refused_meanwhi
     assert [e["public"]["action"] for e in ct.events("federation_changed")] == [
         "proposed", "rejected", "proposed", "approved", "removed"
     ]  # fmt: skip
+
+
+def test_a_proposal_lapses_after_14_days(
+    make_node: Callable[..., FedNode], fed_clock: FakeClock
+) -> None:
+    ct, ma = make_node("ct-town"), make_node("ma-town", "MA", policy="strict-default")
+    doc = ma.document()
+    ct.system.federation.peers.propose(doc, "http://x", doc.key_pairs(), actor=ct.alice)
+    fed_clock.advance(days=14, seconds=1)
+    with pytest.raises(ConflictError, match="older than 14 days"):
+        ct.system.federation.peers.approve("ma-town", actor=ct.bob)

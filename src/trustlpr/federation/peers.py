@@ -26,10 +26,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from ..core.clock import Clock, system_clock
+from ..core.clock import Clock, iso, system_clock
 from ..core.errors import ConflictError, InputError, NotFoundError
 from ..core.events import AuditEvent, AuditSink, EventType, PublicValue
 from ..core.identity import AgencyType, User
+from ..identity.admin_grants import PROPOSAL_TTL  # the same as sharing agreements'
 from ..identity.roles import require_admin
 from ..keys.signing import FEDERATION_DIR
 from ..privatedb import PrivateDB
@@ -37,7 +38,6 @@ from .document import NodeDocument
 from .refusal import Refusal, refuse
 
 PEERS_FILE = "peers.db"
-PROPOSAL_TTL_DAYS = 14  # as the sharing agreements' proposals (identity.admin_grants)
 _WHAT = "adding a federation peer"
 
 _SCHEMA = """
@@ -134,15 +134,19 @@ class Peer:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else iso(moment)
 
 
 def _us(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
+def _when(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1_000_000, UTC)
+
+
 def _dt(value: int | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value / 1_000_000, UTC)
+    return None if value is None else _when(value)
 
 
 class PeerRegistry:
@@ -265,7 +269,7 @@ class PeerRegistry:
             row = self._pending(conn, agency_id)
             first = frozenset(json.loads(row["proposed_signers"]))
             self._admins.require_independent(row["proposed_by"], first, actor, what=_WHAT)
-            if (now - _dt(row["proposed_at"])).days >= PROPOSAL_TTL_DAYS:  # type: ignore[operator]
+            if now - _when(row["proposed_at"]) > PROPOSAL_TTL:
                 raise ConflictError("the proposal is older than 14 days; reject it, propose again")
             self._decide(conn, agency_id, PeerStatus.ACTIVE, actor, now)
             peer = self._peer(conn, self._row(conn, agency_id))
@@ -391,13 +395,13 @@ class PeerRegistry:
             type=AgencyType(row["type"]),
             url=row["url"],
             status=PeerStatus(row["status"]),
-            proposed_at=_dt(row["proposed_at"]),  # type: ignore[arg-type]
+            proposed_at=_when(row["proposed_at"]),
             decided_at=_dt(row["decided_at"]),
             keys=tuple(
                 PeerKey(
                     k["key_id"],
                     k["public_key"],
-                    _dt(k["pinned_at"]),  # type: ignore[arg-type]
+                    _when(k["pinned_at"]),
                     _dt(k["retires_at"]),
                     _dt(k["removed_at"]),
                 )
