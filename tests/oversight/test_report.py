@@ -128,3 +128,27 @@ def test_report_renders_in_chromium(written: tuple[Path, dict[str, Any], Any]) -
         assert box is not None and box["width"] > 200 and box["height"] > 100
         browser.close()
     assert not errors
+
+
+def test_findings_csv_cells_are_spreadsheet_safe(tmp_path: Path) -> None:
+    """A reason or a name typed as a formula reaches findings.csv as text, not a formula."""
+    plant = planted()["S1.protest"][0]
+    hostile = [
+        Search(f"P-S1.protest-f{k}", '=HYPERLINK("x")', plant.at, reason, plate="FRM1")
+        for k, reason in enumerate(["=1+1 protest", "@SUM(A1) protest", "+cmd protest"])
+    ]
+    export = write_13(tmp_path / "a.csv", hostile)
+    result = import_files([export])
+    run = run_rules(result.table, result.events, load_config(), result.file_columns())
+    write_report(tmp_path / "out", result, run)
+    with open(tmp_path / "out" / "findings.csv", newline="", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["rule_id"] == "S1.protest"]
+    assert sorted(r["reason"] for r in rows) == [
+        "'+cmd protest",
+        "'=1+1 protest",
+        "'@SUM(A1) protest",
+    ]
+    assert {r["user"] for r in rows} == {'\'=HYPERLINK("x")'}
+    assert all(r["subject"].startswith("'=") for r in rows)
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "@")) for cell in row.values())

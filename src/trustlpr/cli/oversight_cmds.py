@@ -9,10 +9,9 @@ from rich.table import Table
 
 from ..core.errors import FormatError, InputError
 from ..oversight import import_files, load_config, read_own_log, records_from_audit, run_rules
-from ..oversight.catalog import RULES
-from ..oversight.config import default_text
-from ..oversight.importer import ImportResult, total_bytes
+from ..oversight.reading import ImportResult, total_bytes
 from ..oversight.report import import_summary, write_report
+from ..oversight.rules import RULES, default_text
 from .common import console, err_console, print_json, progress, settings
 
 app = typer.Typer(
