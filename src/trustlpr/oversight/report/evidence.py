@@ -17,9 +17,9 @@ from ..records import HotlistEvent, SearchRecord
 from ..rules.context import Finding
 
 CSV_COLUMNS = (
-    "finding", "rule_id", "signal", "severity", "subject", "explanation", "source_file", "line",
-    "export_id", "time", "user", "org", "plate", "reason", "case_number", "search_type",
-    "networks", "devices", "event_type",
+    "finding", "part", "rule_id", "signal", "severity", "subject", "explanation",
+    "source_file", "line", "export_id", "time", "user", "org", "plate", "reason",
+    "case_number", "search_type", "networks", "devices", "event_type",
 )  # fmt: skip
 
 

@@ -23,8 +23,10 @@ def write_findings_csv(path: Path, result: ImportResult, run: RuleRun, show_plat
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(safe_row(CSV_COLUMNS))
+        parts = run.parts()
         for number, finding in enumerate(run.findings, 1):
             head = {
+                "part": parts.get(id(finding), "note"),
                 "finding": f"F{number:04d}", "rule_id": finding.rule,
                 "signal": str(finding.signal), "severity": finding.severity,
                 "subject": finding.subject, "explanation": finding.explanation,

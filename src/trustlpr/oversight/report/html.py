@@ -10,11 +10,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from jinja2 import Environment
 
 from ... import __version__
 from ..reading.importer import ImportResult
 from ..rules.catalog import RULES
+from ..rules.context import Finding
 from ..rules.run import RuleRun
 from .charts import all_charts
 from .evidence import evidence
@@ -46,16 +48,33 @@ def write_html(
         )
         entry["findings"] += 1
         entry["evidence"] += finding.evidence_count
-    findings = [
-        {
-            "id": f"F{number:04d}",
+    numbers = {id(f): f"F{k:04d}" for k, f in enumerate(run.findings, 1)}
+
+    def shown(finding: Finding) -> dict[str, Any]:
+        return {
+            "id": numbers[id(finding)],
             "finding": finding,
             "title": RULES[finding.rule].title,
             "rows": list(evidence(result, finding, show_plates, EVIDENCE_IN_HTML)),
             "more": max(finding.evidence_count - EVIDENCE_IN_HTML, 0),
         }
-        for number, finding in enumerate(run.findings, 1)
-    ]
+
+    practices = []
+    for p in run.practices:
+        on_events = all(len(f.rows) == 0 for f in p.findings)
+        sample = (
+            Finding(p.rule, "low", "", "", events=tuple(p.sample))
+            if on_events
+            else Finding(p.rule, "low", "", "", np.array(p.sample, dtype=np.int64))
+        )
+        practices.append(
+            {
+                "practice": p,
+                "rows": list(evidence(result, sample, show_plates)),
+                "unit": "hot-list entries" if on_events else "searches",
+                "trend": [(label, m, n, m / n if n else 0.0) for label, m, n in p.trend],
+            }
+        )
     html = env.from_string(template).render(
         title=title,
         version=__version__,
@@ -67,7 +86,9 @@ def write_html(
         issues_more=max(len(result.issues) - ISSUES_IN_HTML, 0),
         charts=all_charts(run.context, flagged),
         per_rule=sorted(per_rule.values(), key=lambda e: (e["worst"] != "high", e["rule"].rule)),
-        findings=findings,
+        incidents=[shown(f) for f in run.incidents],
+        practices=practices,
+        notes=[shown(f) for f in run.notes],
         skipped=run.skipped,
         catalog=list(RULES.values()),
         show_plates=show_plates,
