@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
+from ..table.grouping import bounds, distinct, new_group, order_by, positions
+from ..text import BANNED, Tag
 from .catalog import RULES
-from .findings import Context, Finding
-from .grouping import bounds, distinct, new_group, order_by, positions
-from .text import BANNED, Tag
+from .context import Context, Finding
 
 Arr = np.ndarray[Any, Any]
 DAY, HOUR, MINUTE = 86400, 3600, 60

@@ -10,11 +10,23 @@ index. A column no file had is stored as a zero-memory broadcast of its "missing
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
-from .cells import ID_NONE, ID_OTHER
+from ..records import SearchRecord
+from .chunk import (
+    BLANK_VALUE,
+    DTYPES,
+    NUMERIC,
+    POOLS,
+    WINDOW,
+    ChunkBuilder,
+    ChunkData,
+    record_fields,
+)
+from .columns import RecordTable
 from .facts import (
     DIGEST_DOMAIN,
     CaseKeys,
@@ -25,8 +37,8 @@ from .facts import (
     take_facts,
 )
 from .grouping import first_seen
+from .ids import ID_NONE, ID_OTHER
 from .pool import StringPool
-from .table import BLANK_VALUE, DTYPES, NUMERIC, POOLS, WINDOW, ChunkData, RecordTable
 
 Arr = np.ndarray[Any, Any]
 _MISSING = BLANK_VALUE
@@ -269,3 +281,17 @@ def _later_file_dupes(rows: Arr, keys: list[Arr], file: Arr) -> Arr:
     first_file = sub_file[order][new_group]
     dup_sorted = sub_file[order] != first_file[group]
     return np.asarray(order[dup_sorted])
+
+
+def table_from_records(records: Iterable[SearchRecord]) -> RecordTable:
+    """A table built from records (our own audit log, tests); one file per ``source``."""
+    builder = TableBuilder()
+    chunks: dict[str, ChunkBuilder] = {}
+    for rec in records:
+        chunk = chunks.get(rec.source)
+        if chunk is None:
+            chunk = chunks[rec.source] = ChunkBuilder(builder.add_file(rec.source), POOLS)
+        chunk.add(*record_fields(rec))
+    for chunk in chunks.values():
+        builder.add(chunk.finish())
+    return builder.build()

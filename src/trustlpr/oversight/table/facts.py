@@ -18,9 +18,9 @@ from typing import Any, overload
 
 import numpy as np
 
+from ..text import is_case_number, reason_info
 from .grouping import first_seen
 from .pool import StringPool
-from .text import is_case_number, reason_info
 
 Arr = np.ndarray[Any, Any]
 

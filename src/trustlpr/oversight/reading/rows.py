@@ -11,15 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import unquote_plus
 
-from ..core.errors import InputError
+from ...core.errors import InputError
+from ..records import ImportIssue
+from ..table.chunk import FLAG_MASKED, FLAG_MOBILE, ChunkBuilder
+from ..table.ids import ID_NONE, ID_OTHER, NO_TIME, pack_id
 from .cells import (
     DISPLAY,
-    ID_NONE,
-    ID_OTHER,
-    NO_TIME,
     frame_cell,
     is_masked,
-    pack_id,
     parse_count,
     parse_time,
     plate_text,
@@ -27,8 +26,6 @@ from .cells import (
     split_frame,
 )
 from .layout import Layout
-from .records import ImportIssue
-from .table import FLAG_MASKED, FLAG_MOBILE, ChunkBuilder
 
 MAX_ISSUES_PER_CHUNK = 200
 _OPTIONAL = {"offense": "offense", "filters": "filters", "text_prompt": "prompt"}

@@ -17,7 +17,7 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from .findings import Context
+from ..rules.context import Context
 
 _STYLE: dict[str, Any] = {
     "svg.fonttype": "none",

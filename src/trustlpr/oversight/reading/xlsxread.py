@@ -20,12 +20,12 @@ from xml.etree.ElementTree import ParseError
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..core.errors import FormatError
+from ...core.errors import FormatError
+from ..records import HotlistEvent, ImportIssue
+from ..table.chunk import ChunkBuilder, ChunkData
 from .eventlog import EventParser
 from .layout import HEADER_SCAN_ROWS, Layout, find_layout
-from .records import HotlistEvent, ImportIssue
 from .rows import RowParser, optional_pools
-from .table import ChunkBuilder, ChunkData
 
 _BROKEN = (
     zipfile.BadZipFile,

@@ -3,12 +3,23 @@
 Rule ids are ``S<signal>.<name>`` after the numbered misuse signals of REFERENCE.md section 3,
 so a finding can be traced to the signal it implements; ``MOD.vendor-flag`` surfaces the
 vendor's own moderation. The ``why`` text is appended to every finding of the rule, so it is
-written for a journalist or a council member, not for engineers.
+written for a journalist or a council member, not for engineers. A rule with a ``policy`` text
+can describe a *department practice* (``practices``): when it holds for a large share of
+searches or users it is reported once, with that text saying which law or policy it conflicts
+with, instead of as one finding per officer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+def _reason_policy(what: str) -> str:
+    return (
+        "Audit-trail laws ask for the purpose of every access (e.g. California Civil Code "
+        "§ 1798.90.52), and model policies ask for an offence from an allowed list plus a case "
+        f"number; {what} cannot be checked against the purposes the agency's policy permits."
+    )
 
 
 @dataclass(frozen=True)
@@ -18,6 +29,7 @@ class RuleInfo:
     title: str
     needs: str  # the columns the rule reads
     why: str  # why it matters, in plain language, appended to every finding
+    policy: str = ""  # what it conflicts with when a department does it as a rule (practice)
 
 
 _CATALOG = (
@@ -89,6 +101,7 @@ _CATALOG = (
         "Vague reason, no offence stated",
         "Reason",
         "Policies require an offence and a case number; a generic word lets any search through.",
+        policy=_reason_policy("a vague reason"),
     ),
     RuleInfo(
         "S2.blank-reason",
@@ -96,6 +109,7 @@ _CATALOG = (
         "No reason given",
         "Reason",
         "A search without a reason cannot be checked against any purpose.",
+        policy=_reason_policy("a search without a reason"),
     ),
     RuleInfo(
         "S2.case-number-only",
@@ -103,6 +117,7 @@ _CATALOG = (
         "Only a case number, no purpose stated",
         "Reason",
         "A case number alone does not say what offence justified searching the network.",
+        policy=_reason_policy("a bare case number"),
     ),
     RuleInfo(
         "S2.pii-in-reason",
@@ -159,6 +174,11 @@ _CATALOG = (
         "Nationwide or all-network search without a serious offence",
         "Total Networks Searched, Reason",
         "Nationwide or all-network searches should need a felony and a supervisor's approval.",
+        policy=(
+            "Searching every network by default exposes the travel of people far from the case; "
+            "model policies (ACLU, EFF) keep nationwide or all-network searches for serious "
+            "offences, with a supervisor's approval."
+        ),
     ),
     RuleInfo(
         "S9.out-of-state",
@@ -207,6 +227,10 @@ _CATALOG = (
         "Search Type",
         "Searches by feature, company or area sweep in everyone nearby; they should need a "
         "warrant.",
+        policy=(
+            "Searches without a plate (convoy, visual, free text, area) sweep up every similar "
+            "car; model policies require a warrant for them."
+        ),
     ),
     RuleInfo(
         "S14.feature-search",
@@ -214,6 +238,10 @@ _CATALOG = (
         "Vehicle-feature search without a plate",
         "License Plate",
         "A search without a plate returns every vehicle that matches: far wider than a lookup.",
+        policy=(
+            "Searches by vehicle features or a time window alone sweep up every similar car; "
+            "model policies require a warrant or a serious offence for them."
+        ),
     ),
     RuleInfo(
         "S15.minor-use",
@@ -221,6 +249,10 @@ _CATALOG = (
         "Non-criminal or minor use (parking, residency, traffic)",
         "Reason",
         "ALPR policies limit searches to criminal investigations and hot-list alerts.",
+        policy=(
+            "ALPR policies limit use to criminal investigations; parking, code enforcement and "
+            "similar uses fall outside most of them."
+        ),
     ),
     RuleInfo(
         "S15.test-use",
@@ -236,6 +268,10 @@ _CATALOG = (
         "admin event log",
         "Every camera alerts on hot-list plates; an entry no one can tie to a case is how "
         "personal or political watch lists start.",
+        policy=(
+            "Every hot-list entry alerts on every camera; policies ask for the case number and "
+            "reason of each entry."
+        ),
     ),
     RuleInfo(
         "S16.no-expiry",
@@ -243,6 +279,10 @@ _CATALOG = (
         "Hot-list entry that never expires",
         "admin event log",
         "Entries should lapse when the case or warrant does.",
+        policy=(
+            "Entries that never expire keep alerting long after the case is closed; policies ask "
+            "for an expiry or a periodic review of each entry."
+        ),
     ),
     RuleInfo(
         "S21.volume-spike",
@@ -265,6 +305,10 @@ _CATALOG = (
         "Urgent claim with no case number to check",
         "Reason",
         "Without a case or report number the claim cannot be matched to any record.",
+        policy=(
+            "An urgent claim (missing person, stolen car) without a case number cannot be matched "
+            "to a report; policies that require a case number for every search exist for this."
+        ),
     ),
     RuleInfo(
         "MOD.vendor-flag",

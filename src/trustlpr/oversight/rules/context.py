@@ -1,4 +1,4 @@
-"""Findings, the rule catalogue, and the per-row facts every rule reads.
+"""What every rule reads and writes: ``Context`` (per-row facts) and ``Finding``.
 
 A ``Finding`` names its rule, a severity, who or what it is about, a plain-language explanation
 a journalist or council member can read, and its evidence: the table rows (each traceable to
@@ -9,23 +9,21 @@ case keys, the actor of each search, federal and out-of-state requesters.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from ..core.plates import mask_plate
+from ...core.plates import mask_plate
+from ..records import HotlistEvent
+from ..table.columns import RecordTable
+from ..table.facts import CategoryView, case_ids
+from ..table.grouping import bounds, new_group, order_by, positions
+from ..text import BANNED, GENERIC, Tag, classify_reason
 from .agencies import classify_org
 from .catalog import RULES
 from .config import RuleConfig
-from .facts import CategoryView, case_ids
-from .grouping import bounds, new_group, order_by, positions
-from .records import HotlistEvent
-from .table import RecordTable
-from .text import BANNED, GENERIC, Tag, classify_reason
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
 
@@ -46,13 +44,6 @@ class Finding:
     @property
     def evidence_count(self) -> int:
         return len(self.rows) + len(self.events)
-
-
-@dataclass
-class RuleRun:
-    findings: list[Finding]
-    skipped: dict[str, str]  # rule id → why it could not run on this data
-    context: Context
 
 
 _PURPOSE_TAGS = {
@@ -220,41 +211,3 @@ def by_actor(ctx: Context, mask: np.ndarray[Any, Any]) -> list[tuple[int, np.nda
     starts, ends = bounds(new_group(len(rows), [actors]))
     biggest = np.argsort(starts - ends, kind="stable")
     return [(int(actors[starts[g]]), rows[starts[g] : ends[g]]) for g in biggest.tolist()]
-
-
-RuleFn = Callable[[Context], list[Finding]]
-
-
-def run_rules(
-    table: RecordTable,
-    events: list[HotlistEvent],
-    config: RuleConfig,
-    file_columns: list[set[str]] | None = None,
-) -> RuleRun:
-    """Runs every enabled rule; rules the data cannot support are listed in ``skipped``.
-
-    ``file_columns`` (canonical column names per table file) lets rules tell a blank cell
-    from a column the export never had."""
-    from .rules_pattern import PATTERN_RULES
-    from .rules_row import ROW_RULES
-    from .rules_volume import VOLUME_RULES
-
-    ctx = Context(table, events, config, file_columns)
-    findings: list[Finding] = []
-    skipped: dict[str, str] = {}
-    for family in (ROW_RULES, PATTERN_RULES, VOLUME_RULES):
-        for rule_ids, check, fn in family:
-            wanted = [r for r in rule_ids if config.enabled(r)]
-            if not wanted:
-                continue
-            why = check(ctx)
-            if why:
-                skipped.update({r: why for r in wanted})
-                continue
-            findings.extend(f for f in fn(ctx) if f.rule in wanted)
-    findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], -f.evidence_count, f.rule))
-    return RuleRun(findings, skipped, ctx)
-
-
-def count_by_rule(findings: list[Finding]) -> dict[str, int]:
-    return dict(Counter(f.rule for f in findings))

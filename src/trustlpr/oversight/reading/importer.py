@@ -22,7 +22,11 @@ from typing import IO
 
 import numpy as np
 
-from ..core.errors import FormatError
+from ...core.errors import FormatError
+from ..records import FileReport, HotlistEvent, ImportIssue, SearchRecord
+from ..table.chunk import ChunkBuilder, ChunkData, record_fields
+from ..table.columns import RecordTable
+from ..table.merge import TableBuilder, dedupe
 from .csvread import (
     CHUNK_BYTES,
     ChunkJob,
@@ -37,10 +41,7 @@ from .csvread import (
 )
 from .eventlog import EventParser
 from .layout import find_layout
-from .merge import TableBuilder, dedupe
-from .records import FileReport, HotlistEvent, ImportIssue, SearchRecord
 from .rows import RowParser, optional_pools
-from .table import ChunkBuilder, ChunkData, RecordTable, record_fields
 from .xlsxread import read_xlsx
 
 PARALLEL_MIN_BYTES = 24 << 20

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..core.errors import InputError
+from ...core.errors import InputError
+from ..records import HotlistEvent, ImportIssue
 from .cells import parse_time
 from .layout import Layout
-from .records import HotlistEvent, ImportIssue
 
 MAX_ISSUES = 200
 

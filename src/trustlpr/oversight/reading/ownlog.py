@@ -15,9 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import InputError, TrustLPRError
-from ..core.events import AuditEvent, EventType
-from .records import SearchRecord
+from ...core.errors import InputError, TrustLPRError
+from ...core.events import AuditEvent, EventType
+from ..records import SearchRecord
 
 SEARCH_EVENTS = (
     EventType.SEARCH_REQUESTED.value,
@@ -149,7 +149,7 @@ def read_own_log(data_dir: Path) -> Iterator[AuditPair]:
     """The search events of ``<data_dir>/audit``, read-only, each with its private detail.
 
     A detail that is missing is given as ``None`` (the record is then masked)."""
-    from ..audit import AuditLog, parse_leaf
+    from ...audit import AuditLog, parse_leaf
 
     log = AuditLog(Path(data_dir) / "audit", readonly=True)
     try:

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ..table.chunk import FLAG_MASKED
+from ..table.grouping import distinct
+from ..text import Tag
 from .catalog import RULES
-from .findings import Context, Finding, by_actor
-from .grouping import distinct
-from .table import FLAG_MASKED
-from .text import Tag
+from .context import Context, Finding, by_actor
 
 Mask = np.ndarray[Any, Any]
 Severity = str | Callable[[int, Mask], str]

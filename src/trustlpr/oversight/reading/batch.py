@@ -18,21 +18,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.errors import InputError
+from ...core.errors import InputError
+from ..table.chunk import FLAG_MOBILE
+from ..table.ids import ID_OTHER, ID_UUID, ID_UUID_UPPER, NO_TIME, pack_id
 from .cells import (
     DISPLAY,
-    ID_OTHER,
-    ID_UUID,
-    ID_UUID_UPPER,
-    NO_TIME,
     frame_cell,
-    pack_id,
     parse_count,
     parse_time,
     plate_text,
     search_type,
 )
-from .table import FLAG_MOBILE
 
 if TYPE_CHECKING:
     from .rows import RowParser

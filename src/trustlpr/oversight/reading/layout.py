@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..core.errors import FormatError
+from ...core.errors import FormatError
 from .cells import DISPLAY, EVENT_BY_KEY, SEARCH_BY_KEY, header_key
 
 HEADER_SCAN_ROWS = 10

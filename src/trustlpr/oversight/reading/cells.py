@@ -1,8 +1,8 @@
-"""Cell-level parsing shared by the CSV and XLSX readers: headers, times, numbers, row IDs.
+"""Cell-level parsing shared by the CSV and XLSX readers: headers, times, numbers, plates.
 
 Everything here is on the hot path of a 10-million-row import, so times are parsed by hand
-with a per-date cache instead of ``strptime``, and row IDs are packed into two 64-bit integers
-instead of being kept as strings. Errors never quote the cell: it may hold a name or a plate.
+with a per-date cache instead of ``strptime`` (row IDs are packed by ``table.ids``). Errors
+never quote the cell: it may hold a name or a plate.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import calendar
 import re
 from datetime import UTC, datetime, timedelta
 
-from ..core.errors import InputError
+from ...core.errors import InputError
+from ..table.ids import NO_TIME
 
 # -- headers ------------------------------------------------------------------------------
 
@@ -75,8 +76,6 @@ EVENT_BY_KEY = _reverse(EVENT_ALIASES)
 
 # -- times --------------------------------------------------------------------------------
 
-NO_TIME = -(2**62)
-"""Sentinel for a missing time in the int64 columns."""
 
 _DATES: dict[str, int] = {}
 _UTC_NAMES = frozenset({"UTC", "GMT", "Z", "+00:00", "+0000", "UTC+0", "UTC+00:00"})
@@ -251,37 +250,3 @@ def plate_text(text: str) -> str:
 def is_masked(text: str) -> bool:
     s = text.strip()
     return len(s) >= 2 and s.strip("*") == ""
-
-
-# -- row IDs ------------------------------------------------------------------------------
-
-ID_NONE, ID_UUID, ID_UUID_UPPER, ID_OTHER, ID_NUMBER = 0, 1, 2, 3, 4
-_HEX = frozenset("0123456789abcdefABCDEF-")
-_MASK64 = (1 << 64) - 1
-
-
-def pack_id(text: str) -> tuple[int, int, int]:
-    """(kind, hi, lo) for a row ID; ``ID_OTHER`` leaves ``lo`` for the caller's side table."""
-    s = text.strip()
-    if not s:
-        return ID_NONE, 0, 0
-    if len(s) == 36 and s[8] == "-" and s[23] == "-" and _HEX.issuperset(s):
-        value = int(s.replace("-", ""), 16)
-        kind = ID_UUID if s == s.lower() else ID_UUID_UPPER if s == s.upper() else ID_OTHER
-        if kind != ID_OTHER:
-            return kind, value >> 64, value & _MASK64
-    if s.isdigit() and len(s) < 19 and (s == "0" or s[0] != "0"):
-        return ID_NUMBER, 0, int(s)
-    return ID_OTHER, 0, 0
-
-
-def unpack_id(kind: int, hi: int, lo: int, others: list[str]) -> str | None:
-    if kind == ID_NONE:
-        return None
-    if kind in (ID_UUID, ID_UUID_UPPER):
-        h = f"{(hi << 64) | lo:032x}"
-        text = f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-        return text.upper() if kind == ID_UUID_UPPER else text
-    if kind == ID_NUMBER:
-        return str(lo)
-    return others[lo]

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ConfigError
+from ...core.errors import ConfigError
 
 DEFAULTS_NAME = "default_rules.toml"
 SEVERITIES = ("high", "medium", "low")

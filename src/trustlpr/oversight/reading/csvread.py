@@ -26,11 +26,11 @@ from typing import IO
 
 import numpy as np
 
-from ..core.errors import FormatError
+from ...core.errors import FormatError
+from ..table.chunk import ChunkBuilder, ChunkData
 from .batch import BATCH_ROWS, BatchFeeder
 from .layout import HEADER_SCAN_ROWS, Layout, find_layout
 from .rows import RowParser, optional_pools
-from .table import ChunkBuilder, ChunkData
 
 SNIFF_BYTES = 64 * 1024
 HEAD_BYTES = 1 << 20

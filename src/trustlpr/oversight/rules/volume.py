@@ -10,11 +10,11 @@ from typing import Any
 
 import numpy as np
 
+from ..table.grouping import bounds, distinct, groups, new_group, order_by
+from ..text import BANNED, Tag, is_case_number
 from .catalog import RULES
-from .findings import Context, Finding
-from .grouping import bounds, distinct, groups, new_group, order_by
-from .rules_pattern import DAY, HOUR, rows_needed, users_needed
-from .text import BANNED, Tag, is_case_number
+from .context import Context, Finding
+from .pattern import DAY, HOUR, rows_needed, users_needed
 
 Arr = np.ndarray[Any, Any]
 

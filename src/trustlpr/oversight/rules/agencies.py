@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..core.plates import US_REGIONS
+from ...core.plates import US_REGIONS
 
 _I = re.IGNORECASE
 
