@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..admin import ACTIONS, Credential
 from ..admin.channel import bind_socket, socket_path
-from ..core.errors import AuthError, InputError, TooLargeError, TrustLPRError
+from ..core.errors import AuthError, InputError, NotFoundError, TooLargeError, TrustLPRError
 from ..core.identity import User
 from ..runtime import System
 from .deps import error_response, invalid_response, node
@@ -95,7 +95,7 @@ async def run_action(action: str, request: Request) -> JSONResponse:
     """Runs one action (see ``GET /api/v1/admin``) with the JSON body as its arguments,
     signed by the caller; the same two-person rules and audit entries as the CLI."""
     if action not in ACTIONS:
-        raise InputError(f"no admin action {action[:60]!r}; see GET /api/v1/admin", field="action")
+        raise NotFoundError(f"no admin action {action[:60]!r}; see GET /api/v1/admin")
     actor = await run_in_threadpool(_caller, request)
     args = await _body(request)
     result = await run_in_threadpool(node(request).admin.run, action, args, actor)
