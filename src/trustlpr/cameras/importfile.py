@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.errors import FormatError, InputError
-from .registry import CameraSpec
+from .registry import CameraSpec, check_spec
 from .settings import CameraSettings
 
 __all__ = ["CSV_COLUMNS", "parse_cameras"]
@@ -130,20 +130,22 @@ def _from_csv(text: str, agency_id: str) -> list[CameraSpec]:
         cells = {k: (v or "").strip() for k, v in row.items()}
         try:
             specs.append(
-                CameraSpec(
-                    cells["name"],
-                    _number(cells["lat"], "lat"),
-                    _number(cells["lon"], "lon"),
-                    agency_id=cells.get("agency") or agency_id,
-                    direction=_direction(cells.get("direction")),
-                    adapter=cells.get("adapter") or "native",
-                    external_id=cells.get("external_id") or None,
-                    camera_id=cells.get("id") or None,
-                    settings=CameraSettings(
-                        mobile=_flag(cells.get("mobile", ""), "mobile"),
-                        timezone=cells.get("timezone") or None,
-                        country=cells.get("country") or None,
-                    ),
+                _checked(
+                    CameraSpec(
+                        cells["name"],
+                        _number(cells["lat"], "lat"),
+                        _number(cells["lon"], "lon"),
+                        agency_id=cells.get("agency") or agency_id,
+                        direction=_direction(cells.get("direction")),
+                        adapter=cells.get("adapter") or "native",
+                        external_id=cells.get("external_id") or None,
+                        camera_id=cells.get("id") or None,
+                        settings=CameraSettings(
+                            mobile=_flag(cells.get("mobile", ""), "mobile"),
+                            timezone=cells.get("timezone") or None,
+                            country=cells.get("country") or None,
+                        ),
+                    )
                 )
             )
         except InputError as exc:
@@ -164,10 +166,16 @@ def _from_geojson(text: str, agency_id: str) -> list[CameraSpec]:
     specs = []
     for number, feature in enumerate(features, start=1):
         try:
-            specs.append(_feature(feature, agency_id))
+            specs.append(_checked(_feature(feature, agency_id)))
         except InputError as exc:
             raise exc.at_line(number) from None
     return specs
+
+
+def _checked(spec: CameraSpec) -> CameraSpec:
+    """The spec, once the registry's own checks pass (so an error names the file's line)."""
+    check_spec(spec)
+    return spec
 
 
 def _feature(feature: object, agency_id: str) -> CameraSpec:

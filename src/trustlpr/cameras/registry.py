@@ -154,8 +154,9 @@ class CameraSpec:
     settings: CameraSettings = field(default_factory=CameraSettings)
 
 
-def _camera_of(spec: CameraSpec) -> tuple[Camera, str | None]:
-    """The checked camera of a spec (a new id when it names none) and its external id."""
+def check_spec(spec: CameraSpec) -> tuple[Camera, str | None]:
+    """The checked camera of a spec (a new id when it names none) and its external id;
+    ``InputError`` naming the field that cannot be registered."""
     chosen = _checked(spec.settings)
     cid = spec.camera_id or f"cam-{secrets.token_hex(4)}"
     if not isinstance(cid, str) or not _ID.fullmatch(cid):
@@ -310,15 +311,17 @@ class CameraRegistry:
     ) -> list[tuple[RegisteredCamera, str]]:
         """Registers cameras all together or none (one transaction, one batch of audit
         entries: a bulk import of hundreds takes seconds, not one writer round per camera);
-        returns each with its key, shown once. A bad camera is refused as ``InputError`` at
-        its position (``line`` 1-based)."""
+        returns each with its key, shown once. A bad camera is refused as ``InputError``
+        naming its position (``camera #3``) and field."""
         prepared: list[tuple[Camera, str | None, IssuedToken]] = []
         seen: set[str] = set()
         for position, spec in enumerate(specs, start=1):
             try:
-                camera, external = _camera_of(spec)
+                camera, external = check_spec(spec)
             except InputError as exc:
-                raise exc.at_line(position) if len(specs) > 1 else exc from None
+                if len(specs) == 1:
+                    raise
+                raise type(exc)(f"camera #{position}: {exc.reason}", field=exc.field) from None
             names = {camera.id} | ({f"{camera.adapter}:{external}"} if external else set())
             if names & seen:
                 raise ConflictError(f"camera {camera.id!r} is given twice (item {position})")
