@@ -22,6 +22,7 @@ SURFACES: dict[str, set[str]] = {
         "sha256_of",
         "verify",
     },
+    "trustlpr.admin": {"ACTIONS", "Action", "AdminService", "Credential", "Result"},
     "trustlpr.audit": {
         "AuditLog",
         "AuditService",
@@ -47,6 +48,7 @@ SURFACES: dict[str, set[str]] = {
     "trustlpr.cameras": {
         "CameraRegistry",
         "CameraSettings",
+        "CameraSpec",
         "KEY_PREFIX",
         "OSM_TAGS",
         "PlaceMarks",

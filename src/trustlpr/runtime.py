@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
 from .cameras import CameraRegistry, PlaceMarks
@@ -317,7 +318,8 @@ def open_readonly(settings: Settings, *, clock: Clock = system_clock) -> Node:
 
 class System(Node):
     """The node opened for writing (one process at a time: the audit log's writer lock), with
-    the ingest pipeline, camera ingest and the periodic jobs of a running service."""
+    the ingest pipeline, camera ingest, the administrative actions and the periodic jobs of a
+    running service."""
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         super().__init__(settings, clock=clock, readonly=False)
@@ -336,6 +338,14 @@ class System(Node):
             )
             self.jobs = Periodic()
             self._closers.append(self.jobs)  # stops first: no purge or checkpoint mid-close
+            # every administrative change, whichever face asks (CLI, admin socket, HTTP API)
+            self.admin = AdminService(
+                identity=self.identity,
+                cameras=self.cameras,
+                alerts=self.alerts,
+                policy=self.policy,
+                agency_id=self.owner.id,
+            )
         except BaseException:
             self.close()
             raise

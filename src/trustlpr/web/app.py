@@ -87,6 +87,7 @@ def create_app(
 
 def _routers() -> list[APIRouter]:
     # One line per area router; each module owns its routes.
+    from .admin import router as admin
     from .alerts import router as alerts
     from .console import router as console
     from .federation import router as federation
@@ -98,4 +99,4 @@ def _routers() -> list[APIRouter]:
     from .status import router as status
 
     # The portal first: its cached pages are the hot path (route matching is linear).
-    return [portal, health, status, ingest, alerts, search, log, console, federation]
+    return [portal, health, status, ingest, alerts, search, admin, log, console, federation]
