@@ -48,7 +48,9 @@ async def list_actions(request: Request) -> dict[str, Any]:
 
 
 def _local(request: Request) -> bool:
-    return bool(getattr(request.app.state, "admin_socket", False))
+    # set by both app builders: True on the admin socket, False on the HTTP app
+    local: bool = request.app.state.admin_socket
+    return local
 
 
 def _credential(request: Request) -> Credential:

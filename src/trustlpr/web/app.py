@@ -52,6 +52,7 @@ def create_app(
     )
     app.state.system = system
     app.state.portal = portal
+    app.state.admin_socket = False  # the admin socket's own app says True (web/admin.py)
 
     @app.exception_handler(TrustLPRError)
     async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
