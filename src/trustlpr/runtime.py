@@ -28,9 +28,11 @@ from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
-from .keys import ReadKeys, create_root_key, load_root_key
+from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
+from .protected import ProtectedPlates
+from .protected.entry import KEY_NAME as PROTECTED_KEY
 from .search import ApprovalQueue, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
@@ -164,6 +166,16 @@ class Node:
             self._closers.append(self.store)
             self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
             self._closers.append(self.cameras)
+            self.protected = ProtectedPlates(
+                settings.data_dir,
+                StandingKeys(settings.data_dir / "keys", root_key, PROTECTED_KEY),
+                agency_id=self.owner.id,
+                people=self.identity,
+                audit=self.audit,
+                handling=self.policy.protected_plates,
+                clock=clock,
+            )
+            self._closers.append(self.protected)
             self.engine = PolicyEngine(
                 self.policy,
                 owner_state=self.owner.state,
@@ -199,6 +211,7 @@ class Node:
                 clock=clock,
                 nonhit_retention=self.retention.nonhit,
                 max_pending_age=settings.approval_max_age,
+                protected=self.protected,
             )
         except BaseException:
             self.close()
@@ -275,6 +288,7 @@ class System(Node):
                 hot_lists=self.hotlists.judge,
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
+                protected=self.protected,
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
@@ -312,13 +326,15 @@ class System(Node):
         )
 
     def snapshot(self) -> int:
-        """Logs how many distinct vehicles are retained now (a portal figure)."""
+        """Logs how many distinct vehicles are retained now (a portal figure), and the reads
+        of protected plates not recorded on each finished day."""
+        self.protected.publish_counts()
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry."""
+        held search requests past their expiry, and protected-plate entries past theirs."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -326,6 +342,7 @@ class System(Node):
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
         self.search.expire_pending(moment)
+        self.protected.expire(moment)
         return report
 
     def start(self) -> None:

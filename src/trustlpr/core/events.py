@@ -33,6 +33,7 @@ class EventType(StrEnum):
     USER_CHANGED = "user_changed"
     TOKEN_CHANGED = "token_changed"
     CAMERA_CHANGED = "camera_changed"
+    PROTECTED_CHANGED = "protected_changed"  # the protected-plates registry: counts only
     STATS_SNAPSHOT = "stats_snapshot"  # periodic public figures the log cannot derive (portal)
 
 

@@ -20,6 +20,7 @@ from ..core.clock import parse_duration
 from ..core.errors import InputError, NotFoundError, PolicyError
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.plates import US_REGIONS
+from ..core.protected import ProtectedCategory, ProtectedHandling
 from ..core.search import LegalBasis, Purpose, SearchType
 from .model import (
     Access,
@@ -256,6 +257,12 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         no_cameras=frozenset(_categories(sens, "no_cameras")),
     )
     sens.finish()
+    prot = root.table("protected_plates", required=False)
+    protected = {
+        c: prot.choice(c.value, ProtectedHandling, ProtectedHandling.NOT_RECORDED)
+        for c in ProtectedCategory
+    }
+    prot.finish()
     extra = _extra_rules(root)
     root.finish()
     return JurisdictionPolicy(
@@ -266,7 +273,7 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         min_reason_words=min_words, max_window=windows, search_types=search_types,
         allowed_hotlist_categories=frozenset(categories), sharing=sharing, approvals=approvals,
         sensitive_locations=sensitive, extra_rules=extra, no_state_match=no_state_match,
-        source=where if isinstance(where, Path) else None,
+        protected_plates=protected, source=where if isinstance(where, Path) else None,
     )  # fmt: skip
 
 
