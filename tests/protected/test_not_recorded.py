@@ -35,7 +35,8 @@ IMAGE = b"\xff\xd8\xff\xe0PROTECTED-IMAGE-SENTINEL-7f3a9c\xff\xd9"
 
 
 def _files(data_dir: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(data_dir)): p.read_bytes() for p in data_dir.rglob("*") if p.is_file()}
+    found = (p for p in data_dir.rglob("*") if p.is_file())
+    return {str(p.relative_to(data_dir)): p.read_bytes() for p in found}
 
 
 def _leaks(files: dict[str, bytes]) -> list[str]:
@@ -84,9 +85,7 @@ def test_a_not_recorded_plate_reaches_no_file(tmp_path: Path) -> None:
             assert node.pipeline.stats["protected_not_recorded"] == 2
             clock.advance(days=1)
             node.snapshot()
-            counted = [
-                e for e in _public(node) if e.get("action") == "reads_not_recorded"
-            ]
+            counted = [e for e in _public(node) if e.get("action") == "reads_not_recorded"]
             assert counted == [{"action": "reads_not_recorded", "days": "2026-11-03", "count": 2}]
             open_leaks = _leaks(_files(data_dir))  # while open: WAL files as they are
         assert open_leaks == []

@@ -247,7 +247,9 @@ class JurisdictionPolicy:
                 "searches": self.sensitive_locations.searches.value,
                 "no_cameras": sorted(self.sensitive_locations.no_cameras),
             },
-            "protected_plates": {c.value: h.value for c, h in sorted(self.protected_plates.items())},
+            "protected_plates": {
+                c.value: h.value for c, h in sorted(self.protected_plates.items())
+            },
             "rules": [
                 {"id": r.id, "effect": r.effect.value, "text": r.text, "when": r.when}
                 for r in self.extra_rules

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..core.clock import Clock, parse_utc, system_clock
-from ..core.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from ..core.errors import ConflictError, InputError, NotFoundError
 from ..core.events import AuditEvent, AuditSink, EventType, PublicValue
 from ..core.identity import User
 from ..core.plates import confusion_key, normalize_plate, normalize_region
@@ -395,7 +395,9 @@ class ProtectedPlates:
             return ProtectedCategory(value)
         except ValueError:
             allowed = ", ".join(c.value for c in ProtectedCategory)
-            raise InputError(f"{str(value)[:40]!r} is not one of {allowed}", field="category")
+            raise InputError(
+                f"{str(value)[:40]!r} is not one of {allowed}", field="category"
+            ) from None
 
     @staticmethod
     def _state(value: str | None) -> str | None:
@@ -403,7 +405,7 @@ class ProtectedPlates:
             return None
         state = normalize_region(value)
         if state is None:
-            raise InputError(f"{value[:10]!r} is not a US state or Canadian province", field="state")
+            raise InputError(f"{value[:10]!r} is not a US state or province", field="state")
         return state
 
     @staticmethod
@@ -422,7 +424,9 @@ class ProtectedPlates:
 
     @staticmethod
     def _row(conn: sqlite3.Connection, entry_id: str) -> sqlite3.Row:
-        row = conn.execute("SELECT * FROM entries WHERE id = ?", (entry_id,)).fetchone()
+        row: sqlite3.Row | None = conn.execute(
+            "SELECT * FROM entries WHERE id = ?", (entry_id,)
+        ).fetchone()
         if row is None:
             raise NotFoundError(f"no protected entry {str(entry_id)[:40]!r}")
         return row

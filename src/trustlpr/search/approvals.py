@@ -3,7 +3,9 @@
 ``<data_dir>/approvals.db`` holds a held request (its plate or pattern, reason and case) only
 as long as it can still run: ``pending`` until a supervisor decides, ``approved`` until its
 requester fetches the results (they are judged and run then, never stored), and at most until
-``expires_at`` — after which ``expire`` deletes it. A rejected request keeps only a tombstone
+``expires_at`` — after which ``expire`` deletes it. A request that would return a protected
+plate needs two approvals (``needed``): after the first it stays pending, the approvers and
+their signers kept (``approvers``) so the second can be checked against them. A rejected request keeps only a tombstone
 without the request (so its requester learns the outcome) until the same moment.
 
 Deciding is atomic across threads and processes: ``decide`` takes SQLite's write lock

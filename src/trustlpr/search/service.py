@@ -291,10 +291,12 @@ class SearchCore:
         held: PendingSearch | None = None,
         asker: User | None = None,
     ) -> SearchOutcome:
-        """Runs an allowed request (``asker``: who asked, signed in, for a fresh one). Sightings of protected plates leave only to the owner's own
-        people and only once two supervisors approved (``held.cleared_by_two``); another
-        agency never gets them (silently: it cannot tell them from reads that do not exist),
-        and an own request that found them waits for its supervisors instead."""
+        """Runs an allowed request (``asker``: who asked, signed in, for a fresh one).
+
+        Sightings of protected plates leave only to the owner's own people and only once two
+        supervisors approved (``held.cleared_by_two``); another agency never gets them
+        (silently: it cannot tell them from reads that do not exist), and an own request that
+        found them waits for its supervisors instead."""
         left_out = self._left_out(request.query)
         results = run_query(self._store, request.query, excluded=left_out.keys())
         now = self._clock()
@@ -328,7 +330,7 @@ class SearchCore:
         """An own request whose results hold a protected plate: held for two supervisors (a
         supervisor who already approved it counts as the first)."""
         reason = Reason(PROTECTED_RULE, _PROTECTED_TEXT)
-        reasons = tuple(r for r in decision.reasons if r.rule != "permit") + (reason,)
+        reasons = (*(r for r in decision.reasons if r.rule != "permit"), reason)
         waiting = Decision(Outcome.NEEDS_APPROVAL, reasons, decision.policy)
         if held is not None:
             again = self._approvals.escalate(request.id, needed=PROTECTED_APPROVALS)
