@@ -19,6 +19,7 @@ from typing import Any
 from ..core.clock import format_duration
 from ..core.protected import ProtectedCategory, ProtectedHandling
 from ..core.search import LegalBasis, Purpose, SearchType
+from .sources import Sources
 
 
 class Access(StrEnum):
@@ -154,6 +155,7 @@ class JurisdictionPolicy:
     protected_plates: Mapping[ProtectedCategory, ProtectedHandling] = field(
         default_factory=lambda: dict(DEFAULT_PROTECTED_HANDLING)
     )
+    sources: Sources | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
@@ -254,4 +256,5 @@ class JurisdictionPolicy:
                 {"id": r.id, "effect": r.effect.value, "text": r.text, "when": r.when}
                 for r in self.extra_rules
             ],
+            "sources": None if self.sources is None else self.sources.to_dict(),
         }
