@@ -5,8 +5,9 @@ as long as it can still run: ``pending`` until a supervisor decides, ``approved`
 requester fetches the results (they are judged and run then, never stored), and at most until
 ``expires_at`` — after which ``expire`` deletes it. A request that would return a protected
 plate needs two approvals (``needed``): after the first it stays pending, the approvers and
-their signers kept (``approvers``) so the second can be checked against them. A rejected request keeps only a tombstone
-without the request (so its requester learns the outcome) until the same moment.
+their signers kept (``approvers``) so the second can be checked against them. A rejected
+request keeps only a tombstone without the request (so its requester learns the outcome)
+until the same moment.
 
 Deciding is atomic across threads and processes: ``decide`` takes SQLite's write lock
 (``BEGIN IMMEDIATE``), checks the request is still pending, records the decision in the
