@@ -31,10 +31,12 @@ from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
-from .keys import ReadKeys, create_root_key, load_root_key
+from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .keys.signing import SigningKeys
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
+from .protected import ProtectedPlates
+from .protected.entry import KEY_NAME as PROTECTED_KEY
 from .search import ApprovalQueue, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
@@ -180,6 +182,16 @@ class Node:
             self._closers.append(self.store)
             self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
             self._closers.append(self.cameras)
+            self.protected = ProtectedPlates(
+                settings.data_dir,
+                StandingKeys(settings.data_dir / "keys", root_key, PROTECTED_KEY),
+                agency_id=self.owner.id,
+                people=self.identity,
+                audit=self.audit,
+                handling=self.policy.protected_plates,
+                clock=clock,
+            )
+            self._closers.append(self.protected)
             self.engine = PolicyEngine(
                 self.policy,
                 owner_state=self.owner.state,
@@ -215,6 +227,7 @@ class Node:
                 clock=clock,
                 nonhit_retention=self.retention.nonhit,
                 max_pending_age=settings.approval_max_age,
+                protected=self.protected,
             )
             keys = (SigningKeys if readonly else SigningKeys.create_or_open)(
                 settings.data_dir, clock=clock
@@ -330,6 +343,7 @@ class System(Node):
                 hot_lists=self.hotlists.judge,
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
+                protected=self.protected,
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
@@ -375,13 +389,16 @@ class System(Node):
         )
 
     def snapshot(self) -> int:
-        """Logs how many distinct vehicles are retained now (a portal figure)."""
+        """Logs how many distinct vehicles are retained now (a portal figure), and the reads
+        of protected plates not recorded on each finished day."""
+        self.protected.publish_counts()
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry, and rotated-out federation signing keys."""
+        held search requests past their expiry, protected-plate entries past theirs, and
+        rotated-out federation signing keys."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -389,6 +406,7 @@ class System(Node):
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
         self.search.expire_pending(moment)
+        self.protected.expire(moment)
         self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
         return report
 

@@ -61,8 +61,11 @@ def executed_event(
     owner_id: str,
     at: datetime,
     excluded: list[str],
+    *,
+    withheld: list[str] | None = None,
 ) -> AuditEvent:
-    """One run of an allowed request: how many reads it returned (their refs are private)."""
+    """One run of an allowed request: how many reads it returned (their refs are private, as
+    are those of protected plates' reads it withheld)."""
     return AuditEvent(
         type=EventType.SEARCH_EXECUTED,
         at=at,
@@ -78,6 +81,7 @@ def executed_event(
             "user_id": request.requester.user_id,
             "refs": refs,
             "excluded_cameras": excluded,
+            "withheld_protected": withheld or [],
         },
     )
 

@@ -23,6 +23,7 @@ from ..core.clock import Clock, system_clock
 from ..core.errors import PolicyDenied
 from ..core.events import AuditSink
 from ..core.identity import Agency, User
+from ..core.protected import ProtectedHandling
 from ..core.search import (
     Decision,
     LegalBasis,
@@ -36,7 +37,7 @@ from ..core.search import (
 from ..identity.roles import require_searcher
 from ..policy.screening import check_reason_length
 from ..store import ReadStore
-from .approvals import ApprovalQueue
+from .approvals import ApprovalQueue, PendingSearch
 from .events import decided_event, executed_event
 from .queries import Sighting, checked_query, run_query
 
@@ -78,6 +79,27 @@ class People(Protocol):
     def require_independent(
         self, first_user_id: str, first_signers: frozenset[str], second: User, *, what: str
     ) -> None: ...
+
+
+class Protected(Protocol):
+    """What the search needs of the protected-plates registry (``trustlpr.protected``)."""
+
+    def handling_of(self, plate: str, at: datetime | None = None) -> ProtectedHandling | None: ...
+
+
+class _Unprotected:
+    """No registry: nothing is protected (library use and tests of other parts)."""
+
+    def handling_of(self, plate: str, at: datetime | None = None) -> ProtectedHandling | None:
+        return None
+
+
+PROTECTED_APPROVALS = 2
+"""Supervisors who must approve a search that would return a protected plate."""
+PROTECTED_RULE = "approval.protected-plate"
+_PROTECTED_TEXT = (
+    "the search would return a plate the agency protects; two supervisors must approve it"
+)
 
 
 def reason_of(text: str, fallback: str) -> Reason:
@@ -141,6 +163,7 @@ class SearchCore:
         clock: Clock = system_clock,
         nonhit_retention: timedelta | None = None,
         max_pending_age: timedelta = DEFAULT_MAX_PENDING_AGE,
+        protected: Protected | None = None,
     ) -> None:
         self._owner = owner
         self._store = store
@@ -152,6 +175,7 @@ class SearchCore:
         self._clock = clock
         self._nonhit_retention = nonhit_retention
         self._max_pending_age = max_pending_age
+        self._protected: Protected = protected or _Unprotected()
 
     # -- asking ---------------------------------------------------------------------------------
 
@@ -160,6 +184,13 @@ class SearchCore:
         require_searcher(user)
         query = checked_query(form.query)
         now = self._clock()
+        # The registry, not the officer, says whether the plate asked for is protected: only
+        # the owner's own people learn it (through the hold); others never reach its reads.
+        registered = (
+            agency.id == self._owner.id
+            and query.plate is not None
+            and self._protected.handling_of(query.plate, now) is not None
+        )
         request = SearchRequest(
             id=f"s-{secrets.token_hex(8)}",
             requester=self._requester(user, agency, now),
@@ -171,7 +202,7 @@ class SearchCore:
             reason=form.reason,
             query=query,
             now=now,
-            protected_plate=form.protected_plate,
+            protected_plate=form.protected_plate or registered,
             owner_agency_id=self._owner.id,
         )
         decision = self._decide(request)
@@ -179,17 +210,22 @@ class SearchCore:
         if decision.outcome is Outcome.DENY:
             return SearchOutcome(request.id, Status.DENIED, decision, index)
         if decision.outcome is Outcome.NEEDS_APPROVAL:
+            if registered and not any(r.rule == PROTECTED_RULE for r in decision.reasons):
+                decision = replace(
+                    decision, reasons=(*decision.reasons, Reason(PROTECTED_RULE, _PROTECTED_TEXT))
+                )
             held = self._approvals.add(
                 request,
                 index,
                 [str(r) for r in decision.reasons],
                 signers=self._people.signers(user),
                 expires_at=self._expiry(request),
+                needed=PROTECTED_APPROVALS if registered else 1,
             )
             return SearchOutcome(
                 request.id, Status.PENDING, decision, index, expires_at=held.expires_at
             )
-        return self._execute(request, decision, index)
+        return self._execute(request, decision, index, asker=user)
 
     def _requester(self, user: User, agency: Agency, now: datetime) -> Requester:
         outside = agency.id != self._owner.id
@@ -246,12 +282,64 @@ class SearchCore:
 
     # -- running --------------------------------------------------------------------------------
 
-    def _execute(self, request: SearchRequest, decision: Decision, index: int) -> SearchOutcome:
+    def _execute(
+        self,
+        request: SearchRequest,
+        decision: Decision,
+        index: int,
+        *,
+        held: PendingSearch | None = None,
+        asker: User | None = None,
+    ) -> SearchOutcome:
+        """Runs an allowed request (``asker``: who asked, signed in, for a fresh one).
+
+        Sightings of protected plates leave only to the owner's own people and only once two
+        supervisors approved (``held.cleared_by_two``); another agency never gets them
+        (silently: it cannot tell them from reads that do not exist), and an own request that
+        found them waits for its supervisors instead."""
         left_out = self._left_out(request.query)
         results = run_query(self._store, request.query, excluded=left_out.keys())
+        now = self._clock()
+        outside = request.requester.agency_id != self._owner.id
+        cleared = held is not None and held.cleared_by_two and not outside
+        withheld = [] if cleared else [r for r in results if self._is_protected(r.plate, now)]
+        if withheld:
+            results = [r for r in results if r not in withheld]
+        delivered = [] if withheld and not outside else results
         done = self._audit.append(
             executed_event(
-                request, [r.ref for r in results], self._owner.id, self._clock(), sorted(left_out)
+                request, [r.ref for r in delivered], self._owner.id, now, sorted(left_out),
+                withheld=[r.ref for r in withheld],
             )
+        )  # fmt: skip
+        if withheld and not outside:
+            return self._hold_protected(request, decision, index, held, asker)
+        return SearchOutcome(request.id, Status.COMPLETED, decision, index, delivered, done)
+
+    def _is_protected(self, plate: str, now: datetime) -> bool:
+        return self._protected.handling_of(plate, now) is not None
+
+    def _hold_protected(
+        self,
+        request: SearchRequest,
+        decision: Decision,
+        index: int,
+        held: PendingSearch | None,
+        asker: User | None,
+    ) -> SearchOutcome:
+        """An own request whose results hold a protected plate: held for two supervisors (a
+        supervisor who already approved it counts as the first)."""
+        reason = Reason(PROTECTED_RULE, _PROTECTED_TEXT)
+        reasons = (*(r for r in decision.reasons if r.rule != "permit"), reason)
+        waiting = Decision(Outcome.NEEDS_APPROVAL, reasons, decision.policy)
+        if held is not None:
+            again = self._approvals.escalate(request.id, needed=PROTECTED_APPROVALS)
+        else:
+            again = self._approvals.add(
+                request, index, [str(r) for r in reasons],
+                signers=self._people.signers(asker) if asker else frozenset(),
+                expires_at=self._expiry(request), needed=PROTECTED_APPROVALS,
+            )  # fmt: skip
+        return SearchOutcome(
+            request.id, Status.PENDING, waiting, index, expires_at=again.expires_at
         )
-        return SearchOutcome(request.id, Status.COMPLETED, decision, index, results, done)
