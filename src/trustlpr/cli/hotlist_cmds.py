@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from ..core.clock import parse_duration
 from ..core.identity import Role, User
@@ -31,6 +30,7 @@ from .common import (
     Token,
     console,
     err_console,
+    new_table,
     print_json,
     progress,
     reader,
@@ -76,10 +76,8 @@ def _show(
     if json_out:
         print_json(rows)
         return
-    table = Table(title=title)
     names = list(columns or (rows[0] if rows else ()))
-    for name in names:
-        table.add_column(name)
+    table = new_table(title, names)
     for row in rows:
         table.add_row(*("" if row.get(n) is None else str(row[n]) for n in names))
     console.print(table)
