@@ -212,3 +212,11 @@ def test_org_names_fold_case_punctuation_and_abbreviations_only() -> None:
     assert org_key("Ｓｐｒｉｎｇｆｉｅｌｄ CT PD") == org_key("Springfield CT PD")  # NFKC
     assert org_key("Springfield CT PD") != org_key("Springfield MA PD")
     assert org_key("Springfield CT PD") != org_key("West Springfield CT PD")
+
+
+def test_an_import_with_no_searches_lists_no_organisation(tmp_path: Path) -> None:
+    empty = write_13(tmp_path / "empty.csv", [])
+    result = import_files([empty])
+    ctx = Context(result.table, result.events, load_config(), result.file_columns())
+    report = who_searched(ctx, load_state_laws())
+    assert report.orgs == [] and report.own == [] and report.summary()["outside_orgs"] == 0

@@ -153,12 +153,15 @@ def who_searched(
     masked = int(np.count_nonzero((org < 0) & ((table.cols["flags"] & FLAG_MASKED) != 0)))
     rows = np.flatnonzero(org >= 0)
     rows = rows[order_by([org[rows]])]
-    starts, ends = bounds(new_group(len(rows), [org[rows]]))
+    groups: list[tuple[int, int]] = []
+    if len(rows):  # ``bounds`` of no rows would give one empty group
+        starts, ends = bounds(new_group(len(rows), [org[rows]]))
+        groups = list(zip(starts.tolist(), ends.tolist(), strict=True))
     listed = sharing.keys() if sharing else {}
     seen_keys: set[str] = set()
     own: list[tuple[str, int]] = []
     out: list[OrgAccess] = []
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+    for s, e in groups:
         group = rows[s:e]
         oid = int(org[group[0]])
         name = pool[oid]
