@@ -31,7 +31,7 @@ from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
 from .keys import ReadKeys, create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
-from .search import ApprovalQueue, SearchService
+from .search import ApprovalQueue, OwnerRequests, OwnerRequestStore, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
 from .store.factory import detail_keys, key_rings, open_read_store
@@ -200,6 +200,20 @@ class Node:
                 nonhit_retention=self.retention.nonhit,
                 max_pending_age=settings.approval_max_age,
             )
+            self.owner_requests_db = OwnerRequestStore(settings.data_dir / "owner_requests.db")
+            self._closers.append(self.owner_requests_db)
+            self.owner_requests = OwnerRequests(
+                search=self.search,
+                store=self.owner_requests_db,
+                people=self.identity,
+                audit=self.audit,
+                owner_agency_id=self.owner.id,
+                permitted=self.policy.permitted_purposes,
+                policy_name=self.policy.name,
+                retention=self.retention.nonhit,
+                clock=clock,
+                max_pending_age=settings.approval_max_age,
+            )
         except BaseException:
             self.close()
             raise
@@ -318,7 +332,7 @@ class System(Node):
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry."""
+        held search requests and own-vehicle requests past their expiry."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -326,6 +340,7 @@ class System(Node):
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
         self.search.expire_pending(moment)
+        self.owner_requests.expire(moment)
         return report
 
     def start(self) -> None:

@@ -33,6 +33,7 @@ class EventType(StrEnum):
     USER_CHANGED = "user_changed"
     TOKEN_CHANGED = "token_changed"
     CAMERA_CHANGED = "camera_changed"
+    OWNER_REQUEST = "owner_request"  # a resident's own-vehicle request: each step
     STATS_SNAPSHOT = "stats_snapshot"  # periodic public figures the log cannot derive (portal)
 
 
