@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..core.clock import Clock, system_clock
-from ..core.errors import ForbiddenError, InputError, PolicyDenied
+from ..core.errors import ConflictError, ForbiddenError, InputError, PolicyDenied
 from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.identity import Role, User
 from ..core.plates import US_REGIONS, normalize_plate
 from ..core.search import Purpose
 from ..identity.roles import SEARCH_ROLES, require_approver, require_role, require_same_agency
-from .owner_store import OwnerRequest, OwnerRequestStore, OwnerStatus
+from .owner_store import OPEN_STATUSES, OwnerRequest, OwnerRequestStore, OwnerStatus
 from .service import DEFAULT_MAX_PENDING_AGE, OwnerAsk, People, SearchCore, SearchOutcome
 
 _WHAT = "approving an own-vehicle request"
@@ -182,6 +182,8 @@ class OwnerRequests:
         of the verifier (the two-person rule)."""
         said = _text(note, "note")
         current = self._store.get(request_id[:64])
+        if current.status not in OPEN_STATUSES:
+            raise ConflictError(f"own-vehicle request {current.request_id!r} is {current.status}")
         if current.status is OwnerStatus.OPENED or current.verifier is None:
             raise ForbiddenError(
                 f"own-vehicle request {current.request_id!r}: the proof of registration has "
