@@ -300,6 +300,7 @@ def test_a_verified_owner_request_wider_than_its_scope_is_denied_by_the_policy(
         ({"proof": "ok"}, "proof"),
         ({"proof": "registration\u202e 4471102 shown"}, "proof"),
         ({"proof": "x" * 2001}, "proof"),
+        ({"proof": "registration \ud800 4471102"}, "proof"),  # a lone surrogate
     ],
 )
 def test_hostile_input_is_refused_with_the_field_and_nothing_is_kept(ct, fields, field) -> None:

@@ -59,7 +59,7 @@ def _text(value: str, field: str, *, least: int = 3) -> str:
     text = value.strip()
     if len(text) < least or len(text) > MAX_TEXT:
         raise InputError(f"must have {least} to {MAX_TEXT} characters", field=field)
-    if any(unicodedata.category(c) in ("Cc", "Cf") for c in text):
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in text):
         raise InputError("contains control or invisible characters", field=field)
     return text
 
