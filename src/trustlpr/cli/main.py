@@ -84,10 +84,11 @@ def _register() -> None:
     from . import owner_cmds
 
     owner_cmds.register(app)
-    from . import identity_cmds, sharing_cmds
+    from . import federation_cmds, identity_cmds, sharing_cmds
 
     identity_cmds.register(app)
     sharing_cmds.register(app)
+    federation_cmds.register(app)
     from . import audit_cmds
 
     audit_cmds.register(app)
