@@ -37,7 +37,7 @@ from .keys.signing import SigningKeys
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
 from .protected import ProtectedPlates
 from .protected.entry import KEY_NAME as PROTECTED_KEY
-from .search import ApprovalQueue, SearchService
+from .search import ApprovalQueue, OwnerRequests, OwnerRequestStore, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
 from .store.factory import detail_keys, key_rings, open_read_store
@@ -229,6 +229,20 @@ class Node:
                 max_pending_age=settings.approval_max_age,
                 protected=self.protected,
             )
+            self.owner_requests_db = OwnerRequestStore(settings.data_dir / "owner_requests.db")
+            self._closers.append(self.owner_requests_db)
+            self.owner_requests = OwnerRequests(
+                search=self.search,
+                store=self.owner_requests_db,
+                people=self.identity,
+                audit=self.audit,
+                owner_agency_id=self.owner.id,
+                permitted=self.policy.permitted_purposes,
+                policy_name=self.policy.name,
+                retention=self.retention.nonhit,
+                clock=clock,
+                max_pending_age=settings.approval_max_age,
+            )
             keys = (SigningKeys if readonly else SigningKeys.create_or_open)(
                 settings.data_dir, clock=clock
             )
@@ -397,8 +411,8 @@ class System(Node):
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry, protected-plate entries past theirs, and
-        rotated-out federation signing keys."""
+        held search requests, own-vehicle requests and protected-plate entries past their
+        expiry, and rotated-out federation signing keys."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -407,6 +421,7 @@ class System(Node):
         )
         self.search.expire_pending(moment)
         self.protected.expire(moment)
+        self.owner_requests.expire(moment)
         self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
         return report
 

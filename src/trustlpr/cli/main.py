@@ -81,6 +81,9 @@ def _register() -> None:
     serve_cmds.register(app)
     demo_cmds.register(app)
     search_cmds.register(app)
+    from . import owner_cmds
+
+    owner_cmds.register(app)
     from . import federation_cmds, identity_cmds, protected_cmds, sharing_cmds
 
     identity_cmds.register(app)

@@ -40,6 +40,7 @@ def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> 
             "user_id": request.requester.user_id,
             "role": request.requester.role.value,
             "plate": query.plate,
+            "state": query.state,
             "pattern": query.pattern,
             "cameras": list(query.cameras) if query.cameras else None,
             "window_start": iso(query.window_start),

@@ -20,9 +20,10 @@ from enum import StrEnum
 from typing import Protocol
 
 from ..core.clock import Clock, system_clock
-from ..core.errors import PolicyDenied
+from ..core.errors import ConfigError, ForbiddenError, PolicyDenied
 from ..core.events import AuditSink
 from ..core.identity import Agency, User
+from ..core.plates import mask_plate
 from ..core.protected import ProtectedHandling
 from ..core.search import (
     Decision,
@@ -33,6 +34,7 @@ from ..core.search import (
     Reason,
     Requester,
     SearchRequest,
+    SearchType,
 )
 from ..identity.roles import require_searcher
 from ..policy.screening import check_reason_length
@@ -134,6 +136,27 @@ class SearchForm:
 
     def __post_init__(self) -> None:
         check_reason_length(self.reason)  # the one cap, whichever face built the form
+
+
+OWNER_REASON = (
+    "registered owner asks for the reads of their own vehicle; proof of registration checked "
+    "by one staff member, request approved by a second"
+)
+
+
+@dataclass(frozen=True)
+class OwnerAsk:
+    """An approved own-vehicle request as the search needs it: the request's id (its case
+    number), the registered plate and state, who verified the proof and who approved."""
+
+    case_number: str
+    plate: str
+    state: str
+    verifier_id: str
+    approver_id: str
+
+    def __repr__(self) -> str:
+        return f"OwnerAsk({self.case_number!r}, plate={mask_plate(self.plate)!r})"
 
 
 @dataclass(frozen=True)
@@ -279,6 +302,46 @@ class SearchCore:
         if self._nonhit_retention is not None:
             age = min(age, self._nonhit_retention)
         return request.now + age
+
+    # -- own-vehicle requests -------------------------------------------------------------------
+
+    def run_owner_request(self, verifier: User, agency: Agency, ask: OwnerAsk) -> SearchOutcome:
+        """The search of an own-vehicle request a second person approved (only
+        ``trustlpr.search.owner`` calls this, after its proof and independence checks): the
+        registered plate and state exactly, every camera, the non-hit retention window ending
+        now. The policy judges it like any other search (``owner_request`` must be one of its
+        purposes) and it is logged before it runs; nothing of the form can widen it."""
+        require_searcher(verifier)
+        if verifier.id != ask.verifier_id or ask.approver_id == ask.verifier_id:
+            raise ForbiddenError("an own-vehicle request needs its verifier and a second person")
+        if self._nonhit_retention is None:
+            raise ConfigError("own-vehicle requests need the node's non-hit retention window")
+        now = self._clock()
+        query = checked_query(
+            Query(
+                SearchType.EXACT, now - self._nonhit_retention, now, plate=ask.plate,
+                state=ask.state,
+            )
+        )  # fmt: skip
+        request = SearchRequest(
+            id=f"s-{secrets.token_hex(8)}",
+            requester=self._requester(verifier, agency, now),
+            purpose=Purpose.OWNER_REQUEST,
+            offense_code=None,
+            case_number=ask.case_number,
+            legal_basis=LegalBasis.CONSENT,
+            warrant_id=None,
+            reason=OWNER_REASON,
+            query=query,
+            now=now,
+            owner_agency_id=self._owner.id,
+            owner_verified=True,
+        )
+        decision = self._decide(request, approved=True)
+        index = self._audit.append(decided_event(request, decision, self._owner.id))
+        if decision.outcome is not Outcome.ALLOW:
+            return SearchOutcome(request.id, Status.DENIED, decision, index)
+        return self._execute(request, decision, index)
 
     # -- running --------------------------------------------------------------------------------
 

@@ -95,9 +95,10 @@ def _routers() -> list[APIRouter]:
     from .health import router as health
     from .ingest import router as ingest
     from .log import router as log
+    from .owner import router as owner
     from .portal import router as portal
     from .search import router as search
     from .status import router as status
 
     # The portal first: its cached pages are the hot path (route matching is linear).
-    return [portal, health, status, ingest, alerts, search, admin, log, console, federation]
+    return [portal, health, status, ingest, alerts, search, owner, admin, log, console, federation]

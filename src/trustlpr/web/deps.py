@@ -25,7 +25,7 @@ from ..core.errors import (
 from ..hotlist import AlertService, HotlistService
 from ..ingest import IngestService
 from ..runtime import System
-from ..search import SearchService
+from ..search import OwnerRequests, SearchService
 
 
 def node(request: Request) -> System:
@@ -40,6 +40,10 @@ def _audit(request: Request) -> AuditService:
 
 def _searches(request: Request) -> SearchService:
     return node(request).search
+
+
+def _owner_requests(request: Request) -> OwnerRequests:
+    return node(request).owner_requests
 
 
 def _hotlists(request: Request) -> HotlistService:
@@ -57,6 +61,7 @@ def _camera_ingest(request: Request) -> IngestService:
 Node = Annotated[System, Depends(node)]
 Audit = Annotated[AuditService, Depends(_audit)]
 Searches = Annotated[SearchService, Depends(_searches)]
+OwnerDesk = Annotated[OwnerRequests, Depends(_owner_requests)]
 Hotlists = Annotated[HotlistService, Depends(_hotlists)]
 Alerts = Annotated[AlertService, Depends(_alerts)]
 CameraIngest = Annotated[IngestService, Depends(_camera_ingest)]
