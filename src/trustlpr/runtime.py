@@ -71,9 +71,9 @@ def _log_late_failure(future: Future[IngestResult]) -> None:
         log.error("late hot-list hits were not stored: %s: %s", type(exc).__name__, exc)
 
 
-def initialise(settings: Settings) -> bool:
-    """Creates the data directory, root key, ``config.toml`` and the owner agency.
-    Returns False (changing nothing) if the directory is already initialised."""
+def initialise(settings: Settings, *, clock: Clock = system_clock) -> bool:
+    """Creates the data directory, root key, ``config.toml`` and the owner agency, logged at
+    ``clock``'s time. Returns False (changing nothing) if the directory is already initialised."""
     data_dir = settings.data_dir
     if settings.config_path.is_file():
         return False
@@ -83,7 +83,7 @@ def initialise(settings: Settings) -> bool:
     if not (data_dir / ROOT_KEY_FILE).exists() and not os.environ.get(ROOT_KEY_ENV):
         create_root_key(data_dir)
     with open_audit(data_dir, agency_id=settings.agency_id) as audit:
-        identity = IdentityStore.open(data_dir, audit)
+        identity = IdentityStore.open(data_dir, audit, clock)
         try:
             identity.add_agency(
                 settings.agency_id,
@@ -97,7 +97,7 @@ def initialise(settings: Settings) -> bool:
     tmp = settings.config_path.with_suffix(".tmp")
     tmp.write_text(settings.to_toml(), encoding="utf-8")
     tmp.replace(settings.config_path)
-    with System(settings) as system:
+    with System(settings, clock=clock) as system:
         system.record_policy()
     return True
 
