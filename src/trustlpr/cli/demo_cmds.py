@@ -9,12 +9,11 @@ import threading
 
 import typer
 import uvicorn
-from rich.progress import Progress
 
 from ..demo import PASSWORD, USERS, demo_settings, officer_activity, stream_reads
 from ..demo_history import HISTORY_DAYS, open_demo
 from ..web.app import create_app
-from .common import console, settings
+from .common import console, progress, settings
 from .serve_cmds import _exit_on_sigterm
 
 
@@ -41,7 +40,7 @@ def demo(
     cfg = demo_settings(base.data_dir)
     shared = base.data_root()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with Progress(console=console, transient=True) as bar:
+    with progress(transient=True) as bar:
         task = bar.add_task("preparing the simulated town (cameras, users, hot list)…", total=None)
 
         def advance(done: int, days: int) -> None:
