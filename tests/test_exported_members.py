@@ -22,6 +22,7 @@ SURFACES: dict[str, set[str]] = {
         "sha256_of",
         "verify",
     },
+    "trustlpr.admin": {"ACTIONS", "Action", "AdminService", "Credential", "Result"},
     "trustlpr.audit": {
         "AuditLog",
         "AuditService",
@@ -47,6 +48,7 @@ SURFACES: dict[str, set[str]] = {
     "trustlpr.cameras": {
         "CameraRegistry",
         "CameraSettings",
+        "CameraSpec",
         "KEY_PREFIX",
         "OSM_TAGS",
         "PlaceMarks",
@@ -161,6 +163,21 @@ SURFACES: dict[str, set[str]] = {
         "Parsed",
         "Submission",
         "register_adapter",
+    },
+    "trustlpr.federation": {
+        "Answer",
+        "Federation",
+        "NodeDocument",
+        "NodeFacts",
+        "NonceCache",
+        "Peer",
+        "PeerRegistry",
+        "PeerStatus",
+        "Refusal",
+        "Request",
+        "SignedBy",
+        "Verified",
+        "parse_document",
     },
     "trustlpr.keys": {
         "DayKeys",

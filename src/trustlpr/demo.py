@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import threading
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .core.clock import Clock, iso, system_clock
+from .core.clock import Clock, system_clock
 from .core.errors import TrustLPRError
 from .core.identity import Agency, AgencyType, Role, User
 from .core.search import LegalBasis, Purpose, Query, SearchType
@@ -27,6 +26,7 @@ from .runtime import System, initialise
 from .search import SearchForm, Status
 from .settings import Settings
 from .sim import TOWN, ReadFormatter, ReadStreamer, Simulation
+from .sim.register import register_cameras, write_keys
 
 log = logging.getLogger("trustlpr.demo")
 
@@ -85,38 +85,20 @@ def prepare(
             keys: dict[str, str] = json.loads(keys_path.read_text())
         else:
             admin = system.identity.user("admin")
-            keys = {}
-            for cam in simulation.camera_records():
-                _, key = system.cameras.add(
-                    str(cam["name"]),
-                    float(cam["lat"]),  # type: ignore[arg-type]
-                    float(cam["lon"]),  # type: ignore[arg-type]
-                    agency_id=settings.agency_id,
-                    direction=float(cam["direction"]),  # type: ignore[arg-type]
-                    camera_id=str(cam["id"]),
-                    actor=admin.id,
-                )
-                keys[str(cam["id"])] = key
-            fd = os.open(keys_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w") as handle:
-                json.dump(keys, handle)
+            keys, _ = register_cameras(
+                system.cameras, simulation, agency_id=settings.agency_id, actor=admin.id
+            )
+            write_keys(keys_path, keys)
         stolen_plates = simulation.stolen_records()
-        expires = iso(clock() + timedelta(days=HOTLIST_DAYS))
         if not system.hotlists.lists():
-            for i, entry in enumerate(stolen_plates):
-                system.hotlists.add_entry(
-                    {
-                        "plate": entry["plate"],
-                        "state": entry["state"],
-                        "category": "V",
-                        "reason": f"stolen {entry['colour']} {entry['make']}",
-                        "case_number": f"26-{4100 + i:06d}",
-                        "owner": "nhpd-auto-theft",
-                        "expires_at": expires,
-                    },
-                    list_id="ct-stolen-vehicles",
-                    actor="admin",
-                )
+            entries = simulation.hotlist_entries(
+                owner="nhpd-auto-theft",
+                expires_at=clock() + timedelta(days=HOTLIST_DAYS),
+                case_prefix="26-",
+                first_case=4100,
+            )
+            for entry in entries:
+                system.hotlists.add_entry(entry, list_id="ct-stolen-vehicles", actor="admin")
         system.snapshot()
     return DemoCity(simulation, keys, stolen_plates)
 

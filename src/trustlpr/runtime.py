@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
 from .cameras import CameraRegistry, PlaceMarks
@@ -23,6 +24,8 @@ from .core.clock import Clock, system_clock
 from .core.errors import AuditError, ConfigError, NotFoundError
 from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
+from .federation import Federation, NodeFacts, NonceCache, PeerRegistry
+from .federation.document import DocLog, DocPolicy
 from .hotlist import BufferedRead, HotlistService
 from .hotlist.importer import agreement_check
 from .identity import IdentityStore
@@ -30,6 +33,7 @@ from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
 from .keys import ReadKeys, create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
+from .keys.signing import SigningKeys
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
 from .search import ApprovalQueue, SearchService
 from .settings import Settings
@@ -38,6 +42,7 @@ from .store.factory import detail_keys, key_rings, open_read_store
 from .store.retention import Retention, purge_expired
 from .transparency import (
     SNAPSHOT_INTERVAL,
+    policy_file,
     record_policy_in_force,
     snapshot_retained_vehicles,
 )
@@ -78,10 +83,12 @@ def initialise(settings: Settings, *, clock: Clock = system_clock) -> bool:
     if settings.config_path.is_file():
         return False
     load_policy(settings.policy)  # refuse an unknown policy before writing anything
+    agency_type = _agency_type(settings.agency_type)
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
     if not (data_dir / ROOT_KEY_FILE).exists() and not os.environ.get(ROOT_KEY_ENV):
         create_root_key(data_dir)
+    SigningKeys.create_or_open(data_dir)  # the federation key, apart from the log's key
     with open_audit(data_dir, agency_id=settings.agency_id) as audit:
         identity = IdentityStore.open(data_dir, audit, clock)
         try:
@@ -89,7 +96,7 @@ def initialise(settings: Settings, *, clock: Clock = system_clock) -> bool:
                 settings.agency_id,
                 settings.agency_name,
                 settings.agency_state,
-                AgencyType.LOCAL,
+                agency_type,
                 actor=None,
             )
         finally:
@@ -100,6 +107,15 @@ def initialise(settings: Settings, *, clock: Clock = system_clock) -> bool:
     with System(settings, clock=clock) as system:
         system.record_policy()
     return True
+
+
+def _agency_type(text: str) -> AgencyType:
+    """The owner agency's kind; a vendor owns no data on a node."""
+    kinds = [t for t in AgencyType if t is not AgencyType.VENDOR]
+    if text not in kinds:
+        names = ", ".join(t.value for t in kinds)
+        raise ConfigError(f"agency_type must be one of {names}, not {text[:20]!r}")
+    return AgencyType(text)
 
 
 def node_read_keys(settings: Settings) -> ReadKeys | None:
@@ -200,6 +216,29 @@ class Node:
                 nonhit_retention=self.retention.nonhit,
                 max_pending_age=settings.approval_max_age,
             )
+            keys = (SigningKeys if readonly else SigningKeys.create_or_open)(
+                settings.data_dir, clock=clock
+            )
+            peers = PeerRegistry(
+                settings.data_dir,
+                owner_agency_id=self.owner.id,
+                audit=self.audit,
+                admins=self.identity,
+                clock=clock,
+                readonly=readonly,
+            )
+            self._closers.append(peers)
+            nonces = NonceCache(settings.data_dir, readonly=readonly)
+            self._closers.append(nonces)
+            self.federation = Federation(
+                owner=self.owner,
+                keys=keys,
+                peers=peers,
+                nonces=nonces,
+                audit=self.audit,
+                public_url=settings.public_url,
+                clock=clock,
+            )
         except BaseException:
             self.close()
             raise
@@ -216,6 +255,21 @@ class Node:
     def authenticate(self, request: Presented) -> User:
         """The staff user behind a web request's bearer token or console cookie."""
         return self.identity.authenticate(presented_credential(request))[0]
+
+    def node_facts(self) -> NodeFacts:
+        """What the node document publishes besides keys: the policy in force (name and the
+        SHA-256 of its file, as its ``policy_changed`` entry) and the log's public state."""
+        _, digest = policy_file(self.policy)
+        checkpoints = self.audit.checkpoints()
+        signer = self.audit.signer
+        return NodeFacts(
+            policy=DocPolicy(name=self.policy.name, digest=digest),
+            log=DocLog(
+                origin=signer.name if signer else "",
+                verifier_key=self.audit.vkey if signer else "",
+                checkpoint=checkpoints[-1].note if checkpoints else None,
+            ),
+        )
 
     def check_time(self, read: Read, now: datetime) -> str | None:
         """Why a read must not be stored (from the future, or already past retention), by the
@@ -264,7 +318,8 @@ def open_readonly(settings: Settings, *, clock: Clock = system_clock) -> Node:
 
 class System(Node):
     """The node opened for writing (one process at a time: the audit log's writer lock), with
-    the ingest pipeline, camera ingest and the periodic jobs of a running service."""
+    the ingest pipeline, camera ingest, the administrative actions and the periodic jobs of a
+    running service."""
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         super().__init__(settings, clock=clock, readonly=False)
@@ -283,6 +338,14 @@ class System(Node):
             )
             self.jobs = Periodic()
             self._closers.append(self.jobs)  # stops first: no purge or checkpoint mid-close
+            # every administrative change, whichever face asks (CLI, admin socket, HTTP API)
+            self.admin = AdminService(
+                identity=self.identity,
+                cameras=self.cameras,
+                alerts=self.alerts,
+                policy=self.policy,
+                agency_id=self.owner.id,
+            )
         except BaseException:
             self.close()
             raise
@@ -318,7 +381,7 @@ class System(Node):
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry."""
+        held search requests past their expiry, and rotated-out federation signing keys."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -326,6 +389,7 @@ class System(Node):
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
         self.search.expire_pending(moment)
+        self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
         return report
 
     def start(self) -> None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import uvicorn
 from typer.testing import CliRunner
 
 from trustlpr.cli import app
 from trustlpr.core import Read, Role
 from trustlpr.runtime import System, initialise
 from trustlpr.settings import Settings
+from trustlpr.web.app import create_app
 
 NOW = datetime.now(UTC)
 
@@ -59,7 +64,7 @@ def test_forbidden_search_shows_the_reasons_and_no_results(tmp_path: Path) -> No
     bad = [*GOOD]
     bad[bad.index("stolen_vehicle")] = "immigration_enforcement"
     code, out = run(data, "run", *bad, "--token", officer)
-    assert code == 0
+    assert code == 3, out  # documented: denied searches exit 3 (docs/node.md)
     assert out.startswith("denied")
     assert "[purpose.prohibited]" in out and "sighting" not in out
 
@@ -69,6 +74,9 @@ def test_held_search_is_approved_by_the_supervisor(tmp_path: Path) -> None:
     code, out = run(data, "run", *GOOD, "--days", "9", "--token", officer, "--json")
     held = json.loads(out)
     assert held["status"] == "pending_approval" and held["results"] == []
+    assert code == 4  # documented: held searches exit 4
+    code, out = run(data, "fetch", held["request_id"], "--token", officer, "--json")
+    assert code == 4 and json.loads(out)["status"] == "pending_approval"
     code, out = run(data, "pending", "--token", sergeant, "--json")
     assert [p["request_id"] for p in json.loads(out)] == [held["request_id"]]
     code, out = run(data, "pending", "--token", officer)
@@ -92,3 +100,47 @@ def test_searching_without_a_token_fails_clearly(tmp_path: Path) -> None:
     data, _, _ = _node(tmp_path)
     code, out = run(data, "run", *GOOD)
     assert code == 77 and "--token" in out
+
+
+def test_a_rejected_request_fetches_with_the_refused_code(tmp_path: Path) -> None:
+    data, officer, sergeant = _node(tmp_path)
+    code, out = run(data, "run", *GOOD, "--days", "9", "--token", officer, "--json")
+    assert code == 4
+    request_id = json.loads(out)["request_id"]
+    code, out = run(data, "reject", request_id, "--note", "no case file", "--token", sergeant)
+    assert code == 0, out  # the supervisor's rejection itself succeeded
+    code, out = run(data, "fetch", request_id, "--token", officer, "--json")
+    assert code == 3 and json.loads(out)["status"] == "rejected"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_exit_codes_are_the_same_through_a_running_service(tmp_path: Path) -> None:
+    data, officer, _ = _node(tmp_path)
+    with System(Settings.load(data, env={})) as system:
+        server = uvicorn.Server(
+            uvicorn.Config(create_app(system), host="127.0.0.1", port=_free_port(),
+                           log_level="warning", lifespan="off")
+        )  # fmt: skip
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert time.monotonic() < deadline and thread.is_alive(), "service did not start"
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{server.config.port}"
+        try:
+            bad = [*GOOD]
+            bad[bad.index("stolen_vehicle")] = "immigration_enforcement"
+            assert run(data, "run", *bad, "--url", url, "--token", officer)[0] == 3
+            code, out = run(data, "run", *GOOD, "--days", "9", "--url", url, "--token", officer)
+            assert code == 4 and out.startswith("pending_approval"), out
+            code, out = run(data, "run", *GOOD, "--days", "2", "--url", url, "--token", officer)
+            assert code == 0 and out.startswith("completed"), out
+        finally:
+            server.should_exit = True
+            thread.join(30)

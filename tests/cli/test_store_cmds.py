@@ -12,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from trustlpr.cli import app
+from trustlpr.runtime import System
+from trustlpr.settings import Settings
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 PLATES = ["QWE4821", "PLT9X7K", "ZZTOP77", "MNB3344"]
@@ -20,6 +22,22 @@ PLATES = ["QWE4821", "PLT9X7K", "ZZTOP77", "MNB3344"]
 def run(data_dir: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, ["--data-dir", str(data_dir), *args])
     return result.exit_code, result.output
+
+
+def _register(data_dir: Path, *ids: str, agency: str | None = None) -> None:
+    """Registers cameras as `trustlpr camera add` does (the library call behind it)."""
+    with System(Settings.load(data_dir, env={})) as system:
+        for cid in ids:
+            system.cameras.add(
+                cid, 41.31, -72.92, agency_id=agency or system.owner.id, camera_id=cid
+            )
+
+
+def _init(data_dir: Path, *args: str) -> None:
+    """An initialised node with the cameras `_write_reads` uses."""
+    code, out = run(data_dir, "init", *args)
+    assert code == 0, out
+    _register(data_dir, "cam-0", "cam-1", "cam-2")
 
 
 def _write_reads(path: Path, count: int, *, start: datetime) -> None:
@@ -39,7 +57,7 @@ def _write_reads(path: Path, count: int, *, start: datetime) -> None:
 
 def test_init_ingest_stats_purge_leave_no_plaintext(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert run(data, "init", "--policy", "strict-default")[0] == 0
+    _init(data, "--policy", "strict-default")
     assert run(data, "init")[1].strip().endswith("nothing changed")
     reads = tmp_path / "reads.jsonl"
     start = NOW - timedelta(days=10)
@@ -73,7 +91,7 @@ def test_init_ingest_stats_purge_leave_no_plaintext(tmp_path: Path) -> None:
 
 def test_ingest_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    run(data, "init")
+    _init(data)
     reads = tmp_path / "reads.jsonl"
     _write_reads(reads, 3, start=NOW - timedelta(hours=5))
     with open(reads, "a") as out:
@@ -83,7 +101,7 @@ def test_ingest_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
                 {
                     "plate": "AB1",
                     "observed_at": "2099-01-01T00:00:00Z",
-                    "camera_id": "c",
+                    "camera_id": "cam-1",
                     "confidence": 1,
                     "lat": 0,
                     "lon": 0,
@@ -102,6 +120,74 @@ def test_ingest_reports_bad_lines_and_keeps_the_rest(tmp_path: Path) -> None:
     assert "future" in summary["rejections"][1]["reason"]
 
 
+def _one(camera_id: str, **extra: object) -> str:
+    read = {
+        "plate": "QWE4821",
+        "state": "CT",
+        "observed_at": (NOW - timedelta(hours=1)).isoformat(),
+        "camera_id": camera_id,
+        "confidence": 0.9,
+        "lat": 41.0,
+        "lon": -72.0,
+        **extra,
+    }
+    return json.dumps(read) + "\n"
+
+
+def test_ingest_refuses_unregistered_disabled_and_foreign_cameras_per_line(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    _init(data, "--agency-id", "nhpd", "--agency-name", "New Haven PD", "--state", "CT")
+    with System(Settings.load(data, env={})) as system:
+        system.cameras.add("Theirs", 41.2, -72.9, agency_id="wpd", camera_id="theirs")
+        system.cameras.add("Old", 41.2, -72.9, agency_id="nhpd", camera_id="old")
+        system.cameras.set_enabled("old", False)
+    reads = tmp_path / "reads.jsonl"
+    reads.write_text(
+        _one("cam-0")  # 1: kept, moved to the registered place
+        + _one("cam-9")  # 2: unregistered
+        + _one("cam-1", agency_id="wpd")  # 3: claims another agency than its camera's
+        + _one("old")  # 4: disabled
+        + _one("theirs")  # 5: another agency's registered camera, as itself: kept
+        + _one("cam-2", agency_id="nhpd")  # 6: kept
+    )
+    code, out = run(data, "ingest", str(reads), "--json")
+    assert code == 0, out
+    summary = json.loads(out.splitlines()[-1])
+    reasons = {r["line"]: r["reason"] for r in summary["rejections"]}
+    assert summary["accepted"] == 3 and set(reasons) == {2, 3, 4}, summary
+    assert "'cam-9' is not registered" in reasons[2]
+    assert "--allow-unregistered-cameras" in reasons[2]
+    # the same words as camera ingest over HTTP (IngestService._check_claims)
+    assert reasons[3] == "camera 'cam-1' belongs to agency 'nhpd', not 'wpd'"
+    assert reasons[4] == "camera 'old' is disabled"
+    with System(Settings.load(data, env={})) as system:
+        found = system.store.lookup("QWE4821", NOW - timedelta(days=1), NOW)
+        assert sorted(s.read.camera_id for s in found) == ["cam-0", "cam-2", "theirs"]
+        by_camera = {s.read.camera_id: s.read for s in found}
+        assert by_camera["theirs"].agency_id == "wpd"
+        assert (by_camera["cam-0"].latitude, by_camera["cam-0"].longitude) == (41.31, -72.92)
+
+
+def test_allow_unregistered_cameras_still_refuses_other_agencies(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    _init(data, "--agency-id", "nhpd", "--agency-name", "New Haven PD", "--state", "CT")
+    reads = tmp_path / "reads.jsonl"
+    reads.write_text(
+        _one("gone-1") + _one("gone-2", agency_id="fbi") + _one("gone-3", agency_id="nhpd")
+    )
+    code, out = run(data, "ingest", str(reads), "--json", "--allow-unregistered-cameras")
+    assert code == 0, out
+    summary = json.loads(out.splitlines()[-1])
+    assert summary["accepted"] == 2, summary
+    assert [r["line"] for r in summary["rejections"]] == [2]
+    assert "not this node's agency 'nhpd'" in summary["rejections"][0]["reason"]
+    with System(Settings.load(data, env={})) as system:
+        found = system.store.lookup("QWE4821", NOW - timedelta(days=1), NOW)
+        assert {s.read.agency_id for s in found} == {"nhpd"}
+
+
 def test_commands_on_an_uninitialised_directory_fail_clearly(tmp_path: Path) -> None:
     code, out = run(tmp_path / "nothing", "stats")
     assert code == 78
@@ -111,7 +197,7 @@ def test_commands_on_an_uninitialised_directory_fail_clearly(tmp_path: Path) -> 
 @pytest.mark.slow
 def test_a_1gb_line_is_rejected_with_flat_memory(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    run(data, "init")
+    _init(data)
     reads = tmp_path / "huge.jsonl"
     _write_reads(reads, 2, start=NOW - timedelta(hours=3))
     with open(reads, "ab") as out:

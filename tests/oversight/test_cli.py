@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from trustlpr.cli.main import app
-from trustlpr.oversight.catalog import RULES
+from trustlpr.oversight.rules import RULES
 
 from .synth import clean_traffic, planted, write_13
 

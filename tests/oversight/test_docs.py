@@ -10,9 +10,8 @@ import pytest
 import typer
 
 from trustlpr.cli.main import app
-from trustlpr.oversight.catalog import RULES
-from trustlpr.oversight.config import default_text
 from trustlpr.oversight.report import CSV_COLUMNS
+from trustlpr.oversight.rules import RULES, default_text
 
 DOC = (Path(__file__).parents[2] / "docs" / "oversight.md").read_text(encoding="utf-8")
 

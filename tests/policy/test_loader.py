@@ -214,6 +214,7 @@ def test_local_rule_with_attribute_typo_fails_schema_validation(tmp_path: Path) 
             "when": 'context.purpse == "parking"',
         }
     ]
+    data["sources"]["cite"]["rules"] = {"default": "a local rule of the agency's own"}
     with pytest.raises(PolicyError, match="schema validation") as caught:
         load_policy(_write(tmp_path, data))
     assert "local.no-parking" in caught.value.message
@@ -229,6 +230,7 @@ def test_local_rule_cannot_smuggle_a_permit(tmp_path: Path) -> None:
             "when": "false }; permit (principal, action, resource) when { true",
         }
     ]
+    data["sources"]["cite"]["rules"] = {"default": "a local rule of the agency's own"}
     with pytest.raises(PolicyError, match=r"rules\.sneaky\.when"):
         load_policy(_write(tmp_path, data))
 
@@ -243,8 +245,12 @@ def test_valid_local_rule_loads(tmp_path: Path) -> None:
             "when": 'context.search_type == "area" && context.window_seconds > 3600',
         }
     ]
+    data["sources"]["cite"]["rules.no-night-area"] = {"default": "a local rule of the agency's own"}
     policy = load_policy(_write(tmp_path, data))
     assert policy.extra_rules[0].id == "no-night-area"
+    del data["sources"]["cite"]["rules.no-night-area"]
+    with pytest.raises(PolicyError, match=r"sources\.cite\.rules\.no-night-area.*no source"):
+        load_policy(_write(tmp_path, data))
 
 
 def _key_paths(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from trustlpr.cli import app
-from trustlpr.core import read_from_mapping
+from trustlpr.core import Role, read_from_mapping
+from trustlpr.runtime import System, initialise
+from trustlpr.settings import Settings
 
 from .receiver import Receiver
 
@@ -19,12 +22,13 @@ def run(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple[
 
 
 SMALL = ("--vehicles", "3000", "--cameras", "20", "--seed", "4")
+PAST = ("--start", "2025-03-03")  # a fixed window in the past: the same reads on every run
 
 
 def test_sim_writes_the_same_file_for_the_same_seed(tmp_path: Path) -> None:
     outputs = []
     for name in ("a", "b"):
-        code, stdout, _ = run(tmp_path, "sim", *SMALL, "--days", "2",
+        code, stdout, _ = run(tmp_path, "sim", *SMALL, *PAST, "--days", "2",
                               "--out", str(tmp_path / f"{name}.jsonl"),
                               "--truth", str(tmp_path / f"{name}.truth.jsonl"))  # fmt: skip
         assert code == 0, stdout
@@ -55,8 +59,8 @@ def test_sim_streams_to_a_service(tmp_path: Path) -> None:
     keys = {c["id"]: f"secret-{c['id']}" for c in cameras}
     (tmp_path / "keys.json").write_text(json.dumps(keys))
     with Receiver(keys, busy=2) as rx:
-        code, stdout, stderr = run(tmp_path, "sim", *SMALL, "--stream", rx.url, "--rate", "0",
-                                   "--keys", str(tmp_path / "keys.json"))  # fmt: skip
+        args = ("--stream", rx.url, "--rate", "0", "--keys", str(tmp_path / "keys.json"))
+        code, stdout, stderr = run(tmp_path, "sim", *SMALL, *PAST, *args)
     assert code == 0, stderr
     summary = json.loads(stdout.strip().splitlines()[-1])["stream"]
     assert summary["sent"] == len(rx.accepted) > 1000 and summary["retries"] == 2
@@ -71,6 +75,8 @@ def test_sim_refuses_bad_options_precisely(tmp_path: Path) -> None:
         (("--out", str(tmp_path / "x.jsonl"), "--days", "0"), "days"),
         (("--out", str(tmp_path / "x.jsonl"), "--cameras", "99999"), "cameras"),
         (("--out", str(tmp_path / "no" / "such" / "dir.jsonl")), "cannot write"),
+        (("--out", str(tmp_path / "x.jsonl"), "--start", "2999-01-01"), "future"),
+        (("--register",), "--keys"),
     ]
     for args, needle in cases:
         code, _, stderr = run(tmp_path, "sim", *args)
@@ -118,3 +124,80 @@ def test_exposure_table_json_and_chart(tmp_path: Path) -> None:
     assert code == 65 and "retention" in stderr
     code, _, stderr = run(tmp_path, "exposure", "--density", "5,5000", "--vehicles", "300")
     assert code == 65 and "do not fit" in stderr
+
+
+def test_the_default_window_ends_now_and_holds_no_future_read(tmp_path: Path) -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    code, stdout, stderr = run(tmp_path, "sim", *SMALL, "--days", "2",
+                               "--out", str(tmp_path / "r.jsonl"))  # fmt: skip
+    after = datetime.now(UTC)
+    assert code == 0, stderr
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    times = [read_from_mapping(json.loads(line)).observed_at
+             for line in (tmp_path / "r.jsonl").read_text().splitlines()]  # fmt: skip
+    assert len(times) == summary["reads"] > 1000
+    assert max(times) <= after  # nothing from the future
+    assert min(times) >= before - timedelta(days=2)
+    assert times == sorted(times)
+    # both days are there, not only the part of today before now
+    assert max(times) - min(times) > timedelta(days=1)
+
+
+def test_a_start_date_is_cut_at_now(tmp_path: Path) -> None:
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()  # in any zone
+    code, _, stderr = run(tmp_path, "sim", *SMALL, "--start", yesterday, "--days", "3",
+                               "--out", str(tmp_path / "r.jsonl"))  # fmt: skip
+    assert code == 0, stderr
+    lines = (tmp_path / "r.jsonl").read_text().splitlines()
+    assert all(read_from_mapping(json.loads(x)).observed_at <= datetime.now(UTC) for x in lines)
+
+
+def test_hotlist_csv_imports_with_hotlist_import(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    settings = Settings.load(data, env={}, agency_id="nhpd", agency_state="CT")
+    initialise(settings)
+    with System(settings) as system:
+        system.identity.add_user("sup", "nhpd", Role.SUPERVISOR, "Sup", actor=None)
+        token = system.identity.create_token("sup", actor=system.identity.user("sup")).plaintext
+    code, _, stderr = run(tmp_path, "sim", *SMALL, "--stolen", "3",
+                          "--hotlist-out", str(tmp_path / "stolen.csv"))  # fmt: skip
+    assert code == 0, stderr
+    code, stdout, stderr = run(tmp_path, "hotlist", "import", str(tmp_path / "stolen.csv"),
+                               "--list", "sim-stolen", "--token", token, "--json")  # fmt: skip
+    assert code == 0, stderr
+    report = json.loads(stdout)
+    assert report["accepted"] == 3 and report["invalid"] == 0, report
+
+
+def test_register_then_ingest_the_readme_example(tmp_path: Path) -> None:
+    """README: register the simulated cameras, simulate 7 days, ingest: nothing is refused
+    (not for age: the window ends now; not as unregistered: the cameras are on the node)."""
+    data = tmp_path / "data"
+    settings = Settings.load(data, env={}, agency_id="nhpd", agency_state="CT",
+                             policy="ct-pa-26-14")  # fmt: skip
+    initialise(settings)
+    with System(settings) as system:
+        system.identity.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
+        token = system.identity.create_token("adm", actor=system.identity.user("adm")).plaintext
+    city = (*SMALL, "--days", "7")
+    keys = tmp_path / "keys.json"
+    code, _, stderr = run(tmp_path, "sim", *city, "--register", "--keys", str(keys),
+                          "--token", token)  # fmt: skip
+    assert code == 0, stderr
+    assert keys.stat().st_mode & 0o777 == 0o600
+    assert len(json.loads(keys.read_text())) == 20
+    code, _, stderr = run(tmp_path, "sim", *city, "--out", str(tmp_path / "r.jsonl"))
+    assert code == 0, stderr
+    code, stdout, stderr = run(tmp_path, "ingest", str(tmp_path / "r.jsonl"), "--json")
+    assert code == 0, stderr
+    summary = json.loads(stdout.strip().splitlines()[-1])
+    assert summary["accepted"] > 1000 and summary["rejected"] == 0, summary
+    # registering again keeps the cameras and gives each a new key
+    code, _, stderr = run(tmp_path, "sim", *city, "--register", "--keys", str(keys),
+                          "--token", token)  # fmt: skip
+    assert code == 0 and "new keys for 20 already registered" in " ".join(stderr.split())
+    with System(settings) as system:
+        cams = system.cameras.list()
+        assert len(cams) == 20 and {c.camera.agency_id for c in cams} == {"nhpd"}
+        for cid, key in json.loads(keys.read_text()).items():
+            assert system.cameras.authenticate(key).id == cid

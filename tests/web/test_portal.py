@@ -83,6 +83,17 @@ def test_policy_file_is_served_and_its_digest_is_in_the_log(client: TestClient, 
     assert "3 days" in page and "90 days" in page  # retention of this node, in words
 
 
+def test_policy_page_shows_each_parameter_with_its_source(client: TestClient) -> None:
+    """Issue 21 item 3: each parameter with its citation, status and the date it was checked."""
+    page = client.get("/policy").text
+    section = page.split('id="h-sources"')[1].split("</section>")[0]
+    row = section.split("<code>retention.nonhit</code>")[1].split("</tr>")[0]
+    assert "21d" in row and "unconfirmed" in row and "PA 26-14" in row and "2026-12-02" in row
+    row = section.split("<code>retention.hit</code>")[1].split("</tr>")[0]
+    assert "default" in row
+    assert "keepinglawsimple.org" in section  # what was checked is listed
+
+
 def test_cameras_page_map_and_geojson(client: TestClient, node: Node) -> None:
     registry = node.system.cameras  # type: ignore[attr-defined]
     cameras = registry.list()

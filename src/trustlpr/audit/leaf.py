@@ -115,6 +115,15 @@ def _digest(key: str, value: Any) -> Any:
     return value
 
 
+def _thumbprints(key: str, value: Any) -> Any:
+    if not isinstance(value, list | tuple) or len(value) > _MAX_ITEMS:
+        raise InputError(f"must be a list of at most {_MAX_ITEMS} key thumbprints", field=key)
+    for item in value:
+        if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z0-9_-]{43}", item):
+            raise InputError("must be RFC 7638 key thumbprints (base64url SHA-256)", field=key)
+    return list(value)
+
+
 def _camera_counts(key: str, value: Any) -> Any:
     if not isinstance(value, Mapping) or len(value) > _MAX_ITEMS:
         raise InputError("must map camera ids to counts", field=key)
@@ -160,6 +169,9 @@ PUBLIC_FIELDS = {
     "two_person": _flag,
     "expires_at": _stamp,
     "expires_before": _stamp,
+    # federation (trustlpr.federation): the peer agency and the key thumbprints pinned
+    "peer_agency": _ident,
+    "peer_keys": _thumbprints,
     # the policy in force (trustlpr.transparency): its name and the SHA-256 of its file
     "policy": _ident,
     "digest": _digest,

@@ -150,11 +150,26 @@ def signed(identity: IdentityStore, token: str | None, as_user: str | None) -> U
     return actor
 
 
-def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Rows as a table on stdout (``--json`` is the form for machines)."""
+def is_id_column(name: str) -> bool:
+    """Columns holding what the next command needs (``id``, ``camera_id``, ``request_id``…)."""
+    return name == "id" or name.endswith("_id")
+
+
+def new_table(title: str | None, columns: Sequence[str]) -> Table:
+    """A table whose id columns are never cut to "…": the other columns give way first.
+    (Output to a pipe or a file is never cut at all: see ``_Console``.)"""
     shown = Table(title=title)
     for column in columns:
-        shown.add_column(column)
+        if is_id_column(column):
+            shown.add_column(column, no_wrap=True, overflow="fold")
+        else:
+            shown.add_column(column)
+    return shown
+
+
+def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Rows as a table on stdout (``--json`` is the form for machines)."""
+    shown = new_table(title, columns)
     for row in rows:
         shown.add_row(*("" if v is None else str(v) for v in row))
     console.print(shown)

@@ -81,10 +81,11 @@ def _register() -> None:
     serve_cmds.register(app)
     demo_cmds.register(app)
     search_cmds.register(app)
-    from . import identity_cmds, sharing_cmds
+    from . import federation_cmds, identity_cmds, sharing_cmds
 
     identity_cmds.register(app)
     sharing_cmds.register(app)
+    federation_cmds.register(app)
     from . import audit_cmds
 
     audit_cmds.register(app)

@@ -9,10 +9,9 @@ from rich.table import Table
 
 from ..core.errors import FormatError, InputError
 from ..oversight import import_files, load_config, read_own_log, records_from_audit, run_rules
-from ..oversight.catalog import RULES
-from ..oversight.config import default_text
-from ..oversight.importer import ImportResult, total_bytes
+from ..oversight.reading import ImportResult, total_bytes
 from ..oversight.report import import_summary, write_report
+from ..oversight.rules import RULES, default_text
 from .common import console, err_console, print_json, progress, settings
 
 app = typer.Typer(
@@ -59,7 +58,7 @@ def report(
     json_out: bool = typer.Option(
         False,
         "--json",
-        help="Print a JSON summary (files, rows_imported, rows_rejected, findings, ...).",
+        help="Print a JSON summary (files, rows_imported, incidents, practices, findings, ...).",
     ),
     config: Path = typer.Option(
         None, "--config", help="TOML file of rule thresholds (see `trustlpr oversight config`)."
@@ -111,8 +110,15 @@ def _print_summary(info: dict[str, object]) -> None:
         f"{info['files']} file(s); {info['rows_rejected']:,} rows rejected, "
         f"{info['duplicates']:,} duplicates dropped."
     )
+    practices = info["practices"]
+    assert isinstance(practices, list)
     console.print(
-        f"{info['findings']} findings: {by_severity.get('high', 0)} high, "
+        f"{info['incidents']} incidents ({info['rows_in_incidents']:,} searches); "
+        f"{len(practices)} department practices"
+        + "".join(f"\n  {p['share']:.0%} of searches: {p['rule']}" for p in practices)
+    )
+    console.print(
+        f"{info['findings']} findings in all: {by_severity.get('high', 0)} high, "
         f"{by_severity.get('medium', 0)} medium, {by_severity.get('low', 0)} low."
     )
     console.print(f"report: {info['report']}\nfindings: {info['findings_csv']}")

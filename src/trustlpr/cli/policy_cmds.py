@@ -16,6 +16,7 @@ from rich.table import Table
 from ..core.errors import InputError
 from ..policy import PolicyEngine, evaluate_lines, list_policies, load_policy, screen_reason
 from ..policy.cedar import SCHEMA, compile_policy
+from ..policy.sources import Sources
 from .common import console, err_console, print_json, progress, settings
 
 app = typer.Typer(
@@ -55,7 +56,12 @@ def show_cmd(
     name: str = typer.Argument(..., help=POLICY_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print every parameter as JSON."),
 ) -> None:
-    """Show every parameter of a policy, with its statute, URL and unconfirmed points."""
+    """Show every parameter of a policy, with its statute, URL and unconfirmed points.
+
+    The table at the end gives each parameter the file sets with its source: the section of
+    the law (``cited``), a citation not yet read in the enacted text (``unconfirmed``), or a
+    TrustLPR ``default``, and the date it was checked.
+    """
     policy = load_policy(name)
     data = policy.to_dict()
     if as_json:
@@ -73,6 +79,26 @@ def show_cmd(
     if data["rules"]:
         console.print("[bold]local rules[/]")
         console.print_json(json.dumps(data["rules"]))
+    if policy.sources is not None:
+        _print_sources(policy.sources)
+
+
+def _print_sources(sources: Sources) -> None:
+    console.print(
+        f"[bold]sources[/] (checked {sources.checked.isoformat()} against:)", highlight=False
+    )
+    for item in sources.checked_against:
+        console.print(f"  - {item}", highlight=False)
+    table = Table("parameter", "value", "status", "source", "checked")
+    for key, citation in sorted(sources.parameters.items()):
+        table.add_row(
+            key,
+            sources.values.get(key, ""),
+            citation.status,
+            citation.text,
+            citation.checked.isoformat(),
+        )
+    console.print(table)
 
 
 @app.command("validate")
@@ -81,12 +107,21 @@ def validate_cmd(
         None, help="Policy files to check; without any, every shipped policy is checked."
     ),
 ) -> None:
-    """Parse, compile to Cedar and validate against the schema; exit non-zero on any error."""
+    """Parse, compile to Cedar and validate against the schema; exit non-zero on any error.
+
+    A parameter without a source in ``[sources]`` (a ``cite`` or a ``default``) is an error.
+    """
     targets: list[str | Path] = list(files) if files else list(list_policies())
     for target in targets:
         policy = load_policy(target)
         rules = len(compile_policy(policy).rules)
-        console.print(f"ok  {policy.name} ({target}): {rules} rules", highlight=False)
+        cited = list(policy.sources.parameters.values()) if policy.sources else []
+        unconfirmed = sum(1 for c in cited if c.status == "unconfirmed")
+        console.print(
+            f"ok  {policy.name} ({target}): {rules} rules, {len(cited)} parameters sourced"
+            f" ({unconfirmed} unconfirmed)",
+            highlight=False,
+        )
 
 
 @app.command("compile")

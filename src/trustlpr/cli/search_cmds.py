@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import httpx
 import typer
-from rich.table import Table
 
 from ..core.clock import parse_utc
 from ..core.errors import (
@@ -24,11 +23,12 @@ from ..core.errors import (
     ForbiddenError,
     InputError,
     NotFoundError,
+    PolicyDenied,
     TrustLPRError,
 )
 from ..core.search import LegalBasis, Purpose, Query, SearchType
 from ..search import SearchForm, held_json, outcome_json
-from .common import Json, Token, console, err_console, print_json, reader, writer
+from .common import Json, Token, console, err_console, new_table, print_json, reader, writer
 
 search_app = typer.Typer(
     help="Governed searches: ask (the policy decides first), decide held requests, fetch results.",
@@ -72,6 +72,26 @@ _HTTP_ERRORS: dict[int, type[TrustLPRError]] = {
 """A refusal of the service as the same error (and exit code) the local command raises."""
 
 
+EXIT_REFUSED = PolicyDenied.exit_code
+"""``search run``/``fetch``: denied, rejected by a supervisor, or expired; nothing ran."""
+EXIT_HELD = 4
+"""``search run``/``fetch``: held for a supervisor; fetch the results once it is approved."""
+_EXIT = {
+    "denied": EXIT_REFUSED, "rejected": EXIT_REFUSED, "expired": EXIT_REFUSED,
+    "pending_approval": EXIT_HELD,
+}  # fmt: skip
+
+
+def _answer(answer: dict[str, Any], json_out: bool) -> None:
+    """The requester's answer, printed, then the command's exit code: 0 when the search ran
+    (with or without sightings), ``EXIT_REFUSED`` or ``EXIT_HELD`` otherwise, so a script
+    can tell them apart without parsing the output."""
+    _render(answer, json_out)
+    code = _EXIT.get(answer["status"], 0)
+    if code:
+        raise typer.Exit(code)
+
+
 def _render(answer: dict[str, Any], json_out: bool) -> None:
     if json_out:
         print_json(answer)
@@ -93,9 +113,8 @@ def _render(answer: dict[str, Any], json_out: bool) -> None:
             markup=False,
         )
     if answer["results"]:
-        table = Table(title=f"{len(answer['results'])} sighting(s)")
-        for column in ("observed_at", "plate", "state", "camera_id", "confidence"):
-            table.add_column(column)
+        columns = ("observed_at", "plate", "state", "camera_id", "confidence")
+        table = new_table(f"{len(answer['results'])} sighting(s)", columns)
         for row in answer["results"]:
             table.add_row(*(str(row[c]) for c in ("observed_at", "plate", "state", "camera_id",
                                                     "confidence")))  # fmt: skip
@@ -127,7 +146,8 @@ def run(
     url: Url = None,
     json_out: Json = False,
 ) -> None:
-    """Ask for a search. The decision and its reasons are printed before any result."""
+    """Ask for a search. The decision and its reasons are printed before any result. Exits 0
+    when it ran, 3 when denied, 4 when held for a supervisor (then `search fetch ID`)."""
     stop = parse_utc(end, field="--to") if end else datetime.now(UTC)
     begin = parse_utc(start, field="--from") if start else stop - timedelta(days=days)
     cams = tuple(c.strip() for c in cameras.split(",") if c.strip()) if cameras else None
@@ -139,7 +159,7 @@ def run(
                   "window_end": stop.isoformat(), "include_variants": variants},
     }  # fmt: skip
     if url:
-        _render(_http("POST", url.rstrip("/") + "/api/v1/searches", _need(token), body), json_out)
+        _answer(_http("POST", url.rstrip("/") + "/api/v1/searches", _need(token), body), json_out)
         return
     form = SearchForm(
         purpose=purpose, case_number=case_number, legal_basis=legal_basis, reason=reason,
@@ -150,7 +170,7 @@ def run(
     with writer(ctx) as system:
         user, agency = system.identity.authenticate(_need(token))
         outcome = system.search.request(user, agency, form)
-    _render(outcome_json(outcome), json_out)
+    _answer(outcome_json(outcome), json_out)
 
 
 def _held(ctx: typer.Context, token: str | None, url: str | None, which: str) -> Any:
@@ -207,15 +227,16 @@ def fetch(
     url: Url = None,
     json_out: Json = False,
 ) -> None:
-    """The results of your approved request: judged again now and run (each fetch is logged)."""
+    """The results of your approved request: judged again now and run (each fetch is logged).
+    Exits 0 when it ran, 3 when denied, rejected or expired, 4 while still held."""
     if url:
         target = f"{url.rstrip('/')}/api/v1/searches/{request_id}"
-        _render(_http("GET", target, _need(token)), json_out)
+        _answer(_http("GET", target, _need(token)), json_out)
         return
     with writer(ctx) as system:  # each fetch is judged again and logged
         user, _ = system.identity.authenticate(_need(token))
         outcome = system.search.fetch(user, request_id)
-    _render(outcome_json(outcome), json_out)
+    _answer(outcome_json(outcome), json_out)
 
 
 def _decide(ctx: typer.Context, request_id: str, approve: bool, note: str, token: str | None,

@@ -8,6 +8,7 @@ import typer
 
 from ..core.clock import iso, parse_utc, system_clock
 from ..core.reads import Read
+from ..ingest.claims import FileClaims
 from ..ingest.files import Rejected, iter_read_file
 from ..runtime import initialise
 from .common import console, err_console, print_json, progress, reader, settings, writer
@@ -21,6 +22,12 @@ def init(
     agency_id: str = typer.Option(None, help="Id of the agency that owns this node's data."),
     agency_name: str = typer.Option(None, help="Display name of that agency."),
     state: str = typer.Option(None, help="Two-letter state of that agency."),
+    agency_type: str = typer.Option(
+        None, help="Kind of that agency: local (default), state or federal."
+    ),
+    public_url: str = typer.Option(
+        None, help="Base URL other agencies' nodes reach this node at (its node document)."
+    ),
     nonhit_retention: str = typer.Option(
         None, help="Override: keep non-hit reads this long, e.g. 21d, 3m (below 1d: hit-only)."
     ),
@@ -33,6 +40,8 @@ def init(
         agency_id=agency_id,
         agency_name=agency_name,
         agency_state=state,
+        agency_type=agency_type,
+        public_url=public_url,
         nonhit_retention=nonhit_retention,
         hit_retention=hit_retention,
     )
@@ -48,15 +57,23 @@ def ingest(
     fmt: str = typer.Option(None, "--format", help="jsonl or csv (default: from the suffix)."),
     json_out: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     max_errors: int = typer.Option(20, help="How many rejections to list (all are counted)."),
+    allow_unregistered: bool = typer.Option(
+        False,
+        "--allow-unregistered-cameras",
+        help="Also take reads of cameras not registered on this node (they must be the "
+        "node's own agency's); by default such lines are refused.",
+    ),
 ) -> None:
     """Ingest reads from a file (fields plate, state, observed_at, camera_id, confidence, lat,
-    lon; others optional). Bad lines are reported with their line number and skipped."""
+    lon; others optional). Bad lines are reported with their line number and skipped, as are
+    reads of unregistered or disabled cameras and reads claiming another agency."""
     accepted = kept = 0
     rejected: list[Rejected] = []
     with writer(ctx) as system, progress() as bar:
         task = bar.add_task(f"ingesting {file.name}", total=file.stat().st_size or None)
         batch: list[Read] = []
         now = system_clock()
+        claims = FileClaims(system.cameras, system.owner.id, allow_unregistered=allow_unregistered)
 
         def flush() -> None:
             nonlocal accepted, kept, batch
@@ -70,11 +87,15 @@ def ingest(
             if isinstance(item, Rejected):
                 rejected.append(item)
                 continue
-            why = system.check_time(item, now)
+            checked = claims.check(item)
+            if isinstance(checked, str):
+                rejected.append(Rejected(number, checked))
+                continue
+            why = system.check_time(checked, now)
             if why is not None:
                 rejected.append(Rejected(number, why))
                 continue
-            batch.append(item)
+            batch.append(checked)
             if len(batch) >= BATCH:
                 flush()
         flush()
@@ -143,9 +164,16 @@ def stats(
     if json_out:
         print_json(result)
         return
-    console.print(f"{s.reads_total} reads ({s.hits_total} hits), retention {retention}")
+    kept = (
+        f"non-hits kept {retention['nonhit']}"
+        + (" (hit-only: never written to disk)" if retention["hit_only"] else "")
+        + f", hits kept {retention['hit']}"
+    )
+    console.print(f"{s.reads_total} reads ({s.hits_total} hits); {kept}", highlight=False)
+    if s.oldest and s.newest:
+        console.print(f"oldest {iso(s.oldest)}, newest {iso(s.newest)}", highlight=False)
     for day, count in s.reads_by_day.items():
-        console.print(f"  {day}  {count}")
+        console.print(f"  {day}  {count}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

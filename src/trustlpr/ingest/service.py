@@ -22,6 +22,7 @@ from ..cameras import CameraRegistry, RegisteredCamera
 from ..core.clock import Clock, system_clock
 from ..core.errors import AuthError, ForbiddenError, InputError, RateLimitedError
 from .adapters import ADAPTERS
+from .claims import disabled, other_agency
 from .health import IngestHealth
 from .parsing import Adapter, Parsed, Rejection
 from .pipeline import IngestPipeline, IngestResult
@@ -164,7 +165,7 @@ class IngestService:
         if camera is None:
             return None
         if not camera.camera.enabled:
-            raise ForbiddenError(f"camera {camera.id!r} is disabled")
+            raise ForbiddenError(disabled(camera.id))
         self._buckets.take(camera.id)
         return camera
 
@@ -228,10 +229,7 @@ class IngestService:
                 )
         for agency in parsed.agencies:
             if agency != camera.camera.agency_id:
-                raise ForbiddenError(
-                    f"camera {camera.id!r} belongs to agency {camera.camera.agency_id!r}, "
-                    f"not {agency[:64]!r}"
-                )
+                raise ForbiddenError(other_agency(camera.id, camera.camera.agency_id, agency))
 
     def _learn_aliases(
         self, adapter: str, aliases: dict[str, str], camera: RegisteredCamera

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from enum import StrEnum
+from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from ..core.clock import parse_duration
-from ..core.errors import InputError, NotFoundError, PolicyError
+from ..core.errors import NotFoundError, PolicyError
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.plates import US_REGIONS
 from ..core.search import LegalBasis, Purpose, SearchType
@@ -34,6 +31,9 @@ from .model import (
     Statute,
 )
 from .offenses import OFFENSES
+from .sources import parse_sources
+from .tables import Table as _Table
+from .tables import enum_value as _enum
 
 POLICY_DIR = Path(__file__).resolve().parent.parent / "policies"
 SENSITIVE_CATEGORIES = frozenset(
@@ -43,98 +43,6 @@ SENSITIVE_CATEGORIES = frozenset(
 DEFAULT_OFFENSE_REQUIRED = ("felony_investigation", "violent_felony", "misdemeanor_investigation")
 _RULE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
-
-E = TypeVar("E", bound=StrEnum)
-
-
-@dataclass
-class _Table:
-    """One TOML table being read: tracks the dotted key path and which keys were used."""
-
-    where: Path | str
-    prefix: str
-    data: dict[str, Any]
-    used: set[str] = field(default_factory=set)
-
-    def error(self, key: str, message: str) -> PolicyError:
-        dotted = f"{self.prefix}.{key}" if self.prefix and key else self.prefix or key
-        return PolicyError(f"{self.where}: key '{dotted}': {message}")
-
-    def raw(self, key: str, required: bool) -> Any:
-        self.used.add(key)
-        if key not in self.data:
-            if required:
-                raise self.error(key, "is required")
-            return None
-        return self.data[key]
-
-    def table(self, key: str, required: bool = True) -> _Table:
-        value = self.raw(key, required)
-        if value is None:
-            value = {}
-        if not isinstance(value, dict):
-            raise self.error(key, f"must be a table, not {type(value).__name__}")
-        prefix = f"{self.prefix}.{key}" if self.prefix else key
-        return _Table(self.where, prefix, value)
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.raw(key, default is None)
-        if value is None:
-            return default or ""
-        if not isinstance(value, str):
-            raise self.error(key, f"must be a string, not {type(value).__name__}")
-        return value.strip()
-
-    def flag(self, key: str, default: bool | None = None) -> bool:
-        value = self.raw(key, default is None)
-        if value is None:
-            return bool(default)
-        if not isinstance(value, bool):
-            raise self.error(key, f"must be true or false, not {value!r}")
-        return value
-
-    def number(self, key: str, low: int, high: int, default: int | None = None) -> int:
-        value = self.raw(key, default is None)
-        if value is None:
-            return int(default or 0)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.error(key, f"must be a whole number from {low} to {high}, not {value!r}")
-        return value
-
-    def strings(self, key: str, default: tuple[str, ...] | None = None) -> list[str]:
-        value = self.raw(key, default is None)
-        if value is None:
-            return list(default or ())
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(key, "must be a list of strings")
-        return [v.strip() for v in value]
-
-    def choice(self, key: str, kind: type[E], default: E | None = None) -> E:
-        text = self.text(key, None if default is None else default.value)
-        return _enum(self, key, kind, text)
-
-    def choices(self, key: str, kind: type[E], default: tuple[str, ...] | None = None) -> set[E]:
-        return {_enum(self, key, kind, v) for v in self.strings(key, default)}
-
-    def duration(self, key: str, default: str | None = None) -> timedelta:
-        text = self.text(key, default)
-        try:
-            return parse_duration(text, field=key)
-        except InputError as exc:
-            raise self.error(key, exc.reason) from exc
-
-    def finish(self) -> None:
-        unknown = sorted(set(self.data) - self.used)
-        if unknown:
-            raise self.error(unknown[0], "unknown key (check the spelling; see docs/policy.md)")
-
-
-def _enum(table: _Table, key: str, kind: type[E], text: str) -> E:
-    try:
-        return kind(text)
-    except ValueError:
-        allowed = ", ".join(m.value for m in kind)
-        raise table.error(key, f"{text!r} is not one of: {allowed}") from None
 
 
 def list_policies() -> list[str]:
@@ -257,7 +165,9 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
     )
     sens.finish()
     extra = _extra_rules(root)
-    root.finish()
+    cited = root.table("sources")
+    root.finish()  # an unknown table is named as such before its missing citation is
+    sources = parse_sources(cited, data)
     return JurisdictionPolicy(
         name=name, title=title, jurisdiction=jurisdiction, statute=statute,
         retention_nonhit=nonhit, retention_hit=hit, hit_only=hit_only,
@@ -266,7 +176,7 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         min_reason_words=min_words, max_window=windows, search_types=search_types,
         allowed_hotlist_categories=frozenset(categories), sharing=sharing, approvals=approvals,
         sensitive_locations=sensitive, extra_rules=extra, no_state_match=no_state_match,
-        source=where if isinstance(where, Path) else None,
+        sources=sources, source=where if isinstance(where, Path) else None,
     )  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..core.clock import format_duration
 from ..core.search import LegalBasis, Purpose, SearchType
+from .sources import Sources
 
 
 class Access(StrEnum):
@@ -144,6 +145,7 @@ class JurisdictionPolicy:
     sensitive_locations: SensitiveLocations
     extra_rules: tuple[ExtraRule, ...] = ()
     no_state_match: NoStateMatch = NoStateMatch.POSSIBLE
+    sources: Sources | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:
@@ -237,4 +239,5 @@ class JurisdictionPolicy:
                 {"id": r.id, "effect": r.effect.value, "text": r.text, "when": r.when}
                 for r in self.extra_rules
             ],
+            "sources": None if self.sources is None else self.sources.to_dict(),
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import numpy.typing as npt
 
+from ..core.errors import InputError
 from .config import CameraSite, CityConfig, check_days
 from .ocr import read_plates
 from .places import Place, choose_places
@@ -187,6 +188,31 @@ class Simulation:
                 batch = batch.select(np.arange(cut))
             yield batch
 
+    def window(self, since: datetime, until: datetime) -> Iterator[ReadBatch]:
+        """The reads observed in ``[since, until)``, in time order: the simulated days that
+        cover it, cut at both ends. ``trustlpr sim`` asks for a window that ends now, so it
+        never writes a read from the future. ``since`` must not be before day 0."""
+        first = self._day_of(since)
+        if first < 0:
+            raise InputError("the window starts before the simulation's first day", field="start")
+        lo, hi = since.timestamp(), until.timestamp()
+        if hi <= lo:
+            return
+        days = self._day_of(until) - first + 1
+        # from the day before: its trips that end after midnight are reads of the first day
+        begin = max(0, first - 1)
+        for batch in self.batches(days + first - begin, first=begin):
+            if len(batch) and (batch.t[0] >= lo and batch.t[-1] < hi):
+                yield batch
+                continue
+            keep = np.flatnonzero((batch.t >= lo) & (batch.t < hi))
+            if keep.size:
+                yield batch.select(keep)
+
+    def _day_of(self, moment: datetime) -> int:
+        """The simulated day (local date) ``moment`` falls in; negative before day 0."""
+        return (moment.astimezone(self._tz).date() - self.config.start).days
+
     def stolen_records(self) -> list[dict[str, str]]:
         """The planted hot-list plates (NCIC category V, stolen vehicle), for the demo."""
         pop = self.population
@@ -201,6 +227,27 @@ class Simulation:
                 "vehicle_type": VEHICLE_TYPES[int(pop.vtype[i])],
             }
             for i in self.stolen.tolist()
+        ]
+
+    def hotlist_entries(
+        self, *, owner: str, expires_at: datetime, case_prefix: str = "SIM-", first_case: int = 1
+    ) -> list[dict[str, str]]:
+        """The planted plates as hot-list entries, in the fields ``trustlpr hotlist import``
+        reads from CSV (and ``HotlistService.add_entry`` takes): stolen vehicles, category V,
+        with a case number each and the given owner and expiry."""
+        return [
+            {
+                "plate": record["plate"],
+                "state": record["state"],
+                "category": "V",
+                "reason": f"stolen {record['colour']} {record['make']}",
+                "case_number": f"{case_prefix}{first_case + i:06d}",
+                "owner": owner,
+                "expires_at": expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+                "make": record["make"],
+                "colour": record["colour"],
+            }
+            for i, record in enumerate(self.stolen_records())
         ]
 
     def camera_records(self) -> list[dict[str, object]]:

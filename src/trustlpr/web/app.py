@@ -13,9 +13,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from .. import __version__
-from ..core.errors import InputError, TooLargeError, TrustLPRError
+from ..core.errors import InputError, SignatureRefused, TooLargeError, TrustLPRError
 from ..runtime import System
 from .deps import error_response, invalid_response
+from .federation import signed_refusal
 from .gate import BodyLimits, BodyTooLarge, Gate
 from .portal_cache import DEFAULT_TTL, PortalCache
 
@@ -60,6 +61,10 @@ def create_app(
     async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
         return error_response(exc)
 
+    @app.exception_handler(SignatureRefused)
+    async def _refused(request: Request, exc: SignatureRefused) -> Response:
+        return signed_refusal(system.federation, request, exc)
+
     @app.exception_handler(BodyTooLarge)
     async def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
         return error_response(TooLargeError(str(exc.detail)))
@@ -86,8 +91,10 @@ def create_app(
 
 def _routers() -> list[APIRouter]:
     # One line per area router; each module owns its routes.
+    from .admin import router as admin
     from .alerts import router as alerts
     from .console import router as console
+    from .federation import router as federation
     from .health import router as health
     from .ingest import router as ingest
     from .log import router as log
@@ -96,4 +103,4 @@ def _routers() -> list[APIRouter]:
     from .status import router as status
 
     # The portal first: its cached pages are the hot path (route matching is linear).
-    return [portal, health, status, ingest, alerts, search, log, console]
+    return [portal, health, status, ingest, alerts, search, admin, log, console, federation]

@@ -15,7 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..audit import AuditService
-from ..core.errors import InputError, OverloadedError, PolicyDenied, TrustLPRError
+from ..core.errors import (
+    InputError,
+    OverloadedError,
+    PolicyDenied,
+    SignatureRefused,
+    TrustLPRError,
+)
 from ..hotlist import AlertService, HotlistService
 from ..ingest import IngestService
 from ..runtime import System
@@ -65,6 +71,8 @@ def error_response(exc: TrustLPRError) -> JSONResponse:
         body["line"] = exc.line
     if isinstance(exc, PolicyDenied):
         body["reasons"] = exc.reasons
+    if isinstance(exc, SignatureRefused):
+        body["reason"] = exc.reason
     if isinstance(exc, OverloadedError):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     return JSONResponse(body, status_code=exc.http_status, headers=headers)
