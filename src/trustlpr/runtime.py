@@ -78,9 +78,9 @@ def _log_late_failure(future: Future[IngestResult]) -> None:
         log.error("late hot-list hits were not stored: %s: %s", type(exc).__name__, exc)
 
 
-def initialise(settings: Settings) -> bool:
-    """Creates the data directory, root key, ``config.toml`` and the owner agency.
-    Returns False (changing nothing) if the directory is already initialised."""
+def initialise(settings: Settings, *, clock: Clock = system_clock) -> bool:
+    """Creates the data directory, root key, ``config.toml`` and the owner agency, logged at
+    ``clock``'s time. Returns False (changing nothing) if the directory is already initialised."""
     data_dir = settings.data_dir
     if settings.config_path.is_file():
         return False
@@ -92,7 +92,7 @@ def initialise(settings: Settings) -> bool:
         create_root_key(data_dir)
     SigningKeys.create_or_open(data_dir)  # the federation key, apart from the log's key
     with open_audit(data_dir, agency_id=settings.agency_id) as audit:
-        identity = IdentityStore.open(data_dir, audit)
+        identity = IdentityStore.open(data_dir, audit, clock)
         try:
             identity.add_agency(
                 settings.agency_id,
@@ -106,7 +106,7 @@ def initialise(settings: Settings) -> bool:
     tmp = settings.config_path.with_suffix(".tmp")
     tmp.write_text(settings.to_toml(), encoding="utf-8")
     tmp.replace(settings.config_path)
-    with System(settings) as system:
+    with System(settings, clock=clock) as system:
         system.record_policy()
     return True
 

@@ -28,14 +28,18 @@ def create_app(
     exposure: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
     limits: BodyLimits = BodyLimits(),
+    notice: str | None = None,
 ) -> FastAPI:
     """Builds the app around a composed ``System`` (kept in ``app.state.system``) and the
     portal's page cache (``app.state.portal``): ``portal_ttl`` seconds per rendered page,
     ``exposure`` off for tests and benchmarks that need no exposure worker, ``monotonic`` the
     cache's clock, ``limits`` the body size per kind of route (``web/gate.py``: every request
-    passes the gate's size and credential checks before a route reads its body). The cache's
+    passes the gate's size and credential checks before a route reads its body), ``notice`` a
+    sentence every portal page shows first (the demo says there what is simulated). The cache's
     worker stops when the app shuts down."""
-    portal = PortalCache(system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic)
+    portal = PortalCache(
+        system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic, notice=notice
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
