@@ -8,6 +8,7 @@ out-of-state sheriff tries too), and the policy judges and the log records each 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import random
@@ -26,6 +27,7 @@ from .runtime import System, initialise
 from .search import SearchForm, Status
 from .settings import Settings
 from .sim import TOWN, ReadFormatter, ReadStreamer, Simulation
+from .sim.images import stolen_crops
 from .sim.register import register_cameras, write_keys
 
 log = logging.getLogger("trustlpr.demo")
@@ -136,9 +138,13 @@ def stream_reads(city: DemoCity, url: str, stop: threading.Event, rate: float) -
     def reads() -> Iterator[dict[str, Any]]:
         day = 0
         while not stop.is_set():
-            for read in fmt.dicts(city.simulation.day(day % 28)):
+            batch = city.simulation.day(day % 28)
+            crops = stolen_crops(city.simulation, batch)  # as a camera sends its plate crop
+            for i, read in enumerate(fmt.dicts(batch)):
                 if stop.is_set():
                     return
+                if i in crops:
+                    read["plate_crop_jpeg"] = base64.b64encode(crops[i]).decode("ascii")
                 yield read
             day += 1
 
