@@ -32,7 +32,7 @@ import numpy as np
 from .core.clock import ReplayClock, day_start, iso, parse_utc, system_clock, utc_day
 from .core.errors import TrustLPRError
 from .demo import OUTSIDER, SUPERVISOR, DemoCity, decide_held, prepare, search_once, verify_alerts
-from .runtime import System
+from .runtime import System, initialise
 from .settings import Settings
 from .sim import TOWN, ReadFormatter
 from .sim.images import stolen_crops
@@ -94,38 +94,48 @@ def history_start(end: datetime, days: int = HISTORY_DAYS) -> datetime:
 
 @dataclass
 class DemoStart:
-    """A demo node set up but not yet live: ``clock`` is the ``ReplayClock`` of a fresh
-    directory (``run`` replays its past, then puts it live), or None for an existing one."""
+    """A demo node opened but not yet set up nor live: ``run`` sets up the town (users,
+    cameras with their keys, hot list) and, for a fresh directory — ``clock`` is then its
+    ``ReplayClock`` — replays its past and puts the clock live. The node can serve its public
+    portal meanwhile (``trustlpr demo`` does)."""
 
     system: System
-    city: DemoCity
+    settings: Settings
+    shared_dir: Path
     clock: ReplayClock | None
     end: datetime
     sample: int
-    record: Path
+    days: int
+    """UTC days the replay covers (0 for an existing directory)."""
     past: History | None = None
+    city: DemoCity | None = None
 
-    @property
-    def days(self) -> int:
-        """UTC days the replay covers (0 for an existing directory)."""
-        if self.clock is None:
-            return 0
-        return (utc_day(self.end) - utc_day(self.clock())).days + 1
-
-    def run(self, *, progress: Progress | None = None, stop: threading.Event | None = None) -> None:
-        """Replays the past (if fresh), puts the clock live and records the ``History``.
-        ``stop`` set: the replay ends at the next hour with ``ReplayStopped``."""
+    def run(
+        self, *, progress: Progress | None = None, stop: threading.Event | None = None
+    ) -> DemoCity:
+        """Sets the town up, replays the past (if fresh), puts the clock live and records the
+        ``History``. ``stop`` set: the replay ends at the next hour with ``ReplayStopped``."""
+        if self.city is None:
+            start = None
+            if self.clock is not None:
+                start = self.clock().astimezone(ZoneInfo(TOWN.timezone)).date()
+            self.city = prepare(
+                self.settings, self.shared_dir, clock=self.system.clock, start=start,
+                system=self.system,
+            )  # fmt: skip
         if self.clock is None or self.past is not None:
-            return
+            return self.city
         history = replay(
             self.system, self.city, self.clock, end=self.end, sample=self.sample,
             progress=progress, stop=stop,
         )  # fmt: skip
         self.clock.go_live()
-        tmp = self.record.with_suffix(".tmp")
+        record = self.settings.data_dir / HISTORY_FILE
+        tmp = record.with_suffix(".tmp")
         tmp.write_text(json.dumps(history.to_json()), encoding="utf-8")
-        tmp.replace(self.record)
+        tmp.replace(record)
         self.past = history
+        return self.city
 
 
 class ReplayStopped(TrustLPRError):
@@ -140,18 +150,18 @@ def begin_demo(
     sample: int = SAMPLE,
     end: datetime | None = None,
 ) -> DemoStart:
-    """The demo's node, set up: a fresh data directory at the start of its ``days`` days of
-    history up to ``end`` (now), on a ``ReplayClock``; an existing one on the live clock with
-    the ``History`` it recorded, if any."""
-    record = settings.data_dir / HISTORY_FILE
+    """The demo's node, opened (in a second or two): a fresh data directory initialised at
+    the start of its ``days`` days of history up to ``end`` (now), on a ``ReplayClock``; an
+    existing one on the live clock with the ``History`` it recorded, if any. Nothing of the
+    town is set up yet: ``DemoStart.run`` does that."""
     end = end or system_clock().replace(microsecond=0)
     if settings.config_path.is_file():
-        city = prepare(settings, shared_dir)
-        return DemoStart(System(settings), city, None, end, sample, record, _load(record))
+        past = _load(settings.data_dir / HISTORY_FILE)
+        return DemoStart(System(settings), settings, shared_dir, None, end, sample, 0, past)
     clock = ReplayClock(history_start(end, days))
-    local = ZoneInfo(TOWN.timezone)
-    city = prepare(settings, shared_dir, clock=clock, start=clock().astimezone(local).date())
-    return DemoStart(System(settings, clock=clock), city, clock, end, sample, record)
+    initialise(settings, clock=clock)
+    system = System(settings, clock=clock)
+    return DemoStart(system, settings, shared_dir, clock, end, sample, days)
 
 
 def open_demo(
@@ -167,11 +177,11 @@ def open_demo(
     ``DemoStart.run`` (a fresh directory's past replayed first)."""
     start = begin_demo(settings, shared_dir, days=days, sample=sample, end=end)
     try:
-        start.run(progress=progress)
+        city = start.run(progress=progress)
     except BaseException:
         start.system.close()
         raise
-    return start.system, start.city, start.past
+    return start.system, city, start.past
 
 
 def _load(path: Path) -> History | None:

@@ -43,16 +43,14 @@ def demo(
     cfg = demo_settings(base.data_dir)
     shared = base.data_root()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with progress(transient=True) as bar:
-        bar.add_task("preparing the simulated town (cameras, users, hot list)…", total=None)
-        start = begin_demo(cfg, shared, days=history)
-    system, city = start.system, start.city
-    opening = Opening(None if start.past is None else start.past.describe())
-    if start.clock is not None:
-        opening.hold(replaying(0, start.days))
+    start = begin_demo(cfg, shared, days=history)
+    system = start.system
+    opening = Opening()
+    opening.hold(SETTING_UP)
     stop = threading.Event()
     threads: list[threading.Thread] = []
     url = f"http://{host}:{port}"
+    opener: threading.Thread | None = None
     try:
         app = create_app(system, opening=opening)
         server = uvicorn.Server(
@@ -63,22 +61,24 @@ def demo(
             """The past replayed (if fresh), the node runs live: staff let in, cameras and
             officers started."""
             try:
-                if start.clock is not None:
-                    with progress(transient=True) as bar:
-                        task = bar.add_task("replaying the past days", total=start.days)
+                with progress(transient=True) as bar:
+                    task = bar.add_task(
+                        "setting up the simulated town (cameras, users, hot list)…", total=None
+                    )
 
-                        def advance(done: int, days: int) -> None:
-                            bar.update(task, completed=done, total=days)
-                            opening.hold(replaying(done, days))
+                    def advance(done: int, days: int) -> None:
+                        bar.update(task, description="replaying the past days", completed=done,
+                                   total=days)  # fmt: skip
+                        opening.hold(replaying(done, days))
 
-                        start.run(progress=advance, stop=stop)
+                    city = start.run(progress=advance, stop=stop)
                 system.start()  # the policy in force logged, the periodic jobs running
             except ReplayStopped:
                 return
-            except BaseException:
+            except BaseException:  # the service stops instead of waiting for ever, held
                 log.exception("the demo could not go live")
                 server.should_exit = True
-                raise
+                return
             opening.open(None if start.past is None else start.past.describe())
             app.state.portal.invalidate()  # no page keeps saying "replaying"
             if start.past is not None:
@@ -100,15 +100,23 @@ def demo(
                 f"  the portal opens now and shows the past {start.days} days as they are "
                 "replayed; the console opens once the demo runs live\n"
             )
+        else:
+            console.print("  the console opens once the town is set up\n")
         gc.collect()
         gc.freeze()
         opener.start()
         server.run()
     finally:
         stop.set()
-        for thread in [*threads, *([opener] if "opener" in locals() else [])]:
+        for thread in [*([opener] if opener else []), *threads]:
             thread.join(timeout=30)
         system.close()
+
+
+SETTING_UP = (
+    "This is a demo and everything in it is simulated. It is setting up its town (cameras with "
+    "their keys, users, a stolen-car list); the staff console opens when it runs live."
+)
 
 
 def replaying(done: int, days: int) -> str:
