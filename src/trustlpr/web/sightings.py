@@ -36,7 +36,8 @@ def heading(direction: float | None) -> str:
     """``"NE (45°)"`` for a travel direction in compass degrees, ``"—"`` if unknown."""
     if direction is None:
         return "—"
-    return f"{_POINTS[round(direction % 360 / 45) % 8]} ({direction % 360:.0f}°)"
+    degrees = round(direction) % 360
+    return f"{_POINTS[round(degrees / 45) % 8]} ({degrees}°)"
 
 
 def _data_uri(image: bytes) -> str:

@@ -108,7 +108,8 @@ def timeline(
     dot sized by the number of sightings of each (day, camera) in ``counts``."""
     if not days or not cameras:
         return Markup("")
-    label_w, cell, top = 170, max(14.0, min(36.0, 560 / len(days))), 30
+    label_w, top = 170, 30
+    cell = max(14.0, 420 / len(days))  # the grid keeps its width, so it reads at any scale
     width = label_w + cell * len(days) + 10
     height = top + 26 * len(cameras) + 10
     most = max(counts.values(), default=1)
