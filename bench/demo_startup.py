@@ -46,13 +46,15 @@ def start_once(history: int, timeout: float = 900.0) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         args = [sys.executable, "-m", "trustlpr.cli", "--data-dir", f"{tmp}/demo", "demo",
                 "--port", str(port), "--history", str(history)]  # fmt: skip
+        errors = Path(tmp) / "stderr.txt"
         began = time.monotonic()
-        proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        with errors.open("wb") as sink:  # a file, not a pipe nobody reads while it runs
+            proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=sink)
         portal: float | None = None
         try:
             while time.monotonic() - began < timeout:
                 if proc.poll() is not None:
-                    raise SystemExit(f"the demo exited: {proc.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
+                    raise SystemExit(f"the demo exited: {errors.read_text()[-500:]}")
                 path = "/figures.json" if portal is None else "/console/login"
                 try:
                     if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).is_success:
@@ -66,7 +68,12 @@ def start_once(history: int, timeout: float = 900.0) -> tuple[float, float]:
             raise SystemExit("the demo did not come up")
         finally:
             proc.terminate()
-            proc.wait(60)
+            try:
+                proc.wait(120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                print(f"the demo ignored SIGTERM for 120 s: {errors.read_text()[-800:]}")
 
 
 def main() -> None:
