@@ -48,6 +48,8 @@ def create_app(
         version=__version__,
         description="License plate reads with enforced privacy rules and a public audit log.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from a CDN: web/apidocs.py
+        redoc_url=None,
     )
     app.state.system = system
     app.state.portal = portal
@@ -83,6 +85,7 @@ def create_app(
 def _routers() -> list[APIRouter]:
     # One line per area router; each module owns its routes.
     from .alerts import router as alerts
+    from .apidocs import router as apidocs
     from .console import router as console
     from .health import router as health
     from .ingest import router as ingest
@@ -92,4 +95,4 @@ def _routers() -> list[APIRouter]:
     from .status import router as status
 
     # The portal first: its cached pages are the hot path (route matching is linear).
-    return [portal, health, status, ingest, alerts, search, log, console]
+    return [portal, health, status, ingest, alerts, search, log, console, apidocs]
