@@ -14,7 +14,6 @@ from ..core.errors import TrustLPRError
 from ..settings import DEFAULT_DATA_DIR
 from .common import CliState, err_console
 
-
 GLOBAL_OPTIONS = ("--data-dir",)
 
 
