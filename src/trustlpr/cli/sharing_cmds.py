@@ -96,6 +96,7 @@ def sharing_add(
     commitment: Commitments = None,
     token: Token = None,
     as_user: AsUser = None,
+    json_out: Json = False,
 ) -> None:
     """Propose an agreement; a second admin of the owner agency must approve it."""
     with identity_store(ctx) as (store, cfg):
@@ -108,6 +109,9 @@ def sharing_add(
             actor=signed(store, token, as_user),
             attestation=_attestation(doc, attested_by, attested_at, commitment),
         )
+    if json_out:  # the new agreement's id, for the `sharing approve` of a script
+        print_json({**agreement.public(), "status": agreement.status.value})
+        return
     _show(agreement, "proposed")
 
 
