@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
 from .cameras import CameraRegistry, PlaceMarks
@@ -23,21 +24,27 @@ from .core.clock import Clock, system_clock
 from .core.errors import AuditError, ConfigError, NotFoundError
 from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
+from .federation import Federation, NodeFacts, NonceCache, PeerRegistry
+from .federation.document import DocLog, DocPolicy
 from .hotlist import BufferedRead, HotlistService
 from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
-from .keys import ReadKeys, create_root_key, load_root_key
+from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
+from .keys.signing import SigningKeys
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
-from .search import ApprovalQueue, SearchService
+from .protected import ProtectedPlates
+from .protected.entry import KEY_NAME as PROTECTED_KEY
+from .search import ApprovalQueue, OwnerRequests, OwnerRequestStore, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
 from .store.factory import detail_keys, key_rings, open_read_store
 from .store.retention import Retention, purge_expired
 from .transparency import (
     SNAPSHOT_INTERVAL,
+    policy_file,
     record_policy_in_force,
     snapshot_retained_vehicles,
 )
@@ -71,25 +78,27 @@ def _log_late_failure(future: Future[IngestResult]) -> None:
         log.error("late hot-list hits were not stored: %s: %s", type(exc).__name__, exc)
 
 
-def initialise(settings: Settings) -> bool:
-    """Creates the data directory, root key, ``config.toml`` and the owner agency.
-    Returns False (changing nothing) if the directory is already initialised."""
+def initialise(settings: Settings, *, clock: Clock = system_clock) -> bool:
+    """Creates the data directory, root key, ``config.toml`` and the owner agency, logged at
+    ``clock``'s time. Returns False (changing nothing) if the directory is already initialised."""
     data_dir = settings.data_dir
     if settings.config_path.is_file():
         return False
     load_policy(settings.policy)  # refuse an unknown policy before writing anything
+    agency_type = _agency_type(settings.agency_type)
     data_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(data_dir, 0o700)
     if not (data_dir / ROOT_KEY_FILE).exists() and not os.environ.get(ROOT_KEY_ENV):
         create_root_key(data_dir)
+    SigningKeys.create_or_open(data_dir)  # the federation key, apart from the log's key
     with open_audit(data_dir, agency_id=settings.agency_id) as audit:
-        identity = IdentityStore.open(data_dir, audit)
+        identity = IdentityStore.open(data_dir, audit, clock)
         try:
             identity.add_agency(
                 settings.agency_id,
                 settings.agency_name,
                 settings.agency_state,
-                AgencyType.LOCAL,
+                agency_type,
                 actor=None,
             )
         finally:
@@ -97,9 +106,18 @@ def initialise(settings: Settings) -> bool:
     tmp = settings.config_path.with_suffix(".tmp")
     tmp.write_text(settings.to_toml(), encoding="utf-8")
     tmp.replace(settings.config_path)
-    with System(settings) as system:
+    with System(settings, clock=clock) as system:
         system.record_policy()
     return True
+
+
+def _agency_type(text: str) -> AgencyType:
+    """The owner agency's kind; a vendor owns no data on a node."""
+    kinds = [t for t in AgencyType if t is not AgencyType.VENDOR]
+    if text not in kinds:
+        names = ", ".join(t.value for t in kinds)
+        raise ConfigError(f"agency_type must be one of {names}, not {text[:20]!r}")
+    return AgencyType(text)
 
 
 def node_read_keys(settings: Settings) -> ReadKeys | None:
@@ -164,6 +182,16 @@ class Node:
             self._closers.append(self.store)
             self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
             self._closers.append(self.cameras)
+            self.protected = ProtectedPlates(
+                settings.data_dir,
+                StandingKeys(settings.data_dir / "keys", root_key, PROTECTED_KEY),
+                agency_id=self.owner.id,
+                people=self.identity,
+                audit=self.audit,
+                handling=self.policy.protected_plates,
+                clock=clock,
+            )
+            self._closers.append(self.protected)
             self.engine = PolicyEngine(
                 self.policy,
                 owner_state=self.owner.state,
@@ -199,6 +227,44 @@ class Node:
                 clock=clock,
                 nonhit_retention=self.retention.nonhit,
                 max_pending_age=settings.approval_max_age,
+                protected=self.protected,
+            )
+            self.owner_requests_db = OwnerRequestStore(settings.data_dir / "owner_requests.db")
+            self._closers.append(self.owner_requests_db)
+            self.owner_requests = OwnerRequests(
+                search=self.search,
+                store=self.owner_requests_db,
+                people=self.identity,
+                audit=self.audit,
+                owner_agency_id=self.owner.id,
+                permitted=self.policy.permitted_purposes,
+                policy_name=self.policy.name,
+                retention=self.retention.nonhit,
+                clock=clock,
+                max_pending_age=settings.approval_max_age,
+            )
+            keys = (SigningKeys if readonly else SigningKeys.create_or_open)(
+                settings.data_dir, clock=clock
+            )
+            peers = PeerRegistry(
+                settings.data_dir,
+                owner_agency_id=self.owner.id,
+                audit=self.audit,
+                admins=self.identity,
+                clock=clock,
+                readonly=readonly,
+            )
+            self._closers.append(peers)
+            nonces = NonceCache(settings.data_dir, readonly=readonly)
+            self._closers.append(nonces)
+            self.federation = Federation(
+                owner=self.owner,
+                keys=keys,
+                peers=peers,
+                nonces=nonces,
+                audit=self.audit,
+                public_url=settings.public_url,
+                clock=clock,
             )
         except BaseException:
             self.close()
@@ -216,6 +282,21 @@ class Node:
     def authenticate(self, request: Presented) -> User:
         """The staff user behind a web request's bearer token or console cookie."""
         return self.identity.authenticate(presented_credential(request))[0]
+
+    def node_facts(self) -> NodeFacts:
+        """What the node document publishes besides keys: the policy in force (name and the
+        SHA-256 of its file, as its ``policy_changed`` entry) and the log's public state."""
+        _, digest = policy_file(self.policy)
+        checkpoints = self.audit.checkpoints()
+        signer = self.audit.signer
+        return NodeFacts(
+            policy=DocPolicy(name=self.policy.name, digest=digest),
+            log=DocLog(
+                origin=signer.name if signer else "",
+                verifier_key=self.audit.vkey if signer else "",
+                checkpoint=checkpoints[-1].note if checkpoints else None,
+            ),
+        )
 
     def check_time(self, read: Read, now: datetime) -> str | None:
         """Why a read must not be stored (from the future, or already past retention), by the
@@ -264,7 +345,8 @@ def open_readonly(settings: Settings, *, clock: Clock = system_clock) -> Node:
 
 class System(Node):
     """The node opened for writing (one process at a time: the audit log's writer lock), with
-    the ingest pipeline, camera ingest and the periodic jobs of a running service."""
+    the ingest pipeline, camera ingest, the administrative actions and the periodic jobs of a
+    running service."""
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         super().__init__(settings, clock=clock, readonly=False)
@@ -275,6 +357,7 @@ class System(Node):
                 hot_lists=self.hotlists.judge,
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
+                protected=self.protected,
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
@@ -283,6 +366,14 @@ class System(Node):
             )
             self.jobs = Periodic()
             self._closers.append(self.jobs)  # stops first: no purge or checkpoint mid-close
+            # every administrative change, whichever face asks (CLI, admin socket, HTTP API)
+            self.admin = AdminService(
+                identity=self.identity,
+                cameras=self.cameras,
+                alerts=self.alerts,
+                policy=self.policy,
+                agency_id=self.owner.id,
+            )
         except BaseException:
             self.close()
             raise
@@ -312,13 +403,16 @@ class System(Node):
         )
 
     def snapshot(self) -> int:
-        """Logs how many distinct vehicles are retained now (a portal figure)."""
+        """Logs how many distinct vehicles are retained now (a portal figure), and the reads
+        of protected plates not recorded on each finished day."""
+        self.protected.publish_counts()
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry."""
+        held search requests, own-vehicle requests and protected-plate entries past their
+        expiry, and rotated-out federation signing keys."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -326,6 +420,9 @@ class System(Node):
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
         self.search.expire_pending(moment)
+        self.protected.expire(moment)
+        self.owner_requests.expire(moment)
+        self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
         return report
 
     def start(self) -> None:

@@ -36,6 +36,8 @@ class Settings:
     agency_id: str = "local"
     agency_name: str = "Local Police Department"
     agency_state: str = "CT"
+    agency_type: str = "local"
+    public_url: str | None = None
     nonhit_retention: timedelta | None = None
     hit_retention: timedelta | None = None
     purge_interval: timedelta = timedelta(minutes=1)
@@ -75,6 +77,7 @@ class Settings:
             ("shared_dir", "TRUSTLPR_SHARED_DIR"),
             ("database_url", "TRUSTLPR_DATABASE_URL"),
             ("policy", "TRUSTLPR_POLICY"),
+            ("public_url", "TRUSTLPR_PUBLIC_URL"),
         ):
             if env.get(var):
                 values[key] = env[var]
@@ -94,7 +97,10 @@ class Settings:
             "agency_id": self.agency_id,
             "agency_name": self.agency_name,
             "agency_state": self.agency_state,
+            "agency_type": self.agency_type,
         }
+        if self.public_url:
+            values["public_url"] = self.public_url
         for key in ("nonhit_retention", "hit_retention"):
             value = getattr(self, key)
             if value is not None:
@@ -109,8 +115,9 @@ class Settings:
 
 
 _KNOWN = {
-    "policy", "agency_id", "agency_name", "agency_state", "nonhit_retention", "hit_retention",
-    "database_url", "shared_dir", "purge_interval", "approval_max_age",
+    "policy", "agency_id", "agency_name", "agency_state", "agency_type", "public_url",
+    "nonhit_retention", "hit_retention", "database_url", "shared_dir", "purge_interval",
+    "approval_max_age",
 }  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from trustlpr.cli.main import app
-from trustlpr.oversight.catalog import RULES
+from trustlpr.oversight.rules import RULES
 
 from .synth import clean_traffic, planted, write_13
 
@@ -105,7 +105,7 @@ def test_every_command_and_option_has_help() -> None:
     group = typer.main.get_command(app)
     oversight = group.commands["oversight"]  # type: ignore[attr-defined]
     assert oversight.help
-    assert set(oversight.commands) == {"report", "check", "rules", "config"}
+    assert set(oversight.commands) == {"report", "check", "rules", "config", "access", "plate"}
     for name, command in oversight.commands.items():
         assert command.help, name
         for param in command.params:

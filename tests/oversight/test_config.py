@@ -9,7 +9,7 @@ import pytest
 
 from trustlpr.core.errors import ConfigError
 from trustlpr.oversight import load_config
-from trustlpr.oversight.config import default_text
+from trustlpr.oversight.rules import default_text
 
 
 def test_defaults_parse_and_read_typed() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from trustlpr.core.errors import FormatError
 from trustlpr.oversight import import_files
-from trustlpr.oversight.layout import find_layout
+from trustlpr.oversight.reading import find_layout
 
 from .synth import HEADER_13, Search, write_13, write_csv
 

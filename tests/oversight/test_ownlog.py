@@ -19,7 +19,7 @@ from trustlpr.oversight import (
     records_from_audit,
     run_rules,
 )
-from trustlpr.oversight.ownlog import event_pair
+from trustlpr.oversight.reading.ownlog import event_pair
 
 T0 = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 

@@ -69,3 +69,57 @@ def test_importing_a_file_twice_counts_it_once(audit_dir: Path) -> None:
     result = import_files([path, path])
     assert result.rows_imported == 4294
     assert [f.duplicates for f in result.files] == [0, 4294]
+
+
+# file → (incidents, searches behind them, {practice rule: searches or events showing it});
+# counts only (docs/oversight.md states them), measured with the default thresholds
+BASELINES = {
+    f"{CHAMPAIGN}2025-01-01_2025-02-01.csv": (9, 698, {
+        "S2.case-number-only": 2154, "S8.wide-scope": 1711, "S14.feature-search": 961,
+        "S22.unverifiable-claim": 386,
+    }),
+    f"{CHAMPAIGN}2025-06-01_2025-07-01.xlsx": (12, 875, {
+        "S2.case-number-only": 1693, "S8.wide-scope": 1394, "S14.feature-search": 558,
+        "S22.unverifiable-claim": 353,
+    }),
+    f"{CHAMPAIGN}2025-08-01_09-01.csv": (15, 474, {
+        "S2.case-number-only": 1684, "S8.wide-scope": 1255, "S14.feature-search": 674,
+        "S22.unverifiable-claim": 257,
+    }),
+    f"{CHAMPAIGN}2026-02-01_2025-02-28.csv": (25, 850, {
+        "S8.wide-scope": 903, "S14.feature-search": 586, "S22.unverifiable-claim": 288,
+    }),
+    "EPDSearchAuditLogs.csv": (12, 315, {"S2.vague-reason": 1254, "S22.unverifiable-claim": 66}),
+    "11_1_2025-12_8_2025-Okaloosa_County_FL_SO-Audit_EXTRACTED.csv": (3, 253, {
+        "S2.vague-reason": 2229, "S8.wide-scope": 2069, "S22.unverifiable-claim": 883,
+    }),
+    "flock-safety-and-alpr-data-and-policies-200784_doc0.xlsx": (0, 0, {
+        "S16.no-expiry": 392, "S16.undocumented-entry": 104,
+    }),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("key", sorted(DOCUMENTED), ids=lambda v: str(v)[:40])
+def test_practices_are_stated_once_and_incidents_are_few(
+    audit_dir: Path, key: tuple[str, str]
+) -> None:
+    from trustlpr.oversight.report import summary
+
+    result = import_files([audit_dir / key[0] / key[1]])
+    run = run_rules(result.table, result.events, load_config(), result.file_columns())
+    info = summary(result, run)
+    incidents, rows, practices = BASELINES[key[1]]
+    assert (info["incidents"], info["rows_in_incidents"]) == (incidents, rows)
+    assert {p["rule"]: p["rows"] for p in info["practices"]} == practices
+    assert len({p["rule"] for p in info["practices"]}) == len(info["practices"])  # each once
+    units = result.rows_imported or sum(
+        1 for e in result.events if e.is_entry and e.event_type in ("create", "update")
+    )
+    for p in info["practices"]:
+        assert p["share"] == round(p["rows"] / units, 4) and p["share"] >= 0.0
+    # the headline is short against what the rules found, and no finding is lost
+    assert info["incidents"] <= max(25, info["findings"] // 4)
+    assert (
+        info["incidents"] + info["notes"] + sum(len(p.findings) for p in run.practices)
+        == info["findings"]
+    )

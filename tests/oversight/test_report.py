@@ -132,7 +132,8 @@ def test_report_renders_in_chromium(written: tuple[Path, dict[str, Any], Any]) -
         )
         page.goto((out / "report.html").as_uri())
         assert page.locator("figure svg").count() == 5
-        assert page.locator("div.finding").count() == info["findings"]
+        assert page.locator("div.finding").count() == info["incidents"] + info["notes"]
+        assert page.locator("div.practice").count() == len(info["practices"])
         box = page.locator("figure svg").first.bounding_box()
         assert box is not None and box["width"] > 200 and box["height"] > 100
         browser.close()

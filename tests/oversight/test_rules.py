@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from trustlpr.oversight import ImportResult, RuleRun, import_files, load_config, run_rules
-from trustlpr.oversight.catalog import RULES
+from trustlpr.oversight.rules import RULES
 
 from .synth import burst_and_spike, clean_traffic, night_owl, planted, write_13
 

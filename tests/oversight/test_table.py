@@ -8,10 +8,9 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 import trustlpr.oversight as oversight
-from trustlpr.oversight import RecordTable, SearchRecord
-from trustlpr.oversight.merge import TableBuilder
-from trustlpr.oversight.pool import StringPool
-from trustlpr.oversight.table import ChunkBuilder, record_fields
+from trustlpr.oversight import SearchRecord
+from trustlpr.oversight.table import ChunkBuilder, StringPool, TableBuilder, table_from_records
+from trustlpr.oversight.table.chunk import record_fields
 
 AT = datetime(2025, 1, 9, 12, tzinfo=UTC)
 
@@ -70,7 +69,7 @@ def test_chunks_merge_into_one_pool_in_first_seen_order() -> None:
 
 def test_absent_columns_cost_no_memory() -> None:
     recs = [SearchRecord("f", k, AT, plate=f"P{k}", reason="x") for k in range(1000)]
-    table = RecordTable.from_records(recs)
+    table = table_from_records(recs)
     for name in ("devices", "networks", "tf_start", "purpose", "moderation"):
         assert table.cols[name].strides == (0,), name
     smaller = table.take(np.arange(1000) % 2 == 0)

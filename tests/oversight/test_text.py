@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trustlpr.oversight.agencies import classify_org
+from trustlpr.oversight.rules.agencies import classify_org
 from trustlpr.oversight.text import Tag, case_numbers, classify_reason, is_case_number
 
 

@@ -115,6 +115,21 @@ def _digest(key: str, value: Any) -> Any:
     return value
 
 
+def _code_counts(key: str, value: Any) -> Any:
+    if not isinstance(value, Mapping) or len(value) > _MAX_ITEMS:
+        raise InputError("must map codes to counts", field=key)
+    return {_code(key, k): _count(key, v) for k, v in value.items()}
+
+
+def _thumbprints(key: str, value: Any) -> Any:
+    if not isinstance(value, list | tuple) or len(value) > _MAX_ITEMS:
+        raise InputError(f"must be a list of at most {_MAX_ITEMS} key thumbprints", field=key)
+    for item in value:
+        if not isinstance(item, str) or not re.fullmatch(r"[A-Za-z0-9_-]{43}", item):
+            raise InputError("must be RFC 7638 key thumbprints (base64url SHA-256)", field=key)
+    return list(value)
+
+
 def _camera_counts(key: str, value: Any) -> Any:
     if not isinstance(value, Mapping) or len(value) > _MAX_ITEMS:
         raise InputError("must map camera ids to counts", field=key)
@@ -160,9 +175,16 @@ PUBLIC_FIELDS = {
     "two_person": _flag,
     "expires_at": _stamp,
     "expires_before": _stamp,
+    # federation (trustlpr.federation): the peer agency and the key thumbprints pinned
+    "peer_agency": _ident,
+    "peer_keys": _thumbprints,
     # the policy in force (trustlpr.transparency): its name and the SHA-256 of its file
     "policy": _ident,
     "digest": _digest,
+    # the protected-plates registry (trustlpr.protected): its changes and counts, never a plate
+    "entry_id": _ident,
+    "active": _count,
+    "active_by_category": _code_counts,
 }
 """The only keys a public leaf may carry, each with a value check that cannot hold a name or
 free text: the list of docs/contributing.md plus the agreement terms trustlpr.identity publishes."""

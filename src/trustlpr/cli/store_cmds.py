@@ -22,6 +22,12 @@ def init(
     agency_id: str = typer.Option(None, help="Id of the agency that owns this node's data."),
     agency_name: str = typer.Option(None, help="Display name of that agency."),
     state: str = typer.Option(None, help="Two-letter state of that agency."),
+    agency_type: str = typer.Option(
+        None, help="Kind of that agency: local (default), state or federal."
+    ),
+    public_url: str = typer.Option(
+        None, help="Base URL other agencies' nodes reach this node at (its node document)."
+    ),
     nonhit_retention: str = typer.Option(
         None, help="Override: keep non-hit reads this long, e.g. 21d, 3m (below 1d: hit-only)."
     ),
@@ -34,6 +40,8 @@ def init(
         agency_id=agency_id,
         agency_name=agency_name,
         agency_state=state,
+        agency_type=agency_type,
+        public_url=public_url,
         nonhit_retention=nonhit_retention,
         hit_retention=hit_retention,
     )

@@ -15,13 +15,15 @@ Library errors are translated at the boundary (``raise StoreError(...) from exc`
     ├── NotFoundError            a named thing (camera, user, entry, day) does not exist
     ├── ConflictError            the request clashes with current state (duplicate, decided)
     ├── AuthError                no or invalid credentials
-    │   └── ForbiddenError       valid credentials, but not allowed to do this
+    │   ├── ForbiddenError       valid credentials, but not allowed to do this
+    │   └── SignatureRefused     a node's signed request or answer (RFC 9421) is refused
     ├── PolicyError              a policy file is invalid or fails schema validation
     ├── PolicyDenied             a request was judged and denied; carries the reasons
     ├── StoreError               the read store failed
     │   └── KeyDestroyedError    the keys of the asked-for day were destroyed (data expired)
     ├── AuditError               the audit log could not be written or read
     │   └── VerificationError    a proof, checkpoint, signature or log failed verification
+    ├── PeerUnavailableError     another agency's node is down, slow, or answered nonsense
     └── OverloadedError          a bounded queue is full; retry later
         └── RateLimitedError     one client (e.g. a camera) exceeded its rate limit (429)
 """
@@ -114,6 +116,18 @@ class ForbiddenError(AuthError):
     http_status = 403
 
 
+class SignatureRefused(AuthError):
+    """Raised when a message signed by another node (RFC 9421) is refused: unsigned, signed by
+    an unpinned, removed or retired key, outside its window, with a replayed nonce, or with a
+    body that does not match its digest. ``reason`` is the code (``replayed_nonce``...),
+    ``peer`` the agency behind the key when it is known; neither holds personal data."""
+
+    def __init__(self, message: str, *, reason: str, peer: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.peer = peer
+
+
 class PolicyError(TrustLPRError):
     """Raised when a policy file is invalid, or its Cedar form fails schema validation."""
 
@@ -157,6 +171,14 @@ class VerificationError(AuditError):
 
     exit_code = 2
     http_status = 422
+
+
+class PeerUnavailableError(TrustLPRError):
+    """Raised when another agency's node could not be reached, did not answer before its
+    deadline, or answered with something that is not a document or answer at all."""
+
+    exit_code = 69
+    http_status = 502
 
 
 class OverloadedError(TrustLPRError):

@@ -5,15 +5,18 @@ admin event logs) into a de-duplicated ``RecordTable``; ``run_rules`` applies th
 rules (thresholds from ``load_config``); ``write_report`` writes ``report.html`` and
 ``findings.csv``. ``records_from_audit`` turns our own audit events into ``SearchRecord``s,
 and ``read_own_log`` reads them from a data directory. See docs/oversight.md.
+
+The sub-packages follow the flow: ``reading`` (exports → table), ``table`` (the columnar
+store), ``rules`` (table → findings), ``report`` (outputs). Imports point one way only:
+``report`` → ``rules`` and ``reading`` → ``table`` → ``records`` and ``text`` (what a search
+is, what a reason says); ``tests/oversight/test_layering.py`` holds them to it.
 """
 
 from typing import TYPE_CHECKING, Any
 
-from .config import RuleConfig, load_config
-from .findings import Finding, RuleRun, run_rules
-from .importer import ImportResult, import_files
-from .ownlog import read_own_log, records_from_audit
+from .reading import ImportResult, import_files, read_own_log, records_from_audit
 from .records import HotlistEvent, SearchRecord
+from .rules import Finding, RuleConfig, RuleRun, load_config, run_rules
 from .table import RecordTable
 
 if TYPE_CHECKING:

@@ -15,11 +15,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from ..audit import AuditService
-from ..core.errors import InputError, OverloadedError, PolicyDenied, TrustLPRError
+from ..core.errors import (
+    InputError,
+    OverloadedError,
+    PolicyDenied,
+    SignatureRefused,
+    TrustLPRError,
+)
 from ..hotlist import AlertService, HotlistService
 from ..ingest import IngestService
 from ..runtime import System
-from ..search import SearchService
+from ..search import OwnerRequests, SearchService
 
 
 def node(request: Request) -> System:
@@ -34,6 +40,10 @@ def _audit(request: Request) -> AuditService:
 
 def _searches(request: Request) -> SearchService:
     return node(request).search
+
+
+def _owner_requests(request: Request) -> OwnerRequests:
+    return node(request).owner_requests
 
 
 def _hotlists(request: Request) -> HotlistService:
@@ -51,6 +61,7 @@ def _camera_ingest(request: Request) -> IngestService:
 Node = Annotated[System, Depends(node)]
 Audit = Annotated[AuditService, Depends(_audit)]
 Searches = Annotated[SearchService, Depends(_searches)]
+OwnerDesk = Annotated[OwnerRequests, Depends(_owner_requests)]
 Hotlists = Annotated[HotlistService, Depends(_hotlists)]
 Alerts = Annotated[AlertService, Depends(_alerts)]
 CameraIngest = Annotated[IngestService, Depends(_camera_ingest)]
@@ -65,6 +76,8 @@ def error_response(exc: TrustLPRError) -> JSONResponse:
         body["line"] = exc.line
     if isinstance(exc, PolicyDenied):
         body["reasons"] = exc.reasons
+    if isinstance(exc, SignatureRefused):
+        body["reason"] = exc.reason
     if isinstance(exc, OverloadedError):
         headers["Retry-After"] = str(max(1, round(exc.retry_after)))
     return JSONResponse(body, status_code=exc.http_status, headers=headers)
