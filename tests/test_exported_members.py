@@ -184,6 +184,7 @@ SURFACES: dict[str, set[str]] = {
         "ReadKeys",
         "create_root_key",
         "load_root_key",
+        "pseudonymiser",
     },
     "trustlpr.oversight": {
         "Finding",

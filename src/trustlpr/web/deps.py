@@ -22,6 +22,7 @@ from ..core.errors import (
     SignatureRefused,
     TrustLPRError,
 )
+from ..federation.outbound import FederatedSearch
 from ..hotlist import AlertService, HotlistService
 from ..ingest import IngestService
 from ..runtime import System
@@ -42,6 +43,10 @@ def _searches(request: Request) -> SearchService:
     return node(request).search
 
 
+def _federated(request: Request) -> FederatedSearch:
+    return node(request).federated
+
+
 def _hotlists(request: Request) -> HotlistService:
     return node(request).hotlists
 
@@ -57,6 +62,7 @@ def _camera_ingest(request: Request) -> IngestService:
 Node = Annotated[System, Depends(node)]
 Audit = Annotated[AuditService, Depends(_audit)]
 Searches = Annotated[SearchService, Depends(_searches)]
+Federated = Annotated[FederatedSearch, Depends(_federated)]
 Hotlists = Annotated[HotlistService, Depends(_hotlists)]
 Alerts = Annotated[AlertService, Depends(_alerts)]
 CameraIngest = Annotated[IngestService, Depends(_camera_ingest)]
