@@ -26,7 +26,7 @@ def test_demo_shows_reads_hits_searches_and_denials(tmp_path: Path, shared_dir: 
     env = {**os.environ, "TRUSTLPR_SHARED_DIR": str(shared_dir)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "trustlpr.cli", "--data-dir", str(tmp_path / "demo"), "demo",
-         "--port", str(port), "--rate", "200"],
+         "--port", str(port), "--rate", "200", "--history", "2"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -59,3 +59,7 @@ def test_demo_shows_reads_hits_searches_and_denials(tmp_path: Path, shared_dir: 
     assert figures["hotlist"]["hits"] > 0
     assert figures["searches"]["total"] > 0 and figures["searches"]["denied"] > 0
     assert page.status_code == 200
+    # a fresh directory replayed its past first and the first screen says what is simulated
+    assert "everything in it is simulated" in page.text
+    assert "The 2 days from" in " ".join(output.split())  # whatever the terminal width
+    assert figures["window"]["dates"][-2:] and all(figures["reads"]["daily"][-2:])

@@ -14,10 +14,11 @@ import random
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .core.clock import Clock, system_clock
 from .core.errors import TrustLPRError
 from .core.identity import Agency, AgencyType, Role, User
 from .core.search import LegalBasis, Purpose, Query, SearchType
@@ -41,6 +42,9 @@ USERS = [
     ("auditor", Role.AUDITOR, "Civilian Auditor"),
 ]
 KEYS_FILE = "demo-camera-keys.json"
+OUTSIDER = "tx-county-so"
+SUPERVISOR = "sgt-rivera"
+HOTLIST_DAYS = 60  # the stolen-car entries outlive the replayed month and the live demo
 
 
 @dataclass
@@ -57,13 +61,24 @@ def demo_settings(data_dir: Path) -> Settings:
     )
 
 
-def prepare(settings: Settings, shared_dir: Path, *, stolen: int = 60) -> DemoCity:
-    """Initialises the data directory once: users, the town's cameras and a stolen-car list."""
+def prepare(
+    settings: Settings,
+    shared_dir: Path,
+    *,
+    stolen: int = 60,
+    clock: Clock = system_clock,
+    start: date | None = None,
+) -> DemoCity:
+    """Initialises the data directory once (logged at ``clock``'s time): users, the town's
+    cameras and a stolen-car list. ``start``: the local date of the simulation's day 0 (the
+    first day the history replays; the town's people and plates do not depend on it)."""
     config = replace(TOWN, agency_id=settings.agency_id, stolen=stolen, seed=2026)
+    if start is not None:
+        config = replace(config, start=start)
     simulation = Simulation.for_place(config, shared_dir, PLACE, agency_id=settings.agency_id)
-    initialise(settings)
+    initialise(settings, clock=clock)
     keys_path = settings.data_dir / KEYS_FILE
-    with System(settings) as system:
+    with System(settings, clock=clock) as system:
         if not system.identity.users():
             _add_people(system)
         if keys_path.is_file():
@@ -78,7 +93,7 @@ def prepare(settings: Settings, shared_dir: Path, *, stolen: int = 60) -> DemoCi
         if not system.hotlists.lists():
             entries = simulation.hotlist_entries(
                 owner="nhpd-auto-theft",
-                expires_at=datetime.now(UTC) + timedelta(days=30),
+                expires_at=clock() + timedelta(days=HOTLIST_DAYS),
                 case_prefix="26-",
                 first_case=4100,
             )
@@ -99,10 +114,8 @@ def _add_people(system: System) -> None:
             signed_in = identity.verify_password(user_id, PASSWORD)[0]
             identity.set_password(user_id, PASSWORD, actor=signed_in)
         admin = admin or user
-    identity.add_agency(
-        "tx-county-so", "A Texas county sheriff", "TX", AgencyType.LOCAL, actor=admin
-    )
-    identity.add_user("tx-deputy", "tx-county-so", Role.OFFICER, "TX deputy", actor=admin)
+    identity.add_agency(OUTSIDER, "A Texas county sheriff", "TX", AgencyType.LOCAL, actor=admin)
+    identity.add_user("tx-deputy", OUTSIDER, Role.OFFICER, "TX deputy", actor=admin)
 
 
 # -- the moving parts -------------------------------------------------------------------------
@@ -162,35 +175,35 @@ def officer_activity(system: System, city: DemoCity, stop: threading.Event) -> N
     rng = random.Random(7)
     identity = system.identity
     people = {u.id: u for u in identity.users()}
-    owner = system.owner
-    outsider = identity.agency("tx-county-so")
+    outsider = identity.agency(OUTSIDER)
     tick = 0
     while not stop.wait(2.0):
         tick += 1
         try:
-            _search_once(system, city, rng, people, owner, outsider, tick)
+            search_once(system, city, rng, people, outsider, tick)
             if tick % 3 == 0:
-                _decide_held(system, people["sgt-rivera"])
-            _verify_alerts(system, rng, people)
+                decide_held(system, people[SUPERVISOR])
+            verify_alerts(system, rng, people)
             if tick % 10 == 0:
                 system.snapshot()
         except TrustLPRError as exc:
             log.warning("demo officer step failed: %s", exc.message)
 
 
-def _search_once(
+def search_once(
     system: System,
     city: DemoCity,
     rng: random.Random,
     people: dict[str, User],
-    owner: Agency,
     outsider: Agency,
     tick: int,
 ) -> None:
+    """One officer's search: most for a stolen car, every 7th for a prohibited or vague
+    purpose, every 11th by the out-of-state sheriff, every 5th over 14 days (held)."""
     target = rng.choice(city.stolen)
-    now = datetime.now(UTC)
+    now = system.clock()
     officer = people[rng.choice(["ofc-chen", "ofc-okafor"])]
-    agency = owner
+    agency = system.owner
     days = 3
     if tick % 7 == 0:
         purpose, reason, basis = rng.choice(_BAD)
@@ -223,7 +236,8 @@ def _search_once(
     log.info("demo search by %s: %s", officer.id, outcome.status.value)
 
 
-def _decide_held(system: System, supervisor: User) -> None:
+def decide_held(system: System, supervisor: User) -> None:
+    """The supervisor decides up to two held requests (approving all but personal ones)."""
     for pending in system.search.pending(supervisor)[:2]:
         approve = pending.request is not None and pending.request.purpose is not Purpose.PERSONAL
         outcome = system.search.decide_pending(
@@ -235,8 +249,11 @@ def _decide_held(system: System, supervisor: User) -> None:
             log.info("demo approval: %d results for the requester", len(fetched.results))
 
 
-def _verify_alerts(system: System, rng: random.Random, people: dict[str, User]) -> None:
-    for alert in system.alerts.list_alerts(status="unverified", limit=5):
+def verify_alerts(
+    system: System, rng: random.Random, people: dict[str, User], *, limit: int = 5
+) -> None:
+    """An officer checks up to ``limit`` waiting alerts: most confirmed, some misreads."""
+    for alert in system.alerts.list_alerts(status="unverified", limit=limit):
         verdict = "confirmed" if alert.kind.value == "alert" and rng.random() < 0.85 else "misread"
         system.alerts.verify(
             alert.id,

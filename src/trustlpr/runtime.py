@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
 from .cameras import CameraRegistry, PlaceMarks
@@ -32,11 +33,13 @@ from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
-from .keys import ReadKeys, create_root_key, load_root_key, pseudonymiser
+from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key, pseudonymiser
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .keys.signing import SigningKeys
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
-from .search import ApprovalQueue, SearchService
+from .protected import ProtectedPlates
+from .protected.entry import KEY_NAME as PROTECTED_KEY
+from .search import ApprovalQueue, OwnerRequests, OwnerRequestStore, SearchService
 from .settings import Settings
 from .store import PurgeReport, ReadStore
 from .store.factory import detail_keys, key_rings, open_read_store
@@ -77,9 +80,9 @@ def _log_late_failure(future: Future[IngestResult]) -> None:
         log.error("late hot-list hits were not stored: %s: %s", type(exc).__name__, exc)
 
 
-def initialise(settings: Settings) -> bool:
-    """Creates the data directory, root key, ``config.toml`` and the owner agency.
-    Returns False (changing nothing) if the directory is already initialised."""
+def initialise(settings: Settings, *, clock: Clock = system_clock) -> bool:
+    """Creates the data directory, root key, ``config.toml`` and the owner agency, logged at
+    ``clock``'s time. Returns False (changing nothing) if the directory is already initialised."""
     data_dir = settings.data_dir
     if settings.config_path.is_file():
         return False
@@ -91,7 +94,7 @@ def initialise(settings: Settings) -> bool:
         create_root_key(data_dir)
     SigningKeys.create_or_open(data_dir)  # the federation key, apart from the log's key
     with open_audit(data_dir, agency_id=settings.agency_id) as audit:
-        identity = IdentityStore.open(data_dir, audit)
+        identity = IdentityStore.open(data_dir, audit, clock)
         try:
             identity.add_agency(
                 settings.agency_id,
@@ -105,7 +108,7 @@ def initialise(settings: Settings) -> bool:
     tmp = settings.config_path.with_suffix(".tmp")
     tmp.write_text(settings.to_toml(), encoding="utf-8")
     tmp.replace(settings.config_path)
-    with System(settings) as system:
+    with System(settings, clock=clock) as system:
         system.record_policy()
     return True
 
@@ -181,6 +184,16 @@ class Node:
             self._closers.append(self.store)
             self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
             self._closers.append(self.cameras)
+            self.protected = ProtectedPlates(
+                settings.data_dir,
+                StandingKeys(settings.data_dir / "keys", root_key, PROTECTED_KEY),
+                agency_id=self.owner.id,
+                people=self.identity,
+                audit=self.audit,
+                handling=self.policy.protected_plates,
+                clock=clock,
+            )
+            self._closers.append(self.protected)
             self.engine = PolicyEngine(
                 self.policy,
                 owner_state=self.owner.state,
@@ -215,6 +228,21 @@ class Node:
                 approvals=self.approvals,
                 clock=clock,
                 nonhit_retention=self.retention.nonhit,
+                max_pending_age=settings.approval_max_age,
+                protected=self.protected,
+            )
+            self.owner_requests_db = OwnerRequestStore(settings.data_dir / "owner_requests.db")
+            self._closers.append(self.owner_requests_db)
+            self.owner_requests = OwnerRequests(
+                search=self.search,
+                store=self.owner_requests_db,
+                people=self.identity,
+                audit=self.audit,
+                owner_agency_id=self.owner.id,
+                permitted=self.policy.permitted_purposes,
+                policy_name=self.policy.name,
+                retention=self.retention.nonhit,
+                clock=clock,
                 max_pending_age=settings.approval_max_age,
             )
             keys = (SigningKeys if readonly else SigningKeys.create_or_open)(
@@ -334,7 +362,8 @@ def open_readonly(settings: Settings, *, clock: Clock = system_clock) -> Node:
 
 class System(Node):
     """The node opened for writing (one process at a time: the audit log's writer lock), with
-    the ingest pipeline, camera ingest and the periodic jobs of a running service."""
+    the ingest pipeline, camera ingest, the administrative actions and the periodic jobs of a
+    running service."""
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         super().__init__(settings, clock=clock, readonly=False)
@@ -345,6 +374,7 @@ class System(Node):
                 hot_lists=self.hotlists.judge,
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
+                protected=self.protected,
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
@@ -353,6 +383,14 @@ class System(Node):
             )
             self.jobs = Periodic()
             self._closers.append(self.jobs)  # stops first: no purge or checkpoint mid-close
+            # every administrative change, whichever face asks (CLI, admin socket, HTTP API)
+            self.admin = AdminService(
+                identity=self.identity,
+                cameras=self.cameras,
+                alerts=self.alerts,
+                policy=self.policy,
+                agency_id=self.owner.id,
+            )
         except BaseException:
             self.close()
             raise
@@ -382,13 +420,16 @@ class System(Node):
         )
 
     def snapshot(self) -> int:
-        """Logs how many distinct vehicles are retained now (a portal figure)."""
+        """Logs how many distinct vehicles are retained now (a portal figure), and the reads
+        of protected plates not recorded on each finished day."""
+        self.protected.publish_counts()
         return snapshot_retained_vehicles(self.store, self.retention, self.audit, self.clock)
 
     def purge(self, now: datetime | None = None) -> PurgeReport:
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
-        held search requests past their expiry, and rotated-out federation signing keys."""
+        held search requests, own-vehicle requests and protected-plate entries past their
+        expiry, and rotated-out federation signing keys."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -396,6 +437,8 @@ class System(Node):
             hit_before=moment - self.retention.hit, nonhit_before=moment - self.retention.nonhit
         )
         self.search.expire_pending(moment)
+        self.protected.expire(moment)
+        self.owner_requests.expire(moment)
         self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
         return report
 

@@ -105,7 +105,7 @@ def test_every_command_and_option_has_help() -> None:
     group = typer.main.get_command(app)
     oversight = group.commands["oversight"]  # type: ignore[attr-defined]
     assert oversight.help
-    assert set(oversight.commands) == {"report", "check", "rules", "config"}
+    assert set(oversight.commands) == {"report", "check", "rules", "config", "access", "plate"}
     for name, command in oversight.commands.items():
         assert command.help, name
         for param in command.params:

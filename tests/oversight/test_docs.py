@@ -61,3 +61,48 @@ def test_output_columns_and_summary_keys_are_documented() -> None:
         assert f"`{column}`" in DOC, column
     for key in ("files", "rows_imported", "rows_rejected", "findings", "rules_skipped", "per_file"):
         assert f"`{key}`" in DOC, key
+
+
+_REASON_TAGS = {
+    "S1.immigration": "IMMIGRATION", "S1.reproductive-care": "REPRODUCTIVE",
+    "S1.gender-affirming-care": "GENDER_CARE", "S1.protest": "PROTEST", "S1.religion": "RELIGION",
+    "S1.press": "PRESS", "S1.civil-matter": "CIVIL", "S1.personal-use": "PERSONAL",
+    "S2.vague-reason": "VAGUE", "S2.case-number-only": "CASE_ONLY", "S2.pii-in-reason": "PII",
+    "S10.on-behalf-of-federal": "FEDERAL_ASSIST", "S12.sensitive-place": "SENSITIVE_PLACE",
+    "S15.minor-use": "MINOR", "S15.test-use": "TEST",
+}  # fmt: skip
+
+
+def _precision_examples() -> list[tuple[str, list[str], list[str]]]:
+    import re
+
+    section = DOC[DOC.index("## Precision, measured") :]
+    section = section[: section.index("\n\n", section.index("| Rule | Flagged"))]
+    out = []
+    for line in section.splitlines()[2:]:
+        if not line.startswith("| `"):
+            continue
+        rule, flagged, clean = (c.strip() for c in line.strip("|").split("|"))
+        quoted = re.compile(r'"([^"]*)"')
+        out.append((rule.strip("`"), quoted.findall(flagged), quoted.findall(clean)))
+    return out
+
+
+def test_precision_examples_are_what_the_classifier_does() -> None:
+    from trustlpr.oversight.text import Tag, classify_reason
+
+    examples = _precision_examples()
+    assert {rule for rule, _, _ in examples} == set(_REASON_TAGS)
+
+    def hit(rule: str, text: str) -> bool:
+        tags, tag = classify_reason(text).tags, Tag[_REASON_TAGS[rule]]
+        if rule == "S12.sensitive-place":  # a stated offence clears it
+            return bool(tags & tag) and not tags & Tag.SERIOUS
+        return bool(tags & tag)
+
+    for rule, flagged, clean in examples:
+        assert flagged and clean, rule
+        for text in flagged:
+            assert hit(rule, text), f"{rule}: {text!r} is documented as flagged"
+        for text in clean:
+            assert not hit(rule, text), f"{rule}: {text!r} is documented as not flagged"

@@ -23,7 +23,9 @@ LAYERS = {  # sub-package → what it may import (besides itself)
     "table": {"records", "text"},
     "reading": {"table", "records", "text"},
     "rules": {"table", "records", "text"},
-    "report": {"rules", "reading", "table", "records", "text"},
+    "plate": {"table", "records", "text"},
+    "access": {"rules", "table", "records", "text"},
+    "report": {"access", "plate", "rules", "reading", "table", "records", "text"},
 }
 
 

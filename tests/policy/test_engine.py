@@ -232,3 +232,35 @@ def test_each_line_of_the_recheck_of_an_allow_denies_on_its_own() -> None:
         assert decision.outcome is Outcome.DENY, what
         assert [r.rule for r in decision.reasons] == ["engine.invariant"], what
         assert f"({what})" in decision.reasons[0].text, (what, decision.reasons[0].text)
+
+
+def test_protected_cameras_are_those_at_places_the_policy_protects() -> None:
+    cameras = {"cam-clinic": "reproductive_health_clinic", "cam-food": "food_bank", "cam-9": ""}
+    engine = PolicyEngine("ct-pa-26-14", camera_categories=cameras)
+    assert "food_bank" not in engine.policy.sensitive_locations.categories
+    assert engine.protected_cameras() == {"cam-clinic": "reproductive_health_clinic"}
+    assert PolicyEngine("ct-pa-26-14").protected_cameras() == {}
+
+
+def test_without_an_owner_agency_the_request_keeps_its_own() -> None:
+    data = _data("ct-pa-26-14")
+    data["sharing"]["in_state"] = "never"
+    engine = PolicyEngine(parse_policy(data, "in-state-never"))
+    assert engine.decide_json(_request(r_agency_id="hartford-pd")).allowed
+
+
+def test_decide_json_passes_the_approval_on(ct: PolicyEngine) -> None:
+    held = _request(protected_plate=True)
+    assert ct.decide_json(held).outcome is Outcome.NEEDS_APPROVAL
+    assert ct.decide_json(held, approved=True).outcome is Outcome.ALLOW
+    bad = ct.decide_json({"id": "x"})
+    assert bad.outcome is Outcome.DENY and bad.reasons[0].rule == "request.invalid"
+    assert bad.reasons[0].text
+
+
+def test_reason_refusals_are_the_topics_the_policy_does_not_permit(ct: PolicyEngine) -> None:
+    refused = ct.reason_refusals("ICE wants the driver located after the protest")
+    assert [r.rule for r in refused] == ["reason.immigration", "reason.protest"]
+    assert refused[0].text.startswith('the reason points to immigration enforcement ("ICE"); ')
+    assert refused[0].text.endswith(ct.compiled.rules["reason.immigration"].text)
+    assert ct.reason_refusals("stolen silver sedan seen leaving the burglary on Elm St") == []

@@ -16,6 +16,7 @@ from trustlpr.policy.screening import (
     MAX_REASON_LENGTH,
     check_reason_length,
     normalize_reason,
+    prohibited_topics,
     screen,
 )
 
@@ -215,6 +216,16 @@ def test_reasons_say_which_word() -> None:
 def test_normalize_undoes_disguises() -> None:
     assert normalize_reason("I.C.E. / H S I") == "ice hsi"
     assert normalize_reason("287(g)") == "287g"
+    # the plain reading, with acronyms joined from capital fragments
+    assert normalize_reason("IC E agents took it") == "ice agents took it"
+    assert normalize_reason("driver s m i t h") == "driver smith"
+
+
+def test_prohibited_topics_are_the_purposes_found_and_nothing_else() -> None:
+    found = prohibited_topics("ICE asked, per agent Smith, after the protest")
+    assert {r.rule for r in found} == {"reason.immigration", "reason.protest"}
+    assert prohibited_topics("investigation") == []  # vague, but no purpose
+    assert prohibited_topics("stolen silver sedan seen leaving the burglary") == []
 
 
 def test_the_whole_reason_is_screened_however_long() -> None:

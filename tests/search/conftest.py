@@ -11,8 +11,11 @@ import pytest
 from tests.conftest import FakeClock
 from trustlpr.audit import AuditService
 from trustlpr.core import Agency, AgencyType, AuditEvent, Read, Role, User
+from trustlpr.core.protected import ProtectedCategory, ProtectedHandling
 from trustlpr.identity import IdentityStore
+from trustlpr.keys import StandingKeys
 from trustlpr.policy import PolicyEngine
+from trustlpr.protected import ProtectedPlates
 from trustlpr.search import ApprovalQueue, SearchService
 from trustlpr.store import SQLiteReadStore
 from trustlpr.store.factory import key_rings
@@ -51,6 +54,7 @@ class World:
     marks: dict[str, str]
     approvals: ApprovalQueue
     data_dir: Path
+    protected: ProtectedPlates
 
     def person(self, user_id: str, agency_id: str, role: Role) -> User:
         """A user created by the first admin who took their password over and signs in with
@@ -91,6 +95,18 @@ def make_world(tmp_path: Path, policy: str = "strict-default") -> World:
     marks: dict[str, str] = {}
     engine = PolicyEngine(policy, owner_state="CT", owner_agency_id="nhpd", camera_categories=marks)
     approvals = ApprovalQueue(tmp_path / "approvals.db")
+    protected = ProtectedPlates(
+        tmp_path,
+        StandingKeys(tmp_path / "keys", secrets.token_bytes(32), "protected"),
+        agency_id="nhpd",
+        people=identity,
+        audit=ListSink(),
+        handling={
+            ProtectedCategory.SURVIVOR: ProtectedHandling.NOT_RECORDED,
+            ProtectedCategory.UNDERCOVER: ProtectedHandling.SECOND_SUPERVISOR,
+        },
+        clock=clock,
+    )
     service = SearchService(
         owner=owner,
         store=store,
@@ -101,14 +117,16 @@ def make_world(tmp_path: Path, policy: str = "strict-default") -> World:
         approvals=approvals,
         clock=clock,
         nonhit_retention=timedelta(days=21),
+        protected=protected,
     )
     return World(
         service, audit, identity, store, owner, officer, officer2, supervisor, admin, admin2,
-        clock, marks, approvals, tmp_path,
+        clock, marks, approvals, tmp_path, protected,
     )  # fmt: skip
 
 
 def close_world(world: World) -> None:
+    world.protected.close()
     world.approvals.close()
     world.store.close()
     world.audit.close()

@@ -115,6 +115,12 @@ def _digest(key: str, value: Any) -> Any:
     return value
 
 
+def _code_counts(key: str, value: Any) -> Any:
+    if not isinstance(value, Mapping) or len(value) > _MAX_ITEMS:
+        raise InputError("must map codes to counts", field=key)
+    return {_code(key, k): _count(key, v) for k, v in value.items()}
+
+
 def _thumbprints(key: str, value: Any) -> Any:
     if not isinstance(value, list | tuple) or len(value) > _MAX_ITEMS:
         raise InputError(f"must be a list of at most {_MAX_ITEMS} key thumbprints", field=key)
@@ -177,6 +183,10 @@ PUBLIC_FIELDS = {
     # the policy in force (trustlpr.transparency): its name and the SHA-256 of its file
     "policy": _ident,
     "digest": _digest,
+    # the protected-plates registry (trustlpr.protected): its changes and counts, never a plate
+    "entry_id": _ident,
+    "active": _count,
+    "active_by_category": _code_counts,
 }
 """The only keys a public leaf may carry, each with a value check that cannot hold a name or
 free text: the list of docs/contributing.md plus the agreement terms trustlpr.identity publishes."""

@@ -1,7 +1,7 @@
 """Camera registry: cameras, their places and their hashed keys; the public GeoJSON inventory."""
 
 from .geojson import OSM_TAGS, cameras_geojson
-from .registry import KEY_PREFIX, CameraRegistry, PlaceMarks, RegisteredCamera
+from .registry import KEY_PREFIX, CameraRegistry, CameraSpec, PlaceMarks, RegisteredCamera
 from .settings import CameraSettings
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "OSM_TAGS",
     "CameraRegistry",
     "CameraSettings",
+    "CameraSpec",
     "PlaceMarks",
     "RegisteredCamera",
     "cameras_geojson",

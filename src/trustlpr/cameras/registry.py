@@ -16,9 +16,9 @@ import math
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from ..core.errors import (
 )
 from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.identity import Camera
-from ..identity import TokenVerifier, issue_token, split_token
+from ..identity import IssuedToken, TokenVerifier, issue_token, split_token
 from ..privatedb import PrivateDB
 from .settings import COLUMNS as SETTING_COLUMNS
 from .settings import CameraSettings, check_country, check_timezone
@@ -137,6 +137,47 @@ def _checked(settings: CameraSettings) -> CameraSettings:
         timezone=check_timezone(zone) if zone else None,
         country=check_country(country) if country else None,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CameraSpec:
+    """A camera to register (``add_many``), as given: checked when it is registered."""
+
+    name: str
+    latitude: float
+    longitude: float
+    agency_id: str
+    direction: float | None = None
+    adapter: str = "native"
+    external_id: str | None = None
+    camera_id: str | None = None
+    settings: CameraSettings = field(default_factory=CameraSettings)
+
+
+def check_spec(spec: CameraSpec) -> tuple[Camera, str | None]:
+    """The checked camera of a spec (a new id when it names none) and its external id;
+    ``InputError`` naming the field that cannot be registered."""
+    chosen = _checked(spec.settings)
+    cid = spec.camera_id or f"cam-{secrets.token_hex(4)}"
+    if not isinstance(cid, str) or not _ID.fullmatch(cid):
+        raise InputError("use 1-64 of A-Z a-z 0-9 . _ - (starting alphanumeric)", field="id")
+    adapter = spec.adapter
+    if not isinstance(adapter, str) or not _ADAPTER.fullmatch(adapter):
+        raise InputError(f"{str(adapter)[:40]!r} is not an adapter name", field="adapter")
+    camera = Camera(
+        id=cid,
+        agency_id=_text(spec.agency_id, "agency_id", limit=64),
+        name=_text(spec.name, "name"),
+        latitude=_coordinate(spec.latitude, "lat", 90.0),
+        longitude=_coordinate(spec.longitude, "lon", 180.0),
+        direction=_direction(spec.direction),
+        adapter=adapter,
+        mobile=bool(chosen.mobile),
+        timezone=chosen.timezone,
+        country=chosen.country,
+    )
+    external = _text(spec.external_id, "external_id", limit=128) if spec.external_id else None
+    return camera, external
 
 
 class PlaceMarks(Mapping[str, str]):
@@ -252,57 +293,89 @@ class CameraRegistry:
     ) -> tuple[RegisteredCamera, str]:
         """Registers a camera; returns it and its key, which is shown once and never stored.
         ``actor`` (the user making the change) goes into the audit record's private part."""
-        chosen = _checked(settings or CameraSettings())
-        cid = camera_id or f"cam-{secrets.token_hex(4)}"
-        if not _ID.fullmatch(cid):
-            raise InputError("use 1-64 of A-Z a-z 0-9 . _ - (starting alphanumeric)", field="id")
-        if not isinstance(adapter, str) or not _ADAPTER.fullmatch(adapter):
-            raise InputError(f"{str(adapter)[:40]!r} is not an adapter name", field="adapter")
-        camera = Camera(
-            id=cid,
-            agency_id=_text(agency_id, "agency_id", limit=64),
-            name=_text(name, "name"),
-            latitude=_coordinate(latitude, "lat", 90.0),
-            longitude=_coordinate(longitude, "lon", 180.0),
-            direction=_direction(direction),
+        spec = CameraSpec(
+            name,
+            latitude,
+            longitude,
+            agency_id=agency_id,
+            direction=direction,
             adapter=adapter,
-            mobile=bool(chosen.mobile),
-            timezone=chosen.timezone,
-            country=chosen.country,
+            external_id=external_id,
+            camera_id=camera_id,
+            settings=settings or CameraSettings(),
         )
-        external = _text(external_id, "external_id", limit=128) if external_id else None
-        token = issue_token(KEY_PREFIX)
+        return self.add_many([spec], actor=actor)[0]
+
+    def add_many(
+        self, specs: Sequence[CameraSpec], *, actor: str | None = None
+    ) -> list[tuple[RegisteredCamera, str]]:
+        """Registers cameras all together or none (one transaction, one batch of audit
+        entries: a bulk import of hundreds takes seconds, not one writer round per camera);
+        returns each with its key, shown once. A bad camera is refused as ``InputError``
+        naming its position (``camera #3``) and field."""
+        prepared: list[tuple[Camera, str | None, IssuedToken]] = []
+        seen: set[str] = set()
+        for position, spec in enumerate(specs, start=1):
+            try:
+                camera, external = check_spec(spec)
+            except InputError as exc:
+                if len(specs) == 1:
+                    raise
+                raise type(exc)(f"camera #{position}: {exc.reason}", field=exc.field) from None
+            names = {camera.id} | ({f"{camera.adapter}:{external}"} if external else set())
+            if names & seen:
+                raise ConflictError(f"camera {camera.id!r} is given twice (item {position})")
+            seen |= names
+            prepared.append((camera, external, issue_token(KEY_PREFIX)))
         now = iso(self._clock())
         with self._tx() as db:
-            if db.execute("SELECT 1 FROM cameras WHERE id = ?", (cid,)).fetchone():
-                raise ConflictError(f"camera {cid!r} already exists")
-            db.execute(
-                "INSERT INTO cameras (id, agency_id, name, latitude, longitude, direction, "
-                "adapter, external_id, enabled, key_id, key_hash, created_at, updated_at, "
-                "mobile, timezone, country) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    cid,
-                    camera.agency_id,
-                    camera.name,
-                    camera.latitude,
-                    camera.longitude,
-                    camera.direction,
-                    adapter,
-                    external,
-                    token.token_id,
-                    token.secret_hash,
-                    now,
-                    now,
-                    int(camera.mobile),
-                    camera.timezone,
-                    camera.country,
-                ),
+            for position, (camera, external, token) in enumerate(prepared, start=1):
+                if db.execute("SELECT 1 FROM cameras WHERE id = ?", (camera.id,)).fetchone():
+                    raise ConflictError(f"camera {camera.id!r} already exists (item {position})")
+                if (
+                    external is not None
+                    and db.execute(
+                        "SELECT 1 FROM cameras WHERE adapter = ? AND external_id = ?",
+                        (camera.adapter, external),
+                    ).fetchone()
+                ):
+                    raise ConflictError(
+                        f"a {camera.adapter} camera named {external!r} already exists "
+                        f"(item {position})"
+                    )
+                db.execute(
+                    "INSERT INTO cameras (id, agency_id, name, latitude, longitude, direction, "
+                    "adapter, external_id, enabled, key_id, key_hash, created_at, updated_at, "
+                    "mobile, timezone, country) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        camera.id,
+                        camera.agency_id,
+                        camera.name,
+                        camera.latitude,
+                        camera.longitude,
+                        camera.direction,
+                        camera.adapter,
+                        external,
+                        token.token_id,
+                        token.secret_hash,
+                        now,
+                        now,
+                        int(camera.mobile),
+                        camera.timezone,
+                        camera.country,
+                    ),
+                )
+            self._audit.append_many(
+                [
+                    self._event("added", camera, actor, name=camera.name, adapter=camera.adapter)
+                    for camera, _, _ in prepared
+                ]
             )
-            self._audit.append(
-                self._event("added", camera, actor, name=camera.name, adapter=adapter)
-            )
-        return RegisteredCamera(camera, external, token.token_id, now), token.plaintext
+        return [
+            (RegisteredCamera(camera, external, token.token_id, now), token.plaintext)
+            for camera, external, token in prepared
+        ]
 
     def set_enabled(
         self, camera_id: str, enabled: bool, *, actor: str | None = None

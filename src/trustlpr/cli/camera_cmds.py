@@ -2,15 +2,18 @@
 and ``camera watch``, the camera-site agent (``trustlpr.recognize``).
 
 Changes are signed by an admin of the camera's agency (``--token`` or ``--as USER``, as for
-the identity commands) and recorded in the audit log, so they need the log's writer lock:
-run them while ``trustlpr serve`` is stopped, or through the service. Listing and the GeoJSON
-export change nothing and run at any time. A camera's key is printed once, at ``add`` and
-``rotate-key``; only its argon2 hash is kept.
+the identity commands) and recorded in the audit log; while ``trustlpr serve`` runs they go
+through its admin socket (``cli/administer.py``), else the command opens the node itself.
+Listing and the GeoJSON export change nothing and run at any time. A camera's key is
+printed once, at ``add`` and ``rotate-key`` (``import`` writes them to a 0600 file); only its
+argon2 hash is kept.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,11 +21,14 @@ from typing import Annotated
 
 import typer
 
-from ..cameras import CameraRegistry, CameraSettings, RegisteredCamera, cameras_geojson
-from ..core.errors import InputError, PolicyDenied
-from ..identity import IdentityStore, require_admin
+from ..admin.actions import CameraFields, camera_row
+from ..cameras import CameraRegistry, cameras_geojson
+from ..cameras.importfile import parse_cameras
+from ..core.errors import InputError
+from ..identity import IdentityStore
 from ..ingest.adapters import camera_adapter_types
 from ..settings import Settings
+from .administer import administer
 from .common import (
     AsUser,
     Json,
@@ -32,9 +38,7 @@ from .common import (
     print_json,
     reader,
     settings,
-    signed,
     table,
-    writer,
 )
 
 camera_app = typer.Typer(
@@ -44,31 +48,11 @@ camera_app = typer.Typer(
 
 
 @contextmanager
-def _open(
-    ctx: typer.Context, *, changes: bool
-) -> Iterator[tuple[CameraRegistry, IdentityStore, Settings]]:
-    """The node's camera registry, identities and settings from the composition root."""
-    with writer(ctx) if changes else reader(ctx) as node:
+def _open(ctx: typer.Context) -> Iterator[tuple[CameraRegistry, IdentityStore, Settings]]:
+    """The node's camera registry, identities and settings, opened read-only (changes go
+    through ``administer``)."""
+    with reader(ctx) as node:
         yield node.cameras, node.identity, node.settings
-
-
-def _row(entry: RegisteredCamera) -> dict[str, object]:
-    cam = entry.camera
-    return {
-        "id": cam.id,
-        "agency_id": cam.agency_id,
-        "name": cam.name,
-        "lat": cam.latitude,
-        "lon": cam.longitude,
-        "direction": cam.direction,
-        "adapter": cam.adapter,
-        "external_id": entry.external_id,
-        "enabled": cam.enabled,
-        "mobile": cam.mobile,
-        "timezone": cam.timezone,
-        "country": cam.country,
-        "created_at": entry.created_at,
-    }
 
 
 Mobile = Annotated[
@@ -146,24 +130,68 @@ def add(
         raise InputError(
             f"{adapter!r} is not one of {', '.join(camera_adapter_types())}", field="--adapter"
         )
-    with _open(ctx, changes=True) as (registry, identity, cfg):
-        owner = agency or cfg.agency_id
-        actor = signed(identity, token, as_user)
-        require_admin(actor, owner)
-        identity.agency(owner)  # the agency must exist
-        entry, key = registry.add(
-            name,
-            lat,
-            lon,
-            agency_id=owner,
-            direction=direction,
-            adapter=adapter,
-            external_id=external_id,
-            camera_id=camera_id,
-            actor=actor.id,
-            settings=CameraSettings(mobile=mobile, timezone=timezone, country=country),
-        )
-    _show_key(entry.id, key, as_json)
+    fields = {
+        "name": name,
+        "lat": lat,
+        "lon": lon,
+        "direction": direction,
+        "adapter": adapter,
+        "external_id": external_id,
+        "id": camera_id,
+        "agency": agency,
+        "mobile": mobile,
+        "timezone": timezone,
+        "country": country,
+    }
+    added = administer(ctx, "cameras.add", fields, token, as_user)
+    _show_key(str(added["id"]), str(added["key"]), as_json)
+
+
+@camera_app.command("import")
+def import_cameras(
+    ctx: typer.Context,
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="CSV (name,lat,lon,…) or GeoJSON inventory."
+    ),
+    fmt: str = typer.Option(
+        None, "--format", help="csv or geojson (default: from the file's extension)."
+    ),
+    agency: str = typer.Option(
+        None, "--agency", help="Agency owning cameras that name none (default: this node's)."
+    ),
+    keys_out: Path = typer.Option(
+        ...,
+        "--keys-out",
+        help="Write each camera's id and key (shown once) to this new CSV file, mode 0600.",
+    ),
+    token: Token = None,
+    as_user: AsUser = None,
+    as_json: Json = False,
+) -> None:
+    """Register many cameras at once, all or none: one transaction and one batch of audit
+    entries. CSV columns: name, lat, lon and optionally direction, adapter, external_id, id,
+    agency, mobile, timezone, country. GeoJSON: our `export-geojson`, or a DeFlock/OSM
+    inventory (ids `osm-<node>`). Their keys go to --keys-out, never to the screen."""
+    chosen = fmt or ("csv" if file.suffix.lower() == ".csv" else "geojson")
+    if keys_out.exists():
+        raise InputError(f"{keys_out} exists; keys are written to a new file", field="--keys-out")
+    specs = parse_cameras(
+        file.read_text(encoding="utf-8-sig"), chosen, agency_id=agency or settings(ctx).agency_id
+    )
+    rows = [CameraFields.of(spec).model_dump(exclude_none=True) for spec in specs]
+    err_console.print(f"registering {len(rows)} cameras from {file.name} …")
+    added = administer(ctx, "cameras.import", {"cameras": rows}, token, as_user)
+    cameras = added["cameras"]
+    assert isinstance(cameras, list)
+    fd = os.open(keys_out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        writer_ = csv.writer(out)
+        writer_.writerow(["id", "name", "key"])
+        writer_.writerows([c["id"], c["name"], c["key"]] for c in cameras)
+    if as_json:
+        print_json([{k: v for k, v in c.items() if k != "key"} for c in cameras])
+        return
+    console.print(f"registered {len(cameras)} cameras; their keys are in {keys_out}")
 
 
 @camera_app.command("list")
@@ -173,8 +201,8 @@ def list_cameras(
     as_json: Json = False,
 ) -> None:
     """List the registered cameras (never their keys)."""
-    with _open(ctx, changes=False) as (registry, _, _cfg):
-        rows = [_row(c) for c in registry.list(include_disabled=not enabled_only)]
+    with _open(ctx) as (registry, _, _cfg):
+        rows = [camera_row(c) for c in registry.list(include_disabled=not enabled_only)]
     if as_json:
         print_json(rows)
         return
@@ -201,15 +229,13 @@ def set_camera(
     its country. Options not given keep their value."""
     if mobile is None and timezone is None and country is None:
         raise InputError("give --mobile/--fixed, --timezone or --country", field="options")
-    with _open(ctx, changes=True) as (registry, identity, _cfg):
-        actor = signed(identity, token, as_user)
-        require_admin(actor, registry.get(camera_id).camera.agency_id)
-        entry = registry.configure(
-            camera_id,
-            CameraSettings(mobile=mobile, timezone=timezone, country=country),
-            actor=actor.id,
-        )
-    row = _row(entry)
+    row = administer(
+        ctx,
+        "cameras.set",
+        {"id": camera_id, "mobile": mobile, "timezone": timezone, "country": country},
+        token,
+        as_user,
+    )
     if as_json:
         print_json(row)
         return
@@ -222,10 +248,8 @@ def set_camera(
 def _set_enabled(
     ctx: typer.Context, camera_id: str, enabled: bool, token: str | None, as_user: str | None
 ) -> None:
-    with _open(ctx, changes=True) as (registry, identity, _cfg):
-        actor = signed(identity, token, as_user)
-        require_admin(actor, registry.get(camera_id).camera.agency_id)
-        registry.set_enabled(camera_id, enabled, actor=actor.id)
+    action = "cameras.enable" if enabled else "cameras.disable"
+    administer(ctx, action, {"id": camera_id}, token, as_user)
     console.print(f"camera {camera_id} {'enabled' if enabled else 'disabled'}")
 
 
@@ -260,11 +284,8 @@ def rotate_key(
     as_json: Json = False,
 ) -> None:
     """Replace a camera's key; the old key stops working at once. Prints the new key once."""
-    with _open(ctx, changes=True) as (registry, identity, _cfg):
-        actor = signed(identity, token, as_user)
-        require_admin(actor, registry.get(camera_id).camera.agency_id)
-        key = registry.rotate_key(camera_id, actor=actor.id)
-    _show_key(camera_id, key, as_json)
+    rotated = administer(ctx, "cameras.rotate_key", {"id": camera_id}, token, as_user)
+    _show_key(camera_id, str(rotated["key"]), as_json)
 
 
 @camera_app.command("mark")
@@ -279,24 +300,7 @@ def mark(
 ) -> None:
     """Record that a camera overlooks a sensitive place (clinic, place of worship, school,
     shelter, …); the policy in force then judges searches aimed at it."""
-    with writer(ctx) as node:
-        places = node.policy.sensitive_locations
-        if category in places.no_cameras:
-            raise PolicyDenied(
-                f"the policy in force allows no camera at a {category.replace('_', ' ')}; "
-                "disable this camera instead",
-                ["sensitive.no_cameras"],
-            )
-        if category not in places.categories:
-            raise InputError(
-                f"{category[:40]!r} is not a sensitive-location category of the policy in "
-                f"force ({', '.join(sorted(places.categories))})",
-                field="category",
-            )
-        registry, identity = node.cameras, node.identity
-        actor = signed(identity, token, as_user)
-        require_admin(actor, registry.get(camera_id).camera.agency_id)
-        registry.set_sensitive(camera_id, category, actor=actor.id)
+    administer(ctx, "cameras.mark", {"id": camera_id, "category": category}, token, as_user)
     console.print(f"camera {camera_id} marked as overlooking a {category.replace('_', ' ')}")
 
 
@@ -308,10 +312,7 @@ def unmark(
     as_user: AsUser = None,
 ) -> None:
     """Clear a camera's sensitive-place mark."""
-    with _open(ctx, changes=True) as (registry, identity, _cfg):
-        actor = signed(identity, token, as_user)
-        require_admin(actor, registry.get(camera_id).camera.agency_id)
-        registry.set_sensitive(camera_id, None, actor=actor.id)
+    administer(ctx, "cameras.unmark", {"id": camera_id}, token, as_user)
     console.print(f"camera {camera_id} no longer marked")
 
 
@@ -327,7 +328,7 @@ def export_geojson(
     ),
 ) -> None:
     """Export the camera inventory as GeoJSON with OpenStreetMap ALPR tags (DeFlock-style)."""
-    with _open(ctx, changes=False) as (registry, identity, cfg):
+    with _open(ctx) as (registry, identity, cfg):
         cameras = registry.list()
         operators = {a.id: a.name for a in identity.agencies()}
     operators.setdefault(cfg.agency_id, cfg.agency_name)

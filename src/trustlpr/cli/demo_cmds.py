@@ -10,10 +10,10 @@ import threading
 import typer
 import uvicorn
 
-from ..demo import PASSWORD, USERS, demo_settings, officer_activity, prepare, stream_reads
-from ..runtime import System
+from ..demo import PASSWORD, USERS, demo_settings, officer_activity, stream_reads
+from ..demo_history import HISTORY_DAYS, open_demo
 from ..web.app import create_app
-from .common import console, settings
+from .common import console, progress, settings
 from .serve_cmds import _exit_on_sigterm
 
 
@@ -23,24 +23,38 @@ def demo(
     port: int = typer.Option(8080, help="Port to listen on."),
     rate: float = typer.Option(150.0, help="Simulated reads per second sent by the cameras."),
     log_level: str = typer.Option("warning", help="Log level of the service."),
+    history: int = typer.Option(
+        HISTORY_DAYS,
+        min=1,
+        max=90,
+        help="Days of past a fresh demo directory replays before going live.",
+    ),
 ) -> None:
     """Run a living demo: a simulated New Haven (real OpenStreetMap camera positions) streams
     reads into the service; officers search, a supervisor approves, alerts get verified.
+    A fresh data directory first replays the last 30 days (accelerated, through the same
+    pipeline, purge and clock), so the portal opens on a month of history.
     Open the printed URL for the public portal and /console for the staff console."""
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     base = settings(ctx)
     cfg = demo_settings(base.data_dir)
     shared = base.data_root()
-    with console.status("preparing the simulated town (cameras, users, hot list)…"):
-        city = prepare(cfg, shared)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    system = System(cfg)
+    with progress(transient=True) as bar:
+        task = bar.add_task("preparing the simulated town (cameras, users, hot list)…", total=None)
+
+        def advance(done: int, days: int) -> None:
+            bar.update(task, description="replaying the past days", completed=done, total=days)
+
+        system, city, past = open_demo(cfg, shared, days=history, progress=advance)
+    if past is not None:
+        console.print(past.describe())
     stop = threading.Event()
     threads: list[threading.Thread] = []
     url = f"http://{host}:{port}"
     try:
         system.start()  # the policy in force logged, the periodic jobs running
-        app = create_app(system)
+        app = create_app(system, notice=None if past is None else past.describe())
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level=log_level, loop="asyncio")
         )

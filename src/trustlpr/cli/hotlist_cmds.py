@@ -24,6 +24,7 @@ from ..core.plates import mask_plate
 from ..hotlist import AlertKind, HotlistService
 from ..identity import IdentityStore, require_role, require_same_agency
 from ..settings import Settings
+from .administer import administer
 from .common import (
     AsUser,
     Json,
@@ -323,10 +324,8 @@ def target_add(
         secret = os.environ.get(secret_env) if secret_env else None
         if secret is None:
             secret = typer.prompt("Webhook signing secret", hide_input=True, err=True)
-    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
-        user = _signed(identity, cfg, token, as_user, Role.ADMIN)
-        target = service.alerts.add_target(url, actor=user.id, secret=secret)
-    console.print(f"added {target.kind} target {target.id}")
+    target = administer(ctx, "alerts.targets.add", {"url": url, "secret": secret}, token, as_user)
+    console.print(f"added {target['kind']} target {target['id']}")
 
 
 @alerts_app.command("targets")
@@ -349,9 +348,7 @@ def target_remove(
     as_user: AsUser = None,
 ) -> None:
     """Stop sending alerts to a target (audited)."""
-    with open_hotlists(ctx, changes=True) as (service, identity, cfg):
-        user = _signed(identity, cfg, token, as_user, Role.ADMIN)
-        service.alerts.remove_target(target_id, actor=user.id)
+    administer(ctx, "alerts.targets.remove", {"id": target_id}, token, as_user)
     console.print(f"removed target {target_id}")
 
 

@@ -1,9 +1,10 @@
 """Identity commands: ``agency``, ``user`` and ``token`` (``sharing`` is in ``sharing_cmds``).
 
 Changes are signed by a user: ``--token`` (or ``TRUSTLPR_TOKEN``) with an API token, or ``--as
-USER`` with a password prompt. Only while the node has no admin yet may ``agency add`` and
-``user add`` run unsigned; the node's second admin is also added unsigned (set-up). After
-that a new admin is a proposal until a second, independent admin approves it
+USER`` with a password prompt. They work the same while ``trustlpr serve`` runs: they then
+go through its admin socket (``cli/administer.py``). Only while the node has no admin yet may
+``agency add`` and ``user add`` run unsigned; the node's second admin is also added unsigned
+(set-up). After that a new admin is a proposal until a second, independent admin approves it
 (``user approve``).
 """
 
@@ -12,16 +13,16 @@ from __future__ import annotations
 import typer
 
 from ..core.clock import iso, parse_duration, system_clock
+from ..core.errors import AuthError
+from .administer import administer, administer_as, credential
 from .common import (
     AsUser,
     Json,
     Token,
-    actor_of,
     console,
     err_console,
     identity_store,
     print_json,
-    signed,
     table,
 )
 
@@ -44,11 +45,14 @@ def agency_add(
     as_user: AsUser = None,
 ) -> None:
     """Register an agency (its users may then be added)."""
-    with identity_store(ctx) as (store, _):
-        agency = store.add_agency(
-            agency_id, name, state, type_, actor=actor_of(store, token, as_user)
-        )
-    console.print(f"added agency [bold]{agency.id}[/] ({agency.type.value}, {agency.state})")
+    agency = administer(
+        ctx,
+        "agencies.add",
+        {"id": agency_id, "name": name, "state": state, "type": type_},
+        token,
+        as_user,
+    )
+    console.print(f"added agency [bold]{agency['id']}[/] ({agency['type']}, {agency['state']})")
 
 
 @agency_app.command("list")
@@ -86,21 +90,25 @@ def user_add(
 ) -> None:
     """Add a user. The node's first two admins are added unsigned (set-up); a later admin
     waits for a second admin's approval (`user approve`)."""
-    with identity_store(ctx) as (store, _):
-        actor = actor_of(store, token, as_user)
-        secret = None
-        if password:
-            secret = typer.prompt(
-                f"New password for {user_id}", hide_input=True, confirmation_prompt=True, err=True
-            )
-        user = store.add_user(user_id, agency, role, name, actor=actor, password=secret)
-    if not user.active:
+    secret = None
+    if password:
+        secret = typer.prompt(
+            f"New password for {user_id}", hide_input=True, confirmation_prompt=True, err=True
+        )
+    user = administer(
+        ctx,
+        "users.add",
+        {"id": user_id, "agency": agency, "role": role, "name": name, "password": secret},
+        token,
+        as_user,
+    )
+    if not user["active"]:
         console.print(
-            f"proposed admin [bold]{user.id}[/] of {user.agency_id}: another admin, independent "
-            f"of you, must approve (`trustlpr user approve {user.id}`)"
+            f"proposed admin [bold]{user['id']}[/] of {user['agency_id']}: another admin, "
+            f"independent of you, must approve (`trustlpr user approve {user['id']}`)"
         )
         return
-    console.print(f"added user [bold]{user.id}[/] ({user.role.value} of {user.agency_id})")
+    console.print(f"added user [bold]{user['id']}[/] ({user['role']} of {user['agency_id']})")
 
 
 @user_app.command("list")
@@ -133,12 +141,11 @@ def user_set_role(
     as_user: AsUser = None,
 ) -> None:
     """Change a user's role (an admin of the user's agency)."""
-    with identity_store(ctx) as (store, _):
-        user = store.set_role(user_id, role, actor=signed(store, token, as_user))
-    if user.role.value != role.strip().lower():
-        console.print(f"proposed: {user.id} becomes admin once a second admin approves")
+    user = administer(ctx, "users.set_role", {"id": user_id, "role": role}, token, as_user)
+    if user["role"] != user["requested"]:
+        console.print(f"proposed: {user['id']} becomes admin once a second admin approves")
         return
-    console.print(f"{user.id} is now {user.role.value}")
+    console.print(f"{user['id']} is now {user['role']}")
 
 
 @user_app.command("disable")
@@ -149,8 +156,7 @@ def user_disable(
     as_user: AsUser = None,
 ) -> None:
     """Disable a user: their tokens and sessions stop working at once."""
-    with identity_store(ctx) as (store, _):
-        store.disable(user_id, actor=signed(store, token, as_user))
+    administer(ctx, "users.disable", {"id": user_id}, token, as_user)
     console.print(f"{user_id} is disabled")
 
 
@@ -162,9 +168,8 @@ def user_enable(
     as_user: AsUser = None,
 ) -> None:
     """Enable a disabled user (for an admin: a proposal for a second admin)."""
-    with identity_store(ctx) as (store, _):
-        user = store.enable(user_id, actor=signed(store, token, as_user))
-    if not user.active:
+    user = administer(ctx, "users.enable", {"id": user_id}, token, as_user)
+    if not user["active"]:
         console.print(f"proposed: admin {user_id} is enabled once a second admin approves")
         return
     console.print(f"{user_id} is enabled")
@@ -193,8 +198,7 @@ def user_approve(
     as_user: AsUser = None,
 ) -> None:
     """Approve a pending admin grant (an admin independent of the one who proposed it)."""
-    with identity_store(ctx) as (store, _):
-        store.approve_admin(user_id, actor=signed(store, token, as_user))
+    administer(ctx, "users.approve", {"id": user_id}, token, as_user)
     console.print(f"{user_id} is now an active admin")
 
 
@@ -206,8 +210,7 @@ def user_reject(
     as_user: AsUser = None,
 ) -> None:
     """Refuse (or, as its proposer, withdraw) a pending admin grant."""
-    with identity_store(ctx) as (store, _):
-        store.reject_admin(user_id, actor=signed(store, token, as_user))
+    administer(ctx, "users.reject", {"id": user_id}, token, as_user)
     console.print(f"the admin grant of {user_id} was refused")
 
 
@@ -219,12 +222,13 @@ def user_set_password(
     as_user: AsUser = None,
 ) -> None:
     """Set a console password (the user themself, or an admin of their agency)."""
-    with identity_store(ctx) as (store, _):
-        actor = signed(store, token, as_user)
-        secret = typer.prompt(
-            f"New password for {user_id}", hide_input=True, confirmation_prompt=True, err=True
-        )
-        store.set_password(user_id, secret, actor=actor)
+    signer = credential(token, as_user)
+    if signer.token is None and signer.user is None:
+        raise AuthError("sign in with --token (or TRUSTLPR_TOKEN) or --as USER")
+    secret = typer.prompt(
+        f"New password for {user_id}", hide_input=True, confirmation_prompt=True, err=True
+    )
+    administer_as(ctx, "users.set_password", {"id": user_id, "password": secret}, signer)
     console.print(f"password of {user_id} set; their open console sessions were ended")
 
 
@@ -241,16 +245,19 @@ def token_create(
     as_user: AsUser = None,
 ) -> None:
     """Issue an API token. It is printed once, on stdout; store it now."""
-    lifetime = parse_duration(expires_in, field="--expires-in")
-    with identity_store(ctx) as (store, _):
-        created = store.create_token(
-            user, actor=signed(store, token, as_user), expires_in=lifetime, label=label
-        )
+    parse_duration(expires_in, field="--expires-in")  # refused here, before signing in
+    created = administer(
+        ctx,
+        "tokens.create",
+        {"user": user, "expires_in": expires_in, "label": label},
+        token,
+        as_user,
+    )
     err_console.print(
-        f"token {created.info.id} for {user}, expires {iso(created.info.expires_at)}"
+        f"token {created['id']} for {user}, expires {created['expires_at']}"
         " — shown once, it cannot be recovered:"
     )
-    typer.echo(created.plaintext)
+    typer.echo(created["token"])
 
 
 @token_app.command("list")
@@ -289,8 +296,7 @@ def token_revoke(
     as_user: AsUser = None,
 ) -> None:
     """Revoke an API token at once."""
-    with identity_store(ctx) as (store, _):
-        store.revoke_token(token_id, actor=signed(store, token, as_user))
+    administer(ctx, "tokens.revoke", {"id": token_id}, token, as_user)
     console.print(f"token {token_id} revoked")
 
 

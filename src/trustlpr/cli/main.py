@@ -81,11 +81,15 @@ def _register() -> None:
     serve_cmds.register(app)
     demo_cmds.register(app)
     search_cmds.register(app)
-    from . import federation_cmds, identity_cmds, sharing_cmds
+    from . import owner_cmds
+
+    owner_cmds.register(app)
+    from . import federation_cmds, identity_cmds, protected_cmds, sharing_cmds
 
     identity_cmds.register(app)
     sharing_cmds.register(app)
     federation_cmds.register(app)
+    protected_cmds.register(app)
     from . import audit_cmds
 
     audit_cmds.register(app)

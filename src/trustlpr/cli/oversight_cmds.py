@@ -9,10 +9,12 @@ from rich.table import Table
 
 from ..core.errors import FormatError, InputError
 from ..oversight import import_files, load_config, read_own_log, records_from_audit, run_rules
+from ..oversight.access import who_searched
 from ..oversight.reading import ImportResult, total_bytes
 from ..oversight.report import import_summary, write_report
 from ..oversight.rules import RULES, default_text
 from .common import console, err_console, print_json, progress, settings
+from .oversight_lookup_cmds import SHARING_HELP, access_inputs, add_commands
 
 app = typer.Typer(
     help="Find misuse in ALPR search audit logs: Flock exports released under public-records "
@@ -73,6 +75,13 @@ def report(
         False, "--show-plates", help="Write full plates into the outputs instead of masked ones."
     ),
     jobs: int = typer.Option(None, "--jobs", "-j", min=1, help=JOBS_HELP),
+    sharing_list: Path = typer.Option(None, "--sharing-list", help=SHARING_HELP),
+    agency: list[str] = typer.Option(
+        None, "--agency", help="The department's own organisation name(s) (repeatable)."
+    ),
+    state_laws: Path = typer.Option(
+        None, "--state-laws", help="Your own state-laws table (see `oversight access --help`)."
+    ),
     title: str = typer.Option(
         "ALPR search audit: oversight report", "--title", help="Title of the HTML report."
     ),
@@ -89,11 +98,13 @@ def report(
     if own_log and not home_state:
         overrides = {"out_of_state": {"home_state": settings(ctx).agency_state}}
     rules = load_config(config, overrides)
+    laws, sharing = access_inputs(sharing_list, state_laws)
     result = _import(files, jobs, own_log, ctx)
     _warn_failures(result)
     with err_console.status("running rules and writing the report"):
         run = run_rules(result.table, result.events, rules, result.file_columns())
-        info = write_report(out, result, run, show_plates=show_plates, title=title)
+        access = who_searched(run.context, laws, sharing, agency)
+        info = write_report(out, result, run, show_plates=show_plates, title=title, access=access)
     if json_out:
         print_json(info)
     else:
@@ -170,6 +181,9 @@ def list_rules(
 def show_config() -> None:
     """Print the default rule thresholds as TOML, to copy, edit and pass with --config."""
     typer.echo(default_text(), nl=False)
+
+
+add_commands(app)
 
 
 def register(root: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import uvicorn
 from ..ingest import FrigateSubscriber
 from ..ingest.mqtt import default_client_id
 from ..runtime import System
+from ..web.admin import AdminSocket
 from ..web.app import create_app
 from .common import console, settings
 
@@ -48,8 +49,12 @@ def serve(
     cfg = settings(ctx)
     system = System(cfg)
     subscriber: FrigateSubscriber | None = None
+    admin: AdminSocket | None = None
     try:
         system.start()  # the policy in force logged, the periodic jobs running
+        # the CLI's changes while this runs come through <data_dir>/admin.sock (docs/node.md)
+        admin = AdminSocket(system, log_level=log_level)
+        admin.start()
         if mqtt:
             client_id = mqtt_client_id or default_client_id(cfg.data_dir)
             subscriber = FrigateSubscriber(mqtt, system.ingest_service, client_id=client_id)
@@ -62,6 +67,8 @@ def serve(
         # 200 concurrent clients (docs/portal.md).
         uvicorn.run(app, host=host, port=port, log_level=log_level, loop="asyncio")
     finally:
+        if admin is not None:
+            admin.close()
         if subscriber is not None:
             subscriber.stop()
         system.close()

@@ -1,9 +1,11 @@
 """Sharing-agreement commands: propose, amend, attest, approve, reject, revoke, and the lists
-the public portal shows (agreements in force, grantees, change history).
+the public portal shows (agreements in force, grantees, change history). Changes work the
+same while ``trustlpr serve`` runs (through its admin socket, ``cli/administer.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated
 
@@ -12,8 +14,9 @@ import typer
 from ..core.clock import iso, parse_utc, system_clock
 from ..core.errors import InputError
 from ..core.events import PublicValue
-from ..identity import Attestation, Commitment, SharingAgreement, make_attestation
-from .common import AsUser, Json, Token, console, identity_store, print_json, signed, table
+from ..identity import Commitment, make_attestation
+from .administer import administer
+from .common import AsUser, Json, Token, console, identity_store, print_json, table
 
 sharing_app = typer.Typer(
     help="Sharing agreements between agencies: widening needs a second admin's approval.",
@@ -50,7 +53,9 @@ Commitments = Annotated[
 
 def _attestation(
     doc: str | None, by: str | None, at: str | None, commits: list[str] | None
-) -> Attestation | None:
+) -> dict[str, object] | None:
+    """The attestation's fields, checked here (as ``make_attestation`` will check them
+    where the action runs) so a mistake is named before anyone signs in."""
     if doc is None and by is None and at is None and not commits:
         return None
     if doc is None or by is None or at is None:
@@ -58,17 +63,19 @@ def _attestation(
             "an attestation needs --doc, --attested-by and --attested-at", field="--doc"
         )
     default = [c.value for c in Commitment][:3]
-    return make_attestation(doc, by, at, commits or default)
+    make_attestation(doc, by, at, commits or default)
+    return {"doc": doc, "attested_by": by, "attested_at": at, "commitments": commits or default}
 
 
-def _show(agreement: SharingAgreement, verb: str) -> None:
+def _show(agreement: Mapping[str, object], verb: str) -> None:
     console.print(
-        f"{verb} [bold]{agreement.id}[/] v{agreement.version} "
-        f"({agreement.status.value}): {agreement.grantee_label}"
+        f"{verb} [bold]{agreement['id']}[/] v{agreement['version']} "
+        f"({agreement['status']}): {agreement['grantee_label']}"
     )
-    if agreement.status.value == "pending":
+    if agreement["status"] == "pending":
         console.print(
-            f"it grants nothing until another admin runs `trustlpr sharing approve {agreement.id}`"
+            "it grants nothing until another admin runs "
+            f"`trustlpr sharing approve {agreement['id']}`"
         )
 
 
@@ -98,17 +105,15 @@ def sharing_add(
     as_user: AsUser = None,
 ) -> None:
     """Propose an agreement; a second admin of the owner agency must approve it."""
-    with identity_store(ctx) as (store, cfg):
-        agreement = store.sharing.propose(
-            owner or cfg.agency_id,
-            grantee_agency_id=grantee,
-            grantee_state=grantee_state,
-            purposes=purpose or [],
-            expires_at=expires,
-            actor=signed(store, token, as_user),
-            attestation=_attestation(doc, attested_by, attested_at, commitment),
-        )
-    _show(agreement, "proposed")
+    terms = {
+        "owner": owner,
+        "grantee": grantee,
+        "grantee_state": grantee_state,
+        "purposes": purpose or [],
+        "expires_at": expires,
+        "attestation": _attestation(doc, attested_by, attested_at, commitment),
+    }
+    _show(administer(ctx, "sharing.propose", terms, token, as_user), "proposed")
 
 
 @sharing_app.command("amend")
@@ -122,15 +127,13 @@ def sharing_amend(
     as_user: AsUser = None,
 ) -> None:
     """Change terms: narrowing applies at once, widening waits for a second admin."""
-    with identity_store(ctx) as (store, _):
-        agreement = store.sharing.amend(
-            agreement_id,
-            actor=signed(store, token, as_user),
-            purposes=purpose or None,
-            expires_at=expires,
-            drop_attestation=drop_attestation,
-        )
-    _show(agreement, "amended")
+    terms = {
+        "id": agreement_id,
+        "purposes": purpose or None,
+        "expires_at": expires,
+        "drop_attestation": drop_attestation,
+    }
+    _show(administer(ctx, "sharing.amend", terms, token, as_user), "amended")
 
 
 @sharing_app.command("attest")
@@ -148,10 +151,9 @@ def sharing_attest(
     attestation = _attestation(doc, attested_by, attested_at, commitment)
     if attestation is None:
         raise InputError("give --doc, --attested-by and --attested-at", field="--doc")
-    with identity_store(ctx) as (store, _):
-        agreement = store.sharing.attest(
-            agreement_id, attestation, actor=signed(store, token, as_user)
-        )
+    agreement = administer(
+        ctx, "sharing.attest", {"id": agreement_id, "attestation": attestation}, token, as_user
+    )
     _show(agreement, "attestation proposed for")
 
 
@@ -163,9 +165,7 @@ def sharing_approve(
     as_user: AsUser = None,
 ) -> None:
     """Approve a pending change (an admin of the owner other than its proposer)."""
-    with identity_store(ctx) as (store, _):
-        agreement = store.sharing.approve(agreement_id, actor=signed(store, token, as_user))
-    _show(agreement, "approved")
+    _show(administer(ctx, "sharing.approve", {"id": agreement_id}, token, as_user), "approved")
 
 
 @sharing_app.command("reject")
@@ -176,9 +176,7 @@ def sharing_reject(
     as_user: AsUser = None,
 ) -> None:
     """Reject (or withdraw) a pending change."""
-    with identity_store(ctx) as (store, _):
-        agreement = store.sharing.reject(agreement_id, actor=signed(store, token, as_user))
-    _show(agreement, "rejected")
+    _show(administer(ctx, "sharing.reject", {"id": agreement_id}, token, as_user), "rejected")
 
 
 @sharing_app.command("revoke")
@@ -189,9 +187,7 @@ def sharing_revoke(
     as_user: AsUser = None,
 ) -> None:
     """End an agreement at once (one admin suffices)."""
-    with identity_store(ctx) as (store, _):
-        agreement = store.sharing.revoke(agreement_id, actor=signed(store, token, as_user))
-    _show(agreement, "revoked")
+    _show(administer(ctx, "sharing.revoke", {"id": agreement_id}, token, as_user), "revoked")
 
 
 @sharing_app.command("list")

@@ -23,6 +23,7 @@ from .events import AuditEvent, AuditSink, EventType, ReadLink
 from .hotlist import NCIC_CATEGORIES, HotlistEntry
 from .identity import Agency, AgencyType, Camera, Role, User
 from .plates import confusion_key, mask_plate, normalize_plate, normalize_region
+from .protected import ProtectedCategory, ProtectedHandling
 from .reads import Read, read_from_mapping
 from .search import (
     Decision,
@@ -62,6 +63,8 @@ __all__ = [
     "PlateError",
     "PolicyDenied",
     "PolicyError",
+    "ProtectedCategory",
+    "ProtectedHandling",
     "Purpose",
     "Query",
     "Read",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
@@ -13,6 +14,46 @@ Clock = Callable[[], datetime]
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
+
+
+class ReplayClock:
+    """A clock that stands where it is set while a past is replayed, then follows the system
+    clock (``go_live``). It never goes back: setting it earlier is an ``InputError``, and once
+    live it reads the later of the system time and the last replayed moment. The demo's
+    backfill runs the whole node (pipeline, purge, searches, the log's entry times) on it, so
+    a month of history is made by the same code and clock that then run live."""
+
+    def __init__(self, start: datetime) -> None:
+        self._at = start
+        self._live = False
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        if self._live:
+            now = system_clock()
+            return now if now > self._at else self._at
+        return self._at
+
+    @property
+    def live(self) -> bool:
+        return self._live
+
+    def set(self, moment: datetime) -> datetime:
+        """Moves the replay forward to ``moment``; refused once live or backwards."""
+        with self._lock:
+            if self._live:
+                raise InputError("the clock is live; a replay cannot move it", field="clock")
+            if moment < self._at:
+                raise InputError(
+                    f"{iso(moment)} is before the replay's {iso(self._at)}", field="clock"
+                )
+            self._at = moment
+            return moment
+
+    def go_live(self) -> None:
+        """From now on the clock follows the system clock (never reading before the replay)."""
+        with self._lock:
+            self._live = True
 
 
 def parse_utc(raw: str | int | float | datetime, *, field: str = "observed_at") -> datetime:

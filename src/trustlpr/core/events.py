@@ -33,6 +33,8 @@ class EventType(StrEnum):
     USER_CHANGED = "user_changed"
     TOKEN_CHANGED = "token_changed"
     CAMERA_CHANGED = "camera_changed"
+    PROTECTED_CHANGED = "protected_changed"  # the protected-plates registry: counts only
+    OWNER_REQUEST = "owner_request"  # a resident's own-vehicle request: each step
     FEDERATION_CHANGED = "federation_changed"  # a peer proposed/approved/removed, a key rotated
     FEDERATION_REFUSED = "federation_refused"  # a signed message from a node refused (401)
     FEDERATION_SEARCH = "federation_search"  # a search sent to partners, and each one's answer

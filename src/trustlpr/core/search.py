@@ -23,6 +23,7 @@ class Purpose(StrEnum):
     HUMAN_TRAFFICKING = "human_trafficking"
     TERRORISM = "terrorism"
     PROTECTIVE_ORDER = "protective_order"
+    OWNER_REQUEST = "owner_request"  # a resident's request for their own vehicle's reads
     IMMIGRATION_ENFORCEMENT = "immigration_enforcement"
     REPRODUCTIVE_HEALTH = "reproductive_health"
     GENDER_AFFIRMING_CARE = "gender_affirming_care"
@@ -75,6 +76,7 @@ class Query:
     pattern: str | None = None
     cameras: tuple[str, ...] | None = None
     include_variants: bool = False
+    state: str | None = None  # only reads of this issuing state (own-vehicle requests)
 
     def __repr__(self) -> str:
         return (
@@ -97,6 +99,9 @@ class SearchRequest:
     now: datetime
     protected_plate: bool = False
     owner_agency_id: str | None = None
+    owner_verified: bool = False
+    """An own-vehicle request whose proof of registration one staff member verified and a
+    second, independent one approved (``trustlpr.search.owner``); never set by a search form."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,14 @@ class NonHitBuffer(Protocol):
     def add_many(self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None) -> Any: ...
 
 
+class Unrecorded(Protocol):
+    """The protected-plates registry's ingest check (``ProtectedPlates.not_recorded``):
+    which reads the policy forbids recording at all. They go nowhere — not to the hot lists,
+    the hit-only buffer or the store — and the sender sees them accepted like any other."""
+
+    def not_recorded(self, reads: Sequence[Read]) -> list[bool]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     """The fate of one submission: ``kept`` reads were stored (or buffered), the rest were
@@ -120,6 +128,7 @@ class IngestPipeline:
         hot_lists: HitHook | None = None,
         hit_only: bool = False,
         nonhit_buffer: NonHitBuffer | None = None,
+        protected: Unrecorded | None = None,
         clock: Clock = system_clock,
         dedupe_window: timedelta = timedelta(seconds=5),
         max_queue: int = 50_000,
@@ -131,6 +140,7 @@ class IngestPipeline:
         self._hot_lists = hot_lists
         self._hit_only = hit_only
         self._buffer = nonhit_buffer
+        self._protected = protected
         self._clock = clock
         self._dedupe = Deduper(dedupe_window)
         self._late_dedupe = Deduper(dedupe_window)  # a late hit handed over twice is one read
@@ -278,7 +288,9 @@ class IngestPipeline:
         keep, undo = self._dedupe.check(fresh.reads, fresh.links, fresh.consensus)
         late_keep, late_undo = self._late_dedupe.check(late.reads)
         try:
-            matched = self._retain(fresh.kept(keep), late.kept(late_keep))
+            stored = self._recordable(fresh.reads, keep)
+            late_keep = self._recordable(late.reads, late_keep)
+            matched = self._retain(fresh.kept(stored), late.kept(late_keep))
         except BaseException:
             self._dedupe.undo(undo)
             self._late_dedupe.undo(late_undo)
@@ -298,8 +310,18 @@ class IngestPipeline:
         self.stats["duplicates"] += reads - kept
         self.stats["late_hits"] += sum(late_keep)
         self.stats["batches"] += 1
-        counted = [r for r, k in zip(fresh.reads, keep, strict=True) if k]
+        counted = [r for r, k in zip(fresh.reads, stored, strict=True) if k]
         return _Written(counted, results, matched, [undo, late_undo])
+
+    def _recordable(self, reads: Sequence[Read], keep: Sequence[bool]) -> list[bool]:
+        """``keep`` without the reads the protected-plates registry forbids recording."""
+        if self._protected is None or not any(keep):
+            return list(keep)
+        kept = [r for r, k in zip(reads, keep, strict=True) if k]
+        drop = iter(self._protected.not_recorded(kept))
+        out = [k and not next(drop) for k in keep]
+        self.stats["protected_not_recorded"] += sum(keep) - sum(out)
+        return out
 
     def _retain(
         self,

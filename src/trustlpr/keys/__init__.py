@@ -1,7 +1,7 @@
 """Key material: the root secret and the per-day data and blind-index keys. Nothing else
 in TrustLPR touches keys."""
 
-from .ring import DayKeys, KeyRing, ReadKeys, pseudonymiser
+from .ring import DayKeys, KeyRing, ReadKeys, StandingKeys, pseudonymiser
 from .root import ROOT_KEY_ENV, create_root_key, load_root_key
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "DayKeys",
     "KeyRing",
     "ReadKeys",
+    "StandingKeys",
     "create_root_key",
     "load_root_key",
     "pseudonymiser",

@@ -97,20 +97,8 @@ class KeyRing:
             if cached is not None:
                 return cached
             path = self._path(day)
-            aad = self.key_id(day).encode()
-            if path.is_file():
-                blob = path.read_bytes()
-                try:
-                    secret = self._wrap.decrypt(blob[:12], blob[12:], aad)
-                except InvalidTag as exc:
-                    raise ConfigError(
-                        f"key file {path.name} does not open with this root key"
-                    ) from exc
-            elif create:
-                secret = secrets.token_bytes(32)
-                nonce = secrets.token_bytes(12)
-                _write_durably(path, nonce + self._wrap.encrypt(nonce, secret, aad))
-            else:
+            secret = _wrapped_secret(path, self._wrap, self.key_id(day).encode(), create=create)
+            if secret is None:
                 raise KeyDestroyedError(f"keys of {self.key_id(day)} do not exist (expired?)")
             keys = DayKeys(
                 key_id=self.key_id(day),
@@ -165,6 +153,47 @@ class ReadKeys:
         if ring is None:
             raise KeyDestroyedError(f"there is no key {key_id[:40]!r}")
         return ring.get(parsed, create=create).detail
+
+
+class StandingKeys:
+    """One wrapped secret that lives until destroyed, for data that outlives any one day: the
+    protected-plates registry seals its entries with ``aead`` and indexes their plates with
+    ``blind_index``, like reads, but an entry stays for years, not for a day's retention.
+    ``<keys_dir>/<name>.key``, created on first use."""
+
+    def __init__(self, keys_dir: Path, root_key: bytes, name: str) -> None:
+        keys_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        wrap = AESGCM(_hkdf(root_key, _WRAP_INFO))
+        secret = _wrapped_secret(keys_dir / f"{name}.key", wrap, name.encode(), create=True)
+        assert secret is not None  # created when missing
+        self.aead = AESGCM(_hkdf(secret, _DATA_INFO))
+        self._index_key = _hkdf(secret, _INDEX_INFO)
+        self.name = name
+
+    def blind_index(self, domain: bytes, value: str) -> int:
+        """A signed 64-bit keyed digest of ``value`` (like ``DayKeys.blind_index``)."""
+        digest = hmac.digest(self._index_key, domain + value.encode(), "sha256")
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    def __repr__(self) -> str:
+        return f"StandingKeys(name={self.name!r})"
+
+
+def _wrapped_secret(path: Path, wrap: AESGCM, aad: bytes, *, create: bool) -> bytes | None:
+    """The secret wrapped in ``path``; a fresh one written durably when absent and ``create``,
+    else None. A file the root key does not open is a ``ConfigError``."""
+    if path.is_file():
+        blob = path.read_bytes()
+        try:
+            return wrap.decrypt(blob[:12], blob[12:], aad)
+        except InvalidTag as exc:
+            raise ConfigError(f"key file {path.name} does not open with this root key") from exc
+    if not create:
+        return None
+    secret = secrets.token_bytes(32)
+    nonce = secrets.token_bytes(12)
+    _write_durably(path, nonce + wrap.encrypt(nonce, secret, aad))
+    return secret
 
 
 def _write_durably(path: Path, data: bytes) -> None:

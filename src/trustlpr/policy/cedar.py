@@ -35,6 +35,7 @@ SCHEMA = """namespace TrustLPR {
     pattern_wildcards: Long, camera_count: Long, sensitive_categories: Set<String>,
     window_seconds: Long, window_valid: Bool, window_future_seconds: Long,
     protected_plate: Bool, approval_granted: Bool, same_agency: Bool,
+    include_variants: Bool, owner_verified: Bool,
   };
   action "search" appliesTo { principal: [User], resource: [Dataset], context: SearchContext };
 }

@@ -20,7 +20,16 @@ import cedarpy
 from ..core.clock import format_duration
 from ..core.errors import ConfigError, InputError
 from ..core.identity import AgencyType
-from ..core.search import Decision, LegalBasis, Outcome, Reason, Requester, SearchRequest
+from ..core.search import (
+    Decision,
+    LegalBasis,
+    Outcome,
+    Purpose,
+    Reason,
+    Requester,
+    SearchRequest,
+    SearchType,
+)
 from .cedar import CompiledPolicy, compile_policy
 from .facts import Facts, derive
 from .loader import load_policy
@@ -252,6 +261,18 @@ class PolicyEngine:
             (request.requester.role.value in INVESTIGATIVE_ROLES, "role may not search"),
             (request.requester.agency_type is not AgencyType.VENDOR, "vendors never search"),
             (bool(context["window_valid"]), "invalid window"),
+            (
+                request.purpose is not Purpose.OWNER_REQUEST
+                or (
+                    request.owner_verified
+                    and request.query.type is SearchType.EXACT
+                    and request.query.cameras is None
+                    and not request.query.include_variants
+                    and request.query.window_end - request.query.window_start
+                    <= policy.retention_nonhit + timedelta(hours=1)
+                ),
+                "an own-vehicle request outside its procedure or scope",
+            ),
         ]
         for ok, what in checks:
             if not ok:

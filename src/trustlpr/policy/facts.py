@@ -96,6 +96,8 @@ def derive(
         "protected_plate": request.protected_plate,
         "approval_granted": approval_granted,
         "same_agency": same_agency,
+        "include_variants": query.include_variants,
+        "owner_verified": request.owner_verified,
     }
     if query.type in (SearchType.EXACT, SearchType.CONVOY) and query.plate is None:
         context["has_plate"] = False

@@ -17,6 +17,7 @@ from typing import Any
 from ..core.errors import NotFoundError, PolicyError
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.plates import US_REGIONS
+from ..core.protected import ProtectedCategory, ProtectedHandling
 from ..core.search import LegalBasis, Purpose, SearchType
 from .model import (
     Access,
@@ -164,6 +165,12 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         no_cameras=frozenset(_categories(sens, "no_cameras")),
     )
     sens.finish()
+    prot = root.table("protected_plates", required=False)
+    protected = {
+        c: prot.choice(c.value, ProtectedHandling, ProtectedHandling.NOT_RECORDED)
+        for c in ProtectedCategory
+    }
+    prot.finish()
     extra = _extra_rules(root)
     cited = root.table("sources")
     root.finish()  # an unknown table is named as such before its missing citation is
@@ -176,7 +183,8 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         min_reason_words=min_words, max_window=windows, search_types=search_types,
         allowed_hotlist_categories=frozenset(categories), sharing=sharing, approvals=approvals,
         sensitive_locations=sensitive, extra_rules=extra, no_state_match=no_state_match,
-        sources=sources, source=where if isinstance(where, Path) else None,
+        protected_plates=protected, sources=sources,
+        source=where if isinstance(where, Path) else None,
     )  # fmt: skip
 
 

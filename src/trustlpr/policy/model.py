@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.clock import format_duration
+from ..core.protected import ProtectedCategory, ProtectedHandling
 from ..core.search import LegalBasis, Purpose, SearchType
 from .sources import Sources
 
@@ -111,6 +112,12 @@ class SensitiveLocations:
     no_cameras: frozenset[str] = frozenset()
 
 
+DEFAULT_PROTECTED_HANDLING: Mapping[ProtectedCategory, ProtectedHandling] = {
+    c: ProtectedHandling.NOT_RECORDED for c in ProtectedCategory
+}
+"""What a policy without a ``[protected_plates]`` table does: records no protected plate."""
+
+
 @dataclass(frozen=True, slots=True)
 class ExtraRule:
     """A local rule written directly as a Cedar condition; validated against the schema."""
@@ -145,6 +152,9 @@ class JurisdictionPolicy:
     sensitive_locations: SensitiveLocations
     extra_rules: tuple[ExtraRule, ...] = ()
     no_state_match: NoStateMatch = NoStateMatch.POSSIBLE
+    protected_plates: Mapping[ProtectedCategory, ProtectedHandling] = field(
+        default_factory=lambda: dict(DEFAULT_PROTECTED_HANDLING)
+    )
     sources: Sources | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
 
@@ -170,6 +180,10 @@ class JurisdictionPolicy:
     def window_for(self, purpose: Purpose) -> timedelta | None:
         """The longest time window a search for ``purpose`` may cover, if it is permitted."""
         return self.max_window.get(purpose)
+
+    def protected_handling(self, category: ProtectedCategory) -> ProtectedHandling:
+        """What happens to reads of a registered plate of ``category`` (docs/policy.md)."""
+        return self.protected_plates.get(category, ProtectedHandling.NOT_RECORDED)
 
     def allows_search_type(self, search_type: SearchType) -> bool:
         return search_type in self.search_types
@@ -234,6 +248,9 @@ class JurisdictionPolicy:
                 "categories": sorted(self.sensitive_locations.categories),
                 "searches": self.sensitive_locations.searches.value,
                 "no_cameras": sorted(self.sensitive_locations.no_cameras),
+            },
+            "protected_plates": {
+                c.value: h.value for c, h in sorted(self.protected_plates.items())
             },
             "rules": [
                 {"id": r.id, "effect": r.effect.value, "text": r.text, "when": r.when}

@@ -29,7 +29,7 @@ _ID = re.compile(r"[\w.:/@#-]{1,200}")
 REQUEST_FIELDS = {
     "id": True, "requester": True, "purpose": True, "offense_code": False, "case_number": True,
     "legal_basis": True, "warrant_id": False, "reason": True, "query": True,
-    "protected_plate": False, "now": True, "owner_agency_id": False,
+    "protected_plate": False, "now": True, "owner_agency_id": False, "owner_verified": False,
 }  # fmt: skip
 REQUESTER_FIELDS = {
     "agency_id": True, "agency_state": True, "agency_type": True, "user_id": True, "role": True,
@@ -37,7 +37,7 @@ REQUESTER_FIELDS = {
 }  # fmt: skip
 QUERY_FIELDS = {
     "type": True, "plate": False, "pattern": False, "cameras": False, "window_start": True,
-    "window_end": True, "include_variants": False,
+    "window_end": True, "include_variants": False, "state": False,
 }  # fmt: skip
 
 E = TypeVar("E", bound=StrEnum)
@@ -128,6 +128,7 @@ def request_from_json(obj: object) -> SearchRequest:
         now=_time(data, "now", "now"),
         protected_plate=_flag(data, "protected_plate", "protected_plate"),
         owner_agency_id=_text(data, "owner_agency_id", "owner_agency_id", optional=True),
+        owner_verified=_flag(data, "owner_verified", "owner_verified"),
     )
 
 
@@ -174,7 +175,15 @@ def _query(obj: object) -> Query:
         pattern=pattern or None,
         cameras=tuple(cameras) if cameras is not None else None,
         include_variants=_flag(data, "include_variants", "query.include_variants"),
+        state=_region(data),
     )
+
+
+def _region(data: Mapping[str, Any]) -> str | None:
+    text = (_text(data, "state", "query.state", optional=True) or "").strip().upper()
+    if text and text not in US_REGIONS:
+        raise InputError(f"{text[:12]!r} is not a US state code", field="query.state")
+    return text or None
 
 
 def request_to_json(request: SearchRequest) -> dict[str, Any]:
@@ -204,8 +213,10 @@ def request_to_json(request: SearchRequest) -> dict[str, Any]:
             "window_start": iso(query.window_start),
             "window_end": iso(query.window_end),
             "include_variants": query.include_variants,
+            "state": query.state,
         },
         "protected_plate": request.protected_plate,
         "now": iso(request.now),
         "owner_agency_id": request.owner_agency_id,
+        "owner_verified": request.owner_verified,
     }

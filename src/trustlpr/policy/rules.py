@@ -19,6 +19,7 @@ from .model import Access, JurisdictionPolicy, RuleEffect
 from .screening import TOPIC_FLAGS
 
 FUTURE_SLACK_SECONDS = 3600
+OWNER_REQUEST = "owner_request"
 INVESTIGATIVE_ROLES = ("officer", "supervisor")
 
 _IN_STATE = "(principal.agency.state == resource.state)"
@@ -196,6 +197,7 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
             f"context.window_future_seconds > {FUTURE_SLACK_SECONDS}",
         ),
     ]
+    rules += _owner_request_rules(policy)
     for stype, spec in policy.search_types.items():
         t = stype.value
         rules.append(
@@ -309,6 +311,33 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
         )
     rules += [Rule(f"local.{r.id}", r.effect, r.text, r.when) for r in policy.extra_rules]
     return rules
+
+
+def _owner_request_rules(policy: JurisdictionPolicy) -> list[Rule]:
+    """A resident's request for their own vehicle's reads: only through its procedure (proof
+    of registration verified, a second person's approval), and never wider than the one plate
+    over the retention window. Whether it is permitted at all is the purpose list's say."""
+    kept = policy.retention_nonhit
+    limit = int(kept.total_seconds()) + FUTURE_SLACK_SECONDS
+    mine = f'context.purpose == "{OWNER_REQUEST}"'
+    return [
+        Rule(
+            "owner-request.unverified",
+            RuleEffect.DENY,
+            "an own-vehicle request runs only through its procedure: proof of registration "
+            "checked by one staff member and the request approved by a second",
+            f"{mine} && !context.owner_verified",
+        ),
+        Rule(
+            "owner-request.scope",
+            RuleEffect.DENY,
+            "an own-vehicle request is an exact search of the registered plate, without "
+            f"variants or named cameras, over at most the retention window ({_dur(kept)})",
+            f'{mine} && (context.search_type != "exact" || !context.has_plate || '
+            f"context.include_variants || context.camera_count >= 0 || "
+            f"context.window_seconds > {limit})",
+        ),
+    ]
 
 
 def _sharing_rules(policy: JurisdictionPolicy) -> list[Rule]:

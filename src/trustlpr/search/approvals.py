@@ -3,8 +3,11 @@
 ``<data_dir>/approvals.db`` holds a held request (its plate or pattern, reason and case) only
 as long as it can still run: ``pending`` until a supervisor decides, ``approved`` until its
 requester fetches the results (they are judged and run then, never stored), and at most until
-``expires_at`` — after which ``expire`` deletes it. A rejected request keeps only a tombstone
-without the request (so its requester learns the outcome) until the same moment.
+``expires_at`` — after which ``expire`` deletes it. A request that would return a protected
+plate needs two approvals (``needed``): after the first it stays pending, the approvers and
+their signers kept (``approvers``) so the second can be checked against them. A rejected
+request keeps only a tombstone without the request (so its requester learns the outcome)
+until the same moment.
 
 Deciding is atomic across threads and processes: ``decide`` takes SQLite's write lock
 (``BEGIN IMMEDIATE``), checks the request is still pending, records the decision in the
@@ -45,13 +48,16 @@ CREATE TABLE IF NOT EXISTS held (
     status TEXT NOT NULL,
     decided_at INTEGER,
     decision_index INTEGER,
-    request TEXT
+    request TEXT,
+    needed INTEGER NOT NULL DEFAULT 1,
+    approvers TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS held_expiry ON held (expires_at);
 """
+_ADDED = ("needed INTEGER NOT NULL DEFAULT 1", "approvers TEXT NOT NULL DEFAULT '[]'")
 _COLUMNS = (
     "request_id, agency_id, user_id, signers, created_at, expires_at, audit_index, reasons, "
-    "status, decided_at, decision_index, request"
+    "status, decided_at, decision_index, request, needed, approvers"
 )
 
 
@@ -77,9 +83,16 @@ class PendingSearch:
     request: SearchRequest | None
     decided_at: datetime | None = None
     decision_index: int | None = None
+    needed: int = 1
+    approvers: tuple[tuple[str, frozenset[str]], ...] = ()
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at <= now
+
+    @property
+    def cleared_by_two(self) -> bool:
+        """Approved by two supervisors: what a search returning protected plates needs."""
+        return self.status is HeldStatus.APPROVED and len(self.approvers) >= 2
 
 
 def _us(moment: datetime) -> int:
@@ -116,6 +129,10 @@ class ApprovalQueue:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.executescript(_SCHEMA)
+            have = {row[1] for row in self._db.execute("PRAGMA table_info(held)")}
+            for column in _ADDED:
+                if column.split()[0] not in have:
+                    self._db.execute(f"ALTER TABLE held ADD COLUMN {column}")
             self._adopt_old_queue()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open approval queue {self.path}: {exc}") from exc
@@ -130,17 +147,19 @@ class ApprovalQueue:
         *,
         signers: frozenset[str],
         expires_at: datetime,
+        needed: int = 1,
     ) -> PendingSearch:
-        """Keeps a request the policy held; ``signers`` are who could be behind it."""
+        """Keeps a request the policy held; ``signers`` are who could be behind it; ``needed``
+        is how many supervisors must approve it (two when it would return protected plates)."""
         row = (
             request.id, request.requester.agency_id, request.requester.user_id,
             json.dumps(sorted(signers | {request.requester.user_id})), _us(request.now),
             _us(expires_at), audit_index, json.dumps(reasons), HeldStatus.PENDING.value, None,
-            None, json.dumps(request_to_json(request)),
+            None, json.dumps(request_to_json(request)), needed, "[]",
         )  # fmt: skip
         with self._transaction() as db:
             try:
-                db.execute(f"INSERT INTO held ({_COLUMNS}) VALUES ({', '.join('?' * 12)})", row)
+                db.execute(f"INSERT INTO held ({_COLUMNS}) VALUES ({', '.join('?' * 14)})", row)
             except sqlite3.IntegrityError as exc:
                 raise ConflictError(f"search {request.id!r} is already waiting") from exc
         return self._row(row)
@@ -152,30 +171,60 @@ class ApprovalQueue:
         approve: bool,
         now: datetime,
         record: Callable[[PendingSearch], int],
+        approver: tuple[str, frozenset[str]] | None = None,
+        seen_approvals: int = 0,
     ) -> PendingSearch:
         """Atomically turns a pending request into approved or rejected.
 
         ``record`` logs the decision (returning its audit index) inside the transaction: if
         another decision came first, this one raises ``ConflictError`` before anything is
         logged; if logging fails, nothing changes. A rejected request's details are erased.
+        A request that needs two approvals stays pending after the first (``approver``, with
+        their signers, is kept); ``seen_approvals`` is how many approvals the caller saw, so
+        of two first approvals at once only one counts.
         """
         with self._transaction() as db:
             held = self._get(db, request_id)
             if held.status is not HeldStatus.PENDING:
                 raise ConflictError(f"search {request_id!r} was already {held.status.value}")
+            if len(held.approvers) != seen_approvals:
+                raise ConflictError(f"search {request_id!r} was approved by someone else meanwhile")
             if held.expired(now):
                 raise ConflictError(f"search {request_id!r} expired before it was decided")
+            if approve and approver is None and held.needed > 1:
+                raise ConflictError(f"search {request_id!r} needs its approvers named, one by one")
             index = record(held)
-            status = HeldStatus.APPROVED if approve else HeldStatus.REJECTED
+            approvers = list(held.approvers)
+            if approve and approver is not None:
+                approvers.append(approver)
+            final = not approve or len(held.approvers) + 1 >= held.needed
+            status = (
+                HeldStatus.PENDING
+                if not final
+                else (HeldStatus.APPROVED if approve else HeldStatus.REJECTED)
+            )
             db.execute(
-                "UPDATE held SET status = ?, decided_at = ?, decision_index = ?, "
+                "UPDATE held SET status = ?, decided_at = ?, decision_index = ?, approvers = ?, "
                 "request = CASE WHEN ? THEN request END WHERE request_id = ?",
-                (status.value, _us(now), index, approve, request_id),
+                (status.value, _us(now), index, _approvers_json(approvers), approve, request_id),
             )
             decided = self._get(db, request_id)
         if not approve:
             self._truncate_wal()
         return decided
+
+    def escalate(self, request_id: str, *, needed: int) -> PendingSearch:
+        """An approved request found, when it ran, to return protected plates: it waits again
+        until ``needed`` supervisors (the one who approved it counts) approved it."""
+        with self._transaction() as db:
+            held = self._get(db, request_id)
+            if held.status is not HeldStatus.APPROVED:
+                raise ConflictError(f"search {request_id!r} is {held.status.value}, not approved")
+            db.execute(
+                "UPDATE held SET status = ?, needed = ? WHERE request_id = ?",
+                (HeldStatus.PENDING.value, max(needed, held.needed), request_id),
+            )
+            return self._get(db, request_id)
 
     def expire(self, now: datetime, record: Callable[[PendingSearch], int]) -> list[PendingSearch]:
         """Deletes every request past ``expires_at``; ``record`` logs each one nobody decided
@@ -226,8 +275,8 @@ class ApprovalQueue:
         with self._transaction() as db:
             db.execute(
                 f"INSERT OR IGNORE INTO held ({_COLUMNS}) SELECT request_id, agency_id, user_id, "
-                "json_array(user_id), 0, 0, audit_index, reasons, 'pending', NULL, NULL, request "
-                "FROM pending"
+                "json_array(user_id), 0, 0, audit_index, reasons, 'pending', NULL, NULL, request, "
+                "1, '[]' FROM pending"
             )
             db.execute("DROP TABLE pending")
         self._truncate_wal()
@@ -277,7 +326,7 @@ class ApprovalQueue:
     @staticmethod
     def _row(row: tuple[Any, ...]) -> PendingSearch:
         (request_id, agency_id, user_id, signers, created, expires, audit_index, reasons,
-         status, decided, decision_index, request) = row  # fmt: skip
+         status, decided, decision_index, request, needed, approvers) = row  # fmt: skip
         return PendingSearch(
             request_id=request_id,
             requester_id=user_id,
@@ -291,4 +340,10 @@ class ApprovalQueue:
             request=request_from_json(json.loads(request)) if request else None,
             decided_at=_dt(decided) if decided is not None else None,
             decision_index=decision_index,
+            needed=needed,
+            approvers=tuple((a, frozenset(s)) for a, s in json.loads(approvers)),
         )
+
+
+def _approvers_json(approvers: list[tuple[str, frozenset[str]]]) -> str:
+    return json.dumps([[who, sorted(signers)] for who, signers in approvers])

@@ -40,6 +40,7 @@ def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> 
             "user_id": request.requester.user_id,
             "role": request.requester.role.value,
             "plate": query.plate,
+            "state": query.state,
             "pattern": query.pattern,
             "cameras": list(query.cameras) if query.cameras else None,
             "window_start": iso(query.window_start),
@@ -61,8 +62,11 @@ def executed_event(
     owner_id: str,
     at: datetime,
     excluded: list[str],
+    *,
+    withheld: list[str] | None = None,
 ) -> AuditEvent:
-    """One run of an allowed request: how many reads it returned (their refs are private)."""
+    """One run of an allowed request: how many reads it returned (their refs are private, as
+    are those of protected plates' reads it withheld)."""
     return AuditEvent(
         type=EventType.SEARCH_EXECUTED,
         at=at,
@@ -78,6 +82,7 @@ def executed_event(
             "user_id": request.requester.user_id,
             "refs": refs,
             "excluded_cameras": excluded,
+            "withheld_protected": withheld or [],
         },
     )
 

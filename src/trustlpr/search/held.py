@@ -27,6 +27,7 @@ from .events import approval_event
 from .service import SearchCore, SearchOutcome, Status, is_peer_user, peer_user_id, reason_of
 
 _WHAT = "approving a held search"
+_WHAT_SECOND = "a second supervisor's approval of a search returning protected plates"
 
 
 class SearchService(SearchCore):
@@ -49,10 +50,10 @@ class SearchService(SearchCore):
         """A supervisor's decision. Approving judges the request as of now and shows that
         decision; the results go to the requester alone (``fetch``)."""
         held = self._approvals.get(request_id)
-        require_approver(approver, held.requester_id, self._owner.id)
-        self._people.require_independent(held.requester_id, held.signers, approver, what=_WHAT)
+        self._require_decider(approver, held)
         now = self._clock()
-        outcome = "approved" if approve else "rejected"
+        first_of_two = approve and len(held.approvers) + 1 < held.needed
+        outcome = "approved_first" if first_of_two else "approved" if approve else "rejected"
 
         def record(current: PendingSearch) -> int:
             event = approval_event(
@@ -60,11 +61,20 @@ class SearchService(SearchCore):
             )
             return self._audit.append(event)
 
-        decided = self._approvals.decide(request_id, approve=approve, now=now, record=record)
+        decided = self._approvals.decide(
+            request_id, approve=approve, now=now, record=record,
+            approver=(approver.id, self._people.signers(approver)),
+            seen_approvals=len(held.approvers),
+        )  # fmt: skip
         index = decided.decision_index if decided.decision_index is not None else -1
         if not approve:
             rejected = self._rejection()
             return SearchOutcome(request_id, Status.REJECTED, rejected, index)
+        if first_of_two:
+            return SearchOutcome(
+                request_id, Status.PENDING, self._held_decision(decided), index,
+                expires_at=decided.expires_at,
+            )  # fmt: skip
         _, decision = self._judge_again(decided)
         status = Status.APPROVED if decision.outcome is Outcome.ALLOW else Status.DENIED
         return SearchOutcome(request_id, status, decision, index, expires_at=decided.expires_at)
@@ -106,7 +116,7 @@ class SearchService(SearchCore):
         request, decision = self._judge_again(held)
         if request is None or decision.outcome is not Outcome.ALLOW:
             return SearchOutcome(request_id, Status.DENIED, decision, held.audit_index)
-        return self._execute(request, decision, held.audit_index)
+        return self._execute(request, decision, held.audit_index, held=held)
 
     def expire_pending(self, now: datetime | None = None) -> list[PendingSearch]:
         """Deletes held requests past their expiry as of ``now`` (default: the clock),
@@ -124,11 +134,20 @@ class SearchService(SearchCore):
 
     def _may_decide(self, user: User, held: PendingSearch) -> bool:
         try:
-            require_approver(user, held.requester_id, self._owner.id)
-            self._people.require_independent(held.requester_id, held.signers, user, what=_WHAT)
+            self._require_decider(user, held)
         except ForbiddenError:
             return False
         return True
+
+    def _require_decider(self, user: User, held: PendingSearch) -> None:
+        """A supervisor of the owner independent of the requester and of every supervisor who
+        already approved (the second of two must be a second person too)."""
+        require_approver(user, held.requester_id, self._owner.id)
+        self._people.require_independent(held.requester_id, held.signers, user, what=_WHAT)
+        if held.status is not HeldStatus.PENDING:
+            return  # decided already: ``decide`` says so (ConflictError), not a check here
+        for approver_id, signers in held.approvers:
+            self._people.require_independent(approver_id, signers, user, what=_WHAT_SECOND)
 
     def _judge_again(self, held: PendingSearch) -> tuple[SearchRequest | None, Decision]:
         """An approved request as of now and the decision on it: current policy, agreements,

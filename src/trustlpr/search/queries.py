@@ -1,11 +1,12 @@
 """Running an allowed query against the read store, and minimising what comes back.
 
 Only what was asked leaves: an exact search returns sightings of that plate (and, if asked,
-of its OCR-confusion variants); a partial search only plates matching the pattern; an area
-search only the named cameras in the window; a convoy search only vehicles seen with the
-target at more than one sighting. Nothing else the store decrypts on the way is returned.
-A search that names no cameras reaches every camera except ``excluded`` (those at places the
-policy protects): their reads are never returned, not even as convoy companions.
+of its OCR-confusion variants; if it names a state, only reads of that state); a partial
+search only plates matching the pattern; an area search only the named cameras in the
+window; a convoy search only vehicles seen with the target at more than one sighting.
+Nothing else the store decrypts on the way is returned. A search that names no cameras
+reaches every camera except ``excluded`` (those at places the policy protects): their reads
+are never returned, not even as convoy companions.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..core.errors import InputError
-from ..core.plates import MAX_PLATE_LENGTH, normalize_plate
+from ..core.plates import MAX_PLATE_LENGTH, US_REGIONS, normalize_plate
 from ..core.search import Query, SearchType
 from ..store import ReadStore, StoredRead
 
@@ -91,7 +92,10 @@ def checked_query(query: Query) -> Query:
         compile_pattern(query.pattern or "")
     if query.type is SearchType.AREA and not query.cameras:
         raise InputError("an area search needs the cameras to search", field="cameras")
-    return replace(query, plate=plate)
+    state = query.state.strip().upper() if query.state else None
+    if state is not None and state not in US_REGIONS:
+        raise InputError(f"{state[:12]!r} is not a US state code", field="state")
+    return replace(query, plate=plate, state=state)
 
 
 def run_query(
@@ -114,7 +118,12 @@ def run_query(
             variants=query.include_variants,
             cameras=query.cameras,
         )
-        kept = [s for s in found if s.read.camera_id not in excluded]
+        kept = [
+            s
+            for s in found
+            if s.read.camera_id not in excluded
+            and (query.state is None or s.read.state == query.state)
+        ]
         return [Sighting.of(s) for s in kept[:MAX_RESULTS]]
     if query.type is SearchType.PARTIAL:
         regex = compile_pattern(query.pattern or "")

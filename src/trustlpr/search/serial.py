@@ -6,6 +6,8 @@ from typing import Any
 
 from ..core.clock import iso
 from .approvals import PendingSearch
+from .owner import OwnerAnswer
+from .owner_store import OwnerRequest
 from .service import SearchOutcome
 
 
@@ -66,4 +68,28 @@ def held_json(held: PendingSearch) -> dict[str, Any]:
             "window_start": iso(query.window_start),
             "window_end": iso(query.window_end),
         }
+    return out
+
+
+def owner_json(request: OwnerRequest, answer: OwnerAnswer | None = None) -> dict[str, Any]:
+    """An own-vehicle request as staff see it; with the answer once approved (the sightings
+    go to the approver, who gives them to the resident)."""
+    out: dict[str, Any] = {
+        "request_id": request.request_id,
+        "status": request.status.value,
+        "opened_at": iso(request.created_at),
+        "expires_at": iso(request.expires_at),
+        "opened_by": request.opened_by,
+        "plate": request.plate,
+        "state": request.state,
+        "proof": request.proof,
+        "verifier": request.verifier,
+        "verified_at": iso(request.verified_at) if request.verified_at else None,
+        "decided_by": request.decided_by,
+        "decided_at": iso(request.decided_at) if request.decided_at else None,
+        "search_id": request.search_id,
+        "result_count": request.result_count,
+    }
+    if answer is not None and answer.outcome is not None:
+        out["answer"] = outcome_json(answer.outcome)
     return out

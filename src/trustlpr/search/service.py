@@ -20,9 +20,11 @@ from enum import StrEnum
 from typing import Protocol
 
 from ..core.clock import Clock, system_clock
-from ..core.errors import ForbiddenError, PolicyDenied
+from ..core.errors import ConfigError, ForbiddenError, PolicyDenied
 from ..core.events import AuditSink
 from ..core.identity import Agency, Role, User
+from ..core.plates import mask_plate
+from ..core.protected import ProtectedHandling
 from ..core.search import (
     Decision,
     LegalBasis,
@@ -32,11 +34,12 @@ from ..core.search import (
     Reason,
     Requester,
     SearchRequest,
+    SearchType,
 )
 from ..identity.roles import SEARCH_ROLES, require_searcher
 from ..policy.screening import check_reason_length
 from ..store import ReadStore
-from .approvals import ApprovalQueue
+from .approvals import ApprovalQueue, PendingSearch
 from .events import decided_event, executed_event
 from .queries import Sighting, checked_query, run_query
 
@@ -78,6 +81,27 @@ class People(Protocol):
     def require_independent(
         self, first_user_id: str, first_signers: frozenset[str], second: User, *, what: str
     ) -> None: ...
+
+
+class Protected(Protocol):
+    """What the search needs of the protected-plates registry (``trustlpr.protected``)."""
+
+    def handling_of(self, plate: str, at: datetime | None = None) -> ProtectedHandling | None: ...
+
+
+class _Unprotected:
+    """No registry: nothing is protected (library use and tests of other parts)."""
+
+    def handling_of(self, plate: str, at: datetime | None = None) -> ProtectedHandling | None:
+        return None
+
+
+PROTECTED_APPROVALS = 2
+"""Supervisors who must approve a search that would return a protected plate."""
+PROTECTED_RULE = "approval.protected-plate"
+_PROTECTED_TEXT = (
+    "the search would return a plate the agency protects; two supervisors must approve it"
+)
 
 
 PEER_SEPARATOR = "@"
@@ -127,6 +151,27 @@ class SearchForm:
         check_reason_length(self.reason)  # the one cap, whichever face built the form
 
 
+OWNER_REASON = (
+    "registered owner asks for the reads of their own vehicle; proof of registration checked "
+    "by one staff member, request approved by a second"
+)
+
+
+@dataclass(frozen=True)
+class OwnerAsk:
+    """An approved own-vehicle request as the search needs it: the request's id (its case
+    number), the registered plate and state, who verified the proof and who approved."""
+
+    case_number: str
+    plate: str
+    state: str
+    verifier_id: str
+    approver_id: str
+
+    def __repr__(self) -> str:
+        return f"OwnerAsk({self.case_number!r}, plate={mask_plate(self.plate)!r})"
+
+
 @dataclass(frozen=True)
 class SearchOutcome:
     request_id: str
@@ -154,6 +199,7 @@ class SearchCore:
         clock: Clock = system_clock,
         nonhit_retention: timedelta | None = None,
         max_pending_age: timedelta = DEFAULT_MAX_PENDING_AGE,
+        protected: Protected | None = None,
     ) -> None:
         self._owner = owner
         self._store = store
@@ -165,6 +211,7 @@ class SearchCore:
         self._clock = clock
         self._nonhit_retention = nonhit_retention
         self._max_pending_age = max_pending_age
+        self._protected: Protected = protected or _Unprotected()
 
     # -- asking ---------------------------------------------------------------------------------
 
@@ -172,9 +219,8 @@ class SearchCore:
         """Judges, logs and (if allowed) runs one search. Denials are outcomes, not errors."""
         require_searcher(user)
         now = self._clock()
-        return self._ask(
-            self._requester(user, agency, now), form, now, lambda: self._people.signers(user)
-        )
+        requester = self._requester(user, agency, now)
+        return self._ask(requester, form, now, lambda: self._people.signers(user), user)
 
     def request_for_peer(
         self, agency: Agency, user_id: str, role: Role, form: SearchForm
@@ -187,7 +233,7 @@ class SearchCore:
             raise ForbiddenError(f"a {role.value} may not ask for searches")
         now = self._clock()
         requester = self._requester_of(agency, peer_user_id(user_id, agency.id), role, now)
-        return self._ask(requester, form, now, frozenset)
+        return self._ask(requester, form, now, frozenset, None)
 
     def _ask(
         self,
@@ -195,10 +241,18 @@ class SearchCore:
         form: SearchForm,
         now: datetime,
         signers: Callable[[], frozenset[str]],
+        asker: User | None,
     ) -> SearchOutcome:
         """Judges, logs and runs a request; ``signers`` (who could be behind it) is asked
-        only when the request is held."""
+        only when the request is held; ``asker`` is the signed-in local user, if any."""
         query = checked_query(form.query)
+        # The registry, not the officer, says whether the plate asked for is protected: only
+        # the owner's own people learn it (through the hold); others never reach its reads.
+        registered = (
+            requester.agency_id == self._owner.id
+            and query.plate is not None
+            and self._protected.handling_of(query.plate, now) is not None
+        )
         request = SearchRequest(
             id=f"s-{secrets.token_hex(8)}",
             requester=requester,
@@ -210,7 +264,7 @@ class SearchCore:
             reason=form.reason,
             query=query,
             now=now,
-            protected_plate=form.protected_plate,
+            protected_plate=form.protected_plate or registered,
             owner_agency_id=self._owner.id,
         )
         decision = self._decide(request)
@@ -218,17 +272,22 @@ class SearchCore:
         if decision.outcome is Outcome.DENY:
             return SearchOutcome(request.id, Status.DENIED, decision, index)
         if decision.outcome is Outcome.NEEDS_APPROVAL:
+            if registered and not any(r.rule == PROTECTED_RULE for r in decision.reasons):
+                decision = replace(
+                    decision, reasons=(*decision.reasons, Reason(PROTECTED_RULE, _PROTECTED_TEXT))
+                )
             held = self._approvals.add(
                 request,
                 index,
                 [str(r) for r in decision.reasons],
                 signers=signers(),
                 expires_at=self._expiry(request),
+                needed=PROTECTED_APPROVALS if registered else 1,
             )
             return SearchOutcome(
                 request.id, Status.PENDING, decision, index, expires_at=held.expires_at
             )
-        return self._execute(request, decision, index)
+        return self._execute(request, decision, index, asker=asker)
 
     def _requester(self, user: User, agency: Agency, now: datetime) -> Requester:
         return self._requester_of(agency, user.id, user.role, now)
@@ -287,14 +346,106 @@ class SearchCore:
             age = min(age, self._nonhit_retention)
         return request.now + age
 
+    # -- own-vehicle requests -------------------------------------------------------------------
+
+    def run_owner_request(self, verifier: User, agency: Agency, ask: OwnerAsk) -> SearchOutcome:
+        """The search of an own-vehicle request a second person approved (only
+        ``trustlpr.search.owner`` calls this, after its proof and independence checks): the
+        registered plate and state exactly, every camera, the non-hit retention window ending
+        now. The policy judges it like any other search (``owner_request`` must be one of its
+        purposes) and it is logged before it runs; nothing of the form can widen it."""
+        require_searcher(verifier)
+        if verifier.id != ask.verifier_id or ask.approver_id == ask.verifier_id:
+            raise ForbiddenError("an own-vehicle request needs its verifier and a second person")
+        if self._nonhit_retention is None:
+            raise ConfigError("own-vehicle requests need the node's non-hit retention window")
+        now = self._clock()
+        query = checked_query(
+            Query(
+                SearchType.EXACT, now - self._nonhit_retention, now, plate=ask.plate,
+                state=ask.state,
+            )
+        )  # fmt: skip
+        request = SearchRequest(
+            id=f"s-{secrets.token_hex(8)}",
+            requester=self._requester(verifier, agency, now),
+            purpose=Purpose.OWNER_REQUEST,
+            offense_code=None,
+            case_number=ask.case_number,
+            legal_basis=LegalBasis.CONSENT,
+            warrant_id=None,
+            reason=OWNER_REASON,
+            query=query,
+            now=now,
+            owner_agency_id=self._owner.id,
+            owner_verified=True,
+        )
+        decision = self._decide(request, approved=True)
+        index = self._audit.append(decided_event(request, decision, self._owner.id))
+        if decision.outcome is not Outcome.ALLOW:
+            return SearchOutcome(request.id, Status.DENIED, decision, index)
+        return self._execute(request, decision, index)
+
     # -- running --------------------------------------------------------------------------------
 
-    def _execute(self, request: SearchRequest, decision: Decision, index: int) -> SearchOutcome:
+    def _execute(
+        self,
+        request: SearchRequest,
+        decision: Decision,
+        index: int,
+        *,
+        held: PendingSearch | None = None,
+        asker: User | None = None,
+    ) -> SearchOutcome:
+        """Runs an allowed request (``asker``: who asked, signed in, for a fresh one).
+
+        Sightings of protected plates leave only to the owner's own people and only once two
+        supervisors approved (``held.cleared_by_two``); another agency never gets them
+        (silently: it cannot tell them from reads that do not exist), and an own request that
+        found them waits for its supervisors instead."""
         left_out = self._left_out(request.query)
         results = run_query(self._store, request.query, excluded=left_out.keys())
+        now = self._clock()
+        outside = request.requester.agency_id != self._owner.id
+        cleared = held is not None and held.cleared_by_two and not outside
+        withheld = [] if cleared else [r for r in results if self._is_protected(r.plate, now)]
+        if withheld:
+            results = [r for r in results if r not in withheld]
+        delivered = [] if withheld and not outside else results
         done = self._audit.append(
             executed_event(
-                request, [r.ref for r in results], self._owner.id, self._clock(), sorted(left_out)
+                request, [r.ref for r in delivered], self._owner.id, now, sorted(left_out),
+                withheld=[r.ref for r in withheld],
             )
+        )  # fmt: skip
+        if withheld and not outside:
+            return self._hold_protected(request, decision, index, held, asker)
+        return SearchOutcome(request.id, Status.COMPLETED, decision, index, delivered, done)
+
+    def _is_protected(self, plate: str, now: datetime) -> bool:
+        return self._protected.handling_of(plate, now) is not None
+
+    def _hold_protected(
+        self,
+        request: SearchRequest,
+        decision: Decision,
+        index: int,
+        held: PendingSearch | None,
+        asker: User | None,
+    ) -> SearchOutcome:
+        """An own request whose results hold a protected plate: held for two supervisors (a
+        supervisor who already approved it counts as the first)."""
+        reason = Reason(PROTECTED_RULE, _PROTECTED_TEXT)
+        reasons = (*(r for r in decision.reasons if r.rule != "permit"), reason)
+        waiting = Decision(Outcome.NEEDS_APPROVAL, reasons, decision.policy)
+        if held is not None:
+            again = self._approvals.escalate(request.id, needed=PROTECTED_APPROVALS)
+        else:
+            again = self._approvals.add(
+                request, index, [str(r) for r in reasons],
+                signers=self._people.signers(asker) if asker else frozenset(),
+                expires_at=self._expiry(request), needed=PROTECTED_APPROVALS,
+            )  # fmt: skip
+        return SearchOutcome(
+            request.id, Status.PENDING, waiting, index, expires_at=again.expires_at
         )
-        return SearchOutcome(request.id, Status.COMPLETED, decision, index, results, done)

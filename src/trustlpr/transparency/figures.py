@@ -32,6 +32,8 @@ SNAPSHOT_RETAINED = "retained_vehicles"
 _MINUTE = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:00Z$")
 _OUTCOMES = ("confirmed", "misread", "not_the_vehicle")
 _DECISIONS = ("allow", "deny", "needs_approval")
+_OWNER_STEPS = ("opened", "verified", "approved", "refused", "expired")
+OWNER_PURPOSE = "owner_request"
 
 
 def _bad(index: int, message: str) -> FormatError:
@@ -161,6 +163,14 @@ class Tally:
         elif kind == EventType.SEARCH_EXECUTED:
             n["searches_run"] += 1
             n["results_returned"] += p.count("result_count")
+            if p.text("purpose") == OWNER_PURPOSE:
+                n["owner:answered"] += 1
+                n["owner:reads_returned"] += p.count("result_count")
+        elif kind == EventType.OWNER_REQUEST:
+            step = p.text("action")
+            if step not in _OWNER_STEPS:
+                raise _bad(index, f"own-vehicle step {step[:40]!r} is not one of {_OWNER_STEPS}")
+            n[f"owner:{step}"] += 1
         elif kind == EventType.APPROVAL_DECIDED:
             n[f"approval:{p.text('outcome', 'unknown')}"] += 1
         elif kind == EventType.PURGE:
@@ -310,6 +320,12 @@ class Tally:
             "approvals": {
                 "approved": total["approval:approved"],
                 "rejected": total["approval:rejected"],
+            },
+            "owner_requests": {
+                **{step: total[f"owner:{step}"] for step in _OWNER_STEPS},
+                "answered": total["owner:answered"],
+                "reads_returned": total["owner:reads_returned"],
+                "daily": daily("owner:opened"),
             },
             "out_of_agency": {
                 "requests": sum(total[f"outside:{d}"] for d in _DECISIONS),

@@ -28,14 +28,18 @@ def create_app(
     exposure: bool = True,
     monotonic: Callable[[], float] = time.monotonic,
     limits: BodyLimits = BodyLimits(),
+    notice: str | None = None,
 ) -> FastAPI:
     """Builds the app around a composed ``System`` (kept in ``app.state.system``) and the
     portal's page cache (``app.state.portal``): ``portal_ttl`` seconds per rendered page,
     ``exposure`` off for tests and benchmarks that need no exposure worker, ``monotonic`` the
     cache's clock, ``limits`` the body size per kind of route (``web/gate.py``: every request
-    passes the gate's size and credential checks before a route reads its body). The cache's
+    passes the gate's size and credential checks before a route reads its body), ``notice`` a
+    sentence every portal page shows first (the demo says there what is simulated). The cache's
     worker stops when the app shuts down."""
-    portal = PortalCache(system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic)
+    portal = PortalCache(
+        system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic, notice=notice
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -52,6 +56,7 @@ def create_app(
     )
     app.state.system = system
     app.state.portal = portal
+    app.state.admin_socket = False  # the admin socket's own app says True (web/admin.py)
 
     @app.exception_handler(TrustLPRError)
     async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
@@ -87,15 +92,17 @@ def create_app(
 
 def _routers() -> list[APIRouter]:
     # One line per area router; each module owns its routes.
+    from .admin import router as admin
     from .alerts import router as alerts
     from .console import router as console
     from .federation import router as federation
     from .health import router as health
     from .ingest import router as ingest
     from .log import router as log
+    from .owner import router as owner
     from .portal import router as portal
     from .search import router as search
     from .status import router as status
 
     # The portal first: its cached pages are the hot path (route matching is linear).
-    return [portal, health, status, ingest, alerts, search, log, console, federation]
+    return [portal, health, status, ingest, alerts, search, owner, admin, log, console, federation]

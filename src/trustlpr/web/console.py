@@ -212,7 +212,8 @@ def _search_page(
     cameras = [c.camera for c in system.cameras.list(include_disabled=False)]
     return {
         "fields": fields,
-        "purposes": list(Purpose),
+        # an own-vehicle request has its own procedure (trustlpr.search.owner), not this form
+        "purposes": [p for p in Purpose if p is not Purpose.OWNER_REQUEST],
         "permitted": {p.value for p in system.policy.permitted_purposes},
         "legal_bases": list(LegalBasis),
         "search_types": list(SearchType),

@@ -26,7 +26,7 @@ from ..federation.outbound import FederatedSearch
 from ..hotlist import AlertService, HotlistService
 from ..ingest import IngestService
 from ..runtime import System
-from ..search import SearchService
+from ..search import OwnerRequests, SearchService
 
 
 def node(request: Request) -> System:
@@ -47,6 +47,10 @@ def _federated(request: Request) -> FederatedSearch:
     return node(request).federated
 
 
+def _owner_requests(request: Request) -> OwnerRequests:
+    return node(request).owner_requests
+
+
 def _hotlists(request: Request) -> HotlistService:
     return node(request).hotlists
 
@@ -63,6 +67,7 @@ Node = Annotated[System, Depends(node)]
 Audit = Annotated[AuditService, Depends(_audit)]
 Searches = Annotated[SearchService, Depends(_searches)]
 Federated = Annotated[FederatedSearch, Depends(_federated)]
+OwnerDesk = Annotated[OwnerRequests, Depends(_owner_requests)]
 Hotlists = Annotated[HotlistService, Depends(_hotlists)]
 Alerts = Annotated[AlertService, Depends(_alerts)]
 CameraIngest = Annotated[IngestService, Depends(_camera_ingest)]

@@ -41,8 +41,10 @@ class PortalCache:
         ttl: float = DEFAULT_TTL,
         exposure: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
+        notice: str | None = None,
     ) -> None:
         self.system = system
+        self.notice = notice
         self.ttl = ttl
         self._monotonic = monotonic  # injected so tests move time instead of sleeping
         self._exposure_enabled = exposure

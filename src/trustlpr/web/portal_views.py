@@ -106,6 +106,7 @@ def _base(cache: PortalCache, figures: dict[str, Any], active: str) -> dict[str,
     system = cache.system
     return {
         "active": active,
+        "notice": cache.notice,
         "owner": system.owner,
         "figures": figures,
         "fig": figure_getter(figures),

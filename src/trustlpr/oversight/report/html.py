@@ -14,6 +14,7 @@ import numpy as np
 from jinja2 import Environment
 
 from ... import __version__
+from ..access import AccessReport
 from ..reading.importer import ImportResult
 from ..rules.catalog import RULES
 from ..rules.context import Finding
@@ -35,7 +36,12 @@ def _period(result: ImportResult) -> str:
 
 
 def write_html(
-    path: Path, result: ImportResult, run: RuleRun, show_plates: bool, title: str
+    path: Path,
+    result: ImportResult,
+    run: RuleRun,
+    show_plates: bool,
+    title: str,
+    access: AccessReport | None = None,
 ) -> None:
     flagged = flagged_rows(result, run)
     template = resources.files(__package__).joinpath("report_template.html").read_text("utf-8")
@@ -92,5 +98,6 @@ def write_html(
         skipped=run.skipped,
         catalog=list(RULES.values()),
         show_plates=show_plates,
+        access=access,
     )
     path.write_text(html, encoding="utf-8")

@@ -1,0 +1,5 @@
+"""Administration of a node: one table of actions for the CLI, the admin socket and the API."""
+
+from .actions import ACTIONS, Action, AdminService, Credential, Result
+
+__all__ = ["ACTIONS", "Action", "AdminService", "Credential", "Result"]
