@@ -14,6 +14,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from .portal_svg import wedge
+
 
 @dataclass(frozen=True, slots=True)
 class Stop:
@@ -64,7 +66,7 @@ def sightings_map(stops: Sequence[Stop], order: Sequence[str], *, size: int = 52
     for stop in stops:
         x, y = at(stop.camera_id)
         if stop.direction is not None:
-            parts.append(_wedge(x, y, stop.direction))
+            parts.append(wedge(x, y, stop.direction, "cam"))
         label = f"{stop.name} ({stop.camera_id}): sighting(s) " + ", ".join(
             str(n) for n in stop.numbers
         )
@@ -87,18 +89,6 @@ def _numbers(numbers: Sequence[int]) -> str:
     if len(numbers) <= 4:
         return ", ".join(map(str, numbers))
     return f"{numbers[0]}, {numbers[1]} … {numbers[-1]} ({len(numbers)})"
-
-
-def _wedge(x: float, y: float, bearing: float) -> str:
-    """A 40° sector of radius 18 px towards ``bearing`` (the way the camera faces)."""
-    (ax, ay), (bx, by) = (
-        (x + 18 * math.sin(math.radians(bearing + d)), y - 18 * math.cos(math.radians(bearing + d)))
-        for d in (-20.0, 20.0)
-    )
-    return (
-        f'<path class="cam wedge" d="M{x:.1f},{y:.1f} L{ax:.1f},{ay:.1f} '
-        f'A18,18 0 0,1 {bx:.1f},{by:.1f} Z"/>'
-    )
 
 
 def timeline(
