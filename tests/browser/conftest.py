@@ -2,11 +2,14 @@
 
 Chromium is launched from ``/usr/bin/chromium`` (``apt-get install chromium``; see
 scripts/setup-system.sh) and never downloaded; without it these tests fail, they do not skip.
-Screenshots go to ``artifacts/screenshots/`` (git-ignored).
+Screenshots go to ``artifacts/screenshots/`` (git-ignored). axe-core comes from the npm
+registry into a cache outside the repository (scripts/setup-system.sh); without it the
+accessibility tests fail, they do not skip.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import FakeClock
@@ -34,6 +38,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+_CACHE = os.environ.get("TRUSTLPR_CACHE") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustlpr"
+)
+AXE_JS = Path(_CACHE) / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 @dataclass
@@ -41,6 +50,7 @@ class Served:
     node: Node
     base: str
     portal: PortalCache
+    app: FastAPI
 
 
 def _free_port() -> int:
@@ -69,7 +79,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     try:
-        yield Served(node, base, app.state.portal)
+        yield Served(node, base, app.state.portal, app)
     finally:
         server.should_exit = True
         thread.join(10)
@@ -118,3 +128,27 @@ def sign_in(page: Page, user_id: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/console")
+
+
+def serious_violations(page: Page) -> list[dict[str, object]]:
+    """What axe-core finds serious or critical on the page as it is now: ``[{id, impact,
+    help, targets}]``. Evaluated through the debugging protocol, so the page's own
+    Content-Security-Policy (``script-src 'self'``) stays as it is served."""
+    if not AXE_JS.is_file():
+        pytest.fail(
+            f"{AXE_JS} is missing: scripts/setup-system.sh installs axe-core from the npm "
+            "registry (make system)"
+        )
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
+    found = page.evaluate(
+        """async tags => {
+            const r = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                               resultTypes: ["violations"]});
+            return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+              .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                          targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+        }""",
+        AXE_TAGS,
+    )
+    return list(found)
