@@ -15,16 +15,17 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import FakeClock
 from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
+from trustlpr.core import Read
+from trustlpr.sim.images import plate_crop
 from trustlpr.web.app import create_app
 from trustlpr.web.portal_cache import PortalCache
 
@@ -42,6 +43,7 @@ _CACHE = os.environ.get("TRUSTLPR_CACHE") or str(
     Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustlpr"
 )
 AXE_JS = Path(_CACHE) / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP, PHONE = {"width": 1100, "height": 900}, {"width": 390, "height": 844}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
@@ -50,7 +52,6 @@ class Served:
     node: Node
     base: str
     portal: PortalCache
-    app: FastAPI
 
 
 def _free_port() -> int:
@@ -79,7 +80,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port}"
     try:
-        yield Served(node, base, app.state.portal, app)
+        yield Served(node, base, app.state.portal)
     finally:
         server.should_exit = True
         thread.join(10)
@@ -106,7 +107,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, served: Served) -> Iterator[Page]:
-    context = browser.new_context(base_url=served.base, viewport={"width": 1100, "height": 900})
+    context = browser.new_context(base_url=served.base, viewport=DESKTOP)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     try:
@@ -152,3 +153,18 @@ def serious_violations(page: Page) -> list[dict[str, object]]:
         AXE_TAGS,
     )
     return list(found)
+
+
+def fresh_alert(served: Served, minutes: int) -> str:
+    """A read of a listed plate, now, with its crop: a new alert in the queue; its id."""
+    node = served.node
+    assert node.sim is not None
+    record = node.sim.stolen_records()[0]
+    camera = node.system.cameras.list()[0].camera  # type: ignore[attr-defined]
+    read = Read(record["plate"], record["state"], 0.93,
+                node.clock.now - timedelta(minutes=minutes), camera.id, camera.agency_id,
+                camera.latitude, camera.longitude, direction=camera.direction)  # fmt: skip
+    node.system.ingest([read], images={0: plate_crop(record["plate"], record["state"])})
+    waiting = node.system.alerts.list_alerts(status="unverified", limit=1000)  # type: ignore[attr-defined]
+    return next(a.id for a in waiting if a.read["observed_at"].startswith(
+        read.observed_at.isoformat()[:19]) and a.read["plate"] == record["plate"])  # fmt: skip

@@ -8,14 +8,18 @@ left. The page list is checked against the app's routes, so a new page cannot be
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Served, serious_violations, shot, sign_in
-from trustlpr.core import Read
-from trustlpr.sim.images import plate_crop
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    Served,
+    fresh_alert,
+    serious_violations,
+    shot,
+    sign_in,
+)
 from trustlpr.web.console import router as console_router
 from trustlpr.web.portal import router as portal_router
 
@@ -43,9 +47,6 @@ def _page_routes() -> set[str]:
     }
 
 
-DESKTOP, PHONE = {"width": 1100, "height": 900}, {"width": 390, "height": 844}
-
-
 def _check(page: Page, where: str, found: dict[str, list[dict[str, object]]]) -> None:
     """axe-core on the page at a desktop's width and then a phone's."""
     expect(page.locator("h1").first).to_be_visible()
@@ -56,21 +57,6 @@ def _check(page: Page, where: str, found: dict[str, list[dict[str, object]]]) ->
         if problems:
             found[f"{where} ({name})"] = problems
     page.set_viewport_size(DESKTOP)
-
-
-def _fresh_alert(served: Served, minutes: int) -> str:
-    """A read of a listed plate, now, with its crop: a new alert in the queue; its id."""
-    node = served.node
-    assert node.sim is not None
-    record = node.sim.stolen_records()[0]
-    camera = node.system.cameras.list()[0].camera  # type: ignore[attr-defined]
-    read = Read(record["plate"], record["state"], 0.93,
-                node.clock.now - timedelta(minutes=minutes), camera.id, camera.agency_id,
-                camera.latitude, camera.longitude, direction=camera.direction)  # fmt: skip
-    node.system.ingest([read], images={0: plate_crop(record["plate"], record["state"])})
-    waiting = node.system.alerts.list_alerts(status="unverified", limit=1000)  # type: ignore[attr-defined]
-    return next(a.id for a in waiting if a.read["observed_at"].startswith(
-        read.observed_at.isoformat()[:19]) and a.read["plate"] == record["plate"])  # fmt: skip
 
 
 def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> None:
@@ -101,7 +87,7 @@ def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> Non
                 _check(page, f"search {what}", found)
             page.goto("/console/audit")  # an officer: refused, on the error page
             _check(page, "error page", found)
-            _fresh_alert(served, 3)  # so the queue has a card with its photo and map
+            fresh_alert(served, 3)  # so the queue has a card with its photo and map
             page.goto("/console/alerts")
             _check(page, "alerts", found)
         page.context.clear_cookies()
@@ -157,7 +143,7 @@ def test_search_and_alert_check_with_the_keyboard_alone(page: Page, served: Serv
     expect(page.locator("#decision")).to_contain_text("Decision: allowed")
     expect(page.locator("#results")).to_contain_text(plate)
     # the alert check: note typed, "Confirmed" pressed, all by keyboard
-    alert_id = _fresh_alert(served, 5)
+    alert_id = fresh_alert(served, 5)
     page.goto("/console/alerts")
     _tab_to(page, f"el.id === 'note-{alert_id}'")
     page.keyboard.type("photo matches the listed plate; NCIC confirms the theft report")
@@ -166,4 +152,4 @@ def test_search_and_alert_check_with_the_keyboard_alone(page: Page, served: Serv
     expect(page.get_by_role("status").first).to_contain_text("The check was recorded.")
     expect(page.locator("#confirmed")).to_have_attribute("data-alert", alert_id)
     assert served.node.system.alerts.get(alert_id).status == "confirmed"  # type: ignore[attr-defined]
-    shot(page, "console-alert-confirmed-keyboard")
+    shot(page, "console-alert-confirmed-keyboard", full_page=False)
