@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..core.errors import InputError, SignatureRefused, TooLargeError, TrustLPRError
-from ..runtime import System
+from ..runtime import FrontEnd, System
 from .deps import error_response, invalid_response
 from .federation import signed_refusal
 from .gate import BodyLimits, BodyTooLarge, Gate
@@ -55,6 +55,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.system = system
+    app.state.ingest_service = system.ingest_service
     app.state.portal = portal
     app.state.admin_socket = False  # the admin socket's own app says True (web/admin.py)
 
@@ -97,6 +98,7 @@ def _routers() -> list[APIRouter]:
     from .console import router as console
     from .federation import router as federation
     from .health import router as health
+    from .ingest import inventory
     from .ingest import router as ingest
     from .log import router as log
     from .owner import router as owner
@@ -105,4 +107,44 @@ def _routers() -> list[APIRouter]:
     from .status import router as status
 
     # The portal first: its cached pages are the hot path (route matching is linear).
-    return [portal, health, status, ingest, alerts, search, owner, admin, log, console, federation]
+    return [
+        portal,
+        health,
+        status,
+        ingest,
+        inventory,
+        alerts,
+        search,
+        owner,
+        admin,
+        log,
+        console,
+        federation,
+    ]
+
+
+def create_ingest_app(front: FrontEnd) -> FastAPI:
+    """The app of an ingest front-end (``serve --role ingest``): the camera ingest routes and
+    ``/healthz`` only, over ``front.ingest_service`` (which publishes to the bus). The routes
+    check the body size and the camera key before reading, as on the node."""
+    from .health import router as health
+    from .ingest import router as ingest
+
+    app = FastAPI(
+        title="TrustLPR ingest front-end",
+        version=__version__,
+        description="Camera ingest in front of the node's NATS JetStream bus.",
+    )
+    app.state.ingest_service = front.ingest_service
+
+    @app.exception_handler(TrustLPRError)
+    async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return invalid_response(exc)
+
+    app.include_router(health)
+    app.include_router(ingest)
+    return app

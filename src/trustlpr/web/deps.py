@@ -55,7 +55,9 @@ def _alerts(request: Request) -> AlertService:
 
 
 def _camera_ingest(request: Request) -> IngestService:
-    return node(request).ingest_service
+    # set by both apps: the node's (``create_app``) and a bus front-end's (``create_ingest_app``)
+    service: IngestService = request.app.state.ingest_service
+    return service
 
 
 Node = Annotated[System, Depends(node)]
