@@ -6,9 +6,9 @@ the day shreds those details too), and the day's bus keys: the AES-256-GCM key e
 on the scale-out ingest bus is sealed with and the HMAC key that names those messages (so a
 message left on the bus's disk is unreadable once the day is destroyed). Destroying a day
 overwrites and unlinks its wrapped secret: nothing that remains (the root key, other days,
-backups made after the purge) can re-derive it. We store random secrets rather than ratchet a chain forward because the hit and
-non-hit classes expire on different schedules and late reads can arrive for an earlier day;
-each day is independent.
+backups made after the purge) can re-derive it. We store random secrets rather than ratchet a
+chain forward because the hit and non-hit classes expire on different schedules and late reads
+can arrive for an earlier day; each day is independent.
 """
 
 from __future__ import annotations
