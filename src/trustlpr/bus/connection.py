@@ -55,6 +55,7 @@ class BusLoop:
         self._thread.start()
         self.nc: Client | None = None
         self.js: JetStreamContext | None = None
+        self._closing = False
 
     def run(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
         """Schedules ``coro`` on the loop; its result as a thread-safe future."""
@@ -75,6 +76,8 @@ class BusLoop:
 
     async def _connect(self, max_age: timedelta) -> None:
         async def disconnected() -> None:
+            if self._closing:
+                return
             self._health.set_state("bus", "disconnected", healthy=False)
             log.warning("%s: disconnected from NATS; reconnecting", self._name)
 
@@ -103,14 +106,23 @@ class BusLoop:
 
     def close(self) -> None:
         """Flushes and closes the connection, then stops the loop."""
+        self._closing = True
         if self.nc is not None and not self.nc.is_closed:
             try:
-                self.run(self.nc.drain()).result(10.0)
+                self.run(self._close(self.nc)).result(15.0)
             except (nats.errors.Error, OSError, TimeoutError) as exc:
-                log.warning("%s: closing the NATS connection: %s", self._name, exc)
+                log.warning("%s: closing the NATS connection: %r", self._name, exc)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10.0)
+        if not self._thread.is_alive():
+            self._loop.close()
         self._health.set_state("bus", "stopped", healthy=False)
+
+
+    @staticmethod
+    async def _close(nc: Client) -> None:
+        await nc.flush(timeout=5)  # acks and publishes still buffered go out first
+        await nc.close()
 
 
 async def ensure_streams(js: JetStreamContext, config: BusConfig, max_age: timedelta) -> None:

@@ -124,7 +124,7 @@ class BusWriter:
         while not self._stopping.is_set():
             try:
                 msgs = await sub.fetch(FETCH, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except TimeoutError:  # nothing to fetch (nats.errors.TimeoutError is one too)
                 continue
             except (nats.errors.Error, OSError) as exc:
                 log.warning("bus fetch failed: %s; retrying", type(exc).__name__)
