@@ -7,6 +7,7 @@ each other's messages; the streams are deleted afterwards. No server is a failur
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,10 +38,8 @@ def _delete_streams(config: BusConfig) -> None:
         nc = await nats.connect(NATS_URL, connect_timeout=10)
         js = nc.jetstream()
         for name in (config.stream, config.dead_stream):
-            try:
+            with contextlib.suppress(nats.js.errors.NotFoundError):
                 await js.delete_stream(name)
-            except nats.js.errors.NotFoundError:
-                pass
         await nc.close()
 
     asyncio.run(delete())
@@ -61,6 +60,8 @@ def bus_node(tmp_path: Path) -> Iterator[BusNode]:
         _delete_streams(config)
 
 
-def reads_payload(plates: list[str], at: datetime | None = None) -> dict[str, object]:
+def reads_payload(
+    plates: list[str], at: datetime | None = None
+) -> dict[str, list[dict[str, object]]]:
     moment = (at or datetime.now(UTC)).isoformat()
     return {"reads": [{"plate": p, "observed_at": moment, "confidence": 0.9} for p in plates]}

@@ -118,7 +118,6 @@ class BusLoop:
             self._loop.close()
         self._health.set_state("bus", "stopped", healthy=False)
 
-
     @staticmethod
     async def _close(nc: Client) -> None:
         await nc.flush(timeout=5)  # acks and publishes still buffered go out first
