@@ -108,3 +108,32 @@ def test_front_end_and_writer_processes_store_every_acknowledged_read_once(
     assert _stored_plates(bus_node) == sorted(acked)
     verify = CliRunner().invoke(app, ["--data-dir", str(bus_node.data), "audit", "verify"])
     assert verify.exit_code == 0, verify.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--bus", "nats://127.0.0.1:4222"], "--bus needs --role ingest or --role writer"),
+        (["--role", "ingest"], "--role ingest needs --bus"),
+        (["--role", "writer", "--bus", "http://127.0.0.1:4222"], "nats://"),
+        (["--role", "writer", "--bus", "nats://127.0.0.1:4222/a.b"], "stream name"),
+        (["--role", "writer", "--bus", "nats://127.0.0.1:4222?replicas=2"], "1, 3 or 5"),
+    ],
+)
+def test_role_and_bus_are_checked_before_anything_starts(
+    bus_node: BusNode, args: list[str], message: str
+) -> None:
+    result = CliRunner().invoke(app, ["--data-dir", str(bus_node.data), "serve", *args])
+    assert result.exit_code == 78, result.output
+    assert message in " ".join(result.output.split())
+
+
+def test_a_front_end_without_nats_refuses_to_start(bus_node: BusNode) -> None:
+    port = _free_port()  # nothing listens there
+    result = CliRunner().invoke(
+        app,
+        ["--data-dir", str(bus_node.data), "serve", "--role", "ingest", "--bus",
+         f"nats://127.0.0.1:{port}/X1", "--port", str(_free_port())],
+    )  # fmt: skip
+    assert result.exit_code == 75, result.output
+    assert "cannot be reached" in " ".join(result.output.split())

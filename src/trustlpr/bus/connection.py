@@ -65,7 +65,7 @@ class BusLoop:
         """Connects and makes sure the streams exist with this ``max_age``;
         ``BusUnavailableError`` if NATS cannot be reached in time."""
         try:
-            self.run(self._connect(max_age)).result(CONNECT_TIMEOUT + 20.0)
+            self.run(self._connect(max_age)).result(CONNECT_TIMEOUT + 30.0)
         except (nats.errors.Error, OSError, TimeoutError) as exc:
             self._health.set_state("bus", "unreachable", healthy=False)
             raise BusUnavailableError(
@@ -88,15 +88,19 @@ class BusLoop:
         async def error(exc: Exception) -> None:
             log.warning("%s: NATS error: %s", self._name, type(exc).__name__)
 
-        self.nc = await nats.connect(
-            servers=list(self.config.servers),
-            name=self._name,
-            connect_timeout=CONNECT_TIMEOUT,
-            max_reconnect_attempts=-1,
-            reconnect_time_wait=0.5,
-            disconnected_cb=disconnected,
-            reconnected_cb=reconnected,
-            error_cb=error,
+        # once connected, reconnect forever; the first connection must come within the timeout
+        self.nc = await asyncio.wait_for(
+            nats.connect(
+                servers=list(self.config.servers),
+                name=self._name,
+                connect_timeout=CONNECT_TIMEOUT / 2,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=0.5,
+                disconnected_cb=disconnected,
+                reconnected_cb=reconnected,
+                error_cb=error,
+            ),
+            CONNECT_TIMEOUT,
         )
         self.js = self.nc.jetstream()
         await ensure_streams(self.js, self.config, max_age)

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Awaitable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 FETCH = 256
 ACK_WAIT = timedelta(seconds=60)
 RETRY_DELAY = 2.0
+PRUNE_EVERY = 600.0  # seconds between ledger prunes
 
 
 @dataclass
@@ -121,7 +123,13 @@ class BusWriter:
             ),
         )
         self._health.set_state("bus", "consuming", healthy=True)
+        pruned = 0.0
         while not self._stopping.is_set():
+            if time.monotonic() - pruned > PRUNE_EVERY:
+                pruned = time.monotonic()
+                # JetStream holds nothing older than max_age: neither need the ledger
+                keep = 2 * self._max_age.total_seconds() + 3600.0
+                await asyncio.get_running_loop().run_in_executor(None, self._ledger.prune, keep)
             try:
                 msgs = await sub.fetch(FETCH, timeout=1.0)
             except TimeoutError:  # nothing to fetch (nats.errors.TimeoutError is one too)
