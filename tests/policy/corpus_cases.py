@@ -298,9 +298,5 @@ def _nibrs_cases() -> list[Case]:
 
 def all_cases() -> list[Case]:
     return (
-        _allow_cases()
-        + deny_cases()
-        + _policy_specific_cases()
-        + _nibrs_cases()
-        + warrant_cases()
+        _allow_cases() + deny_cases() + _policy_specific_cases() + _nibrs_cases() + warrant_cases()
     )
