@@ -10,6 +10,7 @@ from trustlpr.audit import parse_leaf
 from trustlpr.core import LegalBasis, Purpose
 from trustlpr.core.search import WarrantScope
 from trustlpr.search import SearchForm, Status
+from trustlpr.search.body import SearchBody, body_of
 from trustlpr.transparency import compute_figures
 
 from .conftest import NOW, World
@@ -68,3 +69,10 @@ def test_the_public_log_says_a_warrant_was_used_never_its_number(world: World) -
     assert private["warrant_id"] == WARRANT and private["warrant_scope"]["court"] == COURT
     figures = compute_figures(entries)
     assert figures["searches"]["warrant"] == {"allow": 1, "deny": 0, "needs_approval": 0}
+
+
+def test_the_scope_travels_to_partner_nodes_in_the_search_body() -> None:
+    sent = _warrant_form(90, 100)
+    body = body_of(sent)
+    assert body.warrant_scope is not None and body.warrant_scope.court == COURT
+    assert SearchBody.model_validate(body.model_dump(mode="json")).form() == sent
