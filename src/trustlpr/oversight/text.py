@@ -15,13 +15,9 @@ this module reads context:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntFlag
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
 
 
 class Tag(IntFlag):
@@ -440,91 +436,3 @@ def is_case_number(text: str) -> bool:
     """A ``Case #`` cell that holds a real number, not ``N/A``, ``0`` or ``-``."""
     s = text.strip()
     return bool(s) and not _PLACEHOLDER_CASE.match(s) and any(ch.isdigit() for ch in s)
-
-
-_SEP = "\x00"
-Arr = np.ndarray[Any, Any]
-
-
-def reason_infos(texts: Sequence[str]) -> tuple[Arr, Arr, list[str], list[str]]:
-    """``reason_info`` of many distinct reasons at once, equal to it item by item: tags
-    (int64), a chart-category code per reason (int32) into the category names (first-seen
-    order), and the case numbers.
-
-    A chunk of an export holds hundreds of thousands of distinct reasons (most carry a case
-    number); one Python call chain per reason was a third of the import. Here the reasons are
-    joined with NUL and each step is one C-level pass over the whole text: digits zeroed by
-    one byte translation and split back into templates, the case-number pattern run once
-    (its look-behind and look-ahead treat NUL as a string edge, and it cannot match one).
-    Only reasons that need ``reason_info``'s other branches (non-ASCII, a single digit, the
-    alert-page prefix, a case number only the keyword pattern finds) are taken one by one."""
-    items = list(texts)
-    n = len(items)
-    joined = _SEP.join(items)
-    if n < 32 or joined.count(_SEP) != n - 1:  # few, or a reason holding NUL itself
-        return _one_by_one(items)
-    lengths = np.fromiter(map(len, items), dtype=np.int64, count=n)
-    starts = np.cumsum(lengths + 1) - lengths - 1
-    templates = _templates(items, joined, starts)
-    unique = dict.fromkeys(templates)
-    info = list(map(_template_info, unique))
-    index = {t: k for k, t in enumerate(unique)}
-    which = np.fromiter(map(index.__getitem__, templates), dtype=np.int64, count=n)
-    names: dict[str, int] = {}
-    codes = np.array([names.setdefault(i[1], len(names)) for i in info], dtype=np.int32)[which]
-    tags = np.array([i[0] for i in info], dtype=np.int64)[which]
-    cases = [""] * n
-    wanted = (tags & _HAS_CASE) != 0
-    if wanted.any():
-        found = list(_CASE.finditer(joined))
-        at = np.fromiter(map(re.Match.start, found), dtype=np.int64, count=len(found))
-        owner = np.searchsorted(starts, at, side="right") - 1
-        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]]) if len(owner) else owner
-        first = first[wanted[owner[first]]]
-        picked = [found[k].group(0) for k in first.tolist()]
-        groups = _SEP.join(picked).upper().split(_SEP) if picked else []
-        for k, case in zip(owner[first].tolist(), groups, strict=True):
-            cases[k] = case
-        missing = wanted.copy()
-        missing[owner[first]] = False
-        for k in np.flatnonzero(missing).tolist():  # "case 123456": the keyword pattern
-            keyword = case_numbers(items[k])
-            cases[k] = keyword[0] if keyword else ""
-    return tags, codes, list(names), cases
-
-
-def _one_by_one(items: list[str]) -> tuple[Arr, Arr, list[str], list[str]]:
-    infos = [reason_info(t) for t in items]
-    names: dict[str, int] = {}
-    codes = [names.setdefault(i[1], len(names)) for i in infos]
-    return (
-        np.array([i[0] for i in infos], dtype=np.int64),
-        np.array(codes, dtype=np.int32),
-        list(names),
-        [i[2] for i in infos],
-    )
-
-
-def _templates(items: list[str], joined: str, starts: Arr) -> list[str]:
-    """``_template(t)[0]`` of every item (see ``reason_infos``). A non-ASCII character
-    becomes one ``?`` byte, so offsets still match; those items are redone one by one."""
-    zeroed = joined.encode("ascii", errors="replace").translate(_ZERO_DIGITS).decode("ascii")
-    templates = zeroed.split(_SEP)
-    redo: list[int] = []
-    if not joined.isascii():
-        ascii_ = np.fromiter(map(str.isascii, items), dtype=bool, count=len(items))
-        redo.extend(np.flatnonzero(~ascii_).tolist())
-    marks = [m.start() for m in _LONE_ZERO.finditer(zeroed)]  # a single digit stays
-    low = zeroed.lower()
-    prefix = _SEP + _ALERT_PREFIX
-    if low.startswith(_ALERT_PREFIX):
-        marks.append(0)
-    at = low.find(prefix)
-    while at >= 0:
-        marks.append(at + 1)
-        at = low.find(prefix, at + 1)
-    if marks:
-        redo.extend((np.searchsorted(starts, marks, side="right") - 1).tolist())
-    for k in set(redo):
-        templates[k] = _template(items[k])[0]
-    return templates

@@ -18,7 +18,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from ..text import is_case_number, reason_infos
+from ..text import is_case_number, reason_info
 from .grouping import first_seen
 from .pool import StringPool
 
@@ -81,9 +81,18 @@ class ReasonFacts:
 
     @classmethod
     def of(cls, reasons: Iterable[str]) -> ReasonFacts:
-        tags, codes, names, cases = reason_infos(list(reasons))
-        facts = cls(codes=codes, names=names, case=StringPool.of(cases))
-        facts.tags.frombytes(tags.tobytes())
+        facts = cls()
+        cases: list[str] = []
+        codes: dict[str, int] = {}
+        numbers = array("i")
+        for text in reasons:
+            tags, category, case = reason_info(text)
+            facts.tags.append(tags)
+            numbers.append(codes.setdefault(category, len(codes)))
+            cases.append(case)
+        facts.codes = np.frombuffer(numbers, dtype=np.int32).copy()
+        facts.names = list(codes)
+        facts.case = StringPool.of(cases)
         facts.case_digests = _key_digests(cases)
         return facts
 
@@ -128,27 +137,8 @@ class CaseKeys:
 
     @classmethod
     def of(cls, values: Iterable[str]) -> CaseKeys:
-        keys = case_keys(list(values))
+        keys = [case_key(v) for v in values]
         return cls(StringPool.of(keys), _key_digests(keys))
-
-
-_NOT_DIGITS = bytes(c for c in range(256) if not 48 <= c <= 57 and c != 0)
-
-
-def case_keys(values: list[str]) -> list[str]:
-    """``case_key`` of every value, equal to it item by item: a value with a non-zero ASCII
-    digit keeps its key (upper-case, spaces removed) from one pass over all the values
-    joined; only those without one (blank, ``N/A``, ``0``) or not ASCII are looked at one
-    by one."""
-    joined = "\x00".join(values)
-    if len(values) < 32 or not joined.isascii() or joined.count("\x00") != len(values) - 1:
-        return [case_key(v) for v in values]
-    digits = joined.encode("ascii").translate(None, _NOT_DIGITS + b"0").split(b"\x00")
-    has = np.fromiter(map(len, digits), dtype=np.int64, count=len(values)) > 0
-    keys = joined.upper().replace(" ", "").split("\x00")
-    for k in np.flatnonzero(~has).tolist():
-        keys[k] = case_key(values[k])
-    return keys
 
 
 def split_positions(sizes: list[int], keep: Arr) -> list[Arr]:
