@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..core.errors import InputError, SignatureRefused, TooLargeError, TrustLPRError
 from ..runtime import FrontEnd, System
-from .deps import error_response, invalid_response
+from .deps import camera_ingest, error_response, invalid_response
 from .federation import signed_refusal
 from .gate import BodyLimits, BodyTooLarge, Gate
 from .opening import HoldUntilOpen, Opening
@@ -62,7 +62,6 @@ def create_app(
         redoc_url=None,
     )
     app.state.system = system
-    app.state.ingest_service = system.ingest_service
     app.state.portal = portal
     app.state.admin_socket = False  # the admin socket's own app says True (web/admin.py)
 
@@ -147,7 +146,7 @@ def create_ingest_app(front: FrontEnd) -> FastAPI:
         docs_url=None,  # no pages that load scripts from a CDN; /openapi.json stays
         redoc_url=None,
     )
-    app.state.ingest_service = front.ingest_service
+    app.dependency_overrides[camera_ingest] = lambda: front.ingest_service
 
     @app.exception_handler(TrustLPRError)
     async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
