@@ -24,6 +24,7 @@ the mutants that survived (or had no test) against the tests written since.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import io
 import json
 import os
@@ -113,6 +114,29 @@ def sync_tree(source: Path, work: Path, group: Group) -> None:
             shutil.copy2(entry, target)
     pyproject = work / "pyproject.toml"
     pyproject.write_text(narrow_config(pyproject.read_text("utf-8"), group), "utf-8")
+    prune_mutmut_copy(work / "mutants", group)
+
+
+def prune_mutmut_copy(mutants: Path, group: Group) -> None:
+    """Delete from mutmut's copy (``mutants/``) everything but its results: the mutated
+    modules, their ``.meta`` verdicts and ``mutmut-*.json``.
+
+    mutmut copies the rest of the tree into ``mutants/`` only when a file is missing there, so
+    without this a changed data file, an unmutated module or a deleted test stays stale."""
+    if not mutants.is_dir():
+        return
+    for path in sorted(mutants.rglob("*"), reverse=True):  # children before their folders
+        relative = path.relative_to(mutants).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            if not any(path.iterdir()):
+                path.rmdir()
+            continue
+        module = relative.removesuffix(".meta")
+        kept = relative.startswith("mutmut-") or any(
+            fnmatch.fnmatch(module, pattern) for pattern in group.paths
+        )
+        if not kept:
+            path.unlink()
 
 
 @dataclass(frozen=True)

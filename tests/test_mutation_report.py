@@ -116,14 +116,24 @@ def test_a_scratch_copy_is_synced_and_keeps_mutmut_results(tmp_path: Path) -> No
     assert config["pytest_add_cli_args_test_selection"] == ["tests/test_m.py"]
 
     # mutmut's results survive a re-sync; a test written since arrives, a deleted one goes
-    (work / "mutants").mkdir()
-    (work / "mutants" / "m.py.meta").write_text("{}")
+    copy = work / "mutants"
+    (copy / "src" / "pkg").mkdir(parents=True)
+    (copy / "tests").mkdir()
+    (copy / "mutmut-stats.json").write_text("{}")
+    (copy / "src" / "pkg" / "m.py").write_text("X = 1  # mutants\n")
+    (copy / "src" / "pkg" / "m.py.meta").write_text("{}")
+    (copy / "src" / "pkg" / "data.toml").write_text("old = true\n")
+    (copy / "src" / "pkg" / "other.py").write_text("OLD = 1\n")
+    (copy / "tests" / "test_m.py").write_text("def test_m(): pass\n")
     (source / "tests" / "test_new.py").write_text("def test_new(): pass\n")
     (source / "tests" / "test_m.py").unlink()
     report.sync_tree(source, work, group)
-    assert (work / "mutants" / "m.py.meta").read_text() == "{}"
     assert (work / "tests" / "test_new.py").is_file()
     assert not (work / "tests" / "test_m.py").exists()
+    # mutmut copies a file into its own copy only when it is missing there: stale ones go
+    kept = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
+    assert kept == ["mutmut-stats.json", "src/pkg/m.py", "src/pkg/m.py.meta"]
+    assert not (copy / "tests").exists()
 
 
 def test_a_scratch_copy_never_empties_a_directory_that_is_not_one(tmp_path: Path) -> None:
