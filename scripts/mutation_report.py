@@ -50,6 +50,9 @@ _NOT_COPIED = (
     ".ruff_cache", ".hypothesis", "trustlpr-data", "demo-data", "build", "dist", "*.egg-info",
 )  # fmt: skip
 _SURVIVING = ("survived", "no tests")
+_KILLED = ("killed", "timeout", "caught by type check")
+# mutants without a verdict yet (an interrupted run): neither killed nor survivors
+_PENDING = ("not checked", "check was interrupted by user", "skipped")
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,7 @@ def _statuses(cwd: Path) -> list[tuple[str, str]]:
 def collect(cwd: Path = ROOT) -> list[Mutant]:
     mutants = []
     for name, status in _statuses(cwd):
-        if status in ("killed", "timeout"):
+        if status in _KILLED or status in _PENDING:
             mutants.append(Mutant(name, status, (), ()))
             continue
         removed, added = _diff_lines(name, cwd)
@@ -264,19 +267,28 @@ def explained(mutant: Mutant, equivalents: list[dict[str, str]]) -> str | None:
 
 
 def report(mutants: list[Mutant], equivalents: list[dict[str, str]]) -> dict[str, object]:
-    survivors = [m for m in mutants if m.status not in ("killed", "timeout")]
+    pending = [m for m in mutants if m.status in _PENDING]
+    survivors = [m for m in mutants if m.status not in _KILLED and m.status not in _PENDING]
     messages = [m for m in survivors if message_only(m)]
     behavioural = [m for m in survivors if not message_only(m)]
     documented = [(m, r) for m in behavioural if (r := explained(m, equivalents))]
     unexplained = [m for m in behavioural if not explained(m, equivalents)]
     by_module: dict[str, dict[str, int]] = {}
     for m in mutants:
-        row = by_module.setdefault(m.module, {"total": 0, "killed": 0, "survived": 0})
+        row = by_module.setdefault(
+            m.module, {"total": 0, "killed": 0, "survived": 0, "not_checked": 0}
+        )
         row["total"] += 1
-        row["killed" if m.status in ("killed", "timeout") else "survived"] += 1
+        if m.status in _KILLED:
+            row["killed"] += 1
+        elif m.status in _PENDING:
+            row["not_checked"] += 1
+        else:
+            row["survived"] += 1
     return {
         "total": len(mutants),
-        "killed": len(mutants) - len(survivors),
+        "killed": len(mutants) - len(survivors) - len(pending),
+        "not_checked": len(pending),
         "message_only": len(messages),
         "equivalent": len(documented),
         "unexplained": len(unexplained),
@@ -292,15 +304,19 @@ def write_markdown(summary: dict[str, object], path: Path) -> None:
         "",
         f"{summary['total']} mutants: {summary['killed']} killed; survivors: "
         f"{summary['message_only']} message-only, {summary['equivalent']} documented as "
-        f"equivalent, **{summary['unexplained']} unexplained**.",
+        f"equivalent, **{summary['unexplained']} unexplained**; "
+        f"{summary['not_checked']} not checked yet.",
         "",
-        "| module | mutants | killed | survived |",
-        "|---|---:|---:|---:|",
+        "| module | mutants | killed | survived | not checked |",
+        "|---|---:|---:|---:|---:|",
     ]
     by_module = summary["by_module"]
     assert isinstance(by_module, dict)
     for module, row in sorted(by_module.items()):
-        lines.append(f"| `{module}` | {row['total']} | {row['killed']} | {row['survived']} |")
+        lines.append(
+            f"| `{module}` | {row['total']} | {row['killed']} | {row['survived']} "
+            f"| {row['not_checked']} |"
+        )
     lines += ["", "## Unexplained survivors (each needs a test, or a reason)", ""]
     unexplained = summary["unexplained_mutants"]
     assert isinstance(unexplained, list)
@@ -391,9 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"mutation report: {summary['total']} mutants, {summary['killed']} killed, "
         f"{summary['message_only']} message-only, {summary['equivalent']} equivalent, "
-        f"{summary['unexplained']} unexplained -> {out_dir / 'report.md'}"
+        f"{summary['unexplained']} unexplained, {summary['not_checked']} not checked "
+        f"-> {out_dir / 'report.md'}"
     )
-    return 1 if summary["unexplained"] else 0
+    return 1 if summary["unexplained"] or summary["not_checked"] else 0
 
 
 if __name__ == "__main__":

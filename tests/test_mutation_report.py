@@ -159,3 +159,18 @@ def test_group_options_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture
         with pytest.raises(SystemExit):
             report.parse_args(bad)
         assert said in " ".join(capsys.readouterr().err.split())
+
+
+def test_mutants_not_checked_yet_are_neither_killed_nor_survivors() -> None:
+    mutants = [
+        report.Mutant("trustlpr.a.x_f__mutmut_1", "killed", (), ()),
+        report.Mutant("trustlpr.a.x_f__mutmut_2", "not checked", (), ()),
+        report.Mutant("trustlpr.a.x_f__mutmut_3", "survived", ("if a <= b:",), ("if a < b:",)),
+        report.Mutant("trustlpr.a.x_f__mutmut_4", "caught by type check", (), ()),
+    ]
+    summary = report.report(mutants, [])
+    assert (summary["total"], summary["killed"], summary["not_checked"]) == (4, 2, 1)
+    assert summary["unexplained"] == 1
+    assert summary["by_module"] == {
+        "trustlpr.a": {"total": 4, "killed": 2, "survived": 1, "not_checked": 1}
+    }
