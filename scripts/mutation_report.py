@@ -163,6 +163,15 @@ class Mutant:
         return re.sub(r"^x_", "", last)
 
 
+# where a changed string is a message rather than data: raised, logged, or a help/detail text
+_MESSAGE_CONTEXT = re.compile(
+    r"\braise\b|\w*(Error|Exception|Refused|Denied|Forbidden|Invalid)\(|\blog(ger)?\.\w+\("
+    r"|\b(warn|warning|info|debug|error|echo|print)\(|\b(detail|message|help|hint)\s*="
+)
+# a string in such a line is still data when it is compared, matched or looked up
+_DATA_CONTEXT = re.compile(r"==|!=|\bin\b|\bre\.|\bcompile\(|\[\s*[rbfu]*[\"']")
+
+
 def _strip_text(line: str) -> str:
     """The line with every string literal (f-strings too) and ``None`` made one placeholder,
     so that two lines that differ only in message text compare equal."""
@@ -191,12 +200,22 @@ def _strip_text(line: str) -> str:
 
 
 def message_only(mutant: Mutant) -> bool:
-    """True when the mutant changes nothing but the text of strings (messages)."""
+    """True when the mutant changes nothing but the text of messages.
+
+    Conservative: the changed strings must sit in a line that raises, logs or gives help, and
+    not be compared, matched (a regular expression) or used as a key. A string anywhere else
+    may be data (a rule id, a pattern, a word list), so that change counts as behavioural."""
     if len(mutant.removed) != len(mutant.added) or not mutant.removed:
         return False
-    return all(
-        _strip_text(a) == _strip_text(b) for a, b in zip(mutant.removed, mutant.added, strict=True)
-    )
+    for removed, added in zip(mutant.removed, mutant.added, strict=True):
+        if _strip_text(removed) != _strip_text(added):
+            return False
+        if removed == added:
+            continue
+        code = _strip_text(removed)  # the line without its strings' text
+        if not _MESSAGE_CONTEXT.search(removed) or _DATA_CONTEXT.search(code):
+            return False
+    return True
 
 
 def _diff_lines(name: str, cwd: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -28,6 +28,25 @@ def test_message_text_changes_are_message_only() -> None:
     )
 
 
+def test_changed_data_strings_are_behavioural() -> None:
+    # from the policy group's run: each was once filed as message-only
+    assert not report.message_only(
+        mutant('gap = f"[^{letter[1:-1]}\\n]"', 'gap = f"[^{letter[2:-1]}\\n]"')
+    )
+    assert not report.message_only(
+        mutant('return re.compile(same + r"\\.?")', 'return re.compile(same + r"XX\\.?XX")')
+    )
+    assert not report.message_only(
+        mutant('if rule.id == "reason.too-short":', 'if rule.id == "XXreason.too-shortXX":')
+    )
+    # a bare continuation line may be a word list as well as a message
+    assert not report.message_only(
+        mutant('"(settings.agency_state)"', '"XX(settings.agency_state)XX"')
+    )
+    # words in a message are not code: "in" inside the text is not a membership test
+    assert report.message_only(mutant('raise E(f"{a} in {b}")', 'raise E("XX{a} in {b}XX")'))
+
+
 def test_logic_changes_are_behavioural() -> None:
     assert not report.message_only(mutant("if a <= b:", "if a < b:"))
     assert not report.message_only(mutant("require_role(u, A, B)", "require_role(u, A, )"))
