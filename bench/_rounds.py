@@ -103,7 +103,7 @@ class Interleaved:
         return [ms for per_round in self.calls[name] for ms in per_round]
 
     def rounds(self, ours: str, baseline: str, figure: Callable[[list[float]], float]) -> Rounds:
-        """Per-round ``figure`` (e.g. the p99) of ``ours`` and ``baseline``, as a :class:`Rounds`."""
+        """Per-round ``figure`` (e.g. the p99) of ``ours`` and ``baseline``, as ``Rounds``."""
         return Rounds(
             [figure(r) for r in self.calls[ours]], [figure(r) for r in self.calls[baseline]]
         )

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import argparse
 import gc
-import statistics
-import sys
 import random
 import secrets
 import sqlite3
+import statistics
+import sys
 import tempfile
 import time
 from datetime import timedelta

@@ -28,7 +28,7 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import cedarpy  # noqa: E402
+
 from _common import emit  # noqa: E402
 from _rounds import Interleaved, interleave  # noqa: E402
-
 from trustlpr.core.errors import InputError  # noqa: E402
 from trustlpr.core.search import SearchRequest  # noqa: E402
 from trustlpr.policy import PolicyEngine, list_policies, request_from_json  # noqa: E402
@@ -118,7 +118,8 @@ def main() -> None:
         warmup=200,
         cpu=True,
     )
-    engine_ms, facts_ms, engine_cpu = times.all("engine"), times.all("facts"), times.all("engine_cpu")
+    engine_ms, facts_ms = times.all("engine"), times.all("facts")
+    engine_cpu = times.all("engine_cpu")
     raw_ms, python_ms = times.all("raw_cedar"), times.all("python")
 
     by_engine: dict[str, list[SearchRequest]] = {}
