@@ -116,6 +116,7 @@ def interleave(
     *,
     warmup: int = 50,
     cpu: bool = False,
+    clock: Callable[[], int] = time.perf_counter_ns,
 ) -> Interleaved:
     """Times every variant on every item, item by item, the variants' order reversed on every
     other item and round; the first ``warmup`` items run once untimed (caches, lazy imports).
@@ -129,7 +130,7 @@ def interleave(
             fn(item)
     keys = names + [f"{name}_cpu" for name in names] if cpu else names
     calls: dict[str, list[list[float]]] = {key: [] for key in keys}
-    clock, thread_clock = time.perf_counter_ns, time.thread_time_ns
+    thread_clock = time.thread_time_ns
     for k in range(rounds):
         gc.collect()
         per_round: dict[str, list[float]] = {key: [] for key in keys}
