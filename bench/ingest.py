@@ -109,7 +109,7 @@ def main() -> None:
             **rounds.ratio(),
             "peak_rss_mb": round(peak_rss_mb(), 1),
             "rss_growth_mb": round(rss[1] - rss[0], 1),
-            "goal_ratio": 0.8,
+            "ratio_goal": 0.8,
         },
         args.json,
     )
