@@ -189,6 +189,7 @@ SURFACES: dict[str, set[str]] = {
         "StandingKeys",
         "create_root_key",
         "load_root_key",
+        "pseudonymiser",
     },
     "trustlpr.oversight": {
         "Finding",

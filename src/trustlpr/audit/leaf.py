@@ -178,6 +178,8 @@ PUBLIC_FIELDS = {
     # federation (trustlpr.federation): the peer agency and the key thumbprints pinned
     "peer_agency": _ident,
     "peer_keys": _thumbprints,
+    "peers": _idents,  # the partners a federated search was sent to
+    "peer_request_id": _ident,  # the owner node's id of the request it answered
     # the policy in force (trustlpr.transparency): its name and the SHA-256 of its file
     "policy": _ident,
     "digest": _digest,

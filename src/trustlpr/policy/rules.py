@@ -304,8 +304,8 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
             Rule(
                 "sensitive.location",
                 sensitive.searches,
-                "the search covers cameras at sensitive places "
-                f"({', '.join(sorted(sensitive.categories))})",
+                # the engine names the places the search reaches (engine._explain)
+                "the search covers cameras at sensitive places",
                 f"context.sensitive_categories.containsAny({strings(sensitive.categories)})",
             )
         )

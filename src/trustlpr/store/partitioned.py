@@ -287,6 +287,9 @@ class DayPartitionedStore(ABC):
                 for day in sorted(self._days[cls] | set(ring.days())):
                     if expires_whole(day, cutoff):
                         if day in self._days[cls]:
+                            # a dropped day's reads are deleted reads too: the purge event's
+                            # count (the portal's "reads destroyed") must include them
+                            report.rows_deleted += self._count(cls, day)[0]
                             self._drop(cls, day)
                             self._days[cls].discard(day)
                         report.days_dropped.append((cls, day))

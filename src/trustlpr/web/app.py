@@ -53,6 +53,8 @@ def create_app(
         version=__version__,
         description="License plate reads with enforced privacy rules and a public audit log.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load Swagger UI and ReDoc from a CDN: web/apidocs.py
+        redoc_url=None,
     )
     app.state.system = system
     app.state.portal = portal
@@ -94,6 +96,7 @@ def _routers() -> list[APIRouter]:
     # One line per area router; each module owns its routes.
     from .admin import router as admin
     from .alerts import router as alerts
+    from .apidocs import router as apidocs
     from .console import router as console
     from .federation import router as federation
     from .health import router as health
@@ -105,4 +108,17 @@ def _routers() -> list[APIRouter]:
     from .status import router as status
 
     # The portal first: its cached pages are the hot path (route matching is linear).
-    return [portal, health, status, ingest, alerts, search, owner, admin, log, console, federation]
+    return [
+        portal,
+        health,
+        status,
+        ingest,
+        alerts,
+        search,
+        owner,
+        admin,
+        log,
+        console,
+        federation,
+        apidocs,
+    ]
