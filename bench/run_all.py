@@ -42,6 +42,7 @@ SUITE: dict[str, list[str]] = {
     "portal": ["--days", "1", "--seconds", "3", "--rounds", "3"],
     "recognition": ["--data", str(SHARED / "data/plates/us_photos"), "--limit", "20"],
     "oversight": ["--rows", "100000", "--rounds", "3"],
+    "retained_count": ["--reads", "30000", "--rounds", "3"],
     "demo_startup": ["--rounds", "2"],
 }
 
