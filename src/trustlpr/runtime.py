@@ -26,12 +26,14 @@ from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
 from .federation import Federation, NodeFacts, NonceCache, PeerRegistry
 from .federation.document import DocLog, DocPolicy
+from .federation.inbound import SearchDesk
+from .federation.outbound import FederatedSearch
 from .hotlist import BufferedRead, HotlistService
 from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
-from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key
+from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key, pseudonymiser
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .keys.signing import SigningKeys
 from .policy import JurisdictionPolicy, PolicyEngine, load_policy
@@ -266,6 +268,21 @@ class Node:
                 public_url=settings.public_url,
                 clock=clock,
             )
+            self.search_desk = SearchDesk(
+                owner=self.owner,
+                search=self.search,
+                people=self.identity,
+                agreements=self.identity.sharing,
+            )
+            self.federated = FederatedSearch(
+                federation=self.federation,
+                search=self.search,
+                audit=self.audit,
+                pseudonym=pseudonymiser(root_key),
+                deadline=settings.federation_deadline,
+                clock=clock,
+            )
+            self._closers.append(self.federated)
         except BaseException:
             self.close()
             raise
@@ -373,6 +390,7 @@ class System(Node):
                 alerts=self.alerts,
                 policy=self.policy,
                 agency_id=self.owner.id,
+                protected=self.protected,
             )
         except BaseException:
             self.close()

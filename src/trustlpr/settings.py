@@ -42,6 +42,8 @@ class Settings:
     hit_retention: timedelta | None = None
     purge_interval: timedelta = timedelta(minutes=1)
     approval_max_age: timedelta = timedelta(days=3)
+    federation_deadline: float = 2.0
+    """Seconds each partner has to answer a federated request before it counts as silent."""
 
     @property
     def config_path(self) -> Path:
@@ -78,6 +80,7 @@ class Settings:
             ("database_url", "TRUSTLPR_DATABASE_URL"),
             ("policy", "TRUSTLPR_POLICY"),
             ("public_url", "TRUSTLPR_PUBLIC_URL"),
+            ("federation_deadline", "TRUSTLPR_FEDERATION_DEADLINE"),
         ):
             if env.get(var):
                 values[key] = env[var]
@@ -87,6 +90,7 @@ class Settings:
         for key in ("nonhit_retention", "hit_retention", "purge_interval", "approval_max_age"):
             if isinstance(values.get(key), str):
                 values[key] = parse_duration(values[key], field=key)
+        values["federation_deadline"] = _deadline(values.get("federation_deadline", 2.0))
         return replace(cls(), **values)
 
     def to_toml(self) -> str:
@@ -117,8 +121,20 @@ class Settings:
 _KNOWN = {
     "policy", "agency_id", "agency_name", "agency_state", "agency_type", "public_url",
     "nonhit_retention", "hit_retention", "database_url", "shared_dir", "purge_interval",
-    "approval_max_age",
+    "approval_max_age", "federation_deadline",
 }  # fmt: skip
+
+
+def _deadline(value: object) -> float:
+    """``federation_deadline``: seconds, more than 0 and at most 60."""
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        text = str(value)[:20]
+        raise ConfigError(f"federation_deadline must be seconds, not {text!r}") from None
+    if not 0 < seconds <= 60:
+        raise ConfigError("federation_deadline must be more than 0 and at most 60 seconds")
+    return seconds
 
 
 def _from_toml(path: Path) -> dict[str, Any]:

@@ -156,6 +156,7 @@ PUBLIC_FIELDS = {
     "key_ids": _idents,
     "request_id": _ident,
     "window_hours": _count,
+    "warrant": _flag,  # a search backed by a warrant or court order (never its number)
     # identity and sharing changes (trustlpr.identity): roles, agency kinds, agreement terms
     "role": _code,
     "agency_state": _state,
@@ -178,6 +179,8 @@ PUBLIC_FIELDS = {
     # federation (trustlpr.federation): the peer agency and the key thumbprints pinned
     "peer_agency": _ident,
     "peer_keys": _thumbprints,
+    "peers": _idents,  # the partners a federated search was sent to
+    "peer_request_id": _ident,  # the owner node's id of the request it answered
     # the policy in force (trustlpr.transparency): its name and the SHA-256 of its file
     "policy": _ident,
     "digest": _digest,

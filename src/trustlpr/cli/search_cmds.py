@@ -27,6 +27,8 @@ from ..core.errors import (
     TrustLPRError,
 )
 from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..federation.outbound import parse_partners
+from ..policy import warrant_scope_from_json
 from ..search import SearchForm, held_json, outcome_json
 from .common import Json, Token, console, err_console, new_table, print_json, reader, writer
 
@@ -112,13 +114,39 @@ def _render(answer: dict[str, Any], json_out: bool) -> None:
             highlight=False,
             markup=False,
         )
-    if answer["results"]:
-        columns = ("observed_at", "plate", "state", "camera_id", "confidence")
-        table = new_table(f"{len(answer['results'])} sighting(s)", columns)
-        for row in answer["results"]:
-            table.add_row(*(str(row[c]) for c in ("observed_at", "plate", "state", "camera_id",
-                                                    "confidence")))  # fmt: skip
+    _sightings(answer["results"], "")
+    for partner in answer.get("partners", []):
+        _render_partner(partner)
+
+
+_COLUMNS = ("observed_at", "plate", "state", "camera_id", "confidence")
+
+
+def _sightings(rows: list[dict[str, Any]], owner: str) -> None:
+    if rows:
+        title = f"{len(rows)} sighting(s)" + (f" of {owner}" if owner else "")
+        table = new_table(title, _COLUMNS)
+        for row in rows:
+            table.add_row(*(str(row.get(c)) for c in _COLUMNS))
         console.print(table)
+
+
+def _render_partner(partner: dict[str, Any]) -> None:
+    """One partner's part, beside the local answer: its decision and reasons, then its rows."""
+    if not partner["answered"]:
+        state = "[red]no answer[/]"
+    elif not partner["sent"]:
+        state = "[yellow]not asked[/]"
+    else:
+        state = f"{partner['status']} (decision {partner['decision']})"
+    console.print(f"partner [bold]{partner['agency']}[/]: {state}")
+    if partner["note"]:
+        console.print(f"  {partner['note']}", highlight=False, markup=False)
+    if partner.get("request_id"):
+        console.print(f"  their request {partner['request_id']}", highlight=False, markup=False)
+    for reason in partner["reasons"]:
+        console.print(f"  • [{reason['rule']}] {reason['text']}", highlight=False, markup=False)
+    _sightings(partner["results"], partner["agency"])
 
 
 @search_app.command("run")
@@ -142,35 +170,86 @@ def run(
         None, help="Offense: TrustLPR or FBI NIBRS code (240, 13A) or statute name."
     ),
     warrant: str = typer.Option(None, help="Warrant id, when the legal basis is a warrant."),
+    court: str = typer.Option(
+        None, help="Court that issued the warrant; stating it states the warrant's scope."
+    ),
+    warrant_from: str = typer.Option(None, help="Start of the window the warrant authorises."),
+    warrant_to: str = typer.Option(None, help="End of the window the warrant authorises."),
+    warrant_cameras: str = typer.Option(
+        None, help="Comma-separated cameras the warrant names (its area); default: not limited."
+    ),
+    warrant_plates: str = typer.Option(
+        None, help="Comma-separated plates the warrant names; default: not limited."
+    ),
+    partners: str = typer.Option(
+        "none",
+        help="Also ask partner nodes: none, all, or AGENCY[,AGENCY...]; only those whose "
+        "agreements cover the purpose, once this node's policy allowed the search.",
+    ),
     token: Token = None,
     url: Url = None,
     json_out: Json = False,
 ) -> None:
     """Ask for a search. The decision and its reasons are printed before any result. Exits 0
-    when it ran, 3 when denied, 4 when held for a supervisor (then `search fetch ID`)."""
+    when it ran, 3 when denied, 4 when held for a supervisor (then `search fetch ID`). With
+    --partners, each partner's decision and reasons are printed beside its results."""
+    chosen = parse_partners(partners)
     stop = parse_utc(end, field="--to") if end else datetime.now(UTC)
     begin = parse_utc(start, field="--from") if start else stop - timedelta(days=days)
-    cams = tuple(c.strip() for c in cameras.split(",") if c.strip()) if cameras else None
+    cams = _split(cameras)
+    scope = _warrant_scope(court, warrant_from, warrant_to, warrant_cameras, warrant_plates)
     body = {
         "purpose": purpose.value, "case_number": case_number, "legal_basis": legal_basis.value,
-        "reason": reason, "offense_code": offense, "warrant_id": warrant,
+        "reason": reason, "offense_code": offense, "warrant_id": warrant, "warrant_scope": scope,
         "query": {"type": kind.value, "plate": plate, "pattern": pattern,
                   "cameras": list(cams) if cams else None, "window_start": begin.isoformat(),
                   "window_end": stop.isoformat(), "include_variants": variants},
     }  # fmt: skip
+    if chosen != []:
+        body["partners"] = partners
     if url:
         _answer(_http("POST", url.rstrip("/") + "/api/v1/searches", _need(token), body), json_out)
         return
     form = SearchForm(
         purpose=purpose, case_number=case_number, legal_basis=legal_basis, reason=reason,
-        offense_code=offense, warrant_id=warrant,
+        offense_code=offense, warrant_id=warrant, warrant_scope=warrant_scope_from_json(scope),
         query=Query(kind, begin, stop, plate=plate, pattern=pattern, cameras=cams,
                     include_variants=variants),
     )  # fmt: skip
     with writer(ctx) as system:
         user, agency = system.identity.authenticate(_need(token))
-        outcome = system.search.request(user, agency, form)
-    _answer(outcome_json(outcome), json_out)
+        if chosen == []:
+            answer = outcome_json(system.search.request(user, agency, form))
+        else:
+            answer = system.federated.run(user, agency, form, chosen).json(agency.id)
+    _answer(answer, json_out)
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    return tuple(c.strip() for c in text.split(",") if c.strip()) if text else None
+
+
+def _warrant_scope(
+    court: str | None, start: str | None, end: str | None, cameras: str | None, plates: str | None
+) -> dict[str, Any] | None:
+    """The ``warrant_scope`` body of the options (``None`` when no court is given); checked
+    by the one parser the API and ``policy evaluate`` use."""
+    if court is None:
+        if any(v is not None for v in (start, end, cameras, plates)):
+            raise InputError("a warrant's scope needs the issuing court", field="--court")
+        return None
+    if start is None or end is None:
+        raise InputError("a warrant's scope needs its window", field="--warrant-from/--warrant-to")
+    named_cameras, named_plates = _split(cameras), _split(plates)
+    scope = {
+        "court": court,
+        "window_start": parse_utc(start, field="--warrant-from").isoformat(),
+        "window_end": parse_utc(end, field="--warrant-to").isoformat(),
+        "cameras": list(named_cameras) if named_cameras else None,
+        "plates": list(named_plates) if named_plates else None,
+    }
+    warrant_scope_from_json(scope)  # refuses a bad scope before anything is sent
+    return scope
 
 
 def _held(ctx: typer.Context, token: str | None, url: str | None, which: str) -> Any:
@@ -223,12 +302,18 @@ def mine(ctx: typer.Context, token: Token = None, url: Url = None, json_out: Jso
 def fetch(
     ctx: typer.Context,
     request_id: str = typer.Argument(..., help="Your held request's id."),
+    partner: str = typer.Option(
+        None, help="The request is held at this partner node (its id, from `search run`)."
+    ),
     token: Token = None,
     url: Url = None,
     json_out: Json = False,
 ) -> None:
     """The results of your approved request: judged again now and run (each fetch is logged).
     Exits 0 when it ran, 3 when denied, rejected or expired, 4 while still held."""
+    if partner:
+        _fetch_partner(ctx, request_id, partner, token, url, json_out)
+        return
     if url:
         target = f"{url.rstrip('/')}/api/v1/searches/{request_id}"
         _answer(_http("GET", target, _need(token)), json_out)
@@ -237,6 +322,27 @@ def fetch(
         user, _ = system.identity.authenticate(_need(token))
         outcome = system.search.fetch(user, request_id)
     _answer(outcome_json(outcome), json_out)
+
+
+def _fetch_partner(ctx: typer.Context, request_id: str, partner: str, token: str | None,
+                   url: str | None, json_out: bool) -> None:  # fmt: skip
+    """Polls a request held at a partner, signed by this node (its log records the answer)."""
+    if url:
+        target = f"{url.rstrip('/')}/api/v1/searches/partner/{partner}/{request_id}"
+        answer = _http("GET", target, _need(token))
+    else:
+        with writer(ctx) as system:
+            user, _ = system.identity.authenticate(_need(token))
+            answer = system.federated.poll(user, partner, request_id).json()
+    if json_out:
+        print_json(answer)
+    else:
+        _render_partner(answer)
+    code = {"completed": 0, "approved": 0, "pending_approval": EXIT_HELD}.get(
+        answer["status"], EXIT_REFUSED
+    )
+    if code:
+        raise typer.Exit(code)
 
 
 def _decide(ctx: typer.Context, request_id: str, approve: bool, note: str, token: str | None,

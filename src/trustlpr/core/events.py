@@ -37,6 +37,7 @@ class EventType(StrEnum):
     OWNER_REQUEST = "owner_request"  # a resident's own-vehicle request: each step
     FEDERATION_CHANGED = "federation_changed"  # a peer proposed/approved/removed, a key rotated
     FEDERATION_REFUSED = "federation_refused"  # a signed message from a node refused (401)
+    FEDERATION_SEARCH = "federation_search"  # a search sent to partners, and each one's answer
     STATS_SNAPSHOT = "stats_snapshot"  # periodic public figures the log cannot derive (portal)
 
 

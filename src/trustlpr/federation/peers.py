@@ -29,7 +29,7 @@ from typing import Protocol
 from ..core.clock import Clock, iso, system_clock
 from ..core.errors import ConflictError, InputError, NotFoundError
 from ..core.events import AuditEvent, AuditSink, EventType, PublicValue
-from ..core.identity import AgencyType, User
+from ..core.identity import Agency, AgencyType, User
 from ..identity.admin_grants import PROPOSAL_TTL  # the same as sharing agreements'
 from ..identity.roles import require_admin
 from ..keys.signing import FEDERATION_DIR
@@ -83,6 +83,12 @@ class Admins(Protocol):
     def require_independent(
         self, first_user_id: str, first_signers: frozenset[str], second: User, *, what: str
     ) -> None: ...
+
+    def agency(self, agency_id: str) -> Agency: ...
+
+    def add_agency(
+        self, agency_id: str, name: str, state: str, type: AgencyType | str, *, actor: User | None
+    ) -> Agency: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,10 +277,27 @@ class PeerRegistry:
             self._admins.require_independent(row["proposed_by"], first, actor, what=_WHAT)
             if now - _when(row["proposed_at"]) > PROPOSAL_TTL:
                 raise ConflictError("the proposal is older than 14 days; reject it, propose again")
+            known = self._registered(row)
             self._decide(conn, agency_id, PeerStatus.ACTIVE, actor, now)
             peer = self._peer(conn, self._row(conn, agency_id))
             self._record(peer, "approved", actor, now, two_person=True)
+        if not known:  # sharing agreements and the search name the peer's agency from now on
+            self._admins.add_agency(peer.agency_id, peer.name, peer.state, peer.type, actor=actor)
         return peer
+
+    def _registered(self, row: sqlite3.Row) -> bool:
+        """Whether the peer's agency is already in the identity store; refuses a peer whose
+        document says another state or type than the agency registered under its id."""
+        try:
+            agency = self._admins.agency(row["agency_id"])
+        except NotFoundError:
+            return False
+        if (agency.state, agency.type.value) != (row["state"], row["type"]):
+            raise ConflictError(
+                f"{row['agency_id']} is registered here as {agency.type.value} of {agency.state},"
+                f" but its document says {row['type']} of {row['state']}; check with the agency"
+            )
+        return True
 
     def reject(self, agency_id: str, *, actor: User) -> Peer:
         """Refuses (or, by its proposer, withdraws) a pending peer."""

@@ -11,12 +11,14 @@ each day is independent.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import os
 import re
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -211,3 +213,19 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_PSEUDONYM_INFO = b"trustlpr/federation-pseudonym/v1"
+
+
+def pseudonymiser(root_key: bytes) -> Callable[[str], str]:
+    """A node's pseudonyms for its users in federated requests: HMAC-SHA256 (key derived from
+    the root secret) of the user id, 26 base32 characters. Stable, so a partner's log shows
+    one person's requests as one; not reversible without this node's root key."""
+    key = _hkdf(root_key, _PSEUDONYM_INFO)
+
+    def pseudonym(user_id: str) -> str:
+        digest = hmac.new(key, user_id.encode(), hashlib.sha256).digest()
+        return base64.b32encode(digest).decode().rstrip("=").lower()[:26]
+
+    return pseudonym

@@ -24,7 +24,7 @@ from ..core.search import Decision, Outcome, Reason, SearchRequest
 from ..identity.roles import SEARCH_ROLES, require_approver, require_role, require_same_agency
 from .approvals import HeldStatus, PendingSearch
 from .events import approval_event
-from .service import SearchCore, SearchOutcome, Status, reason_of
+from .service import SearchCore, SearchOutcome, Status, is_peer_user, peer_user_id, reason_of
 
 _WHAT = "approving a held search"
 _WHAT_SECOND = "a second supervisor's approval of a search returning protected plates"
@@ -86,6 +86,18 @@ class SearchService(SearchCore):
         if held.requester_id != user.id:
             raise ForbiddenError("only the person who asked may see a search's results")
         require_role(user, *SEARCH_ROLES)
+        return self._fetch(held)
+
+    def fetch_for_peer(self, agency_id: str, user_id: str, request_id: str) -> SearchOutcome:
+        """A partner's poll of its user's held request (the partner's signature vouches for
+        its user): the same judging again and running as ``fetch``."""
+        held = self._approvals.get(request_id)
+        if held.requester_id != peer_user_id(user_id, agency_id):
+            raise ForbiddenError("only the person who asked may see a search's results")
+        return self._fetch(held)
+
+    def _fetch(self, held: PendingSearch) -> SearchOutcome:
+        request_id = held.request_id
         now = self._clock()
         decision = self._held_decision(held)
         if held.expired(now):
@@ -142,6 +154,8 @@ class SearchService(SearchCore):
         attestations, camera marks, and the requester's account as it is now."""
         if held.request is None:
             return None, self._rejection()
+        if is_peer_user(held.requester_id):
+            return self._judge_peer_again(held, held.request)
         user = self._people.user(held.requester_id)
         if not user.active or user.role not in SEARCH_ROLES:
             text = "the requester's account may no longer search (disabled or role changed)"
@@ -150,6 +164,18 @@ class SearchService(SearchCore):
         now = self._clock()
         agency = self._people.agency(user.agency_id)
         request = replace(held.request, now=now, requester=self._requester(user, agency, now))
+        return request, self._decide(request, approved=True)
+
+    def _judge_peer_again(
+        self, held: PendingSearch, asked: SearchRequest
+    ) -> tuple[SearchRequest, Decision]:
+        """A partner's request as of now: the partner agency as registered now (its peer
+        approval is what the poll's signature proved), its user as the partner declared."""
+        now = self._clock()
+        agency = self._people.agency(held.agency_id)
+        was = asked.requester
+        requester = self._requester_of(agency, was.user_id, was.role, now)
+        request = replace(asked, now=now, requester=requester)
         return request, self._decide(request, approved=True)
 
     def _held_decision(self, held: PendingSearch) -> Decision:

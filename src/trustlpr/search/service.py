@@ -13,7 +13,7 @@ places the policy protects; naming one of those puts the search under the sensit
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,7 +22,7 @@ from typing import Protocol
 from ..core.clock import Clock, system_clock
 from ..core.errors import ConfigError, ForbiddenError, PolicyDenied
 from ..core.events import AuditSink
-from ..core.identity import Agency, User
+from ..core.identity import Agency, Role, User
 from ..core.plates import mask_plate
 from ..core.protected import ProtectedHandling
 from ..core.search import (
@@ -35,8 +35,9 @@ from ..core.search import (
     Requester,
     SearchRequest,
     SearchType,
+    WarrantScope,
 )
-from ..identity.roles import require_searcher
+from ..identity.roles import SEARCH_ROLES, require_searcher
 from ..policy.screening import check_reason_length
 from ..store import ReadStore
 from .approvals import ApprovalQueue, PendingSearch
@@ -104,6 +105,19 @@ _PROTECTED_TEXT = (
 )
 
 
+PEER_SEPARATOR = "@"
+"""Joins a partner's pseudonym and its agency; never in a local account id (``validate_id``)."""
+
+
+def peer_user_id(pseudonym: str, agency_id: str) -> str:
+    """How a partner's user is named here: ``<pseudonym>@<agency>``."""
+    return f"{pseudonym}{PEER_SEPARATOR}{agency_id}"
+
+
+def is_peer_user(user_id: str) -> bool:
+    return PEER_SEPARATOR in user_id
+
+
 def reason_of(text: str, fallback: str) -> Reason:
     """A ``Reason`` back from its ``"[rule] text"`` form (``fallback`` rule if it has none)."""
     if text.startswith("[") and "] " in text:
@@ -133,6 +147,7 @@ class SearchForm:
     offense_code: str | None = None
     warrant_id: str | None = None
     protected_plate: bool = False
+    warrant_scope: WarrantScope | None = None
 
     def __post_init__(self) -> None:
         check_reason_length(self.reason)  # the one cap, whichever face built the form
@@ -205,23 +220,50 @@ class SearchCore:
     def request(self, user: User, agency: Agency, form: SearchForm) -> SearchOutcome:
         """Judges, logs and (if allowed) runs one search. Denials are outcomes, not errors."""
         require_searcher(user)
-        query = checked_query(form.query)
         now = self._clock()
+        requester = self._requester(user, agency, now)
+        return self._ask(requester, form, now, lambda: self._people.signers(user), user)
+
+    def request_for_peer(
+        self, agency: Agency, user_id: str, role: Role, form: SearchForm
+    ) -> SearchOutcome:
+        """A partner node's request, judged exactly as a local one (the same policy, agreement
+        check, log entries and minimised results). ``agency`` is the signing peer as this
+        node registered it; ``user_id`` is the partner's pseudonym for its user, kept as
+        ``<pseudonym>@<agency>`` so it can never be mistaken for one of our accounts."""
+        if role not in SEARCH_ROLES:
+            raise ForbiddenError(f"a {role.value} may not ask for searches")
+        now = self._clock()
+        requester = self._requester_of(agency, peer_user_id(user_id, agency.id), role, now)
+        return self._ask(requester, form, now, frozenset, None)
+
+    def _ask(
+        self,
+        requester: Requester,
+        form: SearchForm,
+        now: datetime,
+        signers: Callable[[], frozenset[str]],
+        asker: User | None,
+    ) -> SearchOutcome:
+        """Judges, logs and runs a request; ``signers`` (who could be behind it) is asked
+        only when the request is held; ``asker`` is the signed-in local user, if any."""
+        query = checked_query(form.query)
         # The registry, not the officer, says whether the plate asked for is protected: only
         # the owner's own people learn it (through the hold); others never reach its reads.
         registered = (
-            agency.id == self._owner.id
+            requester.agency_id == self._owner.id
             and query.plate is not None
             and self._protected.handling_of(query.plate, now) is not None
         )
         request = SearchRequest(
             id=f"s-{secrets.token_hex(8)}",
-            requester=self._requester(user, agency, now),
+            requester=requester,
             purpose=form.purpose,
             offense_code=form.offense_code,
             case_number=form.case_number,
             legal_basis=form.legal_basis,
             warrant_id=form.warrant_id,
+            warrant_scope=form.warrant_scope,
             reason=form.reason,
             query=query,
             now=now,
@@ -241,23 +283,26 @@ class SearchCore:
                 request,
                 index,
                 [str(r) for r in decision.reasons],
-                signers=self._people.signers(user),
+                signers=signers(),
                 expires_at=self._expiry(request),
                 needed=PROTECTED_APPROVALS if registered else 1,
             )
             return SearchOutcome(
                 request.id, Status.PENDING, decision, index, expires_at=held.expires_at
             )
-        return self._execute(request, decision, index, asker=user)
+        return self._execute(request, decision, index, asker=asker)
 
     def _requester(self, user: User, agency: Agency, now: datetime) -> Requester:
+        return self._requester_of(agency, user.id, user.role, now)
+
+    def _requester_of(self, agency: Agency, user_id: str, role: Role, now: datetime) -> Requester:
         outside = agency.id != self._owner.id
         return Requester(
             agency_id=agency.id,
             agency_state=agency.state,
             agency_type=agency.type,
-            user_id=user.id,
-            role=user.role,
+            user_id=user_id,
+            role=role,
             attestation_on_file=outside
             and self._sharing.attestation_on_file(self._owner.id, agency, now),
         )
@@ -266,8 +311,6 @@ class SearchCore:
         """The owner's policy, then (for another agency) the sharing agreement, as of
         ``request.now``; an allowed or held search over all cameras says which it leaves out."""
         decision = self._judge.decide(request, approved=approved)
-        if decision.outcome is Outcome.DENY:
-            return decision
         if request.requester.agency_id != self._owner.id:
             try:
                 self._sharing.require_agreement(
@@ -275,10 +318,13 @@ class SearchCore:
                     request.purpose, request.now,
                 )  # fmt: skip
             except PolicyDenied as denied:
+                # a denial names every ground: the policy's and the missing agreement
                 reasons = tuple(reason_of(text, "sharing.agreement") for text in denied.reasons)
                 # "permit: all rules passed" is no longer true of the request as a whole
                 kept = tuple(r for r in decision.reasons if r.rule != "permit")
                 return replace(decision, outcome=Outcome.DENY, reasons=kept + reasons)
+        if decision.outcome is Outcome.DENY:
+            return decision
         left_out = self._left_out(request.query)
         if left_out:
             kinds = ", ".join(sorted(set(left_out.values())))

@@ -22,6 +22,7 @@ from ..core.errors import (
     SignatureRefused,
     TrustLPRError,
 )
+from ..federation.outbound import FederatedSearch
 from ..hotlist import AlertService, HotlistService
 from ..ingest import IngestService
 from ..runtime import System
@@ -40,6 +41,10 @@ def _audit(request: Request) -> AuditService:
 
 def _searches(request: Request) -> SearchService:
     return node(request).search
+
+
+def _federated(request: Request) -> FederatedSearch:
+    return node(request).federated
 
 
 def _owner_requests(request: Request) -> OwnerRequests:
@@ -61,6 +66,7 @@ def _camera_ingest(request: Request) -> IngestService:
 Node = Annotated[System, Depends(node)]
 Audit = Annotated[AuditService, Depends(_audit)]
 Searches = Annotated[SearchService, Depends(_searches)]
+Federated = Annotated[FederatedSearch, Depends(_federated)]
 OwnerDesk = Annotated[OwnerRequests, Depends(_owner_requests)]
 Hotlists = Annotated[HotlistService, Depends(_hotlists)]
 Alerts = Annotated[AlertService, Depends(_alerts)]

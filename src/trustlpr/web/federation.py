@@ -10,20 +10,33 @@ and the answer is signed (``signed_json``), bound to the request it answers.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ..core.clock import iso
-from ..core.errors import SignatureRefused
+from ..core.errors import InputError, SignatureRefused, TrustLPRError
 from ..federation import Federation, SignedBy
 from ..federation import Request as SignedRequest
 from ..federation.document import DOCUMENT_PATH
+from ..federation.inbound import SearchDesk
+from ..federation.wire import (
+    POLL_PATH,
+    SEARCH_PATH,
+    TERMS_PATH,
+    FederatedAsk,
+    FederatedPoll,
+    TermsAsk,
+    answer_json,
+)
+from ..search import SearchOutcome, Status
 from .deps import node
 
 router = APIRouter(tags=["federation"])
+M = TypeVar("M", bound=BaseModel)
 
 
 def _federation(request: Request) -> Federation:
@@ -76,3 +89,83 @@ def ping(request: Request, federation: Fed, signed: Signed) -> Response:
         "at": iso(federation.now()),
     }
     return signed_json(federation, request, answer)
+
+
+_STATUS_CODE = {
+    Status.COMPLETED: 200,
+    Status.APPROVED: 200,
+    Status.PENDING: 202,
+    Status.DENIED: 403,
+    Status.REJECTED: 403,
+    Status.EXPIRED: 410,
+}
+"""As the local search API answers (``web/search.py``): the decision is in the body as well."""
+
+
+def _desk(request: Request) -> SearchDesk:
+    return node(request).search_desk
+
+
+Desk = Annotated[SearchDesk, Depends(_desk)]
+
+
+def _parse(model: type[M], raw: bytes) -> M:
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid"}
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InputError(f"{first['msg']}"[:300], field=where[:80]) from None
+
+
+def _signed_error(federation: Federation, request: Request, exc: TrustLPRError) -> Response:
+    """A refusal after the signature verified (a bad body, a declaration that does not match
+    the pin, an unknown held request), signed like every answer."""
+    body = {"error": type(exc).__name__, "detail": exc.message}
+    return signed_json(federation, request, body, exc.http_status)
+
+
+def _outcome(federation: Federation, request: Request, outcome: SearchOutcome) -> Response:
+    body = answer_json(outcome, federation.owner.id)
+    return signed_json(federation, request, body, _STATUS_CODE[outcome.status])
+
+
+@router.post(SEARCH_PATH)
+async def federated_search(
+    request: Request, federation: Fed, desk: Desk, signed: Signed
+) -> Response:
+    """A partner's search of this node's data, judged by this node's policy and agreements."""
+    raw = await request.body()
+    try:
+        ask = _parse(FederatedAsk, raw)
+        outcome = await run_in_threadpool(desk.ask, signed.peer, ask)
+    except TrustLPRError as exc:
+        return _signed_error(federation, request, exc)
+    return _outcome(federation, request, outcome)
+
+
+@router.post(POLL_PATH)
+async def federated_poll(request: Request, federation: Fed, desk: Desk, signed: Signed) -> Response:
+    """A partner's poll of its held request: judged again and, once approved, run."""
+    raw = await request.body()
+    try:
+        poll = _parse(FederatedPoll, raw)
+        outcome = await run_in_threadpool(desk.poll, signed.peer, poll)
+    except TrustLPRError as exc:
+        return _signed_error(federation, request, exc)
+    return _outcome(federation, request, outcome)
+
+
+@router.post(TERMS_PATH)
+async def federated_terms(
+    request: Request, federation: Fed, desk: Desk, signed: Signed
+) -> Response:
+    """The purposes this node's agreements in force grant the asking peer (its own only)."""
+    raw = await request.body()
+    try:
+        _parse(TermsAsk, raw)
+        purposes = await run_in_threadpool(desk.terms, signed.peer, federation.now())
+    except TrustLPRError as exc:
+        return _signed_error(federation, request, exc)
+    body = {"agency": federation.owner.id, "peer": signed.peer.agency_id, "purposes": purposes}
+    return signed_json(federation, request, body)

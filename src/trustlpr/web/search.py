@@ -4,76 +4,20 @@ request's results (judged and run at that moment)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..core.clock import as_utc
-from ..core.errors import InputError
-from ..core.search import LegalBasis, Purpose, Query, SearchType
-from ..search import SearchForm, SearchOutcome, Status, held_json, outcome_json
+from ..federation.outbound import parse_partners
+from ..search import SearchOutcome, Status, held_json, outcome_json
+from ..search.body import SearchBody
 from .auth import Staff
-from .deps import Searches
+from .deps import Federated, Searches
 from .json_body import JsonRoute
 
 router = APIRouter(prefix="/api/v1/searches", tags=["search"], route_class=JsonRoute)
-
-
-class QueryBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: SearchType
-    plate: str | None = Field(None, max_length=20)
-    pattern: str | None = Field(None, max_length=24)
-    cameras: list[str] | None = Field(None, max_length=200)
-    window_start: AwareDatetime
-    window_end: AwareDatetime
-    include_variants: bool = False
-
-    @field_validator("window_start", "window_end")
-    @classmethod
-    def _in_range(cls, moment: datetime, info: ValidationInfo) -> datetime:
-        try:
-            return as_utc(moment, field=str(info.field_name))
-        except InputError as exc:  # pydantic reports a ValueError as this field's 422
-            raise ValueError(exc.reason) from None
-
-
-class SearchBody(BaseModel):
-    """A search request. Who asks comes from the credential, never from the body."""
-
-    model_config = ConfigDict(extra="forbid")
-    purpose: Purpose
-    case_number: str | None = Field(None, max_length=64)
-    legal_basis: LegalBasis
-    reason: str  # capped by SearchForm (policy.screening.check_reason_length), as everywhere
-    offense_code: str | None = Field(None, max_length=64)
-    warrant_id: str | None = Field(None, max_length=128)
-    protected_plate: bool = False
-    query: QueryBody
-
-    def form(self) -> SearchForm:
-        q = self.query
-        return SearchForm(
-            purpose=self.purpose,
-            case_number=self.case_number,
-            legal_basis=self.legal_basis,
-            reason=self.reason,
-            offense_code=self.offense_code,
-            warrant_id=self.warrant_id,
-            protected_plate=self.protected_plate,
-            query=Query(
-                type=q.type,
-                plate=q.plate,
-                pattern=q.pattern,
-                cameras=tuple(q.cameras) if q.cameras is not None else None,
-                window_start=q.window_start,
-                window_end=q.window_end,
-                include_variants=q.include_variants,
-            ),
-        )
 
 
 class DecisionBody(BaseModel):
@@ -95,14 +39,22 @@ def _answer(outcome: SearchOutcome) -> JSONResponse:
     return JSONResponse(outcome_json(outcome), status_code=_STATUS_CODE[outcome.status])
 
 
+class AskBody(SearchBody):
+    """A search request; ``partners`` (``none``, ``all`` or ``AGENCY,...``) also asks the
+    partner nodes whose agreements cover the purpose, once this node's policy allowed it."""
+
+    partners: str | None = Field(None, max_length=2000)
+
+
 @router.post("", summary="Ask for a search; the decision and its reasons come first")
-def ask(
-    body: SearchBody,
-    who: Staff,
-    searches: Searches,
-) -> JSONResponse:
+def ask(body: AskBody, who: Staff, searches: Searches, federated: Federated) -> JSONResponse:
     user, agency = who
-    return _answer(searches.request(user, agency, body.form()))
+    partners = parse_partners(body.partners)
+    if partners == []:
+        return _answer(searches.request(user, agency, body.form()))
+    outcome = federated.run(user, agency, body.form(), partners)
+    code = _STATUS_CODE[outcome.local.status]
+    return JSONResponse(outcome.json(agency.id), status_code=code)
 
 
 @router.get("/pending", summary="Held requests I may decide (supervisors of the data owner)")
@@ -113,6 +65,13 @@ def pending(who: Staff, searches: Searches) -> list[dict[str, Any]]:
 @router.get("/mine", summary="My own held requests: waiting, approved or rejected")
 def mine(who: Staff, searches: Searches) -> list[dict[str, Any]]:
     return [held_json(p) for p in searches.mine(who[0])]
+
+
+@router.get("/partner/{agency_id}/{request_id}", summary="My request held at a partner node")
+def fetch_partner(
+    agency_id: str, request_id: str, who: Staff, federated: Federated
+) -> dict[str, Any]:
+    return federated.poll(who[0], agency_id[:64], request_id[:64]).json()
 
 
 @router.get("/{request_id}", summary="My held request; once approved, judged again and run")
