@@ -24,8 +24,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from _common import emit, percentile, plates
 
+from _common import emit, percentile, plates
 from trustlpr.core.identity import Role, User
 from trustlpr.core.reads import Read
 from trustlpr.core.search import LegalBasis, Purpose, Query, SearchType
@@ -61,8 +61,9 @@ def _node(root: Path, agency: str, state: str, policy: str, url: str | None) -> 
 def _fill(system: System, reads: int) -> None:
     now = datetime.now(UTC)
     agency = system.owner.id
+    fleet = plates(reads, seed=len(agency))
     rows = [Read(p, "CT", 0.9, now - timedelta(seconds=86400 * i / reads), f"cam-{i % 20}",
-                 agency, 41.3, -72.9) for i, p in enumerate(plates(reads, seed=len(agency)))]  # fmt: skip
+                 agency, 41.3, -72.9) for i, p in enumerate(fleet)]  # fmt: skip
     rows += [Read(PLATE, "CT", 0.95, now - timedelta(hours=h), "cam-1", agency, 41.3, -72.9)
              for h in (2, 5, 9)]  # fmt: skip
     for start in range(0, len(rows), 5000):
@@ -89,9 +90,10 @@ def _agree(owner: System, grantee: str) -> None:
 
 
 def _serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "trustlpr.cli", "--data-dir", str(data_dir), "serve",
+               "--port", str(port), "--log-level", "warning"]  # fmt: skip
     proc = subprocess.Popen(
-        [sys.executable, "-m", "trustlpr.cli", "--data-dir", str(data_dir), "serve",
-         "--port", str(port), "--log-level", "warning"],  # fmt: skip
+        command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "TRUSTLPR_DATA_DIR": str(data_dir)},
