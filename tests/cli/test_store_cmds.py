@@ -85,6 +85,8 @@ def test_init_ingest_stats_purge_leave_no_plaintext(tmp_path: Path) -> None:
         assert not (data / "reads" / "nonhit" / f"{day}.db").exists()
     after = json.loads(run(data, "stats", "--json")[1])
     assert all(day > expired_days[-1] for day in after["reads_by_day"])
+    # whole dropped days count as deleted reads (the portal's "reads destroyed" sums this)
+    assert report["rows_deleted"] == 240 - after["reads_total"] > 0
     for plate in PLATES:
         assert plate.encode() not in all_bytes()
 

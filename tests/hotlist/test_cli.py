@@ -151,3 +151,18 @@ def test_alerts_list_verify_stats_and_targets(node: Node) -> None:
     assert targets == [{"id": 1, "kind": "mqtt", "url": "mqtt://127.0.0.1:1883/ct/alerts"}]
     node("alerts", "target-remove", "1", user="adm")
     assert node.json("alerts", "targets", user="adm") == []
+
+
+def test_import_progress_ends_with_every_line_counted(node: Node, tmp_path: Path) -> None:
+    """The bar's last state counts every entry of the file, not the last multiple of 10,000
+    (it ended at "0/3"; issue 25 item 7)."""
+    extract = tmp_path / "ncic.txt"
+    plates = ("AAA111", "BBB222", "CCC333")
+    extract.write_text("".join(ncic_line(plate=p) + "\n" for p in plates))
+    result = runner.invoke(
+        app,
+        ["--data-dir", str(node.data_dir), "hotlist", "import", str(extract), "--list", "ncic"],
+        env={"TRUSTLPR_TOKEN": node.tokens["sup"], "COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "3/3" in result.stderr and "0/3" not in result.stderr, result.stderr

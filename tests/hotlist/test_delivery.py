@@ -6,6 +6,7 @@ import json
 import queue
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from tests.conftest import FakeClock
 from tests.hotlist.conftest import ENTRY, make_read
 from tests.hotlist.servers import AppServer, WebhookReceiver
-from trustlpr.core.errors import VerificationError
+from trustlpr.core.errors import InputError, VerificationError
 from trustlpr.core.identity import Role, User
 from trustlpr.hotlist import SIGNATURE_HEADER, HotlistService, verify_signature
 from trustlpr.hotlist.delivery import sign
@@ -46,6 +47,17 @@ def test_signature_round_trip_and_tampering() -> None:
     ):
         with pytest.raises(VerificationError):
             verify_signature(bad_secret, hdr, body, now=now)
+
+
+def test_signature_check_refuses_a_naive_now_and_defaults_to_the_current_time() -> None:
+    """A naive ``now`` would be read in the receiver's local zone (issue 25 item 7)."""
+    body = b'{"a":1}'
+    header = sign(SECRET, body, int(time.time()))
+    with pytest.raises(InputError, match="timezone-aware"):
+        verify_signature(SECRET, header, body, now=datetime(2026, 11, 1, 12, 0))
+    verify_signature(SECRET, header, body)
+    with pytest.raises(VerificationError):
+        verify_signature(SECRET, sign(SECRET, body, int(time.time()) - 3600), body)
 
 
 def test_webhook_receives_signed_alert_after_retries(

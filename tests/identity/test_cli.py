@@ -336,3 +336,20 @@ def test_a_new_admin_waits_for_a_second_admin(op: Operator) -> None:
     assert "proposed" in out
     op("user", "reject", "carol", "--as", "bob", input=f"{bob_pw}\n")
     assert {u["id"]: u["role"] for u in op.json("user", "list")}["carol"] == "officer"  # type: ignore[union-attr, index]
+
+
+def test_a_token_for_another_agencys_user_names_who_is_refused(op: Operator) -> None:
+    """The refusal names the one acting and the agency they lack (it said "user belongs to
+    'hartford-pd', not to 'boston-pd'", as if the other agency's user were at fault)."""
+    token = _setup(op)
+    op("user", "add", "bob", "--agency", "boston-pd", "--role", "admin", "--name", "Bob")
+    result = runner.invoke(
+        app,
+        ["--data-dir", str(op.data_dir), "token", "create", "--user", "bob", "--token", token],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 77, result.output
+    assert " ".join(result.output.split()) == (
+        "error: only 'bob' or an admin of 'boston-pd' may do this; 'alice' is an admin of "
+        "'hartford-pd'"
+    )

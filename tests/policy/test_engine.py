@@ -127,6 +127,8 @@ def test_sensitive_cameras() -> None:
     held = ct.decide_json(_request(**area, q_cameras=["cam-9", "cam-clinic"]))
     assert held.outcome is Outcome.NEEDS_APPROVAL
     assert held.reasons[0].rule == "sensitive.location"
+    # the places this search reaches, not every category the policy protects
+    assert held.reasons[0].text.endswith("sensitive places (reproductive_health_clinic)")
     strict = PolicyEngine("strict-default", owner_state="CT", camera_categories=cameras)
     assert strict.decide_json(_request(**area, q_cameras=["cam-main"])).outcome is Outcome.DENY
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -50,6 +51,20 @@ def test_scan_applies_window_cameras_and_predicate(store: ReadStore) -> None:
     assert sorted(g.read.observed_at for g in got) == sorted(r.observed_at for r in want)
 
 
+def test_vehicles_yields_the_plate_and_state_of_every_read_in_the_window(
+    store: ReadStore,
+) -> None:
+    reads = [*week_of_reads(), replace(make_read("NO5TATE", T0 + timedelta(hours=1)), state=None)]
+    store.append(reads, hits=[i % 3 == 0 for i in range(len(reads))])  # both classes
+    start, end = T0 + timedelta(hours=1), T0 + timedelta(days=3)
+    want = sorted(((r.plate, r.state) for r in reads if start <= r.observed_at < end), key=str)
+    assert want and any(s is None for _, s in want)
+    assert sorted(store.vehicles(start, end), key=str) == want
+    assert sorted(store.vehicles(start, end), key=str) == sorted(
+        ((s.read.plate, s.read.state) for s in store.scan(start, end)), key=str
+    )
+
+
 def test_round_trip_keeps_every_field(store: ReadStore) -> None:
     read = make_read(
         "ZZ12",
@@ -84,7 +99,8 @@ def test_purge_drops_expired_days_and_trims_the_boundary_day(store: ReadStore) -
     assert sorted(report.key_ids_destroyed) == [
         f"nonhit:{(T0 + timedelta(days=i)).date()}" for i in range(3)
     ]
-    assert report.rows_deleted == 12
+    # the three dropped days' reads count as deleted, with the boundary day's trimmed ones
+    assert report.rows_deleted == 3 * 24 + 12
     remaining = [r for r in reads if r.observed_at >= cutoff]
     assert store.stats().reads_total == len(remaining)
     assert store.lookup("AB1234", T0, cutoff) == []
@@ -133,7 +149,7 @@ def test_purge_at_exact_midnight_drops_the_day_and_destroys_its_keys(store: Read
     report = store.purge(midnight, midnight)
     assert report.days_dropped == [(RetentionClass.NONHIT, T0.date())]
     assert report.key_ids_destroyed == [f"nonhit:{T0.date()}"]
-    assert report.rows_deleted == 0
+    assert report.rows_deleted == 1  # EDGE1 went with its day
     assert store.lookup("EDGE1", T0, midnight + timedelta(days=1)) == []
     assert [f.read.plate for f in store.lookup("EDGE2", T0, T0 + timedelta(days=2))] == ["EDGE2"]
     with pytest.raises(KeyDestroyedError):

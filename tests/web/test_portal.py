@@ -177,3 +177,10 @@ def test_overview_reads_like_a_summary(client: TestClient, node: Node) -> None:
     assert "the declared purpose is prohibited" in page  # rule id explained in words
     assert page.count('<svg class="chart"') == 5
     assert figures["window"]["end"] == (node.clock.now - timedelta(0)).date().isoformat()
+
+
+def test_verify_page_says_how_to_get_the_verifier(client: TestClient) -> None:
+    """The verifier is not on PyPI: the page must not send the public there (issue 25 item 7)."""
+    page = " ".join(client.get("/verify").text.split())
+    assert "not published on PyPI, so do not <code>pip install trustlpr</code>" in page
+    assert "venv/bin/pip install .</code>" in page and "source code" in page

@@ -123,8 +123,11 @@ def import_cmd(
             source_agency=source_agency,
             valid_for=validity,
             skip_invalid=skip_invalid,
+            # the file's line count was a guess (a header, blank lines): the end is exact
             progress=lambda n: bar.update(task, completed=n),
         )
+        done = bar.tasks[0].completed
+        bar.update(task, completed=done, total=done)
     if json_out:
         print_json(report.to_json())
         return

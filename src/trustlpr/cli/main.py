@@ -14,11 +14,38 @@ from ..core.errors import TrustLPRError
 from ..settings import DEFAULT_DATA_DIR
 from .common import CliState, err_console
 
+GLOBAL_OPTIONS = ("--data-dir",)
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Moves a global option given after the command (``trustlpr audit recompute-stats
+    --data-dir node``) in front of it, where click looks for it: no command has an option of
+    that name, so it can only mean the global one. Nothing after ``--`` is touched."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS and ("=" in arg or i + 1 < len(args)):
+            width = 1 if "=" in arg else 2
+            front.extend(args[i : i + width])
+            i += width
+            continue
+        (rest if rest or not arg.startswith("-") else front).append(arg)
+        i += 1
+    return front + rest
+
 
 class _Group(TyperGroup):
     """Turns a ``TrustLPRError`` into a one-line message and its exit code, never a traceback;
     usage errors (a missing option, a bad value) are one line too, not a boxed panel that
     wraps with the terminal."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -103,6 +103,7 @@ def sharing_add(
     commitment: Commitments = None,
     token: Token = None,
     as_user: AsUser = None,
+    json_out: Json = False,
 ) -> None:
     """Propose an agreement; a second admin of the owner agency must approve it."""
     terms = {
@@ -113,7 +114,11 @@ def sharing_add(
         "expires_at": expires,
         "attestation": _attestation(doc, attested_by, attested_at, commitment),
     }
-    _show(administer(ctx, "sharing.propose", terms, token, as_user), "proposed")
+    proposed = administer(ctx, "sharing.propose", terms, token, as_user)
+    if json_out:  # the new agreement's id, for the `sharing approve` of a script
+        print_json(proposed)
+        return
+    _show(proposed, "proposed")
 
 
 @sharing_app.command("amend")

@@ -30,7 +30,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from ..core.clock import Clock, system_clock
-from ..core.errors import ConfigError, StoreError, VerificationError
+from ..core.errors import ConfigError, InputError, StoreError, VerificationError
 from .records import AlertRecord, DeliveryTarget
 
 log = logging.getLogger(__name__)
@@ -47,16 +47,23 @@ def sign(secret: str, body: bytes, at: int) -> str:
 
 
 def verify_signature(
-    secret: str, header: str, body: bytes, *, now: datetime, tolerance: float = 300.0
+    secret: str, header: str, body: bytes, *, now: datetime | None = None, tolerance: float = 300.0
 ) -> None:
-    """Raises ``VerificationError`` unless ``header`` signs ``body`` recently with ``secret``."""
+    """Raises ``VerificationError`` unless ``header`` signs ``body`` recently with ``secret``.
+    ``now`` (default: the current time) must be timezone-aware: a naive one would be read in
+    the receiver's local zone and put every signature hours off (``InputError``)."""
+    if now is not None and now.utcoffset() is None:
+        raise InputError(
+            "now must be a timezone-aware datetime, e.g. datetime.now(UTC)", field="now"
+        )
+    moment = time.time() if now is None else now.timestamp()
     parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
     try:
         at = int(parts["t"])
         given = parts["v1"]
     except (KeyError, ValueError) as exc:
         raise VerificationError("signature header is malformed") from exc
-    if abs(now.timestamp() - at) > tolerance:
+    if abs(moment - at) > tolerance:
         raise VerificationError("signature is too old or from the future")
     expected = sign(secret, body, at).split("v1=", 1)[1]
     if not hmac.compare_digest(expected, given):

@@ -97,6 +97,7 @@ def screen(
     categories = report.categories
     now_ts = now.timestamp()
     checked: dict[str, Sequence[Reason]] = {}  # an extract repeats a handful of reasons
+    n = 0
     for n, item in enumerate(items, start=1):
         if progress is not None and n % 10_000 == 0:
             progress(n)
@@ -123,6 +124,8 @@ def screen(
         else:
             entries.append(item)
             categories[item.category] = categories.get(item.category, 0) + 1
+    if progress is not None:
+        progress(n)  # the last count, not the last multiple of 10,000
     if not entries and not report.expired and not report.refused:
         detail = f" ({report.errors[0]})" if report.errors else ""
         raise FormatError(

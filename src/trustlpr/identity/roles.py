@@ -44,7 +44,10 @@ def require_same_agency(user: User, agency_id: str) -> None:
     """Refuses a user acting on another agency's users, tokens or requests."""
     require_active(user)
     if user.agency_id != agency_id:
-        raise ForbiddenError(f"user belongs to {user.agency_id!r}, not to {agency_id!r}")
+        # name who acts: "user belongs to X" read as if the subject did (issue 25 item 7)
+        raise ForbiddenError(
+            f"{user.id!r} is of agency {user.agency_id!r} and may not act for {agency_id!r}"
+        )
 
 
 def require_admin(user: User, agency_id: str | None = None) -> None:
@@ -87,6 +90,9 @@ def require_self_or_admin(actor: User, subject_id: str, subject_agency_id: str) 
     require_active(actor)
     if actor.id == subject_id:
         return
-    if actor.role is not Role.ADMIN:
-        raise ForbiddenError("only the user or an admin of their agency may do this")
-    require_same_agency(actor, subject_agency_id)
+    if actor.role is not Role.ADMIN or actor.agency_id != subject_agency_id:
+        raise ForbiddenError(
+            f"only {subject_id!r} or an admin of {subject_agency_id!r} may do this; "
+            f"{actor.id!r} is {'an admin' if actor.role is Role.ADMIN else 'a user'} of "
+            f"{actor.agency_id!r}"
+        )

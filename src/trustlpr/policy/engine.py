@@ -225,6 +225,12 @@ class PolicyEngine:
         if rule.id.startswith(("window.", "approval.long-window")) and context["window_valid"]:
             asked = format_duration(timedelta(seconds=max(1, context["window_seconds"])))
             return f"{rule.text} (purpose: {context['purpose']}; asked: {asked})"
+        if rule.id == "sensitive.location":
+            # the places this search reaches, not every category the policy protects
+            reached = (
+                set(context["sensitive_categories"]) & self.policy.sensitive_locations.categories
+            )
+            return f"{rule.text} ({', '.join(sorted(reached))})"
         if rule.id.startswith(("purpose.", "offense.")):
             named = facts.offense.nibrs
             offense = f"NIBRS {named.label}" if named else context["offense_code"] or "none"
@@ -255,6 +261,10 @@ class PolicyEngine:
                 basis not in (LegalBasis.WARRANT, LegalBasis.COURT_ORDER)
                 or bool(context["warrant_id_present"]),
                 "warrant or order without its number",
+            ),
+            (
+                request.warrant_scope is None or bool(context["within_warrant"]),
+                "a search outside its warrant's scope",
             ),
             (not topic, "the reason points to a purpose that is not permitted"),
             (VAGUE_FLAG not in flags, "the reason is vague"),
