@@ -45,6 +45,16 @@ SURFACES: dict[str, set[str]] = {
         "verify_inclusion",
         "verify_log",
     },
+    "trustlpr.bus": {
+        "Batch",
+        "BusCipher",
+        "BusConfig",
+        "BusLedger",
+        "BusPublisher",
+        "BusWriter",
+        "decode",
+        "encode",
+    },
     "trustlpr.cameras": {
         "CameraRegistry",
         "CameraSettings",
@@ -218,6 +228,8 @@ SURFACES: dict[str, set[str]] = {
         "request_from_json",
         "request_to_json",
         "screen_reason",
+        "warrant_scope_from_json",
+        "warrant_scope_to_json",
     },
     "trustlpr.protected": {"DB_FILE", "EntryStatus", "ProtectedEntry", "ProtectedPlates", "Secret"},
     "trustlpr.recognize": {
@@ -234,6 +246,7 @@ SURFACES: dict[str, set[str]] = {
         "models_dir",
     },
     "trustlpr.runtime": {
+        "FrontEnd",
         "Node",
         "Presented",
         "System",

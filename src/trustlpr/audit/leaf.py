@@ -146,6 +146,7 @@ PUBLIC_FIELDS = {
     "requester_state": _state,
     "requester_type": _code,
     "out_of_agency": _flag,
+    "federated": _flag,
     "camera_counts": _camera_counts,
     "list_id": _ident,
     "category": _category,
@@ -156,6 +157,7 @@ PUBLIC_FIELDS = {
     "key_ids": _idents,
     "request_id": _ident,
     "window_hours": _count,
+    "warrant": _flag,  # a search backed by a warrant or court order (never its number)
     # identity and sharing changes (trustlpr.identity): roles, agency kinds, agreement terms
     "role": _code,
     "agency_state": _state,

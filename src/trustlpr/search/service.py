@@ -35,12 +35,13 @@ from ..core.search import (
     Requester,
     SearchRequest,
     SearchType,
+    WarrantScope,
 )
 from ..identity.roles import SEARCH_ROLES, require_searcher
 from ..policy.screening import check_reason_length
 from ..store import ReadStore
 from .approvals import ApprovalQueue, PendingSearch
-from .events import decided_event, executed_event
+from .events import decided_event, executed_event, peer_user_id
 from .queries import Sighting, checked_query, run_query
 
 DEFAULT_MAX_PENDING_AGE = timedelta(days=3)
@@ -104,19 +105,6 @@ _PROTECTED_TEXT = (
 )
 
 
-PEER_SEPARATOR = "@"
-"""Joins a partner's pseudonym and its agency; never in a local account id (``validate_id``)."""
-
-
-def peer_user_id(pseudonym: str, agency_id: str) -> str:
-    """How a partner's user is named here: ``<pseudonym>@<agency>``."""
-    return f"{pseudonym}{PEER_SEPARATOR}{agency_id}"
-
-
-def is_peer_user(user_id: str) -> bool:
-    return PEER_SEPARATOR in user_id
-
-
 def reason_of(text: str, fallback: str) -> Reason:
     """A ``Reason`` back from its ``"[rule] text"`` form (``fallback`` rule if it has none)."""
     if text.startswith("[") and "] " in text:
@@ -146,6 +134,7 @@ class SearchForm:
     offense_code: str | None = None
     warrant_id: str | None = None
     protected_plate: bool = False
+    warrant_scope: WarrantScope | None = None
 
     def __post_init__(self) -> None:
         check_reason_length(self.reason)  # the one cap, whichever face built the form
@@ -261,6 +250,7 @@ class SearchCore:
             case_number=form.case_number,
             legal_basis=form.legal_basis,
             warrant_id=form.warrant_id,
+            warrant_scope=form.warrant_scope,
             reason=form.reason,
             query=query,
             now=now,
