@@ -43,7 +43,7 @@ def test_officer_verifies_a_live_alert_from_a_phone(page: Page, served: Served) 
     expect(page.locator(f"#card-{other}")).to_have_count(0)
     expect(page.locator("#live")).to_contain_text("checked by off2: misread")
     # this officer confirms the first from the phone
-    card.get_by_label("What you checked").fill("plate, state, make and colour match the listing; NCIC hit")
+    card.get_by_label("What you checked").fill("plate, state, make and colour match; NCIC hit")
     card.get_by_role("button", name="Confirmed").click()
     expect(page.locator("#confirmed")).to_have_attribute("data-alert", alert_id)
     assert served.node.system.alerts.get(alert_id).status == "confirmed"  # type: ignore[attr-defined]

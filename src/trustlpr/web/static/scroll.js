@@ -1,7 +1,8 @@
 // A table or preformatted block wider than the screen scrolls sideways inside its box
 // (portal.css); this makes that box reachable with the keyboard (WCAG 2.1.1), only where it
 // does scroll, so boxes that fit add no tab stop. Without script they still scroll by touch,
-// mouse or trackpad.
+// mouse or trackpad. The console's pages load it; the portal runs no script (its code blocks
+// carry a static tab stop, its table cells wrap).
 (function () {
   "use strict";
   function mark() {
