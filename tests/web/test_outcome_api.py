@@ -145,7 +145,8 @@ def test_unknown_ids_and_bodies_that_are_no_object(node: Node) -> None:
 def test_the_portal_counts_outcomes_as_recompute_stats_does(node: Node) -> None:
     recorded = ["arrest", "recovery", "recovery", "no_contact", "wrong_vehicle"]
     for minutes, outcome in enumerate(recorded, start=5):
-        code, _ = node.post(node.alert(minutes), {"outcome": outcome, "note": f"note-of-stop-{minutes}"})
+        note = f"note-of-stop-{minutes}"
+        code, _ = node.post(node.alert(minutes), {"outcome": outcome, "note": note})
         assert code == 200
     node.alert(20)  # confirmed, no outcome yet: not counted
     page = node.client.get("/")
