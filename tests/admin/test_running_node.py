@@ -457,7 +457,8 @@ def test_a_peer_is_added_and_revoked_while_serving(served: Served, tmp_path: Pat
         assert removed[0] == 77, removed  # an officer cannot
         removed = cli(node, "federation", "peer", "remove", "ma-town", "--token", node.admin2)
         assert removed[0] == 0 and "removed peer ma-town" in removed[1], removed
-        assert _ping(peer, served).status_code == 401  # at once, in the running service
+        refusal = _ping(peer, served)  # at once, in the running service
+        assert refusal.status_code == 401 and "peer_removed" in refusal.text, refusal.text
         again = served.api("federation.peers.approve", {"agency": "ma-town"}, node.admin1)
         assert again.status_code == 409, again.text  # removed is not pending
     assert served.process.poll() is None

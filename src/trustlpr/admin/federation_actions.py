@@ -20,7 +20,7 @@ from ..federation.client import PeerClient, document_url
 from ..federation.document import DOCUMENT_PATH
 from .actions import Action, AdminService, IdText, Result, _action, _signed
 
-Deadline = Annotated[float, Field(10.0, gt=0, le=120)]
+Deadline = Annotated[float, Field(gt=0, le=120)]
 
 
 def peer_row(admin: AdminService, peer: Peer) -> Result:
