@@ -415,6 +415,7 @@ class System(Node):
                 policy=self.policy,
                 agency_id=self.owner.id,
                 protected=self.protected,
+                federation=self.federation,
             )
         except BaseException:
             self.close()
