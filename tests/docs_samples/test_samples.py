@@ -80,8 +80,8 @@ def _free_port() -> int:
 
 @contextmanager
 def _serving(env: dict[str, str]) -> Iterator[str]:
-    """``trustlpr serve`` on the node of ``env`` at a free port, up (its portal answers) while the block
-    runs; the URL."""
+    """``trustlpr serve`` on the node of ``env`` at a free port, up (it answers ``/healthz``)
+    while the block runs; the URL."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
@@ -168,3 +168,14 @@ def test_every_sample_file_has_blocks_found() -> None:
     files = {b.path.name for b in ALL}
     assert {"README.md", "identity.md", "hotlist.md"} <= files
     assert len(ALL) >= 10
+
+
+def test_the_check_finds_commands_under_labels_that_are_not_run(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```\ntrustlpr stats\n```\n\n```console\n$ trustlpr --data-dir node stats\n```\n\n"
+        "- a list item:\n\n  ```bash\n  T=$(trustlpr token create --user o)\n  ```\n\n"
+        "```\ntrustlpr/ct-nhpd/log\n4213\n```\n\n```sh\ntrustlpr stats\n```\n\n"
+        '```json\n{"cmd": "trustlpr stats"}\n```\n'
+    )
+    assert [b.line for b in stray_commands(page)] == [1, 5, 11]
