@@ -218,6 +218,8 @@ SURFACES: dict[str, set[str]] = {
         "request_from_json",
         "request_to_json",
         "screen_reason",
+        "warrant_scope_from_json",
+        "warrant_scope_to_json",
     },
     "trustlpr.protected": {"DB_FILE", "EntryStatus", "ProtectedEntry", "ProtectedPlates", "Secret"},
     "trustlpr.recognize": {

@@ -8,6 +8,7 @@ out-of-state sheriff tries too), and the policy judges and the log records each 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import random
@@ -26,6 +27,7 @@ from .runtime import System, initialise
 from .search import SearchForm, Status
 from .settings import Settings
 from .sim import TOWN, ReadFormatter, ReadStreamer, Simulation
+from .sim.images import stolen_crops
 from .sim.register import register_cameras, write_keys
 
 log = logging.getLogger("trustlpr.demo")
@@ -68,38 +70,46 @@ def prepare(
     stolen: int = 60,
     clock: Clock = system_clock,
     start: date | None = None,
+    system: System | None = None,
 ) -> DemoCity:
     """Initialises the data directory once (logged at ``clock``'s time): users, the town's
     cameras and a stolen-car list. ``start``: the local date of the simulation's day 0 (the
-    first day the history replays; the town's people and plates do not depend on it)."""
+    first day the history replays; the town's people and plates do not depend on it).
+    ``system``: the node, already open on ``clock`` (else one is opened for the set-up)."""
     config = replace(TOWN, agency_id=settings.agency_id, stolen=stolen, seed=2026)
     if start is not None:
         config = replace(config, start=start)
     simulation = Simulation.for_place(config, shared_dir, PLACE, agency_id=settings.agency_id)
-    initialise(settings, clock=clock)
+    if system is None:
+        initialise(settings, clock=clock)
+        with System(settings, clock=clock) as own:
+            return _set_up(settings, own, simulation, clock)
+    return _set_up(settings, system, simulation, clock)
+
+
+def _set_up(settings: Settings, system: System, simulation: Simulation, clock: Clock) -> DemoCity:
     keys_path = settings.data_dir / KEYS_FILE
-    with System(settings, clock=clock) as system:
-        if not system.identity.users():
-            _add_people(system)
-        if keys_path.is_file():
-            keys: dict[str, str] = json.loads(keys_path.read_text())
-        else:
-            admin = system.identity.user("admin")
-            keys, _ = register_cameras(
-                system.cameras, simulation, agency_id=settings.agency_id, actor=admin.id
-            )
-            write_keys(keys_path, keys)
-        stolen_plates = simulation.stolen_records()
-        if not system.hotlists.lists():
-            entries = simulation.hotlist_entries(
-                owner="nhpd-auto-theft",
-                expires_at=clock() + timedelta(days=HOTLIST_DAYS),
-                case_prefix="26-",
-                first_case=4100,
-            )
-            for entry in entries:
-                system.hotlists.add_entry(entry, list_id="ct-stolen-vehicles", actor="admin")
-        system.snapshot()
+    if not system.identity.users():
+        _add_people(system)
+    if keys_path.is_file():
+        keys: dict[str, str] = json.loads(keys_path.read_text())
+    else:
+        admin = system.identity.user("admin")
+        keys, _ = register_cameras(
+            system.cameras, simulation, agency_id=settings.agency_id, actor=admin.id
+        )
+        write_keys(keys_path, keys)
+    stolen_plates = simulation.stolen_records()
+    if not system.hotlists.lists():
+        entries = simulation.hotlist_entries(
+            owner="nhpd-auto-theft",
+            expires_at=clock() + timedelta(days=HOTLIST_DAYS),
+            case_prefix="26-",
+            first_case=4100,
+        )
+        for entry in entries:
+            system.hotlists.add_entry(entry, list_id="ct-stolen-vehicles", actor="admin")
+    system.snapshot()
     return DemoCity(simulation, keys, stolen_plates)
 
 
@@ -136,9 +146,13 @@ def stream_reads(city: DemoCity, url: str, stop: threading.Event, rate: float) -
     def reads() -> Iterator[dict[str, Any]]:
         day = 0
         while not stop.is_set():
-            for read in fmt.dicts(city.simulation.day(day % 28)):
+            batch = city.simulation.day(day % 28)
+            crops = stolen_crops(city.simulation, batch)  # as a camera sends its plate crop
+            for i, read in enumerate(fmt.dicts(batch)):
                 if stop.is_set():
                     return
+                if i in crops:
+                    read["plate_crop_jpeg"] = base64.b64encode(crops[i]).decode("ascii")
                 yield read
             day += 1
 

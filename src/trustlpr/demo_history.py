@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,9 +32,10 @@ import numpy as np
 from .core.clock import ReplayClock, day_start, iso, parse_utc, system_clock, utc_day
 from .core.errors import TrustLPRError
 from .demo import OUTSIDER, SUPERVISOR, DemoCity, decide_held, prepare, search_once, verify_alerts
-from .runtime import System
+from .runtime import System, initialise
 from .settings import Settings
 from .sim import TOWN, ReadFormatter
+from .sim.images import stolen_crops
 
 HISTORY_DAYS = 30
 SAMPLE = 20
@@ -90,6 +92,78 @@ def history_start(end: datetime, days: int = HISTORY_DAYS) -> datetime:
     return day_start(utc_day(end) - timedelta(days=days - 1))
 
 
+@dataclass
+class DemoStart:
+    """A demo node opened but not yet set up nor live: ``run`` sets up the town (users,
+    cameras with their keys, hot list) and, for a fresh directory — ``clock`` is then its
+    ``ReplayClock`` — replays its past and puts the clock live. The node can serve its public
+    portal meanwhile (``trustlpr demo`` does)."""
+
+    system: System
+    settings: Settings
+    shared_dir: Path
+    clock: ReplayClock | None
+    end: datetime
+    sample: int
+    days: int
+    """UTC days the replay covers (0 for an existing directory)."""
+    past: History | None = None
+    city: DemoCity | None = None
+
+    def run(
+        self, *, progress: Progress | None = None, stop: threading.Event | None = None
+    ) -> DemoCity:
+        """Sets the town up, replays the past (if fresh), puts the clock live and records the
+        ``History``. ``stop`` set: the replay ends at the next hour with ``ReplayStopped``."""
+        if self.city is None:
+            start = None
+            if self.clock is not None:
+                start = self.clock().astimezone(ZoneInfo(TOWN.timezone)).date()
+            self.city = prepare(
+                self.settings, self.shared_dir, clock=self.system.clock, start=start,
+                system=self.system,
+            )  # fmt: skip
+        if self.clock is None or self.past is not None:
+            return self.city
+        history = replay(
+            self.system, self.city, self.clock, end=self.end, sample=self.sample,
+            progress=progress, stop=stop,
+        )  # fmt: skip
+        self.clock.go_live()
+        record = self.settings.data_dir / HISTORY_FILE
+        tmp = record.with_suffix(".tmp")
+        tmp.write_text(json.dumps(history.to_json()), encoding="utf-8")
+        tmp.replace(record)
+        self.past = history
+        return self.city
+
+
+class ReplayStopped(TrustLPRError):
+    """Raised by ``replay`` when asked to stop (the demo was interrupted while replaying)."""
+
+
+def begin_demo(
+    settings: Settings,
+    shared_dir: Path,
+    *,
+    days: int = HISTORY_DAYS,
+    sample: int = SAMPLE,
+    end: datetime | None = None,
+) -> DemoStart:
+    """The demo's node, opened (in a second or two): a fresh data directory initialised at
+    the start of its ``days`` days of history up to ``end`` (now), on a ``ReplayClock``; an
+    existing one on the live clock with the ``History`` it recorded, if any. Nothing of the
+    town is set up yet: ``DemoStart.run`` does that."""
+    end = end or system_clock().replace(microsecond=0)
+    if settings.config_path.is_file():
+        past = _load(settings.data_dir / HISTORY_FILE)
+        return DemoStart(System(settings), settings, shared_dir, None, end, sample, 0, past)
+    clock = ReplayClock(history_start(end, days))
+    initialise(settings, clock=clock)
+    system = System(settings, clock=clock)
+    return DemoStart(system, settings, shared_dir, clock, end, sample, days)
+
+
 def open_demo(
     settings: Settings,
     shared_dir: Path,
@@ -99,28 +173,15 @@ def open_demo(
     end: datetime | None = None,
     progress: Progress | None = None,
 ) -> tuple[System, DemoCity, History | None]:
-    """The demo's node, on a clock that is live when this returns. A fresh data directory is
-    first set up at the start of its history and its ``days`` days up to ``end`` (now) are
-    replayed; an existing one keeps its past (and the ``History`` it recorded, if any)."""
-    record = settings.data_dir / HISTORY_FILE
-    if settings.config_path.is_file():
-        city = prepare(settings, shared_dir)
-        return System(settings), city, _load(record)
-    end = end or system_clock().replace(microsecond=0)
-    clock = ReplayClock(history_start(end, days))
-    local = ZoneInfo(TOWN.timezone)
-    city = prepare(settings, shared_dir, clock=clock, start=clock().astimezone(local).date())
-    system = System(settings, clock=clock)
+    """The demo's node, on a clock that is live when this returns: ``begin_demo`` then
+    ``DemoStart.run`` (a fresh directory's past replayed first)."""
+    start = begin_demo(settings, shared_dir, days=days, sample=sample, end=end)
     try:
-        history = replay(system, city, clock, end=end, sample=sample, progress=progress)
-        clock.go_live()
-        tmp = record.with_suffix(".tmp")
-        tmp.write_text(json.dumps(history.to_json()), encoding="utf-8")
-        tmp.replace(record)
+        city = start.run(progress=progress)
     except BaseException:
-        system.close()
+        start.system.close()
         raise
-    return system, city, history
+    return start.system, city, start.past
 
 
 def _load(path: Path) -> History | None:
@@ -146,9 +207,11 @@ def replay(
     end: datetime,
     sample: int = SAMPLE,
     progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> History:
     """Replays the town from ``clock``'s time up to ``end`` through ``system`` (whose clock
-    ``clock`` must be); leaves the clock at ``end`` (the caller then puts it live)."""
+    ``clock`` must be); leaves the clock at ``end`` (the caller then puts it live). Raises
+    ``ReplayStopped`` at the next hour once ``stop`` is set."""
     began = time.monotonic()
     start = clock()
     if system.clock is not clock:
@@ -168,16 +231,20 @@ def replay(
         wanted = keep[batch.vehicle] & (times >= start_at) & (times < stop_at)
         batch = batch.select(np.flatnonzero(wanted))
         reads = fmt.reads(batch)
+        crops = stolen_crops(sim, batch)  # the stolen cars' reads come with a plate crop
         edge, last = sim.midnight(batch.day), min(sim.midnight(batch.day + 1), stop_at)
         lo = 0
         while edge < last:  # hour by hour; the reads of an hour arrive at its end
             edge = min(edge + _HOUR, last)
             if edge <= start_at:
                 continue
+            if stop is not None and stop.is_set():
+                raise ReplayStopped("the demo stopped while replaying its past")
             moment = clock.set(datetime.fromtimestamp(edge, UTC))
             hi = int(np.searchsorted(batch.t, edge, side="left"))
             if hi > lo:
-                fed += system.pipeline.ingest(reads[lo:hi], timeout=None).kept
+                images = {i - lo: crops[i] for i in range(lo, hi) if i in crops}
+                fed += system.pipeline.ingest(reads[lo:hi], images=images, timeout=None).kept
             lo = hi
             work.hour()
             if work.hours % _PURGE_EVERY == 0:

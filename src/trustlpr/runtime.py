@@ -390,6 +390,7 @@ class System(Node):
                 alerts=self.alerts,
                 policy=self.policy,
                 agency_id=self.owner.id,
+                protected=self.protected,
             )
         except BaseException:
             self.close()

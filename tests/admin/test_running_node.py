@@ -187,6 +187,13 @@ def _script(node: Node, tag: str) -> list[tuple[int, str]]:
         cli(node, "sharing", "approve", agreement, "--token", a1),  # its proposer: refused
         cli(node, "sharing", "approve", agreement, "--token", a2),
         cli(node, "token", "create", "--user", "adm2", "--token", node.officer),  # not theirs
+        cli(node, "protected", "add", "KQ42X7", "--category", "survivor", "--expires", EXPIRES,
+            "--note", "ACP 2026-114", "--token", a1),
+    ]  # fmt: skip
+    entry = out[-1][1].split()[1]
+    out += [
+        cli(node, "protected", "approve", entry, "--token", a1),  # its proposer: refused
+        cli(node, "protected", "approve", entry, "--token", a2),
     ]
     return out
 
@@ -195,7 +202,9 @@ def _comparable(results: list[tuple[int, str]], tag: str) -> list[tuple[int, str
     """Outputs without what differs by node: tokens, keys, ids, dates."""
     shown = []
     for code, text in results:
-        words = [w for w in text.split() if not w.startswith(("tlpr_", "cam_", "shr-", "20"))]
+        words = [
+            w for w in text.split() if not w.startswith(("tlpr_", "cam_", "shr-", "prt-", "20"))
+        ]
         text = re.sub(r"\b[0-9a-f]{12}\b", "ID", " ".join(words))
         shown.append((code, text.replace(tag, "TAG")))
     return shown
@@ -208,11 +217,12 @@ def test_every_admin_command_works_the_same_while_serve_runs(served: Served, sto
     reference = _script(stopped, "ref")
     assert _comparable(through_service, "svc") == _comparable(reference, "ref")
     codes = [code for code, _ in through_service]
-    assert codes == [0, 77, 0, 0, 0, 0, 0, 0, 0, 65, 77, 0, 0, 77, 0, 77], through_service
+    assert codes == [0, 77, 0, 0, 0, 0, 0, 0, 0, 65, 77, 0, 0, 77, 0, 77, 0, 77, 0], through_service
     assert "two-person rule" in through_service[1][1]
     new = entries_since(served.node, before)
     assert new == entries_since(stopped, reference_start)
     assert ("camera_changed", "added") in new and len(new) >= 12, new
+    assert ("protected_changed", "approved") in new  # the registry's change, through the socket
 
 
 def test_the_cli_reaches_the_service_through_an_owner_only_socket(served: Served) -> None:

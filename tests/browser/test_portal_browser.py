@@ -5,6 +5,8 @@ labels. Screenshots of every page land in artifacts/screenshots/."""
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,42 +72,96 @@ def test_exposure_figure_is_shown_once_computed(page: Page, served: Served) -> N
     shot(page, "portal-cameras-exposure")
 
 
-def test_allowed_search_shows_the_decision_before_the_results(page: Page, served: Served) -> None:
+def _ask(page: Page, plate: str, *, purpose: str = "stolen_vehicle", reason: str = "") -> None:
+    page.goto("/console/search")
+    page.get_by_label("Purpose").select_option(purpose)
+    if purpose == "stolen_vehicle":
+        page.get_by_label("Offense").select_option("larceny_motor_vehicle")
+        page.get_by_label("Legal basis").select_option("hotlist")
+    page.get_by_label("Case number").fill("2026-000777")
+    page.get_by_label("Reason").fill(
+        reason or "car reported stolen from the Elm Street garage last night"
+    )
+    page.get_by_label("Plate (exact and convoy)").fill(plate)  # the window: the last 7 days
+    page.get_by_role("button", name="Ask the policy, then search").click()
+
+
+def test_allowed_search_shows_sightings_with_images_on_a_map_and_timeline(
+    page: Page, served: Served
+) -> None:
     assert served.node.sim is not None
     plate = served.node.sim.stolen_records()[0]["plate"]
     sign_in(page, "off1")
     page.get_by_role("link", name="Search", exact=True).click()
-    page.get_by_label("Purpose").select_option("stolen_vehicle")
-    page.get_by_label("Offense").select_option("larceny_motor_vehicle")
-    page.get_by_label("Case number").fill("2026-000777")
-    page.get_by_label("Legal basis").select_option("hotlist")
-    page.get_by_label("Reason").fill("car reported stolen from the Elm Street garage last night")
-    page.get_by_label("Plate (exact and convoy)").fill(plate)  # the window: the last 7 days
-    page.get_by_role("button", name="Ask the policy, then search").click()
+    _ask(page, plate)
     decision = page.locator("#decision")
     expect(decision).to_contain_text("Decision: allowed")
     results = page.locator("#results")
     expect(results).to_contain_text("Results:")
     assert decision.bounding_box()["y"] < results.bounding_box()["y"]  # type: ignore[index]
-    assert page.locator("#results tbody tr").count() > 0
-    expect(page.locator("#results")).to_contain_text(plate)
+    sightings = page.locator("#sightings li.sighting")
+    count = sightings.count()
+    assert count > 0
+    expect(results).to_contain_text(plate)
+    # each sighting: its image (decoded by the browser), time, camera and direction
+    images = page.locator("#sightings img")
+    assert images.count() == count, "every sighting of the stolen car has its plate crop"
+    widths = images.evaluate_all("els => els.map(e => e.complete ? e.naturalWidth : 0)")
+    assert all(w > 0 for w in widths), widths
+    first = sightings.first.inner_text()
+    assert "Seen (UTC)" in first and "Camera" in first and "Direction" in first
+    # the map: one stop per camera that saw it, numbered; the timeline: a dot per (day, camera)
+    cameras = set(sightings.evaluate_all("els => els.map(e => e.dataset.camera)"))
+    stops = page.locator("#sightings-map g.stop").evaluate_all(
+        "els => els.map(e => e.dataset.camera)"
+    )
+    assert set(stops) == cameras and len(stops) == len(cameras)
+    dots = page.locator("#timeline circle.seen").evaluate_all(
+        "els => els.map(e => [e.dataset.day, e.dataset.camera])"
+    )
+    pairs = set(
+        sightings.evaluate_all("els => els.map(e => e.dataset.day + '|' + e.dataset.camera)")
+    )
+    assert {f"{d}|{c}" for d, c in dots} == pairs
     shot(page, "console-search-allowed")
+    # filtering by camera, in the page
+    camera = sorted(cameras)[0]
+    page.get_by_label("Show camera").select_option(camera)
+    visible = page.locator("#sightings li.sighting:visible")
+    expected = sightings.evaluate_all(f"els => els.filter(e => e.dataset.camera == '{camera}')")
+    expect(visible).to_have_count(len(expected))
+    page.get_by_label("Show camera").select_option("")
+    expect(visible).to_have_count(count)
+    # the case file: self-contained, the decision, its reasons, the audit entries, the sightings
+    with page.expect_download() as info:
+        page.locator("#case-file").click()
+    html = Path(info.value.path()).read_text(encoding="utf-8")
+    index = decision.inner_text().split("audit log entry ")[1].split(" ")[0]
+    assert f'id="decision-entry">{index}<' in html
+    assert "Decision: allowed" in html and 'data-rule="' in html
+    assert html.count('class="sighting"') == count
+    assert html.count("data:image/jpeg;base64,") == count
+    assert set(re.findall(r'class="plate">([^<]+)<', html)) == {plate}  # nothing else
+    assert not re.search(r'(src|href)="(https?:|/)', html), "the case file fetches nothing"
+    page.set_viewport_size({"width": 390, "height": 844})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the sightings must not scroll sideways on a phone"
+    shot(page, "console-search-allowed-phone")
 
 
-def test_forbidden_search_is_denied_with_its_reasons(page: Page, served: Served) -> None:
+def test_forbidden_search_shows_only_the_decision(page: Page, served: Served) -> None:
+    assert served.node.sim is not None
+    plate = served.node.sim.stolen_records()[0]["plate"]  # a plate with sightings
     sign_in(page, "off2")
-    page.goto("/console/search")
-    page.get_by_label("Purpose").select_option("immigration_enforcement")
-    page.get_by_label("Case number").fill("2026-000778")
-    page.get_by_label("Reason").fill("HSI agent asked for this plate, per agent request")
-    page.get_by_label("Plate (exact and convoy)").fill("ABC1234")
-    page.get_by_role("button", name="Ask the policy, then search").click()
+    _ask(page, plate, purpose="immigration_enforcement",
+         reason="HSI agent asked for this plate, per agent request")  # fmt: skip
     decision = page.locator("#decision")
     expect(decision).to_contain_text("Decision: denied")
     rules = decision.locator("li[data-rule]").evaluate_all("els => els.map(e => e.dataset.rule)")
     assert "purpose.prohibited" in rules, rules
-    assert page.locator("#results").count() == 0
     expect(decision).to_contain_text("immigration")
+    for nothing in ("#results", "#sightings", "#sightings-map", "#timeline", "#case-file", "img"):
+        assert page.locator(nothing).count() == 0, nothing
     shot(page, "console-search-denied")
 
 

@@ -144,3 +144,26 @@ def test_exit_codes_are_the_same_through_a_running_service(tmp_path: Path) -> No
         finally:
             server.should_exit = True
             thread.join(30)
+
+
+def test_a_warrant_scope_from_the_options(tmp_path: Path) -> None:
+    data, officer, sergeant = _node(tmp_path)
+    warrant = [*GOOD, "--basis", "warrant", "--warrant", "SW-2026-0412", "--days", "40"]
+    scope = ["--court", "Superior Court, New Haven", "--warrant-plates", "CLI123",
+             "--warrant-from", (NOW - timedelta(days=60)).isoformat(),
+             "--warrant-to", (NOW + timedelta(hours=1)).isoformat()]  # fmt: skip
+    code, out = run(data, "run", *warrant, "--token", officer)
+    assert code == 3 and "[window.too-long]" in out  # the number alone lifts no limit
+    code, out = run(data, "run", *warrant, *scope, "--token", officer, "--json")
+    held = json.loads(out)
+    assert code == 4 and [r["rule"] for r in held["reasons"]] == ["approval.warrant-scope"]
+    code, out = run(
+        data, "approve", held["request_id"], "--note", "order on file", "--token", sergeant
+    )
+    assert code == 0, out
+    code, out = run(data, "fetch", held["request_id"], "--token", officer, "--json")
+    assert code == 0 and len(json.loads(out)["results"]) == 10
+    code, out = run(data, "run", *warrant, "--court", "Superior Court", "--token", officer)
+    assert code == 65 and "--warrant-from" in out  # a scope without its window
+    code, out = run(data, "run", *warrant, "--warrant-plates", "CLI123", "--token", officer)
+    assert code == 65 and "--court" in out

@@ -136,3 +136,30 @@ def test_a_common_per_user_pattern_is_graded_against_the_department(tmp_path: Pa
     graded = [f for f in run.notes if f.rule == "S4.repeat-plate"]
     assert len(graded) == 5
     assert all("Common in this department" in f.explanation for f in graded)
+
+
+@pytest.mark.parametrize("span_days", [20, 91, 400])
+def test_trend_periods_match_the_calendar(span_days: int) -> None:
+    """Trends are counted per period number and labelled after; the labels and counts must be
+    those of each search's own calendar month (or ISO week's Monday under three months)."""
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from trustlpr.oversight.rules.practices import _trend
+
+    rng = np.random.default_rng(span_days)
+    t = rng.integers(0, span_days * 86400, 5000) + 1_735_000_000
+    hits = rng.random(5000) < 0.3
+    weekly = int(t.max() - t.min()) < 92 * 86400
+
+    def label(epoch: int) -> str:
+        day = datetime.fromtimestamp(epoch, UTC).date()
+        if weekly:
+            return (day - timedelta(days=day.weekday())).isoformat()
+        return day.isoformat()[:7]
+
+    labels = [label(int(e)) for e in t]
+    total = Counter(labels)
+    marked = Counter(lab for lab, hit in zip(labels, hits, strict=True) if hit)
+    expected = [(lab, marked[lab], total[lab]) for lab in sorted(total)]
+    assert _trend(t, hits) == expected

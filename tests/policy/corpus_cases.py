@@ -13,6 +13,7 @@ from typing import Any
 
 from .corpus_base import ALLOW, CA, CT, DENY, HOLD, IL, NH, STRICT, VA, Case, _c
 from .corpus_denials import deny_cases
+from .corpus_warrants import warrant_cases
 
 # --- requests every shipped policy must allow ------------------------------------------------
 
@@ -296,4 +297,6 @@ def _nibrs_cases() -> list[Case]:
 
 
 def all_cases() -> list[Case]:
-    return _allow_cases() + deny_cases() + _policy_specific_cases() + _nibrs_cases()
+    return (
+        _allow_cases() + deny_cases() + _policy_specific_cases() + _nibrs_cases() + warrant_cases()
+    )

@@ -67,10 +67,11 @@ def test_public_api_is_small_and_documented() -> None:
     assert sorted(trustlpr.policy.__all__) == [
         "Access", "JurisdictionPolicy", "LineResult", "PolicyEngine", "RuleEffect",
         "evaluate_lines", "list_policies", "load_policy", "request_from_json",
-        "request_to_json", "screen_reason",
+        "request_to_json", "screen_reason", "warrant_scope_from_json", "warrant_scope_to_json",
     ]  # fmt: skip
     for name in ("PolicyEngine", "load_policy", "list_policies", "request_from_json",
-                 "screen_reason", "evaluate_lines", "decide_json", "decide_many"):  # fmt: skip
+                 "screen_reason", "evaluate_lines", "decide_json", "decide_many",
+                 "warrant_scope_from_json", "warrant_scope_to_json"):  # fmt: skip
         assert name in DOC
 
 

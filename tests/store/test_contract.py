@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -48,6 +49,20 @@ def test_scan_applies_window_cameras_and_predicate(store: ReadStore) -> None:
         if start <= r.observed_at < end and r.camera_id == "cam-1" and r.plate.startswith("XY")
     ]
     assert sorted(g.read.observed_at for g in got) == sorted(r.observed_at for r in want)
+
+
+def test_vehicles_yields_the_plate_and_state_of_every_read_in_the_window(
+    store: ReadStore,
+) -> None:
+    reads = [*week_of_reads(), replace(make_read("NO5TATE", T0 + timedelta(hours=1)), state=None)]
+    store.append(reads, hits=[i % 3 == 0 for i in range(len(reads))])  # both classes
+    start, end = T0 + timedelta(hours=1), T0 + timedelta(days=3)
+    want = sorted(((r.plate, r.state) for r in reads if start <= r.observed_at < end), key=str)
+    assert want and any(s is None for _, s in want)
+    assert sorted(store.vehicles(start, end), key=str) == want
+    assert sorted(store.vehicles(start, end), key=str) == sorted(
+        ((s.read.plate, s.read.state) for s in store.scan(start, end)), key=str
+    )
 
 
 def test_round_trip_keeps_every_field(store: ReadStore) -> None:

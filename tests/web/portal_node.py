@@ -25,6 +25,7 @@ from trustlpr.runtime import System, initialise
 from trustlpr.search import SearchForm, SearchOutcome
 from trustlpr.settings import Settings
 from trustlpr.sim import CityConfig, Simulation
+from trustlpr.sim.images import stolen_crops
 from trustlpr.sim.output import ReadFormatter
 from trustlpr.transparency import record_policy_in_force, snapshot_retained_vehicles
 
@@ -219,14 +220,15 @@ def simulate(node: Node, days: int, *, searches: bool = True) -> int:
     fed = 0
     for batch in sim.batches(days):
         rows = fmt.dicts(batch)
+        crops = stolen_crops(sim, batch)  # the stolen cars' reads carry a (drawn) plate crop
         hour_end = sim.midnight(batch.day) + 3600
         chunk: list[Any] = []
-        for row in rows:
+        for i, row in enumerate(rows):
             read = read_from_mapping(row)
             while read.observed_at.timestamp() >= hour_end:
                 fed += _flush(pipeline, chunk, clock, hour_end)
                 hour_end += 3600
-            chunk.append(read)
+            chunk.append((read, crops.get(i)))
         fed += _flush(pipeline, chunk, clock, sim.midnight(batch.day + 1))
         clock.advance(minutes=1)
         if searches:
@@ -242,7 +244,8 @@ def _flush(pipeline: IngestPipeline, chunk: list[Any], clock: FakeClock, until: 
     if not chunk:
         return 0
     clock.now = max(clock.now, datetime.fromtimestamp(until, UTC))
-    pipeline.ingest(list(chunk))
+    images = {i: image for i, (_, image) in enumerate(chunk) if image is not None}
+    pipeline.ingest([read for read, _ in chunk], images=images)
     count = len(chunk)
     chunk.clear()
     return count

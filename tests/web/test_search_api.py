@@ -170,3 +170,35 @@ def test_malformed_query_is_refused_before_anything_is_logged(
         )
         assert answer.status_code == 422, (query, answer.text)
     assert system.audit.log.size == size
+
+
+def test_a_warrant_scope_is_carried_and_checked(api: tuple[TestClient, dict[str, str]]) -> None:
+    client, tokens = api
+    scope = {
+        "court": "Superior Court, New Haven",
+        "window_start": (NOW - timedelta(days=60)).isoformat(),
+        "window_end": NOW.isoformat(),
+        "plates": ["api 123"],
+    }
+    warrant = {"legal_basis": "warrant", "warrant_id": "SW-2026-0412"}
+    plain = client.post(
+        "/api/v1/searches", json=body(days=40, **warrant), headers=bearer(tokens["ofc"])
+    )
+    assert plain.status_code == 403 and "window.too-long" in plain.text
+    held = client.post(
+        "/api/v1/searches", json=body(days=40, warrant_scope=scope, **warrant),
+        headers=bearer(tokens["ofc"]),
+    )  # fmt: skip
+    assert held.status_code == 202, held.text
+    assert [r["rule"] for r in held.json()["reasons"]] == ["approval.warrant-scope"]
+    for bad, field in (
+        ({**scope, "plates": ["\u0410PI123"]}, "warrant_scope.plates"),
+        ({**scope, "window_end": scope["window_start"]}, "warrant_scope.window_end"),
+        ({**scope, "court": ""}, "court"),
+        ({**scope, "number": "SW-1"}, "number"),
+    ):
+        answer = client.post(
+            "/api/v1/searches", json=body(warrant_scope=bad, **warrant),
+            headers=bearer(tokens["ofc"]),
+        )  # fmt: skip
+        assert answer.status_code == 422 and field in answer.text, (bad, answer.text)

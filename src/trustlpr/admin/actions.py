@@ -37,6 +37,7 @@ from ..identity import (
 )
 from ..ingest.adapters import camera_adapter_types
 from ..policy import JurisdictionPolicy
+from ..protected import ProtectedPlates
 
 __all__ = ["ACTIONS", "Action", "AdminService", "Credential", "Result"]
 
@@ -65,6 +66,7 @@ class AdminService:
     alerts: AlertService
     policy: JurisdictionPolicy
     agency_id: str
+    protected: ProtectedPlates
 
     def actor(self, credential: Credential) -> User | None:
         """The user a credential names (``AuthError`` if it names none), or ``None``."""

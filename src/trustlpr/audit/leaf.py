@@ -156,6 +156,7 @@ PUBLIC_FIELDS = {
     "key_ids": _idents,
     "request_id": _ident,
     "window_hours": _count,
+    "warrant": _flag,  # a search backed by a warrant or court order (never its number)
     # identity and sharing changes (trustlpr.identity): roles, agency kinds, agreement terms
     "role": _code,
     "agency_state": _state,

@@ -11,10 +11,13 @@ import typer
 import uvicorn
 
 from ..demo import PASSWORD, USERS, demo_settings, officer_activity, stream_reads
-from ..demo_history import HISTORY_DAYS, open_demo
+from ..demo_history import HISTORY_DAYS, ReplayStopped, begin_demo
 from ..web.app import create_app
+from ..web.opening import Opening
 from .common import console, progress, settings
 from .serve_cmds import _exit_on_sigterm
+
+log = logging.getLogger("trustlpr.demo")
 
 
 def demo(
@@ -40,42 +43,89 @@ def demo(
     cfg = demo_settings(base.data_dir)
     shared = base.data_root()
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    with progress(transient=True) as bar:
-        task = bar.add_task("preparing the simulated town (cameras, users, hot list)…", total=None)
-
-        def advance(done: int, days: int) -> None:
-            bar.update(task, description="replaying the past days", completed=done, total=days)
-
-        system, city, past = open_demo(cfg, shared, days=history, progress=advance)
-    if past is not None:
-        console.print(past.describe())
+    start = begin_demo(cfg, shared, days=history)
+    system = start.system
+    opening = Opening()
+    opening.hold(SETTING_UP)
     stop = threading.Event()
     threads: list[threading.Thread] = []
     url = f"http://{host}:{port}"
+    opener: threading.Thread | None = None
     try:
-        system.start()  # the policy in force logged, the periodic jobs running
-        app = create_app(system, notice=None if past is None else past.describe())
+        app = create_app(system, opening=opening)
         server = uvicorn.Server(
             uvicorn.Config(app, host=host, port=port, log_level=log_level, loop="asyncio")
         )
-        threads += [
-            threading.Thread(target=stream_reads, args=(city, url, stop, rate), daemon=True),
-            threading.Thread(target=officer_activity, args=(system, city, stop), daemon=True),
-        ]
-        for thread in threads:
-            thread.start()
+
+        def go_live() -> None:
+            """The past replayed (if fresh), the node runs live: staff let in, cameras and
+            officers started."""
+            try:
+                with progress(transient=True) as bar:
+                    task = bar.add_task(
+                        "setting up the simulated town (cameras, users, hot list)…", total=None
+                    )
+
+                    def advance(done: int, days: int) -> None:
+                        bar.update(task, description="replaying the past days", completed=done,
+                                   total=days)  # fmt: skip
+                        opening.hold(replaying(done, days))
+
+                    city = start.run(progress=advance, stop=stop)
+                system.start()  # the policy in force logged, the periodic jobs running
+            except ReplayStopped:
+                return
+            except BaseException:  # the service stops instead of waiting for ever, held
+                log.exception("the demo could not go live")
+                server.should_exit = True
+                return
+            opening.open(None if start.past is None else start.past.describe())
+            app.state.portal.invalidate()  # no page keeps saying "replaying"
+            if start.past is not None:
+                console.print(start.past.describe())
+            for target, args in ((stream_reads, (city, url, stop, rate)),
+                                 (officer_activity, (system, city, stop))):  # fmt: skip
+                thread = threading.Thread(target=target, args=args, daemon=True)
+                threads.append(thread)
+                thread.start()
+            console.print(f"[bold green]TrustLPR demo is live[/] — console: {url}/console")
+
+        opener = threading.Thread(target=go_live, name="demo-go-live", daemon=True)
         console.print(f"\n[bold green]TrustLPR demo[/] — public portal: [bold]{url}/[/]")
         console.print(f"  staff console: {url}/console  (password for every demo user: {PASSWORD})")
         console.print("  users: " + ", ".join(f"{u} ({r.value})" for u, r, _ in USERS))
-        console.print(f"  public log: {url}/log/checkpoint   ·   Ctrl-C to stop\n")
+        console.print(f"  public log: {url}/log/checkpoint   ·   Ctrl-C to stop")
+        if start.clock is not None:
+            console.print(
+                f"  the portal opens now and shows the past {start.days} days as they are "
+                "replayed; the console opens once the demo runs live\n"
+            )
+        else:
+            console.print("  the console opens once the town is set up\n")
         gc.collect()
         gc.freeze()
+        opener.start()
         server.run()
     finally:
         stop.set()
-        for thread in threads:
+        for thread in [*([opener] if opener else []), *threads]:
             thread.join(timeout=30)
         system.close()
+
+
+SETTING_UP = (
+    "This is a demo and everything in it is simulated. It is setting up its town (cameras with "
+    "their keys, users, a stolen-car list); the staff console opens when it runs live."
+)
+
+
+def replaying(done: int, days: int) -> str:
+    """The portal's notice while a fresh demo replays its past."""
+    return (
+        f"This is a demo and everything in it is simulated. It is replaying its past month "
+        f"through the real pipeline: day {min(done + 1, days)} of {days} (the figures below "
+        "grow as it goes). The staff console opens when it runs live, in a minute or so."
+    )
 
 
 def register(app: typer.Typer) -> None:

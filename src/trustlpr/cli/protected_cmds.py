@@ -1,5 +1,6 @@
 """Protected-plates commands: propose an entry, approve or reject a proposal, propose a removal,
-and list the registry (admins only). Every change needs a second admin's approval."""
+and list the registry (admins only). Every change needs a second admin's approval; changes run
+through the admin table (``trustlpr.admin``), so they work while ``trustlpr serve`` runs."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Annotated
 
 import typer
 
+from ..admin import Result
 from ..core.clock import iso
 from ..core.protected import ProtectedCategory
-from ..protected import ProtectedEntry
-from .common import AsUser, Json, Token, console, print_json, reader, signed, table, writer
+from .administer import administer
+from .common import AsUser, Json, Token, console, print_json, reader, signed, table
 
 protected_app = typer.Typer(
     help="The protected-plates registry (address confidentiality, survivors, officials, "
@@ -20,14 +22,14 @@ protected_app = typer.Typer(
 EntryId = Annotated[str, typer.Argument(help="Entry id (prt-…).")]
 
 
-def _show(entry: ProtectedEntry, verb: str) -> None:
+def _show(entry: Result, verb: str) -> None:
     console.print(
-        f"{verb} [bold]{entry.id}[/] ({entry.status.value}, {entry.category.value}): "
-        f"{entry.masked_plate}, expires {iso(entry.expires_at)}"
+        f"{verb} [bold]{entry['id']}[/] ({entry['status']}, {entry['category']}): "
+        f"{entry['plate']}, expires {entry['expires_at']}"
     )
-    if entry.status.value == "pending" or entry.removal_proposed_by:
+    if entry["status"] == "pending" or entry["removal_proposed"]:
         console.print(
-            f"nothing changes until another admin runs `trustlpr protected approve {entry.id}`"
+            f"nothing changes until another admin runs `trustlpr protected approve {entry['id']}`"
         )
 
 
@@ -46,12 +48,9 @@ def protected_add(
     as_user: AsUser = None,
 ) -> None:
     """Propose protecting a plate; a second admin must approve it."""
-    with writer(ctx) as node:
-        entry = node.protected.propose(
-            plate, category=category, expires_at=expires, review_at=review, state=state,
-            note=note, actor=signed(node.identity, token, as_user),
-        )  # fmt: skip
-    _show(entry, "proposed")
+    args = {"plate": plate, "category": category.value, "expires_at": expires,
+            "review_at": review, "state": state, "note": note}  # fmt: skip
+    _show(administer(ctx, "protected.add", args, token, as_user), "proposed")
 
 
 @protected_app.command("approve")
@@ -59,9 +58,7 @@ def protected_approve(
     ctx: typer.Context, entry_id: EntryId, token: Token = None, as_user: AsUser = None
 ) -> None:
     """Approve the waiting proposal (an entry or its removal); you must not be its proposer."""
-    with writer(ctx) as node:
-        entry = node.protected.approve(entry_id, actor=signed(node.identity, token, as_user))
-    _show(entry, "approved")
+    _show(administer(ctx, "protected.approve", {"id": entry_id}, token, as_user), "approved")
 
 
 @protected_app.command("reject")
@@ -69,9 +66,7 @@ def protected_reject(
     ctx: typer.Context, entry_id: EntryId, token: Token = None, as_user: AsUser = None
 ) -> None:
     """Refuse (or withdraw your own) waiting proposal."""
-    with writer(ctx) as node:
-        entry = node.protected.reject(entry_id, actor=signed(node.identity, token, as_user))
-    _show(entry, "rejected")
+    _show(administer(ctx, "protected.reject", {"id": entry_id}, token, as_user), "rejected")
 
 
 @protected_app.command("remove")
@@ -79,10 +74,7 @@ def protected_remove(
     ctx: typer.Context, entry_id: EntryId, token: Token = None, as_user: AsUser = None
 ) -> None:
     """Propose ending an entry before its expiry; a second admin must approve it."""
-    with writer(ctx) as node:
-        entry = node.protected.propose_removal(
-            entry_id, actor=signed(node.identity, token, as_user)
-        )
+    entry = administer(ctx, "protected.remove", {"id": entry_id}, token, as_user)
     _show(entry, "removal proposed for")
 
 

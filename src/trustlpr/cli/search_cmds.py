@@ -28,6 +28,7 @@ from ..core.errors import (
 )
 from ..core.search import LegalBasis, Purpose, Query, SearchType
 from ..federation.outbound import parse_partners
+from ..policy import warrant_scope_from_json
 from ..search import SearchForm, held_json, outcome_json
 from .common import Json, Token, console, err_console, new_table, print_json, reader, writer
 
@@ -169,6 +170,17 @@ def run(
         None, help="Offense: TrustLPR or FBI NIBRS code (240, 13A) or statute name."
     ),
     warrant: str = typer.Option(None, help="Warrant id, when the legal basis is a warrant."),
+    court: str = typer.Option(
+        None, help="Court that issued the warrant; stating it states the warrant's scope."
+    ),
+    warrant_from: str = typer.Option(None, help="Start of the window the warrant authorises."),
+    warrant_to: str = typer.Option(None, help="End of the window the warrant authorises."),
+    warrant_cameras: str = typer.Option(
+        None, help="Comma-separated cameras the warrant names (its area); default: not limited."
+    ),
+    warrant_plates: str = typer.Option(
+        None, help="Comma-separated plates the warrant names; default: not limited."
+    ),
     partners: str = typer.Option(
         "none",
         help="Also ask partner nodes: none, all, or AGENCY[,AGENCY...]; only those whose "
@@ -184,10 +196,11 @@ def run(
     chosen = parse_partners(partners)
     stop = parse_utc(end, field="--to") if end else datetime.now(UTC)
     begin = parse_utc(start, field="--from") if start else stop - timedelta(days=days)
-    cams = tuple(c.strip() for c in cameras.split(",") if c.strip()) if cameras else None
+    cams = _split(cameras)
+    scope = _warrant_scope(court, warrant_from, warrant_to, warrant_cameras, warrant_plates)
     body = {
         "purpose": purpose.value, "case_number": case_number, "legal_basis": legal_basis.value,
-        "reason": reason, "offense_code": offense, "warrant_id": warrant,
+        "reason": reason, "offense_code": offense, "warrant_id": warrant, "warrant_scope": scope,
         "query": {"type": kind.value, "plate": plate, "pattern": pattern,
                   "cameras": list(cams) if cams else None, "window_start": begin.isoformat(),
                   "window_end": stop.isoformat(), "include_variants": variants},
@@ -199,7 +212,7 @@ def run(
         return
     form = SearchForm(
         purpose=purpose, case_number=case_number, legal_basis=legal_basis, reason=reason,
-        offense_code=offense, warrant_id=warrant,
+        offense_code=offense, warrant_id=warrant, warrant_scope=warrant_scope_from_json(scope),
         query=Query(kind, begin, stop, plate=plate, pattern=pattern, cameras=cams,
                     include_variants=variants),
     )  # fmt: skip
@@ -210,6 +223,33 @@ def run(
         else:
             answer = system.federated.run(user, agency, form, chosen).json(agency.id)
     _answer(answer, json_out)
+
+
+def _split(text: str | None) -> tuple[str, ...] | None:
+    return tuple(c.strip() for c in text.split(",") if c.strip()) if text else None
+
+
+def _warrant_scope(
+    court: str | None, start: str | None, end: str | None, cameras: str | None, plates: str | None
+) -> dict[str, Any] | None:
+    """The ``warrant_scope`` body of the options (``None`` when no court is given); checked
+    by the one parser the API and ``policy evaluate`` use."""
+    if court is None:
+        if any(v is not None for v in (start, end, cameras, plates)):
+            raise InputError("a warrant's scope needs the issuing court", field="--court")
+        return None
+    if start is None or end is None:
+        raise InputError("a warrant's scope needs its window", field="--warrant-from/--warrant-to")
+    named_cameras, named_plates = _split(cameras), _split(plates)
+    scope = {
+        "court": court,
+        "window_start": parse_utc(start, field="--warrant-from").isoformat(),
+        "window_end": parse_utc(end, field="--warrant-to").isoformat(),
+        "cameras": list(named_cameras) if named_cameras else None,
+        "plates": list(named_plates) if named_plates else None,
+    }
+    warrant_scope_from_json(scope)  # refuses a bad scope before anything is sent
+    return scope
 
 
 def _held(ctx: typer.Context, token: str | None, url: str | None, which: str) -> Any:

@@ -86,6 +86,30 @@ class Query:
 
 
 @dataclass(frozen=True, slots=True)
+class WarrantScope:
+    """What a judicial warrant or court order authorises: the court that issued it, the time
+    window it covers and, when it names them, the cameras (its area) and the plates.
+
+    ``None`` for ``cameras`` or ``plates`` means the order does not limit that dimension. The
+    order's number travels as ``SearchRequest.warrant_id``; both stay in the private log (the
+    public log records only that a warrant was used).
+    """
+
+    court: str
+    window_start: datetime
+    window_end: datetime
+    cameras: tuple[str, ...] | None = None
+    plates: tuple[str, ...] | None = None
+
+    def __repr__(self) -> str:
+        plates = None if self.plates is None else len(self.plates)
+        return (
+            f"WarrantScope(court={self.court!r}, window={self.window_start.isoformat()}.."
+            f"{self.window_end.isoformat()}, plates={plates})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class SearchRequest:
     id: str
     requester: Requester
@@ -102,6 +126,9 @@ class SearchRequest:
     owner_verified: bool = False
     """An own-vehicle request whose proof of registration one staff member verified and a
     second, independent one approved (``trustlpr.search.owner``); never set by a search form."""
+    warrant_scope: WarrantScope | None = None
+    """What the warrant or court order behind the request authorises; with it, the policy's
+    limits for warrantless searches follow the order's scope (``[warrants]``, docs/policy.md)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,12 @@ from .batch import LineResult, evaluate_lines
 from .engine import PolicyEngine
 from .loader import list_policies, load_policy
 from .model import Access, JurisdictionPolicy, RuleEffect
-from .request_json import request_from_json, request_to_json
+from .request_json import (
+    request_from_json,
+    request_to_json,
+    warrant_scope_from_json,
+    warrant_scope_to_json,
+)
 from .screening import screen_reason
 
 __all__ = [
@@ -25,4 +30,6 @@ __all__ = [
     "request_from_json",
     "request_to_json",
     "screen_reason",
+    "warrant_scope_from_json",
+    "warrant_scope_to_json",
 ]

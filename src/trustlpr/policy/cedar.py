@@ -35,7 +35,9 @@ SCHEMA = """namespace TrustLPR {
     pattern_wildcards: Long, camera_count: Long, sensitive_categories: Set<String>,
     window_seconds: Long, window_valid: Bool, window_future_seconds: Long,
     protected_plate: Bool, approval_granted: Bool, same_agency: Bool,
-    include_variants: Bool, owner_verified: Bool,
+    include_variants: Bool, owner_verified: Bool, warrant_scope_present: Bool,
+    warrant_court_present: Bool, warrant_window_ok: Bool, warrant_cameras_ok: Bool,
+    warrant_plate_ok: Bool, within_warrant: Bool,
   };
   action "search" appliesTo { principal: [User], resource: [Dataset], context: SearchContext };
 }

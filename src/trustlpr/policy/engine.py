@@ -262,6 +262,10 @@ class PolicyEngine:
                 or bool(context["warrant_id_present"]),
                 "warrant or order without its number",
             ),
+            (
+                request.warrant_scope is None or bool(context["within_warrant"]),
+                "a search outside its warrant's scope",
+            ),
             (not topic, "the reason points to a purpose that is not permitted"),
             (VAGUE_FLAG not in flags, "the reason is vague"),
             (request.requester.role.value in INVESTIGATIVE_ROLES, "role may not search"),

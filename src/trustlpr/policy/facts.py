@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.search import SearchRequest, SearchType
+from ..core.search import LegalBasis, Query, SearchRequest, SearchType, WarrantScope
 from .offenses import NO_OFFENSE, Offense, resolve_offense
 from .screening import screen
 
@@ -98,11 +98,58 @@ def derive(
         "same_agency": same_agency,
         "include_variants": query.include_variants,
         "owner_verified": request.owner_verified,
+        **_warrant_facts(request),
     }
     if query.type in (SearchType.EXACT, SearchType.CONVOY) and query.plate is None:
         context["has_plate"] = False
     texts = {r.rule: r.text for r in screening.reasons}
     return Facts(context, texts, offense)
+
+
+_JUDICIAL = (LegalBasis.WARRANT, LegalBasis.COURT_ORDER)
+
+
+def _warrant_facts(request: SearchRequest) -> dict[str, bool]:
+    """Whether the request states a warrant's scope, and whether the query stays inside it
+    (window, cameras, plate), each a separate fact so a refusal names what overstepped."""
+    scope = request.warrant_scope
+    if scope is None:
+        return {
+            "warrant_scope_present": False,
+            "warrant_court_present": False,
+            "warrant_window_ok": False,
+            "warrant_cameras_ok": False,
+            "warrant_plate_ok": False,
+            "within_warrant": False,
+        }
+    window, cameras, plate = in_warrant_scope(request.query, scope)
+    court = bool(scope.court.strip())
+    judicial = request.legal_basis in _JUDICIAL and bool((request.warrant_id or "").strip())
+    return {
+        "warrant_scope_present": True,
+        "warrant_court_present": court,
+        "warrant_window_ok": window,
+        "warrant_cameras_ok": cameras,
+        "warrant_plate_ok": plate,
+        "within_warrant": judicial and court and window and cameras and plate,
+    }
+
+
+def in_warrant_scope(query: Query, scope: WarrantScope) -> tuple[bool, bool, bool]:
+    """(window, cameras, plate): whether ``query`` stays inside what ``scope`` authorises.
+
+    A scope naming cameras admits only searches over a subset of them (never an all-camera
+    sweep); a scope naming plates admits only a search for one of those plates (never a
+    partial pattern, which would return others).
+    """
+    window = scope.window_start <= query.window_start and query.window_end <= scope.window_end
+    cameras = scope.cameras is None or (
+        query.cameras is not None and set(query.cameras) <= set(scope.cameras)
+    )
+    plate = scope.plates is None or (
+        query.plate is not None and query.pattern is None and query.plate in scope.plates
+    )
+    return window, cameras, plate
 
 
 def _seconds(delta: Any) -> int:

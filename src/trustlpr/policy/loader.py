@@ -30,6 +30,8 @@ from .model import (
     SensitiveLocations,
     Sharing,
     Statute,
+    Warrants,
+    WarrantStep,
 )
 from .offenses import OFFENSES
 from .sources import parse_sources
@@ -165,6 +167,12 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         no_cameras=frozenset(_categories(sens, "no_cameras")),
     )
     sens.finish()
+    war = root.table("warrants", required=False)
+    warrants = Warrants(
+        scope_governs=war.flag("scope_governs", True),
+        approval=war.choice("approval", WarrantStep, WarrantStep.SUPERVISOR),
+    )
+    war.finish()
     prot = root.table("protected_plates", required=False)
     protected = {
         c: prot.choice(c.value, ProtectedHandling, ProtectedHandling.NOT_RECORDED)
@@ -183,7 +191,7 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         min_reason_words=min_words, max_window=windows, search_types=search_types,
         allowed_hotlist_categories=frozenset(categories), sharing=sharing, approvals=approvals,
         sensitive_locations=sensitive, extra_rules=extra, no_state_match=no_state_match,
-        protected_plates=protected, sources=sources,
+        protected_plates=protected, warrants=warrants, sources=sources,
         source=where if isinstance(where, Path) else None,
     )  # fmt: skip
 

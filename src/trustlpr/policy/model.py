@@ -99,6 +99,28 @@ class Approvals:
     convoy: bool
 
 
+class WarrantStep(StrEnum):
+    """Who must confirm a search whose warrant lifts a warrantless limit: ``supervisor`` (one
+    approval, as for the other held searches) or ``none`` (the judge's order is enough)."""
+
+    NONE = "none"
+    SUPERVISOR = "supervisor"
+
+
+@dataclass(frozen=True, slots=True)
+class Warrants:
+    """How a judicial warrant or court order with a stated scope changes the limits.
+
+    With ``scope_governs``, the limits set for warrantless searches (how far back a purpose
+    may look, a search type's window and camera count, the long-window approval) follow the
+    order's scope instead; a search beyond the scope is refused either way. ``approval`` is
+    the step a search takes when its warrant lifted one of those limits.
+    """
+
+    scope_governs: bool = True
+    approval: WarrantStep = WarrantStep.SUPERVISOR
+
+
 @dataclass(frozen=True, slots=True)
 class SensitiveLocations:
     """Places whose visitors need extra protection (clinics, worship, schools, shelters...).
@@ -151,6 +173,7 @@ class JurisdictionPolicy:
     approvals: Approvals
     sensitive_locations: SensitiveLocations
     extra_rules: tuple[ExtraRule, ...] = ()
+    warrants: Warrants = field(default_factory=Warrants)
     no_state_match: NoStateMatch = NoStateMatch.POSSIBLE
     protected_plates: Mapping[ProtectedCategory, ProtectedHandling] = field(
         default_factory=lambda: dict(DEFAULT_PROTECTED_HANDLING)
@@ -248,6 +271,10 @@ class JurisdictionPolicy:
                 "categories": sorted(self.sensitive_locations.categories),
                 "searches": self.sensitive_locations.searches.value,
                 "no_cameras": sorted(self.sensitive_locations.no_cameras),
+            },
+            "warrants": {
+                "scope_governs": self.warrants.scope_governs,
+                "approval": self.warrants.approval.value,
             },
             "protected_plates": {
                 c.value: h.value for c, h in sorted(self.protected_plates.items())

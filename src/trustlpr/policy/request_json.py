@@ -15,10 +15,18 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from ..core.clock import iso, parse_utc
-from ..core.errors import InputError
+from ..core.errors import InputError, PlateError
 from ..core.identity import AgencyType, Role
 from ..core.plates import US_REGIONS, normalize_plate
-from ..core.search import LegalBasis, Purpose, Query, Requester, SearchRequest, SearchType
+from ..core.search import (
+    LegalBasis,
+    Purpose,
+    Query,
+    Requester,
+    SearchRequest,
+    SearchType,
+    WarrantScope,
+)
 from .screening import check_reason_length
 
 MAX_TEXT = 2000
@@ -30,7 +38,13 @@ REQUEST_FIELDS = {
     "id": True, "requester": True, "purpose": True, "offense_code": False, "case_number": True,
     "legal_basis": True, "warrant_id": False, "reason": True, "query": True,
     "protected_plate": False, "now": True, "owner_agency_id": False, "owner_verified": False,
+    "warrant_scope": False,
 }  # fmt: skip
+WARRANT_SCOPE_FIELDS = {
+    "court": True, "window_start": True, "window_end": True, "cameras": False, "plates": False,
+}  # fmt: skip
+MAX_COURT = 200
+MAX_WARRANT_PLATES = 100
 REQUESTER_FIELDS = {
     "agency_id": True, "agency_state": True, "agency_type": True, "user_id": True, "role": True,
     "attestation_on_file": False,
@@ -129,7 +143,50 @@ def request_from_json(obj: object) -> SearchRequest:
         protected_plate=_flag(data, "protected_plate", "protected_plate"),
         owner_agency_id=_text(data, "owner_agency_id", "owner_agency_id", optional=True),
         owner_verified=_flag(data, "owner_verified", "owner_verified"),
+        warrant_scope=warrant_scope_from_json(data.get("warrant_scope")),
     )
+
+
+def warrant_scope_from_json(obj: object) -> WarrantScope | None:
+    """The scope a warrant or court order authorises (``null`` = none stated); ``InputError``
+    names the first bad field. Plates are normalised as reads' plates are."""
+    if obj is None:
+        return None
+    data = _fields(obj, WARRANT_SCOPE_FIELDS, "warrant_scope")
+    court = _nonempty(data, "court", "warrant_scope.court")
+    if len(court) > MAX_COURT:
+        raise InputError(f"is longer than {MAX_COURT} characters", field="warrant_scope.court")
+    start = _time(data, "window_start", "warrant_scope.window_start")
+    end = _time(data, "window_end", "warrant_scope.window_end")
+    if end <= start:
+        raise InputError("must be after window_start", field="warrant_scope.window_end")
+    cameras = _camera_list(data.get("cameras"), "warrant_scope.cameras")
+    plates = data.get("plates")
+    if plates is not None:
+        if not isinstance(plates, list) or not plates or len(plates) > MAX_WARRANT_PLATES:
+            raise InputError(
+                f"must be null or a list of 1-{MAX_WARRANT_PLATES} plates",
+                field="warrant_scope.plates",
+            )
+        if not all(isinstance(p, str) and 0 < len(p) <= 20 for p in plates):
+            raise InputError("must list plates as text", field="warrant_scope.plates")
+        try:
+            plates = tuple(normalize_plate(p) for p in plates)
+        except PlateError as exc:
+            raise InputError(exc.reason, field="warrant_scope.plates") from None
+    return WarrantScope(court, start, end, cameras, plates)
+
+
+def _camera_list(cameras: object, field: str) -> tuple[str, ...] | None:
+    if cameras is None:
+        return None
+    if not isinstance(cameras, list) or not all(
+        isinstance(c, str) and 0 < len(c) <= 200 for c in cameras
+    ):
+        raise InputError("must be null or a list of camera ids", field=field)
+    if len(cameras) > MAX_CAMERAS:
+        raise InputError(f"lists more than {MAX_CAMERAS} cameras", field=field)
+    return tuple(cameras)
 
 
 def _nonempty(obj: Mapping[str, Any], key: str, field: str) -> str:
@@ -159,21 +216,14 @@ def _query(obj: object) -> Query:
             )
     if stype is SearchType.PARTIAL and not pattern:
         raise InputError("a partial search needs a pattern", field="query.pattern")
-    cameras = data.get("cameras")
-    if cameras is not None:
-        if not isinstance(cameras, list) or not all(
-            isinstance(c, str) and 0 < len(c) <= 200 for c in cameras
-        ):
-            raise InputError("must be null or a list of camera ids", field="query.cameras")
-        if len(cameras) > MAX_CAMERAS:
-            raise InputError(f"lists more than {MAX_CAMERAS} cameras", field="query.cameras")
+    cameras = _camera_list(data.get("cameras"), "query.cameras")
     return Query(
         type=stype,
         window_start=_time(data, "window_start", "query.window_start"),
         window_end=_time(data, "window_end", "query.window_end"),
         plate=plate,
         pattern=pattern or None,
-        cameras=tuple(cameras) if cameras is not None else None,
+        cameras=cameras,
         include_variants=_flag(data, "include_variants", "query.include_variants"),
         state=_region(data),
     )
@@ -219,4 +269,18 @@ def request_to_json(request: SearchRequest) -> dict[str, Any]:
         "now": iso(request.now),
         "owner_agency_id": request.owner_agency_id,
         "owner_verified": request.owner_verified,
+        "warrant_scope": warrant_scope_to_json(request.warrant_scope),
+    }
+
+
+def warrant_scope_to_json(scope: WarrantScope | None) -> dict[str, Any] | None:
+    """The wire form of a warrant's scope (``warrant_scope_from_json`` reads it back)."""
+    if scope is None:
+        return None
+    return {
+        "court": scope.court,
+        "window_start": iso(scope.window_start),
+        "window_end": iso(scope.window_end),
+        "cameras": list(scope.cameras) if scope.cameras is not None else None,
+        "plates": list(scope.plates) if scope.plates is not None else None,
     }

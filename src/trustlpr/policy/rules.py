@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from ..core.clock import format_duration
 from ..core.search import SearchType
-from .model import Access, JurisdictionPolicy, RuleEffect
+from .model import Access, JurisdictionPolicy, RuleEffect, WarrantStep
 from .screening import TOPIC_FLAGS
 
 FUTURE_SLACK_SECONDS = 3600
@@ -198,6 +198,18 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
         ),
     ]
     rules += _owner_request_rules(policy)
+    rules += _warrant_scope_rules()
+    # Limits for warrantless searches: with [warrants] scope_governs, a request inside its
+    # warrant's scope is measured against the scope instead (its conditions are collected for
+    # the approval step the policy names).
+    lifted: list[str] = []
+
+    def warrantless(condition: str) -> str:
+        if not policy.warrants.scope_governs:
+            return condition
+        lifted.append(condition)
+        return f"({condition}) && !context.within_warrant"
+
     for stype, spec in policy.search_types.items():
         t = stype.value
         rules.append(
@@ -216,8 +228,10 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
                     "window.search-type",
                     deny,
                     f"{_a(t)} search may cover at most {_dur(spec.max_window)}",
-                    f'context.search_type == "{t}" && '
-                    f"context.window_seconds > {int(spec.max_window.total_seconds())}",
+                    warrantless(
+                        f'context.search_type == "{t}" && '
+                        f"context.window_seconds > {int(spec.max_window.total_seconds())}"
+                    ),
                     t,
                 )
             )
@@ -225,7 +239,8 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
             limit = f" (at most {spec.max_cameras})" if spec.max_cameras is not None else ""
             cond = "context.camera_count < 0"
             if spec.max_cameras is not None:
-                cond += f" || context.camera_count > {spec.max_cameras}"
+                over = f'context.search_type == "{t}" && context.camera_count > {spec.max_cameras}'
+                cond += f" || ({warrantless(over)})"
             rules.append(
                 Rule(
                     "scope.cameras",
@@ -254,8 +269,10 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
                 "window.too-long",
                 deny,
                 f"a search for this purpose may cover at most {_dur(window)} under {law}",
-                f"{in_set(purposes, 'context.purpose')} && "
-                f"context.window_seconds > {int(window.total_seconds())}",
+                warrantless(
+                    f"{in_set(purposes, 'context.purpose')} && "
+                    f"context.window_seconds > {int(window.total_seconds())}"
+                ),
                 _dur(window),
             )
         )
@@ -267,7 +284,19 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
                 "approval.long-window",
                 hold,
                 f"a window over {_dur(approvals.window_over)} needs a supervisor's approval",
-                f"context.window_seconds > {int(approvals.window_over.total_seconds())}",
+                warrantless(
+                    f"context.window_seconds > {int(approvals.window_over.total_seconds())}"
+                ),
+            )
+        )
+    if lifted and policy.warrants.approval is WarrantStep.SUPERVISOR:
+        rules.append(
+            Rule(
+                "approval.warrant-scope",
+                hold,
+                "the warrant's scope lifts a limit set for warrantless searches; a supervisor "
+                "must confirm the order covers this search",
+                f"context.within_warrant && ({' || '.join(f'({c})' for c in lifted)})",
             )
         )
     if approvals.partial_plate:
@@ -311,6 +340,46 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
         )
     rules += [Rule(f"local.{r.id}", r.effect, r.text, r.when) for r in policy.extra_rules]
     return rules
+
+
+def _warrant_scope_rules() -> list[Rule]:
+    """A stated warrant scope binds: it needs a judicial legal basis and a court, and the
+    search must stay inside its window, its cameras and its plates."""
+    stated = "context.warrant_scope_present"
+    deny = RuleEffect.DENY
+    return [
+        Rule(
+            "warrant.basis",
+            deny,
+            "a warrant's scope is stated only with a legal basis of warrant or court order",
+            f'{stated} && !["warrant", "court_order"].contains(context.legal_basis)',
+        ),
+        Rule(
+            "warrant.court-missing",
+            deny,
+            "a warrant or court order must name the court that issued it",
+            f"{stated} && !context.warrant_court_present",
+        ),
+        Rule(
+            "warrant.outside-window",
+            deny,
+            "the search window goes beyond the time the warrant authorises",
+            f"{stated} && !context.warrant_window_ok",
+        ),
+        Rule(
+            "warrant.outside-area",
+            deny,
+            "the search covers cameras outside the area the warrant authorises (it must name "
+            "cameras among the warrant's)",
+            f"{stated} && !context.warrant_cameras_ok",
+        ),
+        Rule(
+            "warrant.outside-plate",
+            deny,
+            "the search is not for a plate the warrant names",
+            f"{stated} && !context.warrant_plate_ok",
+        ),
+    ]
 
 
 def _owner_request_rules(policy: JurisdictionPolicy) -> list[Rule]:

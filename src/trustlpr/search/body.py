@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from ..core.clock import as_utc
 from ..core.errors import InputError
 from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..policy import warrant_scope_from_json, warrant_scope_to_json
 from .service import SearchForm
 
 
@@ -35,6 +36,18 @@ class QueryBody(BaseModel):
             raise ValueError(exc.reason) from None
 
 
+class WarrantScopeBody(BaseModel):
+    """What the warrant or court order authorises (docs/policy.md, "Warrants as legal
+    authority"); read by the same parser as ``policy evaluate``'s ``warrant_scope``."""
+
+    model_config = ConfigDict(extra="forbid")
+    court: str = Field(min_length=1, max_length=200)
+    window_start: AwareDatetime
+    window_end: AwareDatetime
+    cameras: list[str] | None = Field(None, max_length=200)
+    plates: list[str] | None = Field(None, min_length=1, max_length=100)
+
+
 class SearchBody(BaseModel):
     """A search request's declarations: purpose, case, basis, reason and the query."""
 
@@ -46,6 +59,7 @@ class SearchBody(BaseModel):
     offense_code: str | None = Field(None, max_length=64)
     warrant_id: str | None = Field(None, max_length=128)
     protected_plate: bool = False
+    warrant_scope: WarrantScopeBody | None = None
     query: QueryBody
 
     def form(self) -> SearchForm:
@@ -58,6 +72,9 @@ class SearchBody(BaseModel):
             offense_code=self.offense_code,
             warrant_id=self.warrant_id,
             protected_plate=self.protected_plate,
+            warrant_scope=warrant_scope_from_json(
+                None if self.warrant_scope is None else self.warrant_scope.model_dump(mode="json")
+            ),
             query=Query(
                 type=q.type,
                 plate=q.plate,
@@ -73,6 +90,7 @@ class SearchBody(BaseModel):
 def body_of(form: SearchForm) -> SearchBody:
     """The body that parses back into ``form`` (what a node sends its partners)."""
     q = form.query
+    scope = warrant_scope_to_json(form.warrant_scope)
     return SearchBody(
         purpose=form.purpose,
         case_number=form.case_number,
@@ -81,6 +99,7 @@ def body_of(form: SearchForm) -> SearchBody:
         offense_code=form.offense_code,
         warrant_id=form.warrant_id,
         protected_plate=form.protected_plate,
+        warrant_scope=None if scope is None else WarrantScopeBody.model_validate(scope),
         query=QueryBody(
             type=q.type,
             plate=q.plate,

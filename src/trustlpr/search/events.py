@@ -1,8 +1,9 @@
 """The audit events of a search: decided (before anything runs), executed, approval decided.
 
 Public parts carry codes and counts only (purpose, decision, rule ids, search type, the
-requesting agency); who asked, the plate or pattern, the case and the reason are private,
-committed in the public leaf for auditors to open.
+requesting agency, whether a warrant backs it); who asked, the plate or pattern, the case,
+the warrant's number and scope and the reason are private, committed in the public leaf for
+auditors to open.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from datetime import datetime
 
 from ..core.clock import iso
 from ..core.events import AuditEvent, EventType
-from ..core.search import Decision, SearchRequest
+from ..core.search import Decision, LegalBasis, SearchRequest
+from ..policy import warrant_scope_to_json
 from .approvals import PendingSearch
 
 
@@ -35,6 +37,7 @@ def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> 
             "window_hours": max(
                 0, int((query.window_end - query.window_start).total_seconds() // 3600)
             ),
+            "warrant": warrant_used(request),
         },
         private={
             "user_id": request.requester.user_id,
@@ -49,11 +52,19 @@ def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> 
             "offense_code": request.offense_code,
             "legal_basis": request.legal_basis.value,
             "warrant_id": request.warrant_id,
+            "warrant_scope": warrant_scope_to_json(request.warrant_scope),
             "reason": request.reason,
             "reason_texts": [str(r) for r in decision.reasons],
             "protected_plate": request.protected_plate,
         },
     )
+
+
+def warrant_used(request: SearchRequest) -> bool:
+    """Whether a judicial warrant or court order backs the request: what the public log says
+    of it (its number, court and scope stay private)."""
+    judicial = request.legal_basis in (LegalBasis.WARRANT, LegalBasis.COURT_ORDER)
+    return judicial and bool((request.warrant_id or "").strip())
 
 
 def executed_event(

@@ -35,6 +35,7 @@ from ..core.search import (
     Requester,
     SearchRequest,
     SearchType,
+    WarrantScope,
 )
 from ..identity.roles import SEARCH_ROLES, require_searcher
 from ..policy.screening import check_reason_length
@@ -146,6 +147,7 @@ class SearchForm:
     offense_code: str | None = None
     warrant_id: str | None = None
     protected_plate: bool = False
+    warrant_scope: WarrantScope | None = None
 
     def __post_init__(self) -> None:
         check_reason_length(self.reason)  # the one cap, whichever face built the form
@@ -261,6 +263,7 @@ class SearchCore:
             case_number=form.case_number,
             legal_basis=form.legal_basis,
             warrant_id=form.warrant_id,
+            warrant_scope=form.warrant_scope,
             reason=form.reason,
             query=query,
             now=now,

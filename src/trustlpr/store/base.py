@@ -113,6 +113,11 @@ class ReadStore(Protocol):
         ``predicate`` accepts. Only for authorised partial and area searches."""
         ...
 
+    def vehicles(self, start: datetime, end: datetime) -> Iterator[tuple[str, str | None]]:
+        """The ``(plate, state)`` of every read in [start, end), decrypted in memory: only for
+        counting distinct vehicles (``transparency.count_retained_vehicles``)."""
+        ...
+
     def image(self, ref: str) -> bytes | None:
         """The decrypted image stored with a read, or None."""
         ...

@@ -130,6 +130,24 @@ def unseal(
     )
 
 
+def unseal_vehicle(
+    keys: DayKeys, retention: str, t_us: int, camera_id: str, nonce: bytes, ciphertext: bytes
+) -> tuple[str, str | None]:
+    """Only the ``(plate, state)`` of a sealed row: what counting distinct vehicles needs,
+    without building (and validating) a whole ``Read`` — about a third of ``unseal``'s cost."""
+    try:
+        payload = keys.aead.decrypt(nonce, ciphertext, _aad(retention, keys, camera_id, t_us))
+    except InvalidTag as exc:
+        raise StoreError(
+            f"a {retention} row of {keys.day} fails authentication (tampered or misplaced)"
+        ) from exc
+    if payload[:1] == _FAST:
+        plate, state = payload[1 + _NUMBERS.size :].decode().split(_SEP, 2)[:2]
+    else:
+        plate, state = _unpack(payload)[0][:2]
+    return plate, state or None
+
+
 def seal_image(image: bytes, keys: DayKeys, retention: str, ref: str) -> tuple[bytes, bytes]:
     nonce = os.urandom(12)
     return nonce, keys.aead.encrypt(nonce, image, f"img|{retention}|{ref}".encode())

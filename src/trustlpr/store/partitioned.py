@@ -39,6 +39,7 @@ from .codec import (
     to_us,
     unseal,
     unseal_image,
+    unseal_vehicle,
 )
 
 Row = tuple[int, int, str, bytes, bytes]
@@ -245,6 +246,21 @@ class DayPartitionedStore(ABC):
         cameras: Sequence[str] | None = None,
         predicate: Callable[[Read], bool] | None = None,
     ) -> Iterator[StoredRead]:
+        for cls, day, keys, chunk in self._chunks(start, end, cameras):
+            for row_id, t_us, camera, nonce, ct in chunk:
+                read = unseal(keys, cls.value, t_us, camera, nonce, ct)
+                if predicate is None or predicate(read):
+                    yield StoredRead(make_ref(cls, day, row_id), read, cls)
+
+    def vehicles(self, start: datetime, end: datetime) -> Iterator[tuple[str, str | None]]:
+        for cls, _, keys, chunk in self._chunks(start, end, None):
+            for _, t_us, camera, nonce, ct in chunk:
+                yield unseal_vehicle(keys, cls.value, t_us, camera, nonce, ct)
+
+    def _chunks(
+        self, start: datetime, end: datetime, cameras: Sequence[str] | None
+    ) -> Iterator[tuple[RetentionClass, date, DayKeys, list[Row]]]:
+        """The sealed rows in [start, end), a chunk at a time, with the keys that open them."""
         lo, hi = to_us(start), to_us(end)
         camera_list = list(cameras) if cameras is not None else None
         for cls in RetentionClass:
@@ -259,10 +275,7 @@ class DayPartitionedStore(ABC):
                     if not chunk:
                         break
                     last_id = chunk[-1][0]
-                    for row_id, t_us, camera, nonce, ct in chunk:
-                        read = unseal(keys, cls.value, t_us, camera, nonce, ct)
-                        if predicate is None or predicate(read):
-                            yield StoredRead(make_ref(cls, day, row_id), read, cls)
+                    yield cls, day, keys, chunk
 
     def image(self, ref: str) -> bytes | None:
         cls, day, row_id = parse_ref(ref)

@@ -220,6 +220,8 @@ class Tally:
         n[f"decision:{decision}"] += 1
         n[f"purpose:{purpose}|{decision}"] += 1
         n[f"search_type:{p.text('search_type', 'unknown')}"] += 1
+        if p.flag("warrant"):
+            n[f"warrant:{decision}"] += 1
         if decision != "allow":
             prefix = "reason" if decision == "deny" else "held_reason"
             for rule in p.texts("reasons"):
@@ -316,6 +318,7 @@ class Tally:
                 "by_type": grouped("search_type:"),
                 "denial_reasons": grouped("reason:"),
                 "held_reasons": grouped("held_reason:"),
+                "warrant": {d: total[f"warrant:{d}"] for d in _DECISIONS},
             },
             "approvals": {
                 "approved": total["approval:approved"],

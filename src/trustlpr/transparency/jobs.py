@@ -33,13 +33,11 @@ _POLICY_MARK = b'"type":"policy_changed"'
 def count_retained_vehicles(store: ReadStore, retention: Retention, now: datetime) -> int:
     """Distinct (plate, state) pairs among every read the store holds at ``now``.
 
-    Decrypts the retained reads one by one and keeps only a 64-bit hash of each pair in memory.
+    Decrypts the retained reads one by one (only their plate and state) and keeps only a 64-bit
+    hash of each pair in memory.
     """
     longest = max(retention.nonhit, retention.hit)
-    seen: set[int] = set()
-    for stored in store.scan(now - longest - _SLACK, now + _SLACK):
-        seen.add(hash((stored.read.plate, stored.read.state)))
-    return len(seen)
+    return len({hash(pair) for pair in store.vehicles(now - longest - _SLACK, now + _SLACK)})
 
 
 def snapshot_retained_vehicles(

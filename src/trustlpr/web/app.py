@@ -18,6 +18,7 @@ from ..runtime import System
 from .deps import error_response, invalid_response
 from .federation import signed_refusal
 from .gate import BodyLimits, BodyTooLarge, Gate
+from .opening import HoldUntilOpen, Opening
 from .portal_cache import DEFAULT_TTL, PortalCache
 
 
@@ -29,16 +30,20 @@ def create_app(
     monotonic: Callable[[], float] = time.monotonic,
     limits: BodyLimits = BodyLimits(),
     notice: str | None = None,
+    opening: Opening | None = None,
 ) -> FastAPI:
     """Builds the app around a composed ``System`` (kept in ``app.state.system``) and the
     portal's page cache (``app.state.portal``): ``portal_ttl`` seconds per rendered page,
     ``exposure`` off for tests and benchmarks that need no exposure worker, ``monotonic`` the
     cache's clock, ``limits`` the body size per kind of route (``web/gate.py``: every request
     passes the gate's size and credential checks before a route reads its body), ``notice`` a
-    sentence every portal page shows first (the demo says there what is simulated). The cache's
-    worker stops when the app shuts down."""
+    sentence every portal page shows first (the demo says there what is simulated), ``opening``
+    instead a notice that changes and whether staff may use the node yet (``web/opening.py``:
+    the demo serves its portal while it replays its past). The cache's worker stops when the
+    app shuts down."""
+    opening = opening or Opening(notice)
     portal = PortalCache(
-        system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic, notice=notice
+        system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic, opening=opening
     )
 
     @asynccontextmanager
@@ -86,6 +91,7 @@ def create_app(
         return invalid_response(exc)
 
     app.add_middleware(Gate, system=system, limits=limits)
+    app.add_middleware(HoldUntilOpen, opening=opening)  # outermost: before the gate reads
 
     for router in _routers():
         app.include_router(router)

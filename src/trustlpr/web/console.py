@@ -27,12 +27,12 @@ from ..core.errors import (
     TrustLPRError,
 )
 from ..core.identity import Agency, Role, User
-from ..core.search import LegalBasis, Purpose, SearchType
+from ..core.search import LegalBasis, Purpose, SearchRequest, SearchType
 from ..hotlist import AlertService
 from ..identity import require_auditor, require_role, require_same_agency
 from ..policy.offenses import offense_choices
 from ..runtime import System
-from ..search import SearchOutcome
+from ..search import SearchForm, SearchOutcome, Status
 from ..transparency import reason_texts
 from .console_forms import (
     SearchFields,
@@ -53,6 +53,7 @@ from .console_security import (
 from .deps import node
 from .portal import _PAGE_HEADERS
 from .portal_views import TEMPLATES
+from .sightings import asked_rows, case_file, case_file_href, result_view
 
 router = APIRouter(prefix="/console", tags=["staff console"], include_in_schema=False)
 
@@ -247,18 +248,31 @@ async def search(request: Request) -> Response:
             context = _search_page(request, who, fields, error=exc.reason, field=exc.field)
             return _page(request, "console/search.html", who, 422, **context)
         outcome = system.search.request(who[0], who[1], asked)
-        return _outcome_page(request, who, fields, outcome)
+        return _outcome_page(request, who, fields, outcome, asked)
 
     return _guard(request, run)
 
 
 def _outcome_page(
-    request: Request, who: tuple[User, Agency], fields: SearchFields, outcome: SearchOutcome
+    request: Request,
+    who: tuple[User, Agency],
+    fields: SearchFields,
+    outcome: SearchOutcome,
+    asked: SearchForm | SearchRequest | None,
 ) -> HTMLResponse:
-    """The search page with a decision (and results) on it, with the matching status."""
+    """The search page with a decision (and results) on it, with the matching status. A
+    completed search shows its sightings with their images, map and timeline, and offers
+    its case file (``web/sightings.py``); any other outcome, the decision alone."""
+    system = node(request)
     status = {"completed": 200, "pending_approval": 202}.get(outcome.status.value, 403)
-    texts = reason_texts(node(request).policy)
-    context = _search_page(request, who, fields, outcome=outcome, texts=texts)
+    texts = reason_texts(system.policy)
+    extra: dict[str, Any] = {}
+    if outcome.status is Status.COMPLETED and outcome.results:
+        view = result_view(system, outcome.results)
+        rows = asked_rows(asked) if asked is not None else []
+        html = case_file(system, who, outcome, view, rows, now=system.clock())
+        extra = {"view": view, "case_file_href": case_file_href(html)}
+    context = _search_page(request, who, fields, outcome=outcome, texts=texts, **extra)
     return _page(request, "console/search.html", who, status, **context)
 
 
@@ -270,8 +284,10 @@ async def held_results(request_id: str, request: Request) -> Response:
     def run(who: tuple[User, Agency]) -> Response:
         check_post(request, form)
         system = node(request)
+        held = {h.request_id: h.request for h in system.search.mine(who[0])}
         outcome = system.search.fetch(who[0], request_id[:64])
-        return _outcome_page(request, who, blank_fields(system.clock()), outcome)
+        asked = held.get(outcome.request_id)
+        return _outcome_page(request, who, blank_fields(system.clock()), outcome, asked)
 
     return _guard(request, run)
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..runtime import System
 from ..transparency import Tally
+from .opening import Opening
 from .portal_exposure import ExposureCache
 
 DEFAULT_TTL = 5.0
@@ -41,10 +42,10 @@ class PortalCache:
         ttl: float = DEFAULT_TTL,
         exposure: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
-        notice: str | None = None,
+        opening: Opening | None = None,
     ) -> None:
         self.system = system
-        self.notice = notice
+        self.opening = opening or Opening()
         self.ttl = ttl
         self._monotonic = monotonic  # injected so tests move time instead of sleeping
         self._exposure_enabled = exposure
@@ -57,6 +58,11 @@ class PortalCache:
         self._building: set[str] = set()
         self._lock = threading.Lock()
         self._build_locks: dict[str, threading.Lock] = {}
+
+    @property
+    def notice(self) -> str | None:
+        """The sentence every page shows first (``web/opening.py``)."""
+        return self.opening.notice
 
     @property
     def exposure(self) -> ExposureCache:

@@ -134,7 +134,7 @@ def camera_map(points: Sequence[MapPoint], *, width: int = 600, height: int = 42
         label = f"{p.name} ({p.id}) {p.lat:.5f}, {p.lon:.5f}"
         if p.direction is not None:
             label += f", facing {p.direction:.0f}°"
-            parts.append(_wedge(x, y, p.direction, css))
+            parts.append(wedge(x, y, p.direction, css))
         parts.append(
             f'<circle class="{css}" cx="{x:.1f}" cy="{y:.1f}" r="5"><title>{escape(label)}'
             "</title></circle>"
@@ -151,7 +151,7 @@ def camera_map(points: Sequence[MapPoint], *, width: int = 600, height: int = 42
     return Markup("".join(parts))
 
 
-def _wedge(x: float, y: float, bearing: float, css: str) -> str:
+def wedge(x: float, y: float, bearing: float, css: str) -> str:
     """A 40° sector of radius 16 px towards ``bearing`` (compass degrees, 0 = north)."""
     points = []
     for delta in (-20.0, 20.0):
