@@ -45,6 +45,16 @@ SURFACES: dict[str, set[str]] = {
         "verify_inclusion",
         "verify_log",
     },
+    "trustlpr.bus": {
+        "Batch",
+        "BusCipher",
+        "BusConfig",
+        "BusLedger",
+        "BusPublisher",
+        "BusWriter",
+        "decode",
+        "encode",
+    },
     "trustlpr.cameras": {
         "CameraRegistry",
         "CameraSettings",
@@ -236,6 +246,7 @@ SURFACES: dict[str, set[str]] = {
         "models_dir",
     },
     "trustlpr.runtime": {
+        "FrontEnd",
         "Node",
         "Presented",
         "System",

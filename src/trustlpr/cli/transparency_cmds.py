@@ -148,6 +148,9 @@ def _print(figures: dict[str, Any]) -> None:
         ("approvals (approved / rejected)",
          f"{figures['approvals']['approved']} / {figures['approvals']['rejected']}"),
         ("out-of-agency requests", outside["requests"]),
+        ("partner requests (in / out)",
+         f"{figures['federation']['requests_in']} / {figures['federation']['requests_out']}"),
+        ("signed messages refused", figures["federation"]["refused_total"]),
         ("reads purged", figures["retention"]["reads_purged"]),
     ]  # fmt: skip
     for name, value in rows:

@@ -31,6 +31,7 @@ DECISIONS = {
     "allow": "allowed",
     "deny": "denied",
     "needs_approval": "held for a supervisor",
+    "no_answer": "no answer in time",
 }
 
 EVENT_TYPES = {

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from ..core.clock import format_duration, iso
 from ..core.hotlist import NCIC_CATEGORIES
 from ..core.identity import Camera
+from ..federation import PeerStatus
 from ..runtime import System
 from ..transparency import explain_reason, policy_file, reason_texts
 from ..transparency.explain import DECISIONS, EVENT_TYPES, category_label, purpose_label
@@ -244,6 +245,8 @@ def sharing_page(cache: PortalCache) -> str:
     grantees = sharing.grantees(owner.id)
     terms = {g.agreement_id: sharing.get(g.agreement_id) for g in grantees}
     proposals = sharing.pending(owner.id)
+    now = system.clock()
+    peers = [p for p in system.federation.peers.peers() if p.status in _SHOWN_PEERS]
     return render(
         "portal/sharing.html",
         **_base(cache, figures, "sharing"),
@@ -253,7 +256,15 @@ def sharing_page(cache: PortalCache) -> str:
         iso=iso,
         history=list(reversed(figures["changes"]["sharing"]))[:200],
         history_total=len(figures["changes"]["sharing"]),
+        peers=[p for p in peers if p.status is PeerStatus.ACTIVE],
+        peers_pending=[p for p in peers if p.status is PeerStatus.PENDING],
+        keys_in_force={p.agency_id: sum(k.in_force(now) for k in p.keys) for p in peers},
+        peer_history=list(reversed(figures["changes"]["peers"]))[:200],
+        peer_history_total=len(figures["changes"]["peers"]),
     )
+
+
+_SHOWN_PEERS = (PeerStatus.ACTIVE, PeerStatus.PENDING)
 
 
 def verify_page(cache: PortalCache) -> str:
