@@ -19,6 +19,7 @@ SURFACES: dict[str, set[str]] = {
         "ROOT",
         "SUMS_FILE",
         "pinned",
+        "plate_formats",
         "sha256_of",
         "verify",
     },

@@ -1,7 +1,7 @@
 """The alert queue on a phone, kept current by the alert stream (issue 18 item 2): a read of a
 listed plate raised while the page is open appears as a card with its photo, the listing and
 the camera's map; another officer's check takes a card away; the officer confirms from the
-phone and the alert stays on the page for its stop."""
+phone, then records what came of the stop."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def test_officer_verifies_a_live_alert_from_a_phone(page: Page, served: Served) 
     # this officer confirms the first from the phone
     card.get_by_label("What you checked").fill("plate, state, make and colour match; NCIC hit")
     card.get_by_role("button", name="Confirmed").click()
-    expect(page.locator("#confirmed")).to_have_attribute("data-alert", alert_id)
+    banner = page.locator("#confirmed")
+    expect(banner).to_have_attribute("data-alert", alert_id)
     assert served.node.system.alerts.get(alert_id).status == "confirmed"  # type: ignore[attr-defined]
     shot(page, "console-alert-phone-confirmed", full_page=False)
+    # then what came of the stop, from the same screen
+    banner.get_by_label("Outcome").select_option("recovery")
+    banner.get_by_label("Details (private; needed for “Other”)").fill("recovered at the lot")
+    banner.get_by_role("button", name="Record the outcome").click()
+    expect(page.locator(".flash")).to_contain_text("The outcome was recorded.")
+    stored = served.node.system.alerts.get(alert_id)  # type: ignore[attr-defined]
+    assert stored.stop_outcome is not None and stored.stop_outcome.value == "recovery"

@@ -279,7 +279,7 @@ def test_an_alert_card_puts_the_listing_beside_the_read_and_the_camera_on_a_map(
     assert browser(app).get(f"/console/alerts/{alert.id}/card").status_code == 303  # sign in
 
 
-def test_a_confirmed_alert_stays_on_the_page_for_its_stop(app: object, node: Node) -> None:
+def test_a_confirmed_alert_stays_on_the_page_with_its_outcome_form(app: object, node: Node) -> None:
     alert = node.system.alerts.list_alerts(status="unverified", limit=1)[0]
     client = browser(app)
     sign_in(client, "off2")
@@ -293,6 +293,17 @@ def test_a_confirmed_alert_stays_on_the_page_for_its_stop(app: object, node: Nod
     banner = page[page.index('id="confirmed"') :].split("</section>")[0]
     assert f'data-alert="{alert.id}"' in banner and alert.read["plate"] in banner
     assert f'id="card-{alert.id}"' not in page  # out of the queue
+    # its stop outcome, from the banner; the form is there once, not again in the list below
+    assert page.count(f'action="/console/alerts/{alert.id}/outcome"') == 1
+    assert f'action="/console/alerts/{alert.id}/outcome"' in banner
+    recorded = client.post(
+        f"/console/alerts/{alert.id}/outcome",
+        data={"csrf": token(client, "/console/alerts"), "outcome": "recovery",
+              "note": "car recovered, owner told"},
+    )  # fmt: skip
+    assert recorded.status_code == 303
+    assert node.system.alerts.get(alert.id).stop_outcome.value == "recovery"  # type: ignore[attr-defined]
+    assert "The outcome was recorded." in client.get(recorded.headers["location"]).text
 
 
 def test_supervisor_approves_a_held_search_but_not_their_own(app: object, node: Node) -> None:

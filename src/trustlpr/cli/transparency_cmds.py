@@ -142,6 +142,8 @@ def _print(figures: dict[str, Any]) -> None:
         ("hot-list hits", hotlist["hits"]),
         ("confirmed hits", hotlist["confirmed"]),
         ("misread rate", hotlist["misread_rate"]),
+        ("outcomes of confirmed alerts", ", ".join(
+            f"{code} {n}" for code, n in hotlist["outcomes"].items())),
         ("searches", searches["total"]),
         ("searches denied", searches["denied"]),
         ("searches held for approval", searches["held"]),

@@ -24,6 +24,7 @@ from ..audit.leaf import parse_leaf
 from ..audit.merkle import EMPTY_ROOT, fold_right, leaf_hash, node_hash
 from ..core.errors import FormatError
 from ..core.events import EventType
+from ..core.hotlist import StopOutcome
 
 WINDOW_DAYS = 30
 SNAPSHOT_RETAINED = "retained_vehicles"
@@ -31,6 +32,7 @@ SNAPSHOT_RETAINED = "retained_vehicles"
 
 _MINUTE = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:00Z$")
 _OUTCOMES = ("confirmed", "misread", "not_the_vehicle")
+_STOPS = tuple(o.value for o in StopOutcome)
 _DECISIONS = ("allow", "deny", "needs_approval")
 _OWNER_STEPS = ("opened", "verified", "approved", "refused", "expired")
 OWNER_PURPOSE = "owner_request"
@@ -161,6 +163,11 @@ class Tally:
                 raise _bad(index, f"alert outcome {outcome[:40]!r} is not one of {_OUTCOMES}")
             which = "possible" if p.text("action") == "verify_possible" else "alert"
             n[f"verified:{which}:{outcome}"] += p.count("count", 1)
+        elif kind == EventType.ALERT_OUTCOME:
+            stop = p.text("outcome")
+            if stop not in _STOPS:
+                raise _bad(index, f"stop outcome {stop[:40]!r} is not one of {_STOPS}")
+            n[f"stop:{stop}"] += p.count("count", 1)
         elif kind == EventType.SEARCH_DECIDED:
             self._search(index, n, p)
         elif kind == EventType.SEARCH_EXECUTED:
@@ -347,6 +354,8 @@ class Tally:
                 "possible_rejected": total["verified:possible:misread"]
                 + total["verified:possible:not_the_vehicle"],
                 "lists": _lists(grouped("list:")),
+                "outcomes": {o: total[f"stop:{o}"] for o in _STOPS},
+                "outcomes_recorded": sum(total[f"stop:{o}"] for o in _STOPS),
             },
             "searches": {
                 "total": total["searches"],

@@ -26,6 +26,7 @@ from ..core.errors import (
     NotFoundError,
     TrustLPRError,
 )
+from ..core.hotlist import STOP_OUTCOME_LABELS
 from ..core.identity import Agency, Role, User
 from ..core.search import LegalBasis, Purpose, SearchRequest, SearchType
 from ..hotlist import AlertService, Verdict
@@ -311,8 +312,8 @@ def alerts(request: Request, done: str = "", alert: str = "") -> Response:
                 checked = service.get(alert[:64])
                 if checked.status == Verdict.CONFIRMED.value:
                     confirmed = alert_cards(system, [checked])[0]
-        flash = "The check was recorded." if done == "verified" else ""
-        return _queue(request, who, flash=flash, confirmed=confirmed)
+        flash = {"verified": "The check was recorded.", "outcome": "The outcome was recorded."}
+        return _queue(request, who, flash=flash.get(done, ""), confirmed=confirmed)
 
     return _guard(request, show)
 
@@ -324,9 +325,11 @@ def _queue(
     queue = alert_service(system).list_alerts(status="unverified", limit=100)
     may_verify = who[0].role in _VERIFY_ROLES
     cards = alert_cards(system, queue)
+    shown = extra.get("confirmed")
     return _page(
-        request, "console/alerts.html", who, status, cards=cards, may_verify=may_verify, **extra
-    )
+        request, "console/alerts.html", who, status, cards=cards, may_verify=may_verify,
+        **_awaiting(alert_service(system), shown.alert.id if shown else None), **extra,
+    )  # fmt: skip
 
 
 @router.get("/alerts/{alert_id}/card")
@@ -356,6 +359,40 @@ async def verify_alert(alert_id: str, request: Request) -> Response:
         outcome, note = verification_fields(form)
         record = service.verify(alert_id[:64], outcome, note=note, user=who[0].id)
         return _to(f"/console/alerts?done=verified&alert={quote(record.id)}")
+
+    def page(who: tuple[User, Agency]) -> Response:
+        try:
+            return run(who)
+        except InputError as exc:
+            return _queue(request, who, 422, error=exc.message, failed=alert_id)
+
+    return _guard(request, page)
+
+
+def _awaiting(service: AlertService, shown: str | None = None) -> dict[str, Any]:
+    """Confirmed alerts still without a stop outcome (but ``shown``, the one just confirmed,
+    whose form is at the top of the page), and the outcomes to choose from."""
+    confirmed = service.list_alerts(status="confirmed", limit=100)
+    return {
+        "awaiting": [a for a in confirmed if a.stop_outcome is None and a.id != shown],
+        "stop_outcomes": STOP_OUTCOME_LABELS,
+    }
+
+
+@router.post("/alerts/{alert_id}/outcome")
+async def alert_outcome(alert_id: str, request: Request) -> Response:
+    """What came of a confirmed alert, once (officers and supervisors); the note is private."""
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        system = node(request)
+        service = alert_service(system)
+        require_role(who[0], *_VERIFY_ROLES)
+        require_same_agency(who[0], system.owner.id)
+        outcome, note = verification_fields(form)
+        service.record_outcome(alert_id[:64], outcome, note=note, user=who[0].id)
+        return _to("/console/alerts?done=outcome")
 
     def page(who: tuple[User, Agency]) -> Response:
         try:

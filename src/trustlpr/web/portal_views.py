@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..core.clock import format_duration, iso
-from ..core.hotlist import NCIC_CATEGORIES
+from ..core.hotlist import NCIC_CATEGORIES, STOP_OUTCOME_LABELS
 from ..core.identity import Camera
 from ..federation import PeerStatus
 from ..runtime import System
@@ -116,6 +116,7 @@ def _base(cache: PortalCache, figures: dict[str, Any], active: str) -> dict[str,
         "category_label": category_label,
         "decisions": DECISIONS,
         "event_types": EVENT_TYPES,
+        "stop_labels": {o.value: label for o, label in STOP_OUTCOME_LABELS.items()},
         "fmt": _number,
         "day_table": day_table,
         "keep": {
