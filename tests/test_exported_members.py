@@ -55,6 +55,7 @@ SURFACES: dict[str, set[str]] = {
         "BusWriter",
         "decode",
         "encode",
+        "erase_days",
     },
     "trustlpr.cameras": {
         "CameraRegistry",
