@@ -20,7 +20,7 @@ from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
 from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter, erase_days
-from .cameras import CameraRegistry, PlaceMarks
+from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
 from .core.identity import Agency, AgencyType, User
@@ -206,7 +206,18 @@ class Node:
                 settings.data_dir, root_key, settings.database_url, rings=rings
             )
             self._closers.append(self.store)
-            self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
+            rule = self.policy.sensitive_locations
+            self.cameras = CameraRegistry(
+                settings.data_dir,
+                audit=self.audit,
+                clock=clock,
+                placement=PlacesLayer(
+                    settings.data_dir / PLACES_FILE,
+                    rule.no_cameras,
+                    rule.camera_distance_m,
+                    self.policy.name,
+                ),
+            )
             self._closers.append(self.cameras)
             self.protected = ProtectedPlates(
                 settings.data_dir,
