@@ -20,6 +20,22 @@ if [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
 fi
 
+# axe-core (MPL-2.0), which the browser tests inject into every page, from the npm registry into
+# a cache outside the repository; never vendored, never loaded by the product.
+AXE_VERSION=4.14.1
+AXE_DIR="${TRUSTLPR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/trustlpr}/axe-core"
+if [ ! -f "$AXE_DIR/node_modules/axe-core/axe.min.js" ] \
+    || ! grep -q "\"version\": \"$AXE_VERSION\"" "$AXE_DIR/node_modules/axe-core/package.json"; then
+  if ! command -v npm >/dev/null; then
+    echo "setup-system: installing Debian's npm (for axe-core)" >&2
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq npm >/dev/null
+  fi
+  echo "setup-system: installing axe-core $AXE_VERSION into $AXE_DIR" >&2
+  mkdir -p "$AXE_DIR"
+  npm install --silent --no-save --no-audit --no-fund --prefix "$AXE_DIR" "axe-core@$AXE_VERSION"
+fi
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 if ! port_open 5432; then

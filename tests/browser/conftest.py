@@ -2,17 +2,20 @@
 
 Chromium is launched from ``/usr/bin/chromium`` (``apt-get install chromium``; see
 scripts/setup-system.sh) and never downloaded; without it these tests fail, they do not skip.
-Screenshots go to ``artifacts/screenshots/`` (git-ignored).
+Screenshots go to ``artifacts/screenshots/`` (git-ignored). axe-core comes from the npm
+registry into a cache outside the repository (scripts/setup-system.sh); without it the
+accessibility tests fail, they do not skip.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import FakeClock
 from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
+from trustlpr.core import Read
+from trustlpr.sim.images import plate_crop
 from trustlpr.web.app import create_app
 from trustlpr.web.portal_cache import PortalCache
 
@@ -34,6 +39,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+_CACHE = os.environ.get("TRUSTLPR_CACHE") or str(
+    Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trustlpr"
+)
+AXE_JS = Path(_CACHE) / "axe-core" / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP, PHONE = {"width": 1100, "height": 900}, {"width": 390, "height": 844}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 
 @dataclass
@@ -96,7 +107,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, served: Served) -> Iterator[Page]:
-    context = browser.new_context(base_url=served.base, viewport={"width": 1100, "height": 900})
+    context = browser.new_context(base_url=served.base, viewport=DESKTOP)
     context.set_default_timeout(15_000)
     tab = context.new_page()
     try:
@@ -118,3 +129,42 @@ def sign_in(page: Page, user_id: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/console")
+
+
+def serious_violations(page: Page) -> list[dict[str, object]]:
+    """What axe-core finds serious or critical on the page as it is now: ``[{id, impact,
+    help, targets}]``. Evaluated through the debugging protocol, so the page's own
+    Content-Security-Policy (``script-src 'self'``) stays as it is served."""
+    if not AXE_JS.is_file():
+        pytest.fail(
+            f"{AXE_JS} is missing: scripts/setup-system.sh installs axe-core from the npm "
+            "registry (make system)"
+        )
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;undefined")
+    found = page.evaluate(
+        """async tags => {
+            const r = await axe.run(document, {runOnly: {type: "tag", values: tags},
+                                               resultTypes: ["violations"]});
+            return r.violations.filter(v => v.impact === "serious" || v.impact === "critical")
+              .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                          targets: v.nodes.slice(0, 5).map(n => n.target.join(" "))}));
+        }""",
+        AXE_TAGS,
+    )
+    return list(found)
+
+
+def fresh_alert(served: Served, minutes: int) -> str:
+    """A read of a listed plate, now, with its crop: a new alert in the queue; its id."""
+    node = served.node
+    assert node.sim is not None
+    record = node.sim.stolen_records()[0]
+    camera = node.system.cameras.list()[0].camera  # type: ignore[attr-defined]
+    read = Read(record["plate"], record["state"], 0.93,
+                node.clock.now - timedelta(minutes=minutes), camera.id, camera.agency_id,
+                camera.latitude, camera.longitude, direction=camera.direction)  # fmt: skip
+    node.system.ingest([read], images={0: plate_crop(record["plate"], record["state"])})
+    waiting = node.system.alerts.list_alerts(status="unverified", limit=1000)  # type: ignore[attr-defined]
+    return next(a.id for a in waiting if a.read["observed_at"].startswith(
+        read.observed_at.isoformat()[:19]) and a.read["plate"] == record["plate"])  # fmt: skip

@@ -175,7 +175,7 @@ def test_officer_confirms_an_alert_and_the_portal_counts_it(page: Page, served: 
     shot(page, "console-alerts", full_page=False)
     card.get_by_label("What you checked").fill("photo matches; NCIC confirms the stolen report")
     card.get_by_role("button", name="Confirmed").click()
-    expect(page.get_by_role("status")).to_contain_text("The check was recorded.")
+    expect(page.locator(".flash")).to_contain_text("The check was recorded.")
     page.goto("/")
     after = page.locator('data[data-figure=\'["hotlist", "confirmed"]\']').first
     expect(after).to_have_attribute("value", str(before + 1))

@@ -141,6 +141,7 @@ def register_city(node: Node, sim: Simulation) -> None:
             "plate": record["plate"], "state": record["state"], "category": "V",
             "reason": "reported stolen by its owner", "case_number": "2026-0042",
             "owner": "Det. Example", "expires_at": expires,
+            "make": record["make"], "colour": record["colour"],
         }  # fmt: skip
         hotlists.add_entry(entry, list_id="stolen", actor="adm1")
     node.sim = sim

@@ -3,6 +3,7 @@ roles, alert checks, approvals and the auditors' view of the detailed log."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -225,13 +226,84 @@ def test_alert_check_needs_a_note_and_is_recorded_once(app: object, node: Node) 
         f"/console/alerts/{target}/verify",
         data={"csrf": csrf, "outcome": "misread", "note": "8 read as B"},
     )
-    assert done.status_code == 303 and done.headers["location"] == "/console/alerts?done=verified"
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/console/alerts?done=verified&alert={target}"
     assert alerts.get(target).status == "misread"
+    after = client.get(done.headers["location"]).text
+    assert "The check was recorded." in after and 'id="confirmed"' not in after  # a misread
     again = client.post(
         f"/console/alerts/{target}/verify",
         data={"csrf": csrf, "outcome": "confirmed", "note": "second look"},
     )
     assert again.status_code == 409
+
+
+def _card(page: str, alert_id: str) -> str:
+    return page[page.index(f'id="card-{alert_id}"') :].split("</article>", 1)[0]
+
+
+def test_an_alert_card_puts_the_listing_beside_the_read_and_the_camera_on_a_map(
+    app: object, node: Node
+) -> None:
+    alert = node.system.alerts.list_alerts(status="unverified", limit=1)[0]
+    entry = node.system.hotlists.store.entry(alert.entry["entry_id"])  # type: ignore[attr-defined]
+    camera = node.system.cameras.get(alert.camera_id).camera  # type: ignore[attr-defined]
+    client = browser(app)
+    sign_in(client, "off1")
+    card = _card(client.get("/console/alerts").text, alert.id)
+    listed = card.split('class="pairs compact listed"')[1].split("</dl>")[0]
+    listing = entry.entry
+    assert f"<dd>{listing.plate} ({listing.state})</dd>" in listed
+    assert f"{entry.details['colour']} {entry.details['make']}" in listed
+    assert f"<dd>{listing.list_id}</dd>" in listed
+    assert f"<dd>{listing.category} — " in listed
+    assert listing.added_at is not None and listing.added_at.date().isoformat() in listed
+    seen = card.split('class="pairs compact seen"')[1].split("</dl>")[0]
+    assert f"<dd>{html.escape(camera.name)} ({camera.id})</dd>" in seen
+    assert f'src="/api/v1/alerts/{alert.id}/image"' in card
+    # the map: this camera drawn as the one that matters, among its nearest neighbours
+    assert f'aria-labelledby="amap-{alert.id}-t amap-{alert.id}-d"' in card
+    here = re.findall(r'<circle class="cam here" [^>]*><title>([^<]+)</title>', card)
+    assert len(here) == 1 and f"({camera.id})" in here[0]
+    assert card.count("<circle") == 1 + min(5, len(node.system.cameras.list()) - 1)  # type: ignore[attr-defined]
+    for outcome in ("confirmed", "misread", "not_the_vehicle"):
+        assert f'value="{outcome}"' in card
+    # the live-update fragment is the same card; an auditor's has no buttons
+    fragment = client.get(f"/console/alerts/{alert.id}/card")
+    assert fragment.status_code == 200 and fragment.headers["cache-control"] == "no-store"
+    assert _card(fragment.text, alert.id) == card
+    auditor = browser(app)
+    sign_in(auditor, "aud1")
+    assert 'value="confirmed"' not in auditor.get(f"/console/alerts/{alert.id}/card").text
+    assert client.get("/console/alerts/nosuchalert/card").status_code == 404
+    assert browser(app).get(f"/console/alerts/{alert.id}/card").status_code == 303  # sign in
+
+
+def test_a_confirmed_alert_stays_on_the_page_with_its_outcome_form(app: object, node: Node) -> None:
+    alert = node.system.alerts.list_alerts(status="unverified", limit=1)[0]
+    client = browser(app)
+    sign_in(client, "off2")
+    done = client.post(
+        f"/console/alerts/{alert.id}/verify",
+        data={"csrf": token(client, "/console/alerts"), "outcome": "confirmed",
+              "note": "photo and NCIC both match"},
+    )  # fmt: skip
+    assert done.status_code == 303
+    page = client.get(done.headers["location"]).text
+    banner = page[page.index('id="confirmed"') :].split("</section>")[0]
+    assert f'data-alert="{alert.id}"' in banner and alert.read["plate"] in banner
+    assert f'id="card-{alert.id}"' not in page  # out of the queue
+    # its stop outcome, from the banner; the form is there once, not again in the list below
+    assert page.count(f'action="/console/alerts/{alert.id}/outcome"') == 1
+    assert f'action="/console/alerts/{alert.id}/outcome"' in banner
+    recorded = client.post(
+        f"/console/alerts/{alert.id}/outcome",
+        data={"csrf": token(client, "/console/alerts"), "outcome": "recovery",
+              "note": "car recovered, owner told"},
+    )  # fmt: skip
+    assert recorded.status_code == 303
+    assert node.system.alerts.get(alert.id).stop_outcome.value == "recovery"  # type: ignore[attr-defined]
+    assert "The outcome was recorded." in client.get(recorded.headers["location"]).text
 
 
 def test_supervisor_approves_a_held_search_but_not_their_own(app: object, node: Node) -> None:

@@ -29,12 +29,13 @@ from ..core.errors import (
 from ..core.hotlist import STOP_OUTCOME_LABELS
 from ..core.identity import Agency, Role, User
 from ..core.search import LegalBasis, Purpose, SearchRequest, SearchType
-from ..hotlist import AlertService
+from ..hotlist import AlertService, Verdict
 from ..identity import require_auditor, require_role, require_same_agency
 from ..policy.offenses import offense_choices
 from ..runtime import System
 from ..search import SearchForm, SearchOutcome, Status
 from ..transparency import reason_texts
+from .alert_cards import alert_cards
 from .console_forms import (
     SearchFields,
     approval_fields,
@@ -297,18 +298,50 @@ async def held_results(request_id: str, request: Request) -> Response:
 
 
 @router.get("/alerts")
-def alerts(request: Request, done: str = "") -> Response:
+def alerts(request: Request, done: str = "", alert: str = "") -> Response:
+    """The queue of unverified alerts; after a check, what was recorded (and, for a
+    confirmed hit, the alert again, where its stop outcome is to be recorded)."""
+
     def show(who: tuple[User, Agency]) -> Response:
         system = node(request)
         service = alert_service(system)
         require_same_agency(who[0], system.owner.id)
-        queue = service.list_alerts(status="unverified", limit=100)
-        may_verify = who[0].role in _VERIFY_ROLES
+        confirmed = None
+        if done == "verified" and alert:
+            with contextlib.suppress(NotFoundError):
+                checked = service.get(alert[:64])
+                if checked.status == Verdict.CONFIRMED.value:
+                    confirmed = alert_cards(system, [checked])[0]
         flash = {"verified": "The check was recorded.", "outcome": "The outcome was recorded."}
-        return _page(
-            request, "console/alerts.html", who, alerts=queue, may_verify=may_verify,
-            flash=flash.get(done, ""), **_awaiting(service),
-        )  # fmt: skip
+        return _queue(request, who, flash=flash.get(done, ""), confirmed=confirmed)
+
+    return _guard(request, show)
+
+
+def _queue(
+    request: Request, who: tuple[User, Agency], status: int = 200, **extra: Any
+) -> HTMLResponse:
+    system = node(request)
+    queue = alert_service(system).list_alerts(status="unverified", limit=100)
+    may_verify = who[0].role in _VERIFY_ROLES
+    cards = alert_cards(system, queue)
+    shown = extra.get("confirmed")
+    return _page(
+        request, "console/alerts.html", who, status, cards=cards, may_verify=may_verify,
+        **_awaiting(alert_service(system), shown.alert.id if shown else None), **extra,
+    )  # fmt: skip
+
+
+@router.get("/alerts/{alert_id}/card")
+def alert_card(alert_id: str, request: Request) -> Response:
+    """One alert's card, for the queue page's script to insert when the stream raises it."""
+
+    def show(who: tuple[User, Agency]) -> Response:
+        system = node(request)
+        require_same_agency(who[0], system.owner.id)
+        card = alert_cards(system, [alert_service(system).get(alert_id[:64])])[0]
+        may_verify = who[0].role in _VERIFY_ROLES and card.alert.status == "unverified"
+        return _page(request, "console/alert_card.html", who, c=card, may_verify=may_verify)
 
     return _guard(request, show)
 
@@ -324,28 +357,24 @@ async def verify_alert(alert_id: str, request: Request) -> Response:
         require_role(who[0], *_VERIFY_ROLES)
         require_same_agency(who[0], system.owner.id)
         outcome, note = verification_fields(form)
-        service.verify(alert_id[:64], outcome, note=note, user=who[0].id)
-        return _to("/console/alerts?done=verified")
+        record = service.verify(alert_id[:64], outcome, note=note, user=who[0].id)
+        return _to(f"/console/alerts?done=verified&alert={quote(record.id)}")
 
     def page(who: tuple[User, Agency]) -> Response:
         try:
             return run(who)
         except InputError as exc:
-            service = alert_service(node(request))
-            queue = service.list_alerts(status="unverified", limit=100)
-            return _page(
-                request, "console/alerts.html", who, 422, alerts=queue, may_verify=True,
-                error=exc.message, failed=alert_id, **_awaiting(service),
-            )  # fmt: skip
+            return _queue(request, who, 422, error=exc.message, failed=alert_id)
 
     return _guard(request, page)
 
 
-def _awaiting(service: AlertService) -> dict[str, Any]:
-    """Confirmed alerts still without a stop outcome, and the outcomes to choose from."""
+def _awaiting(service: AlertService, shown: str | None = None) -> dict[str, Any]:
+    """Confirmed alerts still without a stop outcome (but ``shown``, the one just confirmed,
+    whose form is at the top of the page), and the outcomes to choose from."""
     confirmed = service.list_alerts(status="confirmed", limit=100)
     return {
-        "awaiting": [a for a in confirmed if a.stop_outcome is None],
+        "awaiting": [a for a in confirmed if a.stop_outcome is None and a.id != shown],
         "stop_outcomes": STOP_OUTCOME_LABELS,
     }
 
@@ -369,12 +398,7 @@ async def alert_outcome(alert_id: str, request: Request) -> Response:
         try:
             return run(who)
         except InputError as exc:
-            service = alert_service(node(request))
-            queue = service.list_alerts(status="unverified", limit=100)
-            return _page(
-                request, "console/alerts.html", who, 422, alerts=queue, may_verify=True,
-                error=exc.message, failed=alert_id, **_awaiting(service),
-            )  # fmt: skip
+            return _queue(request, who, 422, error=exc.message, failed=alert_id)
 
     return _guard(request, page)
 

@@ -104,12 +104,23 @@ class MapPoint:
     enabled: bool
 
 
-def camera_map(points: Sequence[MapPoint], *, width: int = 600, height: int = 420) -> Markup:
+def camera_map(
+    points: Sequence[MapPoint],
+    *,
+    width: int = 600,
+    height: int = 420,
+    ident: str = "map",
+    here: str | None = None,
+    note: str = "The camera list below gives each position.",
+) -> Markup:
     """Camera positions on an equirectangular projection around their centre, with a wedge
     for the direction each camera faces. Works offline; no base map is needed to compare
-    positions with the GeoJSON download or OpenStreetMap."""
+    positions with the GeoJSON download or OpenStreetMap. ``ident`` prefixes the element ids
+    (several maps on one page); the camera ``here`` is drawn larger, as the one that matters;
+    ``note`` ends the text alternative, saying where the page gives the positions in words."""
     if not points:
         return Markup('<p class="note">No cameras are registered.</p>')
+    points = sorted(points, key=lambda p: p.id == here)  # drawn last, so on top
     lat0 = sum(p.lat for p in points) / len(points)
     scale_x = math.cos(math.radians(lat0))
     xs = [p.lon * scale_x for p in points]
@@ -120,24 +131,24 @@ def camera_map(points: Sequence[MapPoint], *, width: int = 600, height: int = 42
     cx, cy = (max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2
     km = span * 111.32
     parts = [
-        f'<svg class="map" viewBox="0 0 {width} {height}" role="img" aria-labelledby="map-t '
-        f'map-d" preserveAspectRatio="xMidYMid meet">',
-        '<title id="map-t">Camera positions</title>',
-        f'<desc id="map-d">{len(points)} cameras over about {km:.1f} km; north is up. The '
-        "camera list below gives each position.</desc>",
+        f'<svg class="map" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{ident}-t '
+        f'{ident}-d" preserveAspectRatio="xMidYMid meet">',
+        f'<title id="{ident}-t">Camera positions</title>',
+        f'<desc id="{ident}-d">{len(points)} cameras over about {km:.1f} km; north is up. '
+        f"{escape(note)}</desc>",
         f'<rect class="map-bg" x="0" y="0" width="{width}" height="{height}"/>',
     ]
     for p, x0, y0 in zip(points, xs, ys, strict=True):
         x = width / 2 + (x0 - cx) * k
         y = height / 2 - (y0 - cy) * k
-        css = "cam" if p.enabled else "cam off"
+        css = ("cam" if p.enabled else "cam off") + (" here" if p.id == here else "")
         label = f"{p.name} ({p.id}) {p.lat:.5f}, {p.lon:.5f}"
         if p.direction is not None:
             label += f", facing {p.direction:.0f}°"
             parts.append(wedge(x, y, p.direction, css))
         parts.append(
-            f'<circle class="{css}" cx="{x:.1f}" cy="{y:.1f}" r="5"><title>{escape(label)}'
-            "</title></circle>"
+            f'<circle class="{css}" cx="{x:.1f}" cy="{y:.1f}" r="{9 if p.id == here else 5}">'
+            f"<title>{escape(label)}</title></circle>"
         )
     bar_km = _nice(km / 4)
     bar_px = bar_km / 111.32 * k
