@@ -105,6 +105,7 @@ def _routers() -> list[APIRouter]:
     from .apidocs import router as apidocs
     from .console import router as console
     from .federation import router as federation
+    from .federation_hotlists import router as federation_hotlists
     from .health import router as health
     from .ingest import router as ingest
     from .log import router as log
@@ -126,5 +127,6 @@ def _routers() -> list[APIRouter]:
         log,
         console,
         federation,
+        federation_hotlists,
         apidocs,
     ]
