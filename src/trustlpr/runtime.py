@@ -304,6 +304,7 @@ class Node:
                 hotlists=self.hotlists,
                 disclosure=self.search,
                 people=self.identity,
+                permitted=self.policy.permitted_purposes,
                 db=self.share_db,
                 audit=self.audit,
                 deadline=settings.federation_deadline,

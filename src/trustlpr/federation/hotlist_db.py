@@ -166,6 +166,10 @@ class ShareDB:
                 ).rowcount
             )
 
+    def has_report(self, peer: str, report_id: str) -> bool:
+        sql = "SELECT 1 FROM reports WHERE peer=? AND report_id=?"
+        return bool(self._db.query(sql, (peer, report_id)))
+
     def reports(self, list_id: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT peer, body, received_at FROM reports"
         rows = self._db.query(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from ..core.clock import Clock, iso, system_clock
@@ -55,6 +56,7 @@ class _Snapshot:
     version: int
     entries: dict[str, WireEntry]
     categories: list[str]
+    purposes: list[str]
 
 
 class HotlistDesk:
@@ -86,14 +88,14 @@ class HotlistDesk:
         offers = []
         for info in self._own_lists():
             snap = self._snapshot(info)
-            grant = self._grant(peer, snap.categories)
+            grant = self._grant(peer, snap.purposes)
             if grant is not None:
                 offers.append(
                     Offer(
                         list_id=info.list_id,
                         version=snap.version,
                         categories=snap.categories,
-                        purposes=purposes_of(snap.categories),
+                        purposes=snap.purposes,
                         entries=len(snap.entries),
                         updated_at=iso(info.updated_at),
                         grant=grant,
@@ -108,7 +110,7 @@ class HotlistDesk:
         same answer for both: a partner does not learn which lists exist)."""
         info = next((i for i in self._own_lists() if i.list_id == list_id), None)
         snap = self._snapshot(info) if info is not None else None
-        grant = self._grant(peer, snap.categories) if snap is not None else None
+        grant = self._grant(peer, snap.purposes) if snap is not None else None
         if snap is None or grant is None:
             raise NotFoundError(f"{self._owner.id} shares no hot list {list_id[:64]!r} with you")
         if since == snap.version:
@@ -122,7 +124,7 @@ class HotlistDesk:
             "list_id": list_id,
             "version": snap.version,
             "categories": snap.categories,
-            "purposes": purposes_of(snap.categories),
+            "purposes": snap.purposes,
             "grant": grant,
         }
         if before is None:
@@ -156,7 +158,7 @@ class HotlistDesk:
         it was received before. The list must be shared with ``peer`` and hold the entry."""
         info = next((i for i in self._own_lists() if i.list_id == report.list_id), None)
         snap = self._snapshot(info) if info is not None else None
-        if snap is None or self._grant(peer, snap.categories) is None:
+        if snap is None or self._grant(peer, snap.purposes) is None:
             raise NotFoundError(f"{self._owner.id} shares no hot list {report.list_id!r} with you")
         entry = snap.entries.get(report.entry_key)
         known = self._db.served_keys(report.list_id, report.version) or frozenset()
@@ -164,8 +166,16 @@ class HotlistDesk:
             raise NotFoundError(f"list {report.list_id!r} has no such entry (removed?)")
         now = self._clock()
         body = report.model_dump(mode="json")
-        if not self._db.add_report(peer.agency_id, report.report_id, report.list_id, body, now):
-            return False
+        with self._lock:  # logged first, then kept; a report sent twice is logged once
+            if self._db.has_report(peer.agency_id, report.report_id):
+                return False
+            self._log_received(peer, report, entry, now)
+            self._db.add_report(peer.agency_id, report.report_id, report.list_id, body, now)
+        return True
+
+    def _log_received(
+        self, peer: Peer, report: HitReport, entry: WireEntry | None, now: datetime
+    ) -> None:
         category = entry.category if entry is not None else None
         self._audit.append(
             AuditEvent(
@@ -188,7 +198,6 @@ class HotlistDesk:
                 },
             )
         )
-        return True
 
     def reports(self, list_id: str | None = None) -> list[dict[str, Any]]:
         """Hit reports partners sent (for this node's staff), oldest first."""
@@ -199,11 +208,11 @@ class HotlistDesk:
     def _own_lists(self) -> list[ListInfo]:
         return [i for i in self._lists.lists() if i.source_agency == self._owner.id]
 
-    def _grant(self, peer: Peer, categories: Sequence[str]) -> Grant | None:
-        """The agreement of this node in force that covers ``peer`` for every purpose of a
-        list of ``categories``; None when none does."""
+    def _grant(self, peer: Peer, purposes: Sequence[str]) -> Grant | None:
+        """The agreement of this node in force that covers ``peer`` for every one of a list's
+        ``purposes``; None when none does."""
         agency = self._people.agency(peer.agency_id)
-        needed = set(purposes_of(categories))
+        needed = set(purposes)
         for agreement in self._agreements.agreements(self._owner.id, self._clock()):
             granted = {p.value for p in agreement.purposes}
             if agreement.covers(agency) and needed <= granted:
@@ -228,7 +237,9 @@ class HotlistDesk:
             if len(page) < _PAGE:
                 break
             offset += _PAGE
-        snap = _Snapshot(info.generation, entries, sorted({e.category for e in entries.values()}))
+        categories = sorted({e.category for e in entries.values()})
+        purposes = purposes_of(categories, (e.reason for e in entries.values()))
+        snap = _Snapshot(info.generation, entries, categories, purposes)
         with self._lock:
             self._cache[info.list_id] = snap
         return snap

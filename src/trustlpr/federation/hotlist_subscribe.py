@@ -3,10 +3,11 @@ policy, matched with their provenance, and hits told to the list's owner when al
 
 A sync pulls each subscribed list, signed, with ``since`` and ``If-None-Match`` (304 when it
 did not change), and accepts a version only if the owner's signed grant covers every purpose
-the list serves and **this node's** policy allows every category and reason in it — the same
-screening as an import (``HotlistService.install_shared``): a Connecticut node refuses an
-immigration list whoever offers it. A refused version takes the list out of force; a partner
-that is down or answers unsigned leaves the last good version in force, and the sync says so.
+the list serves and **this node's** policy permits each of those purposes and allows every
+category and reason in it — the same screening as an import (``HotlistService.install_shared``):
+a Connecticut node refuses an immigration list whoever offers it. A refused version takes the
+list out of force; a partner that is down or answers unsigned leaves the last good version in
+force, and the sync says so.
 The list is matched as ``<partner>.<list>``; every alert it raises carries its provenance
 (owner agency, list, version).
 
@@ -23,7 +24,7 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -44,7 +45,7 @@ from ..core.errors import (
 )
 from ..core.events import AuditEvent, AuditSink, EventType, PublicValue, ReadLink
 from ..core.identity import Agency, Role, User
-from ..core.search import Decision, LegalBasis, Query, SearchType
+from ..core.search import Decision, LegalBasis, Purpose, Query, SearchType
 from ..hotlist.importer import ImportReport
 from ..hotlist.parse import check_list_id
 from ..hotlist.records import AlertKind, AlertRecord, ListInfo
@@ -134,12 +135,14 @@ class HotlistSubscriptions:
         hotlists: SharedLists,
         disclosure: Disclosure,
         people: People,
+        permitted: Collection[Purpose],
         db: ShareDB,
         audit: AuditSink,
         deadline: float,
         clock: Clock = system_clock,
     ) -> None:
         self._federation = federation
+        self._permitted = frozenset(p.value for p in permitted)
         self._hotlists = hotlists
         self._disclosure = disclosure
         self._people = people
@@ -281,11 +284,16 @@ class HotlistSubscriptions:
     ) -> SyncReport:
         found = {str(e["category"]) for e in entries.values()}
         categories = sorted(found | set(version.categories))
-        purposes = purposes_of(categories)
+        reasons = (str(e["reason"]) for e in entries.values())
+        purposes = sorted(set(purposes_of(categories, reasons)) | set(version.purposes))
         refused = [c for c in categories if not self._hotlists.category_allowed(c)]
         if refused:
             note = f"this node's policy does not allow categories {', '.join(refused)}"
             return self._refuse(sub, ["hotlist.category_not_allowed"], note, purposes)
+        barred = [p for p in purposes if p not in self._permitted]
+        if barred:
+            note = f"the list serves {', '.join(barred)}, which this node's policy does not permit"
+            return self._refuse(sub, ["hotlist.purpose_not_permitted"], note, purposes)
         if not set(purposes) <= set(version.grant.purposes):
             note = "the owner's agreement does not cover every purpose of the list"
             return self._refuse(sub, ["hotlist.not_covered"], note, purposes)

@@ -2,10 +2,12 @@
 offers a partner, a list's version or its changes since one, and the hit report a subscriber
 sends back. Every body is JSON, every message signed (RFC 9421) like the federated search.
 
-A list's purpose is its categories' purposes (``CATEGORY_PURPOSES``: an NCIC stolen-vehicle
-list serves ``stolen_vehicle``, an immigration list ``immigration_enforcement``, a category
-with no investigative purpose ``other``): the owner offers a list only to a partner its
-agreements grant every one of them, and the subscriber's own policy judges its categories.
+A list's purposes are what its categories serve (``CATEGORY_PURPOSES``: an NCIC
+stolen-vehicle list serves ``stolen_vehicle``, a category with no investigative purpose
+``other``) and what its entries' reasons reveal (reason screening: a "wanted person" list of
+ICE administrative warrants serves ``immigration_enforcement`` too). The owner offers a list
+only to a partner its agreements grant every one of them; the subscriber recomputes them from
+the entries and its own policy judges them, with the categories and each reason.
 Entries are named by ``key``, the SHA-256 of their canonical fields, so a version's changes
 are entries added and keys removed.
 """
@@ -21,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.search import Purpose
 from ..hotlist.parse import DETAIL_FIELDS
+from ..policy.screening import TOPIC_FLAGS, screen
 
 HOTLISTS_PATH = "/federation/v1/hotlists"
 HITS_PATH = "/federation/v1/hotlists/hits"
@@ -36,10 +39,8 @@ CATEGORY_PURPOSES: dict[str, Purpose] = {
     "L": Purpose.VIOLENT_FELONY,
     "H": Purpose.PROTECTIVE_ORDER,
     "T": Purpose.TERRORISM,
-    "IMMIGRATION": Purpose.IMMIGRATION_ENFORCEMENT,
 }
-"""NCIC codes (and the one local category the shipped policies name) to the purpose a list
-of them serves; any other category (C, K, X, local codes) serves ``other``."""
+"""NCIC codes to the purpose a list of them serves; any other (C, K, X) serves ``other``."""
 
 ENTRY_FIELDS = ("plate", "state", "category", "reason", "case_number", "owner", "expires_at")
 
@@ -52,8 +53,13 @@ def purpose_of(category: str) -> Purpose:
     return CATEGORY_PURPOSES.get(category, Purpose.OTHER)
 
 
-def purposes_of(categories: Iterable[str]) -> list[str]:
-    return sorted({purpose_of(c).value for c in categories})
+def purposes_of(categories: Iterable[str], reasons: Iterable[str] = ()) -> list[str]:
+    """The purposes a list of these categories and entry reasons serves (module docstring)."""
+    found = {purpose_of(c).value for c in categories}
+    for reason in set(reasons):
+        flags = screen(reason).flags
+        found |= {purpose.value for flag, purpose in TOPIC_FLAGS.items() if flag in flags}
+    return sorted(found)
 
 
 def entry_key(fields: Mapping[str, Any]) -> str:
