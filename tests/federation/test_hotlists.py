@@ -26,8 +26,11 @@ from trustlpr.identity import make_attestation
 from .conftest import FedNode
 
 FEDERAL = str(Path(__file__).parent / "policies" / "federal-hotlist-test.toml")
-ATTESTED = ["no_immigration_enforcement", "no_reproductive_health_investigation",
-            "no_gender_affirming_care_investigation"]  # fmt: skip
+ATTESTED = [
+    "no_immigration_enforcement",
+    "no_reproductive_health_investigation",
+    "no_gender_affirming_care_investigation",
+]
 HEADER = "plate,state,category,reason,case_number,owner,expires_at\n"
 STOLEN = "ABC1234"
 OTHER = "XYZ9876"
@@ -55,15 +58,25 @@ class TamperingProxy:
             def _forward(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "content-length"}
-                answer = httpx.request(self.command, upstream + self.path, headers=headers,
-                                       content=body or None, timeout=30)  # fmt: skip
+                answer = httpx.request(
+                    self.command,
+                    upstream + self.path,
+                    headers=headers,
+                    content=body or None,
+                    timeout=30,
+                )
                 content = answer.content
                 if proxy.tamper and content:
                     content = content.replace(STOLEN.encode(), b"ABC1235")
                 self.send_response(answer.status_code)
                 for name, value in answer.headers.items():
-                    if name.lower() not in ("content-length", "transfer-encoding", "connection",
-                                            "date", "server"):  # fmt: skip
+                    if name.lower() not in (
+                        "content-length",
+                        "transfer-encoding",
+                        "connection",
+                        "date",
+                        "server",
+                    ):
                         self.send_header(name, value)
                 self.send_header("Content-Length", str(len(content)))
                 self.end_headers()
@@ -114,17 +127,24 @@ def _agree(owner: FedNode, grantee: str, purposes: list[str], *, attested: bool)
         if attested
         else None
     )
-    proposal = sharing.propose(owner.id, grantee_agency_id=grantee, purposes=purposes,
-                               expires_at=now + timedelta(days=90), actor=owner.alice,
-                               attestation=attestation)  # fmt: skip
+    proposal = sharing.propose(
+        owner.id,
+        grantee_agency_id=grantee,
+        purposes=purposes,
+        expires_at=now + timedelta(days=90),
+        actor=owner.alice,
+        attestation=attestation,
+    )
     sharing.approve(proposal.id, actor=owner.bob)
 
 
 def _import(node: FedNode, list_id: str, rows: list[tuple[str, str, str, str]]) -> None:
     """A CSV list of (plate, state, category, reason) rows, owned by ``node``."""
     until = (node.system.clock() + timedelta(days=30)).date().isoformat()
-    lines = [f"{p},{s},{c},{r},26-{i:04d},{node.id.upper()[:9]},{until}"
-             for i, (p, s, c, r) in enumerate(rows, start=1)]  # fmt: skip
+    lines = [
+        f"{p},{s},{c},{r},26-{i:04d},{node.id.upper()[:9]},{until}"
+        for i, (p, s, c, r) in enumerate(rows, start=1)
+    ]
     data = (HEADER + "\n".join(lines) + "\n").encode()
     node.system.hotlists.import_bytes(data, list_id=list_id, fmt="csv", actor="alice")
 
@@ -142,8 +162,14 @@ def _pair(
     shares with a Connecticut town (``ct-pa-26-14``) subscribed to it."""
     owner = make_node(owner_id, owner_state, policy=owner_policy)
     ct = make_node("ct-town", "CT", policy="ct-pa-26-14")
-    _import(owner, "stolen", [(STOLEN, owner_state, "V", "stolen grey Honda Civic"),
-                              (OTHER, owner_state, "V", "stolen red Ford pickup")])  # fmt: skip
+    _import(
+        owner,
+        "stolen",
+        [
+            (STOLEN, owner_state, "V", "stolen grey Honda Civic"),
+            (OTHER, owner_state, "V", "stolen red Ford pickup"),
+        ],
+    )
     server = serve(owner)
     _link(owner, ct, via(server.url))
     _agree(owner, "ct-town", ["stolen_vehicle"], attested=False)
@@ -189,7 +215,7 @@ def test_subscribe_sync_304_and_changes_since_a_version(
     offered = pair.ct.system.hotlist_subscriptions.offered("ma-town")
     assert [(o.list_id, o.version, o.categories, o.purposes, o.entries) for o in offered.lists] == [
         ("stolen", 1, ["V"], ["stolen_vehicle"], 2)
-    ]  # fmt: skip
+    ]
     _subscribe(pair)
     [first] = _sync(pair.ct)
     assert (first["outcome"], first["version"], first["entries"]) == ("updated", 1, 2)
@@ -200,14 +226,22 @@ def test_subscribe_sync_304_and_changes_since_a_version(
     served = [e["public"] for e in pair.owner.events("federation_hotlist")]
     assert [(p["action"], p.get("outcome"), p.get("count")) for p in served] == [
         ("served", "full", 2)
-    ]  # the 304 moved no entry  # fmt: skip
+    ]  # the 304 moved no entry
 
     hotlists = pair.owner.system.hotlists
-    hotlists.add_entry({"plate": "NEW5555", "state": "MA", "category": "V",
-                        "reason": "stolen blue Subaru wagon", "case_number": "26-0099",
-                        "owner": "MA0130100",
-                        "expires_at": (pair.owner.system.clock() + timedelta(days=9)).isoformat()},
-                       list_id="stolen", actor="alice")  # fmt: skip
+    hotlists.add_entry(
+        {
+            "plate": "NEW5555",
+            "state": "MA",
+            "category": "V",
+            "reason": "stolen blue Subaru wagon",
+            "case_number": "26-0099",
+            "owner": "MA0130100",
+            "expires_at": (pair.owner.system.clock() + timedelta(days=9)).isoformat(),
+        },
+        list_id="stolen",
+        actor="alice",
+    )
     [added] = _sync(pair.ct)
     assert (added["outcome"], added["version"], added["entries"]) == ("updated", 2, 3)
     [gone] = [e for e in hotlists.entries("stolen") if e.entry.plate == OTHER]
@@ -232,8 +266,14 @@ def test_connecticut_refuses_an_immigration_list_whoever_offers_it(
     ct = make_node("ct-town", "CT", policy="ct-pa-26-14")
     # ICE administrative warrants travel as NCIC "wanted person" entries: the reasons say what
     # the list is for, and both nodes read them the same way
-    _import(ice, "removals", [(STOLEN, "CT", "W", "ICE administrative removal warrant"),
-                              (OTHER, "CT", "W", "immigration detainer and deportation order")])
+    _import(
+        ice,
+        "removals",
+        [
+            (STOLEN, "CT", "W", "ICE administrative removal warrant"),
+            (OTHER, "CT", "W", "immigration detainer and deportation order"),
+        ],
+    )
     _link(ice, ct, serve(ice).url)
     _agree(ice, "ct-town", ["wanted_person", "immigration_enforcement"], attested=False)
     [offer] = ct.system.hotlist_subscriptions.offered("us-ice").lists
@@ -243,8 +283,9 @@ def test_connecticut_refuses_an_immigration_list_whoever_offers_it(
     assert report["outcome"] == "refused" and "immigration_enforcement" in report["note"]
     assert all(i.source_agency != "us-ice" for i in ct.system.hotlists.lists())
     assert not ct.system.hotlists.match(_read(ct, STOLEN, "CT")).hit
-    [refused] = [e["public"] for e in ct.events("federation_hotlist")
-                 if e["public"]["action"] == "refused"]  # fmt: skip
+    [refused] = [
+        e["public"] for e in ct.events("federation_hotlist") if e["public"]["action"] == "refused"
+    ]
     assert refused["reasons"] == ["hotlist.purpose_not_permitted"]
     assert refused["purposes"] == ["immigration_enforcement", "wanted_person"]
     [sub] = ct.system.hotlist_subscriptions.subscriptions()
@@ -276,23 +317,37 @@ def test_a_hit_carries_its_provenance_and_the_owner_is_told_signed(
     _sync(pair.ct)
     pair.ct.system.ingest([_read(pair.ct, STOLEN, "MA"), _read(pair.ct, INNOCENT, "CT")])
     [alert] = _alerts(pair.ct)
-    assert alert["entry"]["provenance"] == {"agency": "ma-town", "list_id": "stolen",
-                                            "version": 1,
-                                            "grant": alert["entry"]["provenance"]["grant"]}  # fmt: skip
-    assert alert["entry"]["provenance"]["grant"]  # the owner's agreement id
+    origin = alert["entry"]["provenance"]
+    [agreement] = pair.owner.system.identity.sharing.agreements("ma-town")
+    assert origin == {"agency": "ma-town", "list_id": "stolen", "version": 1, "grant": agreement.id}
     [report] = _reports(pair.owner, 1)
     assert (report["peer"], report["plate"], report["list_id"]) == ("ct-town", STOLEN, "stolen")
     assert report["camera_id"] == "cam-1" and report["lat"] == 41.31
     assert "image" not in str(sorted(report))  # the sighting, no picture
-    received = [e["public"] for e in pair.owner.events("federation_hotlist")
-                if e["public"]["action"] == "hit_received"]  # fmt: skip
-    assert received == [{"action": "hit_received", "peer_agency": "ct-town",
-                         "list_id": "stolen", "category": "V"}]  # fmt: skip
+    received = [
+        e["public"]
+        for e in pair.owner.events("federation_hotlist")
+        if e["public"]["action"] == "hit_received"
+    ]
+    assert received == [
+        {"action": "hit_received", "peer_agency": "ct-town", "list_id": "stolen", "category": "V"}
+    ]
     assert pair.owner.events("federation_refused") == []  # it came signed by CT's key
-    reported = [e["public"] for e in pair.ct.events("federation_hotlist")
-                if e["public"]["action"] == "hit_reported"]  # fmt: skip
-    assert reported == [{"action": "hit_reported", "peer_agency": "ma-town", "list_id": "stolen",
-                         "category": "V", "purpose": "stolen_vehicle", "decision": "allow"}]  # fmt: skip
+    reported = [
+        e["public"]
+        for e in pair.ct.events("federation_hotlist")
+        if e["public"]["action"] == "hit_reported"
+    ]
+    assert reported == [
+        {
+            "action": "hit_reported",
+            "peer_agency": "ma-town",
+            "list_id": "stolen",
+            "category": "V",
+            "purpose": "stolen_vehicle",
+            "decision": "allow",
+        }
+    ]
     # the non-hit's plate went nowhere: not in any report, not in the owner's log details
     assert INNOCENT not in repr(pair.owner.system.hotlist_desk.reports())
     details = [d.private for d in pair.owner.system.audit.log.details()]
@@ -317,8 +372,11 @@ def test_no_report_leaves_without_an_agreement_or_against_the_policy(
     pair.ct.system.ingest([_read(pair.ct, STOLEN, "MA"), _read(pair.ct, OTHER, "TX")])
     assert len(_alerts(pair.ct)) == 2  # both hits alert here
     assert subs.flush() == 0
-    withheld = {e["public"]["peer_agency"]: e["public"] for e in pair.ct.events("federation_hotlist")
-                if e["public"]["action"] == "hit_withheld"}  # type: ignore[index]  # fmt: skip
+    withheld = {
+        e["public"]["peer_agency"]: e["public"]
+        for e in pair.ct.events("federation_hotlist")
+        if e["public"]["action"] == "hit_withheld"
+    }  # type: ignore[index]
     assert set(withheld) == {"ma-town", "tx-sheriff"}
     assert "sharing.no_agreement" in withheld["ma-town"]["reasons"]  # type: ignore[operator]
     assert withheld["tx-sheriff"]["decision"] == "deny"  # CT's policy: no out-of-state
@@ -345,20 +403,27 @@ def test_an_unsigned_pull_is_refused_and_a_tampered_answer_keeps_the_last_good_l
     assert STOLEN not in unsigned.text
     assert [e["public"]["reasons"] for e in pair.owner.events("federation_refused")] == [
         ["unsigned"]
-    ]  # fmt: skip
+    ]
     _subscribe(pair)
     assert _sync(pair.ct)[0]["outcome"] == "updated"  # through the proxy, untouched
     pair.owner.system.hotlists.import_bytes(
-        (HEADER + f"{STOLEN},MA,V,stolen grey Honda Civic,26-0001,MA0130100,"
-         f"{(pair.owner.system.clock() + timedelta(days=5)).date()}\n").encode(),
-        list_id="stolen", fmt="csv", actor="alice",
-    )  # fmt: skip
+        (
+            HEADER + f"{STOLEN},MA,V,stolen grey Honda Civic,26-0001,MA0130100,"
+            f"{(pair.owner.system.clock() + timedelta(days=5)).date()}\n"
+        ).encode(),
+        list_id="stolen",
+        fmt="csv",
+        actor="alice",
+    )
     hop[0].tamper = True
     [report] = _sync(pair.ct)
     assert report["outcome"] == "failed" and "digest_mismatch" in report["note"]
     assert report["version"] == 1 and "stays in force" in report["note"]
-    [failed] = [e["public"] for e in pair.ct.events("federation_hotlist")
-                if e["public"]["action"] == "sync_failed"]  # fmt: skip
+    [failed] = [
+        e["public"]
+        for e in pair.ct.events("federation_hotlist")
+        if e["public"]["action"] == "sync_failed"
+    ]
     assert failed["reasons"] == ["signature.digest_mismatch"]
     assert pair.ct.system.hotlists.match(_read(pair.ct, OTHER, "MA")).hit  # version 1 holds
     assert not pair.ct.system.hotlists.match(_read(pair.ct, "ABC1235", "MA")).hit
@@ -379,8 +444,11 @@ def test_a_partner_that_is_down_is_reported_and_its_last_good_list_kept(
     assert "could not be reached" in report["note"]
     [sub] = pair.ct.system.hotlist_subscriptions.subscriptions()
     assert sub.status == "failing" and sub.version == 1 and sub.last_success is not None
-    [failed] = [e["public"] for e in pair.ct.events("federation_hotlist")
-                if e["public"]["action"] == "sync_failed"]  # fmt: skip
+    [failed] = [
+        e["public"]
+        for e in pair.ct.events("federation_hotlist")
+        if e["public"]["action"] == "sync_failed"
+    ]
     assert failed["reasons"] == ["federation.no_answer"]
     pair.ct.system.ingest([_read(pair.ct, STOLEN, "MA")])
     [alert] = _alerts(pair.ct)
