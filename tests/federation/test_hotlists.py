@@ -19,7 +19,8 @@ import pytest
 
 from tests.hotlist.servers import AppServer
 from trustlpr.core.reads import Read
-from trustlpr.federation.hotlist_wire import HOTLISTS_PATH
+from trustlpr.federation.client import PeerClient
+from trustlpr.federation.hotlist_wire import HITS_PATH, HOTLISTS_PATH
 from trustlpr.hotlist.records import AlertKind
 from trustlpr.identity import make_attestation
 
@@ -352,8 +353,14 @@ def test_a_hit_carries_its_provenance_and_the_owner_is_told_signed(
     assert INNOCENT not in repr(pair.owner.system.hotlist_desk.reports())
     details = [d.private for d in pair.owner.system.audit.log.details()]
     assert INNOCENT not in repr(details)
-    # a report sent again (a retry after a lost answer) is recorded once
-    assert pair.ct.system.hotlist_subscriptions.flush() == 0
+    assert pair.ct.system.hotlist_subscriptions.flush() == 0  # sent once, nothing queued
+    # the same report sent again (a retry after a lost answer) is recorded once
+    again = {k: v for k, v in report.items() if k not in ("peer", "received_at")}
+    with PeerClient(pair.ct.system.federation) as client:
+        answer = client.post(pair.ct.system.federation.peers.peer("ma-town"), HITS_PATH, again)
+    assert (answer.status, answer.body["new"]) == (200, False)
+    assert len(pair.owner.system.hotlist_desk.reports()) == 1
+    assert _actions(pair.owner).count("hit_received") == 1
 
 
 def test_no_report_leaves_without_an_agreement_or_against_the_policy(

@@ -151,6 +151,7 @@ class HotlistSubscriptions:
         self._clock = clock
         self._client = PeerClient(federation, deadline=deadline)
         self._sync_lock = threading.Lock()
+        self._flush_lock = threading.Lock()  # one sender at a time: a report goes out once
         self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotlist-callback")
 
     @property
@@ -468,6 +469,10 @@ class HotlistSubscriptions:
     def flush(self) -> int:
         """Sends the queued hit reports; returns how many the owners accepted. A report an
         owner did not take stays queued for the next run (until hit retention drops it)."""
+        with self._flush_lock:
+            return self._flush()
+
+    def _flush(self) -> int:
         sent = 0
         for report_id, peer_id, body in self._db.callbacks():
             try:
