@@ -5,6 +5,7 @@ agreements allow."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,13 +19,16 @@ import httpx
 import pytest
 
 from tests.hotlist.servers import AppServer
+from trustlpr.core.errors import ConflictError
 from trustlpr.core.reads import Read
 from trustlpr.federation.client import PeerClient
+from trustlpr.federation.document import parse_document
 from trustlpr.federation.hotlist_wire import HITS_PATH, HOTLISTS_PATH
 from trustlpr.hotlist.records import AlertKind
 from trustlpr.identity import make_attestation
 
-from .conftest import FedNode
+from .conftest import PASSWORD, FedNode
+from .test_cli import _node as _operator
 
 FEDERAL = str(Path(__file__).parent / "policies" / "federal-hotlist-test.toml")
 ATTESTED = [
@@ -37,6 +41,7 @@ STOLEN = "ABC1234"
 OTHER = "XYZ9876"
 INNOCENT = "QQQ1111"
 WAIT = 60.0
+_CONFLICT = ConflictError.exit_code
 
 
 @dataclass
@@ -460,3 +465,37 @@ def test_a_partner_that_is_down_is_reported_and_its_last_good_list_kept(
     pair.ct.system.ingest([_read(pair.ct, STOLEN, "MA")])
     [alert] = _alerts(pair.ct)
     assert alert["entry"]["provenance"]["agency"] == "ma-town"  # still matching, still named
+
+
+def test_the_hotlist_commands_as_an_operator_runs_them(
+    tmp_path: Path, make_node: Callable[..., FedNode], serve: Callable[[FedNode], AppServer]
+) -> None:
+    op = _operator(tmp_path)
+    owner = make_node("ma-town", "MA", policy="strict-default")
+    _import(owner, "stolen", [(STOLEN, "MA", "V", "stolen grey Honda Civic")])
+    url = serve(owner).url
+    password = f"{PASSWORD}\n"
+    op("federation", "peer", "add", url, "--yes", "--as", "alice", input=password)
+    op("federation", "peer", "approve", "ma-town", "--as", "bob", input=password)
+    document = parse_document(op("federation", "identity", "--json").encode())
+    owner.system.federation.peers.propose(document, "http://127.0.0.1:1", document.key_pairs(),
+                                          actor=owner.alice)  # fmt: skip
+    owner.system.federation.peers.approve("ct-town", actor=owner.bob)
+    _agree(owner, "ct-town", ["stolen_vehicle"], attested=False)
+
+    [offer] = json.loads(op("federation", "hotlist", "list", "--offered", "ma-town", "--json"))
+    assert (offer["list_id"], offer["purposes"]) == ("stolen", ["stolen_vehicle"])
+    out = op("federation", "hotlist", "subscribe", "ma-town", "stolen", "--json", "--as",
+             "alice", input=password)  # fmt: skip
+    assert [(r["outcome"], r["version"]) for r in json.loads(out)] == [("updated", 1)]
+    [sync] = json.loads(op("federation", "hotlist", "sync", "--json"))
+    assert sync["outcome"] == "unchanged"
+    [sub] = json.loads(op("federation", "hotlist", "list", "--json"))
+    assert (sub["local_list"], sub["status"], sub["version"]) == ("ma-town.stolen", "active", 1)
+    assert "ma-town.stolen" in op("federation", "hotlist", "list")
+    out = op("federation", "hotlist", "subscribe", "ma-town", "stolen", "--as", "alice",
+             input=password, code=_CONFLICT)  # fmt: skip
+    assert "already subscribed" in out
+    op("federation", "hotlist", "unsubscribe", "ma-town", "stolen", "--as", "alice",
+       input=password)  # fmt: skip
+    assert json.loads(op("federation", "hotlist", "list", "--json")) == []
