@@ -44,5 +44,10 @@ check: lint typecheck test
 mutate: venv system
 	TRUSTLPR_SHARED_DIR=$(SHARED) $(BIN)/python scripts/mutation_report.py
 
+## bench: every bench at a small size, ours alternated with its baseline; one JSON summary
+## in artifacts/bench.json (BENCH_ARGS="--only ingest,audit" for some of them)
+bench: venv
+	TRUSTLPR_SHARED_DIR=$(SHARED) $(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) demo-data artifacts mutants .pytest_cache .mypy_cache .ruff_cache

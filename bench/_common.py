@@ -1,8 +1,11 @@
-"""Shared helpers for the benchmarks: synthetic traffic, memory readings, JSON output."""
+"""Shared helpers for the benchmarks: synthetic traffic, memory readings, JSON output.
+
+The alternation of ours and a baseline lives in ``_rounds.py``."""
 
 from __future__ import annotations
 
 import json
+import os
 import random
 import resource
 import string
@@ -49,6 +52,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def emit(result: dict, as_json: bool) -> None:
+    """Prints the figures (unless ``as_json``) and, last, one JSON line; the machine's load
+    average (1 and 5 min) and core count go with them, since they set the absolute figures."""
+    one, five, _ = os.getloadavg()
+    result = {**result, "load_average_1m": round(one, 2), "load_average_5m": round(five, 2),
+              "cpus": os.cpu_count()}  # fmt: skip
     if not as_json:
         for key, value in result.items():
             print(f"{key:>28}: {value}")

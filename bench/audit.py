@@ -1,11 +1,16 @@
 """Transparency log: durable batched appends, proof times, full verification, and pymerkle's
 in-memory append rate on the same leaves as the baseline, measured in the same run.
 
-    python bench/audit.py --json                      # 1M entries, a minute or two
-    python bench/audit.py --entries 200000 --json     # quicker; verify_1m_s is extrapolated
+    python bench/audit.py --json                      # 100k entries, a few seconds
+    python bench/audit.py --entries 1000000 --json    # the goal's size (verify_1m_s measured)
 
 Appends are real ``AuditEvent`` batches (validation, commitments, detail store, fsync'd
 entries and index, tiles, a checkpoint every ten batches); building the events is not timed.
+The log is built in ``--rounds`` chunks; after each chunk pymerkle appends the same chunk's
+leaves into a fresh in-memory tree (always after ours: it needs the leaves ours wrote), and
+``ratio`` is the median of ours / pymerkle appends/s per round. Proofs and verification have
+no baseline: their goals are absolute (issue 19: >= 50k appends/s, proofs <= 1 ms, verifying
+1M entries <= 10 s), so they move with the machine's load.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from pathlib import Path
 from pymerkle import InmemoryTree
 
 from _common import T0, emit, peak_rss_mb, percentile
+from _rounds import alternate
 from trustlpr.audit import open_audit, verify_log
 from trustlpr.core.events import AuditEvent, EventType
 
@@ -68,31 +74,40 @@ def event(i: int) -> AuditEvent:
     )
 
 
-def appends(root: Path, n: int, batch: int) -> tuple[float, int]:
-    spent = 0.0
+def build(root: Path, n: int, batch: int, rounds: int) -> tuple[dict[str, float], int]:
+    """Builds the log in ``rounds`` chunks, alternating with pymerkle on each chunk's leaves."""
+    chunk = -(-n // rounds)
     with open_audit(root, agency_id="ct-nhpd") as audit:
-        for number, start in enumerate(range(0, n, batch)):
-            events = [event(i) for i in range(start, min(n, start + batch))]
+
+        def ours(k: int) -> float:
+            spent, first, last = 0.0, k * chunk, min(n, (k + 1) * chunk)
+            for number, start in enumerate(range(first, last, batch)):
+                events = [event(i) for i in range(start, min(last, start + batch))]
+                began = time.perf_counter()
+                audit.append_many(events)
+                if number % 10 == 9:
+                    audit.maybe_checkpoint()
+                spent += time.perf_counter() - began
+            return (last - first) / spent
+
+        def pymerkle(k: int) -> float:
+            first, last = k * chunk, min(n, (k + 1) * chunk)
+            leaves = [leaf for _, leaf in audit.log.entries(first, last)]
+            tree = InmemoryTree(algorithm="sha256")
             began = time.perf_counter()
-            audit.append_many(events)
-            if number % 10 == 9:
-                audit.maybe_checkpoint()
-            spent += time.perf_counter() - began
+            for leaf in leaves:
+                tree.append_entry(leaf)
+            elapsed = time.perf_counter() - began
+            if k == 0:
+                assert tree.get_root(last) == audit.log.root(last), "pymerkle disagrees"
+            return len(leaves) / elapsed
+
+        rounds = alternate(ours, pymerkle, rounds, swap=False)
         audit.maybe_checkpoint()
-        return n / spent, len(audit.checkpoints())
-
-
-def pymerkle_rate(root: Path, n: int) -> float:
-    with open_audit(root, readonly=True) as audit:
-        leaves = [leaf for _, leaf in audit.log.entries(0, n)]
-    tree = InmemoryTree(algorithm="sha256")
-    began = time.perf_counter()
-    for leaf in leaves:
-        tree.append_entry(leaf)
-    elapsed = time.perf_counter() - began
-    with open_audit(root, readonly=True) as audit:
-        assert tree.get_root(n) == audit.log.root(n), "pymerkle disagrees with our root"
-    return n / elapsed
+        rate, baseline = rounds.medians()
+        figures = {"appends_per_s": round(rate), "pymerkle_appends_per_s": round(baseline),
+                   **rounds.ratio()}  # fmt: skip
+        return figures, len(audit.checkpoints())
 
 
 def proofs(root: Path, samples: int) -> dict[str, float]:
@@ -131,18 +146,15 @@ def verify_seconds(root: Path) -> tuple[float, bool]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--entries", type=int, default=1_000_000, help="log size to build")
+    parser.add_argument("--entries", type=int, default=100_000, help="log size to build")
     parser.add_argument("--batch", type=int, default=1000, help="events per append_many")
-    parser.add_argument(
-        "--pymerkle-entries", type=int, default=200_000, help="leaves fed to pymerkle"
-    )
+    parser.add_argument("--rounds", type=int, default=5, help="chunks, each against pymerkle")
     parser.add_argument("--samples", type=int, default=2000, help="proofs to time")
     parser.add_argument("--json", action="store_true", help="only the JSON line")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="trustlpr-bench-audit-"))
     try:
-        rate, checkpoints = appends(root, args.entries, args.batch)
-        baseline = pymerkle_rate(root, min(args.entries, args.pymerkle_entries))
+        appended, checkpoints = build(root, args.entries, args.batch, args.rounds)
         timing = proofs(root, args.samples)
         verify_s, ok = verify_seconds(root)
     finally:
@@ -150,9 +162,7 @@ def main() -> None:
     result = {
         "entries": args.entries,
         "batch": args.batch,
-        "appends_per_s": round(rate),
-        "pymerkle_appends_per_s": round(baseline),
-        "ratio": round(rate / baseline, 3),
+        **appended,
         **timing,
         "verify_s": round(verify_s, 2),
         "verify_1m_s": round(verify_s * 1_000_000 / args.entries, 2),
@@ -160,6 +170,9 @@ def main() -> None:
         "verify_ok": ok,
         "checkpoints": checkpoints,
         "peak_rss_mb": round(peak_rss_mb()),
+        "goal_appends_per_s": 50_000,
+        "goal_proof_ms": 1.0,
+        "goal_verify_1m_s": 10.0,
     }
     emit(result, args.json)
 

@@ -4,6 +4,10 @@ pipeline called in-process in the same run, and the acknowledgment latency at a 
 5,000 reads/s. Both paths parse the native batch, dedupe, encrypt, store durably (SQLite,
 synchronous=FULL) and append to the real audit log before acknowledging.
 
+Throughput is measured in ``--rounds`` rounds of ``--reads`` fresh reads on each path, the
+two alternated with the order swapped every round (``_rounds.alternate``); ``ratio`` is the
+median of HTTP / in-process reads/s per round. The latency run has no baseline (information).
+
     python bench/http_ingest.py --json          # last line: one JSON object
     python bench/http_ingest.py --serve DIR PORT  # (internal) the server process
 """
@@ -29,6 +33,7 @@ from types import FrameType
 from typing import Any
 
 from _common import T0, emit, peak_rss_mb, percentile, plates
+from _rounds import alternate
 from trustlpr.audit import open_audit
 from trustlpr.cameras import CameraRegistry
 from trustlpr.ingest import IngestLimits, IngestPipeline, IngestService
@@ -225,10 +230,11 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reads", type=int, default=150_000, help="reads per throughput run")
+    parser.add_argument("--reads", type=int, default=20_000, help="reads per round and path")
+    parser.add_argument("--rounds", type=int, default=4, help="alternated throughput rounds")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--rate", type=float, default=5000.0, help="reads/s for the latency run")
-    parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the latency run")
     parser.add_argument("--json", action="store_true", help="print only the JSON line")
     parser.add_argument("--serve", nargs=2, metavar=("DIR", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -239,29 +245,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="trustlpr-bench-") as tmp:
         root = Path(tmp)
         say = (lambda *_: None) if args.json else print
-        bodies = batches(args.reads, seed=11)
         prepare(root / "inproc")
-        say(f"in-process: {args.reads} reads, {args.clients} threads ...")
-        inproc = in_process(root / "inproc", bodies, args.clients)
-
         key = prepare(root / "http")
         proc, url = start_server(root / "http")
         try:
-            encoded = [json.dumps(b).encode() for b in batches(args.reads, seed=12)]
-            say(f"HTTP: {args.reads} reads, {args.clients} clients ...")
-            http = asyncio.run(http_throughput(url, key, encoded, args.clients))
+
+            def inproc(k: int) -> float:
+                say(f"round {k + 1} in-process: {args.reads} reads, {args.clients} threads ...")
+                bodies = batches(args.reads, seed=100 + k)
+                return in_process(root / "inproc", bodies, args.clients)
+
+            def http(k: int) -> float:
+                say(f"round {k + 1} HTTP: {args.reads} reads, {args.clients} clients ...")
+                encoded = [json.dumps(b).encode() for b in batches(args.reads, seed=200 + k)]
+                return asyncio.run(http_throughput(url, key, encoded, args.clients))
+
+            rounds = alternate(http, inproc, args.rounds)
             steady = int(args.rate * args.seconds / BATCH)
             paced = [json.dumps(b).encode() for b in batches(steady * BATCH, seed=13)]
             say(f"latency: {args.rate:g} reads/s for {args.seconds:g} s ...")
             latencies = asyncio.run(ack_latency(url, key, paced, args.rate))
         finally:
             stop_server(proc)
+    http_rate, inproc_rate = rounds.medians()
 
     emit(
         {
-            "http_reads_per_s": round(http),
-            "inprocess_reads_per_s": round(inproc),
-            "ratio": round(http / inproc, 3),
+            "http_reads_per_s": round(http_rate),
+            "inprocess_reads_per_s": round(inproc_rate),
+            **rounds.ratio(),
             "ack_p50_ms": round(percentile(latencies, 0.50), 2),
             "ack_p99_ms": round(percentile(latencies, 0.99), 2),
             "ack_rate_reads_per_s": args.rate,

@@ -12,8 +12,10 @@ governed search hands them over. Timed per decision:
 - ``python``: baseline, a plain-Python decision of the same requests (set lookups on
   purpose, case number, search type), no screening, no reasons: what no policy engine costs.
 
-Also: the facts step alone (screening + context), and ``decide_many`` throughput. Ratios
-are ours / baseline (lower is better for latency). ``decision_p99_ms`` is wall clock; on a
+The variants run item by item in alternating order, over several rounds of the whole mix
+(``_rounds.interleave``); each ratio is the median over rounds of ours / baseline p99 (lower is
+better), with ``_min`` and ``_max``. Also: the facts step alone (screening + context), and
+``decide_many`` throughput. ``decision_p99_ms`` is wall clock; on a
 machine shared with other work its tail is the OS time slice (~4 ms), so the on-CPU
 ``decision_cpu_p99_ms`` and the 1-minute load average are reported beside it. The last line is
 one JSON object with ``decision_p50_ms`` and ``decision_p99_ms``.
@@ -24,10 +26,9 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import cedarpy  # noqa: E402
 
+from _common import emit  # noqa: E402
+from _rounds import Interleaved, interleave  # noqa: E402
 from trustlpr.core.errors import InputError  # noqa: E402
 from trustlpr.core.search import SearchRequest  # noqa: E402
 from trustlpr.policy import PolicyEngine, list_policies, request_from_json  # noqa: E402
@@ -59,33 +62,6 @@ def load_mix() -> list[tuple[PolicyEngine, SearchRequest]]:
             except InputError:
                 continue  # invalid requests never reach the engine in the live search
     return mix
-
-
-def timed(
-    variants: dict[str, Callable[[Any], object]], items: Sequence[Any], rounds: int
-) -> dict[str, list[float]]:
-    """Per-call latency (ms) of each variant, interleaved item by item after a warm-up.
-
-    Interleaving puts ours and the baselines under the same momentary machine load, so the
-    ratios stay meaningful on a busy 2-core box even when the absolute tails move. Each call
-    is timed twice: wall clock (what a requester waits) and on-CPU time of this thread (what
-    the code costs; the difference is time the OS gave to other processes).
-    """
-    for item in items[: min(200, len(items))]:
-        for fn in variants.values():
-            fn(item)
-    out: dict[str, list[float]] = {name: [] for name in variants}
-    out.update({f"{name}_cpu": [] for name in variants})
-    clock, cpu = time.perf_counter_ns, time.thread_time_ns
-    gc.collect()
-    for _ in range(rounds):
-        for item in items:
-            for name, fn in variants.items():
-                start, start_cpu = clock(), cpu()
-                fn(item)
-                out[f"{name}_cpu"].append((cpu() - start_cpu) / 1e6)
-                out[name].append((clock() - start) / 1e6)
-    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -122,25 +98,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print only the JSON result line")
     parser.add_argument(
-        "--decisions", type=int, default=60_000, help="decisions timed per variant (default 60000)"
+        "--decisions", type=int, default=20_000, help="decisions timed per variant (default 20000)"
     )
     args = parser.parse_args()
 
     started = time.perf_counter()
     mix = load_mix()
-    rounds = max(1, args.decisions // len(mix))
-    times = timed(
+    rounds = max(2, args.decisions // len(mix))
+    gc.collect()
+    times = interleave(
+        mix,
         {
             "engine": lambda item: item[0].decide(item[1]),
             "facts": lambda item: derive(item[1]),
             "raw_cedar": raw_cedar_fn(),
             "python": python_decision,
         },
-        mix,
         rounds,
+        warmup=200,
+        cpu=True,
     )
-    engine_ms, facts_ms, engine_cpu = times["engine"], times["facts"], times["engine_cpu"]
-    raw_ms, python_ms = times["raw_cedar"], times["python"]
+    engine_ms, facts_ms = times.all("engine"), times.all("facts")
+    engine_cpu = times.all("engine_cpu")
+    raw_ms, python_ms = times.all("raw_cedar"), times.all("python")
 
     by_engine: dict[str, list[SearchRequest]] = {}
     engines = {}
@@ -172,8 +152,9 @@ def main() -> None:
         "raw_cedar_p99_ms": round(pct(raw_ms, 0.99), 4),
         "python_p50_ms": round(pct(python_ms, 0.50), 4),
         "python_p99_ms": round(pct(python_ms, 0.99), 4),
-        "ratio_p99_vs_raw_cedar": round(p99 / pct(raw_ms, 0.99), 2),
-        "ratio_p99_vs_python": round(p99 / pct(python_ms, 0.99), 1),
+        **_ratios(times, "raw_cedar", "ratio", 2),  # the headline ratio: vs raw Cedar
+        **_ratios(times, "raw_cedar", "ratio_p99_vs_raw_cedar", 2),
+        **_ratios(times, "python", "ratio_p99_vs_python", 1),
         "batch_decisions_per_s": round(batch_rate),
         "single_decisions_per_s": round(single_rate),
         "ratio_batch_vs_single": round(batch_rate / single_rate, 2),
@@ -184,12 +165,15 @@ def main() -> None:
         "outcomes": outcomes,
         "policies": len(engines),
         "seconds": round(time.perf_counter() - started, 1),
-        "load_average_1m": round(os.getloadavg()[0], 2),
     }
-    if not args.json:
-        for key, value in result.items():
-            print(f"{key:>26}: {value}")
-    print(json.dumps(result, sort_keys=True))
+    emit(result, args.json)
+
+
+def _ratios(times: Interleaved, baseline: str, key: str, digits: int) -> dict[str, float | int]:
+    """The engine's p99 over ``baseline``'s, per round: median as ``key``, its min and max."""
+    figures = times.rounds("engine", baseline, lambda ms: pct(ms, 0.99)).ratio(digits)
+    ratio_max = figures["ratio_max"]
+    return {key: figures["ratio"], f"{key}_min": figures["ratio_min"], f"{key}_max": ratio_max}
 
 
 if __name__ == "__main__":

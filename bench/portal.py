@@ -7,6 +7,11 @@ process while a writer keeps appending to the log (so the figures really are rec
 the log grows). The load generator is ``wrk`` (Debian's package; installed with apt-get when
 missing and running as root), 2 threads, 200 connections.
 
+The page and the static file are loaded in ``--rounds`` alternating runs of ``--seconds``
+each, the order swapped every round (``_rounds.alternate``); ``ratio`` is the median of page /
+static requests/s per round and ``p99_ratio`` that of the p99s; ``p50_ms``/``p99_ms`` are the
+medians over the rounds. A 3-second warm-up load runs first (templates, figures cache).
+
     python bench/portal.py --json
 """
 
@@ -19,16 +24,19 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from _common import emit
+from _rounds import Rounds, alternate
 from trustlpr.cameras import CameraRegistry
 from trustlpr.core import LegalBasis, Purpose, Query, Role, SearchType
 from trustlpr.core.reads import read_from_mapping
@@ -234,13 +242,29 @@ def measure(
                 sys.exit("the exposure figure was not computed in 5 minutes")
             time.sleep(1)
         wrk(binary, base + "/", 3, args.connections)  # warm-up
-        page = wrk(binary, base + "/", args.seconds, args.connections)
-        static = wrk(binary, base + "/static/portal.css", args.seconds, args.connections)
+        runs: dict[str, list[dict[str, float]]] = {"page": [], "static": []}
+
+        def load(name: str, path: str) -> Callable[[int], float]:
+            def run(_k: int) -> float:
+                runs[name].append(wrk(binary, base + path, args.seconds, args.connections))
+                return runs[name][-1]["rps"]
+
+            return run
+
+        rps = alternate(load("page", "/"), load("static", "/static/portal.css"), args.rounds)
+        p99 = Rounds([r["p99_ms"] for r in runs["page"]], [r["p99_ms"] for r in runs["static"]])
+        page, static = (
+            {key: statistics.median(r[key] for r in runs[name]) for key in runs[name][0]}
+            for name in ("page", "static")
+        )
+        page["non_2xx"] = sum(r["non_2xx"] for r in runs["page"])
+        static["non_2xx"] = sum(r["non_2xx"] for r in runs["static"])
         grown = int(json.loads(_get(base + "/figures.json")[1])["log"]["size"])
     finally:
         server.terminate()
         server.wait(30)
-    return {"page": page, "static": static, "grown": grown, "first_ms": first_ms}
+    return {"page": page, "static": static, "grown": grown, "first_ms": first_ms, "rps": rps,
+            "p99": p99}  # fmt: skip
 
 
 def main() -> None:
@@ -249,7 +273,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3, help="simulated days of traffic")
     parser.add_argument("--cameras", type=int, default=40)
     parser.add_argument("--vehicles", type=int, default=3000)
-    parser.add_argument("--seconds", type=int, default=20, help="length of each load run")
+    parser.add_argument("--seconds", type=int, default=5, help="length of each load run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated page/static runs")
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--grow-every", type=float, default=0.2,
                         help="seconds between log appends while serving (0: none)")  # fmt: skip
@@ -277,8 +302,10 @@ def main() -> None:
         "static_rps": round(static["rps"], 1),
         "static_p50_ms": round(static["p50_ms"], 2),
         "static_p99_ms": round(static["p99_ms"], 2),
-        "ratio": round(page["rps"] / static["rps"], 3),
-        "p99_ratio": round(page["p99_ms"] / static["p99_ms"], 3),
+        **main_run["rps"].ratio(),
+        "p99_ratio": main_run["p99"].ratio()["ratio"],
+        "p99_ratio_min": main_run["p99"].ratio()["ratio_min"],
+        "p99_ratio_max": main_run["p99"].ratio()["ratio_max"],
         "non_2xx": int(page["non_2xx"] + static["non_2xx"]),
         "connections": args.connections,
         "loop": args.loop,

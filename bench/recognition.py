@@ -6,7 +6,8 @@ layout ``groundtruth.csv`` (``file, state, PLATE``) + ``images/`` (``us_crops``:
 detector). The reference is what the model READMEs measured: detector box → crop without
 margin → ``cct_xs_v2_global`` → the box with the best detector × OCR confidence, no
 post-processing. Both are timed on decoded images, alternating image by image (ABAB, the
-order swapped every round); ``ratio`` is ours / reference median ms per round.
+order swapped every image and round, ``_rounds.interleave``); ``ratio`` is the median over
+rounds of ours / reference median ms per round.
 
 ``--video`` instead assembles a 1080p video from the photos (each plate drives across the
 frame once) and measures sustained frames per second and reads per vehicle pass.
@@ -32,6 +33,7 @@ import cv2
 import numpy as np
 
 from _common import emit, percentile
+from _rounds import alternate, interleave
 from trustlpr.recognize import Box, Recognizer, load_image
 from trustlpr.recognize.detector import YoloDetector
 from trustlpr.recognize.models import ModelFiles, models_dir
@@ -121,37 +123,32 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     files = ModelFiles(models_dir(args.models))
     recognizer = Recognizer(files, second_opinion=not args.no_second_opinion, threads=args.threads)
     reference = Reference(files, args.threads)
-    ours_ms: list[list[float]] = [[] for _ in range(args.rounds)]
-    ref_ms: list[list[float]] = [[] for _ in range(args.rounds)]
+    got: dict[str, str | None] = {}
+    ref: dict[str, str | None] = {}
+    seen: dict[str, list[Box]] = {}
+
+    def mine(sample: Sample) -> None:
+        got[sample.name], seen[sample.name] = ours(recognizer, sample, crop_only)
+
+    def theirs(sample: Sample) -> None:
+        ref[sample.name] = reference.read(sample.image, crop_only)
+
+    times = interleave(samples, {"ours": mine, "reference": theirs}, args.rounds, warmup=2)
     strict = folded = found = labelled = ref_folded = 0
     misses: list[str] = []
-    for rnd in range(args.rounds):
-        for i, sample in enumerate(samples):
-            order = (0, 1) if (i + rnd) % 2 == 0 else (1, 0)
-            for which in order:
-                start = time.perf_counter()
-                if which == 0:
-                    got, boxes = ours(recognizer, sample, crop_only)
-                    ours_ms[rnd].append((time.perf_counter() - start) * 1000)
-                else:
-                    ref = reference.read(sample.image, crop_only)
-                    ref_ms[rnd].append((time.perf_counter() - start) * 1000)
-            if rnd:
-                continue
-            strict += got in sample.plates
-            folded += fold(got) in {fold(p) for p in sample.plates}
-            ref_folded += fold(ref) in {fold(p) for p in sample.plates}
-            if fold(got) not in {fold(p) for p in sample.plates}:
-                misses.append(f"{sample.name}: {sample.plates[0]} read {got}")
-            for truth in sample.boxes:
-                labelled += 1
-                found += any(b.iou(truth) > 0.3 for b in boxes)
+    for sample in samples:
+        truth = {fold(p) for p in sample.plates}
+        strict += got[sample.name] in sample.plates
+        folded += fold(got[sample.name]) in truth
+        ref_folded += fold(ref[sample.name]) in truth
+        if fold(got[sample.name]) not in truth:
+            misses.append(f"{sample.name}: {sample.plates[0]} read {got[sample.name]}")
+        for box in sample.boxes:
+            labelled += 1
+            found += any(b.iou(box) > 0.3 for b in seen[sample.name])
     n = len(samples)
-    ratios = [
-        statistics.median(o) / statistics.median(r) for o, r in zip(ours_ms, ref_ms, strict=True)
-    ]
-    all_ours = [t for r in ours_ms for t in r]
-    all_ref = [t for r in ref_ms for t in r]
+    ratio = times.rounds("ours", "reference", statistics.median).ratio()
+    all_ours, all_ref = times.all("ours"), times.all("reference")
     if args.show_misses:
         print("\n".join(misses), file=sys.stderr)
     return {
@@ -167,10 +164,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "baseline_median_ms": round(statistics.median(all_ref), 2),
         "baseline_p95_ms": round(percentile(all_ref, 0.95), 2),
         "decode_median_ms": round(decode_ms, 2),
-        "ratio": round(statistics.median(ratios), 3),
-        "ratio_min": round(min(ratios), 3),
-        "ratio_max": round(max(ratios), 3),
-        "rounds": args.rounds,
+        **ratio,
         "threads": args.threads or 1,
     }
 
@@ -241,17 +235,19 @@ def run_video(args: argparse.Namespace) -> dict[str, object]:
         path = Path(tmp) / "drive-1080p.mp4"
         truth = write_video(path, samples, args.seconds)
         duration = len(truth) * 60 / 25
-        ours, ref = [], []
-        for rnd in range(args.rounds):
-            order = (0, 1) if rnd % 2 == 0 else (1, 0)
-            for which in order:
-                if which == 0:
-                    ours.append(video_round(path, recognizer, None))
-                else:
-                    ref.append(video_round(path, recognizer, reference))
-    fps = [r["frames"] / r["seconds"] for r in ours]
-    ref_fps = [r["frames"] / r["seconds"] for r in ref]
-    ratios = [a / b for a, b in zip(fps, ref_fps, strict=True)]
+        ours: list[dict[str, Any]] = []
+        ref: list[dict[str, Any]] = []
+
+        def mine(_k: int) -> float:
+            ours.append(video_round(path, recognizer, None))
+            return float(ours[-1]["frames"] / ours[-1]["seconds"])
+
+        def theirs(_k: int) -> float:
+            ref.append(video_round(path, recognizer, reference))
+            return float(ref[-1]["frames"] / ref[-1]["seconds"])
+
+        rounds = alternate(mine, theirs, args.rounds)
+    fps, ref_fps = rounds.ours, rounds.baseline
     plates = ours[0]["plates"]
     right = sum(fold(p) == fold(t) for p, t in zip(plates, truth, strict=False))
     return {
@@ -267,10 +263,7 @@ def run_video(args: argparse.Namespace) -> dict[str, object]:
         "passes_read_right": right,
         "baseline_fps": round(statistics.median(ref_fps), 2),
         "baseline_reads_per_pass": round(len(ref[0]["plates"]) / len(truth), 2),
-        "ratio": round(statistics.median(ratios), 3),
-        "ratio_min": round(min(ratios), 3),
-        "ratio_max": round(max(ratios), 3),
-        "rounds": args.rounds,
+        **rounds.ratio(),
     }
 
 

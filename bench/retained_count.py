@@ -2,9 +2,10 @@
 figure, logged hourly by the service and daily by the demo's replay).
 
 The count decrypts every retained read. ``ReadStore.vehicles`` opens only the plate and state
-of each row; the baseline, measured in the same run and alternated with it, is the same count
-over ``ReadStore.scan`` (whole ``Read`` objects, as before): ``ratio`` = baseline seconds /
-our seconds (above 1: faster).
+of each row; the baseline, measured in the same run and alternated with it (the order swapped
+every round, ``_rounds.alternate``), is the same count over ``ReadStore.scan`` (whole ``Read``
+objects, as before): ``ratio`` is the median over rounds of baseline seconds / our seconds
+(above 1: faster), with ``ratio_min``/``ratio_max``.
 
     python bench/retained_count.py --json
 """
@@ -19,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from _common import T0, emit, raw_reads
+from _rounds import alternate
 from trustlpr.core.reads import read_from_mapping
 from trustlpr.store import SQLiteReadStore
 from trustlpr.store.factory import key_rings
@@ -40,26 +42,33 @@ def main() -> None:
             for i in range(0, len(reads), 2000):
                 store.append(reads[i : i + 2000])
             end = T0 + timedelta(days=args.days + 1)
-            ours: list[float] = []
-            base: list[float] = []
-            for _ in range(args.rounds):
+            counts: dict[str, int] = {}
+
+            def by_vehicles(_k: int) -> float:
                 began = time.perf_counter()
-                old = len({hash((s.read.plate, s.read.state)) for s in store.scan(T0, end)})
-                base.append(time.perf_counter() - began)
+                counts["vehicles"] = len({hash(pair) for pair in store.vehicles(T0, end)})
+                return 1 / (time.perf_counter() - began)  # counts per second
+
+            def by_scan(_k: int) -> float:
                 began = time.perf_counter()
-                new = len({hash(pair) for pair in store.vehicles(T0, end)})
-                ours.append(time.perf_counter() - began)
-                if old != new:
-                    raise SystemExit(f"the counts differ: {old} by scan, {new} by vehicles")
+                counts["scan"] = len(
+                    {hash((s.read.plate, s.read.state)) for s in store.scan(T0, end)}
+                )
+                return 1 / (time.perf_counter() - began)
+
+            rounds = alternate(by_vehicles, by_scan, args.rounds)
+            if counts["scan"] != counts["vehicles"]:
+                raise SystemExit(f"the counts differ: {counts['scan']} by scan, "
+                                 f"{counts['vehicles']} by vehicles")  # fmt: skip
         finally:
             store.close()
     emit(
         {
             "reads": args.reads,
-            "vehicles": new,
-            "count_ms": round(1000 * min(ours), 1),
-            "baseline_count_ms": round(1000 * min(base), 1),
-            "ratio": round(min(base) / min(ours), 2),
+            "vehicles": counts["vehicles"],
+            "count_ms": round(1000 / rounds.medians()[0], 1),
+            "baseline_count_ms": round(1000 / rounds.medians()[1], 1),
+            **rounds.ratio(2),
         },
         args.json,
     )

@@ -5,8 +5,8 @@
 Three kinds of reason: ``short`` (the acceptance corpus's reasons, tens of characters),
 ``long`` (ASCII reasons of 2,000 characters, the cap) and ``unicode`` (2,000 characters with
 accents, look-alike letters and invisible characters, what normalisation has work to do on).
-Timed per reason, alternating ours and the baseline item by item (ABAB...) so both run under
-the same momentary load:
+Timed per reason, alternating ours and the baseline item by item (ABAB...,
+``_rounds.interleave``) so both run under the same momentary load:
 
 - ``screen``: ``policy.screening.screen`` (NFKD, UTS #39 skeletons, readings, every pattern);
 - ``baseline``: the same compiled patterns searched once over ``text.lower()``: what
@@ -21,15 +21,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import emit, percentile
+from _rounds import interleave
 from trustlpr.policy.screening import _PATTERNS, MAX_REASON_LENGTH, screen
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -66,27 +64,6 @@ def baseline(text: str) -> object:
     return [p.search(lowered) for p in _PATTERNS.values()]
 
 
-def measure(
-    items: list[str], variants: dict[str, Callable[[str], object]], rounds: int
-) -> dict[str, list[float]]:
-    for text in items[:50]:
-        for fn in variants.values():
-            fn(text)
-    times: dict[str, list[float]] = {name: [] for name in variants}
-    ratios: list[float] = []
-    for _ in range(rounds):
-        per_round = {name: 0.0 for name in variants}
-        for text in items:
-            for name, fn in variants.items():
-                start = time.perf_counter_ns()
-                fn(text)
-                spent = (time.perf_counter_ns() - start) / 1e6
-                times[name].append(spent)
-                per_round[name] += spent
-        ratios.append(per_round["screen"] / per_round["baseline"])
-    return {**times, "ratios": ratios}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print only the JSON result line")
@@ -99,13 +76,14 @@ def main() -> None:
     }
     result: dict[str, float | int] = {"rounds": args.rounds}
     for kind, items in kinds.items():
-        measured = measure(items, {"screen": screen, "baseline": baseline}, args.rounds)
-        result[f"{kind}_p50_ms"] = round(percentile(measured["screen"], 0.5), 4)
-        result[f"{kind}_p99_ms"] = round(percentile(measured["screen"], 0.99), 4)
-        result[f"{kind}_baseline_p50_ms"] = round(percentile(measured["baseline"], 0.5), 4)
-        result[f"{kind}_ratio"] = round(statistics.median(measured["ratios"]), 2)
-        result[f"{kind}_ratio_min"] = round(min(measured["ratios"]), 2)
-        result[f"{kind}_ratio_max"] = round(max(measured["ratios"]), 2)
+        measured = interleave(items, {"screen": screen, "baseline": baseline}, args.rounds)
+        result[f"{kind}_p50_ms"] = round(percentile(measured.all("screen"), 0.5), 4)
+        result[f"{kind}_p99_ms"] = round(percentile(measured.all("screen"), 0.99), 4)
+        result[f"{kind}_baseline_p50_ms"] = round(percentile(measured.all("baseline"), 0.5), 4)
+        ratio = measured.rounds("screen", "baseline", sum).ratio(2)
+        result[f"{kind}_ratio"] = ratio["ratio"]
+        result[f"{kind}_ratio_min"] = ratio["ratio_min"]
+        result[f"{kind}_ratio_max"] = ratio["ratio_max"]
     emit(result, args.json)
 
 

@@ -19,6 +19,7 @@ SURFACES: dict[str, set[str]] = {
         "ROOT",
         "SUMS_FILE",
         "pinned",
+        "plate_formats",
         "sha256_of",
         "verify",
     },
@@ -44,6 +45,16 @@ SURFACES: dict[str, set[str]] = {
         "verify_cosignature",
         "verify_inclusion",
         "verify_log",
+    },
+    "trustlpr.bus": {
+        "Batch",
+        "BusCipher",
+        "BusConfig",
+        "BusLedger",
+        "BusPublisher",
+        "BusWriter",
+        "decode",
+        "encode",
     },
     "trustlpr.cameras": {
         "CameraRegistry",
@@ -236,6 +247,7 @@ SURFACES: dict[str, set[str]] = {
         "models_dir",
     },
     "trustlpr.runtime": {
+        "FrontEnd",
         "Node",
         "Presented",
         "System",

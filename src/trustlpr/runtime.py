@@ -19,6 +19,7 @@ from typing import Protocol, Self
 from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
+from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter
 from .cameras import CameraRegistry, PlaceMarks
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, ConfigError, NotFoundError
@@ -36,6 +37,7 @@ from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
+from .ingest.health import IngestHealth
 from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key, pseudonymiser
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
 from .keys.signing import SigningKeys
@@ -44,7 +46,7 @@ from .protected import ProtectedPlates
 from .protected.entry import KEY_NAME as PROTECTED_KEY
 from .search import ApprovalQueue, OwnerRequests, OwnerRequestStore, SearchService
 from .settings import Settings
-from .store import PurgeReport, ReadStore
+from .store import PurgeReport, ReadStore, RetentionClass
 from .store.factory import detail_keys, key_rings, open_read_store
 from .store.retention import Retention, purge_expired
 from .transparency import (
@@ -54,7 +56,15 @@ from .transparency import (
     snapshot_retained_vehicles,
 )
 
-__all__ = ["Node", "Presented", "System", "initialise", "node_read_keys", "open_readonly"]
+__all__ = [
+    "FrontEnd",
+    "Node",
+    "Presented",
+    "System",
+    "initialise",
+    "node_read_keys",
+    "open_readonly",
+]
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +147,29 @@ def node_read_keys(settings: Settings) -> ReadKeys | None:
         return None
 
 
+def _retention(settings: Settings, policy: JurisdictionPolicy) -> Retention:
+    return Retention(
+        nonhit=settings.nonhit_retention or policy.retention_nonhit,
+        hit=settings.hit_retention or policy.retention_hit,
+        hit_only_mode=policy.hit_only,
+    )
+
+
+def _ingest_limits(retention: Retention) -> IngestLimits:
+    """The same limits on every route into the node (direct, MQTT, bus front-ends)."""
+    return IngestLimits(
+        future_skew=FUTURE_SKEW, max_age=None if retention.hit_only else retention.nonhit
+    )
+
+
+def _require_initialised(settings: Settings) -> None:
+    if not settings.config_path.is_file():
+        raise ConfigError(
+            f"{settings.data_dir} is not initialised; run `trustlpr --data-dir "
+            f"{settings.data_dir} init` first"
+        )
+
+
 class Node:
     """One node's components over a data directory: audit log, identities, policy, read store,
     cameras, hot lists and alerts, approvals and governed search.
@@ -149,28 +182,18 @@ class Node:
     def __init__(
         self, settings: Settings, *, clock: Clock = system_clock, readonly: bool = True
     ) -> None:
-        if not settings.config_path.is_file():
-            raise ConfigError(
-                f"{settings.data_dir} is not initialised; run `trustlpr --data-dir "
-                f"{settings.data_dir} init` first"
-            )
+        _require_initialised(settings)
         self.settings = settings
         self.clock = clock
         self.readonly = readonly
         self.policy: JurisdictionPolicy = load_policy(settings.policy)
-        self.retention = Retention(
-            nonhit=settings.nonhit_retention or self.policy.retention_nonhit,
-            hit=settings.hit_retention or self.policy.retention_hit,
-            hit_only_mode=self.policy.hit_only,
-        )
-        self.ingest_limits = IngestLimits(
-            future_skew=FUTURE_SKEW,
-            max_age=None if self.retention.hit_only else self.retention.nonhit,
-        )
+        self.retention = _retention(settings, self.policy)
+        self.ingest_limits = _ingest_limits(self.retention)
         root_key = load_root_key(settings.data_dir)
-        # One set of key rings for the read store and the audit details that describe reads:
-        # destroying a day through the store then shreds those details in this process too.
+        # One set of key rings for the read store, the audit details that describe reads and
+        # the bus: destroying a day through the store shreds all three in this process.
         rings = key_rings(settings.data_dir, root_key)
+        self._rings = rings
         self._closers: list[_Closeable] = []
         self.audit: AuditService = open_audit(
             settings.data_dir,
@@ -434,6 +457,24 @@ class System(Node):
         waits until they are durable; returns how many were kept."""
         return self.pipeline.ingest(reads, images=images).kept
 
+    def bus_writer(self, bus: BusConfig) -> BusWriter:
+        """Consumes the node's ingest bus into this pipeline (``serve --role writer``): the
+        batches the front-ends published, opened with the same key rings the store destroys
+        through. Started by the caller; closed (before the pipeline drains) with the system."""
+        ledger = BusLedger(self.settings.data_dir / "bus.db")
+        self._closers.append(ledger)
+        writer = BusWriter(
+            bus,
+            BusCipher(self._rings[RetentionClass.NONHIT], bus.stream, clock=self.clock),
+            pipeline=self.pipeline,
+            ledger=ledger,
+            audit_log=self.audit.log,
+            health=self.ingest_service.health,
+            max_age=self.retention.nonhit,
+        )
+        self._closers.append(writer)  # closes first: its last fetch commits and is acked
+        return writer
+
     def _store_late_hits(self, late: Sequence[BufferedRead]) -> None:
         """Hit-only mode: buffered non-hits that became hits (a new entry, an officer's
         confirmation) go through the pipeline's one writer, which stores them as hits and then
@@ -488,3 +529,59 @@ class System(Node):
         jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
         jobs.every(HOTLIST_SYNC, "hotlist-sync", self.hotlist_subscriptions.sync_all)
         jobs.start()
+
+
+class FrontEnd:
+    """An ingest front-end (``serve --role ingest --bus …``): the camera checks of
+    ``IngestService`` in front of the bus instead of a pipeline. It opens only what those
+    checks need — the policy's limits, the camera registry, and the non-hit key ring for the
+    day's bus key — and no store, hot lists or audit writer: any number of front-ends run
+    beside the node's one writer."""
+
+    def __init__(self, settings: Settings, bus: BusConfig, *, clock: Clock = system_clock) -> None:
+        _require_initialised(settings)
+        self.settings = settings
+        self.bus = bus
+        policy = load_policy(settings.policy)
+        self.retention = _retention(settings, policy)
+        rings = key_rings(settings.data_dir, load_root_key(settings.data_dir))
+        self._closers: list[_Closeable] = []
+        try:
+            # read-only: camera changes are refused here (they belong to the writer's node)
+            self.audit = open_audit(settings.data_dir, agency_id=settings.agency_id, readonly=True)
+            self._closers.append(self.audit)
+            self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
+            self._closers.append(self.cameras)
+            health = IngestHealth()
+            self.publisher = BusPublisher(
+                bus,
+                BusCipher(rings[RetentionClass.NONHIT], bus.stream, clock=clock),
+                max_age=self.retention.nonhit,
+                health=health,
+            )
+            self._closers.append(self.publisher)
+            self.ingest_service = IngestService(
+                self.cameras,
+                self.publisher,
+                limits=_ingest_limits(self.retention),
+                clock=clock,
+                health=health,
+            )
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop().close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

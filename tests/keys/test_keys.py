@@ -3,7 +3,8 @@ from __future__ import annotations
 import base64
 import os
 import secrets
-from datetime import date
+import threading
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,33 @@ def test_a_destroyed_day_is_gone_from_the_same_ring_too(tmp_path: Path) -> None:
     with pytest.raises(KeyDestroyedError):
         ring.get(DAY)
     assert ring.destroy(DAY) is None  # twice is harmless, and says nothing was left
+
+
+def test_processes_sharing_a_keys_directory_agree_on_each_days_secret(tmp_path: Path) -> None:
+    """A front-end and the writer may create the same day's keys at once: one secret wins and
+    every ring uses it (before, each kept the secret it made while one file survived)."""
+    rings = [KeyRing(tmp_path, b"k" * 32, "nonhit") for _ in range(4)]
+    days = [date(2026, 1, 1) + timedelta(days=i) for i in range(30)]
+    got: list[list[bytes]] = [[] for _ in rings]
+    failed: list[BaseException] = []
+    barrier = threading.Barrier(len(rings))
+
+    def create(n: int) -> None:
+        try:
+            for day in days:
+                barrier.wait(timeout=60)
+                got[n].append(rings[n].get(day, create=True).index_key)
+        except BaseException as exc:
+            failed.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(len(rings))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failed
+    fresh = KeyRing(tmp_path, b"k" * 32, "nonhit")
+    expected = [fresh.get(day).index_key for day in days]
+    assert all(g == expected for g in got)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{d.isoformat()}.key" for d in days]

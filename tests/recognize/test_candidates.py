@@ -9,12 +9,12 @@ import pytest
 
 from trustlpr import assets
 from trustlpr.core.errors import ConfigError
-from trustlpr.recognize.candidates import PlateFormats, beam, blend, char_confidences, rank
+from trustlpr.recognize.candidates import beam, blend, char_confidences, load_formats, rank
 from trustlpr.recognize.ocr import OcrConfig
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
 CONFIG = OcrConfig(ALPHABET, "_", 10, 64, 128)
-FORMATS = PlateFormats.load(assets.MODELS_DIR / "openalpr" / "us.patterns")
+FORMATS = load_formats(assets.MODELS_DIR / "openalpr" / "us.patterns")
 
 
 def probs(*slots: dict[str, float]) -> np.ndarray:
@@ -77,9 +77,9 @@ def test_bad_pattern_files_are_config_errors(tmp_path: Path) -> None:
     bad = tmp_path / "x.patterns"
     bad.write_text("ct\t@@%##\n")
     with pytest.raises(ConfigError, match=r"symbol"):
-        PlateFormats.load(bad)
+        load_formats(bad)
     bad.write_text("ct @@@ ###\n")
     with pytest.raises(ConfigError, match="line 1"):
-        PlateFormats.load(bad)
+        load_formats(bad)
     assert FORMATS.states("1ABC234")[:1] == ("CA",)
     assert FORMATS.states("ABCDEFGH") == ()

@@ -18,13 +18,23 @@ from functools import cache
 from pathlib import Path
 
 from ..core.errors import ConfigError
+from ..core.plateformats import PlateFormats
 
 ROOT = Path(__file__).resolve().parent
 MODELS_DIR = ROOT / "models"
 CAMERAS_DIR = ROOT / "data" / "cameras"
 SUMS_FILE = "SHA256SUMS"
 
-__all__ = ["CAMERAS_DIR", "MODELS_DIR", "ROOT", "SUMS_FILE", "pinned", "sha256_of", "verify"]
+__all__ = [
+    "CAMERAS_DIR",
+    "MODELS_DIR",
+    "ROOT",
+    "SUMS_FILE",
+    "pinned",
+    "plate_formats",
+    "sha256_of",
+    "verify",
+]
 
 
 @cache
@@ -65,3 +75,14 @@ def verify(path: Path, pinned_as: str) -> Path:
             f"of {pinned_as}: it was altered or is another version"
         )
     return path
+
+
+@cache
+def plate_formats() -> PlateFormats:
+    """The shipped US state plate formats (OpenALPR ``us.patterns``), parsed once."""
+    path = MODELS_DIR / "openalpr" / "us.patterns"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"plate formats {path} cannot be read: {exc}") from exc
+    return PlateFormats.parse(text, str(path))

@@ -146,6 +146,7 @@ PUBLIC_FIELDS = {
     "requester_state": _state,
     "requester_type": _code,
     "out_of_agency": _flag,
+    "federated": _flag,
     "camera_counts": _camera_counts,
     "list_id": _ident,
     "category": _category,

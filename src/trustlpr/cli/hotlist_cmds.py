@@ -2,10 +2,12 @@
 
 Changes and anything showing plates are signed by a staff user: ``--token`` (or
 ``TRUSTLPR_TOKEN``) or ``--as USER`` with a password prompt. Supervisors and admins change hot
-lists; officers and supervisors verify alerts; admins manage delivery targets. ``hotlist
-lists`` and ``alerts stats`` show counts only and need no sign-in. Commands that change
-something write to the audit log, which one process holds at a time: with ``trustlpr serve``
-running, use the HTTP API instead; commands that only read run at any time.
+lists; officers and supervisors verify alerts and record their outcomes; admins manage
+delivery targets. ``hotlist lists`` and ``alerts stats`` show counts only and need no sign-in.
+Commands that change something write to the audit log, which one process holds at a time: with
+``trustlpr serve`` running, use the HTTP API instead (``alerts outcome`` and the delivery
+targets go through the admin table, which reaches the running service); commands that only
+read run at any time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import typer
 
 from ..core.clock import parse_duration
+from ..core.hotlist import StopOutcome
 from ..core.identity import Role, User
 from ..core.plates import mask_plate
 from ..hotlist import AlertKind, HotlistService
@@ -287,6 +290,24 @@ def alerts_verify(
         user = _signed(identity, cfg, token, as_user, *_VERIFY)
         record = service.alerts.verify(alert_id, outcome, note=note, user=user.id)
     console.print(f"alert {record.id}: {record.status}")
+
+
+@alerts_app.command("outcome")
+def alerts_outcome(
+    ctx: typer.Context,
+    alert_id: str = typer.Argument(..., help="Alert id (see `alerts list --status confirmed`)."),
+    outcome: StopOutcome = typer.Argument(..., help="What came of the confirmed alert."),
+    note: str = typer.Option("", help="Details (private log only); needed for `other`."),
+    token: Token = None,
+    as_user: AsUser = None,
+) -> None:
+    """Record what came of a confirmed alert, once (officers, supervisors): counted on the
+    portal, the note kept in the private log. Works while `trustlpr serve` runs."""
+    result = administer(
+        ctx, "alerts.outcome", {"id": alert_id, "outcome": outcome.value, "note": note},
+        token, as_user,
+    )  # fmt: skip
+    console.print(f"alert {result['id']}: outcome {result['outcome']} recorded")
 
 
 @alerts_app.command("stats")

@@ -1,21 +1,37 @@
-"""``trustlpr serve``: the HTTP service with its background jobs (and, optionally, MQTT)."""
+"""``trustlpr serve``: the HTTP service with its background jobs (and, optionally, MQTT).
+
+``--role`` splits a node over machines (docs/scale.md): ``ingest`` front-ends answer cameras
+and publish to the NATS JetStream bus, the ``writer`` consumes the bus into the node.
+"""
 
 from __future__ import annotations
 
 import gc
 import logging
 import signal
+from enum import StrEnum
 from types import FrameType
 
 import typer
 import uvicorn
 
+from ..bus import BusConfig
+from ..core.errors import ConfigError
 from ..ingest import FrigateSubscriber
 from ..ingest.mqtt import default_client_id
-from ..runtime import System
+from ..runtime import FrontEnd, System
+from ..settings import Settings
 from ..web.admin import AdminSocket
-from ..web.app import create_app
+from ..web.app import create_app, create_ingest_app
 from .common import console, settings
+
+
+class Role(StrEnum):
+    """What this process does for the node."""
+
+    ALL = "all"
+    INGEST = "ingest"
+    WRITER = "writer"
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -39,6 +55,19 @@ def serve(
         help="MQTT client id (default: trustlpr-<host>-<hash of the data directory>).",
     ),
     log_level: str = typer.Option("info", help="Log level (debug, info, warning, error)."),
+    role: Role = typer.Option(
+        Role.ALL,
+        "--role",
+        help="all: the whole node in this process (default). ingest: a front-end that checks "
+        "cameras and publishes their reads to --bus. writer: the node, also storing what the "
+        "front-ends published on --bus.",
+    ),
+    bus: str = typer.Option(
+        None,
+        "--bus",
+        help="The node's NATS JetStream bus for --role ingest/writer, e.g. "
+        "nats://127.0.0.1:4222 (stream TRUSTLPR_<agency>) or nats://host:4222/STREAM.",
+    ),
 ) -> None:
     """Run the service: camera ingest, searches, alerts, the public portal, the staff console
     and the public log, with retention purges and checkpoint signing in the background."""
@@ -47,6 +76,11 @@ def serve(
     )
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cfg = settings(ctx)
+    bus_config = _bus_config(role, bus, cfg)
+    if role is Role.INGEST:
+        assert bus_config is not None
+        _serve_front_end(cfg, bus_config, host, port, log_level)
+        return
     system = System(cfg)
     subscriber: FrigateSubscriber | None = None
     admin: AdminSocket | None = None
@@ -59,6 +93,8 @@ def serve(
             client_id = mqtt_client_id or default_client_id(cfg.data_dir)
             subscriber = FrigateSubscriber(mqtt, system.ingest_service, client_id=client_id)
             subscriber.start()
+        if bus_config is not None:
+            system.bus_writer(bus_config).start()
         app = create_app(system)
         console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]")
         gc.collect()
@@ -72,6 +108,28 @@ def serve(
         if subscriber is not None:
             subscriber.stop()
         system.close()
+
+
+def _bus_config(role: Role, bus: str | None, cfg: Settings) -> BusConfig | None:
+    if role is Role.ALL:
+        if bus:
+            raise ConfigError("--bus needs --role ingest or --role writer")
+        return None
+    if not bus:
+        raise ConfigError(f"--role {role.value} needs --bus nats://host:4222")
+    return BusConfig.parse(bus, agency_id=cfg.agency_id)
+
+
+def _serve_front_end(cfg: Settings, bus: BusConfig, host: str, port: int, log_level: str) -> None:
+    """An ingest front-end: camera routes over the bus, nothing else of the node."""
+    with FrontEnd(cfg, bus) as front:
+        console.print(
+            f"TrustLPR ingest front-end on [bold]http://{host}:{port}/[/] "
+            f"publishing to stream {bus.stream}"
+        )
+        uvicorn.run(
+            create_ingest_app(front), host=host, port=port, log_level=log_level, loop="asyncio"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -142,12 +142,17 @@ def _print(figures: dict[str, Any]) -> None:
         ("hot-list hits", hotlist["hits"]),
         ("confirmed hits", hotlist["confirmed"]),
         ("misread rate", hotlist["misread_rate"]),
+        ("outcomes of confirmed alerts", ", ".join(
+            f"{code} {n}" for code, n in hotlist["outcomes"].items())),
         ("searches", searches["total"]),
         ("searches denied", searches["denied"]),
         ("searches held for approval", searches["held"]),
         ("approvals (approved / rejected)",
          f"{figures['approvals']['approved']} / {figures['approvals']['rejected']}"),
         ("out-of-agency requests", outside["requests"]),
+        ("partner requests (in / out)",
+         f"{figures['federation']['requests_in']} / {figures['federation']['requests_out']}"),
+        ("signed messages refused", figures["federation"]["refused_total"]),
         ("reads purged", figures["retention"]["reads_purged"]),
     ]  # fmt: skip
     for name, value in rows:

@@ -25,7 +25,8 @@ Library errors are translated at the boundary (``raise StoreError(...) from exc`
     │   └── VerificationError    a proof, checkpoint, signature or log failed verification
     ├── PeerUnavailableError     another agency's node is down, slow, or answered nonsense
     └── OverloadedError          a bounded queue is full; retry later
-        └── RateLimitedError     one client (e.g. a camera) exceeded its rate limit (429)
+        ├── RateLimitedError     one client (e.g. a camera) exceeded its rate limit (429)
+        └── BusUnavailableError  the message bus (NATS JetStream) did not acknowledge in time
 """
 
 from __future__ import annotations
@@ -196,3 +197,8 @@ class RateLimitedError(OverloadedError):
     """Raised when one client (e.g. a camera key) sends faster than its limit; others go on."""
 
     http_status = 429
+
+
+class BusUnavailableError(OverloadedError):
+    """Raised by an ingest front-end when the message bus (NATS JetStream) is unreachable or
+    did not acknowledge a batch in time: nothing of it is accepted, the camera retries (503)."""

@@ -26,6 +26,7 @@ class EventType(StrEnum):
     APPROVAL_DECIDED = "approval_decided"
     ALERT_RAISED = "alert_raised"
     ALERT_VERIFIED = "alert_verified"
+    ALERT_OUTCOME = "alert_outcome"  # what came of a confirmed alert: the outcome, counted
     HOTLIST_CHANGED = "hotlist_changed"
     POLICY_CHANGED = "policy_changed"
     SHARING_CHANGED = "sharing_changed"

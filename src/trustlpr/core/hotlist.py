@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from .plates import mask_plate
 
@@ -21,6 +22,29 @@ NCIC_CATEGORIES = {
     "R": "Stolen Canadian Vehicle",
     "T": "Gang/Terrorist",
     "X": "Sex Offender",
+}
+
+
+class StopOutcome(StrEnum):
+    """What came of a confirmed alert, recorded once by an officer: the record Virginia keeps
+    of whether a stop came from an ALPR alert and New Hampshire's annual counts of matches,
+    stops and their outcomes. Counted publicly; the officer's note stays private."""
+
+    NO_CONTACT = "no_contact"
+    STOP = "stop"
+    ARREST = "arrest"
+    RECOVERY = "recovery"
+    WRONG_VEHICLE = "wrong_vehicle"
+    OTHER = "other"
+
+
+STOP_OUTCOME_LABELS = {
+    StopOutcome.NO_CONTACT: "No contact (vehicle not found or not stopped)",
+    StopOutcome.STOP: "Stopped, no arrest or recovery",
+    StopOutcome.ARREST: "Stopped, arrest made",
+    StopOutcome.RECOVERY: "Stolen vehicle or plate recovered",
+    StopOutcome.WRONG_VEHICLE: "Stopped, not the vehicle sought",
+    StopOutcome.OTHER: "Other (the note says what)",
 }
 
 

@@ -36,6 +36,13 @@ class Read:
     country: str | None = None
     """ISO 3166-1 alpha-2 code of the issuing country (``US``, ``CA``, ``DE``) when the sender
     said it; ``state`` is then a subdivision of it (US states and Canadian provinces only)."""
+    char_confidences: tuple[float, ...] | None = None
+    """The recogniser's confidence in each character of ``plate`` (0..1, one per character)
+    when the sender gives it; the hot-list matcher raises a confusion "possible" only where the
+    differing characters were doubtful."""
+    state_confidence: float | None = None
+    """The recogniser's confidence in ``state`` (0..1) when the sender gives it; a confident
+    state read of a plate that fits that state's formats raises no other-state "possible"."""
 
     def __post_init__(self) -> None:
         # Comparisons are False for NaN, so these also refuse NaN.
@@ -47,6 +54,8 @@ class Read:
             and self.camera_id
             and is_normalized(self.plate)
             and (self.country is None or _is_country_code(self.country))
+            and (self.char_confidences is None or _char_confidences_ok(self))
+            and (self.state_confidence is None or 0.0 <= self.state_confidence <= 1.0)
         ):
             self._explain_invalid()
 
@@ -63,6 +72,16 @@ class Read:
             raise InputError("camera_id is empty", field="camera_id")
         if self.country is not None and not _is_country_code(self.country):
             raise InputError(f"{self.country[:8]!r} is not a country code", field="country")
+        if self.char_confidences is not None and not _char_confidences_ok(self):
+            raise InputError(
+                f"needs one confidence in 0..1 per plate character ({len(self.plate)})",
+                field="char_confidences",
+            )
+        if self.state_confidence is not None and not 0.0 <= self.state_confidence <= 1.0:
+            raise InputError(
+                f"state_confidence {self.state_confidence!r} is outside 0..1",
+                field="state_confidence",
+            )
         raise InputError("observed_at must be an aware datetime in UTC", field="observed_at")
 
     @property
@@ -77,6 +96,14 @@ class Read:
 
 
 _MAX_TEXT = 200
+
+
+def _char_confidences_ok(read: Read) -> bool:
+    chars = read.char_confidences
+    assert chars is not None
+    return len(chars) == len(read.plate) and all(
+        type(c) is float and 0.0 <= c <= 1.0 for c in chars
+    )
 
 
 def _is_country_code(code: str) -> bool:
@@ -178,7 +205,35 @@ def read_from_mapping(
         vehicle_type=_text(raw.get("vehicle_type"), "vehicle_type"),
         image_ref=_text(raw.get("image_ref"), "image_ref"),
         country=_country(raw.get("country")),
+        char_confidences=_char_list(raw.get("char_confidences"), len(plate)),
+        state_confidence=_confidence(raw.get("state_confidence"), "state_confidence"),
     )
+
+
+def _confidence(raw: Any, name: str) -> float | None:
+    value = _number(raw, name, required=False)
+    if value is not None and not 0.0 <= value <= 1.0:
+        raise InputError(f"{value!r} is outside 0..1", field=name)
+    return value
+
+
+def _char_list(raw: Any, length: int) -> tuple[float, ...] | None:
+    """Per-character confidences: a list of numbers, one per character of the normalised plate."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list | tuple) or len(raw) != length:
+        raise InputError(
+            f"must be a list of {length} numbers, one per plate character",
+            field="char_confidences",
+        )
+    values: list[float] = []
+    for raw_value in raw:
+        value = _number(raw_value, "char_confidences")
+        assert value is not None
+        if not 0.0 <= value <= 1.0:
+            raise InputError(f"{value!r} is outside 0..1", field="char_confidences")
+        values.append(value)
+    return tuple(values)
 
 
 def _country(raw: Any) -> str | None:

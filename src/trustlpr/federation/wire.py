@@ -61,9 +61,14 @@ class TermsAsk(BaseModel):
     trustlpr_federation: Literal[1]
 
 
+_RULE = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,79}$"
+"""A policy rule id. A partner's decision, status, rule ids and request id go into this node's
+public log, so each must be a code, never free text a partner could fill with a plate or name."""
+
+
 class Reasoned(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    rule: str = Field(max_length=80)
+    rule: str = Field(pattern=_RULE)
     text: str = Field(max_length=2000)
 
 
@@ -72,9 +77,9 @@ class SearchAnswer(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     agency: str = Field(pattern=_ID)
-    request_id: str = Field(max_length=64)
-    status: str = Field(max_length=32)
-    decision: str = Field(max_length=32)
+    request_id: str = Field(pattern=_ID)
+    status: Literal["completed", "denied", "pending_approval", "approved", "rejected", "expired"]
+    decision: Literal["allow", "deny", "needs_approval"]
     policy: str = Field("", max_length=80)
     reasons: list[Reasoned] = Field(default_factory=list, max_length=64)
     expires_at: str | None = Field(None, max_length=40)

@@ -18,12 +18,13 @@ from typing import Any
 
 from ..core.clock import parse_utc
 from ..core.errors import NotFoundError, StoreError
+from ..core.hotlist import StopOutcome
 from .records import AlertKind, AlertRecord, DeliveryTarget
 
 PENDING = "pending"
 ALERT_COLUMNS = (
     "id, kind, why, raised_at, read_json, entry_json, image IS NOT NULL, warnings, status, "
-    "verified_by, verified_at, note"
+    "verified_by, verified_at, note, stop_outcome, outcome_by, outcome_at, outcome_note"
 )
 
 
@@ -53,6 +54,10 @@ def alert_from_row(row: Sequence[Any]) -> AlertRecord:
         verified_by=row[9],
         verified_at=_dt(row[10]),
         note=row[11],
+        stop_outcome=StopOutcome(row[12]) if row[12] else None,
+        outcome_by=row[13],
+        outcome_at=_dt(row[14]),
+        outcome_note=row[15],
     )
 
 

@@ -5,7 +5,10 @@ webhooks and MQTT — after the read is stored, through the outbox (``outbox.py`
 match is persisted and shown as "possible — verify", never pushed. In hit-only mode
 (``persist_possible=False``) a possible match is held in memory for the hit-only window only:
 confirmed in time, it becomes a stored hit; otherwise it vanishes with the read. Every verdict
-is audited (ALERT_VERIFIED) and counted by list and camera.
+is audited (ALERT_VERIFIED) and counted by list and camera. What came of a confirmed alert
+(``StopOutcome``: no contact, stop, arrest, recovery, wrong vehicle, other) is recorded once,
+stored with the alert (so it goes with the read's retention) and audited (ALERT_OUTCOME) with
+only the outcome and a count public.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import httpx
 from ..core.clock import Clock, parse_utc, system_clock
 from ..core.errors import ConflictError, InputError, NotFoundError, TrustLPRError
 from ..core.events import AuditEvent, AuditSink, EventType, ReadLink
+from ..core.hotlist import StopOutcome
 from ..core.plates import mask_plate
 from ..core.reads import Read
 from .alertstore import AlertStore
@@ -39,6 +43,7 @@ from .records import (
     DeliveryTarget,
     Verdict,
     alert_id,
+    outcome_conflict,
     read_fields,
     warnings_for,
 )
@@ -81,6 +86,7 @@ class AlertService:
         self.on_confirmed_possible = on_confirmed_possible
         self._pending: dict[str, tuple[float, AlertRecord, Read, bytes | None]] = {}
         self._lock = threading.Lock()
+        self._outcome_lock = threading.Lock()  # check, audit and store one outcome at a time
         self.dispatcher = Dispatcher(
             self.store, clock=clock, transport=transport, backoff=retry_backoff
         )
@@ -236,6 +242,60 @@ class AlertService:
         ):
             self.on_confirmed_possible(record, read, image)
         return record
+
+    def record_outcome(
+        self, alert_id: str, outcome: str, *, note: str = "", user: str
+    ) -> AlertRecord:
+        """Records what came of a confirmed alert (a ``StopOutcome`` value), once, by the
+        officer ``user``; ``other`` needs a note saying what. ``ConflictError`` if the alert is
+        not confirmed or already has an outcome; the faces check the officer's role."""
+        try:
+            stop = StopOutcome(outcome)
+        except ValueError:
+            choices = ", ".join(v.value for v in StopOutcome)
+            raise InputError(f"must be one of {choices}", field="outcome") from None
+        if not isinstance(note, str):
+            raise InputError("must be text", field="note")
+        if len(note) > _MAX_NOTE or any(ord(ch) < 32 and ch not in "\n\t" for ch in note):
+            raise InputError(f"must be at most {_MAX_NOTE} printable characters", field="note")
+        if stop is StopOutcome.OTHER and not note.strip():
+            raise InputError("an outcome of 'other' needs a note saying what", field="note")
+        with self._outcome_lock:
+            record = self.get(alert_id)
+            conflict = outcome_conflict(record)
+            if conflict is not None:
+                raise ConflictError(conflict)
+            now = self._clock()
+            self._audit.append(self._outcome_event(record, stop, user, note.strip(), now))
+            record = self.store.record_outcome(
+                alert_id, stop, user=user, note=note.strip() or None, at=now
+            )
+        body = json.dumps(record.to_json(), sort_keys=True)
+        self.broker.publish(SseEvent("outcome", record.id, body))
+        return record
+
+    def _outcome_event(
+        self, record: AlertRecord, stop: StopOutcome, user: str, note: str, at: datetime
+    ) -> AuditEvent:
+        # Public: the outcome and a count only (no list, camera or time finer than the
+        # leaf's minute), so the counts cannot be joined back to one stop.
+        return AuditEvent(
+            type=EventType.ALERT_OUTCOME,
+            at=at,
+            agency_id=self._agency_id,
+            public={"outcome": stop.value, "count": 1},
+            private={
+                "alert_id": record.id,
+                "user": user,
+                "note": note,
+                "confirmed_by": record.verified_by,
+                "list_id": record.list_id,
+                "category": record.category,
+                "camera_id": record.camera_id,
+                "plate": record.read.get("plate"),
+            },
+            describes_read=ReadLink("hit", parse_utc(record.read["observed_at"])),
+        )
 
     def _verified_event(
         self, record: AlertRecord, verdict: Verdict, user: str, note: str

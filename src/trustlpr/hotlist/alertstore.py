@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ConflictError, NotFoundError, StoreError
+from ..core.hotlist import StopOutcome
 from ..core.plates import mask_plate
 from ..privatedb import PrivateDB
 from .alertqueue import ALERT_COLUMNS, DeliveryTables, alert_from_row, alert_row
-from .records import UNVERIFIED, AlertKind, AlertRecord, AlertStats, Verdict
+from .records import UNVERIFIED, AlertKind, AlertRecord, AlertStats, Verdict, outcome_conflict
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alerts (
@@ -76,6 +77,11 @@ CREATE TABLE IF NOT EXISTS meta (
 _MIGRATIONS = (
     # observed_at: possible matches expire with the non-hit retention of their read
     ("alerts", "observed_at", "ALTER TABLE alerts ADD COLUMN observed_at REAL"),
+    # what came of a confirmed alert (stop outcomes), kept with the alert and its read
+    ("alerts", "stop_outcome", "ALTER TABLE alerts ADD COLUMN stop_outcome TEXT"),
+    ("alerts", "outcome_by", "ALTER TABLE alerts ADD COLUMN outcome_by TEXT"),
+    ("alerts", "outcome_at", "ALTER TABLE alerts ADD COLUMN outcome_at REAL"),
+    ("alerts", "outcome_note", "ALTER TABLE alerts ADD COLUMN outcome_note TEXT"),
 )
 _INDEXES = """
 DELETE FROM deliveries WHERE rowid NOT IN
@@ -256,6 +262,25 @@ class AlertStore(DeliveryTables):
                 ),
             )
             return self.get(alert_id)
+
+    def record_outcome(
+        self, alert_id: str, outcome: StopOutcome, *, user: str, note: str | None, at: datetime
+    ) -> AlertRecord:
+        """Records what came of a confirmed alert, once: ``ConflictError`` if the alert is not
+        confirmed or already has an outcome (also when two officers race for it)."""
+        with self._lock:
+            try:
+                changed = self._db.execute(
+                    "UPDATE alerts SET stop_outcome=?, outcome_by=?, outcome_at=?, "
+                    "outcome_note=? WHERE id=? AND status='confirmed' AND stop_outcome IS NULL",
+                    (outcome.value, user, at.timestamp(), note, alert_id),
+                ).rowcount
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot record the alert's outcome: {exc}") from exc
+            record = self.get(alert_id)
+            if not changed:
+                raise ConflictError(outcome_conflict(record) or f"alert {alert_id} changed")
+            return record
 
     def stats(self, since: datetime, days: int) -> AlertStats:
         """Counts for the portal since ``since``: by list/category and by camera."""

@@ -4,7 +4,8 @@ An alert is a lead, not a fact (DESIGN.md principle 5). ``kind`` says whether it
 ``alert`` (plate and state equal an active entry; or the plate alone, where the read has no
 state and the policy says so: ``state_not_read``) or a ``possible`` match (a confusion sibling
 or another state) that is shown as "possible — verify" and never pushed. ``status`` starts
-``unverified`` until an officer records ``confirmed``, ``misread`` or ``not_the_vehicle``.
+``unverified`` until an officer records ``confirmed``, ``misread`` or ``not_the_vehicle``. A
+confirmed alert may then get its ``stop_outcome`` (``core.hotlist.StopOutcome``), once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..core.clock import iso
-from ..core.hotlist import NCIC_CATEGORIES, HotlistEntry
+from ..core.hotlist import NCIC_CATEGORIES, STOP_OUTCOME_LABELS, HotlistEntry, StopOutcome
 from ..core.plates import mask_plate
 from ..core.reads import Read
 from .matcher import Candidate
@@ -140,6 +141,19 @@ def alert_id(key: bytes, read: Read, entry_id: int, kind: AlertKind) -> str:
     return hmac.new(key, material.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def outcome_conflict(record: AlertRecord) -> str | None:
+    """Why no stop outcome may be recorded for ``record`` now (None: it may): only a
+    confirmed alert gets one, and only once."""
+    if record.stop_outcome is not None:
+        return f"alert {record.id} already has the outcome {record.stop_outcome.value}"
+    if record.status != Verdict.CONFIRMED:
+        return (
+            f"alert {record.id} is {record.status}: an outcome is recorded only after an "
+            "officer confirmed the alert"
+        )
+    return None
+
+
 def read_fields(read: Read) -> dict[str, Any]:
     """The read as plain JSON fields (the image travels separately)."""
     return {
@@ -185,6 +199,10 @@ class AlertRecord:
     verified_by: str | None = None
     verified_at: datetime | None = None
     note: str | None = None
+    stop_outcome: StopOutcome | None = None
+    outcome_by: str | None = None
+    outcome_at: datetime | None = None
+    outcome_note: str | None = None
 
     @property
     def list_id(self) -> str:
@@ -225,6 +243,15 @@ class AlertRecord:
             "verified_by": self.verified_by,
             "verified_at": iso(self.verified_at) if self.verified_at else None,
             "note": self.note,
+            "stop_outcome": None
+            if self.stop_outcome is None
+            else {
+                "outcome": self.stop_outcome.value,
+                "label": STOP_OUTCOME_LABELS[self.stop_outcome],
+                "by": self.outcome_by,
+                "at": iso(self.outcome_at) if self.outcome_at else None,
+                "note": self.outcome_note,
+            },
         }
         if image is not None:
             body["image_b64"] = base64.b64encode(image).decode("ascii")

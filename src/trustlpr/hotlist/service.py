@@ -29,10 +29,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .. import assets
 from ..core.clock import Clock, parse_utc, system_clock
 from ..core.errors import InputError, PolicyDenied, TrustLPRError
 from ..core.events import AuditSink
 from ..core.hotlist import NCIC_CATEGORIES
+from ..core.plateformats import PlateFormats
 from ..core.reads import Read
 from ..policy.screening import prohibited_topics
 from .alerts import AlertService
@@ -82,11 +84,15 @@ class HotlistService:
         max_validity: timedelta = timedelta(days=366),
         refresh_interval: float = 1.0,
         alert_unknown_state: bool = False,
+        plate_formats: PlateFormats | None = None,
     ) -> None:
         self.store = store
         self.alerts = alerts
         self.buffer = buffer
-        self.matcher = HotlistMatcher(clock, alert_unknown_state=alert_unknown_state)
+        formats = assets.plate_formats() if plate_formats is None else plate_formats
+        self.matcher = HotlistMatcher(
+            clock, alert_unknown_state=alert_unknown_state, formats=formats
+        )
         self.agency_id = agency_id
         self.late_hit_sink = late_hit_sink
         self.promote_stored = promote_stored
@@ -441,7 +447,11 @@ class HotlistService:
                 if not old.contains(plate, state, now):
                     only_new.add(entry_id, plate, state, category, expires)
             fresh = only_new
-        probe = HotlistMatcher(self._clock, alert_unknown_state=self.matcher.alert_unknown_state)
+        probe = HotlistMatcher(
+            self._clock,
+            alert_unknown_state=self.matcher.alert_unknown_state,
+            formats=self.matcher.formats,
+        )
         probe.install(fresh)
         found = self.buffer.rematch(probe.match)
         if not found:

@@ -23,6 +23,12 @@ In hit-only mode non-hits never reach the store: they go to the injected ``NonHi
 added within the window, an officer's confirmation) comes back as a *late* submission
 (``submit(..., late=True)``): stored as a hit by this same writer, deduplicated against other
 late hits, not counted in ``reads_ingested`` a second time (it was counted when it arrived).
+
+Batches from the ingest bus (``trustlpr.bus``) carry a ``tag`` (their message id), named in
+the private detail of the ``reads_ingested`` entry that counts them, so a writer restarted
+after a crash can tell whether a redelivered batch was already committed. A batch submitted
+again after such a crash is ``recover``-ing: its reads the store already holds (same plate,
+camera and moment) are counted but not stored a second time.
 """
 
 from __future__ import annotations
@@ -100,18 +106,22 @@ class _Job:
     links: Mapping[int, Sequence[str]]
     consensus: frozenset[int] = frozenset()
     late: bool = False
+    tag: str | None = None
+    recover: bool = False
     future: Future[IngestResult] = field(default_factory=Future)
 
 
 @dataclass
 class _Written:
     """A batch written: the reads to count in ``reads_ingested``, each job's result, the
-    hot-list verdicts whose alerts are still to be raised, and how to forget the dedupe."""
+    hot-list verdicts whose alerts are still to be raised, how to forget the dedupe, and the
+    tags (bus message ids) of the jobs whose reads are counted, by agency."""
 
     counted: list[Read]
     results: list[IngestResult]
     matched: list[MatchedBatch]
     undo: list[Undo]
+    tags: dict[str, set[str]] = field(default_factory=dict)
 
 
 _STOP = object()
@@ -166,13 +176,16 @@ class IngestPipeline:
         links: Mapping[int, Sequence[str]] | None = None,
         consensus: Collection[int] = (),
         late: bool = False,
+        tag: str | None = None,
+        recover: bool = False,
     ) -> Future[IngestResult]:
         """Queues reads; the future resolves once they are durable. ``OverloadedError`` now
         if the queue is full or the pipeline is closing. ``consensus``: indexes of reads that
         are a sender's verdict over the reads they link (see ``dedupe``). ``late``: hit-only
         mode's buffered reads that became hits (see the module docstring); never refused for a
-        full queue."""
-        job = _Job(reads, images or {}, links or {}, frozenset(consensus), late)
+        full queue. ``tag`` and ``recover``: a bus batch's id, and whether it is submitted
+        again after a writer crash (see the module docstring)."""
+        job = _Job(reads, images or {}, links or {}, frozenset(consensus), late, tag, recover)
         if not reads:
             job.future.set_result(IngestResult(0, 0, 0))
             return job.future
@@ -267,7 +280,7 @@ class IngestPipeline:
             return
         try:  # a refused audit entry must still be loud
             if written.counted:
-                self._record(written.counted)
+                self._record(written.counted, written.tags)
         except Exception as exc:
             self._fail(jobs, exc)
             return
@@ -290,7 +303,8 @@ class IngestPipeline:
         try:
             stored = self._recordable(fresh.reads, keep)
             late_keep = self._recordable(late.reads, late_keep)
-            matched = self._retain(fresh.kept(stored), late.kept(late_keep))
+            recovering = [r for r, k in zip(fresh.recover, stored, strict=True) if k]
+            matched = self._retain(fresh.kept(stored), late.kept(late_keep), recovering)
         except BaseException:
             self._dedupe.undo(undo)
             self._late_dedupe.undo(late_undo)
@@ -311,7 +325,13 @@ class IngestPipeline:
         self.stats["late_hits"] += sum(late_keep)
         self.stats["batches"] += 1
         counted = [r for r, k in zip(fresh.reads, stored, strict=True) if k]
-        return _Written(counted, results, matched, [undo, late_undo])
+        tags: dict[str, set[str]] = {}
+        for job, counts in fresh.split(stored):
+            if job.tag is not None:
+                for read, flag in zip(job.reads, counts, strict=True):
+                    if flag:
+                        tags.setdefault(read.agency_id, set()).add(job.tag)
+        return _Written(counted, results, matched, [undo, late_undo], tags)
 
     def _recordable(self, reads: Sequence[Read], keep: Sequence[bool]) -> list[bool]:
         """``keep`` without the reads the protected-plates registry forbids recording."""
@@ -327,9 +347,11 @@ class IngestPipeline:
         self,
         fresh: tuple[list[Read], list[bytes | None]],
         late: tuple[list[Read], list[bytes | None]],
+        recovering: Sequence[bool],
     ) -> list[MatchedBatch]:
         """Hot-list match, then the retention decision, then the store: one append for the
-        fresh reads and the late hits. Returns the verdicts whose alerts are to be raised."""
+        fresh reads and the late hits (without ``recovering`` reads the store already holds).
+        Returns the verdicts whose alerts are to be raised."""
         reads, images = fresh
         matched: list[MatchedBatch] = []
         hits = [False] * len(reads)
@@ -350,6 +372,10 @@ class IngestPipeline:
             self.stats["nonhit_buffered"] += len(others)
         else:
             stored = list(range(len(reads)))
+        if any(recovering):
+            held = {i for i in stored if recovering[i] and self._holds(reads[i])}
+            self.stats["recovered_already_stored"] += len(held)
+            stored = [i for i in stored if i not in held]
         late_reads, late_images = late
         if late_reads and self._hot_lists is not None:
             matched.append(self._hot_lists(late_reads, _by_index(late_images), late=True))
@@ -365,8 +391,19 @@ class IngestPipeline:
         self.stats["hits"] += sum(hits) + len(late_reads)
         return matched
 
-    def _record(self, reads: list[Read]) -> None:
-        """One READS_INGESTED event per agency in the batch: counts per camera, no plates."""
+    def _holds(self, read: Read) -> bool:
+        """Whether the store holds this read already (same plate, camera and microsecond)."""
+        found = self._store.lookup(
+            read.plate,
+            read.observed_at,
+            read.observed_at + timedelta(microseconds=1),
+            cameras=[read.camera_id],
+        )
+        return any(s.read.plate == read.plate for s in found)
+
+    def _record(self, reads: list[Read], tags: Mapping[str, set[str]]) -> None:
+        """One READS_INGESTED event per agency in the batch: counts per camera, no plates;
+        the bus batches it counts (their ids) in the private detail."""
         per_agency: dict[str, Counter[str]] = {}
         for read in reads:
             per_agency.setdefault(read.agency_id, Counter())[read.camera_id] += 1
@@ -378,6 +415,7 @@ class IngestPipeline:
                     at=now,
                     agency_id=agency or None,
                     public={"camera_counts": dict(counts), "count": sum(counts.values())},
+                    private={"bus": sorted(tags[agency])} if agency in tags else {},
                 )
                 for agency, counts in sorted(per_agency.items())
             ]
@@ -397,9 +435,11 @@ class _Gathered:
         self.images: list[bytes | None] = []
         self.links: dict[int, Sequence[str]] = {}
         self.consensus: set[int] = set()
+        self.recover: list[bool] = []
         for job in jobs:
             base = len(self.reads)
             self.reads.extend(job.reads)
+            self.recover.extend([job.recover] * len(job.reads))
             self.images.extend(job.images.get(i) for i in range(len(job.reads)))
             self.links.update({base + i: ln for i, ln in job.links.items()})
             self.consensus.update(base + i for i in job.consensus)

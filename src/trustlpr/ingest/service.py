@@ -13,24 +13,45 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ..cameras import CameraRegistry, RegisteredCamera
 from ..core.clock import Clock, system_clock
 from ..core.errors import AuthError, ForbiddenError, InputError, RateLimitedError
+from ..core.reads import Read
 from .adapters import ADAPTERS
 from .claims import disabled, other_agency
 from .health import IngestHealth
 from .parsing import Adapter, Parsed, Rejection
-from .pipeline import IngestPipeline, IngestResult
+from .pipeline import IngestResult
 
 log = logging.getLogger(__name__)
 POSITION_TOLERANCE_M = 500.0
 """How far a fixed camera's reported GPS may be from its registered place before ingest
 reports the disagreement (GPS fixes and hand-entered positions differ by tens of metres)."""
+
+
+class Submitter(Protocol):
+    """Where checked reads go: the node's ``IngestPipeline`` (``--role all`` and ``writer``),
+    or an ingest front-end's bus publisher (``--role ingest``, ``trustlpr.bus``). The future
+    resolves once the reads are durable (in the store, or acknowledged by JetStream)."""
+
+    def submit(
+        self,
+        reads: Sequence[Read],
+        *,
+        images: Mapping[int, bytes] | None = None,
+        links: Mapping[int, Sequence[str]] | None = None,
+        consensus: Collection[int] = (),
+    ) -> Future[IngestResult]: ...
+
+    def close(self) -> None:
+        """Stops taking submissions and finishes what was taken."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -121,11 +142,12 @@ class IngestService:
     def __init__(
         self,
         cameras: CameraRegistry,
-        pipeline: IngestPipeline,
+        pipeline: Submitter,
         *,
         adapters: dict[str, Adapter] | None = None,
         limits: IngestLimits | None = None,
         clock: Clock = system_clock,
+        health: IngestHealth | None = None,
     ) -> None:
         self.cameras = cameras
         self.pipeline = pipeline
@@ -135,8 +157,8 @@ class IngestService:
         self._buckets = _Buckets(self.limits.rate_per_s, self.limits.burst)
         self._recent: dict[bytes, tuple[str, float]] = {}
         self._recent_lock = threading.Lock()
-        self.health = IngestHealth()
-        """States and counters of the ingest subsystems (HTTP, MQTT) for ``/healthz``."""
+        self.health = health or IngestHealth()
+        """States and counters of the ingest subsystems (HTTP, MQTT, bus) for ``/healthz``."""
 
     def authenticate(self, key: str | None) -> RegisteredCamera:
         """The camera whose key was presented, counted against its rate limit. May take an

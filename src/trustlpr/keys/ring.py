@@ -1,12 +1,14 @@
 """Per-day keys: one random secret per (retention class, UTC day), wrapped by the root key.
 
-From a day's secret, HKDF derives its AES-256-GCM data key, its HMAC-SHA256 blind-index key
-and the AES-256-GCM key that seals audit details describing the day's reads (so destroying
-the day shreds those details too). Destroying a day overwrites and unlinks its wrapped
-secret: nothing that remains (the root key, other days, backups made after the purge) can
-re-derive it. We store random secrets rather than ratchet a chain forward because the hit and
-non-hit classes expire on different schedules and late reads can arrive for an earlier day;
-each day is independent.
+From a day's secret, HKDF derives its AES-256-GCM data key, its HMAC-SHA256 blind-index key,
+the AES-256-GCM key that seals audit details describing the day's reads (so destroying
+the day shreds those details too), and the day's bus keys: the AES-256-GCM key every message
+on the scale-out ingest bus is sealed with and the HMAC key that names those messages (so a
+message left on the bus's disk is unreadable once the day is destroyed). Destroying a day
+overwrites and unlinks its wrapped secret: nothing that remains (the root key, other days,
+backups made after the purge) can re-derive it. We store random secrets rather than ratchet a
+chain forward because the hit and non-hit classes expire on different schedules and late reads
+can arrive for an earlier day; each day is independent.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hmac
 import os
 import re
 import secrets
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -34,6 +37,8 @@ _WRAP_INFO = b"trustlpr/wrap/v1"
 _DATA_INFO = b"trustlpr/data/v1"
 _INDEX_INFO = b"trustlpr/blind-index/v1"
 _DETAIL_INFO = b"trustlpr/audit-detail/v1"
+_BUS_INFO = b"trustlpr/bus/v1"
+_BUS_ID_INFO = b"trustlpr/bus-id/v1"
 _DAY_FILE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.key$")
 
 
@@ -44,13 +49,16 @@ def _hkdf(secret: bytes, info: bytes) -> bytes:
 @dataclass(frozen=True, slots=True)
 class DayKeys:
     """The keys of one day. ``aead`` encrypts reads; ``index_key`` makes blind indexes;
-    ``detail`` seals the audit details that describe the day's reads."""
+    ``detail`` seals the audit details that describe the day's reads; ``bus`` seals the
+    ingest bus's messages and ``bus_id_key`` names them."""
 
     key_id: str
     day: date
     aead: AESGCM
     index_key: bytes
     detail: AESGCM
+    bus: AESGCM
+    bus_id_key: bytes
 
     def blind_index(self, domain: bytes, value: str) -> int:
         """A signed 64-bit keyed digest of ``value``: equal within a day, unlinkable across days."""
@@ -106,9 +114,17 @@ class KeyRing:
                 aead=AESGCM(_hkdf(secret, _DATA_INFO)),
                 index_key=_hkdf(secret, _INDEX_INFO),
                 detail=AESGCM(_hkdf(secret, _DETAIL_INFO)),
+                bus=AESGCM(_hkdf(secret, _BUS_INFO)),
+                bus_id_key=_hkdf(secret, _BUS_ID_INFO),
             )
             self._cache[day] = keys
             return keys
+
+    def forget(self, day: date) -> None:
+        """Drops the day's keys from this process's memory (the file stays): for a process
+        that no longer needs an old day, such as an ingest front-end after midnight."""
+        with self._lock:
+            self._cache.pop(day, None)
 
     def has(self, day: date) -> bool:
         return day in self._cache or self._path(day).is_file()
@@ -181,30 +197,40 @@ class StandingKeys:
 
 def _wrapped_secret(path: Path, wrap: AESGCM, aad: bytes, *, create: bool) -> bytes | None:
     """The secret wrapped in ``path``; a fresh one written durably when absent and ``create``,
-    else None. A file the root key does not open is a ``ConfigError``."""
-    if path.is_file():
-        blob = path.read_bytes()
+    else None. A file the root key does not open is a ``ConfigError``. Processes sharing the
+    directory (the writer and ingest front-ends) agree on one secret: the first to create the
+    file wins, the others read its secret."""
+    if not path.is_file():
+        if not create:
+            return None
+        secret = secrets.token_bytes(32)
+        nonce = secrets.token_bytes(12)
+        if _create_durably(path, nonce + wrap.encrypt(nonce, secret, aad)):
+            return secret
+    blob = path.read_bytes()
+    try:
+        return wrap.decrypt(blob[:12], blob[12:], aad)
+    except InvalidTag as exc:
+        raise ConfigError(f"key file {path.name} does not open with this root key") from exc
+
+
+def _create_durably(path: Path, data: bytes) -> bool:
+    """Writes ``data`` to ``path`` unless it exists (then False): a private temporary file,
+    fsync'd, hard-linked into place (a link, unlike a rename, refuses an existing name)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         try:
-            return wrap.decrypt(blob[:12], blob[12:], aad)
-        except InvalidTag as exc:
-            raise ConfigError(f"key file {path.name} does not open with this root key") from exc
-    if not create:
-        return None
-    secret = secrets.token_bytes(32)
-    nonce = secrets.token_bytes(12)
-    _write_durably(path, nonce + wrap.encrypt(nonce, secret, aad))
-    return secret
-
-
-def _write_durably(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
+        os.unlink(tmp)
     _fsync_dir(path.parent)
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -11,72 +11,26 @@ readings of equal weight the one a state actually issues comes first.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import ConfigError
+from ..core.plateformats import PlateFormats
 from .ocr import OcrConfig, Probs
 from .types import Candidate
 
 US_REGIONS = frozenset({"United States"})
 OFF_FORMAT = 0.5  # confidence factor of a US reading that fits no state's format
-_TOKEN = re.compile(r"\[[^\]]*\]|.")
 
 
-class PlateFormats:
-    """State plate formats: ``#`` a digit, ``@`` a letter, ``[...]`` one of a set."""
-
-    def __init__(self, formats: Sequence[tuple[str, str]]) -> None:
-        by_length: dict[int, list[tuple[str, re.Pattern[str]]]] = {}
-        for state, pattern in formats:
-            regex, length = _regex(pattern)
-            by_length.setdefault(length, []).append((state, re.compile(regex)))
-        self._by_length = by_length
-        self.count = len(formats)
-
-    @classmethod
-    def load(cls, path: Path) -> PlateFormats:
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"plate formats {path} cannot be read: {exc}") from exc
-        formats: list[tuple[str, str]] = []
-        for number, line in enumerate(lines, 1):
-            parts = line.split()
-            if not parts or parts[0].startswith(("#", ";")):
-                continue
-            if len(parts) != 2:
-                raise ConfigError(f"{path} line {number}: expected '<state> <pattern>'")
-            formats.append((parts[0].upper(), parts[1]))
-        try:
-            return cls(formats)
-        except ValueError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-
-    @lru_cache(maxsize=4096)  # noqa: B019 - one instance per recognizer, bounded
-    def states(self, plate: str) -> tuple[str, ...]:
-        """The states (``BASE`` for the generic formats) whose formats ``plate`` fits."""
-        found = (s for s, rx in self._by_length.get(len(plate), ()) if rx.fullmatch(plate))
-        return tuple(dict.fromkeys(found))
-
-
-def _regex(pattern: str) -> tuple[str, int]:
-    """A pattern as a regular expression, and how many characters it matches."""
-    out: list[str] = []
-    for token in _TOKEN.findall(pattern):
-        if token == "#":
-            out.append("[0-9]")
-        elif token == "@":
-            out.append("[A-Z]")
-        elif re.fullmatch(r"\[[A-Z0-9-]+\]|[A-Z0-9]", token):
-            out.append(token)
-        else:
-            raise ValueError(f"unknown symbol {token!r} in pattern {pattern!r}")
-    return "".join(out), len(out)
+def load_formats(path: Path) -> PlateFormats:
+    """The plate formats of a patterns file (see ``core.plateformats``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"plate formats {path} cannot be read: {exc}") from exc
+    return PlateFormats.parse(text, str(path))
 
 
 def beam(

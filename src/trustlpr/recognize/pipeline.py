@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import ConfigError
-from .candidates import PlateFormats, blend, char_confidences, rank
+from .candidates import blend, char_confidences, load_formats, rank
 from .crops import MIN_SKEW_DEGREES, deskewed, pad_crop, plate_crop, skew_angle, two_lines
 from .detector import CascadeDetector, Detector, YoloDetector
 from .models import ModelFiles, models_dir
@@ -79,7 +79,7 @@ class Recognizer:
             )
             if self.second.config.alphabet != self.ocr.config.alphabet:
                 raise ConfigError("the two OCR models have different alphabets")
-        self.formats = PlateFormats.load(files.path("patterns"))
+        self.formats = load_formats(files.path("patterns"))
 
     @classmethod
     def open(

@@ -1,9 +1,9 @@
 """The audit events of a search: decided (before anything runs), executed, approval decided.
 
 Public parts carry codes and counts only (purpose, decision, rule ids, search type, the
-requesting agency, whether a warrant backs it); who asked, the plate or pattern, the case,
-the warrant's number and scope and the reason are private, committed in the public leaf for
-auditors to open.
+requesting agency, whether a partner node sent it, whether a warrant backs it); who asked, the
+plate or pattern, the case, the warrant's number and scope and the reason are private,
+committed in the public leaf for auditors to open.
 """
 
 from __future__ import annotations
@@ -15,6 +15,19 @@ from ..core.events import AuditEvent, EventType
 from ..core.search import Decision, LegalBasis, SearchRequest
 from ..policy import warrant_scope_to_json
 from .approvals import PendingSearch
+
+PEER_SEPARATOR = "@"
+"""Joins a partner's pseudonym and its agency; never in a local account id (``validate_id``)."""
+
+
+def peer_user_id(pseudonym: str, agency_id: str) -> str:
+    """How a partner's user is named here: ``<pseudonym>@<agency>``."""
+    return f"{pseudonym}{PEER_SEPARATOR}{agency_id}"
+
+
+def is_peer_user(user_id: str) -> bool:
+    """Whether the requester is a partner node's user (asked over the federation)."""
+    return PEER_SEPARATOR in user_id
 
 
 def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> AuditEvent:
@@ -33,6 +46,7 @@ def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> 
             "requester_state": request.requester.agency_state,
             "requester_type": request.requester.agency_type.value,
             "out_of_agency": request.requester.agency_id != owner_id,
+            "federated": is_peer_user(request.requester.user_id),
             "request_id": request.id,
             "window_hours": max(
                 0, int((query.window_end - query.window_start).total_seconds() // 3600)

@@ -23,8 +23,8 @@ from ..core.identity import Role, User
 from ..core.search import Decision, Outcome, Reason, SearchRequest
 from ..identity.roles import SEARCH_ROLES, require_approver, require_role, require_same_agency
 from .approvals import HeldStatus, PendingSearch
-from .events import approval_event
-from .service import SearchCore, SearchOutcome, Status, is_peer_user, peer_user_id, reason_of
+from .events import approval_event, is_peer_user, peer_user_id
+from .service import SearchCore, SearchOutcome, Status, reason_of
 
 _WHAT = "approving a held search"
 _WHAT_SECOND = "a second supervisor's approval of a search returning protected plates"

@@ -41,7 +41,7 @@ from ..identity.roles import SEARCH_ROLES, require_searcher
 from ..policy.screening import check_reason_length
 from ..store import ReadStore
 from .approvals import ApprovalQueue, PendingSearch
-from .events import decided_event, executed_event
+from .events import decided_event, executed_event, peer_user_id
 from .queries import Sighting, checked_query, run_query
 
 DEFAULT_MAX_PENDING_AGE = timedelta(days=3)
@@ -103,19 +103,6 @@ PROTECTED_RULE = "approval.protected-plate"
 _PROTECTED_TEXT = (
     "the search would return a plate the agency protects; two supervisors must approve it"
 )
-
-
-PEER_SEPARATOR = "@"
-"""Joins a partner's pseudonym and its agency; never in a local account id (``validate_id``)."""
-
-
-def peer_user_id(pseudonym: str, agency_id: str) -> str:
-    """How a partner's user is named here: ``<pseudonym>@<agency>``."""
-    return f"{pseudonym}{PEER_SEPARATOR}{agency_id}"
-
-
-def is_peer_user(user_id: str) -> bool:
-    return PEER_SEPARATOR in user_id
 
 
 def reason_of(text: str, fallback: str) -> Reason:

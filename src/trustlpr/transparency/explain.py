@@ -31,6 +31,7 @@ DECISIONS = {
     "allow": "allowed",
     "deny": "denied",
     "needs_approval": "held for a supervisor",
+    "no_answer": "no answer in time",
 }
 
 EVENT_TYPES = {
@@ -41,6 +42,7 @@ EVENT_TYPES = {
     "approval_decided": "approval decided",
     "alert_raised": "hot-list alert",
     "alert_verified": "alert checked by an officer",
+    "alert_outcome": "what came of a confirmed alert",
     "hotlist_changed": "hot list changed",
     "policy_changed": "policy changed",
     "sharing_changed": "sharing changed",

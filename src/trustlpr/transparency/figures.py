@@ -24,6 +24,7 @@ from ..audit.leaf import parse_leaf
 from ..audit.merkle import EMPTY_ROOT, fold_right, leaf_hash, node_hash
 from ..core.errors import FormatError
 from ..core.events import EventType
+from ..core.hotlist import StopOutcome
 
 WINDOW_DAYS = 30
 SNAPSHOT_RETAINED = "retained_vehicles"
@@ -31,9 +32,12 @@ SNAPSHOT_RETAINED = "retained_vehicles"
 
 _MINUTE = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:00Z$")
 _OUTCOMES = ("confirmed", "misread", "not_the_vehicle")
+_STOPS = tuple(o.value for o in StopOutcome)
 _DECISIONS = ("allow", "deny", "needs_approval")
 _OWNER_STEPS = ("opened", "verified", "approved", "refused", "expired")
 OWNER_PURPOSE = "owner_request"
+NO_ANSWER = "no_answer"
+"""The outcome of a request sent to a partner that gave no (trustworthy) answer in time."""
 
 
 def _bad(index: int, message: str) -> FormatError:
@@ -98,6 +102,7 @@ class Tally:
         self.latest_snapshot: dict[str, Any] | None = None
         self.policy_changes: list[dict[str, Any]] = []
         self.sharing_changes: list[dict[str, Any]] = []
+        self.peer_changes: list[dict[str, Any]] = []
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -158,6 +163,11 @@ class Tally:
                 raise _bad(index, f"alert outcome {outcome[:40]!r} is not one of {_OUTCOMES}")
             which = "possible" if p.text("action") == "verify_possible" else "alert"
             n[f"verified:{which}:{outcome}"] += p.count("count", 1)
+        elif kind == EventType.ALERT_OUTCOME:
+            stop = p.text("outcome")
+            if stop not in _STOPS:
+                raise _bad(index, f"stop outcome {stop[:40]!r} is not one of {_STOPS}")
+            n[f"stop:{stop}"] += p.count("count", 1)
         elif kind == EventType.SEARCH_DECIDED:
             self._search(index, n, p)
         elif kind == EventType.SEARCH_EXECUTED:
@@ -205,10 +215,48 @@ class Tally:
                     "purposes": len(p.texts("purposes")),
                 }
             )
+        elif kind in (EventType.FEDERATION_SEARCH, EventType.FEDERATION_REFUSED):
+            self._federation(index, kind, n, p)
+        elif kind == EventType.FEDERATION_CHANGED:
+            n["peer_changes"] += 1
+            self.peer_changes.append(
+                {
+                    "index": index,
+                    "time": stamp,
+                    "action": p.text("action"),
+                    "peer": p.text("peer_agency"),  # none: this node rotated its own key
+                    "peer_state": p.text("agency_state"),
+                    "peer_type": p.text("agency_type"),
+                    "keys": len(p.texts("peer_keys")),
+                }
+            )
         elif kind == EventType.CAMERA_CHANGED:
             n["camera_changes"] += 1
         elif kind == EventType.HOTLIST_CHANGED:
             n["hotlist_changes"] += 1
+
+    @staticmethod
+    def _federation(index: int, kind: str, n: Counter[str], p: _Public) -> None:
+        """Requests sent to partners (one ``answered``/``no_answer`` entry per partner asked)
+        and signed messages refused; requests from partners are ``search_decided`` entries."""
+        if kind == EventType.FEDERATION_REFUSED:
+            for reason in p.texts("reasons"):
+                n[f"fed_refused:{reason}"] += 1
+            return
+        action = p.text("action")
+        if action == "sent":
+            n["fed_sent"] += 1
+        elif action in ("answered", NO_ANSWER):
+            decision = p.text("decision") if action == "answered" else NO_ANSWER
+            if decision not in (*_DECISIONS, NO_ANSWER):
+                raise _bad(index, f"partner decision {decision[:40]!r} is not one of {_DECISIONS}")
+            purpose = p.text("purpose")
+            if not purpose:  # a poll of a request held at the partner, not a new request
+                n["fed_polls"] += 1
+                return
+            n[f"fed_out:{p.text('peer_agency', '?')}|{purpose}|{decision}"] += 1
+        else:
+            raise _bad(index, f"federated search action {action[:40]!r} is not known")
 
     @staticmethod
     def _search(index: int, n: Counter[str], p: _Public) -> None:
@@ -236,6 +284,8 @@ class Tally:
                 )
             )
             n[f"outside_agency:{who}|{decision}"] += 1
+        if p.flag("federated"):
+            n[f"fed_in:{p.text('requester_agency', '?')}|{purpose}|{decision}"] += 1
 
     # -- figures ---------------------------------------------------------------------------
 
@@ -304,6 +354,8 @@ class Tally:
                 "possible_rejected": total["verified:possible:misread"]
                 + total["verified:possible:not_the_vehicle"],
                 "lists": _lists(grouped("list:")),
+                "outcomes": {o: total[f"stop:{o}"] for o in _STOPS},
+                "outcomes_recorded": sum(total[f"stop:{o}"] for o in _STOPS),
             },
             "searches": {
                 "total": total["searches"],
@@ -337,6 +389,16 @@ class Tally:
                 "held": total["outside:needs_approval"],
                 "by_agency": _agencies(grouped("outside_agency:")),
             },
+            "federation": {
+                "requests_in": sum(grouped("fed_in:").values()),
+                "requests_out": sum(grouped("fed_out:").values()),
+                "searches_sent": total["fed_sent"],
+                "polls_out": total["fed_polls"],
+                "in": _exchanges(grouped("fed_in:")),
+                "out": _exchanges(grouped("fed_out:")),
+                "refused": grouped("fed_refused:"),
+                "refused_total": sum(grouped("fed_refused:").values()),
+            },
             "retention": {
                 "purges": total["purges"],
                 "reads_purged": total["reads_purged"],
@@ -346,6 +408,8 @@ class Tally:
                 "policy": list(self.policy_changes),
                 "sharing": list(self.sharing_changes),
                 "sharing_in_window": total["sharing_changes"],
+                "peers": list(self.peer_changes),
+                "peers_in_window": total["peer_changes"],
                 "cameras_in_window": total["camera_changes"],
                 "hotlists_in_window": total["hotlist_changes"],
             },
@@ -368,6 +432,15 @@ def _lists(raw: Mapping[str, int]) -> dict[str, dict[str, Any]]:
         list_id, _, category = key.partition("|")
         out[f"{list_id}/{category}"] = {"list_id": list_id, "category": category, "hits": count}
     return out
+
+
+def _exchanges(raw: Mapping[str, int]) -> list[dict[str, Any]]:
+    """``partner|purpose|decision`` counts as rows, in that order."""
+    rows = []
+    for key, count in raw.items():
+        partner, purpose, decision = key.split("|")
+        rows.append({"partner": partner, "purpose": purpose, "decision": decision, "count": count})
+    return rows
 
 
 def _agencies(raw: Mapping[str, int]) -> dict[str, dict[str, Any]]:

@@ -1,11 +1,13 @@
-"""Staff API for alerts and hot lists: list, live stream (SSE), verify, stats, list changes.
+"""Staff API for alerts and hot lists: list, live stream (SSE), verify, stop outcomes, stats,
+list changes.
 
 The routes use the node's ``HotlistService`` and ``System.authenticate(request)`` (the
 signed-in staff user; ``AuthError`` when there is none). EventSource cannot send headers, so
 the console's session cookie is what the alert stream will usually read.
 
 Who may do what: officers, supervisors, auditors and admins of this agency read alerts and
-stats; officers and supervisors verify; supervisors and admins change hot lists.
+stats; officers and supervisors verify and record what came of a confirmed alert; supervisors
+and admins change hot lists.
 """
 
 from __future__ import annotations
@@ -145,6 +147,30 @@ def verify_alert(
     record = hotlists(request).alerts.verify(
         alert_id, str(body.get("outcome", "")), note=body.get("note", ""), user=user.id
     )
+    return record.to_json()
+
+
+@router.post("/api/v1/alerts/{alert_id}/outcome")
+def record_outcome(
+    alert_id: str,
+    request: Request,
+    body: dict[str, Any] = Body(
+        ..., examples=[{"outcome": "recovery", "note": "vehicle recovered, owner notified"}]
+    ),
+    user: User = Verifier,
+) -> dict[str, Any]:
+    """Records what came of a confirmed alert, once: ``no_contact``, ``stop``, ``arrest``,
+    ``recovery``, ``wrong_vehicle`` or ``other`` (with a note). Counted on the portal; the
+    note stays in the private log. 409 if the alert is not confirmed or has an outcome."""
+    unknown = sorted(set(body) - {"outcome", "note"})
+    if unknown:
+        raise InputError("unknown field; give outcome and note", field=str(unknown[0])[:40])
+    outcome, note = body.get("outcome", ""), body.get("note", "")
+    if not isinstance(outcome, str):
+        raise InputError("must be text", field="outcome")
+    if not isinstance(note, str):
+        raise InputError("must be text", field="note")
+    record = hotlists(request).alerts.record_outcome(alert_id, outcome, note=note, user=user.id)
     return record.to_json()
 
 

@@ -14,8 +14,8 @@ from starlette.exceptions import HTTPException
 
 from .. import __version__
 from ..core.errors import InputError, SignatureRefused, TooLargeError, TrustLPRError
-from ..runtime import System
-from .deps import error_response, invalid_response
+from ..runtime import FrontEnd, System
+from .deps import camera_ingest, error_response, invalid_response
 from .federation import signed_refusal
 from .gate import BodyLimits, BodyTooLarge, Gate
 from .opening import HoldUntilOpen, Opening
@@ -107,6 +107,7 @@ def _routers() -> list[APIRouter]:
     from .federation import router as federation
     from .federation_hotlists import router as federation_hotlists
     from .health import router as health
+    from .ingest import inventory
     from .ingest import router as ingest
     from .log import router as log
     from .owner import router as owner
@@ -120,6 +121,7 @@ def _routers() -> list[APIRouter]:
         health,
         status,
         ingest,
+        inventory,
         alerts,
         search,
         owner,
@@ -130,3 +132,32 @@ def _routers() -> list[APIRouter]:
         federation_hotlists,
         apidocs,
     ]
+
+
+def create_ingest_app(front: FrontEnd) -> FastAPI:
+    """The app of an ingest front-end (``serve --role ingest``): the camera ingest routes and
+    ``/healthz`` only, over ``front.ingest_service`` (which publishes to the bus). The routes
+    check the body size and the camera key before reading, as on the node."""
+    from .health import router as health
+    from .ingest import router as ingest
+
+    app = FastAPI(
+        title="TrustLPR ingest front-end",
+        version=__version__,
+        description="Camera ingest in front of the node's NATS JetStream bus.",
+        docs_url=None,  # no pages that load scripts from a CDN; /openapi.json stays
+        redoc_url=None,
+    )
+    app.dependency_overrides[camera_ingest] = lambda: front.ingest_service
+
+    @app.exception_handler(TrustLPRError)
+    async def _trustlpr_error(_: Request, exc: TrustLPRError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return invalid_response(exc)
+
+    app.include_router(health)
+    app.include_router(ingest)
+    return app

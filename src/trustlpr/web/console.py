@@ -26,6 +26,7 @@ from ..core.errors import (
     NotFoundError,
     TrustLPRError,
 )
+from ..core.hotlist import STOP_OUTCOME_LABELS
 from ..core.identity import Agency, Role, User
 from ..core.search import LegalBasis, Purpose, SearchRequest, SearchType
 from ..hotlist import AlertService
@@ -303,10 +304,11 @@ def alerts(request: Request, done: str = "") -> Response:
         require_same_agency(who[0], system.owner.id)
         queue = service.list_alerts(status="unverified", limit=100)
         may_verify = who[0].role in _VERIFY_ROLES
-        flash = "The check was recorded." if done == "verified" else ""
+        flash = {"verified": "The check was recorded.", "outcome": "The outcome was recorded."}
         return _page(
-            request, "console/alerts.html", who, alerts=queue, may_verify=may_verify, flash=flash
-        )
+            request, "console/alerts.html", who, alerts=queue, may_verify=may_verify,
+            flash=flash.get(done, ""), **_awaiting(service),
+        )  # fmt: skip
 
     return _guard(request, show)
 
@@ -333,7 +335,45 @@ async def verify_alert(alert_id: str, request: Request) -> Response:
             queue = service.list_alerts(status="unverified", limit=100)
             return _page(
                 request, "console/alerts.html", who, 422, alerts=queue, may_verify=True,
-                error=exc.message, failed=alert_id,
+                error=exc.message, failed=alert_id, **_awaiting(service),
+            )  # fmt: skip
+
+    return _guard(request, page)
+
+
+def _awaiting(service: AlertService) -> dict[str, Any]:
+    """Confirmed alerts still without a stop outcome, and the outcomes to choose from."""
+    confirmed = service.list_alerts(status="confirmed", limit=100)
+    return {
+        "awaiting": [a for a in confirmed if a.stop_outcome is None],
+        "stop_outcomes": STOP_OUTCOME_LABELS,
+    }
+
+
+@router.post("/alerts/{alert_id}/outcome")
+async def alert_outcome(alert_id: str, request: Request) -> Response:
+    """What came of a confirmed alert, once (officers and supervisors); the note is private."""
+    form = await request.form()
+
+    def run(who: tuple[User, Agency]) -> Response:
+        check_post(request, form)
+        system = node(request)
+        service = alert_service(system)
+        require_role(who[0], *_VERIFY_ROLES)
+        require_same_agency(who[0], system.owner.id)
+        outcome, note = verification_fields(form)
+        service.record_outcome(alert_id[:64], outcome, note=note, user=who[0].id)
+        return _to("/console/alerts?done=outcome")
+
+    def page(who: tuple[User, Agency]) -> Response:
+        try:
+            return run(who)
+        except InputError as exc:
+            service = alert_service(node(request))
+            queue = service.list_alerts(status="unverified", limit=100)
+            return _page(
+                request, "console/alerts.html", who, 422, alerts=queue, may_verify=True,
+                error=exc.message, failed=alert_id, **_awaiting(service),
             )  # fmt: skip
 
     return _guard(request, page)

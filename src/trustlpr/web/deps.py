@@ -59,7 +59,9 @@ def _alerts(request: Request) -> AlertService:
     return node(request).hotlists.alerts
 
 
-def _camera_ingest(request: Request) -> IngestService:
+def camera_ingest(request: Request) -> IngestService:
+    """The node's camera ingest; a bus front-end's app (``create_ingest_app``) overrides this
+    dependency with its own ``IngestService``, which publishes to the bus."""
     return node(request).ingest_service
 
 
@@ -70,7 +72,7 @@ Federated = Annotated[FederatedSearch, Depends(_federated)]
 OwnerDesk = Annotated[OwnerRequests, Depends(_owner_requests)]
 Hotlists = Annotated[HotlistService, Depends(_hotlists)]
 Alerts = Annotated[AlertService, Depends(_alerts)]
-CameraIngest = Annotated[IngestService, Depends(_camera_ingest)]
+CameraIngest = Annotated[IngestService, Depends(camera_ingest)]
 
 
 def error_response(exc: TrustLPRError) -> JSONResponse:

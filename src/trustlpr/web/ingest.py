@@ -1,7 +1,8 @@
 """Camera ingest over HTTP: the native batch, OpenALPR webhooks, Plate Recognizer.
 
-The routes use the node's ``IngestService`` (``System.ingest_service``, built once in the
-composition root with the node's limits). Every route checks, in this order and before
+The routes use the app's ``IngestService`` (``System.ingest_service``, or an ingest
+front-end's ``FrontEnd.ingest_service`` in front of the bus; built once in the composition
+root with the node's limits). Every route checks, in this order and before
 reading more than it must: the declared size (413), the camera key (401/403) and its rate
 limit (429); then it reads the body with a cap, parses it (``json_body.parse_json``), and
 answers only once the reads are durable: 200, or 207 ("partly accepted") when some results
@@ -31,10 +32,12 @@ from starlette.types import Message
 from ..cameras import RegisteredCamera, cameras_geojson
 from ..core.errors import InputError, TooLargeError
 from ..ingest import FormPayload, IngestResult, IngestService
-from .deps import Node, node
+from .deps import CameraIngest, Node
 from .json_body import parse_json
 
 router = APIRouter(tags=["ingest"])
+inventory = APIRouter(tags=["public"])
+"""The public camera inventory: served by the node, not by bus front-ends."""
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer cam_… (camera key)")
 _header = APIKeyHeader(name="X-Api-Key", auto_error=False, description="camera key")
@@ -174,8 +177,7 @@ def camera_key(
     return header or query
 
 
-async def _admit(request: Request, key: str | None) -> tuple[IngestService, RegisteredCamera]:
-    service = node(request).ingest_service
+async def _admit(request: Request, service: IngestService, key: str | None) -> RegisteredCamera:
     declared = request.headers.get("content-length", "")
     limit = service.limits.max_body_bytes
     if declared.isdigit() and int(declared) > limit:
@@ -183,7 +185,7 @@ async def _admit(request: Request, key: str | None) -> tuple[IngestService, Regi
     camera = service.authenticate_recent(key)
     if camera is None:  # argon2 (tens of ms) must not block the event loop
         camera = await run_in_threadpool(service.authenticate, key)
-    return service, camera
+    return camera
 
 
 async def _body(request: Request, limit: int) -> bytes:
@@ -234,12 +236,14 @@ async def _submit(
     responses=_RECEIPT,
     openapi_extra={"requestBody": _NATIVE_BODY},
 )
-async def post_reads(request: Request, key: str | None = Depends(camera_key)) -> JSONResponse:
-    service, camera = await _admit(request, key)
-    body = await _body(request, service.limits.max_body_bytes)
+async def post_reads(
+    request: Request, ingest: CameraIngest, key: str | None = Depends(camera_key)
+) -> JSONResponse:
+    camera = await _admit(request, ingest, key)
+    body = await _body(request, ingest.limits.max_body_bytes)
     if request.headers.get("content-type", "").lower().startswith("text/csv"):
-        return await _submit(service, "native_csv", body, camera)
-    return await _submit(service, "native", parse_json(body), camera)
+        return await _submit(ingest, "native_csv", body, camera)
+    return await _submit(ingest, "native", parse_json(body), camera)
 
 
 @router.post(
@@ -248,10 +252,12 @@ async def post_reads(request: Request, key: str | None = Depends(camera_key)) ->
     responses=_RECEIPT,
     openapi_extra={"requestBody": _OPENALPR_BODY},
 )
-async def post_openalpr(request: Request, key: str | None = Depends(camera_key)) -> JSONResponse:
-    service, camera = await _admit(request, key)
-    body = await _body(request, service.limits.max_body_bytes)
-    return await _submit(service, "openalpr", parse_json(body), camera)
+async def post_openalpr(
+    request: Request, ingest: CameraIngest, key: str | None = Depends(camera_key)
+) -> JSONResponse:
+    camera = await _admit(request, ingest, key)
+    body = await _body(request, ingest.limits.max_body_bytes)
+    return await _submit(ingest, "openalpr", parse_json(body), camera)
 
 
 @router.post(
@@ -261,18 +267,18 @@ async def post_openalpr(request: Request, key: str | None = Depends(camera_key))
     openapi_extra={"requestBody": _PR_BODY},
 )
 async def post_platerecognizer(
-    request: Request, key: str | None = Depends(camera_key)
+    request: Request, ingest: CameraIngest, key: str | None = Depends(camera_key)
 ) -> JSONResponse:
-    service, camera = await _admit(request, key)
-    body = await _body(request, service.limits.max_body_bytes)
+    camera = await _admit(request, ingest, key)
+    body = await _body(request, ingest.limits.max_body_bytes)
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         payload: Any = await _form(request, body)
     else:
         payload = parse_json(body)
-    return await _submit(service, "platerecognizer", payload, camera)
+    return await _submit(ingest, "platerecognizer", payload, camera)
 
 
-@router.get(
+@inventory.get(
     "/api/v1/cameras.geojson",
     summary="Public camera inventory as GeoJSON with OpenStreetMap ALPR tags",
     tags=["public"],

@@ -18,8 +18,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..core.clock import format_duration, iso
-from ..core.hotlist import NCIC_CATEGORIES
+from ..core.hotlist import NCIC_CATEGORIES, STOP_OUTCOME_LABELS
 from ..core.identity import Camera
+from ..federation import PeerStatus
 from ..runtime import System
 from ..transparency import explain_reason, policy_file, reason_texts
 from ..transparency.explain import DECISIONS, EVENT_TYPES, category_label, purpose_label
@@ -115,6 +116,7 @@ def _base(cache: PortalCache, figures: dict[str, Any], active: str) -> dict[str,
         "category_label": category_label,
         "decisions": DECISIONS,
         "event_types": EVENT_TYPES,
+        "stop_labels": {o.value: label for o, label in STOP_OUTCOME_LABELS.items()},
         "fmt": _number,
         "day_table": day_table,
         "keep": {
@@ -244,6 +246,8 @@ def sharing_page(cache: PortalCache) -> str:
     grantees = sharing.grantees(owner.id)
     terms = {g.agreement_id: sharing.get(g.agreement_id) for g in grantees}
     proposals = sharing.pending(owner.id)
+    now = system.clock()
+    peers = [p for p in system.federation.peers.peers() if p.status in _SHOWN_PEERS]
     return render(
         "portal/sharing.html",
         **_base(cache, figures, "sharing"),
@@ -253,7 +257,15 @@ def sharing_page(cache: PortalCache) -> str:
         iso=iso,
         history=list(reversed(figures["changes"]["sharing"]))[:200],
         history_total=len(figures["changes"]["sharing"]),
+        peers=[p for p in peers if p.status is PeerStatus.ACTIVE],
+        peers_pending=[p for p in peers if p.status is PeerStatus.PENDING],
+        keys_in_force={p.agency_id: sum(k.in_force(now) for k in p.keys) for p in peers},
+        peer_history=list(reversed(figures["changes"]["peers"]))[:200],
+        peer_history_total=len(figures["changes"]["peers"]),
     )
+
+
+_SHOWN_PEERS = (PeerStatus.ACTIVE, PeerStatus.PENDING)
 
 
 def verify_page(cache: PortalCache) -> str:

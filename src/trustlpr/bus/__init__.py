@@ -1,0 +1,24 @@
+"""Scale-out ingest on NATS JetStream: front-ends publish sealed batches, one writer stores.
+
+``trustlpr serve --role ingest --bus nats://…`` front-ends check cameras and publish each
+accepted batch (``BusPublisher``); ``--role writer`` consumes them into the node's pipeline
+(``BusWriter``), once each (``BusLedger``). Every message is sealed under the day's bus key
+(``BusCipher``). Wired in ``runtime.py``; see docs/scale.md.
+"""
+
+from .config import BusConfig
+from .envelope import Batch, BusCipher, decode, encode
+from .ledger import BusLedger
+from .publisher import BusPublisher
+from .writer import BusWriter
+
+__all__ = [
+    "Batch",
+    "BusCipher",
+    "BusConfig",
+    "BusLedger",
+    "BusPublisher",
+    "BusWriter",
+    "decode",
+    "encode",
+]
