@@ -17,15 +17,19 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.hotlist.servers import AppServer
+from tests.web.test_console import sign_in
 from trustlpr.core.errors import ConflictError
+from trustlpr.core.identity import Role
 from trustlpr.core.reads import Read
 from trustlpr.federation.client import PeerClient
 from trustlpr.federation.document import parse_document
 from trustlpr.federation.hotlist_wire import HITS_PATH, HOTLISTS_PATH
 from trustlpr.hotlist.records import AlertKind
 from trustlpr.identity import make_attestation
+from trustlpr.web.app import create_app
 
 from .conftest import PASSWORD, FedNode
 from .test_cli import _node as _operator
@@ -326,6 +330,12 @@ def test_a_hit_carries_its_provenance_and_the_owner_is_told_signed(
     origin = alert["entry"]["provenance"]
     [agreement] = pair.owner.system.identity.sharing.agreements("ma-town")
     assert origin == {"agency": "ma-town", "list_id": "stolen", "version": 1, "grant": agreement.id}
+    pair.ct.system.identity.add_user("ofc", "ct-town", Role.OFFICER, "Officer",
+                                     actor=pair.ct.alice, password=PASSWORD)  # fmt: skip
+    console = TestClient(create_app(pair.ct.system, exposure=False), follow_redirects=False)
+    sign_in(console, "ofc")
+    page = console.get("/console/alerts").text
+    assert "Shared by</dt><dd>ma-town: its list stolen, version 1" in page  # the officer sees it
     [report] = _reports(pair.owner, 1)
     assert (report["peer"], report["plate"], report["list_id"]) == ("ct-town", STOLEN, "stolen")
     assert report["camera_id"] == "cam-1" and report["lat"] == 41.31
