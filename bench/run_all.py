@@ -39,6 +39,7 @@ SUITE: dict[str, list[str]] = {
     "policy": ["--decisions", "6000"],
     "sim": ["--size", "town", "--days", "5"],
     "http_ingest": ["--reads", "10000", "--rounds", "4", "--seconds", "5"],
+    "bus": ["--reads", "5000", "--rounds", "3", "--seconds", "5"],
     "portal": ["--days", "1", "--seconds", "3", "--rounds", "3"],
     "recognition": ["--data", str(SHARED / "data/plates/us_photos"), "--limit", "20"],
     "oversight": ["--rows", "100000", "--rounds", "3"],

@@ -55,6 +55,7 @@ SURFACES: dict[str, set[str]] = {
         "BusWriter",
         "decode",
         "encode",
+        "erase_days",
     },
     "trustlpr.cameras": {
         "CameraRegistry",
@@ -62,9 +63,14 @@ SURFACES: dict[str, set[str]] = {
         "CameraSpec",
         "KEY_PREFIX",
         "OSM_TAGS",
+        "PLACES_FILE",
+        "Place",
+        "PlaceGuard",
         "PlaceMarks",
+        "PlacesLayer",
         "RegisteredCamera",
         "cameras_geojson",
+        "load_places",
     },
     "trustlpr.cli": {"app", "main"},
     "trustlpr.core": {

@@ -19,10 +19,10 @@ from typing import Protocol, Self
 from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
-from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter
-from .cameras import CameraRegistry, PlaceMarks
+from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter, erase_days
+from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
-from .core.errors import AuditError, ConfigError, NotFoundError
+from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
 from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
 from .federation import Federation, NodeFacts, NonceCache, PeerRegistry
@@ -194,6 +194,7 @@ class Node:
         # the bus: destroying a day through the store shreds all three in this process.
         rings = key_rings(settings.data_dir, root_key)
         self._rings = rings
+        self._bus: BusConfig | None = None  # set when this process is the bus's writer
         self._closers: list[_Closeable] = []
         self.audit: AuditService = open_audit(
             settings.data_dir,
@@ -210,7 +211,18 @@ class Node:
                 settings.data_dir, root_key, settings.database_url, rings=rings
             )
             self._closers.append(self.store)
-            self.cameras = CameraRegistry(settings.data_dir, audit=self.audit, clock=clock)
+            rule = self.policy.sensitive_locations
+            self.cameras = CameraRegistry(
+                settings.data_dir,
+                audit=self.audit,
+                clock=clock,
+                placement=PlacesLayer(
+                    settings.data_dir / PLACES_FILE,
+                    rule.no_cameras,
+                    rule.camera_distance_m,
+                    self.policy.name,
+                ),
+            )
             self._closers.append(self.cameras)
             self.protected = ProtectedPlates(
                 settings.data_dir,
@@ -445,6 +457,7 @@ class System(Node):
                 policy=self.policy,
                 agency_id=self.owner.id,
                 protected=self.protected,
+                federation=self.federation,
             )
         except BaseException:
             self.close()
@@ -461,6 +474,7 @@ class System(Node):
         """Consumes the node's ingest bus into this pipeline (``serve --role writer``): the
         batches the front-ends published, opened with the same key rings the store destroys
         through. Started by the caller; closed (before the pipeline drains) with the system."""
+        self._bus = bus  # the purge erases destroyed days from its streams
         ledger = BusLedger(self.settings.data_dir / "bus.db")
         self._closers.append(ledger)
         writer = BusWriter(
@@ -515,6 +529,14 @@ class System(Node):
         self.owner_requests.expire(moment)
         self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
         self.share_db.expire(moment - self.retention.hit)  # partners' hit reports, ours queued
+        if self._bus is not None:
+            days = [day for cls, day in report.days_dropped if cls is RetentionClass.NONHIT]
+            try:
+                erased = erase_days(self._bus, days)
+                if erased:
+                    log.info("purge: %d bus message(s) of destroyed days erased", erased)
+            except BusUnavailableError as exc:  # their key is gone; max_age drops them too
+                log.warning("purge: %s", exc.message)
         return report
 
     def start(self) -> None:

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from tests.hotlist.servers import AppServer
 from trustlpr.audit import open_audit
 from trustlpr.audit.leaf import parse_leaf
 from trustlpr.cli import app
@@ -30,6 +31,7 @@ from trustlpr.core import Role
 from trustlpr.core.errors import TrustLPRError
 from trustlpr.runtime import System, initialise
 from trustlpr.settings import Settings
+from trustlpr.web.app import create_app
 
 PASSWORD = "correct horse battery staple"
 EXPIRES = (datetime.now(UTC) + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -418,3 +420,62 @@ def test_the_socket_is_replaced_when_stale_and_removed_at_exit(tmp_path: Path) -
     code, out = cli(node, "camera", "add", "Oak", "--lat", "41", "--lon", "-72",
                     "--token", node.admin1)  # fmt: skip
     assert code == 0, out
+
+
+def _ping(peer: System, served: Served) -> httpx.Response:
+    """A signed ``/federation/v1/ping`` from ``peer`` to the served node."""
+    url = f"{served.url}/federation/v1/ping"
+    body = b"{}"
+    headers = peer.federation.sign_request("POST", url, body)
+    return httpx.post(url, content=body, headers=headers, timeout=60)
+
+
+def test_a_peer_is_added_and_revoked_while_serving(served: Served, tmp_path: Path) -> None:
+    """A leaked peer key is revoked without stopping the node: ``peer remove`` reaches the
+    running service, whose next answer to that peer is a refusal."""
+    settings = Settings.load(tmp_path / "ma", env={}, agency_id="ma-town",
+                             agency_name="MA Town", agency_state="MA")  # fmt: skip
+    initialise(settings)
+    node = served.node
+    with System(settings) as peer, AppServer(create_app(peer, exposure=False)) as site:
+        before = audit_size(node)
+        assert _ping(peer, served).status_code == 401  # not a peer yet
+        added = cli(node, "federation", "peer", "add", site.url, "--yes", "--token", node.admin1)
+        assert added[0] == 0 and "proposed peer ma-town" in added[1], added
+        assert _ping(peer, served).status_code == 401  # proposed is not believed
+        refused = cli(node, "federation", "peer", "approve", "ma-town", "--token", node.admin1)
+        assert refused[0] == 77 and "two-person rule" in refused[1], refused
+        approved = cli(node, "federation", "peer", "approve", "ma-town", "--token", node.admin2)
+        assert approved[0] == 0, approved
+        answer = _ping(peer, served)
+        assert answer.status_code == 200 and answer.json()["peer"] == "ma-town", answer.text
+        # the read-only commands open the node beside the service
+        code, listed = cli(node, "federation", "peer", "list", "--json")
+        assert code == 0 and [p["status"] for p in json.loads(listed)] == ["active"], listed
+        assert cli(node, "federation", "identity", "--json")[0] == 0
+        removed = cli(node, "federation", "peer", "remove", "ma-town", "--token", node.officer)
+        assert removed[0] == 77, removed  # an officer cannot
+        removed = cli(node, "federation", "peer", "remove", "ma-town", "--token", node.admin2)
+        assert removed[0] == 0 and "removed peer ma-town" in removed[1], removed
+        refusal = _ping(peer, served)  # at once, in the running service
+        assert refusal.status_code == 401 and "peer_removed" in refusal.text, refusal.text
+        again = served.api("federation.peers.approve", {"agency": "ma-town"}, node.admin1)
+        assert again.status_code == 409, again.text  # removed is not pending
+    assert served.process.poll() is None
+    changes = [a for t, a in entries_since(node, before) if t == "federation_changed"]
+    assert changes == ["proposed", "approved", "removed"], entries_since(node, before)
+    code, listed = cli(node, "federation", "peer", "list", "--json")
+    (row,) = json.loads(listed)
+    assert row["status"] == "removed" and not any(k["in_force"] for k in row["keys"])
+
+
+def test_the_node_key_rotates_through_the_api_while_serving(served: Served) -> None:
+    node = served.node
+    before = httpx.get(f"{served.url}/.well-known/trustlpr", timeout=60).json()["keys"]
+    assert served.api("federation.rotate_key", {"overlap": "1h"}, node.officer).status_code == 403
+    assert served.api("federation.rotate_key", {"overlap": "soon"}, node.admin1).status_code == 422
+    rotated = served.api("federation.rotate_key", {"overlap": "1h"}, node.admin1)
+    assert rotated.status_code == 200, rotated.text
+    after = httpx.get(f"{served.url}/.well-known/trustlpr", timeout=60).json()["keys"]
+    assert rotated.json()["key_id"] in [k["kid"] for k in after]
+    assert {k["kid"] for k in before} < {k["kid"] for k in after}

@@ -93,7 +93,7 @@ def _republish(node: BusNode, msg_id: str, key_id: str, data: bytes) -> None:
         await js.update_stream(config)
         await asyncio.sleep(0.5)
         await js.publish(
-            node.bus.subject, data, headers={"Nats-Msg-Id": msg_id, KEY_HEADER: key_id}
+            node.bus.day_subject(key_id), data, headers={"Nats-Msg-Id": msg_id, KEY_HEADER: key_id}
         )
 
     _raw(node, act)
@@ -147,7 +147,7 @@ def _ledger_state(node: BusNode, msg_id: str) -> str | None:
 def _publish(node: BusNode, msg_id: str, key_id: str, data: bytes) -> None:
     async def act(js: Any) -> None:
         await js.publish(
-            node.bus.subject, data, headers={"Nats-Msg-Id": msg_id, KEY_HEADER: key_id}
+            node.bus.day_subject(key_id), data, headers={"Nats-Msg-Id": msg_id, KEY_HEADER: key_id}
         )
 
     _raw(node, act)

@@ -7,6 +7,10 @@ before the fence may carry a marker (docs/contributing.md, "Samples that run"):
 - ``<!-- sample: skip REASON -->``: not run (a REASON is required: e.g. it needs a camera).
 - ``<!-- sample: node -->``: run against the fixture node (``TRUSTLPR_DATA_DIR`` and the
   placeholders ``$ALICE``, ``$BOB``, ``$OFFICER``: tests/docs_samples/test_samples.py).
+- ``<!-- sample: portal -->``: the same, while ``trustlpr serve`` runs it at ``$PORTAL``.
+
+Shell commands belong in ``sh`` blocks: ``stray_commands`` finds ``trustlpr`` commands in a
+block that is unlabelled or labelled ``bash``, ``console`` or ``shell``, which would not run.
 """
 
 from __future__ import annotations
@@ -17,6 +21,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ("sh", "python")
+KINDS = ("node", "portal")  # markers without an argument: where the block runs
+# labels under which a shell command would be shown but never run
+UNRUN_SHELL = ("", "bash", "console", "shell", "zsh")
+_COMMAND = re.compile(r"(?:^|[\s;&|($`])trustlpr\s+-{0,2}[a-z]", re.MULTILINE)
 _FENCE = re.compile(r"^(?P<indent>\s*)```(?P<info>[\w+-]*)\s*$")
 _MARKER = re.compile(r"^\s*<!--\s*sample:\s*(?P<kind>\w+)\s*(?P<arg>.*?)\s*-->\s*$")
 
@@ -28,7 +36,11 @@ class Block:
     language: str
     code: str
     skip: str | None  # the reason, when marked ``skip``
-    node: bool = False  # marked ``node``: runs on the fixture node
+    kind: str | None = None  # ``node`` or ``portal``: runs on the fixture node (served)
+
+    @property
+    def node(self) -> bool:
+        return self.kind is not None
 
     @property
     def id(self) -> str:
@@ -42,6 +54,16 @@ def sample_files() -> list[Path]:
 def blocks(path: Path) -> list[Block]:
     """Every fenced block of ``path`` in one of ``LANGUAGES``; ``ValueError`` on an unclosed
     fence or a marker that is not understood (a typo must not silently skip a sample)."""
+    return [b for b in fenced(path) if b.language in LANGUAGES]
+
+
+def stray_commands(path: Path) -> list[Block]:
+    """The blocks of ``path`` that show a ``trustlpr`` command under a label that is not run."""
+    return [b for b in fenced(path) if b.language in UNRUN_SHELL and _COMMAND.search(b.code)]
+
+
+def fenced(path: Path) -> list[Block]:
+    """Every fenced block of ``path``, whatever its label (``language`` is the info string)."""
     lines = path.read_text(encoding="utf-8").splitlines()
     found: list[Block] = []
     i = 0
@@ -57,19 +79,17 @@ def blocks(path: Path) -> list[Block]:
         if end is None:
             raise ValueError(f"{path.name}:{i + 1}: fence never closed")
         marker = _MARKER.match(lines[i - 1]) if i else None
-        skip, node = None, False
+        skip, kind = None, None
         if marker is not None:
             if marker["kind"] == "skip" and marker["arg"]:
                 skip = marker["arg"]
-            elif marker["kind"] == "node" and not marker["arg"]:
-                node = True
+            elif marker["kind"] in KINDS and not marker["arg"]:
+                kind = marker["kind"]
             else:
                 raise ValueError(f"{path.name}:{i}: unknown marker {lines[i - 1].strip()!r}")
-        if info in LANGUAGES:
-            body = [
-                line[len(indent) :] if line.startswith(indent) else line
-                for line in lines[i + 1 : end]
-            ]
-            found.append(Block(path, i + 1, info, "\n".join(body) + "\n", skip, node))
+        body = [
+            line[len(indent) :] if line.startswith(indent) else line for line in lines[i + 1 : end]
+        ]
+        found.append(Block(path, i + 1, info, "\n".join(body) + "\n", skip, kind))
         i = end + 1
     return found

@@ -2,6 +2,7 @@
 
 from . import (
     alert_actions,  # noqa: F401  (registers alerts.outcome)
+    federation_actions,  # noqa: F401  (registers the federation.* actions)
     protected_actions,  # noqa: F401  (registers the protected.* actions)
 )
 from .actions import ACTIONS, Action, AdminService, Credential, Result

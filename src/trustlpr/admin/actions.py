@@ -26,6 +26,7 @@ from ..cameras import CameraRegistry, CameraSettings, CameraSpec, RegisteredCame
 from ..core.clock import iso, parse_duration
 from ..core.errors import AuthError, InputError, NotFoundError, PolicyDenied
 from ..core.identity import Role, User
+from ..federation import Federation
 from ..hotlist import AlertService
 from ..identity import (
     IdentityStore,
@@ -67,6 +68,7 @@ class AdminService:
     policy: JurisdictionPolicy
     agency_id: str
     protected: ProtectedPlates
+    federation: Federation
 
     def actor(self, credential: Credential) -> User | None:
         """The user a credential names (``AuthError`` if it names none), or ``None``."""

@@ -3,13 +3,15 @@
 ``trustlpr serve --role ingest --bus nats://…`` front-ends check cameras and publish each
 accepted batch (``BusPublisher``); ``--role writer`` consumes them into the node's pipeline
 (``BusWriter``), once each (``BusLedger``). Every message is sealed under the day's bus key
-(``BusCipher``). Wired in ``runtime.py``; see docs/scale.md.
+(``BusCipher``); the purge erases a destroyed day's messages (``erase_days``). Wired in
+``runtime.py``; see docs/scale.md.
 """
 
 from .config import BusConfig
 from .envelope import Batch, BusCipher, decode, encode
 from .ledger import BusLedger
 from .publisher import BusPublisher
+from .purge import erase_days
 from .writer import BusWriter
 
 __all__ = [
@@ -21,4 +23,5 @@ __all__ = [
     "BusWriter",
     "decode",
     "encode",
+    "erase_days",
 ]

@@ -2,15 +2,18 @@
 
 ``--bus nats://host:4222/STREAM`` (credentials and several comma-separated servers as NATS
 takes them; ``?replicas=3`` for a three-server cluster). Without a path the stream is
-``TRUSTLPR_<agency id>``. The stream's subject is ``trustlpr.<STREAM>.batches``; messages that
-cannot be opened or parsed go to ``trustlpr.<STREAM>.dead`` in the stream ``<STREAM>_DEAD``;
-the writer's durable consumer is ``writer``.
+``TRUSTLPR_<agency id>``. A message sealed under the key of day D goes on the subject
+``trustlpr.<STREAM>.batches.<D>`` (ISO date), so the purge that destroys D's keys can find and
+erase the day's messages (``bus.purge``); messages that cannot be opened or parsed go to
+``trustlpr.<STREAM>.dead.<D>`` in the stream ``<STREAM>_DEAD`` (``.unknown`` when the message
+names no day); the writer's durable consumer is ``writer``.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from ..core.errors import ConfigError
@@ -55,11 +58,21 @@ class BusConfig:
 
     @property
     def subject(self) -> str:
-        return f"trustlpr.{self.stream}.batches"
+        """The stream's subjects (every day's), as a filter."""
+        return f"trustlpr.{self.stream}.batches.*"
 
     @property
     def dead_subject(self) -> str:
-        return f"trustlpr.{self.stream}.dead"
+        """The dead-letter stream's subjects, as a filter."""
+        return f"trustlpr.{self.stream}.dead.*"
+
+    def day_subject(self, key_id: str) -> str:
+        """Where a message sealed under ``key_id`` (``nonhit:2026-11-02``) is published."""
+        return f"trustlpr.{self.stream}.batches.{day_token(key_id)}"
+
+    def dead_day_subject(self, key_id: str) -> str:
+        """Where a dead letter sealed under ``key_id`` (or naming no day) goes."""
+        return f"trustlpr.{self.stream}.dead.{day_token(key_id)}"
 
     @property
     def dead_stream(self) -> str:
@@ -67,3 +80,12 @@ class BusConfig:
 
     def __repr__(self) -> str:
         return f"BusConfig(stream={self.stream!r}, servers={len(self.servers)})"
+
+
+def day_token(key_id: str) -> str:
+    """The ISO day a key id names, or ``unknown``: a subject token that is never a wildcard."""
+    text = key_id.partition(":")[2]
+    try:
+        return date.fromisoformat(text).isoformat() if len(text) == 10 else "unknown"
+    except ValueError:
+        return "unknown"

@@ -127,7 +127,7 @@ class BusPublisher:
         if js is None:
             raise BusUnavailableError("the bus is not connected", retry_after=2.0)
         return await js.publish(
-            self._config.subject,
+            self._config.day_subject(sealed.key_id),
             sealed.data,
             timeout=self._timeout,
             stream=self._config.stream,

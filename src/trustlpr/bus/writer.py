@@ -209,7 +209,7 @@ class BusWriter:
         seq = msg.metadata.sequence.stream
         try:
             await js.publish(
-                self._config.dead_subject,
+                self._config.dead_day_subject((msg.headers or {}).get(KEY_HEADER, "")),
                 msg.data,
                 stream=self._config.dead_stream,
                 headers={

@@ -1,16 +1,23 @@
-"""Camera registry: cameras, their places and their hashed keys; the public GeoJSON inventory."""
+"""Camera registry: cameras, their places, their hashed keys, the sensitive-places rule;
+the public GeoJSON inventory."""
 
 from .geojson import OSM_TAGS, cameras_geojson
+from .places import PLACES_FILE, Place, PlaceGuard, PlacesLayer, load_places
 from .registry import KEY_PREFIX, CameraRegistry, CameraSpec, PlaceMarks, RegisteredCamera
 from .settings import CameraSettings
 
 __all__ = [
     "KEY_PREFIX",
     "OSM_TAGS",
+    "PLACES_FILE",
     "CameraRegistry",
     "CameraSettings",
     "CameraSpec",
+    "Place",
+    "PlaceGuard",
     "PlaceMarks",
+    "PlacesLayer",
     "RegisteredCamera",
     "cameras_geojson",
+    "load_places",
 ]

@@ -16,7 +16,7 @@ import math
 import re
 import secrets
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,7 +215,11 @@ class CameraRegistry:
         audit: AuditSink,
         clock: Clock = system_clock,
         verifier: TokenVerifier | None = None,
+        placement: Callable[[float, float], None] | None = None,
     ) -> None:
+        """``placement`` checks a camera position (``PlaceGuard.check``: the policy's
+        sensitive-places distance) before a camera is registered or moved."""
+        self._placement = placement
         self._path = path / DB_FILE if path.is_dir() else path
         self._audit = audit
         self._clock = clock
@@ -327,6 +331,7 @@ class CameraRegistry:
                 raise ConflictError(f"camera {camera.id!r} is given twice (item {position})")
             seen |= names
             prepared.append((camera, external, issue_token(KEY_PREFIX)))
+        self._check_placement([c for c, _, _ in prepared])
         now = iso(self._clock())
         with self._tx() as db:
             for position, (camera, external, token) in enumerate(prepared, start=1):
@@ -376,6 +381,21 @@ class CameraRegistry:
             (RegisteredCamera(camera, external, token.token_id, now), token.plaintext)
             for camera, external, token in prepared
         ]
+
+    def _check_placement(self, cameras: Sequence[Camera]) -> None:
+        """``ForbiddenError`` naming every camera (by item) that stands too near a place."""
+        if self._placement is None:
+            return
+        refused: list[str] = []
+        for position, camera in enumerate(cameras, start=1):
+            try:
+                self._placement(camera.latitude, camera.longitude)
+            except ForbiddenError as exc:
+                if len(cameras) == 1:
+                    raise
+                refused.append(f"camera #{position} ({camera.name!r}): {exc.message}")
+        if refused:
+            raise ForbiddenError(f"{len(refused)} of {len(cameras)} refused; " + "; ".join(refused))
 
     def set_enabled(
         self, camera_id: str, enabled: bool, *, actor: str | None = None
@@ -431,6 +451,35 @@ class CameraRegistry:
                     timezone=zone,
                     country=country,
                 )
+            )
+        return self.get(camera_id)
+
+    def move(
+        self,
+        camera_id: str,
+        latitude: float,
+        longitude: float,
+        *,
+        direction: float | None = None,
+        actor: str | None = None,
+    ) -> RegisteredCamera:
+        """Moves a camera (and turns it, when ``direction`` is given); refused like a new
+        camera at that position. Audited as ``moved``."""
+        lat = _coordinate(latitude, "lat", 90.0)
+        lon = _coordinate(longitude, "lon", 180.0)
+        turned = _direction(direction)
+        with self._tx() as db:
+            if self._placement is not None:
+                self._placement(lat, lon)
+            current = self._get(db, camera_id).camera
+            heading = current.direction if turned is None else turned
+            db.execute(
+                "UPDATE cameras SET latitude = ?, longitude = ?, direction = ?, updated_at = ? "
+                "WHERE id = ?",
+                (lat, lon, heading, iso(self._clock()), camera_id),
+            )
+            self._audit.append(
+                self._event("moved", current, actor, latitude=lat, longitude=lon, direction=heading)
             )
         return self.get(camera_id)
 

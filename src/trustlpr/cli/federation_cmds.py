@@ -1,5 +1,7 @@
 """Federation commands: this node's document, its peers (two admins to add one), key rotation.
 
+Every change runs as an admin action (``trustlpr.admin``): in this process on a stopped node,
+through the admin socket while ``trustlpr serve`` runs, so a peer can be removed at once.
 ``peer add`` fetches the peer's document over HTTP, checks it is signed by a key it lists, and
 pins either the keys given with ``--key KEYID=PUBKEY`` (each must be in the document: compare
 them with what the other agency told you out of band) or, after showing them, all its keys.
@@ -12,23 +14,13 @@ from typing import Annotated
 
 import typer
 
+from ..admin import Credential
 from ..core.clock import iso, parse_duration
 from ..core.errors import InputError
 from ..federation import Peer
-from ..federation.client import PeerClient, document_url
-from ..federation.document import DOCUMENT_PATH
-from .common import (
-    AsUser,
-    Json,
-    Token,
-    console,
-    err_console,
-    print_json,
-    reader,
-    signed,
-    table,
-    writer,
-)
+from ..federation.client import PeerClient
+from .administer import administer, administer_as, credential
+from .common import AsUser, Json, Token, console, err_console, print_json, reader, table
 
 federation_app = typer.Typer(
     help="Federation: this node's identity, the peers it talks to, its signing keys.",
@@ -89,12 +81,22 @@ def rotate_key(
     as_user: AsUser = None,
 ) -> None:
     """Make a new signing key; peers accept the old one until the overlap ends."""
-    period = parse_duration(overlap, field="--overlap")
-    with writer(ctx) as system:
-        actor = signed(system.identity, token, as_user)
-        new = system.federation.rotate_key(period, actor=actor)
-    console.print(f"new signing key {new.key_id}={new.public_key}")
+    parse_duration(overlap, field="--overlap")  # a bad duration is refused before signing in
+    new = administer(ctx, "federation.rotate_key", {"overlap": overlap}, token, as_user)
+    console.print(f"new signing key {new['key_id']}={new['public_key']}")
     console.print(f"the previous key retires in {overlap}; peers follow with `peer refresh`")
+
+
+def _preview(ctx: typer.Context, url: str, deadline: float) -> dict[str, str]:
+    """The keys a peer's document offers, shown for the admin to compare out of band."""
+    with reader(ctx) as node, PeerClient(node.federation, deadline=deadline) as client:
+        document = client.fetch_document(url)
+    agency = document.agency
+    err_console.print(f"{agency.id}: {agency.name} ({agency.state}, {agency.type.value})")
+    offered = document.key_pairs()
+    for key_id, public in offered.items():
+        err_console.print(f"  key {key_id}={public}")
+    return offered
 
 
 @peer_app.command("add")
@@ -108,28 +110,28 @@ def peer_add(
     as_user: AsUser = None,
 ) -> None:
     """Propose a peer; it is believed only once another admin runs `peer approve`."""
-    with writer(ctx) as system:
-        actor = signed(system.identity, token, as_user)
-        with PeerClient(system.federation, deadline=deadline) as client:
-            document = client.fetch_document(url)
-        offered = document.key_pairs()
-        if key:
-            pins = _pairs(key)
-        else:
-            agency = document.agency
-            err_console.print(f"{agency.id}: {agency.name} ({agency.state}, {agency.type.value})")
-            for key_id, public in offered.items():
-                err_console.print(f"  key {key_id}={public}")
-            if not yes and not typer.confirm("Pin these keys?", err=True):
-                raise typer.Abort()
-            pins = offered
-        base = document_url(url).removesuffix(DOCUMENT_PATH)  # as typed, not as claimed
-        peer = system.federation.peers.propose(document, base, pins, actor=actor)
-    console.print(f"proposed peer [bold]{peer.agency_id}[/] ({len(pins)} key(s) pinned)")
+    signer = credential(token, as_user)
+    pins: dict[str, str] | None = _pairs(key) if key else None
+    if pins is None and not yes:
+        pins = _preview(ctx, url, deadline)
+        if not typer.confirm("Pin these keys?", err=True):
+            raise typer.Abort()
+    args = {"url": url, "keys": pins, "deadline": deadline}
+    peer = administer_as(ctx, "federation.peers.add", args, signer)
+    agency = peer["agency_id"]
+    console.print(f"proposed peer [bold]{agency}[/] ({_count(peer['keys'])} key(s) pinned)")
     console.print(
-        f"it is not believed until another admin runs `trustlpr federation peer approve "
-        f"{peer.agency_id}`"
+        f"it is not believed until another admin runs `trustlpr federation peer approve {agency}`"
     )
+
+
+def _count(keys: object) -> int:
+    return len(keys) if isinstance(keys, list) else 0
+
+
+def _decide(ctx: typer.Context, verb: str, agency: str, token: str | None,
+            as_user: str | None) -> dict[str, object]:  # fmt: skip
+    return administer(ctx, f"federation.peers.{verb}", {"agency": agency}, token, as_user)
 
 
 @peer_app.command("approve")
@@ -140,10 +142,8 @@ def peer_approve(
     as_user: AsUser = None,
 ) -> None:
     """Approve a proposed peer (an admin independent of its proposer)."""
-    with writer(ctx) as system:
-        peer = system.federation.peers.approve(agency, actor=signed(system.identity, token,
-                                                                     as_user))  # fmt: skip
-    console.print(f"approved peer [bold]{peer.agency_id}[/]")
+    peer = _decide(ctx, "approve", agency, token, as_user)
+    console.print(f"approved peer [bold]{peer['agency_id']}[/]")
 
 
 @peer_app.command("reject")
@@ -154,10 +154,8 @@ def peer_reject(
     as_user: AsUser = None,
 ) -> None:
     """Reject (or withdraw) a proposed peer."""
-    with writer(ctx) as system:
-        peer = system.federation.peers.reject(agency, actor=signed(system.identity, token,
-                                                                    as_user))  # fmt: skip
-    console.print(f"rejected peer [bold]{peer.agency_id}[/]")
+    peer = _decide(ctx, "reject", agency, token, as_user)
+    console.print(f"rejected peer [bold]{peer['agency_id']}[/]")
 
 
 @peer_app.command("remove")
@@ -167,11 +165,12 @@ def peer_remove(
     token: Token = None,
     as_user: AsUser = None,
 ) -> None:
-    """Stop talking to a peer at once; its keys are refused from now on (one admin)."""
-    with writer(ctx) as system:
-        peer = system.federation.peers.remove(agency, actor=signed(system.identity, token,
-                                                                    as_user))  # fmt: skip
-    console.print(f"removed peer [bold]{peer.agency_id}[/]")
+    """Stop talking to a peer at once; its keys are refused from now on (one admin).
+
+    Works while `trustlpr serve` runs (through its admin socket): the running node refuses
+    the peer from its next request on, so a leaked peer key is revoked without a restart."""
+    peer = _decide(ctx, "remove", agency, token, as_user)
+    console.print(f"removed peer [bold]{peer['agency_id']}[/]")
 
 
 @peer_app.command("refresh")
@@ -181,13 +180,11 @@ def peer_refresh(
     deadline: Deadline = 10.0,
 ) -> None:
     """Follow a peer's key rotation: fetch its document, signed by a key already pinned."""
-    with writer(ctx) as system:
-        peers = system.federation.peers
-        with PeerClient(system.federation, deadline=deadline) as client:
-            document = client.refresh(peers.peer(agency))
-        peer = peers.rotate(agency, document)
-    now = system.clock()
-    console.print(f"{peer.agency_id}: {sum(k.in_force(now) for k in peer.keys)} key(s) in force")
+    args = {"agency": agency, "deadline": deadline}
+    peer = administer_as(ctx, "federation.peers.refresh", args, Credential())
+    keys = peer["keys"] if isinstance(peer["keys"], list) else []
+    in_force = sum(1 for k in keys if isinstance(k, dict) and k.get("in_force"))
+    console.print(f"{peer['agency_id']}: {in_force} key(s) in force")
 
 
 @peer_app.command("list")

@@ -201,4 +201,5 @@ class RateLimitedError(OverloadedError):
 
 class BusUnavailableError(OverloadedError):
     """Raised by an ingest front-end when the message bus (NATS JetStream) is unreachable or
-    did not acknowledge a batch in time: nothing of it is accepted, the camera retries (503)."""
+    did not acknowledge a batch in time: nothing of it is accepted, the camera retries (503);
+    also by the purge when it cannot reach the bus to erase a destroyed day."""

@@ -165,6 +165,7 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         categories=frozenset(_categories(sens, "categories")),
         searches=sens.choice("searches", RuleEffect, RuleEffect.APPROVAL),
         no_cameras=frozenset(_categories(sens, "no_cameras")),
+        camera_distance_m=sens.number("camera_distance_m", 0, 5000, 0),
     )
     sens.finish()
     war = root.table("warrants", required=False)

@@ -132,6 +132,7 @@ class SensitiveLocations:
     categories: frozenset[str]
     searches: RuleEffect
     no_cameras: frozenset[str] = frozenset()
+    camera_distance_m: int = 0  # no camera within this many metres of a no_cameras place
 
 
 DEFAULT_PROTECTED_HANDLING: Mapping[ProtectedCategory, ProtectedHandling] = {
@@ -271,6 +272,7 @@ class JurisdictionPolicy:
                 "categories": sorted(self.sensitive_locations.categories),
                 "searches": self.sensitive_locations.searches.value,
                 "no_cameras": sorted(self.sensitive_locations.no_cameras),
+                "camera_distance_m": self.sensitive_locations.camera_distance_m,
             },
             "warrants": {
                 "scope_governs": self.warrants.scope_governs,
