@@ -27,6 +27,9 @@ from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
 from .federation import Federation, NodeFacts, NonceCache, PeerRegistry
 from .federation.document import DocLog, DocPolicy
+from .federation.hotlist_db import ShareDB
+from .federation.hotlist_publish import HotlistDesk
+from .federation.hotlist_subscribe import HotlistSubscriptions
 from .federation.inbound import SearchDesk
 from .federation.outbound import FederatedSearch
 from .hotlist import BufferedRead, HotlistService
@@ -68,6 +71,8 @@ log = logging.getLogger(__name__)
 FUTURE_SKEW = timedelta(minutes=5)
 CHECKPOINT_INTERVAL = 5.0
 HOTLIST_TICK = 2.0
+HOTLIST_SYNC = 300.0
+"""Seconds between pulls of the partners' hot lists this node subscribes to."""
 
 
 class Presented(Protocol):
@@ -318,6 +323,32 @@ class Node:
                 clock=clock,
             )
             self._closers.append(self.federated)
+            self.share_db = ShareDB(settings.data_dir, readonly=readonly)
+            self._closers.append(self.share_db)
+            self.hotlist_desk = HotlistDesk(
+                owner=self.owner,
+                lists=self.hotlists.store,
+                agreements=self.identity.sharing,
+                people=self.identity,
+                db=self.share_db,
+                audit=self.audit,
+                clock=clock,
+            )
+            self.hotlist_subscriptions = HotlistSubscriptions(
+                federation=self.federation,
+                hotlists=self.hotlists,
+                disclosure=self.search,
+                people=self.identity,
+                permitted=self.policy.permitted_purposes,
+                db=self.share_db,
+                audit=self.audit,
+                deadline=settings.federation_deadline,
+                clock=clock,
+            )
+            self._closers.append(self.hotlist_subscriptions)
+            self.hotlists.provenance = self.hotlist_subscriptions.provenance
+            if not readonly:  # only the writer raises alerts, and reports the shared lists' hits
+                self.alerts.outbox.on_raised = self.hotlist_subscriptions.on_alerts
         except BaseException:
             self.close()
             raise
@@ -485,7 +516,8 @@ class System(Node):
         """Removes reads past retention with the audit details that describe them, alerts
         (which carry a read) past hit retention, possible matches past non-hit retention, and
         held search requests, own-vehicle requests and protected-plate entries past their
-        expiry, and rotated-out federation signing keys."""
+        expiry, rotated-out federation signing keys, and hit reports of shared hot lists past
+        hit retention."""
         moment = now or self.clock()
         report = purge_expired(self.store, self.retention, moment, self.audit, self.audit)
         # possible matches are non-hits (until an officer confirms one) and go with them
@@ -496,6 +528,7 @@ class System(Node):
         self.protected.expire(moment)
         self.owner_requests.expire(moment)
         self.federation.keys.destroy_retired()  # a rotated-out signing key cannot sign again
+        self.share_db.expire(moment - self.retention.hit)  # partners' hit reports, ours queued
         if self._bus is not None:
             days = [day for cls, day in report.days_dropped if cls is RetentionClass.NONHIT]
             try:
@@ -509,13 +542,14 @@ class System(Node):
     def start(self) -> None:
         """What a running service does besides answering requests: logs the policy in force,
         then runs the periodic work (retention purge, checkpoint signing, hot-list refresh,
-        retained-vehicles snapshot) until ``close``."""
+        retained-vehicles snapshot, partners' hot-list sync) until ``close``."""
         self.record_policy()
         jobs = self.jobs
         jobs.every(self.settings.purge_interval.total_seconds(), "purge", self.purge)
         jobs.every(CHECKPOINT_INTERVAL, "checkpoint", self.audit.maybe_checkpoint)
         jobs.every(HOTLIST_TICK, "hotlist-tick", self.hotlists.tick)
         jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
+        jobs.every(HOTLIST_SYNC, "hotlist-sync", self.hotlist_subscriptions.sync_all)
         jobs.start()
 
 

@@ -210,5 +210,8 @@ def _row(peer: Peer, now: datetime) -> tuple[object, ...]:
 
 
 def register(app: typer.Typer) -> None:
-    """Adds ``federation`` to the ``trustlpr`` command."""
+    """Adds ``federation`` (with ``federation hotlist``) to the ``trustlpr`` command."""
+    from .federation_hotlist_cmds import hotlist_app
+
+    federation_app.add_typer(hotlist_app, name="hotlist")
     app.add_typer(federation_app, name="federation")

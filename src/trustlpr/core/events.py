@@ -39,6 +39,7 @@ class EventType(StrEnum):
     FEDERATION_CHANGED = "federation_changed"  # a peer proposed/approved/removed, a key rotated
     FEDERATION_REFUSED = "federation_refused"  # a signed message from a node refused (401)
     FEDERATION_SEARCH = "federation_search"  # a search sent to partners, and each one's answer
+    FEDERATION_HOTLIST = "federation_hotlist"  # hot lists shared: served, synced, refused, hits
     STATS_SNAPSHOT = "stats_snapshot"  # periodic public figures the log cannot derive (portal)
 
 

@@ -60,13 +60,26 @@ class PeerClient:
 
     def post(self, peer: Peer, path: str, payload: Any) -> PeerAnswer:
         """Sends ``payload`` as signed JSON to ``path`` of ``peer``; the verified answer."""
-        url = peer.url.rstrip("/") + path
         body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
-        headers = self._federation.sign_request("POST", url, body)
-        sent = Request("POST", url, headers)
-        response = self._send("POST", url, headers, body, peer.agency_id)
+        return self._exchange(peer, "POST", path, body, {})
+
+    def get(self, peer: Peer, path: str, *, if_none_match: str | None = None) -> PeerAnswer:
+        """A signed GET of ``path`` (with its query) from ``peer``; the verified answer. A
+        ``304 Not Modified`` (RFC 9110) answer, signed like any other, has body ``None``."""
+        extra = {"If-None-Match": if_none_match} if if_none_match else {}
+        return self._exchange(peer, "GET", path, b"", extra)
+
+    def _exchange(
+        self, peer: Peer, method: str, path: str, body: bytes, extra: dict[str, str]
+    ) -> PeerAnswer:
+        url = peer.url.rstrip("/") + path
+        headers = self._federation.sign_request(method, url, body)
+        sent = Request(method, url, headers)
+        response = self._send(method, url, {**headers, **extra}, body, peer.agency_id)
         answer = Answer(response.status_code, dict(response.headers), sent)
         self._federation.verify_answer(peer, answer, response.content)
+        if response.status_code == 304 and not response.content:
+            return PeerAnswer(304, None)
         value = _json(response.content, peer.agency_id)
         if response.status_code == 401 and isinstance(value, dict):
             reason = str(value.get("reason", "unknown"))[:40]

@@ -120,6 +120,9 @@ class Outbox:
         self._max_pending = max_pending
         self._lock = threading.Lock()
         self._appended: set[str] = set()  # audited by this process, outbox row not yet cleared
+        self.on_raised: Callable[[Sequence[AlertRecord]], None] | None = None
+        """Told of alerts once raised (audited, fanned out): a shared list's hit reports
+        (``federation.hotlist_subscribe``); set by the composition root."""
 
     def mark(self) -> int | None:
         """The audit log's size now, noted with alerts being stored (None without the log)."""
@@ -142,6 +145,8 @@ class Outbox:
             body = json.dumps(record.to_json(), sort_keys=True)
             self._broker.publish(SseEvent(record.kind.value, record.id, body))
         self._dispatcher.wake()
+        if self.on_raised is not None:
+            self.on_raised([record for record, _ in rows])
         return len(rows)
 
     def _audit_once(

@@ -23,7 +23,7 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -49,6 +49,7 @@ from .store import HotlistStore
 log = logging.getLogger(__name__)
 LateHitSink = Callable[[Sequence[BufferedRead]], None]
 PromoteStored = Callable[[str, str, datetime], None]
+Provenance = Callable[[str], Mapping[str, Any] | None]
 """Moves a stored read (plate, camera, time) into the hit class: a confirmed possible match."""
 
 
@@ -108,6 +109,9 @@ class HotlistService:
         self._data_version = -1
         self._last_refresh = float("-inf")
         alerts.on_confirmed_possible = self._confirmed_possible
+        self.provenance: Provenance | None = None
+        """Where a list came from (a partner's list: owner agency, list, version), kept on
+        every alert it raises; set by the composition root."""
         self.refresh(force=True)
 
     @classmethod
@@ -200,7 +204,7 @@ class HotlistService:
         skip_invalid: bool,
         progress: Callable[[int], None] | None,
     ) -> None:
-        list_id, fmt, replace = report.list_id, report.format, report.replaced
+        list_id, fmt = report.list_id, report.format
         items = read_file(
             data,
             fmt=fmt,
@@ -209,6 +213,52 @@ class HotlistService:
             valid_for=valid_for,
             max_validity=self.max_validity,
         )
+        detail = {"format": fmt, "sha256": report.sha256}
+        self._install(items, report, source, actor, now, skip_invalid, progress, detail)
+
+    def install_shared(
+        self,
+        list_id: str,
+        raws: Sequence[Mapping[str, Any]],
+        *,
+        source_agency: str,
+        actor: str,
+        detail: Mapping[str, Any],
+    ) -> ImportReport:
+        """Replaces ``list_id`` with a partner's list, screened by this node's policy exactly
+        as an import is (categories, reasons; all or nothing). The caller
+        (``federation.hotlist_subscribe``) has checked the partner's signed grant: a list
+        pulled over federation is covered by the owner's agreement, not by one in this node's
+        registry, so ``sharing_agreement`` is not asked."""
+        check_list_id(list_id)
+        now = self._clock()
+        report = ImportReport(list_id, "federation", True)
+        items: list[ParsedEntry | InputError] = []
+        for line, raw in enumerate(raws, start=1):
+            try:
+                parsed = entry_from_mapping(
+                    raw, list_id=list_id, now=now, max_validity=self.max_validity, line=line
+                )
+            except InputError as exc:
+                items.append(exc)
+                continue
+            items.append(parsed)
+        with _gc_paused():
+            self._install(items, report, source_agency, actor, now, False, None, dict(detail))
+        return report
+
+    def _install(
+        self,
+        items: Iterable[ParsedEntry | InputError],
+        report: ImportReport,
+        source: str,
+        actor: str,
+        now: datetime,
+        skip_invalid: bool,
+        progress: Callable[[int], None] | None,
+        detail: dict[str, Any],
+    ) -> None:
+        list_id, replace = report.list_id, report.replaced
         entries = screen(
             items,
             report,
@@ -218,7 +268,7 @@ class HotlistService:
             progress=progress,
             reason_check=self._reason_check,
         )
-        detail_private = {"format": fmt, "sha256": report.sha256, "expired_skipped": report.expired}
+        detail_private = {**detail, "expired_skipped": report.expired}
         with self._lock:
             old = self.matcher.get(list_id)
             if replace:
@@ -381,6 +431,9 @@ class HotlistService:
         stored = self.store.entry(entry_id)
         fields = stored.to_json()
         fields.pop("id", None)
+        origin = self.provenance(stored.entry.list_id) if self.provenance else None
+        if origin is not None:
+            fields["provenance"] = dict(origin)
         return fields
 
     def _rematch(self, fresh: ListIndex, old: ListIndex | None) -> None:

@@ -224,6 +224,24 @@ class SearchCore:
         requester = self._requester_of(agency, peer_user_id(user_id, agency.id), role, now)
         return self._ask(requester, form, now, frozenset, None)
 
+    def judge_for_peer(
+        self, agency: Agency, user_id: str, role: Role, form: SearchForm
+    ) -> Decision:
+        """How this node would judge ``form`` asked by partner ``agency`` — its policy and
+        its agreements, as for ``request_for_peer`` — without logging or running anything:
+        the check before this node tells a partner something unasked (a hit on the partner's
+        shared hot list, ``federation.hotlist_subscribe``; the caller logs what it does)."""
+        now = self._clock()
+        requester = self._requester_of(agency, peer_user_id(user_id, agency.id), role, now)
+        request = SearchRequest(
+            id=f"d-{secrets.token_hex(8)}", requester=requester, purpose=form.purpose,
+            offense_code=form.offense_code, case_number=form.case_number,
+            legal_basis=form.legal_basis, warrant_id=form.warrant_id,
+            warrant_scope=form.warrant_scope, reason=form.reason,
+            query=checked_query(form.query), now=now, owner_agency_id=self._owner.id,
+        )  # fmt: skip
+        return self._decide(request)
+
     def _ask(
         self,
         requester: Requester,

@@ -105,6 +105,7 @@ def _routers() -> list[APIRouter]:
     from .apidocs import router as apidocs
     from .console import router as console
     from .federation import router as federation
+    from .federation_hotlists import router as federation_hotlists
     from .health import router as health
     from .ingest import inventory
     from .ingest import router as ingest
@@ -128,6 +129,7 @@ def _routers() -> list[APIRouter]:
         log,
         console,
         federation,
+        federation_hotlists,
         apidocs,
     ]
 

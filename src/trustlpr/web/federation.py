@@ -109,7 +109,7 @@ def _desk(request: Request) -> SearchDesk:
 Desk = Annotated[SearchDesk, Depends(_desk)]
 
 
-def _parse(model: type[M], raw: bytes) -> M:
+def parse_signed(model: type[M], raw: bytes) -> M:
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
@@ -118,7 +118,7 @@ def _parse(model: type[M], raw: bytes) -> M:
         raise InputError(f"{first['msg']}"[:300], field=where[:80]) from None
 
 
-def _signed_error(federation: Federation, request: Request, exc: TrustLPRError) -> Response:
+def signed_error(federation: Federation, request: Request, exc: TrustLPRError) -> Response:
     """A refusal after the signature verified (a bad body, a declaration that does not match
     the pin, an unknown held request), signed like every answer."""
     body = {"error": type(exc).__name__, "detail": exc.message}
@@ -137,10 +137,10 @@ async def federated_search(
     """A partner's search of this node's data, judged by this node's policy and agreements."""
     raw = await request.body()
     try:
-        ask = _parse(FederatedAsk, raw)
+        ask = parse_signed(FederatedAsk, raw)
         outcome = await run_in_threadpool(desk.ask, signed.peer, ask)
     except TrustLPRError as exc:
-        return _signed_error(federation, request, exc)
+        return signed_error(federation, request, exc)
     return _outcome(federation, request, outcome)
 
 
@@ -149,10 +149,10 @@ async def federated_poll(request: Request, federation: Fed, desk: Desk, signed: 
     """A partner's poll of its held request: judged again and, once approved, run."""
     raw = await request.body()
     try:
-        poll = _parse(FederatedPoll, raw)
+        poll = parse_signed(FederatedPoll, raw)
         outcome = await run_in_threadpool(desk.poll, signed.peer, poll)
     except TrustLPRError as exc:
-        return _signed_error(federation, request, exc)
+        return signed_error(federation, request, exc)
     return _outcome(federation, request, outcome)
 
 
@@ -163,9 +163,9 @@ async def federated_terms(
     """The purposes this node's agreements in force grant the asking peer (its own only)."""
     raw = await request.body()
     try:
-        _parse(TermsAsk, raw)
+        parse_signed(TermsAsk, raw)
         purposes = await run_in_threadpool(desk.terms, signed.peer, federation.now())
     except TrustLPRError as exc:
-        return _signed_error(federation, request, exc)
+        return signed_error(federation, request, exc)
     body = {"agency": federation.owner.id, "peer": signed.peer.agency_id, "purposes": purposes}
     return signed_json(federation, request, body)
