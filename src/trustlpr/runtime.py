@@ -170,7 +170,28 @@ def _require_initialised(settings: Settings) -> None:
         )
 
 
-class Node:
+class _ClosesInReverse:
+    """Closes what it opened, last first (``_closers``), also as a context manager."""
+
+    _closers: list[_Closeable]
+
+    def close(self) -> None:
+        while self._closers:
+            self._closers.pop().close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Node(_ClosesInReverse):
     """One node's components over a data directory: audit log, identities, policy, read store,
     cameras, hot lists and alerts, approvals and governed search.
 
@@ -402,24 +423,6 @@ class Node:
         )
         self.store.promote([s.ref for s in found])
 
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def close(self) -> None:
-        while self._closers:
-            closer = self._closers.pop()
-            closer.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
 
 def open_readonly(settings: Settings, *, clock: Clock = system_clock) -> Node:
     """The node for commands that only read; takes no writer lock (see ``Node``)."""
@@ -553,7 +556,7 @@ class System(Node):
         jobs.start()
 
 
-class FrontEnd:
+class FrontEnd(_ClosesInReverse):
     """An ingest front-end (``serve --role ingest --bus …``): the camera checks of
     ``IngestService`` in front of the bus instead of a pipeline. It opens only what those
     checks need — the policy's limits, the camera registry, and the non-hit key ring for the
@@ -592,18 +595,3 @@ class FrontEnd:
         except BaseException:
             self.close()
             raise
-
-    def close(self) -> None:
-        while self._closers:
-            self._closers.pop().close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
