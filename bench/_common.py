@@ -8,6 +8,7 @@ import json
 import os
 import random
 import resource
+import socket
 import string
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 _ALNUM = string.ascii_uppercase + string.digits
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def native_batches(
+    total: int, seed: int, batch: int, base: datetime, seconds: tuple[float, float]
+) -> list[dict]:
+    """Native-format batches of fresh plates (no duplicates), each read observed at ``base``
+    plus a random offset within ``seconds``."""
+    fleet = plates(total, seed)
+    rng = random.Random(seed)
+    return [
+        {
+            "reads": [
+                {
+                    "plate": fleet[i],
+                    "state": "CT",
+                    "observed_at": (base + timedelta(seconds=rng.uniform(*seconds))).isoformat(),
+                    "confidence": round(rng.uniform(0.5, 1.0), 3),
+                }
+                for i in range(start, min(start + batch, total))
+            ]
+        }
+        for start in range(0, total, batch)
+    ]
 
 
 def plates(count: int, seed: int = 7) -> list[str]:

@@ -22,10 +22,8 @@ import asyncio
 import itertools
 import json
 import os
-import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,11 +31,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from _common import emit, peak_rss_mb, percentile, plates
+from _common import emit, free_port, native_batches, peak_rss_mb, percentile
 from _rounds import alternate
 from trustlpr.runtime import System, initialise
 from trustlpr.settings import Settings
@@ -66,23 +64,7 @@ def prepare(data_dir: Path) -> tuple[Settings, list[tuple[str, str]]]:
 
 def batches(total: int, seed: int) -> list[dict[str, Any]]:
     """Native batches of fresh plates (no duplicates), observed within the last hour."""
-    fleet = plates(total, seed)
-    rng = random.Random(seed)
-    now = datetime.now(UTC)
-    return [
-        {
-            "reads": [
-                {
-                    "plate": fleet[i],
-                    "state": "CT",
-                    "observed_at": (now - timedelta(seconds=rng.uniform(60, 3600))).isoformat(),
-                    "confidence": round(rng.uniform(0.5, 1.0), 3),
-                }
-                for i in range(start, min(start + BATCH, total))
-            ]
-        }
-        for start in range(0, total, BATCH)
-    ]
+    return native_batches(total, seed, BATCH, datetime.now(UTC), (-3600, -60))
 
 
 def in_process(system: System, bodies: list[dict[str, Any]], clients: int) -> float:
@@ -114,18 +96,12 @@ def in_process(system: System, bodies: list[dict[str, Any]], clients: int) -> fl
 # -- the bus processes --------------------------------------------------------------------------
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(data_dir: Path, role: str, bus: str) -> Iterator[str]:
     """``trustlpr serve --role <role>`` as its own process; its base URL once healthy."""
     import httpx
 
-    port = _port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTLPR_")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "trustlpr.cli", "--data-dir", str(data_dir), "serve",

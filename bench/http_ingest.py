@@ -18,21 +18,18 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import Future
-from datetime import timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from _common import T0, emit, peak_rss_mb, percentile, plates
+from _common import T0, emit, free_port, native_batches, peak_rss_mb, percentile
 from _rounds import alternate
 from trustlpr.audit import open_audit
 from trustlpr.cameras import CameraRegistry
@@ -97,24 +94,7 @@ def serve(data_dir: Path, port: int) -> None:
 
 def batches(total: int, seed: int) -> list[dict[str, Any]]:
     """Native batches of fresh plates (no duplicates), dated within one day."""
-    fleet = plates(total, seed)
-    rng = random.Random(seed)
-    out = []
-    for start in range(0, total, BATCH):
-        out.append(
-            {
-                "reads": [
-                    {
-                        "plate": fleet[i],
-                        "state": "CT",
-                        "observed_at": (T0 + timedelta(seconds=rng.uniform(0, 86000))).isoformat(),
-                        "confidence": round(rng.uniform(0.5, 1.0), 3),
-                    }
-                    for i in range(start, min(start + BATCH, total))
-                ]
-            }
-        )
-    return out
+    return native_batches(total, seed, BATCH, T0, (0, 86000))
 
 
 def in_process(data_dir: Path, bodies: list[dict[str, Any]], clients: int) -> float:
@@ -146,14 +126,8 @@ def in_process(data_dir: Path, bodies: list[dict[str, Any]], clients: int) -> fl
     return sum(len(b["reads"]) for b in bodies) / elapsed
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(data_dir), str(port)],
         stdout=subprocess.DEVNULL,
