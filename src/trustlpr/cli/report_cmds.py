@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from ..core.errors import InputError
-from ..transparency import read_jsonl, read_jsonl_url
+from ..transparency import read_jsonl
 from ..transparency.annual import FORMATS, annual_report, check_year, render_html
 from ..transparency.pdf import html_to_pdf
-from ..transparency.source import is_url
+from ..transparency.source import is_url, read_jsonl_url
 from .common import print_json
 from .transparency_cmds import tally_download, tally_local
 

@@ -19,7 +19,6 @@ from .source import (
     jsonl_leaves,
     log_leaves,
     read_jsonl,
-    read_jsonl_url,
     recompute,
     tally_lines,
 )
@@ -35,7 +34,6 @@ __all__ = [
     "log_leaves",
     "policy_file",
     "read_jsonl",
-    "read_jsonl_url",
     "reason_texts",
     "recompute",
     "record_policy_in_force",
