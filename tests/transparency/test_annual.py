@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from trustlpr.audit.export import export
@@ -24,8 +25,10 @@ from trustlpr.cli.main import app as cli
 from trustlpr.core.events import AuditEvent, EventType
 from trustlpr.demo import demo_settings, prepare
 from trustlpr.demo_history import begin_demo, replay
+from trustlpr.runtime import System
 from trustlpr.sim import TOWN
 from trustlpr.transparency.statutes import FIGURES, STATUTES
+from trustlpr.web.app import create_app
 
 runner = CliRunner()
 SAMPLE = 200  # every 200th vehicle of the town (and its stolen ones): seconds, not minutes
@@ -39,6 +42,7 @@ OUTCOMES = ("stop", "arrest", "recovery", "no_contact", "wrong_vehicle", "other"
 
 @dataclass
 class Node:
+    system: System
     data_dir: Path
     download: Path
     root_hash: str
@@ -83,7 +87,7 @@ def node(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path) -> Iterator
         with download.open("w", encoding="utf-8") as out:
             export(system.audit.log, out, "jsonl")
         root = base64.b64encode(checkpoint.root).decode()
-        yield Node(settings.data_dir, download, root, checkpoint.size)
+        yield Node(system, settings.data_dir, download, root, checkpoint.size)
     finally:
         system.close()
 
@@ -263,3 +267,26 @@ def test_pdf_is_printed_by_chromium(node: Node, tmp_path: Path) -> None:
                      "--log", str(node.download), "--out", str(pdf))  # fmt: skip
     assert code == 0, out
     assert pdf.read_bytes().startswith(b"%PDF-") and pdf.stat().st_size > 2000
+
+
+def test_the_portal_has_a_page_per_year_with_the_same_numbers(node: Node) -> None:
+    app = create_app(node.system, portal_ttl=0, exposure=False)
+    try:
+        client = TestClient(app)
+        index = client.get("/")
+        assert index.status_code == 200 and 'href="/reports"' in index.text
+        years = client.get("/reports")
+        assert years.status_code == 200
+        assert re.findall(r'href="/reports/(\d{4})"', years.text) == ["2026", "2025", "2024"]
+        page = client.get("/reports/2025")
+        assert page.status_code == 200
+        shown = dict(
+            re.findall(r'id="figure-([a-z_]+)"><td>[^<]*</td><td class="n">(\d+)<', page.text)
+        )
+        want = {row["id"]: str(row["value"]) for row in _report(node, 2025)["figures"]}
+        assert shown == want
+        assert f"log size {node.size}" in re.sub(r"<[^>]+>", "", page.text)
+        for bad in ("/reports/1999", "/reports/20x5", "/reports/02025"):
+            assert client.get(bad).status_code == 404, bad
+    finally:
+        app.state.portal.close()

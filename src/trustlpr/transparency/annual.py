@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from ..core.errors import InputError
 from .figures import Tally
@@ -114,3 +115,15 @@ _ENV = Environment(
 def render_html(report: dict[str, Any]) -> str:
     """The report as one self-contained HTML page (inline style: it prints and mails)."""
     return _ENV.get_template("annual.html").render(r=report, trustlpr=TRUSTLPR)
+
+
+def render_body(report: dict[str, Any]) -> Markup:
+    """The report's content alone (the portal puts it in its own page)."""
+    return Markup(_ENV.get_template("annual_body.html").render(r=report, trustlpr=TRUSTLPR))
+
+
+def years_of(tally: Tally) -> list[int]:
+    """The years the log's entries fall in, newest first (none for an empty log)."""
+    if tally.first_time is None or tally.last_time is None:
+        return []
+    return list(range(int(tally.last_time[:4]), int(tally.first_time[:4]) - 1, -1))
