@@ -20,7 +20,7 @@ T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def decided(decision: str, purpose: str, reasons: list[str], *, outside: str | None = None,
-            at: datetime = T0) -> AuditEvent:  # fmt: skip
+            at: datetime = T0, offense_class: str | None = None) -> AuditEvent:  # fmt: skip
     public: dict[str, object] = {
         "purpose": purpose,
         "decision": decision,
@@ -33,6 +33,8 @@ def decided(decision: str, purpose: str, reasons: list[str], *, outside: str | N
         "request_id": "s-1",
         "window_hours": 24,
     }
+    if offense_class is not None:  # entries logged before the class was carried have none
+        public["offense_class"] = offense_class
     return AuditEvent(EventType.SEARCH_DECIDED, at, "ctpd", public, {"plate": "SECRET1"})
 
 
@@ -58,10 +60,12 @@ def events() -> list[AuditEvent]:
            "outcome": "misread", "action": "verify_alert", "count": 1}),
         ev(EventType.ALERT_VERIFIED, T0, "ctpd", {"list_id": "amber", "category": "A",
            "outcome": "confirmed", "action": "verify_possible", "count": 1}),
-        decided("allow", "stolen_vehicle", ["permit"]),
-        decided("deny", "immigration_enforcement", ["purpose.prohibited", "reason.immigration"]),
-        decided("deny", "personal", ["purpose.prohibited"]),
-        decided("needs_approval", "stolen_vehicle", ["approval.partial-plate"]),
+        decided("allow", "stolen_vehicle", ["permit"], offense_class="felony"),
+        decided("deny", "immigration_enforcement", ["purpose.prohibited", "reason.immigration"],
+                offense_class="civil"),
+        decided("deny", "personal", ["purpose.prohibited"], offense_class="none"),
+        decided("needs_approval", "stolen_vehicle", ["approval.partial-plate"],
+                offense_class="felony"),
         decided("allow", "stolen_vehicle", ["permit"], outside="nycpd"),
         decided("deny", "reproductive_health", ["sharing.no_agreement"], outside="txso"),
         ev(EventType.SEARCH_EXECUTED, T0, "ctpd", {"search_type": "exact", "result_count": 4}),
@@ -115,6 +119,12 @@ def test_each_figure_counts_what_it_names(audit: AuditService) -> None:
         "sharing.no_agreement": 1,
     }
     assert s["held_reasons"] == {"approval.partial-plate": 1}
+    assert s["by_offense_class"] == {
+        "civil": {"allow": 0, "deny": 1, "needs_approval": 0},
+        "felony": {"allow": 1, "deny": 0, "needs_approval": 1},
+        "none": {"allow": 0, "deny": 1, "needs_approval": 0},
+        "not_recorded": {"allow": 1, "deny": 1, "needs_approval": 0},  # the two without one
+    }
     assert f["approvals"] == {"approved": 2, "rejected": 1}
     out = f["out_of_agency"]
     assert (out["requests"], out["allowed"], out["denied"]) == (2, 1, 1)

@@ -44,6 +44,10 @@ NO_ANSWER = "no_answer"
 """The outcome of a request sent to a partner that gave no (trustworthy) answer in time."""
 
 
+NOT_RECORDED = "not_recorded"
+"""The offense class of a ``search_decided`` entry written before the log carried one."""
+
+
 def _bad(index: int, message: str) -> FormatError:
     return FormatError(f"entry {index}: {message}")
 
@@ -276,6 +280,7 @@ class Tally:
         n[f"decision:{decision}"] += 1
         n[f"purpose:{purpose}|{decision}"] += 1
         n[f"search_type:{p.text('search_type', 'unknown')}"] += 1
+        n[f"offense_class:{p.text('offense_class', NOT_RECORDED)}|{decision}"] += 1
         if p.flag("warrant"):
             n[f"warrant:{decision}"] += 1
         if decision != "allow":
@@ -377,6 +382,7 @@ class Tally:
                 "denied_daily": daily("decision:deny"),
                 "by_purpose": _by_decision(grouped("purpose:")),
                 "by_type": grouped("search_type:"),
+                "by_offense_class": _by_decision(grouped("offense_class:")),
                 "denial_reasons": grouped("reason:"),
                 "held_reasons": grouped("held_reason:"),
                 "warrant": {d: total[f"warrant:{d}"] for d in _DECISIONS},

@@ -79,12 +79,14 @@ FIGURES: tuple[Figure, ...] = (
     Figure("keys_destroyed", "Day keys destroyed", ("retention", "keys_destroyed")),
 )
 BY_ID = {f.id: f for f in FIGURES}
-GROUPED = {"searches_by_purpose": ("searches", "by_purpose")}
-"""Tables of the report: searches by purpose and decision."""
+GROUPED = {
+    "searches_by_purpose": ("searches", "by_purpose"),
+    "searches_by_offense_class": ("searches", "by_offense_class"),
+}
+"""Tables of the report: searches by purpose, and by offense class (the class NIBRS and
+statute codes resolve to; ``not_recorded`` for entries logged before it was), and decision."""
 
 NOT_IN_LOG = {
-    "searches by offense (NIBRS) class": "the offense code is in each search's private detail "
-    "only; the public log does not carry it",
     "camera placements refused near sensitive places": "a refused registration changes nothing "
     "and is not logged",
 }
