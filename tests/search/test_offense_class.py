@@ -24,7 +24,9 @@ from .test_service import form
         ("9ZZ", "unknown"),  # refused, and counted as such
     ],
 )
-def test_the_public_entry_names_the_class_only(world: World, offense: str | None, kind: str) -> None:
+def test_the_public_entry_names_the_class_only(
+    world: World, offense: str | None, kind: str
+) -> None:
     out = world.service.request(world.officer, world.owner, replace(form(), offense_code=offense))
     leaves = [leaf for _, leaf in world.audit.log.entries()]
     public = parse_leaf(leaves[out.audit_index])["public"]
