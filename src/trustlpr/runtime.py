@@ -234,16 +234,17 @@ class Node(_ClosesInReverse):
             )
             self._closers.append(self.store)
             rule = self.policy.sensitive_locations
-            self.cameras = CameraRegistry(
-                settings.data_dir,
+            self.places = PlacesLayer(
+                settings.data_dir / PLACES_FILE,
+                rule.no_cameras,
+                rule.camera_distance_m,
+                self.policy.name,
                 audit=self.audit,
+                agency_id=self.owner.id,
                 clock=clock,
-                placement=PlacesLayer(
-                    settings.data_dir / PLACES_FILE,
-                    rule.no_cameras,
-                    rule.camera_distance_m,
-                    self.policy.name,
-                ),
+            )
+            self.cameras = CameraRegistry(
+                settings.data_dir, audit=self.audit, clock=clock, placement=self.places
             )
             self._closers.append(self.cameras)
             self.protected = ProtectedPlates(
@@ -462,6 +463,7 @@ class System(Node):
                 agency_id=self.owner.id,
                 protected=self.protected,
                 federation=self.federation,
+                places=self.places,
             )
         except BaseException:
             self.close()
