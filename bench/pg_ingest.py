@@ -30,6 +30,7 @@ import gc
 import os
 import random
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
@@ -154,6 +155,8 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=300, help="lookups per round")
     parser.add_argument("--json", action="store_true", help="only the JSON line")
     args = parser.parse_args()
+    # a stopped run still drops its database (SIGINT is ignored in background jobs)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory() as name, throwaway_database(args.url) as url:
         tmp = Path(name)
         rounds = alternate(
