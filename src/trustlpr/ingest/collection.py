@@ -8,10 +8,10 @@ it was taken, by the same rule (the policy's ``[sensitive_locations] no_cameras`
 by ``IngestService`` before it is queued — before the bus, the hot lists, the hit-only buffer
 and the store — and only its place's category is counted.
 
-The counts reach the public log as one ``reads_not_collected`` entry per agency when
-``flush`` runs (hourly on a running node, and when it closes): per category, no camera, no
-plate and no time finer than the hour, so the public log cannot be read as where a patrol car
-was when.
+The counts reach the public log as one ``reads_not_collected`` entry per agency and category
+when ``flush`` runs (hourly on a running node, and when it closes): a category and a count, no
+camera, no plate and no time finer than the hour, so the public log cannot be read as where a
+patrol car was when.
 """
 
 from __future__ import annotations
@@ -85,9 +85,10 @@ class CollectionRule:
                 type=EventType.READS_NOT_COLLECTED,
                 at=now,
                 agency_id=agency or None,
-                public={"categories": dict(sorted(counts.items())), "count": counts.total()},
+                public={"category": category, "count": count},
             )
             for agency, counts in sorted(pending.items())
+            for category, count in sorted(counts.items())
         ]
         try:
             self._audit.append_many(events)

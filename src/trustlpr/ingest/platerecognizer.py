@@ -28,6 +28,7 @@ the camera's configured time zone, and refused when it has none. ``region.code``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -56,6 +57,7 @@ from .regions import NONE, Region, iso_region
 NAME = "platerecognizer"
 _MAX_JSON = 4 * 1024 * 1024
 _MAX_USER_DATA = 4096
+_NUMERIC = re.compile(r"[-+]?\d{1,3}(\.\d{1,12})?")
 
 
 def _form(payload: FormPayload) -> tuple[Mapping[str, Any], bytes | None]:
@@ -124,10 +126,10 @@ def _user_gps(value: Any, path: str) -> Position | None:
             except (ValueError, RecursionError):
                 raise InputError("is not a JSON object or 'lat,lon'", field=path) from None
         else:
-            parts = text_value.split(",")
-            if len(parts) != 2:
+            parts = [part.strip() for part in text_value.split(",")]
+            if len(parts) != 2 or not all(_NUMERIC.fullmatch(part) for part in parts):
                 return None  # other free text: not a position
-            found = position(parts[0].strip(), parts[1].strip(), path, path)
+            found = position(parts[0], parts[1], path, path)
             return Position(*found, path) if found else None
     if not isinstance(value, Mapping):
         return None
