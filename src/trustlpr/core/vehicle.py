@@ -50,8 +50,8 @@ MAKES: dict[str, tuple[str, ...]] = {
 COLOURS: dict[str, tuple[str, ...]] = {
     "black": (),
     "blue": ("navy", "dark blue", "light blue"),
-    "brown": ("tan", "beige", "bronze"),
-    "gold": (),
+    "brown": ("tan", "beige", "bronze", "brown-beige"),
+    "gold": ("gold-yellow",),
     "green": ("dark green",),
     "grey": ("gray", "charcoal", "dark grey", "dark gray"),
     "orange": (),
@@ -62,7 +62,15 @@ COLOURS: dict[str, tuple[str, ...]] = {
     "yellow": (),
 }
 BODY_TYPES: dict[str, tuple[str, ...]] = {
-    "sedan": ("sedan-standard", "sedan-compact", "sedan-wagon", "car", "saloon", "coupe"),
+    "sedan": (
+        "sedan-standard",
+        "sedan-compact",
+        "sedan-sports",
+        "sedan-wagon",
+        "car",
+        "saloon",
+        "coupe",
+    ),
     "suv": ("suv-standard", "suv-crossover", "crossover", "sport utility"),
     "pickup": ("pickup-truck", "pickup truck", "truck-standard", "truck"),
     "van": ("van-mini", "van-full", "minivan", "van-cargo"),
@@ -71,7 +79,7 @@ BODY_TYPES: dict[str, tuple[str, ...]] = {
     "motorcycle": ("motorbike", "moto"),
     "bus": (),
     "heavy truck": ("semi", "tractor-trailer", "big-truck", "lorry"),
-    "convertible": (),
+    "convertible": ("sedan-convertible", "cabriolet"),
 }
 
 
