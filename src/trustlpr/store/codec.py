@@ -55,8 +55,8 @@ def _pack(read: Read) -> bytes:
     """Compact payload: four doubles, then the text fields joined by U+001F.
 
     Text that itself contains U+001F (never produced by our parsers, which refuse control
-    characters) falls back to JSON, marked by its first byte. The country came last and later:
-    rows sealed before it have seven text fields and unpack with no country.
+    characters) falls back to JSON, marked by its first byte. The country and then the speed
+    came later, each as one more trailing text field: older rows unpack without them.
     """
     texts = (
         read.plate,
@@ -67,6 +67,7 @@ def _pack(read: Read) -> bytes:
         read.image_ref or "",
         read.agency_id,
         read.country or "",
+        repr(read.speed) if read.speed is not None else "",
     )
     joined = _SEP.join(texts)
     direction = read.direction if read.direction is not None else math.nan
@@ -112,6 +113,7 @@ def unseal(
     texts, (conf, lat, lon, direction) = _unpack(payload)
     plate, state, make, colour, vtype, image_ref, agency = texts[:7]
     country = texts[7] if len(texts) > 7 else ""
+    speed = texts[8] if len(texts) > 8 else ""
     return Read(
         plate=plate,
         state=state or None,
@@ -127,6 +129,7 @@ def unseal(
         vehicle_type=vtype or None,
         image_ref=image_ref or None,
         country=country or None,
+        speed=float(speed) if speed else None,
     )
 
 
