@@ -20,6 +20,7 @@ from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
 from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter, erase_days
+from .bus.lease import WriterLease
 from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
@@ -473,10 +474,11 @@ class System(Node):
         waits until they are durable; returns how many were kept."""
         return self.pipeline.ingest(reads, images=images).kept
 
-    def bus_writer(self, bus: BusConfig) -> BusWriter:
-        """Consumes the node's ingest bus into this pipeline (``serve --role writer``): the
-        batches the front-ends published, opened with the same key rings the store destroys
-        through. Started by the caller; closed (before the pipeline drains) with the system."""
+    def bus_writer(self, bus: BusConfig, lease: WriterLease | None = None) -> BusWriter:
+        """Consumes the node's ingest bus into this pipeline (``serve --role writer``, as the
+        holder of ``lease``): the batches the front-ends published, opened with the same key
+        rings the store destroys through. Started by the caller; closed (before the pipeline
+        drains) with the system."""
         self._bus = bus  # the purge erases destroyed days from its streams
         ledger = BusLedger(self.settings.data_dir / "bus.db")
         self._closers.append(ledger)
@@ -488,6 +490,7 @@ class System(Node):
             audit_log=self.audit.log,
             health=self.ingest_service.health,
             max_age=self.retention.nonhit,
+            lease=lease,
         )
         self._closers.append(writer)  # closes first: its last fetch commits and is acked
         return writer
