@@ -140,6 +140,8 @@ def _by_hand(download: Path, year: int) -> dict[str, int]:
             n["federation_in"] += bool(public.get("federated"))
         elif kind == "camera_changed" and public.get("action") == "placement_refused":
             n["placements_refused"] += public.get("count", 1)
+        elif kind == "reads_not_collected":
+            n["reads_not_collected"] += public["count"]
         elif kind == "search_executed":
             n["searches_run"] += 1
         elif kind == "approval_decided":

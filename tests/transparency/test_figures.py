@@ -83,6 +83,13 @@ def events() -> list[AuditEvent]:
            "version": 1, "grantee_agency": "nycpd", "agency_state": "NY",
            "purposes": ["amber_alert", "stolen_vehicle"], "two_person": True}),
         ev(EventType.CAMERA_CHANGED, T0, "ctpd", {"action": "added", "count": 1}),
+        ev(EventType.CAMERA_CHANGED, T0, "ctpd", {"action": "places_installed", "count": 3,
+           "active_by_category": {"school": 2, "courthouse": 1}, "digest": "b" * 64}),
+        ev(EventType.CAMERA_CHANGED, T0, "ctpd",
+           {"action": "placement_refused", "category": "school", "count": 1}),
+        ev(EventType.CAMERA_CHANGED, T0, "ctpd",
+           {"action": "placement_refused", "category": "school", "count": 1}),
+        ev(EventType.READS_NOT_COLLECTED, T0, "ctpd", {"category": "courthouse", "count": 4}),
     ]  # fmt: skip
 
 
@@ -142,7 +149,16 @@ def test_each_figure_counts_what_it_names(audit: AuditService) -> None:
     sharing = f["changes"]["sharing"][0]
     assert (sharing["grantee"], sharing["grantee_state"]) == ("nycpd", "NY")
     assert (sharing["agreement"], sharing["purposes"]) == ("shr-1:v1", 2)
-    assert f["changes"]["cameras_in_window"] == 1
+    assert f["changes"]["cameras_in_window"] == 1  # refusals and the layer are counted apart
+    places = f["sensitive_places"]
+    assert (places["placements_refused"], places["refused_by_category"]) == (2, {"school": 2})
+    assert (places["reads_not_collected"], places["not_collected_by_category"]) == (
+        4,
+        {"courthouse": 4},
+    )
+    assert places["layers_installed_in_window"] == 1
+    assert places["layer"]["places"] == 3 and places["layer"]["digest"] == "b" * 64
+    assert places["layer"]["by_category"] == {"courthouse": 1, "school": 2}
     assert f["events"]["search_decided"] == 6
     assert f["log"]["size"] == audit.log.size
 

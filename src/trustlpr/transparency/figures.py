@@ -242,6 +242,8 @@ class Tally:
             )
         elif kind == EventType.CAMERA_CHANGED:
             self._camera(index, stamp, n, p)
+        elif kind == EventType.READS_NOT_COLLECTED:
+            n[f"not_collected:{p.text('category', '?')}"] += p.count("count")
         elif kind == EventType.PROTECTED_CHANGED and p.text("action") == PROTECTED_DROPPED:
             counted = p.values.get("days")  # the UTC day the reads were dropped on
             on = counted if isinstance(counted, str) and _DAY.match(counted) else day
@@ -396,6 +398,8 @@ class Tally:
                 "refused_by_category": grouped("placement_refused:"),
                 "layer": self.places_layer,
                 "layers_installed_in_window": total["places_installed"],
+                "reads_not_collected": sum(grouped("not_collected:").values()),
+                "not_collected_by_category": grouped("not_collected:"),
             },
             "searches": {
                 "total": total["searches"],

@@ -82,6 +82,11 @@ FIGURES: tuple[Figure, ...] = (
         "Camera placements refused near sensitive places",
         ("sensitive_places", "placements_refused"),
     ),
+    Figure(
+        "reads_not_collected",
+        "Reads not collected near sensitive places",
+        ("sensitive_places", "reads_not_collected"),
+    ),
 )
 BY_ID = {f.id: f for f in FIGURES}
 GROUPED = {
@@ -151,7 +156,7 @@ STATUTES: dict[str, Statute] = {
             Requirement(
                 "no cameras near schools, places of worship, courthouses, food banks, "
                 "immigration facilities",
-                ("placements_refused",),
+                ("placements_refused", "reads_not_collected"),
             ),
         ),
     ),
