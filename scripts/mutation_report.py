@@ -381,9 +381,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="with --group: re-test the mutants that survived or had no test",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="re-test only the mutants whose name matches (fnmatch; repeatable), e.g. "
+        "'trustlpr.audit.detail.xǁDetailStoreǁshred__mutmut_*'",
+    )
     args = parser.parse_args(argv)
     if (args.workdir or args.rerun_survivors) and not args.group:
         parser.error("--workdir and --rerun-survivors need --group")
+    if args.only and args.rerun_survivors:
+        parser.error("--only and --rerun-survivors exclude each other")
     if args.group:
         groups = load_groups()
         if args.group not in groups:
@@ -408,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.rerun_survivors:
             names = [name for name, status in _statuses(cwd) if status in _SURVIVING]
             print(f"re-testing {len(names)} surviving mutants")
+        names = names or list(args.only)
         if not args.rerun_survivors or names:
             subprocess.run(
                 [*MUTMUT, "run", "--max-children", str(args.jobs), *names],

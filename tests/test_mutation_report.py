@@ -170,7 +170,10 @@ def test_group_options_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture
     assert args.jobs == 1
     assert args.workdir == report.default_workdir("policy").resolve()
     assert report.parse_args(["--group", "policy", "--workdir", str(tmp_path)]).workdir == tmp_path
+    only = report.parse_args(["--group", "audit", "--only", "a.x_f__mutmut_*", "--only", "b.*"])
+    assert only.only == ["a.x_f__mutmut_*", "b.*"]
     for bad, said in (
+        (["--group", "audit", "--only", "a.*", "--rerun-survivors"], "exclude each other"),
         (["--group", "nonesuch"], "unknown group 'nonesuch'"),
         (["--rerun-survivors"], "need --group"),
         (["--group", "policy", "--workdir", str(report.ROOT / "x")], "outside the work tree"),
