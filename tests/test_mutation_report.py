@@ -80,6 +80,10 @@ def test_every_mutated_module_is_in_exactly_one_group() -> None:
     for group in groups.values():
         assert group.tests, group.name
         assert set(group.tests) <= selection, group.name
+        for test in group.deselect:  # a deselected test exists, in the group's own tests
+            path, _, name = test.partition("::")
+            assert any(path.startswith(t) for t in group.tests), test
+            assert f"def {name}(" in (_PATH.parents[1] / path).read_text("utf-8"), test
 
 
 def test_a_group_narrows_only_the_mutmut_lists() -> None:
@@ -98,6 +102,11 @@ def test_a_group_narrows_only_the_mutmut_lists() -> None:
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
     }
     assert narrowed["tool"]["other"] == {"keep": [1, 2]}
+    slow = report.Group("a", ("src/a.py",), ("tests/a",), ("tests/a/test_x.py::test_slow",))
+    narrowed = tomllib.loads(report.narrow_config(text, slow))
+    assert narrowed["tool"]["mutmut"]["pytest_add_cli_args_test_selection"] == [
+        "tests/a", "--deselect", "tests/a/test_x.py::test_slow",
+    ]  # fmt: skip
 
 
 def test_narrowing_a_config_without_the_lists_is_an_error() -> None:
