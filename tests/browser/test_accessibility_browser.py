@@ -8,6 +8,8 @@ left. The page list is checked against the app's routes, so a new page cannot be
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -25,7 +27,8 @@ from trustlpr.web.portal import router as portal_router
 
 pytestmark = pytest.mark.browser
 
-PORTAL = ["/", "/policy", "/cameras", "/sharing", "/verify"]
+PORTAL = ["/", "/policy", "/cameras", "/sharing", "/reports", "/verify"]
+YEAR_PAGE = "/reports/{year}"  # visited as the current year's report
 # the console's pages by who sees them; a card fragment is checked inside the alerts page
 CONSOLE = {
     None: ["/console/login"],
@@ -60,13 +63,13 @@ def _check(page: Page, where: str, found: dict[str, list[dict[str, object]]]) ->
 
 
 def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> None:
-    listed = set(PORTAL) | {p for pages in CONSOLE.values() for p in pages}
+    listed = set(PORTAL) | {YEAR_PAGE} | {p for pages in CONSOLE.values() for p in pages}
     assert _page_routes() <= listed, (
         "a page the accessibility check does not visit",
         sorted(_page_routes() - listed),
     )
     found: dict[str, list[dict[str, object]]] = {}
-    for path in PORTAL:
+    for path in [*PORTAL, YEAR_PAGE.format(year=datetime.now(UTC).year)]:
         page.goto(path)
         _check(page, path, found)
     for user, paths in CONSOLE.items():

@@ -1,7 +1,8 @@
 """A real NATS JetStream server (127.0.0.1:4222) and a fresh node per test.
 
 Each test gets its own stream (``T<hex>``) so parallel sessions on the one server never see
-each other's messages; the streams are deleted afterwards. No server is a failure, not a skip.
+each other's messages; the streams and the writer-lease bucket are deleted afterwards. No
+server is a failure, not a skip.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _delete_streams(config: BusConfig) -> None:
     async def delete() -> None:
         nc = await nats.connect(NATS_URL, connect_timeout=10)
         js = nc.jetstream()
-        for name in (config.stream, config.dead_stream):
+        for name in (config.stream, config.dead_stream, f"KV_{config.stream}_WRITER"):
             with contextlib.suppress(nats.js.errors.NotFoundError):
                 await js.delete_stream(name)
         await nc.close()
@@ -52,7 +53,7 @@ def bus_node(tmp_path: Path) -> Iterator[BusNode]:
     initialise(settings)
     with System(settings) as system:
         key = system.cameras.add("Elm St", 41.31, -72.93, agency_id="nhpd", camera_id="elm")[1]
-    url = f"{NATS_URL}/T{secrets.token_hex(6)}"
+    url = f"{NATS_URL}/T{secrets.token_hex(6)}?lease=2"
     config = BusConfig.parse(url, agency_id="nhpd")
     try:
         yield BusNode(data, settings, config, key, url)

@@ -2,7 +2,8 @@
 
 ``trustlpr serve --role ingest --bus nats://…`` front-ends check cameras and publish each
 accepted batch (``BusPublisher``); ``--role writer`` consumes them into the node's pipeline
-(``BusWriter``), once each (``BusLedger``). Every message is sealed under the day's bus key
+(``BusWriter``), once each (``BusLedger``), while it holds the writer lease (``lease.WriterLease``:
+one active writer, the others standing by). Every message is sealed under the day's bus key
 (``BusCipher``); the purge erases a destroyed day's messages (``erase_days``). Wired in
 ``runtime.py``; see docs/scale.md.
 """

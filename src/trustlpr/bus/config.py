@@ -6,7 +6,9 @@ takes them; ``?replicas=3`` for a three-server cluster). Without a path the stre
 ``trustlpr.<STREAM>.batches.<D>`` (ISO date), so the purge that destroys D's keys can find and
 erase the day's messages (``bus.purge``); messages that cannot be opened or parsed go to
 ``trustlpr.<STREAM>.dead.<D>`` in the stream ``<STREAM>_DEAD`` (``.unknown`` when the message
-names no day); the writer's durable consumer is ``writer``.
+names no day); the writer's durable consumer is ``writer``, and which writer process is
+active is decided by the lease in the key-value bucket ``<STREAM>_WRITER`` (``bus.lease``;
+``?lease=SECONDS``, 10 by default).
 """
 
 from __future__ import annotations
@@ -28,11 +30,12 @@ class BusConfig:
     servers: tuple[str, ...]
     stream: str
     replicas: int = 1
+    lease: float = 10.0
     durable: str = "writer"
 
     @classmethod
     def parse(cls, url: str, *, agency_id: str) -> BusConfig:
-        """``nats://[user:pass@]host[:port][,host2…][/STREAM][?replicas=N]``."""
+        """``nats://[user:pass@]host[:port][,host2…][/STREAM][?replicas=N][&lease=S]``."""
         parts = urlsplit(url)
         if parts.scheme not in ("nats", "tls"):
             raise ConfigError(f"--bus must be a nats:// or tls:// URL, not {parts.scheme!r}")
@@ -54,7 +57,13 @@ class BusConfig:
             raise ConfigError("?replicas= must be a number (1, 3 or 5)") from None
         if replicas not in (1, 3, 5):
             raise ConfigError(f"?replicas={replicas}: JetStream takes 1, 3 or 5 replicas")
-        return cls(servers, stream, replicas)
+        try:
+            lease = float(query.get("lease", ["10"])[0])
+        except ValueError:
+            raise ConfigError("?lease= must be a number of seconds (2 to 300)") from None
+        if not 2.0 <= lease <= 300.0:
+            raise ConfigError(f"?lease={lease:g}: the writer lease lasts 2 to 300 seconds")
+        return cls(servers, stream, replicas, lease)
 
     @property
     def subject(self) -> str:

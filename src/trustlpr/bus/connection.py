@@ -61,9 +61,9 @@ class BusLoop:
         """Schedules ``coro`` on the loop; its result as a thread-safe future."""
         return asyncio.run_coroutine_threadsafe(coro, self._loop)
 
-    def connect(self, max_age: timedelta) -> None:
-        """Connects and makes sure the streams exist with this ``max_age``;
-        ``BusUnavailableError`` if NATS cannot be reached in time."""
+    def connect(self, max_age: timedelta | None) -> None:
+        """Connects and makes sure the streams exist with this ``max_age`` (None: leaves
+        them alone); ``BusUnavailableError`` if NATS cannot be reached in time."""
         try:
             self.run(self._connect(max_age)).result(CONNECT_TIMEOUT + 30.0)
         except (nats.errors.Error, OSError, TimeoutError) as exc:
@@ -74,7 +74,7 @@ class BusLoop:
                 retry_after=5.0,
             ) from exc
 
-    async def _connect(self, max_age: timedelta) -> None:
+    async def _connect(self, max_age: timedelta | None) -> None:
         async def disconnected() -> None:
             if self._closing:
                 return
@@ -103,7 +103,8 @@ class BusLoop:
             CONNECT_TIMEOUT,
         )
         self.js = self.nc.jetstream()
-        await ensure_streams(self.js, self.config, max_age)
+        if max_age is not None:
+            await ensure_streams(self.js, self.config, max_age)
         self._health.set_state(
             "bus", "connected", healthy=True, stream=self.config.stream, role=self._name
         )

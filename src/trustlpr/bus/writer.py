@@ -17,6 +17,12 @@ fetch:
    waits for the commits;
 4. records them finished and only then acknowledges them to JetStream.
 
+With a writer lease (``lease``; ``serve --role writer`` always has one) the writer is the
+node's *active* writer: on start it resets the durable consumer, so what a dead writer had
+been delivered but not acknowledged comes back at once instead of after the ack wait, and
+before committing a fetch it confirms with NATS that the lease is still its own. A writer that
+lost it commits nothing more and stops fetching (its process exits: ``serve_cmds``).
+
 A batch the pipeline could not store is not acknowledged (``nak`` with a delay) and comes
 back. Messages are acknowledged only after their commit, so killing the writer at any moment
 loses nothing, and the ledger makes the redelivery change nothing.
@@ -29,7 +35,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Collection, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
@@ -39,13 +45,20 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from ..audit import AuditLog
-from ..core.errors import InputError, KeyDestroyedError, OverloadedError, VerificationError
+from ..core.errors import (
+    BusUnavailableError,
+    InputError,
+    KeyDestroyedError,
+    OverloadedError,
+    VerificationError,
+)
 from ..core.events import EventType
 from ..ingest import IngestPipeline, IngestResult
 from ..ingest.health import IngestHealth
 from .config import BusConfig
 from .connection import BusLoop
 from .envelope import Batch, BusCipher, Sealed, decode
+from .lease import WriterLease
 from .ledger import BatchState, BusLedger
 from .publisher import KEY_HEADER
 
@@ -91,8 +104,10 @@ class BusWriter:
         audit_log: AuditLog,
         health: IngestHealth,
         max_age: timedelta,
+        lease: WriterLease | None = None,
     ) -> None:
         self._config = config
+        self._lease = lease
         self._cipher = cipher
         self._pipeline = pipeline
         self._ledger = ledger
@@ -111,6 +126,12 @@ class BusWriter:
     async def _consume(self) -> None:
         js = self._bus.js
         assert js is not None
+        if self._lease is not None:  # taking over: what the last writer held comes back now
+            with contextlib.suppress(nats.js.errors.NotFoundError):
+                await js.delete_consumer(self._config.stream, self._config.durable)
+            self._health.set_state(
+                "writer_lease", "active", healthy=True, revision=self._lease.revision
+            )
         sub = await js.pull_subscribe(
             self._config.subject,
             durable=self._config.durable,
@@ -124,7 +145,7 @@ class BusWriter:
         )
         self._health.set_state("bus", "consuming", healthy=True)
         pruned = 0.0
-        while not self._stopping.is_set():
+        while not self._stopping.is_set() and not self._fenced():
             if time.monotonic() - pruned > PRUNE_EVERY:
                 pruned = time.monotonic()
                 # JetStream holds nothing older than max_age: neither need the ledger
@@ -156,7 +177,7 @@ class BusWriter:
                 self._health.count("bus", "redelivered")
                 continue
             deliveries[delivery.msg_id] = delivery
-        if not deliveries:
+        if not deliveries or not await self._still_active(deliveries.values()):
             return
         run = asyncio.get_running_loop().run_in_executor
         known = await run(None, self._ledger.entries, list(deliveries))
@@ -184,6 +205,28 @@ class BusWriter:
         for d in ok:
             await d.msg.ack()
         self._health.count("bus", "stored", len(ok))
+
+    def _fenced(self) -> bool:
+        if self._lease is None or self._lease.lost is None:
+            return False
+        self._health.set_state("writer_lease", "lost", healthy=False, reason=self._lease.lost)
+        return True
+
+    async def _still_active(self, deliveries: Collection[_Delivery]) -> bool:
+        """The fence: commit only while NATS says the lease is this writer's. Lost: nothing
+        is acknowledged (the new writer gets it all); unknown now: all comes back later."""
+        if self._lease is None:
+            return True
+        try:
+            if await asyncio.wrap_future(self._lease.confirm()):
+                return True
+        except BusUnavailableError as exc:
+            log.warning("bus batches put back: %s", exc.message)
+            for d in deliveries:
+                await _quietly(d.msg.nak(delay=RETRY_DELAY))
+            return False
+        self._health.count("bus", "fenced", len(deliveries))
+        return False
 
     async def _open(self, msg: Msg) -> _Delivery | None:
         """The message's batch, or None when it was dead-lettered or expired."""

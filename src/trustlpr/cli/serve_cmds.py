@@ -1,14 +1,19 @@
 """``trustlpr serve``: the HTTP service with its background jobs (and, optionally, MQTT).
 
 ``--role`` splits a node over machines (docs/scale.md): ``ingest`` front-ends answer cameras
-and publish to the NATS JetStream bus, the ``writer`` consumes the bus into the node.
+and publish to the NATS JetStream bus, the ``writer`` consumes the bus into the node. Of the
+writers started for a node one holds the writer lease and runs; the others stand by, opening
+nothing of the node until the lease lapses (``bus.lease``). A writer that loses its lease
+stops and exits with 75, for its supervisor to start it again as a standby.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
 import signal
+import time
 from enum import StrEnum
 from types import FrameType
 
@@ -16,7 +21,8 @@ import typer
 import uvicorn
 
 from ..bus import BusConfig
-from ..core.errors import ConfigError
+from ..bus.lease import WriterLease
+from ..core.errors import AuditError, BusUnavailableError, ConfigError
 from ..ingest import FrigateSubscriber
 from ..ingest.mqtt import default_client_id
 from ..runtime import FrontEnd, System
@@ -32,6 +38,9 @@ class Role(StrEnum):
     ALL = "all"
     INGEST = "ingest"
     WRITER = "writer"
+
+
+log = logging.getLogger(__name__)
 
 
 def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -81,10 +90,14 @@ def serve(
         assert bus_config is not None
         _serve_front_end(cfg, bus_config, host, port, log_level)
         return
-    system = System(cfg)
+    lease = None if bus_config is None else WriterLease(bus_config, on_lost=_stop_fenced)
+    system: System | None = None
     subscriber: FrigateSubscriber | None = None
     admin: AdminSocket | None = None
     try:
+        if lease is not None:
+            lease.acquire()  # a standby waits here, holding nothing of the node
+        system = _open_node(cfg, lease)
         system.start()  # the policy in force logged, the periodic jobs running
         # the CLI's changes while this runs come through <data_dir>/admin.sock (docs/node.md)
         admin = AdminSocket(system, log_level=log_level)
@@ -94,20 +107,54 @@ def serve(
             subscriber = FrigateSubscriber(mqtt, system.ingest_service, client_id=client_id)
             subscriber.start()
         if bus_config is not None:
-            system.bus_writer(bus_config).start()
+            system.bus_writer(bus_config, lease).start()
         app = create_app(system)
-        console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]")
+        active = "" if bus_config is None else f" as the active writer of {bus_config.stream}"
+        console.print(f"TrustLPR serving on [bold]http://{host}:{port}/[/]{active}")
         gc.collect()
         gc.freeze()  # long-lived objects out of the collector's way: shorter pauses
         # The asyncio loop: uvloop serves as many requests but with a far worse p99 under
         # 200 concurrent clients (docs/portal.md).
         uvicorn.run(app, host=host, port=port, log_level=log_level, loop="asyncio")
+    except SystemExit:
+        if lease is None or lease.lost is None:
+            raise
     finally:
         if admin is not None:
             admin.close()
         if subscriber is not None:
             subscriber.stop()
-        system.close()
+        if system is not None:
+            system.close()
+        if lease is not None:
+            lease.close()  # after the last commit: only then may a standby take over
+    if lease is not None and lease.lost is not None:
+        raise BusUnavailableError(
+            f"this writer lost the writer lease of stream {lease.config.stream} "
+            f"({lease.lost}) and stopped; start it again to stand by",
+            retry_after=lease.config.lease,
+        )
+
+
+def _stop_fenced(reason: str) -> None:
+    """The lease is gone: stop the whole process (its jobs write to the log too), through
+    the same graceful shutdown as SIGTERM. Called from the lease's thread."""
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _open_node(cfg: Settings, lease: WriterLease | None) -> System:
+    """The node for writing. A writer that just took the lease over may find the old
+    process still letting go of the audit log (the second fence): it waits for it while the
+    lease is still its own."""
+    deadline = time.monotonic() + (0 if lease is None else 6 * lease.config.lease)
+    while True:
+        try:
+            return System(cfg)
+        except AuditError as exc:
+            if lease is None or lease.lost is not None or time.monotonic() > deadline:
+                raise
+            log.warning("waiting for the previous writer to close the node: %s", exc.message)
+            time.sleep(0.5)
 
 
 def _bus_config(role: Role, bus: str | None, cfg: Settings) -> BusConfig | None:

@@ -3,7 +3,8 @@
 Pages: ``/`` (the last 30 days in figures and charts), ``/policy`` (the law in force, its file
 at ``/policy.toml`` and its dated history), ``/cameras`` (map and list; GeoJSON with OSM tags
 at ``/cameras.geojson``), ``/sharing`` (every agency with access, from the agreements), and
-``/verify`` (the signed checkpoint and how to recompute every figure). ``/figures.json`` is
+``/verify`` (the signed checkpoint and how to recompute every figure), ``/reports`` and
+``/reports/<year>`` (the statutory annual report of each year the log covers). ``/figures.json`` is
 the figures exactly as ``trustlpr audit recompute-stats --json`` prints them. Static assets
 are served from memory at ``/static/<name>``.
 """
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from ..cameras import cameras_geojson
 from ..core.errors import NotFoundError
 from ..transparency import policy_file
+from ..transparency.annual import FIRST_YEAR, LAST_YEAR
 from . import portal_views as views
 from .portal_cache import Page, PortalCache
 
@@ -84,6 +86,24 @@ async def sharing(request: Request) -> Response:
 async def verify(request: Request) -> Response:
     """The latest signed checkpoint and the commands that check every figure."""
     return await _serve(request, "verify", views.verify_page, "text/html; charset=utf-8")
+
+
+async def reports(request: Request) -> Response:
+    """The years the log covers, each linking to its statutory annual report."""
+    return await _serve(request, "reports", views.reports_page, "text/html; charset=utf-8")
+
+
+async def annual(request: Request) -> Response:
+    """The statutory annual report of one year, as ``trustlpr report annual`` computes it."""
+    text = str(request.path_params["year"])
+    year = int(text) if text.isdigit() and len(text) == 4 else 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NotFoundError(f"no annual report for {text[:8]!r}: a year is four digits")
+
+    def render(cache: PortalCache) -> str:
+        return views.annual_page(cache, year)
+
+    return await _serve(request, f"annual-{year}", render, "text/html; charset=utf-8")
 
 
 @router.get("/figures.json", summary="Every portal figure, as recompute-stats prints it")
@@ -155,6 +175,8 @@ for _path, _endpoint in (
     ("/cameras", cameras),
     ("/sharing", sharing),
     ("/verify", verify),
+    ("/reports", reports),
+    ("/reports/{year}", annual),
     ("/static/{name}", static),
 ):
     router.add_route(_path, _endpoint, methods=["GET"], include_in_schema=False)

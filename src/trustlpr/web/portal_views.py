@@ -23,6 +23,7 @@ from ..core.identity import Camera
 from ..federation import PeerStatus
 from ..runtime import System
 from ..transparency import explain_reason, policy_file, reason_texts
+from ..transparency.annual import render_body
 from ..transparency.explain import DECISIONS, EVENT_TYPES, category_label, purpose_label
 from .portal_cache import PortalCache
 from .portal_exposure import exposure_key
@@ -280,6 +281,22 @@ def verify_page(cache: PortalCache) -> str:
         checkpoint=latest_checkpoint(system),
         vkey=vkey,
     )
+
+
+def reports_page(cache: PortalCache) -> str:
+    """The years the log covers, each linking to its annual report."""
+    figures = cache.figures()
+    return render("portal/reports.html", **_base(cache, figures, "reports"), years=cache.years())
+
+
+def annual_page(cache: PortalCache, year: int) -> str:
+    """The statutory annual report of ``year``, as ``trustlpr report annual`` makes it."""
+    figures = cache.figures()
+    report = cache.annual(year)
+    return render(
+        "portal/annual.html", **_base(cache, figures, "reports"), body=render_body(report),
+        year=year,
+    )  # fmt: skip
 
 
 def latest_checkpoint(system: System) -> dict[str, Any] | None:
