@@ -154,6 +154,7 @@ class ChunkJob:
     offset: int
     length: int | None
     first_line: int
+    compiled: bool = True  # pyarrow where it vouches for the chunk (``arrowcsv``)
 
 
 @dataclass
@@ -207,13 +208,14 @@ def _parse_chunk(job: ChunkJob) -> ParsedChunk:
 
 def _parse_bytes(raw: bytes, job: ChunkJob, parser: RowParser) -> tuple[int, int]:
     """The compiled reader where it vouches for the chunk (``arrowcsv``), else ``csv``."""
-    try:
-        raw.decode("utf-8")  # as strict as the plain path's test for Windows-1252 rows
-        lines, columns = read_columns(raw, job.layout.width, job.first_line)
-    except ValueError:  # UnicodeDecodeError included
-        pass
-    else:
-        return feed_columns(lines, columns, parser)
+    if job.compiled:
+        try:
+            raw.decode("utf-8")  # as strict as the plain path's test for Windows-1252 rows
+            lines, columns = read_columns(raw, job.layout.width, job.first_line)
+        except ValueError:  # UnicodeDecodeError included
+            pass
+        else:
+            return feed_columns(lines, columns, parser)
     try:
         text, slow = raw.decode("utf-8"), False
     except UnicodeDecodeError:
