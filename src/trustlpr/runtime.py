@@ -45,6 +45,8 @@ from .hotlist.importer import agreement_check
 from .identity import IdentityStore
 from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
+from .ingest.collection import FLUSH_INTERVAL as COLLECTION_FLUSH
+from .ingest.collection import CollectionRule
 from .ingest.health import IngestHealth
 from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key, pseudonymiser
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
@@ -240,17 +242,9 @@ class Node(_ClosesInReverse):
                 settings.data_dir, root_key, settings.database_url, rings=rings
             )
             self._closers.append(self.store)
-            rule = self.policy.sensitive_locations
+            self.places = _places_layer(settings, self.policy)
             self.cameras = CameraRegistry(
-                settings.data_dir,
-                audit=self.audit,
-                clock=clock,
-                placement=PlacesLayer(
-                    settings.data_dir / PLACES_FILE,
-                    rule.no_cameras,
-                    rule.camera_distance_m,
-                    self.policy.name,
-                ),
+                settings.data_dir, audit=self.audit, clock=clock, placement=self.places
             )
             self._closers.append(self.cameras)
             self.protected = ProtectedPlates(
@@ -432,6 +426,15 @@ class Node(_ClosesInReverse):
         self.store.promote([s.ref for s in found])
 
 
+def _places_layer(settings: Settings, policy: JurisdictionPolicy) -> PlacesLayer:
+    """The agency's sensitive places under the policy's no-collection rule: it refuses fixed
+    cameras near them (registry) and drops reads taken near them (ingest)."""
+    rule = policy.sensitive_locations
+    return PlacesLayer(
+        settings.data_dir / PLACES_FILE, rule.no_cameras, rule.camera_distance_m, policy.name
+    )
+
+
 def open_readonly(settings: Settings, *, clock: Clock = system_clock) -> Node:
     """The node for commands that only read; takes no writer lock (see ``Node``)."""
     return Node(settings, clock=clock, readonly=True)
@@ -455,8 +458,14 @@ class System(Node):
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
+            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
+            self._closers.append(self.collection)  # its last tally is logged
             self.ingest_service = IngestService(
-                self.cameras, self.pipeline, limits=self.ingest_limits, clock=clock
+                self.cameras,
+                self.pipeline,
+                limits=self.ingest_limits,
+                clock=clock,
+                collection=self.collection,
             )
             self.jobs = Periodic()
             self._closers.append(self.jobs)  # stops first: no purge or checkpoint mid-close
@@ -478,7 +487,13 @@ class System(Node):
 
     def ingest(self, reads: Sequence[Read], images: Mapping[int, bytes] | None = None) -> int:
         """Sends validated reads through the pipeline (hot lists, retention, store, audit) and
-        waits until they are durable; returns how many were kept."""
+        waits until they are durable; returns how many were kept. Reads the sensitive-places
+        rule forbids collecting are dropped first (``ingest.collection``), as camera ingest
+        drops them."""
+        keep = self.collection.screen(reads)
+        if len(keep) < len(reads):
+            kept = {j: images[i] for j, i in enumerate(keep) if images and i in images}
+            reads, images = [reads[i] for i in keep], kept
         return self.pipeline.ingest(reads, images=images).kept
 
     def bus_writer(self, bus: BusConfig, lease: WriterLease | None = None) -> BusWriter:
@@ -563,6 +578,7 @@ class System(Node):
         jobs.every(HOTLIST_TICK, "hotlist-tick", self.hotlists.tick)
         jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
         jobs.every(HOTLIST_SYNC, "hotlist-sync", self.hotlist_subscriptions.sync_all)
+        jobs.every(COLLECTION_FLUSH, "not-collected-tally", self.collection.flush)
         jobs.start()
 
 
@@ -601,6 +617,8 @@ class FrontEnd(_ClosesInReverse):
                 limits=_ingest_limits(self.retention),
                 clock=clock,
                 health=health,
+                # no log writer here: what it does not collect is counted in its stats only
+                collection=CollectionRule(_places_layer(settings, policy).guard),
             )
         except BaseException:
             self.close()

@@ -8,6 +8,8 @@ left. The page list is checked against the app's routes, so a new page cannot be
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -15,6 +17,7 @@ from tests.browser.conftest import (
     DESKTOP,
     PHONE,
     Served,
+    ask,
     fresh_alert,
     serious_violations,
     shot,
@@ -25,7 +28,8 @@ from trustlpr.web.portal import router as portal_router
 
 pytestmark = pytest.mark.browser
 
-PORTAL = ["/", "/policy", "/cameras", "/sharing", "/verify"]
+PORTAL = ["/", "/policy", "/cameras", "/sharing", "/reports", "/verify"]
+YEAR_PAGE = "/reports/{year}"  # visited as the current year's report
 # the console's pages by who sees them; a card fragment is checked inside the alerts page
 CONSOLE = {
     None: ["/console/login"],
@@ -60,13 +64,13 @@ def _check(page: Page, where: str, found: dict[str, list[dict[str, object]]]) ->
 
 
 def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> None:
-    listed = set(PORTAL) | {p for pages in CONSOLE.values() for p in pages}
+    listed = set(PORTAL) | {YEAR_PAGE} | {p for pages in CONSOLE.values() for p in pages}
     assert _page_routes() <= listed, (
         "a page the accessibility check does not visit",
         sorted(_page_routes() - listed),
     )
     found: dict[str, list[dict[str, object]]] = {}
-    for path in PORTAL:
+    for path in [*PORTAL, YEAR_PAGE.format(year=datetime.now(UTC).year)]:
         page.goto(path)
         _check(page, path, found)
     for user, paths in CONSOLE.items():
@@ -82,7 +86,7 @@ def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> Non
                 ("stolen_vehicle", "", "allowed"),
                 ("immigration_enforcement", "HSI agent asked for this plate", "denied"),
             ):
-                _ask(page, plate, purpose=purpose, reason=reason)
+                ask(page, plate, purpose=purpose, reason=reason)
                 expect(page.locator("#decision")).to_contain_text(f"Decision: {what}")
                 _check(page, f"search {what}", found)
             page.goto("/console/audit")  # an officer: refused, on the error page
@@ -92,18 +96,6 @@ def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> Non
             _check(page, "alerts", found)
         page.context.clear_cookies()
     assert not found, found
-
-
-def _ask(page: Page, plate: str, *, purpose: str, reason: str = "") -> None:
-    page.goto("/console/search")
-    page.get_by_label("Purpose").select_option(purpose)
-    if purpose == "stolen_vehicle":
-        page.get_by_label("Offense").select_option("larceny_motor_vehicle")
-        page.get_by_label("Legal basis").select_option("hotlist")
-    page.get_by_label("Case number").fill("2026-000781")
-    page.get_by_label("Reason").fill(reason or "car reported stolen from the Oak Street lot")
-    page.get_by_label("Plate (exact and convoy)").fill(plate)
-    page.get_by_role("button", name="Ask the policy, then search").click()
 
 
 def _tab_to(page: Page, test: str, limit: int = 80) -> None:

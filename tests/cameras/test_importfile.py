@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trustlpr.audit import open_audit
-from trustlpr.cameras import CameraRegistry, CameraSpec, cameras_geojson
+from trustlpr.cameras import CameraRegistry, CameraSettings, CameraSpec, cameras_geojson
 from trustlpr.cameras.importfile import parse_cameras
 from trustlpr.core.errors import ConflictError, FormatError, InputError
 
@@ -91,13 +91,19 @@ def test_an_export_reimports_with_its_ids_and_a_batch_is_all_or_nothing(tmp_path
     with open_audit(tmp_path, agency_id="nhpd") as audit:
         source = CameraRegistry(tmp_path / "a.db", audit=audit)
         source.add("Elm", 41.3, -72.9, agency_id="nhpd", direction=90, camera_id="elm")
-        source.add("Oak", 41.4, -72.8, agency_id="nhpd", camera_id="oak")
+        source.add("Oak", 41.4, -72.8, agency_id="nhpd", camera_id="oak",
+                   settings=CameraSettings(mobile=True))  # fmt: skip
         exported = json.dumps(cameras_geojson(source.list()))
+        assert [f["properties"].get("mobile") for f in json.loads(exported)["features"]] == [
+            None, "yes"
+        ]  # fmt: skip
         specs = parse_cameras(exported, "geojson", agency_id="nhpd")
         target = CameraRegistry(tmp_path / "b.db", audit=audit)
         before = audit.log.size
         added = target.add_many(specs, actor="adm")
-        assert [(e.id, e.camera.direction) for e, _ in added] == [("elm", 90.0), ("oak", None)]
+        assert [(e.id, e.camera.direction, e.camera.mobile) for e, _ in added] == [
+            ("elm", 90.0, False), ("oak", None, True)
+        ]  # fmt: skip
         assert audit.log.size == before + 2
         assert len({key for _, key in added}) == 2
         target.authenticate(added[0][1])  # each key works for its camera

@@ -69,10 +69,18 @@ def test_a_registry_file_from_before_the_settings_opens_with_defaults(tmp_path: 
     )
     db.commit()
     db.close()
-    registry = CameraRegistry(tmp_path, audit=ListAudit())
+    audit = ListAudit()
+    registry = CameraRegistry(tmp_path, audit=audit)
     old = registry.get("old").camera
     assert (old.mobile, old.timezone, old.country) == (False, None, None)
+    registry.configure("old", CameraSettings(mobile=True))
+    registry.attend("old", "off7")  # the attendance table is added to the old file too
+    assert audit.events[-1].public == {"action": "attended", "count": 1}
     registry.close()
+    again = CameraRegistry(tmp_path, audit=audit)
+    found = again.attendance("old")
+    assert found is not None and found.officer == "off7" and "off7" not in repr(found)
+    again.close()
 
 
 def test_camera_set_from_the_cli(op) -> None:  # noqa: F811
@@ -102,3 +110,18 @@ def test_camera_set_from_the_cli(op) -> None:  # noqa: F811
     run("camera", "set", "gate", "--token", token, code=65)
     listed = json.loads(run("camera", "list", "--json"))
     assert listed[0]["mobile"] is True and listed[0]["country"] == "US"
+
+
+def test_camera_attend_from_the_cli(op) -> None:  # noqa: F811
+    run, token = op
+    add = ("camera", "add", "Cruiser 12", "--lat", "43.2", "--lon", "-71.5", "--id", "car12")
+    run(*add, "--mobile", "--token", token)
+    out = run("camera", "attend", "car12", "--officer", "alice", "--until", "10h",
+              "--token", token, "--json")  # fmt: skip
+    row = json.loads(out)
+    assert (row["camera_id"], row["officer"]) == ("car12", "alice") and row["until"]
+    out = run("camera", "attend", "car12", "--officer", "nobody", "--token", token, code=66)
+    assert "nobody" in out
+    run("camera", "set", "car12", "--fixed", "--token", token)
+    out = run("camera", "attend", "car12", "--officer", "alice", "--token", token, code=65)
+    assert "fixed" in out

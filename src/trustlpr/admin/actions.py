@@ -378,6 +378,36 @@ class CameraSet(Action):
         return camera_row(entry)
 
 
+@_action("cameras.attend")
+class CameraAttend(Action):
+    """Records the officer operating a mobile unit (New Hampshire: readers attended), for
+    ``until`` (a duration such as ``10h``, a shift) or until the next record."""
+
+    id: IdText
+    officer: IdText
+    until: str | None = Field(None, max_length=32)
+
+    def run(self, admin: AdminService, actor: User | None) -> Result:
+        user = _camera_admin(admin, actor, self.id)
+        camera = admin.cameras.get(self.id).camera
+        officer = admin.identity.user(self.officer)
+        if not officer.active or officer.agency_id != camera.agency_id:
+            raise InputError(
+                f"{self.officer!r} is not an active user of agency {camera.agency_id!r}",
+                field="officer",
+            )
+        until = None
+        if self.until:
+            until = admin.cameras.now() + parse_duration(self.until, field="until")
+        found = admin.cameras.attend(self.id, officer.id, until=until, actor=user.id)
+        return {
+            "camera_id": found.camera_id,
+            "officer": found.officer,
+            "since": iso(found.since),
+            "until": iso(found.until) if found.until else None,
+        }
+
+
 @_action("cameras.enable")
 class CameraEnable(Action):
     id: IdText

@@ -3,7 +3,8 @@
 Publishing where the cameras stand is part of being checkable: the same tags the public
 camera maps use (``man_made=surveillance``, ``surveillance:type=ALPR``, ``surveillance=public``,
 ``operator``, ``direction``) let a volunteer compare our inventory with what they mapped.
-Tag values are text, as in OSM; coordinates are ``[lon, lat]``, as GeoJSON requires.
+Tag values are text, as in OSM; coordinates are ``[lon, lat]``, as GeoJSON requires. A mobile
+unit (``mobile=yes``) stands at its base: its reads are each where they were taken.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ def camera_feature(entry: RegisteredCamera, operator: str) -> dict[str, Any]:
     tags: dict[str, Any] = {**OSM_TAGS, "operator": operator, "ref": camera.id, "name": camera.name}
     if camera.direction is not None:
         tags["direction"] = _degrees(camera.direction)
+    if camera.mobile:  # a patrol car's unit: the point is its base, not where it reads
+        tags["mobile"] = "yes"
     return {
         "type": "Feature",
         "id": camera.id,

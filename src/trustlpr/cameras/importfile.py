@@ -199,6 +199,8 @@ def _feature(feature: object, agency_id: str) -> CameraSpec:
     if not name:
         name = f"OSM node {node}" if isinstance(node, int) else f"ALPR at {lat:.5f},{lon:.5f}"
     mobile = tags.get("mobile")
+    if isinstance(mobile, str):  # OSM-style text, as our export writes it
+        mobile = _flag(mobile, "mobile")
     return CameraSpec(
         name,
         lat,

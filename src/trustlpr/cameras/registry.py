@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,12 @@ CREATE TABLE IF NOT EXISTS camera_places (
     category TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS camera_attendance (
+    camera_id TEXT PRIMARY KEY REFERENCES cameras (id),
+    officer TEXT NOT NULL,
+    since TEXT NOT NULL,
+    until TEXT
+);
 CREATE TABLE IF NOT EXISTS camera_aliases (
     adapter TEXT NOT NULL,
     alias TEXT NOT NULL,
@@ -98,6 +105,19 @@ class RegisteredCamera:
         if self.external_id:
             found.add(self.external_id)
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class Attendance:
+    """Who operates a mobile unit, since when, and until when (``None``: until replaced)."""
+
+    camera_id: str
+    officer: str
+    since: datetime
+    until: datetime | None
+
+    def __repr__(self) -> str:  # the officer is named only where the private log is
+        return f"Attendance(camera_id={self.camera_id!r}, since={self.since.isoformat()})"
 
 
 def _text(value: str, field: str, *, limit: int = 200) -> str:
@@ -383,11 +403,15 @@ class CameraRegistry:
         ]
 
     def _check_placement(self, cameras: Sequence[Camera]) -> None:
-        """``ForbiddenError`` naming every camera (by item) that stands too near a place."""
+        """``ForbiddenError`` naming every fixed camera (by item) that stands too near a place.
+        A mobile camera's registered place is only its base: each of its reads is judged where
+        it was taken, at ingest (``ingest.collection``)."""
         if self._placement is None:
             return
         refused: list[str] = []
         for position, camera in enumerate(cameras, start=1):
+            if camera.mobile:
+                continue
             try:
                 self._placement(camera.latitude, camera.longitude)
             except ForbiddenError as exc:
@@ -483,6 +507,62 @@ class CameraRegistry:
             )
         return self.get(camera_id)
 
+    def attend(
+        self,
+        camera_id: str,
+        officer: str,
+        *,
+        until: datetime | None = None,
+        actor: str | None = None,
+    ) -> Attendance:
+        """Records who operates a mobile unit from now (until ``until``, or until someone
+        else is recorded): New Hampshire lets a reader run only attended by an officer. The
+        officer is named only in the private log; the public leaf says "attended"."""
+        now = self._clock()
+        if until is not None and until <= now:
+            raise InputError("must be later than now", field="until")
+        with self._tx() as db:
+            current = self._get(db, camera_id).camera
+            if not current.mobile:
+                raise InputError(
+                    f"camera {camera_id!r} is fixed; only a mobile unit is attended "
+                    "(trustlpr camera set CAMERA --mobile)",
+                    field="id",
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO camera_attendance (camera_id, officer, since, until) "
+                "VALUES (?, ?, ?, ?)",
+                (camera_id, officer, iso(now), iso(until) if until else None),
+            )
+            self._audit.append(
+                self._event(
+                    "attended",
+                    current,
+                    actor,
+                    officer=officer,
+                    since=iso(now),
+                    until=iso(until) if until else None,
+                )
+            )
+        return Attendance(camera_id, officer, now, until)
+
+    def attendance(self, camera_id: str) -> Attendance | None:
+        """Who operates the camera now (``None``: nobody recorded, or their time is up)."""
+        rows = self._query(
+            "SELECT officer, since, until FROM camera_attendance WHERE camera_id = ?",
+            (camera_id,),
+        )
+        if not rows:
+            return None
+        officer, since, until = rows[0]
+        found = Attendance(
+            camera_id,
+            str(officer),
+            datetime.fromisoformat(since),
+            datetime.fromisoformat(until) if until else None,
+        )
+        return found if found.until is None or found.until > self._clock() else None
+
     def set_sensitive(
         self, camera_id: str, category: str | None, *, actor: str | None = None
     ) -> None:
@@ -534,6 +614,10 @@ class CameraRegistry:
         return True
 
     # -- queries ------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The registry's clock (an attendance's "until" is counted from it)."""
+        return self._clock()
 
     def _get(self, db: sqlite3.Connection, camera_id: str) -> RegisteredCamera:
         row = db.execute(f"SELECT {_COLUMNS} FROM cameras WHERE id = ?", (camera_id,)).fetchone()

@@ -246,6 +246,36 @@ def set_camera(
     )
 
 
+@camera_app.command("attend")
+def attend(
+    ctx: typer.Context,
+    camera_id: str = typer.Argument(..., help="Id of the mobile camera."),
+    officer: str = typer.Option(..., "--officer", help="User id of the officer operating it."),
+    until: str = typer.Option(
+        None, "--until", help="For how long, e.g. 10h (a shift); default: until the next record."
+    ),
+    token: Token = None,
+    as_user: AsUser = None,
+    as_json: Json = False,
+) -> None:
+    """Record the officer operating a mobile unit (readers must be attended in New
+    Hampshire). The officer is named in the private log only."""
+    row = administer(
+        ctx,
+        "cameras.attend",
+        {"id": camera_id, "officer": officer, "until": until},
+        token,
+        as_user,
+    )
+    if as_json:
+        print_json(row)
+        return
+    console.print(
+        f"camera {camera_id}: attended by {row['officer']} since {row['since']}"
+        + (f" until {row['until']}" if row["until"] else "")
+    )
+
+
 def _set_enabled(
     ctx: typer.Context, camera_id: str, enabled: bool, token: str | None, as_user: str | None
 ) -> None:

@@ -123,6 +123,9 @@ def _register() -> None:
     from . import transparency_cmds
 
     transparency_cmds.register(app)
+    from . import report_cmds
+
+    report_cmds.register(app)
     from . import policy_cmds
 
     policy_cmds.register(app)

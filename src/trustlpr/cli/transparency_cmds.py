@@ -6,6 +6,7 @@ kept here with the transparency package it fronts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def recompute_stats(
         raise InputError("--vkey checks a --checkpoint; give one", field="--vkey")
     if size is None and note is not None:
         size = SignedCheckpoint.from_note(note, verifier).size
-    tally = _tally_file(log, size) if log else _tally_local(ctx, size)
+    tally = tally_file(log, size) if log else tally_local(ctx, size)
     figures = recompute(tally, as_of=day, days=days, checkpoint=note, verifier=verifier)
     if as_json:
         print_json(figures)
@@ -101,15 +102,20 @@ def _key(vkey: str) -> str:
     return _read(Path(vkey[1:]), "--vkey") if vkey.startswith("@") else vkey
 
 
-def _tally_file(path: Path, size: int | None) -> Tally:
+def tally_file(path: Path, size: int | None) -> Tally:
+    """The tally of a public-log download on disk, with a progress bar on stderr."""
+    return tally_download(read_jsonl(path), path.name, size)
+
+
+def tally_download(lines: Iterable[str], name: str, size: int | None) -> Tally:
+    """The tally of a public-log download's lines (a file or a URL), with a progress bar."""
     with progress(transient=True) as bar:
-        task = bar.add_task(f"counting {path.name}", total=size)
-        return tally_lines(
-            read_jsonl(path), end=size, progress=lambda n: bar.update(task, completed=n)
-        )
+        task = bar.add_task(f"counting {name}", total=size)
+        return tally_lines(lines, end=size, progress=lambda n: bar.update(task, completed=n))
 
 
-def _tally_local(ctx: typer.Context, size: int | None) -> Tally:
+def tally_local(ctx: typer.Context, size: int | None) -> Tally:
+    """The tally of the local data directory's log (its first ``size`` entries)."""
     conf = settings(ctx)
     with open_audit(conf.data_dir, agency_id=conf.agency_id, readonly=True) as audit:
         available = audit.log.size

@@ -43,6 +43,9 @@ class Read:
     state_confidence: float | None = None
     """The recogniser's confidence in ``state`` (0..1) when the sender gives it; a confident
     state read of a plate that fits that state's formats raises no other-state "possible"."""
+    speed: float | None = None
+    """The observed vehicle's speed in km/h when the sender estimates it (Plate Recognizer
+    Stream, a mobile unit's agent); stored sealed with the rest of the read."""
 
     def __post_init__(self) -> None:
         # Comparisons are False for NaN, so these also refuse NaN.
@@ -56,6 +59,7 @@ class Read:
             and (self.country is None or _is_country_code(self.country))
             and (self.char_confidences is None or _char_confidences_ok(self))
             and (self.state_confidence is None or 0.0 <= self.state_confidence <= 1.0)
+            and (self.speed is None or 0.0 <= self.speed <= MAX_SPEED_KMH)
         ):
             self._explain_invalid()
 
@@ -82,6 +86,10 @@ class Read:
                 f"state_confidence {self.state_confidence!r} is outside 0..1",
                 field="state_confidence",
             )
+        if self.speed is not None and not 0.0 <= self.speed <= MAX_SPEED_KMH:
+            raise InputError(
+                f"speed {self.speed!r} is outside 0..{MAX_SPEED_KMH:g} km/h", field="speed"
+            )
         raise InputError("observed_at must be an aware datetime in UTC", field="observed_at")
 
     @property
@@ -96,6 +104,8 @@ class Read:
 
 
 _MAX_TEXT = 200
+MAX_SPEED_KMH = 400.0
+"""Faster than any road vehicle: a speed above it is a unit error, refused."""
 
 
 def _char_confidences_ok(read: Read) -> bool:
@@ -162,7 +172,8 @@ def read_from_mapping(
 
     Fields: ``plate, state, observed_at, camera_id, confidence, lat, lon`` (required, ``state``
     may be empty), ``agency_id, direction, make, colour|color, vehicle_type, image_ref, country``.
-    ``camera_id``/``agency_id`` arguments override the mapping (a camera writes only as itself).
+    ``speed`` (km/h). ``camera_id``/``agency_id`` arguments override the mapping (a camera
+    writes only as itself).
     """
     if not isinstance(raw, dict):
         raise InputError(f"a read must be an object, got {type(raw).__name__}")
@@ -207,7 +218,15 @@ def read_from_mapping(
         country=_country(raw.get("country")),
         char_confidences=_char_list(raw.get("char_confidences"), len(plate)),
         state_confidence=_confidence(raw.get("state_confidence"), "state_confidence"),
+        speed=check_speed(_number(raw.get("speed"), "speed", required=False), "speed"),
     )
+
+
+def check_speed(value: float | None, name: str) -> float | None:
+    """A vehicle speed in km/h, or None; negative or faster than any car is refused."""
+    if value is not None and not 0.0 <= value <= MAX_SPEED_KMH:
+        raise InputError(f"{value!r} is outside 0..{MAX_SPEED_KMH:g} km/h", field=name)
+    return value
 
 
 def _confidence(raw: Any, name: str) -> float | None:

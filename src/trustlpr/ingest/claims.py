@@ -15,6 +15,7 @@ from ..cameras import CameraRegistry
 from ..core.errors import NotFoundError
 from ..core.identity import Camera
 from ..core.reads import Read
+from .parsing import no_position
 
 
 def other_agency(camera_id: str, agency_id: str, claimed: str) -> str:
@@ -40,7 +41,8 @@ class FileClaims:
 
     ``check`` returns the read as the node stores it (the camera's agency filled in, a fixed
     camera's reads at its registered place, as camera ingest does) or the reason it is
-    refused. Lookups are cached per camera id for the length of one file.
+    refused (a mobile camera's read at ``0, 0``, no GPS fix, among them). Lookups are cached
+    per camera id for the length of one file.
     """
 
     def __init__(
@@ -75,6 +77,8 @@ class FileClaims:
         if read.agency_id and read.agency_id != camera.agency_id:
             return other_agency(camera.id, camera.agency_id, read.agency_id)
         if camera.mobile:
+            if read.latitude == 0.0 and read.longitude == 0.0:
+                return no_position(camera, "lat").message
             return replace(read, agency_id=camera.agency_id)
         return replace(
             read,

@@ -1,9 +1,11 @@
 """TrustLPR's own formats: a JSON batch ``{"reads": [...]}`` and a CSV upload.
 
 Each read uses the native field names of ``core.reads.read_from_mapping`` (``plate, state,
-observed_at, confidence`` and optionally ``camera_id, agency_id, lat, lon, direction, make,
-colour, vehicle_type``). ``camera_id``, ``agency_id``, ``lat`` and ``lon`` default to the
-sending camera's; when given they must be the sending camera's own (checked by the service).
+observed_at, confidence`` and optionally ``camera_id, agency_id, lat, lon, direction, speed,
+make, colour, vehicle_type``). ``camera_id`` and ``agency_id`` default to the sending camera's
+and when given must be its own (checked by the service). A fixed camera's reads are at its
+registered place; a mobile camera's each carry their own ``lat``/``lon`` (a read without one,
+or at ``0, 0``, is refused).
 JSON reads may carry ``plate_crop_jpeg`` (the plate image, base64 JPEG/PNG, as OpenALPR names
 it) and ``uuid``, the sender's id of the read: a read whose uuid the node has already taken
 from this camera is a duplicate (a sender's retry after a lost answer stores nothing twice).
@@ -22,7 +24,7 @@ from typing import Any
 from ..core.errors import FormatError, InputError
 from ..core.identity import Camera
 from ..core.reads import read_from_mapping
-from .parsing import Parsed, Position, image, obj, relocate, seq, text
+from .parsing import Parsed, Position, image, no_position, obj, position, relocate, seq, text
 
 NAME = "native"
 MAX_READS = 1000
@@ -41,15 +43,17 @@ def _one(raw: Any, camera: Camera, parsed: Parsed, path: str) -> None:
                 raise InputError("expected text", field=key)
             (parsed.claims if key == "camera_id" else parsed.agencies).add(str(value).strip())
     lat, lon = fields.get("lat", fields.get("latitude")), fields.get("lon", fields.get("longitude"))
+    if camera.mobile and position(lat, lon, "lat", "lon") is None:
+        raise no_position(camera, "lat")
     if lat in (None, "") and lon in (None, ""):  # no position given: the registered place
         fields["lat"], fields["lon"] = camera.latitude, camera.longitude
     if fields.get("direction") in (None, "") and camera.direction is not None:
         fields["direction"] = camera.direction
     read = read_from_mapping(fields, agency_id=camera.agency_id, camera_id=camera.id)
-    position = Position(read.latitude, read.longitude, "lat")
+    reported = Position(read.latitude, read.longitude, "lat")
     if not camera.mobile:  # a fixed camera stands where it is registered
         read = replace(read, latitude=camera.latitude, longitude=camera.longitude)
-    parsed.add(read, path=path, position=position)
+    parsed.add(read, path=path, position=reported)
 
 
 def _one_json(raw: Any, camera: Camera, parsed: Parsed, path: str) -> None:

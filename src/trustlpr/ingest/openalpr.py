@@ -34,6 +34,7 @@ from .parsing import (
     make_read,
     number,
     obj,
+    position,
     score,
     seq,
     text,
@@ -64,15 +65,13 @@ def _labels(payload: Mapping[str, Any], prefix: str, parsed: Parsed) -> None:
 
 def _gps(payload: Mapping[str, Any], prefix: str) -> Position | None:
     """GPS the agent reports; ``0, 0`` (or nothing) means no fix."""
-    lat = number(payload.get("gps_latitude"), f"{prefix}gps_latitude", required=False)
-    lon = number(payload.get("gps_longitude"), f"{prefix}gps_longitude", required=False)
-    if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
-        return None
-    if not -90.0 <= lat <= 90.0:
-        raise InputError(f"{lat!r} is outside -90..90", field=f"{prefix}gps_latitude")
-    if not -180.0 <= lon <= 180.0:
-        raise InputError(f"{lon!r} is outside -180..180", field=f"{prefix}gps_longitude")
-    return Position(lat, lon, f"{prefix}gps_latitude")
+    found = position(
+        payload.get("gps_latitude"),
+        payload.get("gps_longitude"),
+        f"{prefix}gps_latitude",
+        f"{prefix}gps_longitude",
+    )
+    return Position(*found, f"{prefix}gps_latitude") if found else None
 
 
 def _results(payload: Mapping[str, Any], camera: Camera, parsed: Parsed) -> None:
@@ -97,6 +96,7 @@ def _results(payload: Mapping[str, Any], camera: Camera, parsed: Parsed) -> None
                 country=where.country,
                 latitude=gps.latitude if gps else None,
                 longitude=gps.longitude if gps else None,
+                position_path="gps_latitude",
             )
             links: tuple[str, ...] = ()
             if frame:
@@ -131,6 +131,7 @@ def _group(payload: Mapping[str, Any], camera: Camera, parsed: Parsed, prefix: s
         country=where.country,
         latitude=gps.latitude if gps else None,
         longitude=gps.longitude if gps else None,
+        position_path=f"{prefix}gps_latitude",
         heading=direction(payload.get("travel_direction"), f"{prefix}travel_direction"),
         make=top_name(vehicle.get("make"), f"{prefix}vehicle.make"),
         colour=top_name(vehicle.get("color"), f"{prefix}vehicle.color"),

@@ -328,6 +328,31 @@ def top_name(value: Any, path: str, key: str = "name") -> str | None:
     return best[1] if best else None
 
 
+def no_position(camera: Camera, path: str) -> InputError:
+    """The refusal of a mobile camera's read that says nowhere where it was taken."""
+    return InputError(
+        f"camera {camera.id!r} is mobile, so each read must carry its own GPS position; "
+        "this one has none (missing, or 0,0: no fix)",
+        field=path,
+    )
+
+
+def position(
+    lat_value: Any, lon_value: Any, lat_path: str, lon_path: str
+) -> tuple[float, float] | None:
+    """A GPS position from two payload values: None when absent or ``0, 0`` (what agents send
+    without a fix); out-of-range or non-finite values are errors naming their field."""
+    lat = number(lat_value, lat_path, required=False)
+    lon = number(lon_value, lon_path, required=False)
+    if lat is None or lon is None or (lat == 0.0 and lon == 0.0):
+        return None
+    if not -90.0 <= lat <= 90.0:
+        raise InputError(f"{lat!r} is outside -90..90", field=lat_path)
+    if not -180.0 <= lon <= 180.0:
+        raise InputError(f"{lon!r} is outside -180..180", field=lon_path)
+    return lat, lon
+
+
 def make_read(
     camera: Camera,
     *,
@@ -338,15 +363,20 @@ def make_read(
     state: str | None = None,
     latitude: float | None = None,
     longitude: float | None = None,
+    position_path: str = "lat",
     heading: float | None = None,
+    speed: float | None = None,
     make: str | None = None,
     colour: str | None = None,
     vehicle_type: str | None = None,
     country: str | None = None,
 ) -> Read:
-    """A read at ``camera``: its agency and direction unless the payload gave its own, and its
-    place unless the camera is mobile and the payload gave one (the service reports fixed
-    cameras whose payloads disagree with their registered place)."""
+    """A read at ``camera``: its agency and direction unless the payload gave its own. A fixed
+    camera's read is at its registered place (the service reports payloads that disagree); a
+    mobile camera's read is where the payload says, and refused (naming ``position_path``)
+    when the payload gives no position."""
+    if camera.mobile and (latitude is None or longitude is None):
+        raise no_position(camera, position_path)
     if not isinstance(plate, str):
         raise InputError("is required (plate text)", field=plate_path)
     try:
@@ -363,6 +393,7 @@ def make_read(
         latitude=latitude if camera.mobile and latitude is not None else camera.latitude,
         longitude=longitude if camera.mobile and longitude is not None else camera.longitude,
         direction=camera.direction if heading is None else heading,
+        speed=speed,
         make=make,
         colour=colour,
         vehicle_type=vehicle_type,

@@ -7,7 +7,12 @@
 - Stream webhook: ``multipart/form-data`` with a ``json`` field holding
   ``{"hook": {...}, "data": {camera_id, timestamp, results[]}}`` and an optional ``upload``
   image; Stream can also post the same object as plain JSON when no image is configured.
-  Stream results add ``direction`` (degrees), ``speed``, ``source_url``, ``position_sec``.
+  Stream results add ``direction`` (degrees), ``speed`` (km/h), ``source_url``,
+  ``position_sec`` and ``user_data``, the free text configured for the camera.
+- Position: Plate Recognizer has no GPS field of its own, so a mobile unit's agent puts its fix
+  in ``user_data`` (of the result, or of ``data``): a JSON object with ``lat``/``lon`` (or
+  ``latitude``/``longitude``, ``gps_latitude``/``gps_longitude``) or the text ``"lat,lon"``.
+  A mobile camera's read without one is refused; a fixed camera's read is at its place.
 - Vehicle detection mode (``detection_mode = vehicle`` in Stream's ``config.ini``, or the
   Snapshot ``config={"detection_mode":"vehicle"}``): a result has no top-level ``score``;
   ``plate`` is an object ``{type, score, box, props: {plate: [{value, score}], region:
@@ -23,19 +28,24 @@ the camera's configured time zone, and refused when it has none. ``region.code``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from ..core.errors import InputError
 from ..core.identity import Camera
+from ..core.reads import check_speed
 from .parsing import (
     FormPayload,
     Parsed,
+    Position,
     direction,
     image,
     make_read,
+    number,
     obj,
+    position,
     score,
     seq,
     text,
@@ -46,6 +56,8 @@ from .regions import NONE, Region, iso_region
 
 NAME = "platerecognizer"
 _MAX_JSON = 4 * 1024 * 1024
+_MAX_USER_DATA = 4096
+_NUMERIC = re.compile(r"[-+]?\d{1,3}(\.\d{1,12})?")
 
 
 def _form(payload: FormPayload) -> tuple[Mapping[str, Any], bytes | None]:
@@ -99,7 +111,45 @@ def _vehicle_mode(
     )
 
 
-def _result(parsed: Parsed, raw: Any, path: str, camera: Camera, when: datetime) -> None:
+_GPS_KEYS = (("lat", "lon"), ("latitude", "longitude"), ("gps_latitude", "gps_longitude"))
+
+
+def _user_gps(value: Any, path: str) -> Position | None:
+    """The GPS fix a mobile agent put in ``user_data`` (see the module docstring), or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text_value = value.strip()
+        if text_value.startswith("{"):
+            try:
+                value = json.loads(text_value[:_MAX_USER_DATA])
+            except (ValueError, RecursionError):
+                raise InputError("is not a JSON object or 'lat,lon'", field=path) from None
+        else:
+            parts = [part.strip() for part in text_value.split(",")]
+            if len(parts) != 2 or not all(_NUMERIC.fullmatch(part) for part in parts):
+                return None  # other free text: not a position
+            found = position(parts[0], parts[1], path, path)
+            return Position(*found, path) if found else None
+    if not isinstance(value, Mapping):
+        return None
+    for lat_key, lon_key in _GPS_KEYS:
+        if lat_key in value or lon_key in value:
+            found = position(
+                value.get(lat_key), value.get(lon_key), f"{path}.{lat_key}", f"{path}.{lon_key}"
+            )
+            return Position(*found, f"{path}.{lat_key}") if found else None
+    return None
+
+
+def _result(
+    parsed: Parsed,
+    raw: Any,
+    path: str,
+    camera: Camera,
+    when: datetime,
+    shared_gps: Position | None,
+) -> None:
     result = obj(raw, path)
     vehicle_raw = result.get("vehicle")
     vehicle = obj(vehicle_raw, f"{path}.vehicle") if vehicle_raw is not None else {}
@@ -122,6 +172,7 @@ def _result(parsed: Parsed, raw: Any, path: str, camera: Camera, when: datetime)
         )
         make = top_name(result.get("model_make"), f"{path}.model_make", key="make")
         colour = top_name(result.get("color"), f"{path}.color", key="color")
+    gps = _user_gps(result.get("user_data"), f"{path}.user_data") or shared_gps
     read = make_read(
         camera,
         plate=plate,
@@ -130,12 +181,18 @@ def _result(parsed: Parsed, raw: Any, path: str, camera: Camera, when: datetime)
         observed_at=when,
         state=found.state,
         country=found.country,
+        latitude=gps.latitude if gps else None,
+        longitude=gps.longitude if gps else None,
+        position_path=f"{path}.user_data" if gps is None else gps.field,
         heading=direction(result.get("direction"), f"{path}.direction"),
+        speed=check_speed(
+            number(result.get("speed"), f"{path}.speed", required=False), f"{path}.speed"
+        ),
         make=make,
         colour=colour,
         vehicle_type=text(vehicle.get("type"), f"{path}.vehicle.type"),
     )
-    parsed.add(read, None, path=path)
+    parsed.add(read, None, path=path, position=gps)
 
 
 class PlateRecognizerAdapter:
@@ -170,10 +227,11 @@ class PlateRecognizerAdapter:
         if not results:
             return parsed.settle()
         when = timestamp(data.get("timestamp"), f"{prefix}timestamp", camera.timezone)
+        shared = _user_gps(data.get("user_data"), f"{prefix}user_data")
         for i, raw in enumerate(results):
             path = f"{prefix}results[{i}]"
             with parsed.result(path):
-                _result(parsed, raw, path, camera, when)
+                _result(parsed, raw, path, camera, when, shared)
         if upload is not None:  # the recognition's image, for each of its reads
             parsed.images = dict.fromkeys(range(len(parsed.reads)), upload)
         return parsed.settle()

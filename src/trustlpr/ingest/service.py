@@ -2,8 +2,10 @@
 
 Every face (HTTP routes, the MQTT subscriber) goes through ``IngestService`` so the checks
 live in one place: the camera key, the per-camera rate limit, the adapter's parse, that the
-payload speaks only for the sending camera (and its agency), the camera's clock, and finally
-the pipeline. OpenALPR heartbeats teach the registry which numeric camera id is which camera.
+payload speaks only for the sending camera (and its agency), the camera's clock, the
+sensitive-places rule (``collection``: reads taken too near such a place are dropped here,
+before anything is queued), and finally the pipeline. OpenALPR heartbeats teach the
+registry which numeric camera id is which camera.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from ..core.errors import AuthError, ForbiddenError, InputError, RateLimitedErro
 from ..core.reads import Read
 from .adapters import ADAPTERS
 from .claims import disabled, other_agency
+from .collection import CollectionRule
 from .health import IngestHealth
 from .parsing import Adapter, Parsed, Rejection
 from .pipeline import IngestResult
@@ -148,8 +151,11 @@ class IngestService:
         limits: IngestLimits | None = None,
         clock: Clock = system_clock,
         health: IngestHealth | None = None,
+        collection: CollectionRule | None = None,
     ) -> None:
         self.cameras = cameras
+        self.collection = collection
+        """The sensitive-places rule: reads taken too near such a place are not collected."""
         self.pipeline = pipeline
         self.adapters = adapters if adapters is not None else ADAPTERS
         self.limits = limits or IngestLimits()
@@ -209,6 +215,9 @@ class IngestService:
         submission = Submission(
             parsed.kind, camera.id, len(parsed.reads) + expired, expired, parsed.rejected
         )
+        if self.collection is not None and parsed.reads:
+            # not collected: gone before anything is queued; the sender sees them accepted
+            parsed.keep_only(self.collection.screen(parsed.reads))
         if parsed.rejected:
             self.health.count(adapter_name, "rejected_results", len(parsed.rejected))
         if parsed.reads:

@@ -2,7 +2,8 @@
 
 ``Tally`` / ``compute_figures`` reduce public leaves to the portal's figures; the portal and
 ``trustlpr audit recompute-stats`` both use them. ``snapshot_retained_vehicles`` and
-``record_policy_in_force`` log what no other event carries. See docs/portal.md.
+``record_policy_in_force`` log what no other event carries. ``annual.annual_report`` is the
+statutory annual report of a year (``trustlpr report annual``). See docs/portal.md.
 """
 
 from .explain import explain_reason, reason_texts
@@ -13,7 +14,14 @@ from .jobs import (
     record_policy_in_force,
     snapshot_retained_vehicles,
 )
-from .source import check_checkpoint, jsonl_leaves, log_leaves, read_jsonl, recompute, tally_lines
+from .source import (
+    check_checkpoint,
+    jsonl_leaves,
+    log_leaves,
+    read_jsonl,
+    recompute,
+    tally_lines,
+)
 
 __all__ = [
     "SNAPSHOT_INTERVAL",

@@ -30,6 +30,10 @@ WINDOW_DAYS = 30
 SNAPSHOT_RETAINED = "retained_vehicles"
 """The ``action`` of the ``stats_snapshot`` event that counts distinct retained vehicles."""
 
+PROTECTED_DROPPED = "reads_not_recorded"
+"""The ``action`` of the daily ``protected_changed`` count of reads dropped at ingest."""
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MINUTE = re.compile(r"^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:00Z$")
 _OUTCOMES = ("confirmed", "misread", "not_the_vehicle")
 _STOPS = tuple(o.value for o in StopOutcome)
@@ -232,6 +236,10 @@ class Tally:
             )
         elif kind == EventType.CAMERA_CHANGED:
             n["camera_changes"] += 1
+        elif kind == EventType.PROTECTED_CHANGED and p.text("action") == PROTECTED_DROPPED:
+            counted = p.values.get("days")  # the UTC day the reads were dropped on
+            on = counted if isinstance(counted, str) and _DAY.match(counted) else day
+            self._daily.setdefault(on, Counter())["protected_not_recorded"] += p.count("count")
         elif kind == EventType.HOTLIST_CHANGED:
             n["hotlist_changes"] += 1
 
@@ -357,6 +365,7 @@ class Tally:
                 "outcomes": {o: total[f"stop:{o}"] for o in _STOPS},
                 "outcomes_recorded": sum(total[f"stop:{o}"] for o in _STOPS),
             },
+            "protected": {"reads_not_recorded": total["protected_not_recorded"]},
             "searches": {
                 "total": total["searches"],
                 "allowed": total["decision:allow"],

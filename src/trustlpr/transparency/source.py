@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from ..audit import AuditLog, NoteVerifier, SignedCheckpoint
 from ..core.errors import FormatError, InputError, VerificationError
 from .figures import WINDOW_DAYS, Tally
@@ -65,6 +67,24 @@ def read_jsonl(path: Path) -> Iterator[str]:
             yield from handle
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}", field="--log") from exc
+
+
+def read_jsonl_url(url: str, *, timeout: float = 60.0) -> Iterator[str]:
+    """The lines of a public-log download at ``url`` (``GET /log/download.jsonl`` of a
+    portal), streamed; ``InputError`` (field ``--log``) if it cannot be fetched whole."""
+    try:
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise InputError(f"{url} answered HTTP {response.status_code}", field="--log")
+            for line in response.iter_lines():
+                yield line + "\n"
+    except httpx.HTTPError as exc:
+        raise InputError(f"cannot download {url}: {exc}", field="--log") from exc
+
+
+def is_url(location: str) -> bool:
+    """Whether ``--log`` names a download to fetch rather than a file."""
+    return location.startswith(("http://", "https://"))
 
 
 def tally_lines(

@@ -3,7 +3,8 @@
 Pages: ``/`` (the last 30 days in figures and charts), ``/policy`` (the law in force, its file
 at ``/policy.toml`` and its dated history), ``/cameras`` (map and list; GeoJSON with OSM tags
 at ``/cameras.geojson``), ``/sharing`` (every agency with access, from the agreements), and
-``/verify`` (the signed checkpoint and how to recompute every figure). ``/figures.json`` is
+``/verify`` (the signed checkpoint and how to recompute every figure), ``/reports`` and
+``/reports/<year>`` (the statutory annual report of each year the log covers). ``/figures.json`` is
 the figures exactly as ``trustlpr audit recompute-stats --json`` prints them. Static assets
 are served from memory at ``/static/<name>``.
 """
@@ -22,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from ..cameras import cameras_geojson
 from ..core.errors import NotFoundError
 from ..transparency import policy_file
+from ..transparency.annual import FIRST_YEAR, LAST_YEAR
 from . import portal_views as views
 from .portal_cache import Page, PortalCache
 
@@ -29,13 +31,6 @@ router = APIRouter(tags=["transparency portal"])
 
 STATIC_DIR = Path(__file__).parent / "static"
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
-_PAGE_HEADERS = {
-    "Cache-Control": "public, max-age=5",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-}
 
 
 def portal_cache(request: Request) -> PortalCache:
@@ -55,7 +50,8 @@ async def _serve(
 
 
 def _answer(request: Request, page: Page, extra: dict[str, str] | None = None) -> Response:
-    headers = {**_PAGE_HEADERS, "ETag": page.etag, **(extra or {})}
+    page_headers: dict[str, str] = request.app.state.page_headers  # web/tile_map.py
+    headers = {**page_headers, "ETag": page.etag, **(extra or {})}
     if request.headers.get("if-none-match") == page.etag:
         return Response(status_code=304, headers=headers)
     return Response(page.body, media_type=page.media_type, headers=headers)
@@ -72,7 +68,8 @@ async def policy(request: Request) -> Response:
 
 
 async def cameras(request: Request) -> Response:
-    """The camera map (SVG, offline) and list, and what the network can reveal."""
+    """The camera map (SVG, offline; on street tiles where ``map_tiles`` is set) and list,
+    and what the network can reveal."""
     return await _serve(request, "cameras", views.cameras_page, "text/html; charset=utf-8")
 
 
@@ -84,6 +81,24 @@ async def sharing(request: Request) -> Response:
 async def verify(request: Request) -> Response:
     """The latest signed checkpoint and the commands that check every figure."""
     return await _serve(request, "verify", views.verify_page, "text/html; charset=utf-8")
+
+
+async def reports(request: Request) -> Response:
+    """The years the log covers, each linking to its statutory annual report."""
+    return await _serve(request, "reports", views.reports_page, "text/html; charset=utf-8")
+
+
+async def annual(request: Request) -> Response:
+    """The statutory annual report of one year, as ``trustlpr report annual`` computes it."""
+    text = str(request.path_params["year"])
+    year = int(text) if text.isdigit() and len(text) == 4 else 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NotFoundError(f"no annual report for {text[:8]!r}: a year is four digits")
+
+    def render(cache: PortalCache) -> str:
+        return views.annual_page(cache, year)
+
+    return await _serve(request, f"annual-{year}", render, "text/html; charset=utf-8")
 
 
 @router.get("/figures.json", summary="Every portal figure, as recompute-stats prints it")
@@ -155,6 +170,8 @@ for _path, _endpoint in (
     ("/cameras", cameras),
     ("/sharing", sharing),
     ("/verify", verify),
+    ("/reports", reports),
+    ("/reports/{year}", annual),
     ("/static/{name}", static),
 ):
     router.add_route(_path, _endpoint, methods=["GET"], include_in_schema=False)

@@ -16,10 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.errors import NotFoundError
 from ..runtime import System
 from ..transparency import Tally
+from ..transparency.annual import annual_report, policy_in_force, years_of
+from ..transparency.statutes import STATUTES
 from .opening import Opening
 from .portal_exposure import ExposureCache
+from .tile_map import TileLayer
 
 DEFAULT_TTL = 5.0
 
@@ -43,8 +47,10 @@ class PortalCache:
         exposure: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         opening: Opening | None = None,
+        tiles: TileLayer | None = None,
     ) -> None:
         self.system = system
+        self.tiles = tiles  # the street maps' tile layer, or None for SVG maps only
         self.opening = opening or Opening()
         self.ttl = ttl
         self._monotonic = monotonic  # injected so tests move time instead of sleeping
@@ -76,12 +82,31 @@ class PortalCache:
 
     # -- figures -----------------------------------------------------------------------------
 
+    def _catch_up(self) -> None:
+        log = self.system.audit.log
+        for index, leaf in log.entries(self.tally.size):
+            self.tally.add(index, leaf)
+
+    def annual(self, year: int) -> dict[str, Any]:
+        """The annual report of ``year`` for the policy the log says was in force then (else
+        the policy running now), from the log as it is now."""
+        with self._tally_lock:
+            self._catch_up()
+            policy = policy_in_force(self.tally, year) or self.system.policy.name
+            if policy not in STATUTES:
+                raise NotFoundError(f"no annual report is defined for policy {policy!r}")
+            return annual_report(self.tally, year, policy)
+
+    def years(self) -> list[int]:
+        """The years the log has entries in, newest first."""
+        with self._tally_lock:
+            self._catch_up()
+            return years_of(self.tally)
+
     def figures(self) -> dict[str, Any]:
         """The figures of the log as it is now (reads only the new entries)."""
         with self._tally_lock:
-            log = self.system.audit.log
-            for index, leaf in log.entries(self.tally.size):
-                self.tally.add(index, leaf)
+            self._catch_up()
             if self.tally.size != self._figures_size:
                 self._figures = self.tally.figures()
                 self._figures_size = self.tally.size

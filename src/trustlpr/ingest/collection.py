@@ -1,0 +1,104 @@
+"""No collection near sensitive places: reads taken too near one are never kept.
+
+Washington's ESSB 6002 forbids *collecting* near schools, places of worship, courthouses and
+the like. The camera registry refuses a fixed camera standing too near one
+(``cameras.PlaceGuard``); a mobile unit drives past them, so each of its reads is judged where
+it was taken, by the same rule (the policy's ``[sensitive_locations] no_cameras`` and
+``camera_distance_m`` over the agency's places layer). A read inside the distance is dropped
+by ``IngestService`` before it is queued — before the bus, the hot lists, the hit-only buffer
+and the store — and only its place's category is counted.
+
+The counts reach the public log as one ``reads_not_collected`` entry per agency and category
+when ``flush`` runs (hourly on a running node, and when it closes): a category and a count, no
+camera, no plate and no time finer than the hour, so the public log cannot be read as where a
+patrol car was when.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from ..cameras import PlaceGuard
+from ..core.clock import Clock, system_clock
+from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.reads import Read
+
+FLUSH_INTERVAL = 3600.0
+"""Seconds between the public entries that count what was not collected."""
+
+
+class CollectionRule:
+    """Which reads the places rule forbids collecting, and their tally by category.
+
+    ``guard`` returns the rule in force now (``PlacesLayer.guard``: None when there is no places
+    layer or the policy sets no distance). ``audit`` None (an ingest front-end, which has no
+    log writer) keeps the tally in ``stats`` only."""
+
+    def __init__(
+        self,
+        guard: Callable[[], PlaceGuard | None],
+        *,
+        audit: AuditSink | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._guard = guard
+        self._audit = audit
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._pending: dict[str, Counter[str]] = {}
+        self.stats: Counter[str] = Counter()
+
+    def screen(self, reads: Sequence[Read]) -> list[int]:
+        """The indexes of the reads that may be collected; the others are tallied."""
+        guard = self._guard()
+        if guard is None:
+            return list(range(len(reads)))
+        keep: list[int] = []
+        dropped: list[tuple[str, str]] = []
+        for i, read in enumerate(reads):
+            near = guard.nearest(read.latitude, read.longitude)
+            if near is None:
+                keep.append(i)
+            else:
+                dropped.append((read.agency_id, near[0].category))
+        if dropped:
+            with self._lock:
+                for agency, category in dropped:
+                    self._pending.setdefault(agency, Counter())[category] += 1
+                    self.stats[category] += 1
+        return keep
+
+    def flush(self) -> int:
+        """Appends the tally since the last flush to the public log; returns how many reads it
+        counts. A refused append keeps the tally for the next flush."""
+        if self._audit is None:
+            return 0
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return 0
+        now = self._clock()
+        events = [
+            AuditEvent(
+                type=EventType.READS_NOT_COLLECTED,
+                at=now,
+                agency_id=agency or None,
+                public={"category": category, "count": count},
+            )
+            for agency, counts in sorted(pending.items())
+            for category, count in sorted(counts.items())
+        ]
+        try:
+            self._audit.append_many(events)
+        except BaseException:
+            with self._lock:
+                for agency, counts in pending.items():
+                    self._pending.setdefault(agency, Counter()).update(counts)
+            raise
+        return sum(counts.total() for counts in pending.values())
+
+    def close(self) -> None:
+        """Flushes what is tallied (a closing node logs its last counts)."""
+        self.flush()
