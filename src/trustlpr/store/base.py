@@ -16,6 +16,7 @@ from typing import Protocol
 from ..core.errors import NotFoundError, StoreError
 from ..core.reads import Read
 from ..core.vehicle import VehicleAttributes
+from ..geo import Region
 
 
 class RetentionClass(StrEnum):
@@ -126,6 +127,21 @@ class ReadStore(Protocol):
         """Reads in [start, end) (optionally only at ``cameras``) with ``vehicle``'s make,
         colour and body type, via the per-day attribute blind indexes; only matching rows are
         decrypted. Only for authorised attribute searches."""
+        ...
+
+    def find_in_area(
+        self,
+        region: Region,
+        start: datetime,
+        end: datetime,
+        *,
+        vehicle: VehicleAttributes | None = None,
+        predicate: Callable[[Read], bool] | None = None,
+    ) -> Iterator[StoredRead]:
+        """Reads in [start, end) whose own position is inside ``region`` (any camera, fixed or
+        mobile), optionally only those with ``vehicle``'s attributes, via the per-day cell
+        blind indexes: only reads of the cells the region touches are decrypted. Only for
+        authorised area and attribute searches."""
         ...
 
     def vehicles(self, start: datetime, end: datetime) -> Iterator[tuple[str, str | None]]:

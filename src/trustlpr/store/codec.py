@@ -12,6 +12,10 @@ Three more per-day keyed digests, ``midx``, ``kidx`` and ``bidx``, index the rea
 colour and body type in their canonical spelling (``core.vehicle``), so an attribute search
 decrypts only the reads whose attributes match; NULL where the camera sent none or a value
 outside the vocabulary. They are made with the same day key as ``cidx`` and die with it.
+
+``gidx``, the last, indexes the coarse grid cell of the read's position (``trustlpr.geo``:
+about a kilometre), fixed camera or mobile: an area search decrypts only the reads of the
+cells its area touches. Same day key, same death.
 """
 
 from __future__ import annotations
@@ -28,16 +32,18 @@ from ..core.errors import StoreError
 from ..core.plates import confusion_key
 from ..core.reads import Read
 from ..core.vehicle import canonical
+from ..geo import cell_of
 from ..keys import DayKeys
 
 CONFUSION_DOMAIN = b"c|"
 ATTRIBUTE_DOMAINS = {"make": b"m|", "colour": b"k|", "vehicle_type": b"b|"}
+CELL_DOMAIN = b"g|"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-SealedRead = tuple[int, str, int, bytes, bytes, int | None, int | None, int | None]
-"""``(t_us, camera_id, cidx, nonce, ciphertext, midx, kidx, bidx)``: one row as every backend
-stores it."""
+SealedRead = tuple[int, str, int, bytes, bytes, int | None, int | None, int | None, int]
+"""``(t_us, camera_id, cidx, nonce, ciphertext, midx, kidx, bidx, gidx)``: one row as every
+backend stores it."""
 
 
 def to_us(moment: datetime) -> int:
@@ -109,7 +115,13 @@ def seal(read: Read, keys: DayKeys, retention: str) -> SealedRead:
         attribute_index(keys, "make", canonical("make", read.make)),
         attribute_index(keys, "colour", canonical("colour", read.colour)),
         attribute_index(keys, "vehicle_type", canonical("vehicle_type", read.vehicle_type)),
+        cell_index(keys, cell_of(read.latitude, read.longitude)),
     )
+
+
+def cell_index(keys: DayKeys, cell: str) -> int:
+    """The day's blind index of one grid cell (``trustlpr.geo.cell_of``)."""
+    return keys.blind_index(CELL_DOMAIN, cell)
 
 
 def attribute_index(keys: DayKeys, kind: str, value: str | None) -> int | None:
