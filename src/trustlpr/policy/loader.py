@@ -209,6 +209,9 @@ def _search_types(table: _Table) -> dict[SearchType, SearchTypeRule]:
             if "max_cameras" in spec.data
             else None,
             require_cameras=spec.flag("require_cameras", False),
+            max_area_km2=spec.number("max_area_km2", 1, 2000)
+            if "max_area_km2" in spec.data
+            else None,
             min_known_characters=spec.number(
                 "min_known_characters", 1, 10, 3 if stype is SearchType.PARTIAL else 1
             ),

@@ -65,6 +65,9 @@ class SearchTypeRule:
     max_window: timedelta | None = None
     max_cameras: int | None = None
     require_cameras: bool = False
+    max_area_km2: int | None = None
+    """The largest area (km²) a search of this type may name instead of cameras; a type that
+    must name its cameras but sets no area limit takes no area at all."""
     min_known_characters: int = 0
     purposes: frozenset[Purpose] | None = None
     """The only purposes this type may serve (None: any permitted purpose)."""
@@ -250,6 +253,7 @@ class JurisdictionPolicy:
                     "max_window": dur(rule.max_window),
                     "max_cameras": rule.max_cameras,
                     "require_cameras": rule.require_cameras,
+                    "max_area_km2": rule.max_area_km2,
                     "min_known_characters": rule.min_known_characters,
                     "purposes": None if rule.purposes is None else sorted(rule.purposes),
                     "approval_without_warrant": rule.approval_without_warrant,
