@@ -28,7 +28,7 @@ from .bus import (
     WriterLease,
     erase_days,
 )
-from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
+from .cameras import PLACES_FILE, AreaPlaces, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
 from .core.events import AuditSink
@@ -265,6 +265,7 @@ class Node(_ClosesInReverse):
                 owner_state=self.owner.state,
                 owner_agency_id=self.owner.id,
                 camera_categories=PlaceMarks(self.cameras),
+                area_categories=AreaPlaces(self.places, self.cameras),
             )
             self.hotlists = HotlistService.open(
                 settings.data_dir,
