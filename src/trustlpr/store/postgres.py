@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.adapt import PyFormat
 
 from ..core.clock import day_start
 from ..core.errors import ConfigError, StoreError
@@ -42,6 +43,10 @@ class PostgresReadStore(DayPartitionedStore):
             self._conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        # COPY picks dumpers by column type, and for bytea that is psycopg's DB-API wrapper
+        # dumper, in Python; the C dumper for bytes (the same wire bytes) makes COPY ~20 % faster.
+        adapters = self._conn.adapters
+        adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))
         self._execute(self._schema_sql())
         for table in self._partitions():
             match = _PARTITION.match(table)
@@ -194,10 +199,34 @@ class PostgresReadStore(DayPartitionedStore):
     def _by_index(self, cls: RetentionClass, day: date, cidx: int, lo: int, hi: int) -> list[Row]:
         return self._rows(
             sql.SQL(
-                "SELECT id, t, camera, nonce, ct FROM {} WHERE cidx = %s AND t >= %s AND t < %s"
+                "SELECT id, t, camera, nonce, ct FROM {} "
+                "WHERE cidx = %s AND t >= %s AND t < %s ORDER BY id"
             ).format(self._table("reads", cls, day)),
             (cidx, lo, hi),
         )
+
+    def _by_indexes(
+        self, probes: Sequence[tuple[RetentionClass, date, int]], lo: int, hi: int
+    ) -> list[list[Row]]:
+        """Every probe in one statement: a ``UNION ALL`` of the days' partitions, each branch
+        tagged with its probe's position. One round trip instead of one per day (30 for a
+        month's window), and no planning over the parent's partitions: each branch names its
+        table and that day's key's index value."""
+        if len(probes) <= 1:
+            return super()._by_indexes(probes, lo, hi)
+        branches = [
+            sql.SQL(
+                "SELECT {}::int AS probe, id, t, camera, nonce, ct FROM {} "
+                "WHERE cidx = %s AND t >= %s AND t < %s"
+            ).format(sql.Literal(number), self._table("reads", cls, day))
+            for number, (cls, day, _) in enumerate(probes)
+        ]
+        params = [value for _, _, cidx in probes for value in (cidx, lo, hi)]
+        found: list[list[Row]] = [[] for _ in probes]
+        query = sql.SQL("{} ORDER BY probe, id").format(sql.SQL(" UNION ALL ").join(branches))
+        for number, i, t, camera, nonce, ct in self._execute(query, params):
+            found[number].append((int(i), int(t), str(camera), bytes(nonce), bytes(ct)))
+        return found
 
     def _by_attributes(
         self,
