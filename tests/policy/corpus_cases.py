@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .corpus_attributes import attribute_cases
 from .corpus_base import ALLOW, CA, CT, DENY, HOLD, IL, NH, STRICT, VA, Case, _c
 from .corpus_denials import deny_cases
 from .corpus_warrants import warrant_cases
@@ -298,5 +299,10 @@ def _nibrs_cases() -> list[Case]:
 
 def all_cases() -> list[Case]:
     return (
-        _allow_cases() + deny_cases() + _policy_specific_cases() + _nibrs_cases() + warrant_cases()
+        _allow_cases()
+        + deny_cases()
+        + _policy_specific_cases()
+        + _nibrs_cases()
+        + warrant_cases()
+        + attribute_cases()
     )

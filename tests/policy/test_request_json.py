@@ -121,3 +121,30 @@ def test_not_an_object() -> None:
     for value in ([], "request", 3, None):
         with pytest.raises(InputError, match="JSON object"):
             request_from_json(value)
+
+
+def test_attribute_query_round_trips_in_canonical_words() -> None:
+    obj = _request()
+    obj["query"].update(type="attribute", plate=None, make="Chevy", colour="gray", pattern="7k*")
+    parsed = request_from_json(obj)
+    assert parsed.query.type is SearchType.ATTRIBUTE and parsed.query.vehicle is not None
+    assert (parsed.query.vehicle.make, parsed.query.vehicle.colour) == ("chevrolet", "grey")
+    assert parsed.query.vehicle.vehicle_type is None and parsed.query.pattern == "7K*"
+    assert request_from_json(request_to_json(parsed)) == parsed
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ({"type": "attribute", "colour": "mauve"}, "query.colour", "accepted: black, blue"),
+        ({"type": "attribute", "vehicle_type": "hovercraft"}, "query.vehicle_type", "sedan"),
+        ({"type": "attribute"}, "query.make", "at least one of make, colour"),
+        ({"type": "exact", "make": "ford"}, "query.make", "only an attribute search"),
+    ],
+)
+def test_bad_attribute_query_is_named(change: dict[str, Any], field: str, words: str) -> None:
+    obj = _request()
+    obj["query"].update(change)
+    with pytest.raises(InputError) as caught:
+        request_from_json(obj)
+    assert caught.value.field == field and words in str(caught.value)

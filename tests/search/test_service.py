@@ -1,15 +1,28 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from trustlpr.audit import parse_leaf
-from trustlpr.core import AgencyType, ForbiddenError, LegalBasis, Outcome, Purpose, Query, Role
+from trustlpr.core import (
+    AgencyType,
+    ForbiddenError,
+    InputError,
+    LegalBasis,
+    Outcome,
+    Purpose,
+    Query,
+    Read,
+    Role,
+)
 from trustlpr.core import SearchType as T
+from trustlpr.core.vehicle import VehicleAttributes
 from trustlpr.search import SearchForm, Status
 
-from .conftest import NOW, World
+from .conftest import NOW, World, close_world, make_world
 
 
 def form(
@@ -171,3 +184,92 @@ def test_a_sharing_denial_does_not_claim_that_every_rule_passed(world: World) ->
     rules = [r.rule for r in out.decision.reasons]
     assert rules == ["sharing.no_agreement"]
     assert not any("passed" in r.text for r in out.decision.reasons)
+
+
+def _attribute_form(basis: LegalBasis, *, purpose: Purpose = Purpose.VIOLENT_FELONY) -> SearchForm:
+    return SearchForm(
+        purpose=purpose,
+        case_number="26-004513",
+        legal_basis=basis,
+        reason="homicide on Elm St, witness saw a dark blue Chevrolet pickup leave",
+        offense_code="homicide",
+        warrant_id="SW-2026-0413" if basis is LegalBasis.WARRANT else None,
+        query=Query(
+            type=T.ATTRIBUTE,
+            window_start=NOW - timedelta(hours=20),
+            window_end=NOW,
+            cameras=("cam-1", "cam-2"),
+            vehicle=VehicleAttributes.parse(make="chevy", colour="navy"),
+        ),
+    )
+
+
+def _with_vehicles(world: World) -> None:
+    at = NOW - timedelta(hours=2)
+    world.store.append(
+        [
+            Read("BL11111", "CT", 0.9, at, "cam-1", "nhpd", 41.3, -72.9, make="Chevrolet",
+                 colour="Blue"),
+            Read("BL22222", "CT", 0.9, at, "cam-2", "nhpd", 41.3, -72.9, make="CHEVY",
+                 colour="dark blue"),
+            Read("RD33333", "CT", 0.9, at, "cam-1", "nhpd", 41.3, -72.9, make="Chevrolet",
+                 colour="red"),
+            Read("BL44444", "CT", 0.9, at, "cam-0", "nhpd", 41.3, -72.9, make="Chevrolet",
+                 colour="blue"),  # a camera the search does not name
+            Read("BL55555", "CT", 0.9, NOW - timedelta(days=2), "cam-1", "nhpd", 41.3, -72.9,
+                 make="Chevrolet", colour="blue"),  # before the window
+        ]
+    )  # fmt: skip
+
+
+def test_attribute_search_needs_a_warrant_under_the_strict_default(world: World) -> None:
+    _with_vehicles(world)
+    refused = world.service.request(world.officer, world.owner, _attribute_form(LegalBasis.EXIGENT))
+    assert refused.status is Status.DENIED and refused.results == []
+    assert "legal-basis.insufficient" in {r.rule for r in refused.decision.reasons}
+    minor = _attribute_form(LegalBasis.WARRANT, purpose=Purpose.STOLEN_VEHICLE)
+    minor = replace(minor, offense_code="larceny_motor_vehicle")
+    out = world.service.request(world.officer, world.owner, minor)
+    assert out.status is Status.DENIED
+    assert "purpose.search-type" in {r.rule for r in out.decision.reasons}
+    allowed = world.service.request(world.officer, world.owner, _attribute_form(LegalBasis.WARRANT))
+    assert allowed.status is Status.COMPLETED
+    assert sorted(s.plate for s in allowed.results) == ["BL11111", "BL22222"]
+
+
+def test_attribute_search_on_exigency_waits_for_a_supervisor_under_a_statute(
+    tmp_path: Path,
+) -> None:
+    world = make_world(tmp_path, "ct-pa-26-14")
+    try:
+        _with_vehicles(world)
+        out = world.service.request(world.officer, world.owner, _attribute_form(LegalBasis.EXIGENT))
+        assert out.status is Status.PENDING and out.results == []
+        assert "approval.search-type" in {r.rule for r in out.decision.reasons}
+        world.service.decide_pending(world.supervisor, out.request_id, approve=True)
+        done = world.service.fetch(world.officer, out.request_id)
+        assert sorted(s.plate for s in done.results) == ["BL11111", "BL22222"]
+        none = world.service.request(world.officer, world.owner, _attribute_form(LegalBasis.NONE))
+        assert none.status is Status.DENIED
+    finally:
+        close_world(world)
+
+
+def test_attribute_search_is_not_allowed_under_new_hampshire(tmp_path: Path) -> None:
+    world = make_world(tmp_path, "nh-rsa-261-75b")
+    try:
+        out = world.service.request(world.officer, world.owner, _attribute_form(LegalBasis.WARRANT))
+        assert out.status is Status.DENIED
+        assert {r.rule for r in out.decision.reasons} == {"search-type.not-allowed"}
+    finally:
+        close_world(world)
+
+
+def test_an_attribute_search_without_attributes_is_refused_before_the_policy(
+    world: World,
+) -> None:
+    empty = _attribute_form(LegalBasis.WARRANT)
+    empty = replace(empty, query=replace(empty.query, vehicle=None))
+    with pytest.raises(InputError):
+        world.service.request(world.officer, world.owner, empty)
+    assert public_entries(world) == []

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from .identity import AgencyType, Role
 from .plates import mask_plate
+from .vehicle import VehicleAttributes
 
 
 class Purpose(StrEnum):
@@ -49,6 +50,9 @@ class SearchType(StrEnum):
     PARTIAL = "partial"
     AREA = "area"
     CONVOY = "convoy"
+    ATTRIBUTE = "attribute"
+    """Reads by make, colour and body type (and optionally a partial plate) when the plate is
+    unknown: a sweep of many vehicles' locations, judged like an area search."""
 
 
 class Outcome(StrEnum):
@@ -77,6 +81,9 @@ class Query:
     cameras: tuple[str, ...] | None = None
     include_variants: bool = False
     state: str | None = None  # only reads of this issuing state (own-vehicle requests)
+    vehicle: VehicleAttributes | None = None
+    """What an attribute search looks for; where it looks is ``cameras`` (a geographic area
+    may later narrow it the same way) and ``pattern`` optionally narrows it by partial plate."""
 
     def __repr__(self) -> str:
         return (

@@ -212,7 +212,13 @@ def _search_types(table: _Table) -> dict[SearchType, SearchTypeRule]:
             min_known_characters=spec.number(
                 "min_known_characters", 1, 10, 3 if stype is SearchType.PARTIAL else 1
             ),
+            purposes=frozenset(spec.choices("purposes", Purpose))
+            if "purposes" in spec.data
+            else None,
+            approval_without_warrant=spec.flag("approval_without_warrant", False),
         )
+        if rule.purposes is not None and not rule.purposes:
+            raise spec.error("purposes", "must list at least one purpose (or be left out)")
         if not rule.legal_basis:
             raise spec.error("legal_basis", "must list at least one legal basis")
         spec.finish()

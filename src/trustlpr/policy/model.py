@@ -66,6 +66,10 @@ class SearchTypeRule:
     max_cameras: int | None = None
     require_cameras: bool = False
     min_known_characters: int = 0
+    purposes: frozenset[Purpose] | None = None
+    """The only purposes this type may serve (None: any permitted purpose)."""
+    approval_without_warrant: bool = False
+    """Without a warrant or court order, a supervisor must approve the search."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +251,8 @@ class JurisdictionPolicy:
                     "max_cameras": rule.max_cameras,
                     "require_cameras": rule.require_cameras,
                     "min_known_characters": rule.min_known_characters,
+                    "purposes": None if rule.purposes is None else sorted(rule.purposes),
+                    "approval_without_warrant": rule.approval_without_warrant,
                 }
                 for t, rule in self.search_types.items()
             },

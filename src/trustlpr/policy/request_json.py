@@ -27,6 +27,7 @@ from ..core.search import (
     SearchType,
     WarrantScope,
 )
+from ..core.vehicle import VehicleAttributes
 from .screening import check_reason_length
 
 MAX_TEXT = 2000
@@ -51,8 +52,10 @@ REQUESTER_FIELDS = {
 }  # fmt: skip
 QUERY_FIELDS = {
     "type": True, "plate": False, "pattern": False, "cameras": False, "window_start": True,
-    "window_end": True, "include_variants": False, "state": False,
+    "window_end": True, "include_variants": False, "state": False, "make": False,
+    "colour": False, "vehicle_type": False,
 }  # fmt: skip
+VEHICLE_FIELDS = ("make", "colour", "vehicle_type")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -217,6 +220,18 @@ def _query(obj: object) -> Query:
     if stype is SearchType.PARTIAL and not pattern:
         raise InputError("a partial search needs a pattern", field="query.pattern")
     cameras = _camera_list(data.get("cameras"), "query.cameras")
+    words = {k: _text(data, k, f"query.{k}", optional=True) for k in VEHICLE_FIELDS}
+    vehicle = None
+    if stype is SearchType.ATTRIBUTE:
+        try:
+            vehicle = VehicleAttributes.parse(**words)
+        except InputError as exc:
+            raise InputError(exc.reason, field=f"query.{exc.field}") from exc
+    elif any(words.values()):
+        given = next(k for k, v in words.items() if v)
+        raise InputError(
+            "only an attribute search names vehicle attributes", field=f"query.{given}"
+        )
     return Query(
         type=stype,
         window_start=_time(data, "window_start", "query.window_start"),
@@ -226,6 +241,7 @@ def _query(obj: object) -> Query:
         cameras=cameras,
         include_variants=_flag(data, "include_variants", "query.include_variants"),
         state=_region(data),
+        vehicle=vehicle,
     )
 
 
@@ -264,6 +280,7 @@ def request_to_json(request: SearchRequest) -> dict[str, Any]:
             "window_end": iso(query.window_end),
             "include_variants": query.include_variants,
             "state": query.state,
+            **{k: getattr(query.vehicle, k) if query.vehicle else None for k in VEHICLE_FIELDS},
         },
         "protected_plate": request.protected_plate,
         "now": iso(request.now),

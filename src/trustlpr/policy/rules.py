@@ -250,6 +250,30 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
                     t,
                 )
             )
+        if spec.purposes is not None:
+            rules.append(
+                Rule(
+                    "purpose.search-type",
+                    deny,
+                    f"{_a(t)} search may serve only: "
+                    f"{', '.join(sorted(p.value for p in spec.purposes))}",
+                    f'context.search_type == "{t}" && '
+                    f"!{in_set({p.value for p in spec.purposes}, 'context.purpose')}",
+                    t,
+                )
+            )
+        if spec.approval_without_warrant:
+            rules.append(
+                Rule(
+                    "approval.search-type",
+                    hold,
+                    f"{_a(t)} search without a warrant or court order needs a supervisor's "
+                    "approval",
+                    f'context.search_type == "{t}" && '
+                    '!["warrant", "court_order"].contains(context.legal_basis)',
+                    t,
+                )
+            )
         if stype is SearchType.PARTIAL:
             rules.append(
                 Rule(

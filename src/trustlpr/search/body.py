@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from ..core.clock import as_utc
 from ..core.errors import InputError
 from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..core.vehicle import VehicleAttributes
 from ..policy import warrant_scope_from_json, warrant_scope_to_json
 from .service import SearchForm
 
@@ -26,6 +27,20 @@ class QueryBody(BaseModel):
     window_start: AwareDatetime
     window_end: AwareDatetime
     include_variants: bool = False
+    make: str | None = Field(None, max_length=40)
+    colour: str | None = Field(None, max_length=40)
+    vehicle_type: str | None = Field(None, max_length=40)
+
+    def vehicle(self) -> VehicleAttributes | None:
+        """The canonical attributes of an attribute search (``InputError`` listing the
+        accepted values for an unknown one); attributes on another search type are refused."""
+        words = {"make": self.make, "colour": self.colour, "vehicle_type": self.vehicle_type}
+        if self.type is SearchType.ATTRIBUTE:
+            return VehicleAttributes.parse(**words)
+        given = [k for k, v in words.items() if v]
+        if given:
+            raise InputError("only an attribute search names vehicle attributes", field=given[0])
+        return None
 
     @field_validator("window_start", "window_end")
     @classmethod
@@ -83,6 +98,7 @@ class SearchBody(BaseModel):
                 window_start=q.window_start,
                 window_end=q.window_end,
                 include_variants=q.include_variants,
+                vehicle=q.vehicle(),
             ),
         )
 
@@ -108,5 +124,8 @@ def body_of(form: SearchForm) -> SearchBody:
             window_start=q.window_start,
             window_end=q.window_end,
             include_variants=q.include_variants,
+            make=q.vehicle.make if q.vehicle else None,
+            colour=q.vehicle.colour if q.vehicle else None,
+            vehicle_type=q.vehicle.vehicle_type if q.vehicle else None,
         ),
     )

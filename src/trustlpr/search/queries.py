@@ -3,7 +3,9 @@
 Only what was asked leaves: an exact search returns sightings of that plate (and, if asked,
 of its OCR-confusion variants; if it names a state, only reads of that state); a partial
 search only plates matching the pattern; an area search only the named cameras in the
-window; a convoy search only vehicles seen with the target at more than one sighting.
+window; an attribute search only reads whose make, colour and body type (and, if given,
+partial plate) are those asked for, found through the day-keyed attribute indexes; a convoy
+search only vehicles seen with the target at more than one sighting.
 Nothing else the store decrypts on the way is returned. A search that names no cameras
 reaches every camera except ``excluded`` (those at places the policy protects): their reads
 are never returned, not even as convoy companions.
@@ -92,6 +94,14 @@ def checked_query(query: Query) -> Query:
         compile_pattern(query.pattern or "")
     if query.type is SearchType.AREA and not query.cameras:
         raise InputError("an area search needs the cameras to search", field="cameras")
+    if query.type is SearchType.ATTRIBUTE:
+        if query.vehicle is None or not query.vehicle.items():
+            raise InputError(
+                "an attribute search names at least one of make, colour, vehicle_type",
+                field="make",
+            )
+        if query.pattern:
+            compile_pattern(query.pattern)
     state = query.state.strip().upper() if query.state else None
     if state is not None and state not in US_REGIONS:
         raise InputError(f"{state[:12]!r} is not a US state code", field="state")
@@ -138,6 +148,8 @@ def run_query(
         if not query.cameras:
             raise InputError("an area search needs the cameras to search", field="cameras")
         return _bounded(store.scan(start, end, cameras=query.cameras))
+    if query.type is SearchType.ATTRIBUTE:
+        return _attribute(store, query, excluded)
     if query.type is SearchType.CONVOY:
         return _convoy(store, query, excluded)
     raise InputError(f"unknown search type {query.type!r}", field="type")
@@ -151,6 +163,23 @@ def _bounded(found: Iterable[StoredRead]) -> list[Sighting]:
             break
     out.sort(key=lambda s: s.observed_at)
     return out
+
+
+def _attribute(store: ReadStore, query: Query, excluded: AbstractSet[str]) -> list[Sighting]:
+    if query.vehicle is None or not query.vehicle.items():
+        raise InputError("an attribute search names at least one attribute", field="make")
+    regex = compile_pattern(query.pattern) if query.pattern else None
+    return _bounded(
+        store.find_vehicles(
+            query.vehicle,
+            query.window_start,
+            query.window_end,
+            cameras=query.cameras,
+            predicate=lambda r: (
+                r.camera_id not in excluded and (regex is None or bool(regex.fullmatch(r.plate)))
+            ),
+        )
+    )
 
 
 def _convoy(store: ReadStore, query: Query, excluded: AbstractSet[str]) -> list[Sighting]:

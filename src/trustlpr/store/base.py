@@ -15,6 +15,7 @@ from typing import Protocol
 
 from ..core.errors import NotFoundError, StoreError
 from ..core.reads import Read
+from ..core.vehicle import VehicleAttributes
 
 
 class RetentionClass(StrEnum):
@@ -111,6 +112,20 @@ class ReadStore(Protocol):
     ) -> Iterator[StoredRead]:
         """Decrypts every read in [start, end) (optionally only at ``cameras``) and yields those
         ``predicate`` accepts. Only for authorised partial and area searches."""
+        ...
+
+    def find_vehicles(
+        self,
+        vehicle: VehicleAttributes,
+        start: datetime,
+        end: datetime,
+        *,
+        cameras: Sequence[str] | None = None,
+        predicate: Callable[[Read], bool] | None = None,
+    ) -> Iterator[StoredRead]:
+        """Reads in [start, end) (optionally only at ``cameras``) with ``vehicle``'s make,
+        colour and body type, via the per-day attribute blind indexes; only matching rows are
+        decrypted. Only for authorised attribute searches."""
         ...
 
     def vehicles(self, start: datetime, end: datetime) -> Iterator[tuple[str, str | None]]:

@@ -7,6 +7,11 @@ variant lookups: an exact lookup decrypts the (rare) other members of the confus
 and keeps only the plate asked for, which costs less than a second index on every insert. The
 ciphertext is bound to its retention class, day, camera and time as associated data: a row
 moved to another day, camera or time no longer decrypts.
+
+Three more per-day keyed digests, ``midx``, ``kidx`` and ``bidx``, index the read's make,
+colour and body type in their canonical spelling (``core.vehicle``), so an attribute search
+decrypts only the reads whose attributes match; NULL where the camera sent none or a value
+outside the vocabulary. They are made with the same day key as ``cidx`` and die with it.
 """
 
 from __future__ import annotations
@@ -22,14 +27,17 @@ from cryptography.exceptions import InvalidTag
 from ..core.errors import StoreError
 from ..core.plates import confusion_key
 from ..core.reads import Read
+from ..core.vehicle import canonical
 from ..keys import DayKeys
 
 CONFUSION_DOMAIN = b"c|"
+ATTRIBUTE_DOMAINS = {"make": b"m|", "colour": b"k|", "vehicle_type": b"b|"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-SealedRead = tuple[int, str, int, bytes, bytes]
-"""``(t_us, camera_id, cidx, nonce, ciphertext)``: one row as every backend stores it."""
+SealedRead = tuple[int, str, int, bytes, bytes, int | None, int | None, int | None]
+"""``(t_us, camera_id, cidx, nonce, ciphertext, midx, kidx, bidx)``: one row as every backend
+stores it."""
 
 
 def to_us(moment: datetime) -> int:
@@ -98,7 +106,15 @@ def seal(read: Read, keys: DayKeys, retention: str) -> SealedRead:
         keys.blind_index(CONFUSION_DOMAIN, confusion_key(read.plate)),
         nonce,
         ciphertext,
+        attribute_index(keys, "make", canonical("make", read.make)),
+        attribute_index(keys, "colour", canonical("colour", read.colour)),
+        attribute_index(keys, "vehicle_type", canonical("vehicle_type", read.vehicle_type)),
     )
+
+
+def attribute_index(keys: DayKeys, kind: str, value: str | None) -> int | None:
+    """The day's blind index of one canonical attribute value (None for no value)."""
+    return None if value is None else keys.blind_index(ATTRIBUTE_DOMAINS[kind], value)
 
 
 def unseal(

@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from ..core.clock import day_start, days_between
-from ..core.errors import KeyDestroyedError
+from ..core.errors import InputError, KeyDestroyedError
 from ..core.plates import confusion_key
 from ..core.reads import Read
+from ..core.vehicle import VehicleAttributes
 from ..keys import DayKeys, KeyRing
 from .base import (
     PurgeReport,
@@ -33,6 +34,7 @@ from .base import (
 from .codec import (
     CONFUSION_DOMAIN,
     SealedRead,
+    attribute_index,
     from_us,
     seal,
     seal_image,
@@ -48,6 +50,8 @@ ImageRow = tuple[int, int, bytes, bytes]
 """``(row id, t_us, nonce, ciphertext)``: a sealed image as a backend stores it."""
 SealImages = Callable[[Sequence[int]], list[ImageRow]]
 SCAN_CHUNK = 2000
+ATTRIBUTE_COLUMNS = {"make": "midx", "colour": "kidx", "vehicle_type": "bidx"}
+"""The column of each attribute's per-day blind index (``codec.attribute_index``)."""
 
 
 def keeps_plate(found: str, plate: str, *, variants: bool) -> bool:
@@ -106,6 +110,19 @@ class DayPartitionedStore(ABC):
     @abstractmethod
     def _by_index(self, cls: RetentionClass, day: date, cidx: int, lo: int, hi: int) -> list[Row]:
         """Rows of the partition with blind index ``cidx`` and ``lo <= t < hi``."""
+
+    @abstractmethod
+    def _by_attributes(
+        self,
+        cls: RetentionClass,
+        day: date,
+        wanted: Mapping[str, int],
+        lo: int,
+        hi: int,
+        cameras: Sequence[str] | None,
+    ) -> list[Row]:
+        """Rows with ``lo <= t < hi`` whose index column ``ATTRIBUTE_COLUMNS[kind]`` equals
+        ``wanted[kind]`` for every kind given, at one of ``cameras`` when given."""
 
     @abstractmethod
     def _chunk(
@@ -237,6 +254,43 @@ class DayPartitionedStore(ABC):
                             found.append(StoredRead(make_ref(cls, day, row_id), read, cls))
         found.sort(key=lambda s: s.read.observed_at)
         return found
+
+    def find_vehicles(
+        self,
+        vehicle: VehicleAttributes,
+        start: datetime,
+        end: datetime,
+        *,
+        cameras: Sequence[str] | None = None,
+        predicate: Callable[[Read], bool] | None = None,
+    ) -> Iterator[StoredRead]:
+        """Reads in [start, end) whose make, colour and body type mean ``vehicle``'s, found
+        through each day's attribute blind indexes: only matching rows are decrypted. A day
+        whose keys were destroyed has no index left to compute, so nothing of it is found."""
+        if not vehicle.items():
+            raise InputError("an attribute search names at least one attribute", field="make")
+        lo, hi = to_us(start), to_us(end)
+        camera_list = list(cameras) if cameras is not None else None
+        for cls in RetentionClass:
+            for day in days_between(start, end):
+                with self._lock:
+                    keys = self._keys(cls, day)
+                    if keys is None:
+                        continue
+                    wanted = {
+                        kind: attribute_index(keys, kind, value) for kind, value in vehicle.items()
+                    }
+                    rows = self._by_attributes(
+                        cls, day, {k: v for k, v in wanted.items() if v is not None}, lo, hi,
+                        camera_list,
+                    )  # fmt: skip
+                for row_id, t_us, camera, nonce, ct in rows:
+                    read = unseal(keys, cls.value, t_us, camera, nonce, ct)
+                    # a 64-bit index can collide: the decrypted values decide
+                    if vehicle.matches(read.make, read.colour, read.vehicle_type) and (
+                        predicate is None or predicate(read)
+                    ):
+                        yield StoredRead(make_ref(cls, day, row_id), read, cls)
 
     def scan(
         self,

@@ -17,13 +17,14 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.adapt import PyFormat
 
 from ..core.clock import day_start
 from ..core.errors import ConfigError, StoreError
 from ..keys import KeyRing
 from .base import RetentionClass
 from .codec import SealedRead, to_us
-from .partitioned import SCAN_CHUNK, DayPartitionedStore, Row, SealImages
+from .partitioned import ATTRIBUTE_COLUMNS, SCAN_CHUNK, DayPartitionedStore, Row, SealImages
 
 _PARTITION = re.compile(r"^reads_(nonhit|hit)_(\d{8})$")
 
@@ -42,6 +43,10 @@ class PostgresReadStore(DayPartitionedStore):
             self._conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        # COPY picks dumpers by column type, and for bytea that is psycopg's DB-API wrapper
+        # dumper, in Python; the C dumper for bytes (the same wire bytes) makes COPY ~20 % faster.
+        adapters = self._conn.adapters
+        adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))
         self._execute(self._schema_sql())
         for table in self._partitions():
             match = _PARTITION.match(table)
@@ -67,6 +72,13 @@ class PostgresReadStore(DayPartitionedStore):
                     "CREATE TABLE IF NOT EXISTS {}.{} (id bigint NOT NULL, t bigint NOT NULL, "
                     "camera text NOT NULL, cidx bigint NOT NULL, nonce bytea NOT NULL, "
                     "ct bytea NOT NULL) PARTITION BY RANGE (t)"
+                ).format(sql.Identifier(self._schema), sql.Identifier(f"reads_{cls.value}"))
+            )
+            # attribute blind indexes (added after the first release: ALTER reaches old days)
+            parts.append(
+                sql.SQL(
+                    "ALTER TABLE {}.{} ADD COLUMN IF NOT EXISTS midx bigint, "
+                    "ADD COLUMN IF NOT EXISTS kidx bigint, ADD COLUMN IF NOT EXISTS bidx bigint"
                 ).format(sql.Identifier(self._schema), sql.Identifier(f"reads_{cls.value}"))
             )
             parts.append(
@@ -120,6 +132,15 @@ class PostgresReadStore(DayPartitionedStore):
                 self._table("reads", cls, day),
             )
         )
+        for column in ATTRIBUTE_COLUMNS.values():
+            statements.append(
+                sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} ({}) WHERE {} IS NOT NULL").format(
+                    sql.Identifier(f"{column}_{cls.value}_{day.strftime('%Y%m%d')}"),
+                    self._table("reads", cls, day),
+                    sql.Identifier(column),
+                    sql.Identifier(column),
+                )
+            )
         statements.append(
             sql.SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (id)").format(
                 sql.Identifier(f"id_{cls.value}_{day.strftime('%Y%m%d')}"),
@@ -149,10 +170,13 @@ class PostgresReadStore(DayPartitionedStore):
             with self._conn.transaction(), self._conn.cursor() as cur:
                 with cur.copy(
                     sql.SQL(
-                        "COPY {} (id, t, camera, cidx, nonce, ct) FROM STDIN (FORMAT BINARY)"
+                        "COPY {} (id, t, camera, cidx, nonce, ct, midx, kidx, bidx) "
+                        "FROM STDIN (FORMAT BINARY)"
                     ).format(self._table("reads", cls, day))
                 ) as copy:
-                    copy.set_types(["int8", "int8", "text", "int8", "bytea", "bytea"])
+                    copy.set_types(
+                        ["int8", "int8", "text", "int8", "bytea", "bytea", "int8", "int8", "int8"]
+                    )
                     for row_id, row in zip(ids, rows, strict=True):
                         copy.write_row((row_id, *row))
                 if image_rows:
@@ -178,6 +202,30 @@ class PostgresReadStore(DayPartitionedStore):
                 "SELECT id, t, camera, nonce, ct FROM {} WHERE cidx = %s AND t >= %s AND t < %s"
             ).format(self._table("reads", cls, day)),
             (cidx, lo, hi),
+        )
+
+    def _by_attributes(
+        self,
+        cls: RetentionClass,
+        day: date,
+        wanted: Mapping[str, int],
+        lo: int,
+        hi: int,
+        cameras: Sequence[str] | None,
+    ) -> list[Row]:
+        conditions: list[sql.Composable] = [sql.SQL("t >= %s AND t < %s")]
+        params: list[Any] = [lo, hi]
+        for kind, value in wanted.items():
+            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(ATTRIBUTE_COLUMNS[kind])))
+            params.append(value)
+        if cameras is not None:
+            conditions.append(sql.SQL("camera = ANY(%s::text[])"))
+            params.append(list(cameras))
+        return self._rows(
+            sql.SQL("SELECT id, t, camera, nonce, ct FROM {} WHERE {}").format(
+                self._table("reads", cls, day), sql.SQL(" AND ").join(conditions)
+            ),
+            params,
         )
 
     def _chunk(

@@ -20,7 +20,7 @@ from ..keys import KeyRing
 from ..privatedb import SIDE_FILES, PrivateDB
 from .base import RetentionClass
 from .codec import SealedRead
-from .partitioned import SCAN_CHUNK, DayPartitionedStore, Row, SealImages
+from .partitioned import ATTRIBUTE_COLUMNS, SCAN_CHUNK, DayPartitionedStore, Row, SealImages
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reads (
@@ -29,7 +29,10 @@ CREATE TABLE IF NOT EXISTS reads (
     camera TEXT NOT NULL,
     cidx INTEGER NOT NULL,
     nonce BLOB NOT NULL,
-    ct BLOB NOT NULL
+    ct BLOB NOT NULL,
+    midx INTEGER,
+    kidx INTEGER,
+    bidx INTEGER
 );
 CREATE INDEX IF NOT EXISTS reads_cidx ON reads (cidx);
 CREATE TABLE IF NOT EXISTS images (
@@ -38,6 +41,10 @@ CREATE TABLE IF NOT EXISTS images (
     ct BLOB NOT NULL
 );
 """
+_ATTRIBUTE_INDEXES = [
+    f"CREATE INDEX IF NOT EXISTS reads_{c} ON reads ({c}) WHERE {c} IS NOT NULL"
+    for c in ("midx", "kidx", "bidx")
+]
 _DAY_DB = re.compile(r"^(\d{4}-\d{2}-\d{2})\.db$")
 _MAX_OPEN = 128
 
@@ -74,6 +81,7 @@ class SQLiteReadStore(DayPartitionedStore):
             label=f"partition {cls.value}/{day}",
             synchronous=self._sync,
         )
+        _add_attribute_columns(db)
         if len(self._open) >= _MAX_OPEN:  # bound open files; the oldest-opened closes first
             self._open.pop(next(iter(self._open))).close()
         self._open[(cls, day)] = db
@@ -86,7 +94,9 @@ class SQLiteReadStore(DayPartitionedStore):
     ) -> list[int]:
         with self._db(cls, day).write() as conn:
             conn.executemany(
-                "INSERT INTO reads (t, camera, cidx, nonce, ct) VALUES (?, ?, ?, ?, ?)", rows
+                "INSERT INTO reads (t, camera, cidx, nonce, ct, midx, kidx, bidx) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
             )
             last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
             ids = list(range(last - len(rows) + 1, last + 1))
@@ -101,6 +111,25 @@ class SQLiteReadStore(DayPartitionedStore):
             "SELECT id, t, camera, nonce, ct FROM reads WHERE cidx = ? AND t >= ? AND t < ?",
             (cidx, lo, hi),
         )
+
+    def _by_attributes(
+        self,
+        cls: RetentionClass,
+        day: date,
+        wanted: Mapping[str, int],
+        lo: int,
+        hi: int,
+        cameras: Sequence[str] | None,
+    ) -> list[Row]:
+        sql = "SELECT id, t, camera, nonce, ct FROM reads WHERE t >= ? AND t < ? "
+        params: list[object] = [lo, hi]
+        for column, value in wanted.items():
+            sql += f"AND {ATTRIBUTE_COLUMNS[column]} = ? "
+            params.append(value)
+        if cameras is not None:
+            sql += f"AND camera IN ({','.join('?' * len(cameras))}) "
+            params += cameras
+        return self._db(cls, day).query(sql, params)
 
     def _chunk(
         self,
@@ -163,6 +192,20 @@ class SQLiteReadStore(DayPartitionedStore):
             for db in self._open.values():
                 db.close()
             self._open.clear()
+
+
+def _add_attribute_columns(db: PrivateDB) -> None:
+    """Day files written before attribute search get its (empty) columns and indexes: their
+    reads stay unfindable by attribute, but new reads of the same day are indexed."""
+    have = {row[1] for row in db.query("PRAGMA table_info(reads)")}
+    missing = [c for c in ATTRIBUTE_COLUMNS.values() if c not in have]
+    if not missing and db.query("PRAGMA index_info(reads_bidx)"):
+        return
+    with db.write() as conn:
+        for column in missing:
+            conn.execute(f"ALTER TABLE reads ADD COLUMN {column} INTEGER")
+        for statement in _ATTRIBUTE_INDEXES:
+            conn.execute(statement)
 
 
 def _overwrite_and_unlink(path: Path) -> None:
