@@ -97,3 +97,40 @@ def test_patrol_units_register_as_mobile_cameras_and_their_reads_keep_their_posi
         again = register_patrols(node.cameras, patrols, agency_id=small.config.agency_id,
                                  actor=None)  # fmt: skip
         assert sorted(again) == sorted(keys) and again != keys  # keys rotated
+
+
+def test_the_exposure_analysis_counts_patrol_reads_by_their_positions(small: Simulation) -> None:
+    from trustlpr.sim import measure
+    from trustlpr.sim.exposure import record
+    from trustlpr.sim.report import parse_retentions
+
+    patrols = Patrols(small, 4)
+    hist = record(small, 7, 7, patrols)
+    n_cam = len(small.cameras)
+    assert hist.where_xy is not None and hist.where_xy.shape[0] > n_cam
+    mobile = hist.camera >= n_cam
+    assert mobile.sum() == sum(len(patrols.day(d)) for d in range(7))
+    exact = mobile & (hist.pid < small.population.size)
+    corners = hist.where_xy[hist.camera[exact]]  # each patrol read where it was taken
+    homes = small.population.home_xy[hist.pid[exact]]
+    assert np.median(np.hypot(*(corners - homes).T)) < 100.0  # at the home's corner
+    [fixed] = measure(small, parse_retentions("7d"))
+    [both] = measure(small, parse_retentions("7d"), patrols=4)
+    assert (fixed.patrol_cars, both.patrol_cars) == (0, 4)
+    assert both.reads_retained > fixed.reads_retained
+    assert both.home > fixed.home + 0.02  # reads of parked cars reveal where people live
+
+
+def test_network_exposure_puts_a_patrol_car_on_the_roads_for_each_mobile_camera() -> None:
+    from trustlpr.core.identity import Camera
+    from trustlpr.sim import network_exposure
+
+    fixed = [Camera(f"c{i}", f"Cam {i}", "nhpd", 41.30 + 0.004 * i, -72.92 - 0.003 * (i % 3))
+             for i in range(8)]  # fmt: skip
+    car = Camera("car1", "Cruiser 1", "nhpd", 41.31, -72.93, mobile=True)
+    figures = network_exposure([*fixed, car], timedelta(days=7), vehicles=1_500)
+    assert figures.patrol_cars == 1 and figures.cameras == len(fixed)  # its base is no camera
+    alone = network_exposure(fixed, timedelta(days=7), vehicles=1_500)
+    assert alone.patrol_cars == 0 and figures.reads_retained > alone.reads_retained
+    with pytest.raises(InputError, match="fixed camera"):
+        network_exposure([car], timedelta(days=7), vehicles=500)

@@ -15,6 +15,7 @@ docs/ingest.md, "Mobile cameras"). Deterministic per (seed, day), like the rest 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -65,6 +66,8 @@ class PatrolReads:
     confidence: npt.NDArray[np.float32]
     vehicle: npt.NDArray[np.int32]
     node: npt.NDArray[np.int64]
+    text_error: npt.NDArray[np.int8]
+    hit: npt.NDArray[np.bool_]  # read text equals a planted stolen plate
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -174,10 +177,15 @@ class Patrols:
             confidence=ocr.confidence,
             vehicle=vehicle,
             node=node,
+            text_error=ocr.plate_error,
+            hit=np.isin(ocr.plate, pop.plate[sim.stolen]),
         )
 
-    def read_dicts(self, reads: PatrolReads) -> list[dict[str, object]]:
-        """The reads in the native ingest fields, each with its own position."""
+    def read_dicts(
+        self, reads: PatrolReads, rows: Sequence[int] | None = None
+    ) -> list[dict[str, object]]:
+        """The reads (those at ``rows``, else all) in the native ingest fields, each with its
+        own position."""
         codes = self.sim.state_codes
         agency = self.sim.config.agency_id
         return [
@@ -193,7 +201,7 @@ class Patrols:
                 "direction": float(reads.heading[i]),
                 "speed": round(float(reads.speed[i]), 1),
             }
-            for i in range(len(reads))
+            for i in (range(len(reads)) if rows is None else rows)
         ]
 
 
