@@ -125,9 +125,9 @@ def test_network_exposure_puts_a_patrol_car_on_the_roads_for_each_mobile_camera(
     from trustlpr.core.identity import Camera
     from trustlpr.sim import network_exposure
 
-    fixed = [Camera(f"c{i}", f"Cam {i}", "nhpd", 41.30 + 0.004 * i, -72.92 - 0.003 * (i % 3))
+    fixed = [Camera(f"c{i}", "nhpd", f"Cam {i}", 41.30 + 0.004 * i, -72.92 - 0.003 * (i % 3))
              for i in range(8)]  # fmt: skip
-    car = Camera("car1", "Cruiser 1", "nhpd", 41.31, -72.93, mobile=True)
+    car = Camera("car1", "nhpd", "Cruiser 1", 41.31, -72.93, mobile=True)
     figures = network_exposure([*fixed, car], timedelta(days=7), vehicles=1_500)
     assert figures.patrol_cars == 1 and figures.cameras == len(fixed)  # its base is no camera
     alone = network_exposure(fixed, timedelta(days=7), vehicles=1_500)
