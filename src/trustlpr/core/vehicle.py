@@ -98,6 +98,8 @@ def _key(text: str) -> str:
 
 _LOOKUP = {"make": _table(MAKES), "colour": _table(COLOURS), "vehicle_type": _table(BODY_TYPES)}
 _ACCEPTED = {"make": MAKES, "colour": COLOURS, "vehicle_type": BODY_TYPES}
+ACCEPTED: dict[str, tuple[str, ...]] = {kind: tuple(words) for kind, words in _ACCEPTED.items()}
+"""The canonical values of each attribute, for the forms that offer them as choices."""
 
 
 def canonical(kind: str, value: str | None) -> str | None:
