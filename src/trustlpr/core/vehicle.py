@@ -10,6 +10,7 @@ never lost at ingest); a search naming an unknown value is refused with the acce
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import InputError
 
@@ -106,6 +107,12 @@ def canonical(kind: str, value: str | None) -> str | None:
     """The canonical spelling of a sent value, or None when absent or not in the vocabulary."""
     if value is None:
         return None
+    return _canonical(kind, value)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(kind: str, value: str) -> str | None:
+    """Memoised: ingest and every decrypted search row ask it of a few dozen spellings."""
     return _LOOKUP[kind].get(_key(value))
 
 
