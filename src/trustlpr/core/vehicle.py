@@ -97,6 +97,8 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
+KINDS = ("make", "colour", "vehicle_type")
+"""The attributes, by the names requests, bodies and the store use."""
 _LOOKUP = {"make": _table(MAKES), "colour": _table(COLOURS), "vehicle_type": _table(BODY_TYPES)}
 _ACCEPTED = {"make": MAKES, "colour": COLOURS, "vehicle_type": BODY_TYPES}
 ACCEPTED: dict[str, tuple[str, ...]] = {kind: tuple(words) for kind, words in _ACCEPTED.items()}
