@@ -32,7 +32,9 @@ SHARED = Path(os.environ.get("TRUSTLPR_SHARED_DIR") or ROOT.parent / "shared")
 SUITE: dict[str, list[str]] = {
     "ingest": ["--reads", "20000", "--rounds", "5"],
     "lookup": ["--days", "30", "--reads-per-day", "5000", "--lookups", "300", "--rounds", "5"],
-    "search": ["--days", "30", "--reads-per-day", "2000", "--searches", "100", "--rounds", "3"],
+    "search": ["--days", "30", "--reads-per-day", "2000", "--searches", "100", "--rounds", "3",
+               "--attribute-reads-per-day", "5000", "--attribute-searches", "50",
+               "--ingest-reads", "10000", "--ingest-rounds", "3"],
     "audit": ["--entries", "100000", "--rounds", "5"],
     "hotlist": ["--entries", "200000", "--reads", "100000", "--rounds", "5"],
     "screening": ["--rounds", "3"],
