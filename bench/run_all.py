@@ -31,6 +31,7 @@ SHARED = Path(os.environ.get("TRUSTLPR_SHARED_DIR") or ROOT.parent / "shared")
 # name -> arguments at the small size (each bench alternates ours and its baseline itself)
 SUITE: dict[str, list[str]] = {
     "ingest": ["--reads", "20000", "--rounds", "5"],
+    "pg_ingest": ["--reads", "20000", "--rounds", "5", "--reads-per-day", "5000"],
     "lookup": ["--days", "30", "--reads-per-day", "5000", "--lookups", "300", "--rounds", "5"],
     "search": ["--days", "30", "--reads-per-day", "2000", "--searches", "100", "--rounds", "3",
                "--attribute-reads-per-day", "5000", "--attribute-searches", "50",

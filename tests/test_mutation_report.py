@@ -80,6 +80,10 @@ def test_every_mutated_module_is_in_exactly_one_group() -> None:
     for group in groups.values():
         assert group.tests, group.name
         assert set(group.tests) <= selection, group.name
+        for test in group.deselect:  # a deselected test exists, in the group's own tests
+            path, _, name = test.partition("::")
+            assert any(path.startswith(t) for t in group.tests), test
+            assert f"def {name}(" in (_PATH.parents[1] / path).read_text("utf-8"), test
 
 
 def test_a_group_narrows_only_the_mutmut_lists() -> None:
@@ -98,6 +102,11 @@ def test_a_group_narrows_only_the_mutmut_lists() -> None:
         "pytest_add_cli_args": ["-p", "no:cacheprovider"],
     }
     assert narrowed["tool"]["other"] == {"keep": [1, 2]}
+    slow = report.Group("a", ("src/a.py",), ("tests/a",), ("tests/a/test_x.py::test_slow",))
+    narrowed = tomllib.loads(report.narrow_config(text, slow))
+    assert narrowed["tool"]["mutmut"]["pytest_add_cli_args_test_selection"] == [
+        "tests/a", "--deselect", "tests/a/test_x.py::test_slow",
+    ]  # fmt: skip
 
 
 def test_narrowing_a_config_without_the_lists_is_an_error() -> None:
@@ -170,7 +179,10 @@ def test_group_options_are_checked(tmp_path: Path, capsys: pytest.CaptureFixture
     assert args.jobs == 1
     assert args.workdir == report.default_workdir("policy").resolve()
     assert report.parse_args(["--group", "policy", "--workdir", str(tmp_path)]).workdir == tmp_path
+    only = report.parse_args(["--group", "audit", "--only", "a.x_f__mutmut_*", "--only", "b.*"])
+    assert only.only == ["a.x_f__mutmut_*", "b.*"]
     for bad, said in (
+        (["--group", "audit", "--only", "a.*", "--rerun-survivors"], "exclude each other"),
         (["--group", "nonesuch"], "unknown group 'nonesuch'"),
         (["--rerun-survivors"], "need --group"),
         (["--group", "policy", "--workdir", str(report.ROOT / "x")], "outside the work tree"),

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import assets
 from .core.clock import format_duration, parse_duration
@@ -44,6 +46,11 @@ class Settings:
     approval_max_age: timedelta = timedelta(days=3)
     federation_deadline: float = 2.0
     """Seconds each partner has to answer a federated request before it counts as silent."""
+    map_tiles: str | None = None
+    """Tile URL template (``https://host/{z}/{x}/{y}.png``) for street maps behind the portal's
+    and console's camera maps; unset, the maps are the offline SVG ones."""
+    map_attribution: str | None = None
+    """Credit shown on tiled maps (plain text); unset, the OpenStreetMap contributors'."""
 
     @property
     def config_path(self) -> Path:
@@ -81,6 +88,7 @@ class Settings:
             ("policy", "TRUSTLPR_POLICY"),
             ("public_url", "TRUSTLPR_PUBLIC_URL"),
             ("federation_deadline", "TRUSTLPR_FEDERATION_DEADLINE"),
+            ("map_tiles", "TRUSTLPR_MAP_TILES"),
         ):
             if env.get(var):
                 values[key] = env[var]
@@ -91,6 +99,10 @@ class Settings:
             if isinstance(values.get(key), str):
                 values[key] = parse_duration(values[key], field=key)
         values["federation_deadline"] = _deadline(values.get("federation_deadline", 2.0))
+        if values.get("map_tiles") is not None:
+            values["map_tiles"] = tile_template(values["map_tiles"])
+        if values.get("map_attribution") is not None:
+            values["map_attribution"] = _attribution(values["map_attribution"])
         return replace(cls(), **values)
 
     def to_toml(self) -> str:
@@ -103,8 +115,10 @@ class Settings:
             "agency_state": self.agency_state,
             "agency_type": self.agency_type,
         }
-        if self.public_url:
-            values["public_url"] = self.public_url
+        for key in ("public_url", "map_tiles", "map_attribution"):
+            value = getattr(self, key)
+            if value:
+                values[key] = value
         for key in ("nonhit_retention", "hit_retention"):
             value = getattr(self, key)
             if value is not None:
@@ -121,8 +135,46 @@ class Settings:
 _KNOWN = {
     "policy", "agency_id", "agency_name", "agency_state", "agency_type", "public_url",
     "nonhit_retention", "hit_retention", "database_url", "shared_dir", "purge_interval",
-    "approval_max_age", "federation_deadline",
+    "approval_max_age", "federation_deadline", "map_tiles", "map_attribution",
 }  # fmt: skip
+_PLACEHOLDERS = re.compile(r"\{([^{}]*)\}")
+_TILE_FIELDS = {"z", "x", "y", "r"}
+_UNSAFE = re.compile(r"[\s\"'<>\\;,`]")
+
+
+def tile_template(value: object) -> str:
+    """``map_tiles``: an http(s) URL template with ``{z}``, ``{x}`` and ``{y}`` (``{r}`` for
+    high-density tiles) on one named host, which the pages' Content-Security-Policy then
+    allows as the only image source besides the node; so no ``{s}`` subdomains, no
+    credentials in the URL, and nothing that could end a header or an attribute."""
+    text = str(value).strip()
+    if not text or len(text) > 500 or _UNSAFE.search(text):
+        raise ConfigError(
+            "map_tiles must be a URL template of at most 500 characters without spaces, "
+            "quotes, angle brackets, backslashes, commas or semicolons"
+        )
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"map_tiles must be an http:// or https:// URL, not {text[:60]!r}")
+    if "@" in parts.netloc or "{" in parts.netloc:
+        raise ConfigError(
+            "map_tiles must name one tile host, with no credentials and no {s} subdomains: "
+            "the Content-Security-Policy allows exactly that host"
+        )
+    fields = set(_PLACEHOLDERS.findall(text))
+    if not {"z", "x", "y"} <= fields or fields - _TILE_FIELDS:
+        raise ConfigError(
+            "map_tiles must contain {z}, {x} and {y} (and may contain {r}), for example "
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+    return text
+
+
+def _attribution(value: object) -> str:
+    text = " ".join(str(value).split())
+    if not text or len(text) > 200:
+        raise ConfigError("map_attribution must be 1 to 200 characters of plain text")
+    return text
 
 
 def _deadline(value: object) -> float:

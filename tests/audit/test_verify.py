@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -199,3 +201,24 @@ def test_tampered_detail_names_its_entry(copy: Path) -> None:
     report = run_verify(copy)
     assert report.first_bad_index == 0
     assert run_verify(copy, details=False).ok
+
+
+def test_the_json_report_names_every_count_under_its_own_key() -> None:
+    """``trustlpr audit verify --json`` and the web face print this: each figure distinct, so a
+    swapped, renamed or dropped key shows."""
+    root = bytes(range(32))
+    report = VerifyReport(
+        size=700, root=root, first_bad_index=None, checkpoints_checked=7, details_checked=650,
+        details_destroyed=3, details_sealed=5, tiles_checked=2, torn_bytes=11,
+    )  # fmt: skip
+    assert report.to_json() == {
+        "ok": True, "size": 700, "root": base64.b64encode(root).decode("ascii"),
+        "first_bad_index": None, "problems": [], "checkpoints_checked": 7,
+        "details_checked": 650, "details_destroyed": 3, "details_sealed": 5,
+        "tiles_checked": 2, "torn_bytes": 11,
+    }  # fmt: skip
+    report.fail("entry 42 does not match", index=42)
+    failed = report.to_json()
+    assert failed["ok"] is False and failed["first_bad_index"] == 42
+    assert failed["problems"] == ["entry 42 does not match"]
+    assert json.loads(json.dumps(failed)) == failed

@@ -14,12 +14,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.conftest import FakeClock
@@ -54,7 +56,7 @@ class Served:
     portal: PortalCache
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -67,7 +69,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     register_city(node, city(date(2026, 11, 2)))
     simulate(node, 2)
     app = create_app(node.system, portal_ttl=0, exposure=True)
-    port = _free_port()
+    try:
+        with serving(app) as base:
+            yield Served(node, base, app.state.portal)
+    finally:
+        node.close()
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """``app`` served by uvicorn on a free port of 127.0.0.1 while the block runs; its base URL.
+    The app's portal cache is closed after."""
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
     )
@@ -78,14 +91,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         if time.monotonic() > deadline or not thread.is_alive():
             pytest.fail("the TrustLPR service did not start")
         time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
     try:
-        yield Served(node, base, app.state.portal)
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
         app.state.portal.close()
-        node.close()
 
 
 @pytest.fixture(scope="package")
@@ -168,3 +179,18 @@ def fresh_alert(served: Served, minutes: int) -> str:
     waiting = node.system.alerts.list_alerts(status="unverified", limit=1000)  # type: ignore[attr-defined]
     return next(a.id for a in waiting if a.read["observed_at"].startswith(
         read.observed_at.isoformat()[:19]) and a.read["plate"] == record["plate"])  # fmt: skip
+
+
+def ask(page: Page, plate: str, *, purpose: str = "stolen_vehicle", reason: str = "") -> None:
+    """Fills the console's search form for ``plate`` (the last 7 days) and asks."""
+    page.goto("/console/search")
+    page.get_by_label("Purpose").select_option(purpose)
+    if purpose == "stolen_vehicle":
+        page.get_by_label("Offense").select_option("larceny_motor_vehicle")
+        page.get_by_label("Legal basis").select_option("hotlist")
+    page.get_by_label("Case number").fill("2026-000777")
+    page.get_by_label("Reason").fill(
+        reason or "car reported stolen from the Elm Street garage last night"
+    )
+    page.get_by_label("Plate (exact and convoy)").fill(plate)  # the window: the last 7 days
+    page.get_by_role("button", name="Ask the policy, then search").click()

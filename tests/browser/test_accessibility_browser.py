@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     DESKTOP,
     PHONE,
     Served,
+    ask,
     fresh_alert,
     serious_violations,
     shot,
@@ -85,7 +86,7 @@ def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> Non
                 ("stolen_vehicle", "", "allowed"),
                 ("immigration_enforcement", "HSI agent asked for this plate", "denied"),
             ):
-                _ask(page, plate, purpose=purpose, reason=reason)
+                ask(page, plate, purpose=purpose, reason=reason)
                 expect(page.locator("#decision")).to_contain_text(f"Decision: {what}")
                 _check(page, f"search {what}", found)
             page.goto("/console/audit")  # an officer: refused, on the error page
@@ -95,18 +96,6 @@ def test_no_serious_axe_violation_on_any_page(page: Page, served: Served) -> Non
             _check(page, "alerts", found)
         page.context.clear_cookies()
     assert not found, found
-
-
-def _ask(page: Page, plate: str, *, purpose: str, reason: str = "") -> None:
-    page.goto("/console/search")
-    page.get_by_label("Purpose").select_option(purpose)
-    if purpose == "stolen_vehicle":
-        page.get_by_label("Offense").select_option("larceny_motor_vehicle")
-        page.get_by_label("Legal basis").select_option("hotlist")
-    page.get_by_label("Case number").fill("2026-000781")
-    page.get_by_label("Reason").fill(reason or "car reported stolen from the Oak Street lot")
-    page.get_by_label("Plate (exact and convoy)").fill(plate)
-    page.get_by_role("button", name="Ask the policy, then search").click()
 
 
 def _tab_to(page: Page, test: str, limit: int = 80) -> None:

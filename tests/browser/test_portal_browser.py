@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from typer.testing import CliRunner
 
-from tests.browser.conftest import Served, shot, sign_in
+from tests.browser.conftest import Served, ask, shot, sign_in
 from tests.web.portal_node import lookup
 from trustlpr.cli.main import app as cli
 
@@ -72,20 +72,6 @@ def test_exposure_figure_is_shown_once_computed(page: Page, served: Served) -> N
     shot(page, "portal-cameras-exposure")
 
 
-def _ask(page: Page, plate: str, *, purpose: str = "stolen_vehicle", reason: str = "") -> None:
-    page.goto("/console/search")
-    page.get_by_label("Purpose").select_option(purpose)
-    if purpose == "stolen_vehicle":
-        page.get_by_label("Offense").select_option("larceny_motor_vehicle")
-        page.get_by_label("Legal basis").select_option("hotlist")
-    page.get_by_label("Case number").fill("2026-000777")
-    page.get_by_label("Reason").fill(
-        reason or "car reported stolen from the Elm Street garage last night"
-    )
-    page.get_by_label("Plate (exact and convoy)").fill(plate)  # the window: the last 7 days
-    page.get_by_role("button", name="Ask the policy, then search").click()
-
-
 def test_allowed_search_shows_sightings_with_images_on_a_map_and_timeline(
     page: Page, served: Served
 ) -> None:
@@ -93,7 +79,7 @@ def test_allowed_search_shows_sightings_with_images_on_a_map_and_timeline(
     plate = served.node.sim.stolen_records()[0]["plate"]
     sign_in(page, "off1")
     page.get_by_role("link", name="Search", exact=True).click()
-    _ask(page, plate)
+    ask(page, plate)
     decision = page.locator("#decision")
     expect(decision).to_contain_text("Decision: allowed")
     results = page.locator("#results")
@@ -153,7 +139,7 @@ def test_forbidden_search_shows_only_the_decision(page: Page, served: Served) ->
     assert served.node.sim is not None
     plate = served.node.sim.stolen_records()[0]["plate"]  # a plate with sightings
     sign_in(page, "off2")
-    _ask(page, plate, purpose="immigration_enforcement",
+    ask(page, plate, purpose="immigration_enforcement",
          reason="HSI agent asked for this plate, per agent request")  # fmt: skip
     decision = page.locator("#decision")
     expect(decision).to_contain_text("Decision: denied")

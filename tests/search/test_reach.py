@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from trustlpr.core import AgencyType, Purpose, Read, Role
+from trustlpr.core import AgencyType, InputError, Purpose, Read, Role
 from trustlpr.core import SearchType as T
 from trustlpr.core.search import Query
 from trustlpr.search import Status, run_query
@@ -145,4 +145,62 @@ def test_convoy_leaves_out_protected_cameras(convoy_store: SQLiteReadStore) -> N
     found = run_query(convoy_store, query, excluded={"cam-b", "cam-c"})
     assert {s.camera_id for s in found} == {"cam-a"}
     assert "CMP1111" not in {s.plate for s in found}  # now seen with the target only once
+    convoy_store.close()
+
+
+def test_a_convoy_search_honours_its_camera_list(convoy_store: SQLiteReadStore) -> None:
+    window = (NOW - timedelta(hours=12), NOW)
+    query = Query(T.CONVOY, *window, plate="TGT1234", cameras=("cam-a", "cam-b"))
+    found = run_query(convoy_store, query)
+    assert {s.camera_id for s in found} == {"cam-a", "cam-b"}
+    assert [s.plate for s in found].count("CMP1111") == 2  # seen with the target at a and b
+    only_a = run_query(convoy_store, Query(T.CONVOY, *window, plate="TGT1234", cameras=("cam-a",)))
+    assert [s.plate for s in only_a] == ["TGT1234"]  # a companion seen once there: none
+    convoy_store.close()
+
+
+def test_a_convoy_companion_is_one_seen_at_the_same_camera_at_least_twice(
+    convoy_store: SQLiteReadStore,
+) -> None:
+    def read(plate: str, minutes: float, camera: str) -> Read:
+        at = NOW - timedelta(hours=6) + timedelta(minutes=minutes)
+        return Read(plate, "CT", 0.9, at, camera, "nhpd", 41.3, -72.9)
+
+    convoy_store.append([
+        read("ELSE555", 0.2, "cam-z"), read("ELSE555", 60.2, "cam-z"),  # same times, elsewhere
+        read("TWO7777", 0.3, "cam-a"), read("TWO7777", 60.3, "cam-b"),  # exactly twice: counts
+    ])  # fmt: skip
+    query = Query(T.CONVOY, NOW - timedelta(hours=12), NOW, plate="TGT1234")
+    found = run_query(convoy_store, query)
+    plates = [s.plate for s in found]
+    assert plates.count("TWO7777") == 2 and plates.count("CMP1111") == 3
+    assert "ELSE555" not in plates and "cam-z" not in {s.camera_id for s in found}
+    convoy_store.close()
+
+
+def test_a_convoy_search_looks_for_companions_around_the_first_200_sightings_only(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
+    start = NOW - timedelta(hours=11)
+
+    def read(plate: str, at: timedelta) -> Read:
+        return Read(plate, "CT", 0.9, start + at, "cam-a", "nhpd", 41.3, -72.9)
+
+    every = timedelta(minutes=3)  # apart by more than twice the convoy gap
+    store.append([read("TGT1234", i * every) for i in range(201)])
+    # beside the 200th and the 201st sighting: seen twice, but only once within the cap
+    store.append([read("CAP9999", i * every + timedelta(seconds=20)) for i in (199, 200)])
+    found = run_query(store, Query(T.CONVOY, start - timedelta(minutes=1), NOW, plate="TGT1234"))
+    plates = [s.plate for s in found]
+    assert plates.count("TGT1234") == 201 and "CAP9999" not in plates
+    store.close()
+
+
+def test_a_convoy_search_without_its_target_plate_names_the_field(
+    convoy_store: SQLiteReadStore,
+) -> None:
+    with pytest.raises(InputError) as refused:
+        run_query(convoy_store, Query(T.CONVOY, NOW - timedelta(hours=12), NOW))
+    assert refused.value.message == "field 'plate': a convoy search needs the target plate"
     convoy_store.close()

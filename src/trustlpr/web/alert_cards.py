@@ -20,6 +20,7 @@ from ..hotlist import AlertRecord
 from ..runtime import System
 from .portal_svg import MapPoint, camera_map
 from .sightings import heading
+from .tile_map import TileLayer, camera_features, map_frame
 
 NEIGHBOURS = 5  # other cameras on an alert's map, for a sense of where it is
 
@@ -35,17 +36,20 @@ class AlertCard:
     map_svg: Markup
 
 
-def alert_cards(system: System, records: Sequence[AlertRecord]) -> list[AlertCard]:
-    """The cards of ``records``, in their order; the camera inventory is read once."""
+def alert_cards(
+    system: System, records: Sequence[AlertRecord], tiles: TileLayer | None = None
+) -> list[AlertCard]:
+    """The cards of ``records``, in their order; the camera inventory is read once. With
+    ``tiles`` each map is also drawn on the street tiles (``web/tile_map.py``)."""
     points = [
         MapPoint(c.id, c.camera.name, c.camera.latitude, c.camera.longitude,
                  c.camera.direction, c.camera.enabled)
         for c in system.cameras.list()
     ]  # fmt: skip
-    return [_card(record, points) for record in records]
+    return [_card(record, points, tiles) for record in records]
 
 
-def _card(record: AlertRecord, points: Sequence[MapPoint]) -> AlertCard:
+def _card(record: AlertRecord, points: Sequence[MapPoint], tiles: TileLayer | None) -> AlertCard:
     read, entry = record.read, record.entry
     details = entry.get("details") or {}
     camera = next((p for p in points if p.id == record.camera_id), None)
@@ -73,14 +77,21 @@ def _card(record: AlertRecord, points: Sequence[MapPoint]) -> AlertCard:
     if seen_vehicle:
         seen.append(("Vehicle seen", seen_vehicle))
     nearby = sorted((p for p in points if p.id != camera.id), key=lambda p: _km(p, camera))
+    shown = [camera, *nearby[:NEIGHBOURS]]
     map_svg = camera_map(
-        [camera, *nearby[:NEIGHBOURS]],
+        shown,
         width=320,
         height=200,
         ident=f"amap-{record.id}",
         here=camera.id,
         note=f"The large dot is {camera.name}, the camera that read the plate; the others "
         "are the nearest cameras.",
+    )
+    map_svg = map_frame(
+        map_svg,
+        tiles,
+        camera_features(shown, here=camera.id),
+        label=f"Street map around {camera.name}, the camera that read the plate",
     )
     return AlertCard(record, listed, seen, camera.name, map_svg)
 

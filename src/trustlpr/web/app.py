@@ -20,6 +20,7 @@ from .federation import signed_refusal
 from .gate import BodyLimits, BodyTooLarge, Gate
 from .opening import HoldUntilOpen, Opening
 from .portal_cache import DEFAULT_TTL, PortalCache
+from .tile_map import TileLayer, page_headers, tile_layer
 
 
 def create_app(
@@ -31,6 +32,7 @@ def create_app(
     limits: BodyLimits = BodyLimits(),
     notice: str | None = None,
     opening: Opening | None = None,
+    tiles: TileLayer | None = None,
 ) -> FastAPI:
     """Builds the app around a composed ``System`` (kept in ``app.state.system``) and the
     portal's page cache (``app.state.portal``): ``portal_ttl`` seconds per rendered page,
@@ -39,12 +41,15 @@ def create_app(
     passes the gate's size and credential checks before a route reads its body), ``notice`` a
     sentence every portal page shows first (the demo says there what is simulated), ``opening``
     instead a notice that changes and whether staff may use the node yet (``web/opening.py``:
-    the demo serves its portal while it replays its past). The cache's worker stops when the
-    app shuts down."""
+    the demo serves its portal while it replays its past), ``tiles`` the street maps' tile
+    layer (default: the ``map_tiles`` setting; ``web/tile_map.py``). The cache's worker stops
+    when the app shuts down."""
     opening = opening or Opening(notice)
+    tiles = tiles or tile_layer(system.settings)
     portal = PortalCache(
-        system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic, opening=opening
-    )
+        system, ttl=portal_ttl, exposure=exposure, monotonic=monotonic, opening=opening,
+        tiles=tiles,
+    )  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +68,8 @@ def create_app(
     )
     app.state.system = system
     app.state.portal = portal
+    app.state.tiles = tiles
+    app.state.page_headers = page_headers(tiles)
     app.state.admin_socket = False  # the admin socket's own app says True (web/admin.py)
 
     @app.exception_handler(TrustLPRError)

@@ -54,14 +54,12 @@ from .console_security import (
     start_session,
 )
 from .deps import node
-from .portal import _PAGE_HEADERS
 from .portal_views import TEMPLATES
 from .sightings import asked_rows, case_file, case_file_href, result_view
 
 router = APIRouter(prefix="/console", tags=["staff console"], include_in_schema=False)
 
 AUDIT_PAGE = 50
-_NO_STORE = {**_PAGE_HEADERS, "Cache-Control": "no-store"}
 _VERIFY_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 
 
@@ -80,11 +78,17 @@ def _page(
         csrf_field=CSRF_FIELD,
         csrf=csrf_token(request),
         Role=Role,
+        tiles=request.app.state.tiles,
         **context,
     )
-    response = HTMLResponse(body, status_code=status, headers=_NO_STORE)
+    response = HTMLResponse(body, status_code=status, headers=_no_store(request))
     remember_csrf(request, response)
     return response
+
+
+def _no_store(request: Request) -> dict[str, str]:
+    """The pages' headers (``web/tile_map.py``), never cached: they show what one user may see."""
+    return {**request.app.state.page_headers, "Cache-Control": "no-store"}
 
 
 def _to(path: str) -> RedirectResponse:
@@ -272,7 +276,7 @@ def _outcome_page(
     texts = reason_texts(system.policy)
     extra: dict[str, Any] = {}
     if outcome.status is Status.COMPLETED and outcome.results:
-        view = result_view(system, outcome.results)
+        view = result_view(system, outcome.results, request.app.state.tiles)
         rows = asked_rows(asked) if asked is not None else []
         html = case_file(system, who, outcome, view, rows, now=system.clock())
         extra = {"view": view, "case_file_href": case_file_href(html)}
@@ -313,7 +317,7 @@ def alerts(request: Request, done: str = "", alert: str = "") -> Response:
             with contextlib.suppress(NotFoundError):
                 checked = service.get(alert[:64])
                 if checked.status == Verdict.CONFIRMED.value:
-                    confirmed = alert_cards(system, [checked])[0]
+                    confirmed = alert_cards(system, [checked], request.app.state.tiles)[0]
         flash = {"verified": "The check was recorded.", "outcome": "The outcome was recorded."}
         return _queue(request, who, flash=flash.get(done, ""), confirmed=confirmed)
 
@@ -326,7 +330,7 @@ def _queue(
     system = node(request)
     queue = alert_service(system).list_alerts(status="unverified", limit=100)
     may_verify = who[0].role in _VERIFY_ROLES
-    cards = alert_cards(system, queue)
+    cards = alert_cards(system, queue, request.app.state.tiles)
     shown = extra.get("confirmed")
     return _page(
         request, "console/alerts.html", who, status, cards=cards, may_verify=may_verify,
@@ -341,7 +345,9 @@ def alert_card(alert_id: str, request: Request) -> Response:
     def show(who: tuple[User, Agency]) -> Response:
         system = node(request)
         require_same_agency(who[0], system.owner.id)
-        card = alert_cards(system, [alert_service(system).get(alert_id[:64])])[0]
+        card = alert_cards(
+            system, [alert_service(system).get(alert_id[:64])], request.app.state.tiles
+        )[0]
         may_verify = who[0].role in _VERIFY_ROLES and card.alert.status == "unverified"
         return _page(request, "console/alert_card.html", who, c=card, may_verify=may_verify)
 

@@ -31,13 +31,6 @@ router = APIRouter(tags=["transparency portal"])
 
 STATIC_DIR = Path(__file__).parent / "static"
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
-_PAGE_HEADERS = {
-    "Cache-Control": "public, max-age=5",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-}
 
 
 def portal_cache(request: Request) -> PortalCache:
@@ -57,7 +50,8 @@ async def _serve(
 
 
 def _answer(request: Request, page: Page, extra: dict[str, str] | None = None) -> Response:
-    headers = {**_PAGE_HEADERS, "ETag": page.etag, **(extra or {})}
+    page_headers: dict[str, str] = request.app.state.page_headers  # web/tile_map.py
+    headers = {**page_headers, "ETag": page.etag, **(extra or {})}
     if request.headers.get("if-none-match") == page.etag:
         return Response(status_code=304, headers=headers)
     return Response(page.body, media_type=page.media_type, headers=headers)
@@ -74,7 +68,8 @@ async def policy(request: Request) -> Response:
 
 
 async def cameras(request: Request) -> Response:
-    """The camera map (SVG, offline) and list, and what the network can reveal."""
+    """The camera map (SVG, offline; on street tiles where ``map_tiles`` is set) and list,
+    and what the network can reveal."""
     return await _serve(request, "cameras", views.cameras_page, "text/html; charset=utf-8")
 
 

@@ -23,6 +23,7 @@ from ..transparency.annual import annual_report, policy_in_force, years_of
 from ..transparency.statutes import STATUTES
 from .opening import Opening
 from .portal_exposure import ExposureCache
+from .tile_map import TileLayer
 
 DEFAULT_TTL = 5.0
 
@@ -46,8 +47,10 @@ class PortalCache:
         exposure: bool = True,
         monotonic: Callable[[], float] = time.monotonic,
         opening: Opening | None = None,
+        tiles: TileLayer | None = None,
     ) -> None:
         self.system = system
+        self.tiles = tiles  # the street maps' tile layer, or None for SVG maps only
         self.opening = opening or Opening()
         self.ttl = ttl
         self._monotonic = monotonic  # injected so tests move time instead of sleeping

@@ -28,6 +28,7 @@ from ..transparency.explain import DECISIONS, EVENT_TYPES, category_label, purpo
 from .portal_cache import PortalCache
 from .portal_exposure import exposure_key
 from .portal_svg import MapPoint, bar_chart, camera_map, share_bar
+from .tile_map import camera_features, map_frame
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -119,6 +120,7 @@ def _base(cache: PortalCache, figures: dict[str, Any], active: str) -> dict[str,
         "event_types": EVENT_TYPES,
         "stop_labels": {o.value: label for o, label in STOP_OUTCOME_LABELS.items()},
         "fmt": _number,
+        "tiles": cache.tiles,
         "day_table": day_table,
         "keep": {
             "nonhit": human_duration(system.retention.nonhit),
@@ -233,7 +235,12 @@ def cameras_page(cache: PortalCache) -> str:
         **_base(cache, figures, "cameras"),
         cameras=cameras,
         enabled=sum(1 for c in cameras if c.enabled),
-        map_svg=camera_map(points),
+        map_svg=map_frame(
+            camera_map(points),
+            cache.tiles,
+            camera_features(points),
+            label="Street map of the camera positions; the camera list below gives each one",
+        ),
         osm_positions=any(c.id.startswith("osm-") for c in cameras),  # ODbL asks for credit
         exposure=exposure_state(cache, cameras),
     )

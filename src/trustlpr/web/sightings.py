@@ -26,6 +26,7 @@ from ..runtime import System
 from ..search import SearchForm, SearchOutcome, Sighting
 from .portal_views import TEMPLATES
 from .sightings_svg import Stop, sightings_map, timeline
+from .tile_map import TileLayer, map_frame, stop_features
 
 MAX_IMAGES = 100
 """Sightings shown with their image; the rest of a larger result are listed without."""
@@ -63,7 +64,8 @@ class Seen:
 @dataclass(frozen=True)
 class ResultView:
     seen: list[Seen]
-    map_svg: Markup
+    map_svg: Markup  # the SVG alone, for the self-contained case file
+    street_map: Markup  # the same on street tiles where the node has them (web/tile_map.py)
     timeline_svg: Markup
     days: list[str]
     cameras: list[tuple[str, str]]
@@ -77,9 +79,11 @@ class ResultView:
         return [d for d in self.days if d in days]
 
 
-def result_view(system: System, results: list[Sighting]) -> ResultView:
-    """The sightings in time order with their images (the first ``MAX_IMAGES``), the map and
-    the day × camera timeline."""
+def result_view(
+    system: System, results: list[Sighting], tiles: TileLayer | None = None
+) -> ResultView:
+    """The sightings in time order with their images (the first ``MAX_IMAGES``), the map (also
+    on ``tiles``, for the page) and the day × camera timeline."""
     names = {c.camera.id: c.camera.name for c in system.cameras.list(include_disabled=True)}
     ordered = sorted(results, key=lambda s: (s.observed_at, s.camera_id))
     seen: list[Seen] = []
@@ -104,9 +108,18 @@ def result_view(system: System, results: list[Sighting]) -> ResultView:
     ]
     cameras = [(cam, names.get(cam, cam)) for cam in where]
     days = _days(ordered)
+    track = [s.camera_id for s in ordered]
+    map_svg = sightings_map(stops, track)
     return ResultView(
         seen=seen,
-        map_svg=sightings_map(stops, [s.camera_id for s in ordered]),
+        map_svg=map_svg,
+        street_map=map_frame(
+            map_svg,
+            tiles,
+            stop_features(stops),
+            label="Street map of the cameras that read the plate, numbered by sighting",
+            track=track,
+        ),
         timeline_svg=timeline(days, cameras, counts),
         days=days,
         cameras=cameras,

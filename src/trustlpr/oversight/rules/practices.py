@@ -81,30 +81,46 @@ def _event_user(ctx: Context, index: int) -> str:
     return ctx.events[index].user or "an unnamed user"
 
 
+class _Periods:
+    """Each search's calendar month, or ISO week when the searches span under three months,
+    worked out once per table: every practice's trend reuses it."""
+
+    def __init__(self, t: Arr) -> None:
+        self.index = np.zeros(0, dtype=np.int32)
+        self.names: list[str] = []
+        self.total = np.zeros(0, dtype=np.int64)
+        if len(t) == 0:
+            return
+        days = t // DAY
+        weekly = int(t.max() - t.min()) < 92 * DAY
+        if weekly:  # label by the week's Monday (1970-01-01 was a Thursday)
+            unit, keys = "datetime64[D]", days - (days + 3) % 7
+        else:
+            unit, keys = "datetime64[M]", days.astype("datetime64[D]").astype("datetime64[M]")
+        keys = keys.astype(np.int64)
+        # counted per period number, labelled after: text labels per row cost seconds at 10M
+        low = int(keys.min())
+        if int(keys.max()) - low < 1 << 20:
+            offset = keys - low
+            total = np.bincount(offset)
+            present = np.flatnonzero(total)
+            renumber = np.cumsum(total > 0) - 1
+            periods, index = present + low, renumber[offset]
+        else:
+            periods, index = np.unique(keys, return_inverse=True)
+        self.index = index.astype(np.int32)
+        self.total = np.bincount(self.index, minlength=len(periods))
+        self.names = [str(n) for n in periods.astype(unit).astype(str)]
+
+    def trend(self, hits: Arr) -> list[tuple[str, int, int]]:
+        """(period, searches marked in ``hits``, all searches) per period with searches."""
+        marked = np.bincount(self.index[hits], minlength=len(self.total))
+        return [(n, int(m), int(a)) for n, m, a in zip(self.names, marked, self.total, strict=True)]
+
+
 def _trend(t: Arr, hits: Arr) -> list[tuple[str, int, int]]:
     """Share per calendar month, or per ISO week when the searches span under three months."""
-    if len(t) == 0:
-        return []
-    days = t // DAY
-    weekly = int(t.max() - t.min()) < 92 * DAY
-    if weekly:  # label by the week's Monday (1970-01-01 was a Thursday)
-        unit, keys = "datetime64[D]", days - (days + 3) % 7
-    else:
-        unit, keys = "datetime64[M]", days.astype("datetime64[D]").astype("datetime64[M]")
-    keys = keys.astype(np.int64)
-    # counted per period number, labelled after: text labels per row cost seconds at 10M
-    low = int(keys.min())
-    if int(keys.max()) - low < 1 << 20:
-        total = np.bincount(keys - low)
-        marked = np.bincount(keys[hits] - low, minlength=len(total))
-        present = np.flatnonzero(total)
-        periods, total, marked = present + low, total[present], marked[present]
-    else:
-        periods, period = np.unique(keys, return_inverse=True)
-        total = np.bincount(period, minlength=len(periods))
-        marked = np.bincount(period[hits], minlength=len(periods))
-    names = periods.astype(unit).astype(str)
-    return [(str(n), int(m), int(a)) for n, m, a in zip(names, marked, total, strict=True)]
+    return _Periods(t).trend(hits)
 
 
 def _spread(items: Arr, k: int) -> list[int]:
@@ -114,11 +130,14 @@ def _spread(items: Arr, k: int) -> list[int]:
 
 
 def _rows_practice(
-    ctx: Context, rule: str, findings: list[Finding], cfg: dict[str, float]
+    ctx: Context, rule: str, findings: list[Finding], cfg: dict[str, float], periods: _Periods
 ) -> tuple[Practice | None, dict[int, Finding]]:
     """The practice (or None) and, by ``id`` of the original, the findings that stay."""
     n = ctx.table.n
-    rows = np.unique(np.concatenate([f.rows for f in findings]))
+    hits = np.zeros(n, dtype=bool)  # a mask, not np.unique: O(n) instead of a sort of millions
+    for f in findings:
+        hits[f.rows] = True
+    rows = np.flatnonzero(hits)
     share = len(rows) / n if n else 0.0
     actors = ctx.actor[ctx.actor >= 0]
     searches = np.bincount(actors.astype(np.int64), minlength=len(ctx.actor_names))
@@ -133,11 +152,9 @@ def _rows_practice(
         own = len(f.rows) / int(searches[actor]) if actor >= 0 and searches[actor] else 0.0
         if _outlier(len(f.rows), own, share, f, cfg):
             kept[id(f)] = _against_baseline(f, own, share, "searches")
-    hits = np.zeros(n, dtype=bool)
-    hits[rows] = True
     practice = Practice(
         rule, share, len(rows), len(followers), actor_share,
-        _trend(ctx.table.cols["t"], hits), _spread(rows, SAMPLE_ROWS),
+        periods.trend(hits), _spread(rows, SAMPLE_ROWS),
         [f for f in findings if id(f) not in kept],
     )  # fmt: skip
     return practice, kept
@@ -192,7 +209,7 @@ def _against_baseline(f: Finding, own: float, share: float, unit: str) -> Findin
 def _weigh_common(ctx: Context, group: list[Finding], cfg: dict[str, float]) -> dict[int, Finding]:
     """A per-user pattern many users show: findings within its usual range drop a step."""
     named = ctx.actor[ctx.actor >= 0]
-    everyone = len(np.unique(named)) if len(named) else 0
+    everyone = int(np.count_nonzero(np.bincount(named.astype(np.int64)))) if len(named) else 0
     followers = {int(ctx.actor[f.rows[0]]) for f in group if len(f.rows)}
     if everyone < cfg["min_users"] or len(followers) < cfg["min_user_share"] * everyone:
         return {}
@@ -228,15 +245,19 @@ def split(ctx: Context, findings: list[Finding]) -> Baseline:
         by_rule.setdefault(f.rule, []).append(f)
     practices: list[Practice] = []
     replaced: dict[int, Finding | None] = {}  # id(finding) → the finding that stays, or None
+    periods: _Periods | None = None
     for rule, group in by_rule.items():
         if rule in USER_PATTERNS:
             replaced.update(_weigh_common(ctx, group, cfg))
             continue
         if not RULES[rule].policy:
             continue
-        on_events = all(len(f.rows) == 0 for f in group)
-        make = _events_practice if on_events else _rows_practice
-        practice, kept = make(ctx, rule, group, cfg)
+        if all(len(f.rows) == 0 for f in group):
+            practice, kept = _events_practice(ctx, rule, group, cfg)
+        else:
+            if periods is None:
+                periods = _Periods(ctx.table.cols["t"])
+            practice, kept = _rows_practice(ctx, rule, group, cfg, periods)
         if practice is None:
             continue
         practices.append(practice)
