@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,7 @@ def test_the_search_bench_reports_exact_attribute_and_ingest_figures() -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH / "search.py"), *tiny],
         capture_output=True, text=True, timeout=600, check=False,
+        env={**os.environ, "COLUMNS": "40"},
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(done.stdout.strip().splitlines()[-1])
@@ -28,3 +30,7 @@ def test_the_search_bench_reports_exact_attribute_and_ingest_figures() -> None:
                  "attribute_indexes_ratio", "attribute_search_p99_ms"):  # fmt: skip
         assert figures[name] > 0, name
     assert figures["protected_entries"] == 10
+    for name in ("protected_check", "attribute_indexes"):
+        assert (
+            figures[f"{name}_ratio_min"] <= figures[f"{name}_ratio"] <= figures[f"{name}_ratio_max"]
+        )
