@@ -24,6 +24,7 @@ from .bus.lease import WriterLease
 from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
+from .core.events import AuditSink
 from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
 from .federation import Federation, NodeFacts, NonceCache, PeerRegistry
@@ -235,7 +236,9 @@ class Node(_ClosesInReverse):
                 settings.data_dir, root_key, settings.database_url, rings=rings
             )
             self._closers.append(self.store)
-            self.places = _places_layer(settings, self.policy)
+            self.places = _places_layer(
+                settings, self.policy, audit=self.audit, agency_id=self.owner.id, clock=clock
+            )
             self.cameras = CameraRegistry(
                 settings.data_dir, audit=self.audit, clock=clock, placement=self.places
             )
@@ -419,12 +422,26 @@ class Node(_ClosesInReverse):
         self.store.promote([s.ref for s in found])
 
 
-def _places_layer(settings: Settings, policy: JurisdictionPolicy) -> PlacesLayer:
+def _places_layer(
+    settings: Settings,
+    policy: JurisdictionPolicy,
+    *,
+    audit: AuditSink | None = None,
+    agency_id: str | None = None,
+    clock: Clock = system_clock,
+) -> PlacesLayer:
     """The agency's sensitive places under the policy's no-collection rule: it refuses fixed
-    cameras near them (registry) and drops reads taken near them (ingest)."""
+    cameras near them (registry) and drops reads taken near them (ingest). With ``audit``,
+    refused placements and installs of the layer are logged."""
     rule = policy.sensitive_locations
     return PlacesLayer(
-        settings.data_dir / PLACES_FILE, rule.no_cameras, rule.camera_distance_m, policy.name
+        settings.data_dir / PLACES_FILE,
+        rule.no_cameras,
+        rule.camera_distance_m,
+        policy.name,
+        audit=audit,
+        agency_id=agency_id,
+        clock=clock,
     )
 
 
@@ -471,6 +488,7 @@ class System(Node):
                 agency_id=self.owner.id,
                 protected=self.protected,
                 federation=self.federation,
+                places=self.places,
             )
         except BaseException:
             self.close()

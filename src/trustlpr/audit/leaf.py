@@ -158,6 +158,7 @@ PUBLIC_FIELDS = {
     "request_id": _ident,
     "window_hours": _count,
     "warrant": _flag,  # a search backed by a warrant or court order (never its number)
+    "offense_class": _code,  # the offense's class the policies reason about (never the code)
     # identity and sharing changes (trustlpr.identity): roles, agency kinds, agreement terms
     "role": _code,
     "agency_state": _state,

@@ -24,7 +24,7 @@ import typer
 from ..admin.actions import CameraFields, camera_row
 from ..cameras import CameraRegistry, cameras_geojson
 from ..cameras.importfile import parse_cameras
-from ..cameras.places import guard_for, install_places
+from ..cameras.places import read_layer
 from ..core.errors import InputError
 from ..identity import IdentityStore
 from ..ingest.adapters import camera_adapter_types
@@ -383,34 +383,32 @@ def places(
             "social_facility=food_bank, ...) or with 'category', and 'name'."
         ),
     ],
+    token: Token = None,
+    as_user: AsUser = None,
 ) -> None:
     """Install the sensitive-places layer the policy's camera-placement distance applies to.
 
     The file is checked first (a bad feature is named and nothing changes); then cameras
     added or moved within the policy's ``camera_distance_m`` of a place in its ``no_cameras``
     categories are refused, naming the place, on a running node too. Cameras already too
-    near are listed."""
-    cfg = settings(ctx)
-    installed = install_places(source, cfg.data_dir)
-    counts: dict[str, int] = {}
-    for place in installed:
-        counts[place.category] = counts.get(place.category, 0) + 1
-    summary = ", ".join(f"{n} {c}" for c, n in sorted(counts.items())) or "no places"
-    err_console.print(f"installed {len(installed)} sensitive places ({summary})")
-    with reader(ctx) as node:
-        rule = node.policy.sensitive_locations
-        guard = guard_for(installed, rule.no_cameras, rule.camera_distance_m, node.policy.name)
-        cameras = node.cameras.list(include_disabled=False)
-    if guard is None:
-        err_console.print(f"policy {node.policy.name} sets no camera distance: nothing refused")
+    near are listed. Signed by an admin; the log records the count of places per category and
+    the layer's SHA-256 (``POST /api/v1/admin/places.install`` does the same over HTTP)."""
+    done = administer(ctx, "places.install", read_layer(source), token, as_user)
+    counts = done["by_category"]
+    assert isinstance(counts, dict)
+    summary = ", ".join(f"{n} {c}" for c, n in counts.items()) or "no places"
+    err_console.print(f"installed {done['installed']} sensitive places ({summary})")
+    err_console.print(f"layer sha256 {done['digest']}")
+    if done["distance_m"] is None:
+        err_console.print(f"policy {done['policy']} sets no camera distance: nothing refused")
         return
-    for entry in cameras:
-        hit = guard.nearest(entry.camera.latitude, entry.camera.longitude)
-        if hit is not None:
-            err_console.print(
-                f"[yellow]camera {entry.id} stands {hit[1]:.0f} m from {hit[0].name!r} "
-                f"({hit[0].category}); disable or move it[/yellow]"
-            )
+    near = done["too_near"]
+    assert isinstance(near, list)
+    for hit in near:
+        err_console.print(
+            f"[yellow]camera {hit['camera']} stands {hit['metres']} m from {hit['place']!r} "
+            f"({hit['category']}); disable or move it[/yellow]"
+        )
 
 
 @camera_app.command("watch")

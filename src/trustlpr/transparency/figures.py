@@ -22,6 +22,7 @@ from typing import Any
 
 from ..audit.leaf import parse_leaf
 from ..audit.merkle import EMPTY_ROOT, fold_right, leaf_hash, node_hash
+from ..cameras.places import PLACEMENT_REFUSED, PLACES_INSTALLED
 from ..core.errors import FormatError
 from ..core.events import EventType
 from ..core.hotlist import StopOutcome
@@ -42,6 +43,10 @@ _OWNER_STEPS = ("opened", "verified", "approved", "refused", "expired")
 OWNER_PURPOSE = "owner_request"
 NO_ANSWER = "no_answer"
 """The outcome of a request sent to a partner that gave no (trustworthy) answer in time."""
+
+
+NOT_RECORDED = "not_recorded"
+"""The offense class of a ``search_decided`` entry written before the log carried one."""
 
 
 def _bad(index: int, message: str) -> FormatError:
@@ -107,6 +112,7 @@ class Tally:
         self.policy_changes: list[dict[str, Any]] = []
         self.sharing_changes: list[dict[str, Any]] = []
         self.peer_changes: list[dict[str, Any]] = []
+        self.places_layer: dict[str, Any] | None = None  # the newest sensitive-places install
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -235,13 +241,33 @@ class Tally:
                 }
             )
         elif kind == EventType.CAMERA_CHANGED:
-            n["camera_changes"] += 1
+            self._camera(index, stamp, n, p)
+        elif kind == EventType.READS_NOT_COLLECTED:
+            n[f"not_collected:{p.text('category', '?')}"] += p.count("count")
         elif kind == EventType.PROTECTED_CHANGED and p.text("action") == PROTECTED_DROPPED:
             counted = p.values.get("days")  # the UTC day the reads were dropped on
             on = counted if isinstance(counted, str) and _DAY.match(counted) else day
             self._daily.setdefault(on, Counter())["protected_not_recorded"] += p.count("count")
         elif kind == EventType.HOTLIST_CHANGED:
             n["hotlist_changes"] += 1
+
+    def _camera(self, index: int, stamp: str, n: Counter[str], p: _Public) -> None:
+        """A camera's change; a placement refused near a sensitive place (only its category
+        is public) and an install of the sensitive-places layer are counted apart."""
+        action = p.text("action")
+        if action == PLACEMENT_REFUSED:
+            n[f"placement_refused:{p.text('category', '?')}"] += p.count("count", 1)
+        elif action == PLACES_INSTALLED:
+            n["places_installed"] += 1
+            self.places_layer = {
+                "index": index,
+                "time": stamp,
+                "places": p.count("count"),
+                "by_category": dict(sorted(p.counts("active_by_category").items())),
+                "digest": p.text("digest"),
+            }
+        else:
+            n["camera_changes"] += 1
 
     @staticmethod
     def _federation(index: int, kind: str, n: Counter[str], p: _Public) -> None:
@@ -276,6 +302,7 @@ class Tally:
         n[f"decision:{decision}"] += 1
         n[f"purpose:{purpose}|{decision}"] += 1
         n[f"search_type:{p.text('search_type', 'unknown')}"] += 1
+        n[f"offense_class:{p.text('offense_class', NOT_RECORDED)}|{decision}"] += 1
         if p.flag("warrant"):
             n[f"warrant:{decision}"] += 1
         if decision != "allow":
@@ -366,6 +393,14 @@ class Tally:
                 "outcomes_recorded": sum(total[f"stop:{o}"] for o in _STOPS),
             },
             "protected": {"reads_not_recorded": total["protected_not_recorded"]},
+            "sensitive_places": {
+                "placements_refused": sum(grouped("placement_refused:").values()),
+                "refused_by_category": grouped("placement_refused:"),
+                "layer": self.places_layer,
+                "layers_installed_in_window": total["places_installed"],
+                "reads_not_collected": sum(grouped("not_collected:").values()),
+                "not_collected_by_category": grouped("not_collected:"),
+            },
             "searches": {
                 "total": total["searches"],
                 "allowed": total["decision:allow"],
@@ -377,6 +412,7 @@ class Tally:
                 "denied_daily": daily("decision:deny"),
                 "by_purpose": _by_decision(grouped("purpose:")),
                 "by_type": grouped("search_type:"),
+                "by_offense_class": _by_decision(grouped("offense_class:")),
                 "denial_reasons": grouped("reason:"),
                 "held_reasons": grouped("held_reason:"),
                 "warrant": {d: total[f"warrant:{d}"] for d in _DECISIONS},

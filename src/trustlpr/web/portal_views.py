@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..core.clock import format_duration, iso
+from ..core.errors import InputError
 from ..core.hotlist import NCIC_CATEGORIES, STOP_OUTCOME_LABELS
 from ..core.identity import Camera
 from ..federation import PeerStatus
@@ -224,6 +225,32 @@ def policy_page(cache: PortalCache) -> str:
     )
 
 
+def placement_check(system: System, cameras: Sequence[Camera]) -> dict[str, Any]:
+    """The sensitive-places check as it stands: the cameras in service tested against the
+    places of the categories the policy bars, the distance, and how many stand too near."""
+    layer = system.places
+    enabled = [c for c in cameras if c.enabled]
+    check: dict[str, Any] = {
+        "policy": system.policy.name,
+        "distance_m": layer.distance_m,
+        "categories": sorted(layer.categories),
+        "cameras": len(enabled),
+        "error": None,
+    }
+    try:
+        places = layer.places()
+        guard = layer.guard()
+    except InputError as exc:  # the file was edited by hand into something unreadable
+        return check | {"error": exc.message, "places": 0, "barred": 0, "too_near": 0}
+    barred = [p for p in places if p.category in layer.categories]
+    near = (
+        0
+        if guard is None
+        else sum(1 for c in enabled if guard.nearest(c.latitude, c.longitude) is not None)
+    )
+    return check | {"places": len(places), "barred": len(barred), "too_near": near}
+
+
 def cameras_page(cache: PortalCache) -> str:
     figures = cache.figures()
     cameras = registered_cameras(cache.system)
@@ -243,6 +270,8 @@ def cameras_page(cache: PortalCache) -> str:
         ),
         osm_positions=any(c.id.startswith("osm-") for c in cameras),  # ODbL asks for credit
         exposure=exposure_state(cache, cameras),
+        placement=placement_check(cache.system, cameras),
+        layer=figures["sensitive_places"]["layer"],
     )
 
 

@@ -12,7 +12,7 @@ exactly the same rows, and strings enter the pools in the same first-seen order.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import filterfalse, repeat
 from typing import TYPE_CHECKING, Any
 
@@ -226,13 +226,34 @@ class BatchFeeder:
             columns = list(zip(*(r if len(r) == width else blank for r in rows), strict=True))
         else:
             columns = list(zip(*rows, strict=True))
+        self._feed(lines, columns, slow, rows.__getitem__)
+
+    def feed_columns(self, lines: list[int], columns: Sequence[Sequence[str]]) -> None:
+        """``feed`` for records already split into columns of one width (``arrowcsv``)."""
+
+        def row(k: int) -> list[str]:
+            return [column[k] for column in columns]
+
+        if not self.enabled or len(lines) < 8 or len(columns) != self.width:
+            for k, line in enumerate(lines):
+                self.parser.feed(line, row(k))
+            return
+        self._feed(lines, columns, np.zeros(len(lines), dtype=bool), row)
+
+    def _feed(
+        self,
+        lines: list[int],
+        columns: Sequence[Sequence[str]],
+        slow: Arr,
+        row: Callable[[int], list[str]],
+    ) -> None:
         values = self._values(columns, slow)
         start = 0
         for k in np.flatnonzero(slow).tolist():
             self._append(values, lines, start, k)
-            parser.feed(lines[k], rows[k])
+            self.parser.feed(lines[k], row(k))
             start = k + 1
-        self._append(values, lines, start, n)
+        self._append(values, lines, start, len(lines))
 
     # -- columns ------------------------------------------------------------------------
 
@@ -293,7 +314,7 @@ class BatchFeeder:
                 slow[k] = True
         return kind, hi, lo
 
-    def _values(self, columns: list[tuple[str, ...]], slow: Arr) -> dict[str, Any]:
+    def _values(self, columns: Sequence[Sequence[str]], slow: Arr) -> dict[str, Any]:
         p = self.parser
         n = len(slow)
         out: dict[str, Any] = {}
