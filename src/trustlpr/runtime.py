@@ -19,8 +19,15 @@ from typing import Protocol, Self
 from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
-from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter, erase_days
-from .bus.lease import WriterLease
+from .bus import (
+    BusCipher,
+    BusConfig,
+    BusLedger,
+    BusPublisher,
+    BusWriter,
+    WriterLease,
+    erase_days,
+)
 from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError

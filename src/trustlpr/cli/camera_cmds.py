@@ -6,7 +6,7 @@ the identity commands) and recorded in the audit log; while ``trustlpr serve`` r
 through its admin socket (``cli/administer.py``), else the command opens the node itself.
 Listing and the GeoJSON export change nothing and run at any time. A camera's key is
 printed once, at ``add`` and ``rotate-key`` (``import`` writes them to a 0600 file); only its
-argon2 hash is kept.
+SHA-256 hash is kept.
 """
 
 from __future__ import annotations

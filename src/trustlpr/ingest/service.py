@@ -167,8 +167,9 @@ class IngestService:
         """States and counters of the ingest subsystems (HTTP, MQTT, bus) for ``/healthz``."""
 
     def authenticate(self, key: str | None) -> RegisteredCamera:
-        """The camera whose key was presented, counted against its rate limit. May take an
-        argon2 verification (tens of ms): call it off the event loop."""
+        """The camera whose key was presented, counted against its rate limit. Reads the
+        camera database and, for a key stored before SHA-256 hashes, verifies argon2 (tens of
+        ms): call it off the event loop."""
         if not key:
             raise AuthError("a camera key is required (Authorization: Bearer cam_...)")
         camera = self.cameras.authenticate(key)
@@ -181,8 +182,9 @@ class IngestService:
 
     def authenticate_recent(self, key: str | None) -> RegisteredCamera | None:
         """Like ``authenticate`` but only for a key verified in the last few seconds, without
-        argon2 (cheap enough for the event loop); None means "call ``authenticate``". The
-        camera row is read again, so a rotated key or a disabled camera is refused at once."""
+        the stored hash's check (cheap enough for the event loop); None means "call
+        ``authenticate``". The camera row is read again, so a rotated key or a disabled camera is
+        refused at once."""
         if not key:
             return None
         with self._recent_lock:

@@ -4,7 +4,8 @@
 (file ingest refuses reads of unregistered cameras; camera ingest needs each camera's key)
 and a keys file for ``sim --stream``. A camera already registered under the same id and
 agency gets a new key, so the keys file is always complete; one registered to another
-agency is a ``ConflictError`` (the simulation would speak for someone else's camera).
+agency is a ``ConflictError`` (the simulation would speak for someone else's camera). New
+cameras are registered together (``CameraRegistry.add_many``): all or none.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..cameras import CameraRegistry
+from ..cameras import CameraRegistry, CameraSpec
 from ..core.errors import ConflictError, InputError, NotFoundError
 from .city import Simulation
 
@@ -30,31 +31,38 @@ def register_cameras(
     """Registers every simulated camera for ``agency_id``; returns ``{camera_id: key}`` and
     how many were already registered (their keys rotated)."""
     keys: dict[str, str] = {}
+    fresh: list[CameraSpec] = []
     existing = 0
     for site in simulation.sites:
         try:
             current = registry.get(site.id)
         except NotFoundError:
-            _, keys[site.id] = registry.add(
-                site.name,
-                site.lat,
-                site.lon,
-                agency_id=agency_id,
-                direction=site.facing,
-                camera_id=site.id,
-                actor=actor,
-            )
-        else:
-            if current.camera.agency_id != agency_id:
-                raise ConflictError(
-                    f"camera {site.id!r} is registered to agency "
-                    f"{current.camera.agency_id!r}, not {agency_id!r}"
+            fresh.append(
+                CameraSpec(
+                    site.name,
+                    site.lat,
+                    site.lon,
+                    agency_id=agency_id,
+                    direction=site.facing,
+                    camera_id=site.id,
                 )
-            keys[site.id] = registry.rotate_key(site.id, actor=actor)
-            existing += 1
+            )
+            continue
+        if current.camera.agency_id != agency_id:
+            raise ConflictError(
+                f"camera {site.id!r} is registered to agency "
+                f"{current.camera.agency_id!r}, not {agency_id!r}"
+            )
+        keys[site.id] = registry.rotate_key(site.id, actor=actor)
+        existing += 1
         if on_camera is not None:
             on_camera(site.id)
-    return keys, existing
+    # the new ones in one transaction and one batch of audit entries, not one writer round each
+    for camera, key in registry.add_many(fresh, actor=actor) if fresh else []:
+        keys[camera.id] = key
+        if on_camera is not None:
+            on_camera(camera.id)
+    return {site.id: keys[site.id] for site in simulation.sites}, existing
 
 
 def write_keys(path: Path, keys: dict[str, str]) -> None:
