@@ -27,6 +27,7 @@ from ..core.search import (
     SearchType,
     WarrantScope,
 )
+from ..core.vehicle import KINDS as VEHICLE_FIELDS
 from ..core.vehicle import VehicleAttributes
 from ..geo import parse_area
 from .screening import check_reason_length
@@ -56,7 +57,6 @@ QUERY_FIELDS = {
     "window_end": True, "include_variants": False, "state": False, "make": False,
     "colour": False, "vehicle_type": False, "area": False,
 }  # fmt: skip
-VEHICLE_FIELDS = ("make", "colour", "vehicle_type")
 
 E = TypeVar("E", bound=StrEnum)
 
