@@ -13,8 +13,9 @@ import pytest
 from tests.conftest import FakeClock
 from trustlpr.core import AgencyType, ForbiddenError, Outcome, Purpose, Role
 from trustlpr.core.identity import Agency
+from trustlpr.core.search import Reason
 from trustlpr.identity import make_attestation
-from trustlpr.search import SearchForm, SearchService, Status
+from trustlpr.search import SearchForm, Status
 
 from .conftest import NOW, World, close_world, make_world
 from .test_service import form
@@ -53,8 +54,8 @@ def _partner(
     return agency, world.identity.sharing.approve(proposal.id, actor=world.admin2).id
 
 
-def _rules(outcome: Outcome, reasons: tuple[object, ...]) -> tuple[Outcome, list[str]]:
-    return outcome, [r.rule for r in reasons]  # type: ignore[attr-defined]
+def _rules(outcome: Outcome, reasons: tuple[Reason, ...]) -> tuple[Outcome, list[str]]:
+    return outcome, [r.rule for r in reasons]
 
 
 @pytest.fixture
@@ -63,17 +64,6 @@ def ma_world(tmp_path: Path) -> Iterator[World]:
     made = make_world(tmp_path, "ct-pa-26-14")
     yield made
     close_world(made)
-
-
-def _search_on_its_own_clock(world: World, clock: FakeClock) -> SearchService:
-    """The world's search service with its own clock: the identity store's keeps its own, so a
-    decision taken at any moment other than the search's own shows."""
-    s = world.service
-    return SearchService(
-        owner=s._owner, store=s._store, judge=s._judge, audit=s._audit, sharing=s._sharing,
-        people=s._people, approvals=s._approvals, clock=clock,
-        nonhit_retention=timedelta(days=21), protected=s._protected,
-    )  # fmt: skip
 
 
 def test_judge_for_peer_judges_as_a_request_would(world: World) -> None:
@@ -101,13 +91,22 @@ def test_judge_for_peer_judges_as_a_request_would(world: World) -> None:
 
 
 def test_a_peer_request_takes_the_attestation_as_of_the_searchs_own_moment(
-    ma_world: World,
+    tmp_path: Path,
 ) -> None:
     """The attestation is read at the moment the agreement is checked (the search clock's), not
-    at whatever moment the sharing store would take by itself."""
-    partner, _ = _partner(ma_world, "boston-pd", "MA", attested=True)
+    at whatever moment the sharing store would take by itself: the identity store keeps its
+    own clock here, so a decision taken at any other moment shows."""
     search_clock = FakeClock(NOW + timedelta(hours=1))
-    service = _search_on_its_own_clock(ma_world, search_clock)
+    world = make_world(tmp_path, "ct-pa-26-14", search_clock=search_clock)
+    try:
+        _attestation_at_the_searchs_moment(world, search_clock)
+    finally:
+        close_world(world)
+
+
+def _attestation_at_the_searchs_moment(ma_world: World, search_clock: FakeClock) -> None:
+    partner, _ = _partner(ma_world, "boston-pd", "MA", attested=True)
+    service = ma_world.service
     ma_world.clock.advance(days=100)  # for the sharing store, the agreement has ended
     judged = service.judge_for_peer(partner, "p-1", Role.OFFICER, form())
     assert judged.outcome is Outcome.ALLOW, judged.reasons
