@@ -87,6 +87,16 @@ def test_a_destroyed_day_is_gone_from_the_same_ring_too(tmp_path: Path) -> None:
     assert ring.destroy(DAY) is None  # twice is harmless, and says nothing was left
 
 
+def test_a_ring_knows_the_days_on_file_without_loading_them(tmp_path: Path) -> None:
+    """``has`` is what the bus asks before sealing for a day: a day another ring (another
+    process) created is on file, though this ring never loaded it."""
+    root = secrets.token_bytes(32)
+    KeyRing(tmp_path, root, "nonhit").get(DAY, create=True)
+    fresh = KeyRing(tmp_path, root, "nonhit")
+    assert fresh.has(DAY)
+    assert not fresh.has(DAY + timedelta(days=1))
+
+
 def test_processes_sharing_a_keys_directory_agree_on_each_days_secret(tmp_path: Path) -> None:
     """A front-end and the writer may create the same day's keys at once: one secret wins and
     every ring uses it (before, each kept the secret it made while one file survived)."""
