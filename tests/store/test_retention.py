@@ -46,3 +46,22 @@ def test_each_class_is_purged_at_its_own_cutoff_and_the_purge_is_logged(store: R
 
     assert purge_expired(store, retention, now, audit=log).days_dropped == []
     assert len(log.events) == 1  # nothing removed, nothing logged
+
+
+def test_a_purge_that_only_trims_a_day_is_logged_too(store: ReadStore) -> None:
+    """No day dropped, one read deleted from the boundary day: still a purge on the record."""
+    retention = Retention(nonhit=timedelta(days=3), hit=timedelta(days=10))
+    store.append(
+        [
+            make_read("EARLY1", T0 + timedelta(hours=1)),
+            make_read("LATER1", T0 + timedelta(hours=20)),
+        ]
+    )
+    log = Events()
+    now = T0 + timedelta(days=3, hours=12)
+    report = purge_expired(store, retention, now, audit=log)
+    assert report.days_dropped == [] and report.rows_deleted == 1
+    (event,) = log.events
+    assert event.public == {"days": [], "key_ids": [], "count": 1}
+    window = (T0, now)
+    assert [f.read.plate for f in store.lookup("LATER1", *window)] == ["LATER1"]
