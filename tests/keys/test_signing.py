@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FakeClock
-from trustlpr.core.errors import ConfigError, InputError
+from trustlpr.core.errors import ConfigError, FormatError, InputError
 from trustlpr.keys.signing import (
     FEDERATION_DIR,
     MIN_OVERLAP,
@@ -39,8 +39,9 @@ def test_the_first_key_is_private_and_its_id_is_its_thumbprint(
 def test_rotation_keeps_the_old_key_for_the_overlap_only(tmp_path: Path, clock: FakeClock) -> None:
     keys = SigningKeys.create_or_open(tmp_path, clock=clock)
     old = keys.active
-    with pytest.raises(InputError, match="at least"):
+    with pytest.raises(InputError, match="at least") as refused:
         keys.rotate(timedelta(minutes=1))
+    assert refused.value.field == "overlap"  # the API's 422 names it
     new = keys.rotate(timedelta(hours=2))
     assert keys.active == new and new.key_id != old.key_id
     assert [k.key_id for k in keys.published()] == [new.key_id, old.key_id]
@@ -96,3 +97,9 @@ def test_a_private_key_file_with_stray_characters_is_refused(
 def test_base64url_without_padding_round_trips_at_every_length(size: int) -> None:
     raw = bytes(range(size))
     assert b64url_decode(b64url(raw), field="x") == raw
+
+
+def test_text_that_is_not_base64url_names_its_field() -> None:
+    with pytest.raises(FormatError, match="^field 'x': is not base64url$") as refused:
+        b64url_decode("a", field="x")
+    assert refused.value.field == "x"
