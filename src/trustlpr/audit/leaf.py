@@ -152,7 +152,7 @@ def _cell(key: str, value: Any) -> Any:
 
 
 def _step(key: str, value: Any) -> Any:
-    if isinstance(value, bool) or value not in (-1, 0, 1):
+    if type(value) is not int or value not in (-1, 0, 1):
         raise InputError("must be -1, 0 or 1", field=key)
     return value
 

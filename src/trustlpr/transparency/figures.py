@@ -276,7 +276,7 @@ class Tally:
         else:
             n["camera_changes"] += 1
         units = p.values.get(MOBILE_UNITS, 0)
-        if units not in (-1, 0, 1) or isinstance(units, bool):
+        if type(units) is not int or units not in (-1, 0, 1):
             raise _bad(index, f"public {MOBILE_UNITS!r} must be -1, 0 or 1")
         self.mobile_units += units
 
