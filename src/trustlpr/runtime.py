@@ -475,6 +475,8 @@ class System(Node):
                 clock=clock,
             )
             self._closers.append(self.coverage)
+            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
+            self._closers.append(self.collection)  # its last tally is logged
             self.pipeline = IngestPipeline(
                 self.store,
                 audit=self.audit,
@@ -483,11 +485,10 @@ class System(Node):
                 nonhit_buffer=self.hotlists.buffer,
                 protected=self.protected,
                 coverage=self.coverage,
+                not_collected=self.collection.add,  # this node's, and what bus batches carry
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
-            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
-            self._closers.append(self.collection)  # its last tally is logged
             self.ingest_service = IngestService(
                 self.cameras,
                 self.pipeline,
@@ -648,7 +649,8 @@ class FrontEnd(_ClosesInReverse):
                 limits=_ingest_limits(self.retention),
                 clock=clock,
                 health=health,
-                # no log writer here: what it does not collect is counted in its stats only
+                # no log writer here: what it does not collect is counted in the bus batch
+                # and tallied by the writer when it commits that batch
                 collection=CollectionRule(_places_layer(settings, policy).guard),
             )
         except BaseException:

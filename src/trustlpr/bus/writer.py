@@ -309,6 +309,7 @@ class BusWriter:
                         consensus=d.batch.consensus,
                         tag=d.msg_id,
                         recover=d.recover,
+                        not_collected=d.batch.not_collected,
                     )
                     break
                 except OverloadedError as exc:  # full queue: wait, keeping the message ours

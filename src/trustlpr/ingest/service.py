@@ -27,7 +27,7 @@ from ..core.errors import AuthError, ForbiddenError, InputError, RateLimitedErro
 from ..core.reads import Read
 from .adapters import ADAPTERS
 from .claims import disabled, other_agency
-from .collection import CollectionRule
+from .collection import CollectionRule, NotCollected
 from .health import IngestHealth
 from .parsing import Adapter, Parsed, Rejection
 from .pipeline import IngestResult
@@ -50,7 +50,12 @@ class Submitter(Protocol):
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
         consensus: Collection[int] = (),
-    ) -> Future[IngestResult]: ...
+        not_collected: NotCollected | None = None,
+    ) -> Future[IngestResult]:
+        """Queues the reads; ``not_collected`` counts the submission's reads dropped near
+        sensitive places (``collection``), tallied where the submission commits. Called
+        with no reads when all of them were dropped."""
+        ...
 
     def close(self) -> None:
         """Stops taking submissions and finishes what was taken."""
@@ -217,17 +222,22 @@ class IngestService:
         submission = Submission(
             parsed.kind, camera.id, len(parsed.reads) + expired, expired, parsed.rejected
         )
+        dropped: dict[str, dict[str, int]] = {}
         if self.collection is not None and parsed.reads:
-            # not collected: gone before anything is queued; the sender sees them accepted
-            parsed.keep_only(self.collection.screen(parsed.reads))
+            # not collected: gone before anything is queued (only counted, where the
+            # submission commits); the sender sees them accepted
+            keep, dropped = self.collection.split(parsed.reads)
+            if dropped:
+                parsed.keep_only(keep)
         if parsed.rejected:
             self.health.count(adapter_name, "rejected_results", len(parsed.rejected))
-        if parsed.reads:
+        if parsed.reads or dropped:
             submission.future = self.pipeline.submit(
                 parsed.reads,
                 images=parsed.images,
                 links=parsed.links,
                 consensus=parsed.consensus,
+                not_collected=dropped or None,
             )
         return submission
 

@@ -15,9 +15,10 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..cameras import CameraRegistry, CameraSpec
+from ..cameras import CameraRegistry, CameraSettings, CameraSpec
 from ..core.errors import ConflictError, InputError, NotFoundError
 from .city import Simulation
+from .patrol import Patrols
 
 
 def register_cameras(
@@ -63,6 +64,35 @@ def register_cameras(
         if on_camera is not None:
             on_camera(camera.id)
     return {site.id: keys[site.id] for site in simulation.sites}, existing
+
+
+def register_patrols(
+    registry: CameraRegistry, patrols: Patrols, *, agency_id: str, actor: str | None
+) -> dict[str, str]:
+    """Registers each patrol car as a **mobile** camera (its base is its loop's first corner,
+    every read brings its own position); returns ``{camera_id: key}``. One already there under
+    the same agency keeps its registration and gets a new key."""
+    keys: dict[str, str] = {}
+    for unit in patrols.units:
+        try:
+            current = registry.get(unit.id)
+        except NotFoundError:
+            _, keys[unit.id] = registry.add(
+                unit.name,
+                unit.lat,
+                unit.lon,
+                agency_id=agency_id,
+                camera_id=unit.id,
+                actor=actor,
+                settings=CameraSettings(mobile=True),
+            )
+            continue
+        if current.camera.agency_id != agency_id:
+            raise ConflictError(
+                f"camera {unit.id!r} is registered to agency {current.camera.agency_id!r}"
+            )
+        keys[unit.id] = registry.rotate_key(unit.id, actor=actor)
+    return keys
 
 
 def write_keys(path: Path, keys: dict[str, str]) -> None:
