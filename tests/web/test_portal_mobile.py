@@ -6,7 +6,9 @@ a time within the day."""
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -166,3 +168,22 @@ def test_no_coverage_entry_names_a_camera_or_a_time_within_the_day(
             assert camera.encode() not in raw
         assert b"T" not in str(public["day"]).encode()
     assert days == {(START + timedelta(days=d)).date().isoformat() for d in range(DAYS)}
+
+
+def test_on_street_tiles_the_coverage_cells_are_areas_with_no_camera(
+    fleet: tuple[Node, TestClient],
+) -> None:
+    _, client = fleet
+    from trustlpr.web.portal_svg import coverage_map
+    from trustlpr.web.portal_views import coverage_cells
+    from trustlpr.web.tile_map import OSM_ATTRIBUTION, TileLayer, cell_features, map_frame
+
+    cells = coverage_cells(client.get("/figures.json").json())
+    tiles = TileLayer("https://tiles.example.org/{z}/{x}/{y}.png", OSM_ATTRIBUTION)
+    frame = map_frame(coverage_map(cells), tiles, [], label="cells", areas=cell_features(cells))
+    found = re.search(r'data-tilemap="([^"]*)"', frame)
+    assert found is not None
+    data = json.loads(html.unescape(found.group(1)))
+    assert data["cameras"] == [] and data["track"] == []
+    assert [(a["south"], a["west"]) for a in data["areas"]] == [(c.south, c.west) for c in cells]
+    assert all(a["css"].startswith("cov cov") for a in data["areas"])
