@@ -24,6 +24,7 @@ import argparse
 import csv
 import multiprocessing
 import os
+import queue as queue_module
 import random
 import sys
 import tempfile
@@ -125,8 +126,19 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Memory (PSS) of ``root`` and all its descendants, from /proc."""
+def _cpu_ticks(pid: int) -> int:
+    """User + system CPU time of one process so far, in clock ticks."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
+def _tree_rss_kb(root: int, cpu: dict[int, int] | None = None) -> int:
+    """Memory (PSS) of ``root`` and all its descendants, from /proc; each one's CPU ticks so
+    far go into ``cpu`` (the last sample of a process that has ended stays)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -142,6 +154,8 @@ def _tree_rss_kb(root: int) -> int:
     while stack:
         pid = stack.pop()
         total += _pss_kb(pid)
+        if cpu is not None:
+            cpu[pid] = max(cpu.get(pid, 0), _cpu_ticks(pid))
         stack.extend(children.get(pid, []))
     return total
 
@@ -155,11 +169,11 @@ def _baseline(path: str, out: Any) -> None:
     out.put({"rows": count - 1, "seconds": time.perf_counter() - started})
 
 
-def _ours(path: str, jobs: int, out: Any) -> None:
+def _ours(path: str, jobs: int, compiled: bool, out: Any) -> None:
     from trustlpr.oversight import import_files, load_config, run_rules
 
     started = time.perf_counter()
-    result = import_files([Path(path)], jobs=jobs)
+    result = import_files([Path(path)], jobs=jobs, compiled_csv=compiled)
     imported = time.perf_counter()
     run = run_rules(result.table, result.events, load_config(), result.file_columns())
     done = time.perf_counter()
@@ -178,20 +192,30 @@ def measure(target: Any, *args: Any) -> dict[str, Any]:
     process.start()
     peak = 0
     stop = threading.Event()
+    cpu: dict[int, int] = {}
 
     def sample() -> None:
         nonlocal peak
         while not stop.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid or 0))
+            peak = max(peak, _tree_rss_kb(process.pid or 0, cpu))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    result: dict[str, Any] = queue.get()
+    while True:  # a child that died (an exception in it) would otherwise be waited for forever
+        try:
+            result: dict[str, Any] = queue.get(timeout=1)
+            break
+        except queue_module.Empty:
+            if not process.is_alive():
+                stop.set()
+                raise RuntimeError(f"the measured process exited with {process.exitcode}") from None
     process.join()
     stop.set()
     sampler.join()
     result["peak_rss_mb"] = peak / 1024
+    # sampled every 50 ms: a process's last moments are missed, so this reads a little low
+    result["cpu_s"] = sum(cpu.values()) / os.sysconf("SC_CLK_TCK")
     return result
 
 
@@ -203,28 +227,54 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="worker processes for the import")
     parser.add_argument("--rounds", type=int, default=3, help="alternated rounds")
     parser.add_argument("--json", action="store_true", help="print only the JSON summary line")
+    parser.add_argument(
+        "--against", choices=("csv-reader", "plain-reader"), default="csv-reader",
+        help="the baseline: a bare csv.reader pass, or our import with the compiled CSV "
+        "reader turned off (import_files(compiled_csv=False))",
+    )  # fmt: skip
+    parser.add_argument(
+        "--data-dir", help="keep the generated exports here and reuse them (default: a "
+        "temporary folder, removed afterwards)",
+    )  # fmt: skip
     args = parser.parse_args()
     say = (lambda *_a: None) if args.json else print
-    with tempfile.TemporaryDirectory(prefix="oversight-bench-") as folder:
-        small_path, path = Path(folder) / "small.csv", Path(folder) / "export.csv"
+    with tempfile.TemporaryDirectory(prefix="oversight-bench-") as temp:
+        folder = Path(args.data_dir or temp)
+        small_rows = max(args.rows // 2, 1000)
+        small_path = folder / f"oversight-{small_rows}-seed2.csv"
+        path = folder / f"oversight-{args.rows}-seed1.csv"
         t = time.perf_counter()
-        generate(path, args.rows)
-        generate(small_path, max(args.rows // 2, 1000), seed=2)
+        for target, rows, seed in ((path, args.rows, 1), (small_path, small_rows, 2)):
+            if not target.exists():  # generated once per --data-dir (atomically: a rename)
+                partial = target.with_suffix(".partial")
+                generate(partial, rows, seed=seed)
+                partial.rename(target)
         size_mb = path.stat().st_size / 2**20
-        say(f"generated {args.rows:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - t:.1f} s")
+        say(f"{args.rows:,} rows ({size_mb:,.0f} MB) ready in {time.perf_counter() - t:.1f} s")
         runs: list[dict[str, Any]] = []
 
+        bases: list[dict[str, Any]] = []
+
         def baseline(_k: int) -> float:
-            base = measure(_baseline, str(path))
-            say(f"baseline csv.reader: {base['rows'] / base['seconds']:,.0f} rows/s")
+            if args.against == "plain-reader":
+                bases.append(measure(_ours, str(path), args.jobs, False))
+            else:
+                bases.append(measure(_baseline, str(path)))
+            base = bases[-1]
+            say(f"baseline {args.against}: {base['rows'] / base['seconds']:,.0f} rows/s, "
+                f"{base['seconds']:.1f} s, CPU {base['cpu_s']:.1f} s, "
+                f"peak {base['peak_rss_mb']:.0f} MB")  # fmt: skip
             return float(base["rows"] / base["seconds"])
 
         def full(_k: int) -> float:
-            runs.append(measure(_ours, str(path), args.jobs))
-            return float(args.rows / runs[-1]["seconds"])
+            runs.append(measure(_ours, str(path), args.jobs, True))
+            run = runs[-1]
+            say(f"ours: {run['seconds']:.1f} s, CPU {run['cpu_s']:.1f} s, "
+                f"peak {run['peak_rss_mb']:.0f} MB")  # fmt: skip
+            return float(args.rows / run["seconds"])
 
         rounds = alternate(full, baseline, args.rounds)
-        small = measure(_ours, str(small_path), args.jobs)
+        small = measure(_ours, str(small_path), args.jobs, True)
     ours = sorted(runs, key=lambda r: float(r["seconds"]))[len(runs) // 2]
     assert ours["rows"] == args.rows and ours["rejected"] == 0, ours
     rate, base_rate = rounds.medians()
@@ -236,13 +286,18 @@ def main() -> None:
     say(f"ours (import + every rule, {args.jobs} jobs): {rate:,.0f} rows/s "
         f"(import {ours['import_s']:.1f} s, rules {ours['rules_s']:.1f} s), "
         f"peak {ours['peak_rss_mb']:.0f} MB, {ours['findings']} findings")  # fmt: skip
-    say(f"ratio to the csv.reader baseline: {rounds.ratios}")
+    say(f"ratio to the {args.against} baseline: {rounds.ratios}")
+    cpu_ratios = [r["cpu_s"] / b["cpu_s"] for r, b in zip(runs, bases, strict=True) if b["cpu_s"]]
+    say(f"CPU time ours / baseline per round: {[round(x, 3) for x in cpu_ratios]}")
     say(f"extrapolated to 10M rows: {1e7 / rate:.0f} s, {ten_m_mb:,.0f} MB "
         f"({per_row_kb * 1024:.0f} bytes/row + {fixed_mb:.0f} MB fixed)")  # fmt: skip
     emit({
         "rows": args.rows, "jobs": args.jobs, "rows_per_s": round(rate),
         "peak_rss_mb": round(ours["peak_rss_mb"], 1),
-        "baseline_rows_per_s": round(base_rate), **rounds.ratio(),
+        "baseline": args.against, "baseline_rows_per_s": round(base_rate), **rounds.ratio(),
+        "seconds": round(ours["seconds"], 2), "cpu_s": round(ours["cpu_s"], 2),
+        "baseline_cpu_s": round(sorted(b["cpu_s"] for b in bases)[len(bases) // 2], 2),
+        "cpu_ratio": round(sorted(cpu_ratios)[len(cpu_ratios) // 2], 3) if cpu_ratios else None,
         "import_s": round(ours["import_s"], 2), "rules_s": round(ours["rules_s"], 2),
         "findings": ours["findings"], "bytes_per_row": round(per_row_kb * 1024),
         "extrapolated_10m_s": round(1e7 / rate, 1), "extrapolated_10m_rss_mb": round(ten_m_mb),

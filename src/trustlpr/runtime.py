@@ -19,11 +19,19 @@ from typing import Protocol, Self
 from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
-from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter, erase_days
-from .bus.lease import WriterLease
+from .bus import (
+    BusCipher,
+    BusConfig,
+    BusLedger,
+    BusPublisher,
+    BusWriter,
+    WriterLease,
+    erase_days,
+)
 from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
+from .core.events import AuditSink
 from .core.identity import Agency, AgencyType, User
 from .core.reads import Read
 from .federation import Federation, NodeFacts, NonceCache, PeerRegistry
@@ -40,6 +48,8 @@ from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
 from .ingest.collection import FLUSH_INTERVAL as COLLECTION_FLUSH
 from .ingest.collection import CollectionRule
+from .ingest.coverage import PUBLISH_INTERVAL as COVERAGE_PUBLISH
+from .ingest.coverage import MobileCoverage
 from .ingest.health import IngestHealth
 from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key, pseudonymiser
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
@@ -235,7 +245,9 @@ class Node(_ClosesInReverse):
                 settings.data_dir, root_key, settings.database_url, rings=rings
             )
             self._closers.append(self.store)
-            self.places = _places_layer(settings, self.policy)
+            self.places = _places_layer(
+                settings, self.policy, audit=self.audit, agency_id=self.owner.id, clock=clock
+            )
             self.cameras = CameraRegistry(
                 settings.data_dir, audit=self.audit, clock=clock, placement=self.places
             )
@@ -419,12 +431,26 @@ class Node(_ClosesInReverse):
         self.store.promote([s.ref for s in found])
 
 
-def _places_layer(settings: Settings, policy: JurisdictionPolicy) -> PlacesLayer:
+def _places_layer(
+    settings: Settings,
+    policy: JurisdictionPolicy,
+    *,
+    audit: AuditSink | None = None,
+    agency_id: str | None = None,
+    clock: Clock = system_clock,
+) -> PlacesLayer:
     """The agency's sensitive places under the policy's no-collection rule: it refuses fixed
-    cameras near them (registry) and drops reads taken near them (ingest)."""
+    cameras near them (registry) and drops reads taken near them (ingest). With ``audit``,
+    refused placements and installs of the layer are logged."""
     rule = policy.sensitive_locations
     return PlacesLayer(
-        settings.data_dir / PLACES_FILE, rule.no_cameras, rule.camera_distance_m, policy.name
+        settings.data_dir / PLACES_FILE,
+        rule.no_cameras,
+        rule.camera_distance_m,
+        policy.name,
+        audit=audit,
+        agency_id=agency_id,
+        clock=clock,
     )
 
 
@@ -441,6 +467,16 @@ class System(Node):
     def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         super().__init__(settings, clock=clock, readonly=False)
         try:
+            self.coverage = MobileCoverage(
+                settings.data_dir,
+                self.cameras.is_mobile,
+                audit=self.audit,
+                agency_id=self.owner.id,
+                clock=clock,
+            )
+            self._closers.append(self.coverage)
+            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
+            self._closers.append(self.collection)  # its last tally is logged
             self.pipeline = IngestPipeline(
                 self.store,
                 audit=self.audit,
@@ -448,11 +484,11 @@ class System(Node):
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
                 protected=self.protected,
+                coverage=self.coverage,
+                not_collected=self.collection.add,  # this node's, and what bus batches carry
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
-            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
-            self._closers.append(self.collection)  # its last tally is logged
             self.ingest_service = IngestService(
                 self.cameras,
                 self.pipeline,
@@ -471,6 +507,7 @@ class System(Node):
                 agency_id=self.owner.id,
                 protected=self.protected,
                 federation=self.federation,
+                places=self.places,
             )
         except BaseException:
             self.close()
@@ -565,6 +602,7 @@ class System(Node):
         then runs the periodic work (retention purge, checkpoint signing, hot-list refresh,
         retained-vehicles snapshot, partners' hot-list sync) until ``close``."""
         self.record_policy()
+        self.coverage.publish()  # the days that ended while the node was down
         jobs = self.jobs
         jobs.every(self.settings.purge_interval.total_seconds(), "purge", self.purge)
         jobs.every(CHECKPOINT_INTERVAL, "checkpoint", self.audit.maybe_checkpoint)
@@ -572,6 +610,7 @@ class System(Node):
         jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
         jobs.every(HOTLIST_SYNC, "hotlist-sync", self.hotlist_subscriptions.sync_all)
         jobs.every(COLLECTION_FLUSH, "not-collected-tally", self.collection.flush)
+        jobs.every(COVERAGE_PUBLISH, "mobile-coverage", self.coverage.publish)
         jobs.start()
 
 
@@ -610,7 +649,8 @@ class FrontEnd(_ClosesInReverse):
                 limits=_ingest_limits(self.retention),
                 clock=clock,
                 health=health,
-                # no log writer here: what it does not collect is counted in its stats only
+                # no log writer here: what it does not collect is counted in the bus batch
+                # and tallied by the writer when it commits that batch
                 collection=CollectionRule(_places_layer(settings, policy).guard),
             )
         except BaseException:

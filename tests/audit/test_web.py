@@ -23,6 +23,7 @@ from trustlpr.audit import (
     verify_inclusion,
 )
 from trustlpr.audit.merkle import root_of
+from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
 SIZE = 70_000 // 100  # 700: two full level-0 tiles and a partial one
@@ -32,7 +33,7 @@ SIZE = 70_000 // 100  # 700: two full level-0 tiles and a partial one
 def served(tmp_path: Path) -> Iterator[tuple[TestClient, AuditService]]:
     audit = open_audit(tmp_path, agency_id="ct-nhpd")
     fill(audit, SIZE, every=350)
-    with TestClient(create_app(SimpleNamespace(audit=audit))) as client:
+    with TestClient(create_app(SimpleNamespace(audit=audit, settings=Settings()))) as client:
         yield client, audit
     audit.close()
 

@@ -24,6 +24,7 @@ from trustlpr.core.errors import (
     NotFoundError,
     VerificationError,
 )
+from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
 # A real checkpoint of a public CT log, cosigned by the public witness remora.n621.de.
@@ -116,7 +117,7 @@ def test_witness_over_http(pair: tuple[AuditService, AuditService]) -> None:
     other, ours = pair
     fill(other, 5)
     note = other.checkpoint().note
-    with TestClient(create_app(SimpleNamespace(audit=ours))) as client:
+    with TestClient(create_app(SimpleNamespace(audit=ours, settings=Settings()))) as client:
         vkey = client.get("/log/witness/vkey").text.strip()
         answer = client.post("/log/witness/add-checkpoint", content=request(0, [], note))
         assert answer.status_code == 200

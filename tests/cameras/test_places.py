@@ -3,6 +3,7 @@ place of worship, courthouse or food bank (Washington ESSB 6002), named when ref
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from trustlpr.cameras import PLACES_FILE, CameraRegistry, CameraSpec, PlacesLayer, load_places
 from trustlpr.cameras.places import distance_m, parse_places
 from trustlpr.cli.main import app
-from trustlpr.core.errors import ForbiddenError, InputError
+from trustlpr.core.errors import AuthError, ForbiddenError, InputError
 from trustlpr.policy import load_policy
 
 from .test_registry import ListAudit
@@ -48,15 +49,30 @@ def layer() -> dict[str, object]:
 
 
 @pytest.fixture
-def registry(tmp_path: Path, clock) -> Iterator[CameraRegistry]:
+def audit() -> ListAudit:
+    return ListAudit()
+
+
+@pytest.fixture
+def registry(tmp_path: Path, clock, audit: ListAudit) -> Iterator[CameraRegistry]:
     (tmp_path / PLACES_FILE).write_text(json.dumps(layer()), encoding="utf-8")
     rule = load_policy("wa-sb-6002").sensitive_locations
     places = PlacesLayer(
-        tmp_path / PLACES_FILE, rule.no_cameras, rule.camera_distance_m, "wa-sb-6002"
+        tmp_path / PLACES_FILE,
+        rule.no_cameras,
+        rule.camera_distance_m,
+        "wa-sb-6002",
+        audit=audit,
+        agency_id="spd",
+        clock=clock,
     )
-    reg = CameraRegistry(tmp_path, audit=ListAudit(), clock=clock, placement=places)
+    reg = CameraRegistry(tmp_path, audit=audit, clock=clock, placement=places)
     yield reg
     reg.close()
+
+
+def refusals(audit: ListAudit) -> list[dict[str, object]]:
+    return [e.public for e in audit.events if e.public.get("action") == "placement_refused"]
 
 
 def test_washington_sets_a_distance_with_its_source() -> None:
@@ -87,6 +103,64 @@ def test_a_camera_inside_the_distance_is_refused_naming_the_place(registry) -> N
     with pytest.raises(ForbiddenError, match="King County Courthouse"):
         registry.add("Court St", 47.6205, -122.3395, agency_id="spd")  # inside its outline
     assert registry.list() == []
+
+
+def test_each_refusal_is_logged_as_a_count_of_the_places_category_alone(
+    registry: CameraRegistry, audit: ListAudit
+) -> None:
+    near = (SCHOOL[0] + 0.0009, SCHOOL[1])
+    with pytest.raises(ForbiddenError):
+        registry.add("5th Ave NB", *near, agency_id="spd")
+    entry, _ = registry.add("Far", 47.5000, -122.3000, agency_id="spd")
+    with pytest.raises(ForbiddenError):
+        registry.move(entry.id, 47.6205, -122.3395)
+    with pytest.raises(ForbiddenError):
+        registry.add_many([CameraSpec("A", *near, "spd"), CameraSpec("B", *SCHOOL, "spd")])
+    assert refusals(audit) == [
+        {"action": "placement_refused", "category": "school", "count": 1},
+        {"action": "placement_refused", "category": "courthouse", "count": 1},
+        {"action": "placement_refused", "category": "school", "count": 1},
+        {"action": "placement_refused", "category": "school", "count": 1},
+    ]  # no position, no name, no camera in public: the place and policy are private
+    refused = [e for e in audit.events if e.public.get("action") == "placement_refused"]
+    assert refused[0].private == {
+        "place": "Lowell Elementary",
+        "metres": 100,
+        "policy": "wa-sb-6002",
+    }
+    assert str(near[0]) not in repr([e.private for e in refused])
+
+
+def test_install_checks_the_whole_layer_first_and_logs_counts_and_its_hash(
+    tmp_path: Path, audit: ListAudit, clock
+) -> None:
+    path = tmp_path / PLACES_FILE
+    places = PlacesLayer(path, frozenset({"school"}), 150, "wa-sb-6002", audit=audit, clock=clock)
+    broken = layer()
+    broken["features"][2]["properties"]["category"] = "Union Hall"  # type: ignore[index]
+    with pytest.raises(InputError, match="feature #2: category must be a lower-case code"):
+        places.install(broken, actor="alice")
+    assert not path.exists() and audit.events == []
+    done = places.install(layer(), actor="alice")
+    assert done.by_category == {"courthouse": 1, "school": 1, "union_hall": 1}
+    assert done.digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    (event,) = audit.events
+    assert event.public == {
+        "action": "places_installed",
+        "count": 3,
+        "active_by_category": done.by_category,
+        "digest": done.digest,
+    }
+    assert event.private["actor"] == "alice"
+    assert [p.name for p in places.places()] == [
+        "Lowell Elementary",
+        "King County Courthouse",
+        "Hall 9",
+    ]
+    with pytest.raises(InputError):
+        places.install({"type": "FeatureCollection", "features": [{"type": "Feature"}]}, actor="a")
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == done.digest  # nothing replaced
 
 
 def test_a_camera_outside_the_distance_or_near_an_unlisted_place_is_accepted(registry) -> None:
@@ -197,11 +271,15 @@ def test_the_cli_installs_a_layer_refuses_a_bad_one_and_add_is_refused(tmp_path:
     broken = layer()
     broken["features"][1]["geometry"]["coordinates"] = [COURT[:-1]]  # type: ignore[index]
     bad.write_text(json.dumps(broken), encoding="utf-8")
-    out = run("camera", "places", str(bad), code=65)
+    out = run("camera", "places", str(bad), "--as", "alice", input=f"{password}\n", code=65)
     assert "feature #1" in " ".join(out.split()) and not (node / PLACES_FILE).exists()
     good = tmp_path / "places.geojson"
     good.write_text(json.dumps(layer()), encoding="utf-8")
-    out = " ".join(run("camera", "places", str(good)).split())
+    out = run("camera", "places", str(good), code=AuthError.exit_code)  # unsigned: refused
+    assert not (node / PLACES_FILE).exists()
+    out = " ".join(
+        run("camera", "places", str(good), "--as", "alice", input=f"{password}\n").split()
+    )
     assert "installed 3 sensitive places" in out and "Lowell Elementary" in out  # Old is near
     out = run("camera", "add", "New", "--lat", str(SCHOOL[0]), "--lon", str(SCHOOL[1]),
               "--as", "alice", input=f"{password}\n", code=ForbiddenError.exit_code)  # fmt: skip

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from trustlpr.cameras import OSM_TAGS, CameraRegistry, cameras_geojson
 from trustlpr.core.errors import (
@@ -177,6 +179,24 @@ def test_registry_survives_reopening(tmp_path, audit, clock):
     again.close()
 
 
+def test_a_key_stored_as_a_legacy_argon2_hash_still_authenticates(tmp_path, audit, clock):
+    """Registries written before keys were stored as ``sha256$<hex>`` keep working."""
+    reg = CameraRegistry(tmp_path, audit=audit, clock=clock)
+    cam, key = reg.add("Elm", 41.3, -72.9, agency_id="nhpd")
+    reg.close()
+    legacy = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash(key)
+    with sqlite3.connect(tmp_path / "cameras.db") as conn:
+        (stored,) = conn.execute("SELECT key_hash FROM cameras WHERE id = ?", (cam.id,)).fetchone()
+        assert stored.startswith("sha256$")
+        conn.execute("UPDATE cameras SET key_hash = ? WHERE id = ?", (legacy, cam.id))
+    conn.close()
+    again = CameraRegistry(tmp_path, audit=audit, clock=clock)
+    assert again.authenticate(key).id == cam.id
+    with pytest.raises(AuthError):
+        again.authenticate(key[:-1])
+    again.close()
+
+
 def test_geojson_has_the_osm_alpr_tags(registry):
     registry.add("Elm St NB", 41.31, -72.92, agency_id="nhpd", direction=90, camera_id="elm")
     registry.add("Oak", 41.32, -72.93, agency_id="nhpd", camera_id="oak")
@@ -198,3 +218,21 @@ def test_geojson_has_the_osm_alpr_tags(registry):
     assert {f["id"] for f in every["features"]} == {"elm", "oak"}
     assert "direction" not in every["features"][1]["properties"]
     assert every["features"][1]["properties"]["operator"] == "nhpd"
+
+
+def test_mobile_units_in_service_are_counted_by_the_public_changes(registry, audit):
+    from trustlpr.cameras import CameraSettings
+
+    mobile = CameraSettings(mobile=True)
+    registry.add("Car 7", 41.3, -72.9, agency_id="nhpd", camera_id="car-7", settings=mobile)
+    registry.add("Elm St", 41.3, -72.9, agency_id="nhpd", camera_id="elm")
+    registry.configure("elm", mobile)  # a fixed camera in service becomes a mobile unit
+    registry.configure("elm", mobile)  # no change
+    registry.set_enabled("car-7", False)
+    registry.set_enabled("car-7", False)  # already off
+    registry.configure("car-7", CameraSettings(mobile=False))  # off: not in service anyway
+    registry.set_enabled("car-7", True)  # a fixed camera again
+    registry.set_enabled("elm", False)
+    steps = [e.public.get("mobile_units", 0) for e in audit.events]
+    assert steps == [1, 0, 1, 0, -1, 0, 0, 0, -1]
+    assert sum(steps) == sum(c.camera.mobile and c.camera.enabled for c in registry.list())

@@ -20,6 +20,7 @@ from tests.hotlist.conftest import ENTRY, ListAudit, make_read
 from trustlpr.core.clock import iso, system_clock
 from trustlpr.core.identity import Role, User
 from trustlpr.hotlist import HotlistService
+from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
 _DIR = Path(tempfile.mkdtemp(prefix="trustlpr-hotlist-fuzz-"))
@@ -28,6 +29,7 @@ _SERVICE = HotlistService.open(_DIR, audit=ListAudit(), agency_id="ctpd")
 
 class _System:
     hotlists = _SERVICE
+    settings = Settings()
 
     def authenticate(self, request: Any) -> User:
         return User("sup-1", "ctpd", Role.SUPERVISOR)

@@ -15,6 +15,7 @@ from trustlpr.audit import open_audit
 from trustlpr.cameras import CameraRegistry
 from trustlpr.ingest import IngestLimits, IngestPipeline, IngestService
 from trustlpr.keys import create_root_key, load_root_key
+from trustlpr.settings import Settings
 from trustlpr.store.factory import open_read_store
 from trustlpr.web.app import create_app
 
@@ -44,7 +45,9 @@ def serve(data_dir: Path, port: int) -> None:
     registry = CameraRegistry(data_dir, audit=audit)
     pipeline = IngestPipeline(store, audit=audit)
     limits = IngestLimits(rate_per_s=1e6, burst=1e6)
-    system = SimpleNamespace(ingest_service=IngestService(registry, pipeline, limits=limits))
+    system = SimpleNamespace(
+        ingest_service=IngestService(registry, pipeline, limits=limits), settings=Settings()
+    )
     try:
         uvicorn.run(create_app(system), host="127.0.0.1", port=port, log_level="warning")
     finally:

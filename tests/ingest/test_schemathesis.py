@@ -15,6 +15,7 @@ from schemathesis.checks import not_a_server_error
 
 from trustlpr.cameras import CameraRegistry
 from trustlpr.ingest import IngestLimits, IngestPipeline, IngestService
+from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
 from .helpers import ListAudit, open_store
@@ -27,7 +28,9 @@ _REGISTRY = CameraRegistry(_DIR, audit=_AUDIT)
 _, KEY = _REGISTRY.add("Fuzz", 41.3, -72.9, agency_id="nhpd", camera_id="fuzz")
 _PIPELINE = IngestPipeline(_STORE, audit=_AUDIT)
 _LIMITS = IngestLimits(rate_per_s=1e6, burst=1e6, max_body_bytes=256 * 1024)
-_SYSTEM = SimpleNamespace(ingest_service=IngestService(_REGISTRY, _PIPELINE, limits=_LIMITS))
+_SYSTEM = SimpleNamespace(
+    ingest_service=IngestService(_REGISTRY, _PIPELINE, limits=_LIMITS), settings=Settings()
+)
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_SYSTEM))
 
 

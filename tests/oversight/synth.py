@@ -109,7 +109,7 @@ def clean_traffic(users: int = 10, days: int = 56, seed: int = 7) -> list[Search
                 moment += timedelta(minutes=rng.randint(5, 55))
     # anchors that flock_flag.py gets wrong and we must not flag
     anchors = [
-        "Suspect in custody, locate his vehicle 25-55501",
+        "Suspect in custody for assault, locate his vehicle 25-55501",  # names the offence
         "Taken into custody after robbery 25-55502",
         "Theft of ice machine from store 25-55503",
         "Burglary, press release pending 25-55504",
@@ -159,6 +159,7 @@ def planted() -> dict[str, list[Search]]:
         one("S2.vague-reason", "investigation")
     one("S2.blank-reason", "", moderation="warn")
     one("S2.case-number-only", "25-99999")
+    one("S2.no-offense-type", "per sergeant, see 25-99990")
     one("S2.pii-in-reason", "Burglary 25-31111 owner DOB 01/02/1980")
     one("S8.wide-scope", "Theft of bicycle 25-32222", networks=1424)
     one("S10.on-behalf-of-federal", "per HSI agent, narcotics task force 25-34444")

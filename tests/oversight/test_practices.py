@@ -163,3 +163,49 @@ def test_trend_periods_match_the_calendar(span_days: int) -> None:
     marked = Counter(lab for lab, hit in zip(labels, hits, strict=True) if hit)
     expected = [(lab, marked[lab], total[lab]) for lab in sorted(total)]
     assert _trend(t, hits) == expected
+
+
+def _offense_export(path: Path, rows: list[tuple[str, str]]) -> Path:
+    """A 14-column export: the 13 columns plus ``Offense Type`` (reason, offense type)."""
+    from .synth import HEADER_13, write_csv
+
+    searches = [
+        Search(f"O{k:04d}", f"Officer {k % 5}", START + timedelta(hours=k), reason, plate="AB123")
+        for k, (reason, _) in enumerate(rows)
+    ]
+    body = [[*s.row13(), offense] for s, (_, offense) in zip(searches, rows, strict=True)]
+    return write_csv(path, [*HEADER_13, "Offense Type"], body)
+
+
+def test_no_offense_type_is_a_blank_cell_and_a_reason_naming_no_offence(tmp_path: Path) -> None:
+    rows = [
+        ("25-001234", ""),  # a bare case number, no offense type: counted
+        ("investigation", " "),  # a blank cell is no offense type: counted
+        ("follow up", "240 Motor Vehicle Theft"),  # the offense type is stated
+        ("Burglary 25-001235", ""),  # the reason names an offence
+        ("Shoplifting at the mall", ""),
+        ("DUI crash 25-5", ""),
+        ("Drug/Narcotic Offenses - 25-7", ""),  # the 2026 drop-down in the reason
+    ] * 20
+    result = import_files([_offense_export(tmp_path / "offense.csv", rows)])
+    run = run_rules(result.table, result.events, load_config(), result.file_columns())
+    found = [f for f in run.findings if f.rule == "S2.no-offense-type"]
+    assert all(f.severity == "low" for f in found)
+    cited = sorted(int(i) for f in found for i in f.rows)
+    assert cited == [k for k in range(len(rows)) if k % 7 in (0, 1)]
+    [practice] = [p for p in run.practices if p.rule == "S2.no-offense-type"]
+    assert practice.count == 40 and practice.share == pytest.approx(40 / 140)
+    assert "NIBRS" in practice.policy and "SB 6002" in practice.policy
+    assert sum(m for _, m, _ in practice.trend) == 40 and practice.sample
+    assert not [f for f in run.incidents if f.rule == "S2.no-offense-type"]
+
+
+def test_an_export_without_the_column_names_no_offense_type(tmp_path: Path) -> None:
+    searches = [
+        Search(f"N{k}", "Officer A", START + timedelta(hours=k), reason, plate="AB123")
+        for k, reason in enumerate(["25-001234", "Robbery 25-1", "", "stolen vehicle"] * 5)
+    ]
+    result = import_files([write_13(tmp_path / "13.csv", searches)])
+    run = run_rules(result.table, result.events, load_config(), result.file_columns())
+    [finding] = [f for f in run.findings if f.rule == "S2.no-offense-type"]
+    assert sorted(int(i) for i in finding.rows) == [k for k in range(20) if k % 4 in (0, 2)]

@@ -75,23 +75,26 @@ def test_importing_a_file_twice_counts_it_once(audit_dir: Path) -> None:
 # counts only (docs/oversight.md states them), measured with the default thresholds
 BASELINES = {
     f"{CHAMPAIGN}2025-01-01_2025-02-01.csv": (9, 698, {
-        "S2.case-number-only": 2154, "S8.wide-scope": 1711, "S14.feature-search": 961,
-        "S22.unverifiable-claim": 386,
+        "S2.no-offense-type": 2831, "S2.case-number-only": 2154, "S8.wide-scope": 1711,
+        "S14.feature-search": 961, "S22.unverifiable-claim": 386,
     }),
     f"{CHAMPAIGN}2025-06-01_2025-07-01.xlsx": (12, 875, {
-        "S2.case-number-only": 1693, "S8.wide-scope": 1394, "S14.feature-search": 558,
-        "S22.unverifiable-claim": 353,
+        "S2.no-offense-type": 2260, "S2.case-number-only": 1693, "S8.wide-scope": 1394,
+        "S14.feature-search": 558, "S22.unverifiable-claim": 353,
     }),
     f"{CHAMPAIGN}2025-08-01_09-01.csv": (15, 474, {
-        "S2.case-number-only": 1684, "S8.wide-scope": 1255, "S14.feature-search": 674,
-        "S22.unverifiable-claim": 257,
+        "S2.no-offense-type": 1972, "S2.case-number-only": 1684, "S8.wide-scope": 1255,
+        "S14.feature-search": 674, "S22.unverifiable-claim": 257,
     }),
     f"{CHAMPAIGN}2026-02-01_2025-02-28.csv": (25, 850, {
         "S8.wide-scope": 903, "S14.feature-search": 586, "S22.unverifiable-claim": 288,
     }),
-    "EPDSearchAuditLogs.csv": (12, 315, {"S2.vague-reason": 1254, "S22.unverifiable-claim": 66}),
+    "EPDSearchAuditLogs.csv": (12, 315, {
+        "S2.no-offense-type": 3361, "S2.vague-reason": 1254, "S22.unverifiable-claim": 66,
+    }),
     "11_1_2025-12_8_2025-Okaloosa_County_FL_SO-Audit_EXTRACTED.csv": (3, 253, {
-        "S2.vague-reason": 2229, "S8.wide-scope": 2069, "S22.unverifiable-claim": 883,
+        "S2.no-offense-type": 5104, "S2.vague-reason": 2229, "S8.wide-scope": 2069,
+        "S22.unverifiable-claim": 883,
     }),
     "flock-safety-and-alpr-data-and-policies-200784_doc0.xlsx": (0, 0, {
         "S16.no-expiry": 392, "S16.undocumented-entry": 104,

@@ -1,4 +1,4 @@
-"""PostgreSQL specifics: a purged day's partition tables are dropped, not just emptied."""
+"""PostgreSQL specifics: purged partitions are dropped; the fast paths match the plain ones."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from trustlpr.store.base import RetentionClass
 from trustlpr.store.codec import unseal
 from trustlpr.store.factory import key_rings
+from trustlpr.store.partitioned import DayPartitionedStore
 from trustlpr.store.postgres import PostgresReadStore
 
 from .conftest import PG_URL, T0, make_read
@@ -69,5 +70,64 @@ def test_copy_with_the_c_bytes_dumper_stores_the_sealed_bytes_unchanged(tmp_path
         assert [unseal(keys, "nonhit", t, cam, nonce, ct) for t, cam, nonce, ct in rows] == reads
         assert store.image(refs[7]) == image
     finally:
+        store.drop_schema()
+        store.close()
+
+
+class _PerPartition(PostgresReadStore):
+    """The plain lookup path: one query per day partition (the base class's ``_by_indexes``)."""
+
+    _by_indexes = DayPartitionedStore._by_indexes
+
+
+def test_one_statement_lookup_returns_what_the_per_partition_path_returns(
+    tmp_path: Path,
+) -> None:
+    """The ``UNION ALL`` lookup (a fast path) against one query per partition on the same
+    schema: the same reads, refs and order, over windows that start and end mid-day and cross
+    purged days, days with no partition and both retention classes."""
+    schema = f"t_{secrets.token_hex(6)}"
+    rings = key_rings(tmp_path, secrets.token_bytes(32))
+    store = PostgresReadStore(PG_URL, rings, schema=schema)
+    plain = None
+    try:
+        reads, hits = [], []
+        for day in (0, 1, 2, 4, 5, 7):  # no reads (no partition) on days 3 and 6
+            for i in range(40):
+                at = T0 + timedelta(days=day, minutes=36 * i)
+                plate = ("AB1234", "XY9876", "OS1Z2", "0S12", "QQ7")[i % 5]
+                reads.append(make_read(plate, at, camera=f"cam-{i % 3}"))
+                hits.append(i % 7 == 0)
+        same_minute = T0 + timedelta(days=4, hours=3)
+        reads += [make_read("AB1234", same_minute, camera=f"cam-{c}") for c in range(3)]
+        hits += [False, True, False]
+        store.append(reads, hits=hits)
+        store.purge(T0 + timedelta(days=1, hours=12), T0)  # day 0 dropped, day 1 trimmed
+        plain = _PerPartition(PG_URL, rings, schema=schema)
+        windows = [
+            (T0, T0 + timedelta(days=9)),
+            (T0 + timedelta(days=1, hours=5), T0 + timedelta(days=5, hours=7)),
+            (T0 + timedelta(days=2, minutes=1), T0 + timedelta(days=2, hours=20)),
+            (T0 + timedelta(days=3), T0 + timedelta(days=4)),  # only the day with no partition
+        ]
+        checked = 0
+        for start, end in windows:
+            for plate in ("AB1234", "OS1Z2", "0S12", "QQ7", "NOPE1"):
+                for variants in (False, True):
+                    for cameras in (None, ["cam-0", "cam-2"]):
+                        ours = store.lookup(plate, start, end, variants=variants, cameras=cameras)
+                        base = plain.lookup(plate, start, end, variants=variants, cameras=cameras)
+                        assert [(s.ref, s.read, s.retention) for s in ours] == [
+                            (s.ref, s.read, s.retention) for s in base
+                        ]
+                        checked += len(ours)
+        assert checked > 500  # the windows found reads, not only empty answers
+        month = store.lookup("AB1234", T0, T0 + timedelta(days=9))
+        nonhit = {s.read.observed_at.date() for s in month if s.retention.value == "nonhit"}
+        assert nonhit == {(T0 + timedelta(days=d)).date() for d in (1, 2, 4, 5, 7)}
+        assert {s.retention for s in month} == set(RetentionClass)
+    finally:
+        if plain is not None:
+            plain.close()
         store.drop_schema()
         store.close()

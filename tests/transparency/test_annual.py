@@ -138,6 +138,10 @@ def _by_hand(download: Path, year: int) -> dict[str, int]:
             n["outside"] += bool(public.get("out_of_agency"))
             n["outside_denied"] += bool(public.get("out_of_agency")) and decision == "deny"
             n["federation_in"] += bool(public.get("federated"))
+        elif kind == "camera_changed" and public.get("action") == "placement_refused":
+            n["placements_refused"] += public.get("count", 1)
+        elif kind == "reads_not_collected":
+            n["reads_not_collected"] += public["count"]
         elif kind == "search_executed":
             n["searches_run"] += 1
         elif kind == "approval_decided":
@@ -169,6 +173,15 @@ def test_every_number_equals_the_one_recounted_from_the_download(node: Node, yea
         assert got["purges"] > 0 and got["keys_destroyed"] > 0  # December's keys, in July
     by_purpose = report["tables"]["searches_by_purpose"]
     assert sum(sum(row.values()) for row in by_purpose.values()) == got["searches"]
+    classes: dict[str, dict[str, int]] = {}
+    for line in node.download.read_text(encoding="utf-8").splitlines():
+        leaf = json.loads(line)["leaf"]
+        if leaf["type"] == "search_decided" and leaf["time"][:4] == str(year):
+            kind = leaf["public"].get("offense_class", "not_recorded")
+            row = classes.setdefault(kind, {"allow": 0, "deny": 0, "needs_approval": 0})
+            row[leaf["public"]["decision"]] += 1
+    assert report["tables"]["searches_by_offense_class"] == dict(sorted(classes.items()))
+    assert "not_recorded" not in classes  # every search of this node logs its offense class
     assert report["log"]["size"] == node.size and report["log"]["root_hash"] == node.root_hash
 
 

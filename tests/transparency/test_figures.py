@@ -20,7 +20,7 @@ T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def decided(decision: str, purpose: str, reasons: list[str], *, outside: str | None = None,
-            at: datetime = T0) -> AuditEvent:  # fmt: skip
+            at: datetime = T0, offense_class: str | None = None) -> AuditEvent:  # fmt: skip
     public: dict[str, object] = {
         "purpose": purpose,
         "decision": decision,
@@ -33,6 +33,8 @@ def decided(decision: str, purpose: str, reasons: list[str], *, outside: str | N
         "request_id": "s-1",
         "window_hours": 24,
     }
+    if offense_class is not None:  # entries logged before the class was carried have none
+        public["offense_class"] = offense_class
     return AuditEvent(EventType.SEARCH_DECIDED, at, "ctpd", public, {"plate": "SECRET1"})
 
 
@@ -58,10 +60,12 @@ def events() -> list[AuditEvent]:
            "outcome": "misread", "action": "verify_alert", "count": 1}),
         ev(EventType.ALERT_VERIFIED, T0, "ctpd", {"list_id": "amber", "category": "A",
            "outcome": "confirmed", "action": "verify_possible", "count": 1}),
-        decided("allow", "stolen_vehicle", ["permit"]),
-        decided("deny", "immigration_enforcement", ["purpose.prohibited", "reason.immigration"]),
-        decided("deny", "personal", ["purpose.prohibited"]),
-        decided("needs_approval", "stolen_vehicle", ["approval.partial-plate"]),
+        decided("allow", "stolen_vehicle", ["permit"], offense_class="felony"),
+        decided("deny", "immigration_enforcement", ["purpose.prohibited", "reason.immigration"],
+                offense_class="civil"),
+        decided("deny", "personal", ["purpose.prohibited"], offense_class="none"),
+        decided("needs_approval", "stolen_vehicle", ["approval.partial-plate"],
+                offense_class="felony"),
         decided("allow", "stolen_vehicle", ["permit"], outside="nycpd"),
         decided("deny", "reproductive_health", ["sharing.no_agreement"], outside="txso"),
         ev(EventType.SEARCH_EXECUTED, T0, "ctpd", {"search_type": "exact", "result_count": 4}),
@@ -79,6 +83,13 @@ def events() -> list[AuditEvent]:
            "version": 1, "grantee_agency": "nycpd", "agency_state": "NY",
            "purposes": ["amber_alert", "stolen_vehicle"], "two_person": True}),
         ev(EventType.CAMERA_CHANGED, T0, "ctpd", {"action": "added", "count": 1}),
+        ev(EventType.CAMERA_CHANGED, T0, "ctpd", {"action": "places_installed", "count": 3,
+           "active_by_category": {"school": 2, "courthouse": 1}, "digest": "b" * 64}),
+        ev(EventType.CAMERA_CHANGED, T0, "ctpd",
+           {"action": "placement_refused", "category": "school", "count": 1}),
+        ev(EventType.CAMERA_CHANGED, T0, "ctpd",
+           {"action": "placement_refused", "category": "school", "count": 1}),
+        ev(EventType.READS_NOT_COLLECTED, T0, "ctpd", {"category": "courthouse", "count": 4}),
     ]  # fmt: skip
 
 
@@ -115,6 +126,12 @@ def test_each_figure_counts_what_it_names(audit: AuditService) -> None:
         "sharing.no_agreement": 1,
     }
     assert s["held_reasons"] == {"approval.partial-plate": 1}
+    assert s["by_offense_class"] == {
+        "civil": {"allow": 0, "deny": 1, "needs_approval": 0},
+        "felony": {"allow": 1, "deny": 0, "needs_approval": 1},
+        "none": {"allow": 0, "deny": 1, "needs_approval": 0},
+        "not_recorded": {"allow": 1, "deny": 1, "needs_approval": 0},  # the two without one
+    }
     assert f["approvals"] == {"approved": 2, "rejected": 1}
     out = f["out_of_agency"]
     assert (out["requests"], out["allowed"], out["denied"]) == (2, 1, 1)
@@ -132,7 +149,16 @@ def test_each_figure_counts_what_it_names(audit: AuditService) -> None:
     sharing = f["changes"]["sharing"][0]
     assert (sharing["grantee"], sharing["grantee_state"]) == ("nycpd", "NY")
     assert (sharing["agreement"], sharing["purposes"]) == ("shr-1:v1", 2)
-    assert f["changes"]["cameras_in_window"] == 1
+    assert f["changes"]["cameras_in_window"] == 1  # refusals and the layer are counted apart
+    places = f["sensitive_places"]
+    assert (places["placements_refused"], places["refused_by_category"]) == (2, {"school": 2})
+    assert (places["reads_not_collected"], places["not_collected_by_category"]) == (
+        4,
+        {"courthouse": 4},
+    )
+    assert places["layers_installed_in_window"] == 1
+    assert places["layer"]["places"] == 3 and places["layer"]["digest"] == "b" * 64
+    assert places["layer"]["by_category"] == {"courthouse": 1, "school": 2}
     assert f["events"]["search_decided"] == 6
     assert f["log"]["size"] == audit.log.size
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
 from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
+from trustlpr.core.vehicle import VehicleAttributes
 from trustlpr.web.app import create_app
 
 
@@ -405,3 +406,101 @@ def test_an_alert_on_the_plate_text_alone_says_the_state_was_not_read(
     page = client.get("/console/alerts").text
     card = page[page.index(f'id="card-{alert.id}"') :].split("</article>", 1)[0]
     assert "state not read, verify it on the photo" in card
+
+
+def test_an_attribute_search_from_the_form_is_allowed_with_a_warrant(
+    app: object, node: Node
+) -> None:
+    assert node.sim is not None
+    stolen = node.sim.stolen_records()[0]
+    cameras = [c.camera.id for c in node.system.cameras.list(include_disabled=False)]
+    start, end = datetime(2026, 11, 2, 4, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)
+    wanted = VehicleAttributes.parse(make=stolen["make"], colour=stolen["colour"])
+    expected = [
+        s.read.plate for s in node.system.store.find_vehicles(wanted, start, end, cameras=cameras)
+    ]
+    assert expected  # the simulated city has such vehicles
+    client = browser(app)
+    sign_in(client, "off1")
+    asked = {
+        "purpose": "violent_felony", "offense_code": "homicide", "search_type": "attribute",
+        "make": stolen["make"], "colour": stolen["colour"], "cameras": ",".join(cameras),
+        "window_start": "2026-11-02T04:00", "window_end": "2026-11-03T00:00",
+        "reason": f"homicide on Elm St, a witness saw a {stolen['colour']} car leave",
+    }  # fmt: skip
+    status, page = search(client, **asked)
+    assert status == 403 and 'data-rule="legal-basis.insufficient"' in page
+    assert "Results:" not in page
+    status, page = search(client, **asked, legal_basis="warrant", warrant_id="SW-2026-0413")
+    assert status == 200, page
+    results = page.split("Results:")[1]
+    assert results.startswith(f" {len(expected)} read")
+    assert all(plate in results for plate in expected)
+    assert re.search(r'<option value="[^"]+" selected>' + re.escape(wanted.make or ""), page)
+    status, page = search(client, **asked, legal_basis="exigent")
+    assert status == 202 and "Results:" not in page  # exigency waits for a supervisor here
+    supervisor = browser(app)
+    sign_in(supervisor, "sup1")
+    assert (
+        f"{wanted.make} {wanted.colour}, 2026-11-02 04:00"
+        in supervisor.get("/console/approvals").text
+    )  # what the supervisor decides on
+    size = node.system.audit.log.size
+    for field, bad in (("colour", {"colour": "plaid"}), ("make", {"make": "", "colour": ""})):
+        status, page = search(client, **{**asked, **bad})
+        assert status == 422 and re.search(rf'id="{field}"[^>]*aria-invalid="true"', page), field
+    assert node.system.audit.log.size == size
+
+
+def test_the_form_sends_a_warrants_scope_that_opens_a_window_a_warrantless_search_may_not(
+    app: object, node: Node
+) -> None:
+    assert node.sim is not None
+    plate = node.sim.stolen_records()[0]["plate"]
+    officer = browser(app)
+    sign_in(officer, "off1")
+    asked = {
+        "purpose": "stolen_vehicle",
+        "plate": plate,
+        "reason": "car stolen from the depot yard in September",
+        "window_start": "2026-09-20T00:00",  # 44 days: ct-pa-26-14 allows 30 without a warrant
+    }
+    status, page = search(officer, **asked)
+    assert status == 403 and 'data-rule="window.too-long"' in page
+    order = {"legal_basis": "warrant", "warrant_id": "SW-2026-0877"}
+    status, page = search(officer, **asked, **order)  # an order's number alone: the same limits
+    assert status == 403 and 'data-rule="window.too-long"' in page
+    scope = {
+        "warrant_court": "Superior Court, Judicial District of Hartford",
+        "warrant_window_start": "2026-09-01T00:00",
+        "warrant_window_end": "2026-11-03T05:00",
+        "warrant_plates": plate.lower(),
+    }
+    status, page = search(officer, **asked, **order, **scope)
+    assert status == 202 and 'data-rule="approval.warrant-scope"' in page, page
+    request_id = re.search(r"request <code>(s-[0-9a-f]+)</code>", page).group(1)  # type: ignore[union-attr]
+    queue = node.system.search.pending(node.users["sup1"])
+    (held,) = [h for h in queue if h.request_id == request_id]
+    assert held.request is not None and held.request.warrant_scope is not None
+    assert held.request.warrant_scope.plates == (plate,)
+    assert held.request.warrant_scope.court == scope["warrant_court"]
+    node.system.search.decide_pending(node.users["sup1"], request_id, approve=True)
+    got = officer.post(
+        f"/console/searches/{request_id}/results", data={"csrf": token(officer, "/console/search")}
+    )
+    assert got.status_code == 200 and 'id="results"' in got.text and plate in got.text
+    outside = {**scope, "warrant_plates": "ZZZ9999"}  # the order names another plate
+    status, page = search(officer, **asked, **order, **outside)
+    assert status == 403 and 'data-rule="warrant.outside-plate"' in page
+    size = node.system.audit.log.size
+    for field, bad in (
+        ("warrant_window_end", {**scope, "warrant_window_end": "2026-08-01T00:00"}),
+        ("warrant_court", {**scope, "warrant_court": ""}),
+        ("warrant_window_start", {**scope, "warrant_window_start": "yesterday"}),
+        ("warrant_plates", {**scope, "warrant_plates": "AB$12"}),
+    ):
+        status, page = search(officer, **asked, **order, **bad)
+        assert status == 422, field
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true"', page), field
+        assert 'value="Superior Court' in page or field == "warrant_court"  # kept to correct
+    assert node.system.audit.log.size == size  # nothing logged for a form with a bad field

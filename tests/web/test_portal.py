@@ -179,6 +179,18 @@ def test_overview_reads_like_a_summary(client: TestClient, node: Node) -> None:
     assert figures["window"]["end"] == (node.clock.now - timedelta(0)).date().isoformat()
 
 
+def test_overview_counts_searches_by_offense_class(client: TestClient) -> None:
+    page = client.get("/").text
+    classes = client.get("/figures.json").json()["searches"]["by_offense_class"]
+    assert sum(sum(row.values()) for row in classes.values()) > 0  # the simulation searched
+    table = page.split('id="offense-classes"')[1].split("</table>")[0]
+    for kind, row in classes.items():
+        cells = re.search(rf'<th scope="row">{kind.replace("_", " ")}</th>(.*?)</tr>', table, re.S)
+        assert cells, kind
+        shown = [int(n.replace(",", "")) for n in re.findall(r">([\d,]+)<", cells.group(1))]
+        assert shown == [row["allow"], row["needs_approval"], row["deny"]], kind
+
+
 def test_verify_page_says_how_to_get_the_verifier(client: TestClient) -> None:
     """The verifier is not on PyPI: the page must not send the public there (issue 25 item 7)."""
     page = " ".join(client.get("/verify").text.split())

@@ -18,11 +18,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, ClassVar, TypeVar
+from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..cameras import CameraRegistry, CameraSettings, CameraSpec, RegisteredCamera
+from ..cameras import CameraRegistry, CameraSettings, CameraSpec, PlacesLayer, RegisteredCamera
+from ..cameras.places import MAX_PLACES
 from ..core.clock import iso, parse_duration
 from ..core.errors import AuthError, InputError, NotFoundError, PolicyDenied
 from ..core.identity import Role, User
@@ -69,6 +70,7 @@ class AdminService:
     agency_id: str
     protected: ProtectedPlates
     federation: Federation
+    places: PlacesLayer
 
     def actor(self, credential: Credential) -> User | None:
         """The user a credential names (``AuthError`` if it names none), or ``None``."""
@@ -468,6 +470,41 @@ class CameraUnmark(Action):
         user = _camera_admin(admin, actor, self.id)
         admin.cameras.set_sensitive(self.id, None, actor=user.id)
         return {"camera_id": self.id, "category": None}
+
+
+@_action("places.install")
+class PlacesInstall(Action):
+    """The sensitive-places layer: the body is the GeoJSON FeatureCollection itself (foreign
+    members such as an Overpass export's ``generator`` are kept). Checked whole before the
+    node's layer is replaced; signed by an admin of the node's agency."""
+
+    model_config = ConfigDict(extra="allow")
+    type: Literal["FeatureCollection"]
+    features: list[dict[str, object]] = Field(max_length=MAX_PLACES)
+
+    def run(self, admin: AdminService, actor: User | None) -> Result:
+        user = _signed(actor)
+        require_admin(user, admin.agency_id)
+        layer = admin.places.install(self.model_dump(), actor=user.id)
+        rule = admin.policy.sensitive_locations
+        near: list[Result] = []
+        guard = admin.places.guard()
+        if guard is not None:
+            for entry in admin.cameras.list(include_disabled=False):
+                hit = guard.nearest(entry.camera.latitude, entry.camera.longitude)
+                if hit is not None:
+                    near.append(
+                        {"camera": entry.id, "place": hit[0].name,
+                         "category": hit[0].category, "metres": round(hit[1])}
+                    )  # fmt: skip
+        return {
+            "installed": len(layer.places),
+            "by_category": dict(layer.by_category),
+            "digest": layer.digest,
+            "policy": admin.policy.name,
+            "distance_m": rule.camera_distance_m if guard is not None else None,
+            "too_near": list(near),
+        }
 
 
 # -- sharing agreements ---------------------------------------------------------------------

@@ -3,8 +3,10 @@
 It implements the ``AuditSink`` protocol (core/events.py). An append validates the whole batch
 first (nothing is written for a bad event), stores the private detail, appends the public
 leaves, fsyncs, extends the hash tiles, and only then returns the indices: an index in hand means
-the entry survives a crash. One process writes (an exclusive ``flock`` on ``audit/lock``);
-others may open the log read-only to read entries and proofs.
+the entry survives a crash. Callers appending at the same time share one write and its fsyncs
+(group commit), so concurrent single appends do not each wait for a disk flush of their own.
+One process writes (an exclusive ``flock`` on ``audit/lock``); others may open the log
+read-only to read entries and proofs.
 
 Others read the public log with ``size``, ``entries(start, end)`` and ``leaf(index)``; auditors
 open the private half with ``detail(index)``.
@@ -44,6 +46,9 @@ class AuditLog:
         self.directory = Path(directory)
         self.readonly = readonly
         self._lock = threading.RLock()
+        self._queue = threading.Condition(threading.Lock())  # guards the two below
+        self._pending: list[_Batch] = []
+        self._leading = False
         self._broken: str | None = None
         self._lockfd: int | None = None
         if not readonly:
@@ -93,6 +98,56 @@ class AuditLog:
                     f"public part too large: {len(entry.leaf)} bytes (at most {MAX_ENTRY})",
                     line=number if len(prepared) > 1 else None,
                 )
+        return self._group_commit(prepared)
+
+    def _group_commit(self, prepared: Sequence[PreparedEntry]) -> list[int]:
+        """Group commit: the batches of every caller waiting meanwhile are written as one, with
+        one round of fsyncs, by whichever caller finds no write under way (the leader); each
+        caller returns only once the group holding its batch is durable, or raises that
+        group's error (then none of it was acknowledged)."""
+        batch = _Batch(prepared)
+        with self._queue:
+            self._pending.append(batch)
+            while not batch.done:
+                if self._leading:
+                    self._queue.wait()
+                    continue
+                self._leading = True
+                group, self._pending = self._pending, []
+                self._queue.release()
+                try:
+                    self._commit(group)
+                finally:
+                    self._queue.acquire()
+                    self._leading = False
+                    self._queue.notify_all()
+        if batch.error is not None:
+            raise batch.error
+        return batch.indices
+
+    def _commit(self, group: Sequence[_Batch]) -> None:
+        """Writes a group of batches as one batch; marks each batch done, with its indices or
+        with the error that stopped the group."""
+        entries = [entry for batch in group for entry in batch.entries]
+        try:
+            indices = self._write(entries)
+        except Exception as exc:
+            for batch in group:
+                batch.error, batch.done = exc, True
+            return
+        except BaseException:  # the leader was interrupted: no one may wait for it
+            for batch in group:
+                batch.error = AuditError("an append was interrupted; reopen the log to check it")
+                batch.done = True
+            raise
+        offset = 0
+        for batch in group:
+            batch.indices = indices[offset : offset + len(batch.entries)]
+            batch.done = True
+            offset += len(batch.entries)
+
+    def _write(self, prepared: Sequence[PreparedEntry]) -> list[int]:
+        """Writes one batch: detail, entries (fsync'd), tiles; the plain, ungrouped path."""
         with self._lock:
             self._usable_for_writing()
             start = self._entries.size
@@ -294,6 +349,18 @@ class AuditLog:
     def __repr__(self) -> str:
         mode = "read-only" if self.readonly else "writer"
         return f"AuditLog({str(self.directory)!r}, size={self.size}, {mode})"
+
+
+class _Batch:
+    """One caller's batch waiting in a group commit, and what became of it."""
+
+    __slots__ = ("done", "entries", "error", "indices")
+
+    def __init__(self, entries: Sequence[PreparedEntry]) -> None:
+        self.entries = entries
+        self.done = False
+        self.indices: list[int] = []
+        self.error: BaseException | None = None
 
 
 def writer_running(directory: Path) -> bool:

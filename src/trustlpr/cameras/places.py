@@ -10,15 +10,20 @@ policy's distance of a place whose category the policy lists, naming the place.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import math
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..core.clock import Clock, system_clock
 from ..core.errors import ForbiddenError, InputError
+from ..core.events import AuditEvent, AuditSink, EventType
 
 # OSM tag (key, value) -> our sensitive-location category (policy/loader.py's vocabulary).
 OSM_CATEGORIES: Mapping[tuple[str, str], str] = {
@@ -35,6 +40,13 @@ OSM_CATEGORIES: Mapping[tuple[str, str], str] = {
     ("office", "government:immigration"): "immigration_facility",
 }
 _EARTH_M = 6_371_008.8
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,47}")  # a category is a public code (audit/leaf.py)
+MAX_PLACES = 50_000
+"""Places one layer may hold (a state's schools, places of worship and courthouses fit)."""
+MAX_NAME = 200
+PLACEMENT_REFUSED = "placement_refused"
+PLACES_INSTALLED = "places_installed"
+"""The ``camera_changed`` actions of a refused placement and of an installed layer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +61,11 @@ class Place:
 def _category(props: Mapping[str, Any], where: str) -> str:
     given = props.get("category")
     if isinstance(given, str) and given:
+        if not _CODE.fullmatch(given):
+            raise InputError(
+                f"{where}: category must be a lower-case code like 'place_of_worship'",
+                field="properties",
+            )
         return given
     for (key, value), category in OSM_CATEGORIES.items():
         if props.get(key) == value:
@@ -108,6 +125,11 @@ def parse_places(data: Any) -> tuple[Place, ...]:
     features = data.get("features")
     if not isinstance(features, list):
         raise InputError("must have a 'features' array", field="features")
+    if len(features) > MAX_PLACES:
+        raise InputError(
+            f"holds {len(features)} features; a layer may hold at most {MAX_PLACES}",
+            field="features",
+        )
     places: list[Place] = []
     for index, feature in enumerate(features):
         where = f"feature #{index}"
@@ -117,20 +139,29 @@ def parse_places(data: Any) -> tuple[Place, ...]:
         if not isinstance(props, dict):
             raise InputError(f"{where}: properties must be an object", field="properties")
         name = props.get("name")
-        label = name if isinstance(name, str) and name.strip() else f"unnamed ({where})"
+        if isinstance(name, str) and len(name) > MAX_NAME:
+            raise InputError(f"{where}: name is over {MAX_NAME} characters", field="properties")
+        label = name.strip() if isinstance(name, str) and name.strip() else f"unnamed ({where})"
         places.append(Place(_category(props, where), label, _rings(feature.get("geometry"), where)))
     return tuple(places)
 
 
-def load_places(path: Path) -> tuple[Place, ...]:
-    """The places of a GeoJSON file; ``InputError`` saying what is wrong and where."""
+def read_layer(path: Path) -> dict[str, Any]:
+    """A GeoJSON file's top-level object, unchecked; ``InputError`` if it is not JSON."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}", field="places") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"{path} is not JSON: {exc}", field="places") from None
-    return parse_places(data)
+    if not isinstance(data, dict):
+        raise InputError("must be a GeoJSON FeatureCollection", field="type")
+    return data
+
+
+def load_places(path: Path) -> tuple[Place, ...]:
+    """The places of a GeoJSON file; ``InputError`` saying what is wrong and where."""
+    return parse_places(read_layer(path))
 
 
 def _metres(lon: float, lat: float, origin: tuple[float, float]) -> tuple[float, float]:
@@ -214,12 +245,38 @@ class PlacesLayer:
     node. No file (or a policy without a distance) means no placement check."""
 
     def __init__(
-        self, path: Path, categories: frozenset[str], distance_m: float, policy: str
+        self,
+        path: Path,
+        categories: frozenset[str],
+        distance_m: float,
+        policy: str,
+        *,
+        audit: AuditSink | None = None,
+        agency_id: str | None = None,
+        clock: Clock = system_clock,
     ) -> None:
+        """With ``audit``, refusals and installs are logged (``camera_changed``)."""
         self.path = path
         self._rule = (categories, float(distance_m), policy)
         self._stamp: tuple[int, int] | None = None
         self._guard: PlaceGuard | None = None
+        self._places: tuple[Place, ...] = ()
+        self._audit = audit
+        self._agency = agency_id
+        self._clock = clock
+
+    @property
+    def categories(self) -> frozenset[str]:
+        return self._rule[0]
+
+    @property
+    def distance_m(self) -> float:
+        return self._rule[1]
+
+    def places(self) -> tuple[Place, ...]:
+        """Every place of the installed layer (none without a file)."""
+        self.guard()
+        return self._places if self._stamp is not None else ()
 
     def guard(self) -> PlaceGuard | None:
         """The current guard (None when the file is absent or the policy sets no distance)."""
@@ -231,22 +288,69 @@ class PlacesLayer:
         stamp = (stat.st_mtime_ns, stat.st_size)
         if stamp != self._stamp:
             categories, distance, policy = self._rule
-            self._guard = guard_for(load_places(self.path), categories, distance, policy)
+            self._places = load_places(self.path)
+            self._guard = guard_for(self._places, categories, distance, policy)
             self._stamp = stamp
         return self._guard
 
     def __call__(self, lat: float, lon: float) -> None:
+        """``ForbiddenError`` naming the place when a camera may not stand at (lat, lon); the
+        refusal is logged as one placement refused near a place of that category."""
         found = self.guard()
-        if found is not None:
-            found.check(lat, lon)
+        if found is None:
+            return
+        hit = found.nearest(lat, lon)
+        if hit is not None and self._audit is not None:
+            place, metres = hit
+            self._audit.append(
+                AuditEvent(
+                    EventType.CAMERA_CHANGED,
+                    self._clock(),
+                    self._agency,
+                    {"action": PLACEMENT_REFUSED, "category": place.category, "count": 1},
+                    {"place": place.name, "metres": round(metres), "policy": found.policy},
+                )
+            )
+        found.check(lat, lon)
+
+    def install(self, collection: Mapping[str, object], *, actor: str) -> InstalledLayer:
+        """Checks a FeatureCollection (``InputError`` naming the bad feature: nothing is
+        replaced), then stores it as the node's layer and logs the install."""
+        places = parse_places(dict(collection))
+        try:
+            text = json.dumps(collection, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"is not plain JSON: {exc}", field="features") from None
+        stored = text.encode("utf-8")
+        counts = dict(sorted(Counter(p.category for p in places).items()))
+        digest = hashlib.sha256(stored).hexdigest()
+        event = AuditEvent(
+            EventType.CAMERA_CHANGED,
+            self._clock(),
+            self._agency,
+            {
+                "action": PLACES_INSTALLED,
+                "count": len(places),
+                "active_by_category": counts,
+                "digest": digest,
+            },
+            {"actor": actor, "bytes": len(stored)},
+        )
+        partial = self.path.with_suffix(".partial")
+        partial.write_bytes(stored)
+        partial.chmod(0o600)
+        if self._audit is not None:  # logged before it takes effect
+            self._audit.append(event)
+        partial.replace(self.path)
+        self._stamp = None  # re-read at the next check, whatever the file's times
+        return InstalledLayer(places, counts, digest)
 
 
-def install_places(source: Path, data_dir: Path) -> tuple[Place, ...]:
-    """Validates a GeoJSON layer and installs it as the node's sensitive places (owner-only)."""
-    places = load_places(source)
-    target = data_dir / PLACES_FILE
-    partial = target.with_suffix(".partial")
-    partial.write_bytes(source.read_bytes())
-    partial.chmod(0o600)
-    partial.replace(target)
-    return places
+@dataclass(frozen=True, slots=True)
+class InstalledLayer:
+    """What ``PlacesLayer.install`` stored: its places, their count per category, and the
+    SHA-256 (hex) of the file as stored, which the log records."""
+
+    places: tuple[Place, ...]
+    by_category: dict[str, int]
+    digest: str

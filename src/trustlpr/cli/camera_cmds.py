@@ -6,7 +6,7 @@ the identity commands) and recorded in the audit log; while ``trustlpr serve`` r
 through its admin socket (``cli/administer.py``), else the command opens the node itself.
 Listing and the GeoJSON export change nothing and run at any time. A camera's key is
 printed once, at ``add`` and ``rotate-key`` (``import`` writes them to a 0600 file); only its
-argon2 hash is kept.
+SHA-256 hash is kept.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import typer
 from ..admin.actions import CameraFields, camera_row
 from ..cameras import CameraRegistry, cameras_geojson
 from ..cameras.importfile import parse_cameras
-from ..cameras.places import guard_for, install_places
+from ..cameras.places import read_layer
 from ..core.errors import InputError
 from ..identity import IdentityStore
 from ..ingest.adapters import camera_adapter_types
@@ -383,34 +383,32 @@ def places(
             "social_facility=food_bank, ...) or with 'category', and 'name'."
         ),
     ],
+    token: Token = None,
+    as_user: AsUser = None,
 ) -> None:
     """Install the sensitive-places layer the policy's camera-placement distance applies to.
 
     The file is checked first (a bad feature is named and nothing changes); then cameras
     added or moved within the policy's ``camera_distance_m`` of a place in its ``no_cameras``
     categories are refused, naming the place, on a running node too. Cameras already too
-    near are listed."""
-    cfg = settings(ctx)
-    installed = install_places(source, cfg.data_dir)
-    counts: dict[str, int] = {}
-    for place in installed:
-        counts[place.category] = counts.get(place.category, 0) + 1
-    summary = ", ".join(f"{n} {c}" for c, n in sorted(counts.items())) or "no places"
-    err_console.print(f"installed {len(installed)} sensitive places ({summary})")
-    with reader(ctx) as node:
-        rule = node.policy.sensitive_locations
-        guard = guard_for(installed, rule.no_cameras, rule.camera_distance_m, node.policy.name)
-        cameras = node.cameras.list(include_disabled=False)
-    if guard is None:
-        err_console.print(f"policy {node.policy.name} sets no camera distance: nothing refused")
+    near are listed. Signed by an admin; the log records the count of places per category and
+    the layer's SHA-256 (``POST /api/v1/admin/places.install`` does the same over HTTP)."""
+    done = administer(ctx, "places.install", read_layer(source), token, as_user)
+    counts = done["by_category"]
+    assert isinstance(counts, dict)
+    summary = ", ".join(f"{n} {c}" for c, n in counts.items()) or "no places"
+    err_console.print(f"installed {done['installed']} sensitive places ({summary})")
+    err_console.print(f"layer sha256 {done['digest']}")
+    if done["distance_m"] is None:
+        err_console.print(f"policy {done['policy']} sets no camera distance: nothing refused")
         return
-    for entry in cameras:
-        hit = guard.nearest(entry.camera.latitude, entry.camera.longitude)
-        if hit is not None:
-            err_console.print(
-                f"[yellow]camera {entry.id} stands {hit[1]:.0f} m from {hit[0].name!r} "
-                f"({hit[0].category}); disable or move it[/yellow]"
-            )
+    near = done["too_near"]
+    assert isinstance(near, list)
+    for hit in near:
+        err_console.print(
+            f"[yellow]camera {hit['camera']} stands {hit['metres']} m from {hit['place']!r} "
+            f"({hit['category']}); disable or move it[/yellow]"
+        )
 
 
 @camera_app.command("watch")
@@ -443,13 +441,34 @@ def watch(
     once: bool = typer.Option(
         False, "--once", help="Read the folder's or file's plates, send them, then exit."
     ),
+    gps: str | None = typer.Option(
+        None,
+        "--gps",
+        help="NMEA 0183 GPS: a serial device (/dev/ttyUSB0) or a file or pipe of sentences; "
+        "each read carries the latest fix (a mobile unit).",
+    ),
+    gps_baud: int = typer.Option(4800, "--gps-baud", min=300, help="The GPS device's baud rate."),
+    gps_max_age: float = typer.Option(
+        5.0, "--gps-max-age", min=0.1, help="Seconds a fix stays usable; older: reads refused."
+    ),
+    position: str | None = typer.Option(
+        None, "--position", help="LAT,LON of a pole camera: every read is taken there."
+    ),
 ) -> None:
     """Camera-site agent: read plates from SOURCE and send them (with their crops) to the
     node's ingest API; unsent reads wait in an on-disk spool (see docs/recognition.md)."""
     from ..recognize.agent import open_agent
+    from ..recognize.gps import FixedPosition, PositionSource, open_receiver
     from .recognize_cmds import run_agent
 
     cfg = settings(ctx)
+    if gps is not None and position is not None:
+        raise InputError("give --gps (a mobile unit) or --position (a pole), not both")
+    where: PositionSource | None = None
+    if position is not None:
+        where = FixedPosition.parse(position)
+    elif gps is not None:
+        where = open_receiver(gps, baud=gps_baud, max_age=gps_max_age)
     agent = open_agent(
         camera_id=camera,
         url=url,
@@ -460,8 +479,13 @@ def watch(
         shared_dir=cfg.shared_dir,
         fps=fps,
         min_confidence=min_confidence,
+        position=where,
     )
-    run_agent(agent, source, once=once)
+    try:
+        run_agent(agent, source, once=once)
+    finally:
+        if where is not None:
+            where.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -153,6 +153,8 @@ def _print(figures: dict[str, Any]) -> None:
         ("searches", searches["total"]),
         ("searches denied", searches["denied"]),
         ("searches held for approval", searches["held"]),
+        ("searches by offense class", ", ".join(
+            f"{kind} {sum(row.values())}" for kind, row in searches["by_offense_class"].items())),
         ("approvals (approved / rejected)",
          f"{figures['approvals']['approved']} / {figures['approvals']['rejected']}"),
         ("out-of-agency requests", outside["requests"]),
@@ -160,6 +162,7 @@ def _print(figures: dict[str, Any]) -> None:
          f"{figures['federation']['requests_in']} / {figures['federation']['requests_out']}"),
         ("signed messages refused", figures["federation"]["refused_total"]),
         ("reads purged", figures["retention"]["reads_purged"]),
+        ("camera placements refused", figures["sensitive_places"]["placements_refused"]),
     ]  # fmt: skip
     for name, value in rows:
         table.add_row(name, str(value))

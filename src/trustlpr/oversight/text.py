@@ -45,6 +45,7 @@ class Tag(IntFlag):
     URGENT = 1 << 19
     HAS_CASE = 1 << 20
     FEDERAL_AMBIGUOUS = 1 << 21  # HSI/DHS named with no offence: may be immigration
+    OFFENCE = 1 << 22  # names an offence (theft, assault, narcotics, DUI, ...): S2.no-offense-type
 
 
 BANNED = (
@@ -151,6 +152,17 @@ _SERIOUS = re.compile(
     r"|burglary|arson|aggravated|\bagg\b|felony|stolen|vehicle\s+theft|\bmvt\b|amber|missing"
     r"|endangered|fugitive|\bwanted\b|\bdeath\b|stabbing|attempted|terroris\w*|\bbomb\w*"
     r"|explosive|extortion|child\s+(?:abuse|exploitation)"
+)
+_OFFENCE = re.compile(  # offences as the NIBRS list and Flock's offense drop-down name them
+    r"theft|larceny|shoplift\w*|burglar\w*|robber\w*|carjack\w*|stolen|\bmvt\b|\buuv\b"
+    r"|assault\w*|battery|domestic\s+(?:violence|assault|battery|disturbance)|\bdv\b"
+    r"|homicide|murder|manslaughter|kidnap\w*|abduct\w*|\brape\b|sex\w*\s+(?:assault|offen\w*)"
+    r"|traffick\w*|narc\w*|\bdrugs?\b|fentanyl|cocaine|heroin|\bmeth\b|weapons?|firearms?"
+    r"|\bguns?\b|shooting|shots?\s+fired|arson|vandal\w*|criminal\s+(?:damage|mischief)"
+    r"|fraud\w*|forgery|counterfeit\w*|embezzl\w*|extortion|brib\w*|hit\s*(?:and|&|-)\s*run"
+    r"|\bh&r\b|\bdui\b|\bdwi\b|\bowi\b|\belud\w*|fleeing|reckless|trespass\w*|harass\w*"
+    r"|stalk\w*|intimidat\w*|threats?\b|felony|misdemeanou?r|terroris\w*|\bbomb\w*|explosive"
+    r"|child\s+(?:abuse|exploitation|porn\w*)|\bcsam\b|prostitut\w*|gambling|\boffen[cs]es?\b"
 )
 _ALERT = re.compile(
     r"alerts?\s+page|\balert:|hot\s?list|ncic\s+hit|\blpr\s+hit|flock\s+hit|alert\s+hit"
@@ -263,7 +275,7 @@ def classify_reason(text: str) -> ReasonInfo:
         (_RELIGION, Tag.RELIGION), (_PLACES, Tag.SENSITIVE_PLACE), (_PRESS, Tag.PRESS),
         (_CIVIL, Tag.CIVIL), (_PERSONAL, Tag.PERSONAL), (_PII, Tag.PII), (_MINOR, Tag.MINOR),
         (_TEST, Tag.TEST), (_WARRANT, Tag.WARRANT), (_SERIOUS, Tag.SERIOUS),
-        (_ALERT, Tag.ALERT), (_URGENT, Tag.URGENT),
+        (_ALERT, Tag.ALERT), (_URGENT, Tag.URGENT), (_OFFENCE, Tag.OFFENCE),
     ):  # fmt: skip
         if pattern.search(low):
             tags |= tag

@@ -1,8 +1,9 @@
 """The audit events of a search: decided (before anything runs), executed, approval decided.
 
 Public parts carry codes and counts only (purpose, decision, rule ids, search type, the
-requesting agency, whether a partner node sent it, whether a warrant backs it); who asked, the
-plate or pattern, the case, the warrant's number and scope and the reason are private,
+requesting agency, whether a partner node sent it, whether a warrant backs it, the offense's
+class: ``violent_felony`` … ``none``, ``unknown``); who asked, the plate or pattern, the case,
+the offense code, the warrant's number and scope and the reason are private,
 committed in the public leaf for auditors to open.
 """
 
@@ -14,6 +15,7 @@ from ..core.clock import iso
 from ..core.events import AuditEvent, EventType
 from ..core.search import Decision, LegalBasis, SearchRequest
 from ..policy import warrant_scope_to_json
+from ..policy.offenses import resolve_offense
 from .approvals import PendingSearch
 
 PEER_SEPARATOR = "@"
@@ -52,6 +54,7 @@ def decided_event(request: SearchRequest, decision: Decision, owner_id: str) -> 
                 0, int((query.window_end - query.window_start).total_seconds() // 3600)
             ),
             "warrant": warrant_used(request),
+            "offense_class": resolve_offense(request.offense_code).kind,
         },
         private={
             "user_id": request.requester.user_id,

@@ -96,20 +96,36 @@ def _unpack(payload: bytes) -> tuple[list[str], tuple[float, float, float, float
     return texts, (conf, lat, lon, direction)
 
 
-def seal(read: Read, keys: DayKeys, retention: str) -> SealedRead:
+IndexMemo = dict[tuple[str, str], int | None]
+"""One batch's attribute indexes by ``(kind, sent value)``: a day has one index per canonical
+value, and a batch's reads repeat a few dozen spellings, so each is computed once per batch."""
+
+
+def seal(read: Read, keys: DayKeys, retention: str, memo: IndexMemo | None = None) -> SealedRead:
     t_us = to_us(read.observed_at)
     nonce = os.urandom(12)
     ciphertext = keys.aead.encrypt(nonce, _pack(read), _aad(retention, keys, read.camera_id, t_us))
+    memo = {} if memo is None else memo
     return (
         t_us,
         read.camera_id,
         keys.blind_index(CONFUSION_DOMAIN, confusion_key(read.plate)),
         nonce,
         ciphertext,
-        attribute_index(keys, "make", canonical("make", read.make)),
-        attribute_index(keys, "colour", canonical("colour", read.colour)),
-        attribute_index(keys, "vehicle_type", canonical("vehicle_type", read.vehicle_type)),
+        _sent_index(keys, "make", read.make, memo),
+        _sent_index(keys, "colour", read.colour, memo),
+        _sent_index(keys, "vehicle_type", read.vehicle_type, memo),
     )
+
+
+def _sent_index(keys: DayKeys, kind: str, sent: str | None, memo: IndexMemo) -> int | None:
+    if sent is None:
+        return None
+    try:
+        return memo[kind, sent]
+    except KeyError:
+        index = memo[kind, sent] = attribute_index(keys, kind, canonical(kind, sent))
+        return index
 
 
 def attribute_index(keys: DayKeys, kind: str, value: str | None) -> int | None:

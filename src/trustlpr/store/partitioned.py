@@ -33,6 +33,7 @@ from .base import (
 )
 from .codec import (
     CONFUSION_DOMAIN,
+    IndexMemo,
     SealedRead,
     attribute_index,
     from_us,
@@ -111,6 +112,13 @@ class DayPartitionedStore(ABC):
     def _by_index(self, cls: RetentionClass, day: date, cidx: int, lo: int, hi: int) -> list[Row]:
         """Rows of the partition with blind index ``cidx`` and ``lo <= t < hi``."""
 
+    def _by_indexes(
+        self, probes: Sequence[tuple[RetentionClass, date, int]], lo: int, hi: int
+    ) -> list[list[Row]]:
+        """``_by_index`` of every ``(class, day, cidx)`` probe, in order: one query per
+        partition here; a backend that can ask for all of them at once overrides this."""
+        return [self._by_index(cls, day, cidx, lo, hi) for cls, day, cidx in probes]
+
     @abstractmethod
     def _by_attributes(
         self,
@@ -176,7 +184,8 @@ class DayPartitionedStore(ABC):
         with self._lock:
             for (cls, day), members in partitions(reads, hits).items():
                 keys = self._rings[cls].get(day, create=True)
-                sealed = [seal(reads[i], keys, cls.value) for i in members]
+                memo: IndexMemo = {}  # this batch's attribute indexes of the day
+                sealed = [seal(reads[i], keys, cls.value, memo) for i in members]
 
                 def seal_images(
                     ids: Sequence[int],
@@ -240,18 +249,24 @@ class DayPartitionedStore(ABC):
         camera_set = set(cameras) if cameras is not None else None
         found: list[StoredRead] = []
         with self._lock:
-            for cls in RetentionClass:
-                for day in days_between(start, end):
-                    keys = self._keys(cls, day)
-                    if keys is None:
+            opened = [
+                (cls, day, keys)
+                for cls in RetentionClass
+                for day in days_between(start, end)
+                if (keys := self._keys(cls, day)) is not None
+            ]
+            probes = [
+                (cls, day, keys.blind_index(CONFUSION_DOMAIN, cidx_of)) for cls, day, keys in opened
+            ]
+            for (cls, day, keys), rows in zip(
+                opened, self._by_indexes(probes, lo, hi), strict=True
+            ):
+                for row_id, t_us, camera, nonce, ct in rows:
+                    if camera_set is not None and camera not in camera_set:
                         continue
-                    cidx = keys.blind_index(CONFUSION_DOMAIN, cidx_of)
-                    for row_id, t_us, camera, nonce, ct in self._by_index(cls, day, cidx, lo, hi):
-                        if camera_set is not None and camera not in camera_set:
-                            continue
-                        read = unseal(keys, cls.value, t_us, camera, nonce, ct)
-                        if keeps_plate(read.plate, plate, variants=variants):
-                            found.append(StoredRead(make_ref(cls, day, row_id), read, cls))
+                    read = unseal(keys, cls.value, t_us, camera, nonce, ct)
+                    if keeps_plate(read.plate, plate, variants=variants):
+                        found.append(StoredRead(make_ref(cls, day, row_id), read, cls))
         found.sort(key=lambda s: s.read.observed_at)
         return found
 

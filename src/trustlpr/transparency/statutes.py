@@ -77,18 +77,29 @@ FIGURES: tuple[Figure, ...] = (
     Figure("purges", "Retention purges", ("retention", "purges")),
     Figure("reads_purged", "Reads destroyed by retention", ("retention", "reads_purged")),
     Figure("keys_destroyed", "Day keys destroyed", ("retention", "keys_destroyed")),
+    Figure(
+        "placements_refused",
+        "Camera placements refused near sensitive places",
+        ("sensitive_places", "placements_refused"),
+    ),
+    Figure(
+        "reads_not_collected",
+        "Reads not collected near sensitive places",
+        ("sensitive_places", "reads_not_collected"),
+    ),
 )
 BY_ID = {f.id: f for f in FIGURES}
-GROUPED = {"searches_by_purpose": ("searches", "by_purpose")}
-"""Tables of the report: searches by purpose and decision."""
-
-NOT_IN_LOG = {
-    "searches by offense (NIBRS) class": "the offense code is in each search's private detail "
-    "only; the public log does not carry it",
-    "camera placements refused near sensitive places": "a refused registration changes nothing "
-    "and is not logged",
+GROUPED = {
+    "searches_by_purpose": ("searches", "by_purpose"),
+    "searches_by_offense_class": ("searches", "by_offense_class"),
+    "placements_refused_by_category": ("sensitive_places", "refused_by_category"),
 }
-"""Figures a statute may want that the public log does not hold, said instead of guessed."""
+"""Tables of the report: searches by purpose, and by offense class (the class NIBRS and
+statute codes resolve to; ``not_recorded`` for entries logged before it was), and decision."""
+
+NOT_IN_LOG: dict[str, str] = {}
+"""Figures a statute may want that the public log does not hold, said instead of guessed
+(none now: searches by offense class and refused camera placements are logged)."""
 
 _STOPS = tuple(f"outcome_{o}" for o in _OUTCOMES)
 _SEARCHES = ("searches", "searches_allowed", "searches_denied", "searches_held", "searches_run")
@@ -142,6 +153,11 @@ STATUTES: dict[str, Statute] = {
             Requirement("annual audit", (*_SEARCHES, "warrant_allowed", "approved", "rejected")),
             Requirement("no civil immigration use", _SHARING),
             Requirement("21 days", _RETENTION),
+            Requirement(
+                "no cameras near schools, places of worship, courthouses, food banks, "
+                "immigration facilities",
+                ("placements_refused", "reads_not_collected"),
+            ),
         ),
     ),
     "ct-pa-26-14": Statute(

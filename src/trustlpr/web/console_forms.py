@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 from ..core.clock import as_utc
 from ..core.errors import InputError
 from ..core.plates import normalize_plate
-from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..core.search import LegalBasis, Purpose, Query, SearchType, WarrantScope, search_vehicle
+from ..policy import warrant_scope_from_json
 from ..search import SearchForm, compile_pattern
 
 E = TypeVar("E", bound=StrEnum)
@@ -27,6 +28,9 @@ _LIMITS = {
     "case_number": 64,
     "offense_code": 64,
     "warrant_id": 128,
+    "warrant_court": 200,
+    "warrant_cameras": 4000,
+    "warrant_plates": 2200,
     "plate": 20,
     "pattern": 24,
     "cameras": 4000,
@@ -93,6 +97,40 @@ def _time(form: Mapping[str, Any], name: str) -> datetime:
     return as_utc(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment, field=name)
 
 
+WARRANT_FIELDS = {
+    "court": "warrant_court",
+    "window_start": "warrant_window_start",
+    "window_end": "warrant_window_end",
+    "cameras": "warrant_cameras",
+    "plates": "warrant_plates",
+}
+"""``warrant_scope`` key -> the form field that states it."""
+
+
+def _listed(form: Mapping[str, Any], name: str) -> list[str] | None:
+    text = _text(form, name)
+    return list(dict.fromkeys(v.strip() for v in text.split(",") if v.strip())) if text else None
+
+
+def _warrant_scope(form: Mapping[str, Any]) -> WarrantScope | None:
+    """The order's scope, when any of its fields is filled in; read by the parser the API and
+    ``policy evaluate`` use, with a bad value named by its form field."""
+    if not any(_text(form, name) for name in WARRANT_FIELDS.values()):
+        return None
+    scope: dict[str, Any] = {
+        "court": _text(form, "warrant_court"),
+        "cameras": _listed(form, "warrant_cameras"),
+        "plates": _listed(form, "warrant_plates"),
+    }
+    for key in ("window_start", "window_end"):
+        scope[key] = _time(form, WARRANT_FIELDS[key]).isoformat()
+    try:
+        return warrant_scope_from_json(scope)
+    except InputError as exc:
+        key = (exc.field or "").removeprefix("warrant_scope.")
+        raise InputError(exc.reason, field=WARRANT_FIELDS.get(key, "warrant_court")) from None
+
+
 def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:
     """The search form as a ``SearchForm``; ``InputError`` naming the first bad field."""
     fields = SearchFields({k: v for k, v in form.items() if isinstance(v, str) and k != "csrf"})
@@ -120,6 +158,13 @@ def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:
             raise InputError(exc.reason, field="plate") from exc
     if pattern is not None:
         compile_pattern(pattern)  # InputError on field "pattern"
+    vehicle = search_vehicle(  # InputError on field "make", "colour" or "vehicle_type"
+        search_type,
+        make=_text(form, "make"),
+        colour=_text(form, "colour"),
+        vehicle_type=_text(form, "vehicle_type"),
+    )
+    fields.values.update(vehicle.items() if vehicle else ())  # the form shows them canonical
     query = Query(
         type=search_type,
         window_start=start,
@@ -128,6 +173,7 @@ def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:
         pattern=pattern,
         cameras=cameras,
         include_variants=form.get("include_variants") == "on",
+        vehicle=vehicle,
     )
     return (
         SearchForm(
@@ -138,6 +184,7 @@ def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:
             query=query,
             offense_code=_text(form, "offense_code"),
             warrant_id=_text(form, "warrant_id"),
+            warrant_scope=_warrant_scope(form),
             protected_plate=form.get("protected_plate") == "on",
         ),
         fields,

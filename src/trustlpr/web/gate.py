@@ -47,7 +47,10 @@ class BodyLimits:
     default: int = 64 * 1024  # a search, a verdict, a hot-list entry, a console form
     upload: int = 256 * 1024 * 1024  # a hot-list import (an NCIC extract)
     witness: int = 64 * 1024  # a C2SP add-checkpoint request
-    admin_import: int = 8 * 1024 * 1024  # a bulk camera import (10,000 cameras)
+    admin_import: int = 8 * 1024 * 1024  # a bulk camera import, a sensitive-places layer
+
+
+_BULK_ADMIN = ("/api/v1/admin/cameras.import", "/api/v1/admin/places.install")
 
 
 class BodyTooLarge(HTTPException):
@@ -72,7 +75,7 @@ class Gate:
             return self.system.ingest_service.limits.max_body_bytes
         if _IMPORT.match(path):
             return self.limits.upload
-        if path == "/api/v1/admin/cameras.import":
+        if path in _BULK_ADMIN:
             return self.limits.admin_import
         if path == "/log/witness/add-checkpoint":
             return self.limits.witness

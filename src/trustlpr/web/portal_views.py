@@ -18,6 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..core.clock import format_duration, iso
+from ..core.errors import InputError
 from ..core.hotlist import NCIC_CATEGORIES, STOP_OUTCOME_LABELS
 from ..core.identity import Camera
 from ..federation import PeerStatus
@@ -27,8 +28,8 @@ from ..transparency.annual import render_body
 from ..transparency.explain import DECISIONS, EVENT_TYPES, category_label, purpose_label
 from .portal_cache import PortalCache
 from .portal_exposure import exposure_key
-from .portal_svg import MapPoint, bar_chart, camera_map, share_bar
-from .tile_map import camera_features, map_frame
+from .portal_svg import MapCell, MapPoint, bar_chart, camera_map, coverage_map, share_bar
+from .tile_map import camera_features, cell_features, map_frame
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -224,9 +225,44 @@ def policy_page(cache: PortalCache) -> str:
     )
 
 
+def placement_check(system: System, cameras: Sequence[Camera]) -> dict[str, Any]:
+    """The sensitive-places check as it stands: the cameras in service tested against the
+    places of the categories the policy bars, the distance, and how many stand too near."""
+    layer = system.places
+    enabled = [c for c in cameras if c.enabled]
+    check: dict[str, Any] = {
+        "policy": system.policy.name,
+        "distance_m": layer.distance_m,
+        "categories": sorted(layer.categories),
+        "cameras": len(enabled),
+        "error": None,
+    }
+    try:
+        places = layer.places()
+        guard = layer.guard()
+    except InputError as exc:  # the file was edited by hand into something unreadable
+        return check | {"error": exc.message, "places": 0, "barred": 0, "too_near": 0}
+    barred = [p for p in places if p.category in layer.categories]
+    near = (
+        0
+        if guard is None
+        else sum(1 for c in enabled if guard.nearest(c.latitude, c.longitude) is not None)
+    )
+    return check | {"places": len(places), "barred": len(barred), "too_near": near}
+
+
+def coverage_cells(figures: dict[str, Any]) -> list[MapCell]:
+    """The mobile coverage cells of the figures, as the maps draw them."""
+    return [
+        MapCell(name, c["south"], c["west"], c["north"], c["east"], str(c["count"]), c["share"])
+        for name, c in figures["mobile"]["cells"].items()
+    ]
+
+
 def cameras_page(cache: PortalCache) -> str:
     figures = cache.figures()
     cameras = registered_cameras(cache.system)
+    cells = coverage_cells(figures)
     points = [
         MapPoint(c.id, c.name, c.latitude, c.longitude, c.direction, c.enabled) for c in cameras
     ]
@@ -241,8 +277,17 @@ def cameras_page(cache: PortalCache) -> str:
             camera_features(points),
             label="Street map of the camera positions; the camera list below gives each one",
         ),
+        coverage_svg=map_frame(
+            coverage_map(cells),
+            cache.tiles,
+            [],
+            label="Street map of the mobile coverage cells; the table below gives each one",
+            areas=cell_features(cells),
+        ),
         osm_positions=any(c.id.startswith("osm-") for c in cameras),  # ODbL asks for credit
         exposure=exposure_state(cache, cameras),
+        placement=placement_check(cache.system, cameras),
+        layer=figures["sensitive_places"]["layer"],
     )
 
 

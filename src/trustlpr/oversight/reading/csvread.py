@@ -28,6 +28,8 @@ import numpy as np
 
 from ...core.errors import FormatError
 from ..table.chunk import ChunkBuilder, ChunkData
+from .arrowcsv import read_arrays
+from .arrowfeed import feed_arrays
 from .batch import BATCH_ROWS, BatchFeeder
 from .layout import HEADER_SCAN_ROWS, Layout, find_layout
 from .rows import RowParser, optional_pools
@@ -153,6 +155,7 @@ class ChunkJob:
     offset: int
     length: int | None
     first_line: int
+    compiled: bool = True  # pyarrow where it vouches for the chunk (``arrowcsv``)
 
 
 @dataclass
@@ -200,13 +203,28 @@ def _parse_chunk(job: ChunkJob) -> ParsedChunk:
             raw = handle.read(job.length)
             nbytes = len(raw)
             newlines = raw.count(b"\n")
-            try:
-                text, slow = raw.decode("utf-8"), False
-            except UnicodeDecodeError:
-                text, slow = raw.decode("utf-8", errors="surrogateescape"), True
-            del raw
-            widths = parse_stream(io.StringIO(text, newline=""), job.first_line, parser, slow)
+            widths = _parse_bytes(raw, job, parser)
     return ParsedChunk(builder.finish(), widths[0], widths[1], nbytes, newlines)
+
+
+def _parse_bytes(raw: bytes, job: ChunkJob, parser: RowParser) -> tuple[int, int]:
+    """The compiled reader where it vouches for the chunk (``arrowcsv``), else ``csv``."""
+    if job.compiled:
+        try:
+            raw.decode("utf-8")  # as strict as the plain path's test for Windows-1252 rows
+            lines, arrays = read_arrays(raw, job.layout.width, job.first_line)
+        except ValueError:  # UnicodeDecodeError included
+            pass
+        else:
+            feed_arrays(lines, arrays, BatchFeeder(parser))
+            width = len(arrays) if len(lines) else -1
+            return width, width
+    try:
+        text, slow = raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        text, slow = raw.decode("utf-8", errors="surrogateescape"), True
+    del raw
+    return parse_stream(io.StringIO(text, newline=""), job.first_line, parser, slow)
 
 
 def parse_text(text: str, first_line: int, parser: RowParser) -> None:

@@ -100,9 +100,15 @@ def total_bytes(paths: Iterable[Path]) -> int:
 
 class _Importer:
     def __init__(
-        self, jobs: int, progress: Progress | None, chunk_bytes: int, parallel_min: int
+        self,
+        jobs: int,
+        progress: Progress | None,
+        chunk_bytes: int,
+        parallel_min: int,
+        compiled_csv: bool = True,
     ) -> None:
         self.jobs = max(1, jobs)
+        self.compiled_csv = compiled_csv
         self.parallel_min = parallel_min
         self.progress = progress or (lambda _n: None)
         self.chunk_bytes = chunk_bytes
@@ -174,7 +180,10 @@ class _Importer:
                 text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
                 self._events(text, head.first_line, EventParser(layout, source), report)
             return
-        job = ChunkJob(str(path), source, index, layout, head.data_offset, None, head.first_line)
+        job = ChunkJob(
+            str(path), source, index, layout, head.data_offset, None, head.first_line,
+            self.compiled_csv,
+        )  # fmt: skip
         spans: Iterator[tuple[int, int]] = plan_chunks(path, head, self.chunk_bytes)
         if head.size < self.parallel_min or self.jobs == 1:
             chunks = (parse_chunk(_span(job, s)) for s in spans)
@@ -332,7 +341,7 @@ class _Importer:
 
 def _span(job: ChunkJob, span: tuple[int, int]) -> ChunkJob:
     offset, length = span
-    return ChunkJob(job.path, job.source, job.file, job.layout, offset, length, 1)
+    return ChunkJob(job.path, job.source, job.file, job.layout, offset, length, 1, job.compiled)
 
 
 def _shift_lines(chunk: ChunkData, shift: int) -> None:
@@ -354,17 +363,19 @@ def import_files(
     own_label: str = "TrustLPR audit log",
     chunk_bytes: int = CHUNK_BYTES,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    compiled_csv: bool = True,
 ) -> ImportResult:
     """Imports every file (and our own audit records, if given) into one de-duplicated table.
 
     ``progress`` is called with the number of bytes just processed (the total is
     ``total_bytes(paths)``). Files that fail are in ``result.files`` with their error. CSV
     files of ``parallel_min_bytes`` or more are parsed by ``jobs`` worker processes in chunks
-    of about ``chunk_bytes``.
+    of about ``chunk_bytes``; ``compiled_csv=False`` reads every chunk with the ``csv``
+    module instead of pyarrow where it can (the same table either way: for tests and benches).
     """
     tame_heap()
     workers = jobs if jobs is not None else min(2, os.cpu_count() or 1)
-    importer = _Importer(workers, progress, chunk_bytes, parallel_min_bytes)
+    importer = _Importer(workers, progress, chunk_bytes, parallel_min_bytes, compiled_csv)
     try:
         for path in paths:
             importer.add_path(Path(path))

@@ -120,6 +120,21 @@ _CATALOG = (
         policy=_reason_policy("a bare case number"),
     ),
     RuleInfo(
+        "S2.no-offense-type",
+        2,
+        "No offense type named",
+        "Offense Type, Reason",
+        "Flock requires an offense type on every search; without one the search cannot be "
+        "checked against the offences the agency's policy permits.",
+        policy=(
+            "Flock requires an offense type on every search (2026), from the FBI's NIBRS offense "
+            "list; Washington SB 6002 (2026) requires access logs to record the purpose and the "
+            "offense type of each search, and California Civil Code 1798.90.5–.55 the purpose. "
+            "A search that names no offense cannot be checked against the offences the policy "
+            "permits."
+        ),
+    ),
+    RuleInfo(
         "S2.pii-in-reason",
         2,
         "Personal data typed into the reason",

@@ -102,6 +102,16 @@ def vague(ctx: Context) -> list[Finding]:
     return out
 
 
+def no_offense(ctx: Context) -> list[Finding]:
+    """No ``Offense Type`` cell (blank, or a layout without the column) and a reason naming no
+    offence: low per user, a department practice when common (``practices``)."""
+    pools, column = ctx.table.pools["offense"], ctx.table.cols["offense"]
+    stated = np.array([bool(o.strip()) for o in pools] + [False])[column]
+    mask = ~stated & ~ctx.has(Tag.OFFENCE | Tag.SERIOUS)
+    what = "with no offense type and no offence named in the reason"
+    return _per_actor(ctx, "S2.no-offense-type", mask, "low", what)
+
+
 # -- signals 8, 9, 10, 12, 14, 15, 22, moderation -------------------------------------------
 
 
@@ -236,6 +246,7 @@ ROW_RULES: list[tuple[tuple[str, ...], Check, Callable[[Context], list[Finding]]
         _needs_rows,
         vague,
     ),
+    (("S2.no-offense-type",), _needs_rows, no_offense),
     (("S8.wide-scope",), _needs("networks", pooled=False), wide_scope),
     (("S9.out-of-state",), _needs("org"), out_of_state),
     (("S10.federal-requester", "S10.on-behalf-of-federal"), _needs_rows, federal),
