@@ -125,7 +125,7 @@ def test_the_root_runs_and_stops_the_periodic_jobs(system: System) -> None:
     system.start()
     assert {job.name for job in system.jobs._jobs} == {
         "purge", "checkpoint", "hotlist-tick", "stats-snapshot", "hotlist-sync",
-        "not-collected-tally",
+        "not-collected-tally", "mobile-coverage",
     }  # fmt: skip
     thread = system.jobs._thread
     assert thread is not None and thread.is_alive()

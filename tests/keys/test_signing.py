@@ -100,6 +100,6 @@ def test_base64url_without_padding_round_trips_at_every_length(size: int) -> Non
 
 
 def test_text_that_is_not_base64url_names_its_field() -> None:
-    with pytest.raises(FormatError, match="^field 'x': is not base64url$") as refused:
+    with pytest.raises(FormatError, match=r"^field 'x': is not base64url$") as refused:
         b64url_decode("a", field="x")
     assert refused.value.field == "x"
