@@ -20,6 +20,7 @@ import json
 import math
 import os
 import struct
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidTag
@@ -97,19 +98,42 @@ def _unpack(payload: bytes) -> tuple[list[str], tuple[float, float, float, float
 
 
 def seal(read: Read, keys: DayKeys, retention: str) -> SealedRead:
-    t_us = to_us(read.observed_at)
-    nonce = os.urandom(12)
-    ciphertext = keys.aead.encrypt(nonce, _pack(read), _aad(retention, keys, read.camera_id, t_us))
-    return (
-        t_us,
-        read.camera_id,
-        keys.blind_index(CONFUSION_DOMAIN, confusion_key(read.plate)),
-        nonce,
-        ciphertext,
-        attribute_index(keys, "make", canonical("make", read.make)),
-        attribute_index(keys, "colour", canonical("colour", read.colour)),
-        attribute_index(keys, "vehicle_type", canonical("vehicle_type", read.vehicle_type)),
-    )
+    """One read sealed for ``keys``' day and ``retention`` class."""
+    return seal_many([read], keys, retention)[0]
+
+
+def seal_many(reads: Sequence[Read], keys: DayKeys, retention: str) -> list[SealedRead]:
+    """``seal`` of each read of one partition, with what the batch shares done once: the
+    associated data's prefix, one ``os.urandom`` call for every nonce, the bound methods.
+    The associated data is ``_aad``'s, which ``unseal`` checks (tests/store/test_seal_many.py)."""
+    prefix = f"{retention}|{keys.day.isoformat()}|"
+    nonces = os.urandom(12 * len(reads))
+    encrypt = keys.aead.encrypt
+    blind = keys.blind_index
+    rows: list[SealedRead] = []
+    append = rows.append
+    for at, read in enumerate(reads):
+        t_us = to_us(read.observed_at)
+        nonce = nonces[12 * at : 12 * at + 12]
+        camera = read.camera_id
+        make, colour, vtype = read.make, read.colour, read.vehicle_type
+        append(
+            (
+                t_us,
+                camera,
+                blind(CONFUSION_DOMAIN, confusion_key(read.plate)),
+                nonce,
+                encrypt(nonce, _pack(read), f"{prefix}{camera}|{t_us}".encode()),
+                None if make is None else attribute_index(keys, "make", canonical("make", make)),
+                None
+                if colour is None
+                else attribute_index(keys, "colour", canonical("colour", colour)),
+                None
+                if vtype is None
+                else attribute_index(keys, "vehicle_type", canonical("vehicle_type", vtype)),
+            )
+        )
+    return rows
 
 
 def attribute_index(keys: DayKeys, kind: str, value: str | None) -> int | None:

@@ -36,8 +36,8 @@ from .codec import (
     SealedRead,
     attribute_index,
     from_us,
-    seal,
     seal_image,
+    seal_many,
     to_us,
     unseal,
     unseal_image,
@@ -183,7 +183,7 @@ class DayPartitionedStore(ABC):
         with self._lock:
             for (cls, day), members in partitions(reads, hits).items():
                 keys = self._rings[cls].get(day, create=True)
-                sealed = [seal(reads[i], keys, cls.value) for i in members]
+                sealed = seal_many([reads[i] for i in members], keys, cls.value)
 
                 def seal_images(
                     ids: Sequence[int],
