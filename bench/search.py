@@ -1,32 +1,48 @@
-"""Governed search latency over a 30-day store: the policy decision alone, and the whole
-request (decision + durable audit append + blind-index lookup + decryption + result audit),
-against a raw plaintext indexed lookup of the same data measured in the same run.
+"""Governed search latency over a 30-day store, each part against a plaintext baseline in the
+same run, and what the protected-plates check and the attribute indexes add to ingest.
 
     python bench/search.py --days 30 --reads-per-day 5000 --json
+    python bench/search.py --parts attribute,ingest --attribute-reads-per-day 200000 --json
 
-The three are timed search by search in alternating order, over ``--rounds`` rounds of the
-same ``--searches`` plates (``_rounds.interleave``); ``ratio`` is the median over rounds of
-the whole search's p50 / the raw lookup's p50 (``ratio_search_to_raw_p50``, kept by that name).
+``exact``: the policy decision alone, and the whole request (decision + durable audit append +
+blind-index lookup + decryption + result audit), against a raw plaintext indexed lookup, timed
+search by search in alternating order over ``--rounds`` rounds of the same ``--searches``
+plates (``_rounds.interleave``); ``ratio`` is the median over rounds of the whole search's
+p50 / the raw lookup's p50 (``ratio_search_to_raw_p50``, kept by that name).
+
+``attribute``: attribute searches (make and colour, some with body type or a partial plate;
+24 h at 20 cameras, the CT policy's bounds, with a warrant) over ``--days`` days at
+``--attribute-reads-per-day`` (default the goal's 200,000; store built by ``_vehicles.build``):
+the whole request, the store's ``find_vehicles`` alone and a plaintext SQL query, interleaved
+(goal: the whole request's p99 <= 200 ms, issue 15).
+
+``ingest``: ``_ingest_cost`` (goal: the protected-plates check costs <= 5 %).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import secrets
 import sqlite3
 import tempfile
-from datetime import timedelta
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from _common import T0, emit, percentile, plates
+from _ingest_cost import ingest_costs
 from _rounds import interleave
+from _vehicles import CAMERAS, build, fleet
 from trustlpr.audit import open_audit
 from trustlpr.core import Agency, AgencyType, LegalBasis, Purpose, Query, Read, Role, User
 from trustlpr.core import SearchType as T
+from trustlpr.core.vehicle import VehicleAttributes
 from trustlpr.identity import IdentityStore
 from trustlpr.policy import PolicyEngine
-from trustlpr.search import ApprovalQueue, SearchForm, SearchService, Status
+from trustlpr.search import ApprovalQueue, SearchForm, SearchService, Status, compile_pattern
 from trustlpr.store import SQLiteReadStore
 from trustlpr.store.codec import to_us
 from trustlpr.store.factory import key_rings
@@ -34,100 +50,250 @@ from trustlpr.store.factory import key_rings
 NOW = T0 + timedelta(days=30)
 
 
+PARTS = ("exact", "attribute", "ingest")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--reads-per-day", type=int, default=5_000)
+    parser.add_argument("--reads-per-day", type=int, default=5_000, help="exact-search store")
     parser.add_argument("--searches", type=int, default=200, help="plates searched per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over the same plates")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help="comma-separated: " + ", ".join(PARTS)
+    )
+    parser.add_argument(
+        "--attribute-reads-per-day",
+        type=int,
+        default=200_000,
+        help="attribute-search store (the goal's size: 200,000)",
+    )
+    parser.add_argument("--attribute-searches", type=int, default=100, help="per round")
+    parser.add_argument("--build-workers", type=int, default=2, help="processes building it")
+    parser.add_argument("--ingest-reads", type=int, default=20_000, help="per round and side")
+    parser.add_argument("--ingest-rounds", type=int, default=5)
+    parser.add_argument("--protected-entries", type=int, default=200)
     parser.add_argument("--json", action="store_true", help="only the JSON line")
     args = parser.parse_args()
-    fleet = plates(max(1000, args.reads_per_day // 4))
-    rng = random.Random(5)
+    parts = [p for p in args.parts.split(",") if p]
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown part {', '.join(sorted(unknown))}; known: {', '.join(PARTS)}")
+    figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        store = SQLiteReadStore(root / "reads", key_rings(root, secrets.token_bytes(32)))
-        raw = sqlite3.connect(root / "raw.db")
-        raw.execute("CREATE TABLE reads (plate TEXT, t INTEGER, camera TEXT, lat REAL, lon REAL)")
-        raw.execute("CREATE INDEX reads_plate_t ON reads (plate, t)")
-        step = 86400 / args.reads_per_day
-        for day in range(args.days):
-            batch = [
-                Read(fleet[rng.randrange(len(fleet))], "CT", 0.9,
-                     T0 + timedelta(days=day, seconds=i * step), f"cam-{i % 50}", "nhpd",
-                     41.3, -72.9)
-                for i in range(args.reads_per_day)
-            ]  # fmt: skip
-            store.append(batch)
-            with raw:
-                raw.executemany(
-                    "INSERT INTO reads VALUES (?, ?, ?, ?, ?)",
-                    [(r.plate, to_us(r.observed_at), r.camera_id, 41.3, -72.9) for r in batch],
-                )
-        audit = open_audit(root, agency_id="nhpd")
-        identity = IdentityStore.open(root, audit)
-        owner = identity.add_agency("nhpd", "New Haven PD", "CT", AgencyType.LOCAL, actor=None)
-        admin = identity.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
-        officer = identity.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
-        engine = PolicyEngine("ct-pa-26-14", owner_state="CT", owner_agency_id="nhpd")
-        service = SearchService(
-            owner=owner, store=store, judge=engine, audit=audit, sharing=identity.sharing,
-            people=identity, approvals=ApprovalQueue(root / "approvals.db"), clock=lambda: NOW,
+        if "exact" in parts:
+            (root / "exact").mkdir()
+            figures |= exact_part(root / "exact", args)
+        if "attribute" in parts:
+            (root / "attribute").mkdir()
+            figures |= attribute_part(root / "attribute", args)
+        if "ingest" in parts:
+            (root / "ingest").mkdir()
+            vehicles = fleet(20_000)
+            figures |= ingest_costs(
+                root / "ingest", vehicles, T0, reads=args.ingest_reads,
+                rounds=args.ingest_rounds, entries=args.protected_entries,
+            )  # fmt: skip
+            figures["protected_check_cost_goal_pct"] = 5.0
+    emit(figures, args.json)
+
+
+class _Node:
+    """The audit log, identity store, policy engine and search service of one bench store."""
+
+    def __init__(self, root: Path, store: SQLiteReadStore, now: datetime) -> None:
+        self.audit = open_audit(root, agency_id="nhpd")
+        self.identity = IdentityStore.open(root, self.audit)
+        ids = self.identity
+        self.owner = ids.add_agency("nhpd", "New Haven PD", "CT", AgencyType.LOCAL, actor=None)
+        admin = ids.add_user("adm", "nhpd", Role.ADMIN, "Admin", actor=None)
+        self.officer = ids.add_user("ofc", "nhpd", Role.OFFICER, "Officer", actor=admin)
+        self.engine = PolicyEngine("ct-pa-26-14", owner_state="CT", owner_agency_id="nhpd")
+        self.service = SearchService(
+            owner=self.owner, store=store, judge=self.engine, audit=self.audit,
+            sharing=ids.sharing, people=ids, approvals=ApprovalQueue(root / "approvals.db"),
+            clock=lambda: now,
         )  # fmt: skip
-        results: list[int] = []
-        start, end = NOW - timedelta(days=7), NOW
 
-        def form_of(plate: str) -> SearchForm:
-            return SearchForm(
-                purpose=Purpose.STOLEN_VEHICLE,
-                case_number="26-004512",
-                legal_basis=LegalBasis.HOTLIST,
-                reason="stolen grey Honda Civic reported by the owner on 11/2",
-                offense_code="larceny_motor_vehicle",
-                query=Query(T.EXACT, start, end, plate=plate),
+    def close(self) -> None:
+        self.identity.close()
+        self.audit.close()
+
+
+def exact_part(root: Path, args: argparse.Namespace) -> dict[str, object]:
+    """Exact searches of a 30-day store against a plaintext indexed lookup."""
+    fleet_plates = plates(max(1000, args.reads_per_day // 4))
+    rng = random.Random(5)
+    store = SQLiteReadStore(root / "reads", key_rings(root, secrets.token_bytes(32)))
+    raw = sqlite3.connect(root / "raw.db")
+    raw.execute("CREATE TABLE reads (plate TEXT, t INTEGER, camera TEXT, lat REAL, lon REAL)")
+    raw.execute("CREATE INDEX reads_plate_t ON reads (plate, t)")
+    step = 86400 / args.reads_per_day
+    for day in range(args.days):
+        batch = [
+            Read(fleet_plates[rng.randrange(len(fleet_plates))], "CT", 0.9,
+                 T0 + timedelta(days=day, seconds=i * step), f"cam-{i % 50}", "nhpd",
+                 41.3, -72.9)
+            for i in range(args.reads_per_day)
+        ]  # fmt: skip
+        store.append(batch)
+        with raw:
+            raw.executemany(
+                "INSERT INTO reads VALUES (?, ?, ?, ?, ?)",
+                [(r.plate, to_us(r.observed_at), r.camera_id, 41.3, -72.9) for r in batch],
             )
+    node = _Node(root, store, NOW)
+    service, officer, owner, engine = node.service, node.officer, node.owner, node.engine
+    results: list[int] = []
+    start, end = NOW - timedelta(days=7), NOW
 
-        def search(plate: str) -> None:
-            outcome = service.request(officer, owner, form_of(plate))
-            assert outcome.status is Status.COMPLETED, outcome.decision
-            results.append(len(outcome.results))
-
-        def decision(plate: str) -> None:
-            engine.decide(_request_of(service, officer, owner, form_of(plate)))
-
-        def raw_lookup(plate: str) -> None:
-            raw.execute(
-                "SELECT * FROM reads WHERE plate = ? AND t >= ? AND t < ?",
-                (plate, to_us(start), to_us(end)),
-            ).fetchall()
-
-        picks = [fleet[rng.randrange(len(fleet))] for _ in range(args.searches)]
-        times = interleave(
-            picks, {"search": search, "decision": decision, "raw": raw_lookup}, args.rounds
+    def form_of(plate: str) -> SearchForm:
+        return SearchForm(
+            purpose=Purpose.STOLEN_VEHICLE,
+            case_number="26-004512",
+            legal_basis=LegalBasis.HOTLIST,
+            reason="stolen grey Honda Civic reported by the owner on 11/2",
+            offense_code="larceny_motor_vehicle",
+            query=Query(T.EXACT, start, end, plate=plate),
         )
-        search_ms, decision_ms = times.all("search"), times.all("decision")
-        raw_ms = times.all("raw")
-        ratio = times.rounds("search", "raw", lambda ms: percentile(ms, 0.5)).ratio(1)
-        identity.close()
-        audit.close()
-        store.close()
-    emit(
-        {
-            "days": args.days,
-            "reads_per_day": args.reads_per_day,
-            "searches": len(search_ms),
-            "mean_results": round(sum(results) / len(results), 2),
-            "decision_p50_ms": round(percentile(decision_ms, 0.5), 3),
-            "decision_p99_ms": round(percentile(decision_ms, 0.99), 3),
-            "search_p50_ms": round(percentile(search_ms, 0.5), 3),
-            "search_p99_ms": round(percentile(search_ms, 0.99), 3),
-            "raw_lookup_p50_ms": round(percentile(raw_ms, 0.5), 3),
-            "raw_lookup_p99_ms": round(percentile(raw_ms, 0.99), 3),
-            "ratio_search_to_raw_p50": ratio["ratio"],
-            **ratio,
-        },
-        args.json,
+
+    def search(plate: str) -> None:
+        outcome = service.request(officer, owner, form_of(plate))
+        assert outcome.status is Status.COMPLETED, outcome.decision
+        results.append(len(outcome.results))
+
+    def decision(plate: str) -> None:
+        engine.decide(_request_of(service, officer, owner, form_of(plate)))
+
+    def raw_lookup(plate: str) -> None:
+        raw.execute(
+            "SELECT * FROM reads WHERE plate = ? AND t >= ? AND t < ?",
+            (plate, to_us(start), to_us(end)),
+        ).fetchall()
+
+    picks = [fleet_plates[rng.randrange(len(fleet_plates))] for _ in range(args.searches)]
+    times = interleave(
+        picks, {"search": search, "decision": decision, "raw": raw_lookup}, args.rounds
     )
+    search_ms, decision_ms = times.all("search"), times.all("decision")
+    raw_ms = times.all("raw")
+    ratio = times.rounds("search", "raw", lambda ms: percentile(ms, 0.5)).ratio(1)
+    node.close()
+    store.close()
+    raw.close()
+    return {
+        "days": args.days,
+        "reads_per_day": args.reads_per_day,
+        "searches": len(search_ms),
+        "mean_results": round(sum(results) / len(results), 2),
+        **_tails({"decision": decision_ms, "search": search_ms, "raw_lookup": raw_ms}, 3),
+        "ratio_search_to_raw_p50": ratio["ratio"],
+        **ratio,
+    }
+
+
+@dataclass(frozen=True)
+class _Ask:
+    vehicle: VehicleAttributes
+    pattern: str | None
+    end: datetime
+    cameras: tuple[str, ...]
+
+
+def attribute_part(root: Path, args: argparse.Namespace) -> dict[str, object]:
+    """Attribute searches (24 h, 20 cameras: the CT policy's bounds) of a 30-day store at
+    ``--attribute-reads-per-day``: the whole governed request, the store's indexed find alone,
+    and a plaintext indexed SQL query of the same reads, interleaved."""
+    per_day, began, root_key = (
+        args.attribute_reads_per_day,
+        time.perf_counter(),
+        secrets.token_bytes(32),
+    )
+    raw = build(root, root_key, days=args.days, per_day=per_day, t0=T0,
+                workers=args.build_workers)  # fmt: skip
+    built_s = time.perf_counter() - began
+    (rows,) = raw.execute("SELECT count(*) FROM reads").fetchone()
+    rng = random.Random(9)
+    vehicles = fleet(max(1000, per_day // 4))
+    asks = []
+    for _ in range(args.attribute_searches):
+        v = vehicles[rng.randrange(len(vehicles))]
+        words = dict(zip(("make", "colour", "vehicle_type"), v.canonical, strict=True))
+        if rng.random() < 0.6:
+            words.pop("vehicle_type")
+        pattern = v.plate[:3] + "*" if rng.random() < 0.2 else None
+        end = T0 + timedelta(days=1, seconds=rng.uniform(0, (args.days - 1) * 86400))
+        asks.append(_Ask(VehicleAttributes.parse(**words), pattern, end,
+                         tuple(rng.sample(CAMERAS, 20))))  # fmt: skip
+    store = SQLiteReadStore(root / "reads", key_rings(root, root_key))
+    node = _Node(root / "node", store, T0 + timedelta(days=args.days + 1))
+    results: list[int] = []
+
+    def form_of(ask: _Ask) -> SearchForm:
+        return SearchForm(
+            purpose=Purpose.VIOLENT_FELONY, case_number="26-004513",
+            legal_basis=LegalBasis.WARRANT, warrant_id="SW-2026-0413", offense_code="homicide",
+            reason="homicide on Elm St, a witness saw the car leave; warrant for the area",
+            query=Query(T.ATTRIBUTE, ask.end - timedelta(hours=24), ask.end,
+                        cameras=ask.cameras, pattern=ask.pattern, vehicle=ask.vehicle),
+        )  # fmt: skip
+
+    def search(ask: _Ask) -> None:
+        outcome = node.service.request(node.officer, node.owner, form_of(ask))
+        assert outcome.status is Status.COMPLETED, outcome.decision
+        results.append(len(outcome.results))
+
+    def find(ask: _Ask) -> None:
+        regex = compile_pattern(ask.pattern) if ask.pattern else None
+        list(store.find_vehicles(
+            ask.vehicle, ask.end - timedelta(hours=24), ask.end, cameras=ask.cameras,
+            predicate=None if regex is None else lambda r: bool(regex.fullmatch(r.plate)),
+        ))  # fmt: skip
+
+    def raw_query(ask: _Ask) -> None:
+        regex = compile_pattern(ask.pattern) if ask.pattern else None
+        sql = "SELECT plate, t, camera FROM reads WHERE t >= ? AND t < ? "
+        params: list[object] = [(ask.end - timedelta(hours=24)).timestamp(), ask.end.timestamp()]
+        for kind, value in ask.vehicle.items():
+            sql += f"AND {kind} = ? "
+            params.append(value)
+        sql += f"AND camera IN ({','.join('?' * len(ask.cameras))})"
+        found = raw.execute(sql, [*params, *ask.cameras]).fetchall()
+        if regex is not None:
+            found = [row for row in found if regex.fullmatch(row[0])]
+
+    os.sync()  # the build's dirty pages are not the searches' to write
+    times = interleave(asks, {"search": search, "find": find, "raw": raw_query}, args.rounds,
+                       warmup=min(20, len(asks)))  # fmt: skip
+    search_ms, find_ms, raw_ms = times.all("search"), times.all("find"), times.all("raw")
+    ratio = times.rounds("search", "raw", lambda ms: percentile(ms, 0.5)).ratio(1)
+    node.close()
+    store.close()
+    raw.close()
+    return {
+        "attribute_days": args.days,
+        "attribute_reads_per_day": per_day,
+        "attribute_store_rows": rows,
+        "attribute_build_s": round(built_s, 1),
+        "attribute_searches": len(search_ms),
+        "attribute_mean_results": round(sum(results) / len(results), 1),
+        **_tails(
+            {"attribute_search": search_ms, "attribute_find": find_ms, "attribute_raw": raw_ms}, 2
+        ),
+        "attribute_search_to_raw_p50_ratio": ratio["ratio"],
+        "attribute_search_to_raw_p50_ratio_min": ratio["ratio_min"],
+        "attribute_search_to_raw_p50_ratio_max": ratio["ratio_max"],
+        "attribute_search_p99_goal_ms": 200,
+    }
+
+
+def _tails(latencies: dict[str, list[float]], digits: int) -> dict[str, float]:
+    """``<name>_p50_ms`` and ``<name>_p99_ms`` of each list of per-call latencies."""
+    return {
+        f"{name}_p{q}_ms": round(percentile(ms, q / 100), digits)
+        for name, ms in latencies.items()
+        for q in (50, 99)
+    }
 
 
 def _request_of(service: SearchService, user: User, agency: Agency, form: SearchForm):  # type: ignore[no-untyped-def]

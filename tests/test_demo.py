@@ -68,3 +68,18 @@ def test_demo_shows_reads_hits_searches_and_denials(tmp_path: Path, shared_dir: 
     assert "everything in it is simulated" in page.text
     assert "The 2 days from" in " ".join(output.split())  # whatever the terminal width
     assert figures["window"]["dates"][-2:] and all(figures["reads"]["daily"][-2:])
+    # the town's patrol cars are mobile cameras, and their replayed reads are each stored at
+    # the position they were taken
+    from datetime import UTC, datetime, timedelta
+
+    from trustlpr.demo import PATROL_CARS, demo_settings
+    from trustlpr.runtime import open_readonly
+
+    with open_readonly(demo_settings(tmp_path / "demo")) as node:
+        units = [c for c in node.cameras.list() if c.camera.mobile]
+        assert sorted(c.id for c in units) == [f"patrol-{i + 1}" for i in range(PATROL_CARS)]
+        now = datetime.now(UTC)
+        found = node.store.scan(now - timedelta(days=4), now + timedelta(hours=1))
+        spots = {(s.read.latitude, s.read.longitude) for s in found
+                 if s.read.camera_id.startswith("patrol-")}  # fmt: skip
+        assert len(spots) > 10, len(spots)

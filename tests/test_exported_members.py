@@ -53,6 +53,7 @@ SURFACES: dict[str, set[str]] = {
         "BusLedger",
         "BusPublisher",
         "BusWriter",
+        "WriterLease",
         "decode",
         "encode",
         "erase_days",

@@ -9,6 +9,8 @@ out-of-state sheriff tries too), and the policy judges and the log records each 
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import json
 import logging
 import random
@@ -28,7 +30,8 @@ from .search import SearchForm, Status
 from .settings import Settings
 from .sim import TOWN, ReadFormatter, ReadStreamer, Simulation
 from .sim.images import stolen_crops
-from .sim.register import register_cameras, write_keys
+from .sim.patrol import Patrols
+from .sim.register import register_cameras, register_patrols, write_keys
 
 log = logging.getLogger("trustlpr.demo")
 
@@ -47,6 +50,7 @@ KEYS_FILE = "demo-camera-keys.json"
 OUTSIDER = "tx-county-so"
 SUPERVISOR = "sgt-rivera"
 HOTLIST_DAYS = 60  # the stolen-car entries outlive the replayed month and the live demo
+PATROL_CARS = 3  # mobile units driving loops through the town, each read at its own position
 
 
 @dataclass
@@ -54,6 +58,7 @@ class DemoCity:
     simulation: Simulation
     keys: dict[str, str]
     stolen: list[dict[str, str]]
+    patrols: Patrols | None = None
 
 
 def demo_settings(data_dir: Path) -> Settings:
@@ -99,6 +104,13 @@ def _set_up(settings: Settings, system: System, simulation: Simulation, clock: C
             system.cameras, simulation, agency_id=settings.agency_id, actor=admin.id
         )
         write_keys(keys_path, keys)
+    patrols = Patrols(simulation, PATROL_CARS)
+    if any(unit.id not in keys for unit in patrols.units):  # registered as mobile cameras
+        admin = system.identity.user("admin")
+        keys |= register_patrols(
+            system.cameras, patrols, agency_id=settings.agency_id, actor=admin.id
+        )
+        write_keys(keys_path, keys)
     stolen_plates = simulation.stolen_records()
     if not system.hotlists.lists():
         entries = simulation.hotlist_entries(
@@ -107,10 +119,19 @@ def _set_up(settings: Settings, system: System, simulation: Simulation, clock: C
             case_prefix="26-",
             first_case=4100,
         )
-        for entry in entries:
-            system.hotlists.add_entry(entry, list_id="ct-stolen-vehicles", actor="admin")
+        system.hotlists.import_bytes(  # as an agency loads its state's extract: one file
+            _csv(entries), list_id="ct-stolen-vehicles", fmt="csv", actor="admin"
+        )
     system.snapshot()
-    return DemoCity(simulation, keys, stolen_plates)
+    return DemoCity(simulation, keys, stolen_plates, patrols)
+
+
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
 
 
 def _add_people(system: System) -> None:
@@ -148,11 +169,17 @@ def stream_reads(city: DemoCity, url: str, stop: threading.Event, rate: float) -
         while not stop.is_set():
             batch = city.simulation.day(day % 28)
             crops = stolen_crops(city.simulation, batch)  # as a camera sends its plate crop
-            for i, read in enumerate(fmt.dicts(batch)):
-                if stop.is_set():
-                    return
+            fixed = fmt.dicts(batch)
+            for i, read in enumerate(fixed):
                 if i in crops:
                     read["plate_crop_jpeg"] = base64.b64encode(crops[i]).decode("ascii")
+            mobile: list[dict[str, Any]] = []
+            if city.patrols is not None:  # the patrol cars' reads, each at its own position
+                mobile = city.patrols.read_dicts(city.patrols.day(day % 28))
+            merged = sorted(fixed + mobile, key=lambda r: _moment(r["observed_at"]))
+            for read in merged:
+                if stop.is_set():
+                    return
                 yield read
             day += 1
 
@@ -165,6 +192,10 @@ def stream_reads(city: DemoCity, url: str, stop: threading.Event, rate: float) -
             log.error("read stream stopped: %s", exc.message)
     finally:
         streamer.close()
+
+
+def _moment(text: object) -> datetime:
+    return datetime.fromisoformat(str(text))
 
 
 class _Stopped(Exception):

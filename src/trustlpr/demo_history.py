@@ -31,6 +31,7 @@ import numpy as np
 
 from .core.clock import ReplayClock, day_start, iso, parse_utc, system_clock, utc_day
 from .core.errors import TrustLPRError
+from .core.reads import Read, read_from_mapping
 from .demo import OUTSIDER, SUPERVISOR, DemoCity, decide_held, prepare, search_once, verify_alerts
 from .runtime import System, initialise
 from .settings import Settings
@@ -232,8 +233,9 @@ def replay(
         batch = batch.select(np.flatnonzero(wanted))
         reads = fmt.reads(batch)
         crops = stolen_crops(sim, batch)  # the stolen cars' reads come with a plate crop
+        ptimes, preads = _patrol_reads(city, batch.day, keep, start_at, stop_at)
         edge, last = sim.midnight(batch.day), min(sim.midnight(batch.day + 1), stop_at)
-        lo = 0
+        lo = plo = 0
         while edge < last:  # hour by hour; the reads of an hour arrive at its end
             edge = min(edge + _HOUR, last)
             if edge <= start_at:
@@ -245,7 +247,10 @@ def replay(
             if hi > lo:
                 images = {i - lo: crops[i] for i in range(lo, hi) if i in crops}
                 fed += system.pipeline.ingest(reads[lo:hi], images=images, timeout=None).kept
-            lo = hi
+            phi = int(np.searchsorted(ptimes, edge, side="left"))
+            if phi > plo:  # the patrol cars' reads of the hour, each at its own position
+                fed += system.pipeline.ingest(preads[plo:phi], timeout=None).kept
+            lo, plo = hi, phi
             work.hour()
             if work.hours % _PURGE_EVERY == 0:
                 system.purge()
@@ -260,6 +265,18 @@ def replay(
     system.audit.maybe_checkpoint()
     utc_days = (utc_day(end) - utc_day(start)).days + 1
     return History(start, end, utc_days, sample, fed, time.monotonic() - began)
+
+
+def _patrol_reads(
+    city: DemoCity, day: int, keep: np.ndarray, start_at: float, stop_at: float
+) -> tuple[np.ndarray, list[Read]]:
+    """The patrol cars' reads of ``day`` of the sampled vehicles in the window, by time."""
+    if city.patrols is None:
+        return np.empty(0), []
+    found = city.patrols.day(day)
+    wanted = np.flatnonzero(keep[found.vehicle] & (found.t >= start_at) & (found.t < stop_at))
+    rows = city.patrols.read_dicts(found, wanted.tolist())
+    return found.t[wanted], [read_from_mapping(row) for row in rows]
 
 
 def _sample(stolen: np.ndarray, vehicles: int, sample: int) -> np.ndarray:

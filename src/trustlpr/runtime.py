@@ -19,8 +19,15 @@ from typing import Protocol, Self
 from .admin import AdminService
 from .audit import AuditService, open_audit
 from .background import Periodic
-from .bus import BusCipher, BusConfig, BusLedger, BusPublisher, BusWriter, erase_days
-from .bus.lease import WriterLease
+from .bus import (
+    BusCipher,
+    BusConfig,
+    BusLedger,
+    BusPublisher,
+    BusWriter,
+    WriterLease,
+    erase_days,
+)
 from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
@@ -458,6 +465,8 @@ class System(Node):
     def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         super().__init__(settings, clock=clock, readonly=False)
         try:
+            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
+            self._closers.append(self.collection)  # its last tally is logged
             self.pipeline = IngestPipeline(
                 self.store,
                 audit=self.audit,
@@ -465,11 +474,10 @@ class System(Node):
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
                 protected=self.protected,
+                not_collected=self.collection.add,  # this node's, and what bus batches carry
                 clock=clock,
             )
             self._closers.append(self.pipeline)  # closes first: drains into the store
-            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
-            self._closers.append(self.collection)  # its last tally is logged
             self.ingest_service = IngestService(
                 self.cameras,
                 self.pipeline,
@@ -628,7 +636,8 @@ class FrontEnd(_ClosesInReverse):
                 limits=_ingest_limits(self.retention),
                 clock=clock,
                 health=health,
-                # no log writer here: what it does not collect is counted in its stats only
+                # no log writer here: what it does not collect is counted in the bus batch
+                # and tallied by the writer when it commits that batch
                 collection=CollectionRule(_places_layer(settings, policy).guard),
             )
         except BaseException:

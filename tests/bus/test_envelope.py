@@ -130,3 +130,56 @@ def test_a_destroyed_day_cannot_be_opened_and_a_front_end_forgets_old_days(
     writer_ring.destroy(clock().date() - timedelta(days=1))
     with pytest.raises(KeyDestroyedError):
         writer.open(sealed)
+
+
+def test_a_batch_from_a_front_end_older_than_speed_still_decodes() -> None:
+    """A rolling upgrade: a batch published before ``Read.speed`` existed has reads without
+    the field; the new writer takes them (speed None) instead of dead-lettering them."""
+    doc = json.loads(encode(_batch()))
+    for row in doc["reads"]:
+        del row["speed"]
+    old = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    assert b'"speed"' not in old
+    again = decode(old)
+    assert again == _batch()
+    assert [r.speed for r in again.reads] == [None, None]
+
+
+def test_a_read_with_a_missing_required_or_an_unknown_field_is_still_refused() -> None:
+    doc = json.loads(encode(_batch()))
+    del doc["reads"][0]["latitude"]
+    with pytest.raises(InputError, match="unexpected fields"):
+        decode(json.dumps(doc).encode())
+    doc = json.loads(encode(_batch()))
+    doc["reads"][0]["owner"] = "someone"
+    with pytest.raises(InputError, match="unexpected fields"):
+        decode(json.dumps(doc).encode())
+
+
+def test_not_collected_counts_travel_with_a_batch_or_alone() -> None:
+    counts = {"spd": {"school": 2, "place_of_worship": 1}}
+    with_reads = Batch("elm", [_read()], not_collected=counts)
+    assert decode(encode(with_reads)) == with_reads
+    alone = Batch("", [], not_collected={"spd": {"school": 1}}, nonce="ab" * 16)
+    assert decode(encode(alone)) == alone
+    # a batch without counts encodes exactly as before they existed (the same message id)
+    assert b"not_collected" not in encode(_batch())
+    assert b"nonce" not in encode(_batch())
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [[1], {"spd": 3}, {"spd": {"school": 0}}, {"spd": {"school": -2}}, {"spd": {"school": 1.5}},
+     {"spd": {"school": True}}],
+)  # fmt: skip
+def test_bad_not_collected_counts_are_refused(counts: object) -> None:
+    doc = json.loads(encode(_batch()))
+    doc["not_collected"] = counts
+    with pytest.raises(InputError, match="not-collected"):
+        decode(json.dumps(doc).encode())
+
+
+def test_a_batch_with_neither_reads_nor_counts_is_refused() -> None:
+    doc = {"v": 1, "camera_id": "elm", "reads": [], "images": {}, "links": {}, "consensus": []}
+    with pytest.raises(InputError, match="neither"):
+        decode(json.dumps(doc).encode())

@@ -28,25 +28,31 @@ from .test_roles import _free_port, _stored_plates
 pytestmark = pytest.mark.slow
 
 
-class Writer:
-    def __init__(self, node: BusNode, log: Path) -> None:
+class Served:
+    """``trustlpr serve --role ROLE`` for the node, its output in ``log``."""
+
+    def __init__(self, node: BusNode, log: Path, role: str = "writer") -> None:
         self.port = _free_port()
         self.log = log
         env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTLPR_")}
         with log.open("wb") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "trustlpr.cli", "--data-dir", str(node.data), "serve",
-                 "--role", "writer", "--bus", node.url, "--port", str(self.port),
+                 "--role", role, "--bus", node.url, "--port", str(self.port),
                  "--log-level", "warning"],
                 env=env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
 
     def serving(self) -> bool:
         try:
-            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2).status_code == 200
+            return httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
@@ -61,17 +67,17 @@ class Writer:
 
 
 @contextmanager
-def _writers(node: BusNode, logs: Path, count: int) -> Iterator[list[Writer]]:
+def _writers(node: BusNode, logs: Path, count: int) -> Iterator[list[Served]]:
     with ExitStack() as stack:
         writers = []
         for i in range(count):
-            writer = Writer(node, logs / f"writer{i}.log")
+            writer = Served(node, logs / f"writer{i}.log")
             stack.callback(writer.stop)
             writers.append(writer)
         yield writers
 
 
-def _wait(what: Callable[[], bool], message: str, writers: list[Writer], timeout: float) -> None:
+def _wait(what: Callable[[], bool], message: str, writers: list[Served], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not what():
         if time.monotonic() > deadline:

@@ -14,7 +14,7 @@ from typing import Any
 
 import nats
 import pytest
-from nats.js.api import StreamConfig
+from nats.js.api import ConsumerConfig, StreamConfig
 
 from trustlpr.bus import BusCipher, BusLedger, decode, encode
 from trustlpr.bus.envelope import Batch, Sealed
@@ -232,3 +232,32 @@ def test_bad_messages_are_dead_lettered_counted_and_do_not_block(bus_node: BusNo
             return sorted(m.headers["TrustLPR-Reason"] for m in msgs)
 
         assert _raw(bus_node, dead) == ["undecryptable", "undecryptable", "unparseable"]
+
+
+def test_a_writer_whose_consumer_cannot_be_set_up_keeps_trying_and_then_stores(
+    bus_node: BusNode,
+) -> None:
+    # a work queue takes one consumer per subject: while another holds it, JetStream refuses
+    # the writer's (as it times out while a cluster elects a leader): the writer must wait
+    async def intrude(js: Any) -> None:
+        await js.add_consumer(
+            bus_node.bus.stream,
+            ConsumerConfig(durable_name="intruder", filter_subject=bus_node.bus.subject),
+        )
+
+    with FrontEnd(bus_node.settings, bus_node.bus) as front:  # makes the streams
+        _raw(bus_node, intrude)
+        camera = front.ingest_service.authenticate(bus_node.camera_key)
+        assert front.ingest_service.ingest("native", reads_payload(["SU777"]), camera)["stored"]
+        with System(bus_node.settings) as system:
+            system.bus_writer(bus_node.bus).start()
+            health = system.ingest_service.health
+
+            def state() -> str:
+                return str(health.snapshot()["subsystems"]["bus"]["state"])
+
+            _wait(lambda: state() == "subscribing", "the writer did not say it is waiting", 30)
+            assert health.snapshot()["healthy"] is False
+            _raw(bus_node, lambda js: js.delete_consumer(bus_node.bus.stream, "intruder"))
+            _wait(lambda: _stored(system) == ["SU777"], "the writer gave up on its consumer", 30)
+            assert state() == "consuming"

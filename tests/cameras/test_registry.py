@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from trustlpr.cameras import OSM_TAGS, CameraRegistry, cameras_geojson
 from trustlpr.core.errors import (
@@ -174,6 +176,24 @@ def test_registry_survives_reopening(tmp_path, audit, clock):
     again = CameraRegistry(tmp_path, audit=audit, clock=clock)
     assert again.authenticate(key).id == cam.id
     assert again.resolve("openalpr", "77").id == cam.id
+    again.close()
+
+
+def test_a_key_stored_as_a_legacy_argon2_hash_still_authenticates(tmp_path, audit, clock):
+    """Registries written before keys were stored as ``sha256$<hex>`` keep working."""
+    reg = CameraRegistry(tmp_path, audit=audit, clock=clock)
+    cam, key = reg.add("Elm", 41.3, -72.9, agency_id="nhpd")
+    reg.close()
+    legacy = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1).hash(key)
+    with sqlite3.connect(tmp_path / "cameras.db") as conn:
+        (stored,) = conn.execute("SELECT key_hash FROM cameras WHERE id = ?", (cam.id,)).fetchone()
+        assert stored.startswith("sha256$")
+        conn.execute("UPDATE cameras SET key_hash = ? WHERE id = ?", (legacy, cam.id))
+    conn.close()
+    again = CameraRegistry(tmp_path, audit=audit, clock=clock)
+    assert again.authenticate(key).id == cam.id
+    with pytest.raises(AuthError):
+        again.authenticate(key[:-1])
     again.close()
 
 

@@ -121,6 +121,7 @@ def _free_port() -> int:
 
 def test_exit_codes_are_the_same_through_a_running_service(tmp_path: Path) -> None:
     data, officer, _ = _node(tmp_path)
+    _vehicles(data)
     with System(Settings.load(data, env={})) as system:
         server = uvicorn.Server(
             uvicorn.Config(create_app(system), host="127.0.0.1", port=_free_port(),
@@ -141,6 +142,11 @@ def test_exit_codes_are_the_same_through_a_running_service(tmp_path: Path) -> No
             assert code == 4 and out.startswith("pending_approval"), out
             code, out = run(data, "run", *GOOD, "--days", "2", "--url", url, "--token", officer)
             assert code == 0 and out.startswith("completed"), out
+            attribute = [*ATTRIBUTE, "--make", "chevy", "--colour", "blue", "--url", url,
+                         "--token", officer, "--json"]  # fmt: skip
+            assert run(data, "run", *attribute, "--basis", "none")[0] == 3
+            code, out = run(data, "run", *attribute, "--basis", "warrant", "--warrant", "SW-1")
+            assert code == 0 and len(json.loads(out)["results"]) == 2, out
         finally:
             server.should_exit = True
             thread.join(30)
@@ -167,3 +173,51 @@ def test_a_warrant_scope_from_the_options(tmp_path: Path) -> None:
     assert code == 65 and "--warrant-from" in out  # a scope without its window
     code, out = run(data, "run", *warrant, "--warrant-plates", "CLI123", "--token", officer)
     assert code == 65 and "--court" in out
+
+
+ATTRIBUTE = ["--purpose", "violent_felony", "--case", "26-004513", "--offense", "homicide",
+             "--reason", "homicide on Elm St, witness saw a dark blue Chevrolet pickup leave",
+             "--type", "attribute", "--cameras", "cam-1", "--days", "1"]  # fmt: skip
+
+
+def _vehicles(data: Path) -> None:
+    at = NOW - timedelta(hours=2)
+    with System(Settings.load(data, env={})) as system:
+        system.ingest(
+            [
+                Read("BLU1111", "CT", 0.9, at, "cam-1", "nhpd", 41.3, -72.9, make="Chevrolet",
+                     colour="Blue", vehicle_type="pickup-truck"),
+                Read("BLU2222", "CT", 0.9, at, "cam-1", "nhpd", 41.3, -72.9, make="CHEVY",
+                     colour="navy", vehicle_type="sedan"),
+                Read("RED3333", "CT", 0.9, at, "cam-1", "nhpd", 41.3, -72.9, make="Chevrolet",
+                     colour="red", vehicle_type="pickup"),
+            ]
+        )  # fmt: skip
+
+
+def test_an_attribute_search_from_the_options(tmp_path: Path) -> None:
+    data, officer, _ = _node(tmp_path)
+    _vehicles(data)
+    wanted = ["--make", "chevy", "--colour", "blue"]
+    code, out = run(data, "run", *ATTRIBUTE, *wanted, "--basis", "none", "--token", officer)
+    assert code == 3 and "[legal-basis.insufficient]" in out and "BLU" not in out
+    warrant = [*ATTRIBUTE, "--basis", "warrant", "--warrant", "SW-2026-0413"]
+    code, out = run(data, "run", *warrant, *wanted, "--token", officer, "--json")
+    assert code == 0, out
+    assert sorted(r["plate"] for r in json.loads(out)["results"]) == ["BLU1111", "BLU2222"]
+    code, out = run(
+        data, "run", *warrant, *wanted, "--vehicle-type", "truck", "--pattern", "BLU*",
+        "--token", officer, "--json",
+    )  # fmt: skip
+    assert code == 0 and [r["plate"] for r in json.loads(out)["results"]] == ["BLU1111"]
+
+
+def test_attribute_options_are_checked_before_anything_runs(tmp_path: Path) -> None:
+    data, officer, _ = _node(tmp_path)
+    warrant = [*ATTRIBUTE, "--basis", "warrant", "--warrant", "SW-2026-0413"]
+    code, out = run(data, "run", *warrant, "--colour", "plaid", "--token", officer)
+    assert code == 65 and "--colour" in out and "accepted" in out
+    code, out = run(data, "run", *warrant, "--token", officer)
+    assert code == 65 and "--make" in out  # an attribute search names at least one
+    code, out = run(data, "run", *GOOD, "--vehicle-type", "suv", "--token", officer)
+    assert code == 65 and "--vehicle-type" in out and "only an attribute search" in out

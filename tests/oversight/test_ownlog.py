@@ -116,6 +116,13 @@ def test_hand_built_leaf_and_detail_dicts() -> None:
     assert masked.user is None and masked.plate is None and masked.reason == ""
 
 
+def test_an_attribute_search_reads_as_a_flock_visual_search() -> None:
+    leaf = {"type": "search_requested", "time": "2026-11-02T15:00Z",
+            "public": {"purpose": "violent_felony", "search_type": "attribute"}}  # fmt: skip
+    [record] = records_from_audit([(leaf, {"user_id": "u-1", "reason": "homicide"})])
+    assert record.search_type == "visual"  # the plateless rule's word for it
+
+
 def _log(tmp_path: Path) -> Path:
     with open_audit(tmp_path, agency_id="ct-nhpd") as audit:
         audit.append(

@@ -81,7 +81,8 @@ def test_a_day_file_from_before_attribute_search_gains_the_columns(tmp_path: Pat
     path = tmp_path / "reads" / "nonhit" / f"{T0.date().isoformat()}.db"
     with sqlite3.connect(path) as conn:  # the layout of the day files written before
         for column in ("midx", "kidx", "bidx"):
-            conn.execute(f"DROP INDEX reads_{column}")
+            conn.execute(f"DROP INDEX reads_attr_{column}")
+        for column in ("midx", "kidx", "bidx"):
             conn.execute(f"ALTER TABLE reads DROP COLUMN {column}")
     store = SQLiteReadStore(tmp_path / "reads", rings)
     try:
@@ -93,3 +94,36 @@ def test_a_day_file_from_before_attribute_search_gains_the_columns(tmp_path: Pat
         ]
     finally:
         store.close()
+
+
+def test_the_single_column_attribute_indexes_give_way_to_the_composite_ones(
+    tmp_path: Path,
+) -> None:
+    from trustlpr.store.factory import key_rings
+
+    rings = key_rings(tmp_path, b"k" * 32)
+    store = SQLiteReadStore(tmp_path / "reads", rings)
+    store.append(_traffic()[:2])
+    store.close()
+    path = tmp_path / "reads" / "nonhit" / f"{T0.date().isoformat()}.db"
+    with sqlite3.connect(path) as conn:  # the indexes of the first attribute-search release
+        for column in ("midx", "kidx", "bidx"):
+            conn.execute(f"DROP INDEX reads_attr_{column}")
+            conn.execute(
+                f"CREATE INDEX reads_{column} ON reads ({column}) WHERE {column} IS NOT NULL"
+            )
+    store = SQLiteReadStore(tmp_path / "reads", rings)
+    try:
+        assert _plates(store, BLUE_CHEVY) == ["AB1234", "CD5678"]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as conn:
+        names = {
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        plan = conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM reads WHERE midx = 1 AND kidx = 2"
+        ).fetchall()
+    assert {"reads_attr_midx", "reads_attr_kidx", "reads_attr_bidx"} <= names
+    assert not {"reads_midx", "reads_kidx", "reads_bidx"} & names
+    assert "reads_attr_midx (midx=? AND kidx=?)" in plan[0][-1]  # both equalities used

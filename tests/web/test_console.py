@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import FakeClock
 from tests.web.portal_node import PASSWORD, Node, build_node, city, register_city, simulate
+from trustlpr.core.vehicle import VehicleAttributes
 from trustlpr.web.app import create_app
 
 
@@ -405,6 +406,50 @@ def test_an_alert_on_the_plate_text_alone_says_the_state_was_not_read(
     page = client.get("/console/alerts").text
     card = page[page.index(f'id="card-{alert.id}"') :].split("</article>", 1)[0]
     assert "state not read, verify it on the photo" in card
+
+
+def test_an_attribute_search_from_the_form_is_allowed_with_a_warrant(
+    app: object, node: Node
+) -> None:
+    assert node.sim is not None
+    stolen = node.sim.stolen_records()[0]
+    cameras = [c.camera.id for c in node.system.cameras.list(include_disabled=False)]
+    start, end = datetime(2026, 11, 2, 4, tzinfo=UTC), datetime(2026, 11, 3, tzinfo=UTC)
+    wanted = VehicleAttributes.parse(make=stolen["make"], colour=stolen["colour"])
+    expected = [
+        s.read.plate for s in node.system.store.find_vehicles(wanted, start, end, cameras=cameras)
+    ]
+    assert expected  # the simulated city has such vehicles
+    client = browser(app)
+    sign_in(client, "off1")
+    asked = {
+        "purpose": "violent_felony", "offense_code": "homicide", "search_type": "attribute",
+        "make": stolen["make"], "colour": stolen["colour"], "cameras": ",".join(cameras),
+        "window_start": "2026-11-02T04:00", "window_end": "2026-11-03T00:00",
+        "reason": f"homicide on Elm St, a witness saw a {stolen['colour']} car leave",
+    }  # fmt: skip
+    status, page = search(client, **asked)
+    assert status == 403 and 'data-rule="legal-basis.insufficient"' in page
+    assert "Results:" not in page
+    status, page = search(client, **asked, legal_basis="warrant", warrant_id="SW-2026-0413")
+    assert status == 200, page
+    results = page.split("Results:")[1]
+    assert results.startswith(f" {len(expected)} read")
+    assert all(plate in results for plate in expected)
+    assert re.search(r'<option value="[^"]+" selected>' + re.escape(wanted.make or ""), page)
+    status, page = search(client, **asked, legal_basis="exigent")
+    assert status == 202 and "Results:" not in page  # exigency waits for a supervisor here
+    supervisor = browser(app)
+    sign_in(supervisor, "sup1")
+    assert (
+        f"{wanted.make} {wanted.colour}, 2026-11-02 04:00"
+        in supervisor.get("/console/approvals").text
+    )  # what the supervisor decides on
+    size = node.system.audit.log.size
+    for field, bad in (("colour", {"colour": "plaid"}), ("make", {"make": "", "colour": ""})):
+        status, page = search(client, **{**asked, **bad})
+        assert status == 422 and re.search(rf'id="{field}"[^>]*aria-invalid="true"', page), field
+    assert node.system.audit.log.size == size
 
 
 def test_the_form_sends_a_warrants_scope_that_opens_a_window_a_warrantless_search_may_not(

@@ -33,6 +33,9 @@ def api(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
         system.ingest(
             [Read("API123", "CT", 0.9, NOW - timedelta(days=d, hours=2), "cam-1", "nhpd", 41.3,
                   -72.9) for d in range(10)]
+            + [Read(plate, "CT", 0.9, NOW - timedelta(hours=2), "cam-1", "nhpd", 41.3, -72.9,
+                    make=make, colour="blue") for plate, make in (("BLU111", "Chevrolet"),
+                                                                  ("BLU222", "Ford"))]
         )  # fmt: skip
         yield TestClient(create_app(system)), tokens
 
@@ -202,3 +205,40 @@ def test_a_warrant_scope_is_carried_and_checked(api: tuple[TestClient, dict[str,
             headers=bearer(tokens["ofc"]),
         )  # fmt: skip
         assert answer.status_code == 422 and field in answer.text, (bad, answer.text)
+
+
+def test_an_attribute_search_is_judged_like_an_area_search(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = api
+    attribute = {
+        "type": "attribute",
+        "plate": None,
+        "cameras": ["cam-1"],
+        "make": "chevy",
+        "colour": "navy",
+        "window_start": (NOW - timedelta(hours=20)).isoformat(),
+    }
+    grave = {"purpose": "violent_felony", "offense_code": "homicide", "query": attribute,
+             "reason": "homicide on Elm St, witness saw a dark blue Chevrolet leave"}  # fmt: skip
+    refused = client.post("/api/v1/searches", json=body(**grave), headers=bearer(tokens["ofc"]))
+    assert refused.status_code == 403 and refused.json()["results"] == []
+    assert "legal-basis.insufficient" in {r["rule"] for r in refused.json()["reasons"]}
+    allowed = client.post(
+        "/api/v1/searches", json=body(legal_basis="warrant", warrant_id="SW-1", **grave),
+        headers=bearer(tokens["ofc"]),
+    )  # fmt: skip
+    assert allowed.status_code == 200, allowed.text
+    assert [r["plate"] for r in allowed.json()["results"]] == ["BLU111"]
+    system = client.app.state.system  # type: ignore[attr-defined]
+    size = system.audit.log.size
+    for query, field in (
+        ({**attribute, "colour": "plaid"}, "colour"),
+        ({**attribute, "make": None, "colour": None}, "make"),
+        ({"make": "ford"}, "make"),  # on an exact search
+    ):
+        answer = client.post(
+            "/api/v1/searches", json=body(query=query), headers=bearer(tokens["ofc"])
+        )
+        assert answer.status_code == 422 and field in answer.text, (query, answer.text)
+    assert system.audit.log.size == size

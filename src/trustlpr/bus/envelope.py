@@ -11,6 +11,16 @@ to another front-end) gets the same id, so JetStream drops the second publish an
 ledger skips a second delivery; the id reveals nothing of the plates. The id, the key id and
 the stream name are the cipher's associated data: a message cannot be moved to another id,
 day or node's stream without failing to open.
+
+A batch also carries, when there are any, the count of its submission's reads that were not
+collected (dropped near sensitive places: agency → category → count, nothing else of them);
+the writer's pipeline tallies them for the public log. A submission whose every read was
+dropped travels as a count-only batch with a random ``nonce`` (otherwise two such batches of
+equal counts would share an id and JetStream would drop the second; the price is that a
+camera's retry of such a payload is counted twice, never once too few).
+
+Decoding is lenient in one way only, for a rolling upgrade: a read may lack fields that have a
+default (a front-end older than ``Read.speed`` sends none), and a batch may lack the counts.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ import json
 import secrets
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -37,6 +47,9 @@ FORMAT = 1
 """The version of the encoded batch; a writer refuses (dead-letters) any other."""
 
 _READ_FIELDS = tuple(f.name for f in fields(Read))
+_REQUIRED_FIELDS = frozenset(
+    f.name for f in fields(Read) if f.default is MISSING and f.default_factory is MISSING
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,10 @@ class Batch:
     images: Mapping[int, bytes] = field(default_factory=dict)
     links: Mapping[int, Sequence[str]] = field(default_factory=dict)
     consensus: frozenset[int] = frozenset()
+    not_collected: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    """The submission's reads not collected: agency → place category → count."""
+    nonce: str = ""
+    """Random, in a count-only batch (no reads) only: see the module docstring."""
 
     def __repr__(self) -> str:
         return f"Batch(camera_id={self.camera_id!r}, reads={len(self.reads)})"
@@ -68,6 +85,10 @@ def encode(batch: Batch) -> bytes:
         "links": {str(i): list(ln) for i, ln in batch.links.items()},
         "consensus": sorted(batch.consensus),
     }
+    if batch.not_collected:  # absent otherwise: a batch without counts encodes as before
+        doc["not_collected"] = {a: dict(c) for a, c in batch.not_collected.items()}
+    if batch.nonce:
+        doc["nonce"] = batch.nonce
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -84,7 +105,11 @@ def decode(data: bytes) -> Batch:
         }
         links = {_index(i, count): [str(x) for x in ln] for i, ln in doc["links"].items()}
         consensus = frozenset(_index(i, count) for i in doc["consensus"])
-        return Batch(str(doc["camera_id"]), reads, images, links, consensus)
+        not_collected = _counts(doc.get("not_collected", {}))
+        nonce = str(doc.get("nonce", ""))
+        if not reads and not not_collected:
+            raise InputError("a bus batch has neither reads nor counts", field="reads")
+        return Batch(str(doc["camera_id"]), reads, images, links, consensus, not_collected, nonce)
     except InputError:
         raise
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
@@ -92,11 +117,26 @@ def decode(data: bytes) -> Batch:
 
 
 def _read(row: Any) -> Read:
-    if not isinstance(row, dict) or set(row) != set(_READ_FIELDS):
+    if not isinstance(row, dict) or not _REQUIRED_FIELDS <= set(row) <= set(_READ_FIELDS):
         raise InputError("a read of the batch has unexpected fields", field="reads")
     values = dict(row)
     values["observed_at"] = datetime.fromisoformat(values["observed_at"])
     return Read(**values)
+
+
+def _counts(raw: Any) -> dict[str, dict[str, int]]:
+    if not isinstance(raw, dict):
+        raise InputError("the not-collected counts are not a mapping", field="not_collected")
+    out: dict[str, dict[str, int]] = {}
+    for agency, by_category in raw.items():
+        if not isinstance(by_category, dict):
+            raise InputError("a not-collected count is not a mapping", field="not_collected")
+        for category, count in by_category.items():
+            if type(count) is not int or count < 1:
+                raise InputError("a not-collected count is not a positive integer",
+                                 field="not_collected")  # fmt: skip
+            out.setdefault(str(agency), {})[str(category)] = count
+    return out
 
 
 def _index(raw: Any, count: int) -> int:

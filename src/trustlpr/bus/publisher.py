@@ -15,6 +15,7 @@ and the retry has the same id, so a publish that did land is not stored twice.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import Future
@@ -26,6 +27,7 @@ from nats.js.api import PubAck
 from ..core.errors import BusUnavailableError, OverloadedError, TooLargeError
 from ..core.reads import Read
 from ..ingest import IngestResult
+from ..ingest.collection import NotCollected
 from ..ingest.health import IngestHealth
 from .config import BusConfig
 from .connection import BusLoop
@@ -72,14 +74,22 @@ class BusPublisher:
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
         consensus: Collection[int] = (),
+        not_collected: NotCollected | None = None,
     ) -> Future[IngestResult]:
-        """Seals and publishes one batch; the future resolves on JetStream's ack."""
+        """Seals and publishes one batch; the future resolves on JetStream's ack. The counts
+        of reads not collected go with it, alone (a count-only batch) when no read is left."""
         done: Future[IngestResult] = Future()
-        if not reads:
+        if not reads and not not_collected:
             done.set_result(IngestResult(0, 0, 0))
             return done
         batch = Batch(
-            reads[0].camera_id, list(reads), images or {}, links or {}, frozenset(consensus)
+            reads[0].camera_id if reads else "",
+            list(reads),
+            images or {},
+            links or {},
+            frozenset(consensus),
+            not_collected or {},
+            "" if reads else secrets.token_hex(16),
         )
         sealed = self._cipher.seal(encode(batch))
         nc = self._bus.nc

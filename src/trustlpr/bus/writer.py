@@ -23,6 +23,10 @@ been delivered but not acknowledged comes back at once instead of after the ack 
 before committing a fetch it confirms with NATS that the lease is still its own. A writer that
 lost it commits nothing more and stops fetching (its process exits: ``serve_cmds``).
 
+A consumer JetStream does not set up at once (a cluster electing a leader, a loaded server)
+is asked for again every ``RETRY_DELAY`` seconds, with ``bus`` ``subscribing`` in ``/healthz``:
+the writer never gives up consuming while its process runs.
+
 A batch the pipeline could not store is not acknowledged (``nak`` with a delay) and comes
 back. Messages are acknowledged only after their commit, so killing the writer at any moment
 loses nothing, and the ledger makes the redelivery change nothing.
@@ -42,6 +46,7 @@ from datetime import timedelta
 
 import nats
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from ..audit import AuditLog
@@ -123,7 +128,7 @@ class BusWriter:
         self._bus.connect(self._max_age)
         self._running = self._bus.run(self._consume())
 
-    async def _consume(self) -> None:
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
         js = self._bus.js
         assert js is not None
         if self._lease is not None:  # taking over: what the last writer held comes back now
@@ -132,7 +137,7 @@ class BusWriter:
             self._health.set_state(
                 "writer_lease", "active", healthy=True, revision=self._lease.revision
             )
-        sub = await js.pull_subscribe(
+        return await js.pull_subscribe(
             self._config.subject,
             durable=self._config.durable,
             stream=self._config.stream,
@@ -143,6 +148,22 @@ class BusWriter:
                 max_ack_pending=FETCH * 16,
             ),
         )
+
+    async def _consume(self) -> None:
+        # JetStream may not answer at once (a cluster electing a leader, a loaded server):
+        # the consumer is set up again until it is, never given up, and /healthz says so
+        sub: JetStreamContext.PullSubscription | None = None
+        while sub is None:
+            if self._stopping.is_set() or self._fenced():
+                return
+            try:
+                sub = await self._subscribe()
+            except (nats.errors.Error, OSError, TimeoutError) as exc:
+                self._health.set_state("bus", "subscribing", healthy=False)
+                log.warning(
+                    "bus consumer not set up (%s); again in %g s", type(exc).__name__, RETRY_DELAY
+                )
+                await asyncio.sleep(RETRY_DELAY)
         self._health.set_state("bus", "consuming", healthy=True)
         pruned = 0.0
         while not self._stopping.is_set() and not self._fenced():
@@ -288,6 +309,7 @@ class BusWriter:
                         consensus=d.batch.consensus,
                         tag=d.msg_id,
                         recover=d.recover,
+                        not_collected=d.batch.not_collected,
                     )
                     break
                 except OverloadedError as exc:  # full queue: wait, keeping the message ours

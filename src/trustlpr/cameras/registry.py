@@ -1,10 +1,10 @@
 """The camera registry: which cameras may send reads, where they stand, and their keys.
 
-``<data_dir>/cameras.db`` (SQLite, owner-only) holds one row per camera with the argon2 hash
-of its key, never the key. A key authenticates exactly one camera, so the ingest endpoints can
-check that a payload speaks only for the camera that sent it. Source systems name cameras in
-their own way (OpenALPR agents by numeric ids announced in heartbeats, Frigate by camera name);
-``external_id`` and the alias table map those names onto ours.
+``<data_dir>/cameras.db`` (SQLite, owner-only) holds one row per camera with the SHA-256 hash
+of its key (``identity.tokens``), never the key. A key authenticates exactly one camera, so the
+ingest endpoints can check that a payload speaks only for the camera that sent it. Source
+systems name cameras in their own way (OpenALPR agents by numeric ids announced in heartbeats,
+Frigate by camera name); ``external_id`` and the alias table map those names onto ours.
 
 Every change (add, disable, enable, key rotation) is audited inside its transaction: if the
 audit sink refuses the event, the change is rolled back, so nothing changes unseen.

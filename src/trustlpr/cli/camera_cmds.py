@@ -6,7 +6,7 @@ the identity commands) and recorded in the audit log; while ``trustlpr serve`` r
 through its admin socket (``cli/administer.py``), else the command opens the node itself.
 Listing and the GeoJSON export change nothing and run at any time. A camera's key is
 printed once, at ``add`` and ``rotate-key`` (``import`` writes them to a 0600 file); only its
-argon2 hash is kept.
+SHA-256 hash is kept.
 """
 
 from __future__ import annotations
@@ -441,13 +441,34 @@ def watch(
     once: bool = typer.Option(
         False, "--once", help="Read the folder's or file's plates, send them, then exit."
     ),
+    gps: str | None = typer.Option(
+        None,
+        "--gps",
+        help="NMEA 0183 GPS: a serial device (/dev/ttyUSB0) or a file or pipe of sentences; "
+        "each read carries the latest fix (a mobile unit).",
+    ),
+    gps_baud: int = typer.Option(4800, "--gps-baud", min=300, help="The GPS device's baud rate."),
+    gps_max_age: float = typer.Option(
+        5.0, "--gps-max-age", min=0.1, help="Seconds a fix stays usable; older: reads refused."
+    ),
+    position: str | None = typer.Option(
+        None, "--position", help="LAT,LON of a pole camera: every read is taken there."
+    ),
 ) -> None:
     """Camera-site agent: read plates from SOURCE and send them (with their crops) to the
     node's ingest API; unsent reads wait in an on-disk spool (see docs/recognition.md)."""
     from ..recognize.agent import open_agent
+    from ..recognize.gps import FixedPosition, PositionSource, open_receiver
     from .recognize_cmds import run_agent
 
     cfg = settings(ctx)
+    if gps is not None and position is not None:
+        raise InputError("give --gps (a mobile unit) or --position (a pole), not both")
+    where: PositionSource | None = None
+    if position is not None:
+        where = FixedPosition.parse(position)
+    elif gps is not None:
+        where = open_receiver(gps, baud=gps_baud, max_age=gps_max_age)
     agent = open_agent(
         camera_id=camera,
         url=url,
@@ -458,8 +479,13 @@ def watch(
         shared_dir=cfg.shared_dir,
         fps=fps,
         min_confidence=min_confidence,
+        position=where,
     )
-    run_agent(agent, source, once=once)
+    try:
+        run_agent(agent, source, once=once)
+    finally:
+        if where is not None:
+            where.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -156,7 +156,8 @@ def run_agent(agent: CameraAgent, source: str, *, once: bool) -> None:
         report = agent.run(source, once=once)
         err_console.print(
             f"{report.reads} read(s) spooled, {agent.forwarder.sent} sent, {len(agent.spool)} "
-            f"waiting, {report.refused} dropped (spool full), {len(report.errors)} file error(s)",
+            f"waiting, {report.refused} dropped (spool full), {report.no_fix} refused (no GPS "
+            f"fix), {len(report.errors)} file error(s)",
             soft_wrap=True,
         )
     finally:

@@ -26,7 +26,7 @@ from ..core.errors import (
     PolicyDenied,
     TrustLPRError,
 )
-from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..core.search import LegalBasis, Purpose, Query, SearchType, search_vehicle
 from ..federation.outbound import parse_partners
 from ..policy import warrant_scope_from_json
 from ..search import SearchForm, held_json, outcome_json
@@ -157,15 +157,22 @@ def run(
     legal_basis: LegalBasis = typer.Option(LegalBasis.NONE, "--basis", help="Legal basis."),
     reason: str = typer.Option(..., help="What this search is for, in words an auditor reads."),
     kind: SearchType = typer.Option(
-        SearchType.EXACT, "--type", help="exact, partial, area, convoy."
+        SearchType.EXACT, "--type", help="exact, partial, area, convoy, attribute."
     ),
     plate: str = typer.Option(None, help="The plate (exact and convoy searches)."),
-    pattern: str = typer.Option(None, help="Partial plate: '*' any run, '?' one character."),
+    pattern: str = typer.Option(
+        None, help="Partial plate: '*' any run, '?' one character (narrows attribute searches)."
+    ),
     cameras: str = typer.Option(None, help="Comma-separated camera ids (area searches)."),
     days: float = typer.Option(7.0, help="Window: the last N days (ignored with --from)."),
     start: str = typer.Option(None, "--from", help="Window start (ISO 8601)."),
     end: str = typer.Option(None, "--to", help="Window end (ISO 8601; default now)."),
     variants: bool = typer.Option(False, help="Also OCR-confusion variants of the plate."),
+    make: str = typer.Option(None, help="Attribute searches: the make (e.g. chevrolet, chevy)."),
+    colour: str = typer.Option(None, help="Attribute searches: the colour (e.g. blue, navy)."),
+    vehicle_type: str = typer.Option(
+        None, help="Attribute searches: the body type (sedan, suv, pickup, van, ...)."
+    ),
     offense: str = typer.Option(
         None, help="Offense: TrustLPR or FBI NIBRS code (240, 13A) or statute name."
     ),
@@ -198,12 +205,18 @@ def run(
     begin = parse_utc(start, field="--from") if start else stop - timedelta(days=days)
     cams = _split(cameras)
     scope = _warrant_scope(court, warrant_from, warrant_to, warrant_cameras, warrant_plates)
+    words = {"make": make, "colour": colour, "vehicle_type": vehicle_type}
+    try:  # refused before anything is sent, naming the option
+        vehicle = search_vehicle(kind, **words)
+    except InputError as exc:
+        raise InputError(exc.reason, field=f"--{(exc.field or 'make').replace('_', '-')}") from exc
     body = {
         "purpose": purpose.value, "case_number": case_number, "legal_basis": legal_basis.value,
         "reason": reason, "offense_code": offense, "warrant_id": warrant, "warrant_scope": scope,
         "query": {"type": kind.value, "plate": plate, "pattern": pattern,
                   "cameras": list(cams) if cams else None, "window_start": begin.isoformat(),
-                  "window_end": stop.isoformat(), "include_variants": variants},
+                  "window_end": stop.isoformat(), "include_variants": variants,
+                  **{k: v for k, v in words.items() if v}},  # only when given: older nodes
     }  # fmt: skip
     if chosen != []:
         body["partners"] = partners
@@ -214,7 +227,7 @@ def run(
         purpose=purpose, case_number=case_number, legal_basis=legal_basis, reason=reason,
         offense_code=offense, warrant_id=warrant, warrant_scope=warrant_scope_from_json(scope),
         query=Query(kind, begin, stop, plate=plate, pattern=pattern, cameras=cams,
-                    include_variants=variants),
+                    include_variants=variants, vehicle=vehicle),
     )  # fmt: skip
     with writer(ctx) as system:
         user, agency = system.identity.authenticate(_need(token))

@@ -20,9 +20,8 @@ from types import FrameType
 import typer
 import uvicorn
 
-from ..bus import BusConfig
-from ..bus.lease import WriterLease
-from ..core.errors import AuditError, BusUnavailableError, ConfigError
+from ..bus import BusConfig, WriterLease
+from ..core.errors import AuditError, ConfigError, WriterFencedError
 from ..ingest import FrigateSubscriber
 from ..ingest.mqtt import default_client_id
 from ..runtime import FrontEnd, System
@@ -129,7 +128,7 @@ def serve(
         if lease is not None:
             lease.close()  # after the last commit: only then may a standby take over
     if lease is not None and lease.lost is not None:
-        raise BusUnavailableError(
+        raise WriterFencedError(
             f"this writer lost the writer lease of stream {lease.config.stream} "
             f"({lease.lost}) and stopped; start it again to stand by",
             retry_after=lease.config.lease,

@@ -203,3 +203,10 @@ class BusUnavailableError(OverloadedError):
     """Raised by an ingest front-end when the message bus (NATS JetStream) is unreachable or
     did not acknowledge a batch in time: nothing of it is accepted, the camera retries (503);
     also by the purge when it cannot reach the bus to erase a destroyed day."""
+
+
+class WriterFencedError(BusUnavailableError):
+    """Raised by ``serve --role writer`` when the process lost its node's writer lease (it
+    expired while the process stalled or was cut off from NATS, or another writer holds it):
+    it has committed nothing since, shut down, and exits 75 so its supervisor starts it
+    again as a standby (bus.lease)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from .errors import InputError
 from .identity import AgencyType, Role
 from .plates import mask_plate
 from .vehicle import VehicleAttributes
@@ -53,6 +54,25 @@ class SearchType(StrEnum):
     ATTRIBUTE = "attribute"
     """Reads by make, colour and body type (and optionally a partial plate) when the plate is
     unknown: a sweep of many vehicles' locations, judged like an area search."""
+
+
+def search_vehicle(
+    kind: SearchType,
+    *,
+    make: str | None = None,
+    colour: str | None = None,
+    vehicle_type: str | None = None,
+) -> VehicleAttributes | None:
+    """The canonical attributes a request names: required (at least one) for an attribute
+    search, refused on any other type so a stray field never narrows a search silently. One
+    rule for the API, the CLI and the console."""
+    if kind is SearchType.ATTRIBUTE:
+        return VehicleAttributes.parse(make=make, colour=colour, vehicle_type=vehicle_type)
+    words = {"make": make, "colour": colour, "vehicle_type": vehicle_type}
+    given = [k for k, v in words.items() if v and v.strip()]
+    if given:
+        raise InputError("only an attribute search names vehicle attributes", field=given[0])
+    return None
 
 
 class Outcome(StrEnum):

@@ -10,6 +10,7 @@ never lost at ingest); a search naming an unknown value is refused with the acce
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import InputError
 
@@ -96,14 +97,24 @@ def _key(text: str) -> str:
     return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
+KINDS = ("make", "colour", "vehicle_type")
+"""The attributes, by the names requests, bodies and the store use."""
 _LOOKUP = {"make": _table(MAKES), "colour": _table(COLOURS), "vehicle_type": _table(BODY_TYPES)}
 _ACCEPTED = {"make": MAKES, "colour": COLOURS, "vehicle_type": BODY_TYPES}
+ACCEPTED: dict[str, tuple[str, ...]] = {kind: tuple(words) for kind, words in _ACCEPTED.items()}
+"""The canonical values of each attribute, for the forms that offer them as choices."""
 
 
 def canonical(kind: str, value: str | None) -> str | None:
     """The canonical spelling of a sent value, or None when absent or not in the vocabulary."""
     if value is None:
         return None
+    return _canonical(kind, value)
+
+
+@lru_cache(maxsize=4096)
+def _canonical(kind: str, value: str) -> str | None:
+    """Memoised: ingest and every decrypted search row ask it of a few dozen spellings."""
     return _LOOKUP[kind].get(_key(value))
 
 

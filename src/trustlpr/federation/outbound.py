@@ -25,6 +25,7 @@ from ..core.clock import Clock, system_clock
 from ..core.errors import InputError, NotFoundError, PeerUnavailableError, SignatureRefused
 from ..core.events import AuditEvent, AuditSink, EventType, PublicValue
 from ..core.identity import Agency, User
+from ..core.vehicle import KINDS as VEHICLE_FIELDS
 from ..search import SearchForm, SearchOutcome, SearchService, Status, outcome_json
 from ..search.body import body_of
 from .client import PeerClient
@@ -211,6 +212,10 @@ class FederatedSearch:
         self, user: User, agency: Agency, form: SearchForm, request_id: str
     ) -> dict[str, Any]:
         body = body_of(form).model_dump(mode="json")
+        query = body["query"]
+        for name in VEHICLE_FIELDS:  # absent unless asked: a partner older than them accepts
+            if query.get(name) is None:  # every other search (its body forbids unknown keys)
+                query.pop(name, None)
         body |= {
             "trustlpr_federation": WIRE_VERSION,
             "request_id": request_id,
@@ -251,10 +256,14 @@ class FederatedSearch:
             parsed = SearchAnswer.model_validate(value)
         except ValidationError:
             error = value.get("detail") if isinstance(value, dict) else None
-            note = (
-                f"refused ({answer.status}): {str(error)[:200]}" if error else "unreadable answer"
+            return PartnerResult(
+                peer.agency_id,
+                True,
+                True,
+                "refused",
+                "deny",
+                note=_refusal_note(answer.status, error),
             )
-            return PartnerResult(peer.agency_id, True, True, "refused", "deny", note=note)
         if parsed.agency != peer.agency_id:
             return _silent(peer.agency_id, "no answer: the answer names another agency")
         return PartnerResult(
@@ -314,6 +323,22 @@ class FederatedSearch:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._client.close()
+
+
+def _refusal_note(status: int, error: object) -> str:
+    """Why a partner refused, in words: a 422 naming a field this node sends but the partner
+    does not know means its node is older than this one (e.g. before attribute searches),
+    not that its policy said no."""
+    if not error:
+        return "unreadable answer"
+    text = str(error)[:200]
+    unknown = "extra inputs are not permitted" in text.lower() or "extra fields" in text.lower()
+    if status == 422 and unknown:
+        return (
+            f"refused (422): the partner's node does not accept this kind of request, likely "
+            f"an older version without it; ask its operators to update ({text})"
+        )
+    return f"refused ({status}): {text}"
 
 
 def _unsent(agency: str, note: str) -> PartnerResult:

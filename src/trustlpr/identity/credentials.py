@@ -1,10 +1,10 @@
 """Credentials: API tokens, console passwords and login sessions, and checking them.
 
 API tokens (``tlpr_…``) and console sessions (``tlps_…``) are both random secrets shown once and
-stored only as argon2 hashes (``tokens.py``); they differ in lifetime. Passwords are argon2 too,
-and five wrong ones in a row lock the account for fifteen minutes. Checks raise ``AuthError``
-with a precise reason (unknown, revoked, expired, disabled) only after the secret itself was
-verified, so a guessed token id learns nothing.
+stored only as SHA-256 digests (``tokens.py``); they differ in lifetime. Passwords, chosen by
+people, are stretched with argon2id, and five wrong ones in a row lock the account for fifteen
+minutes. Checks raise ``AuthError`` with a precise reason (unknown, revoked, expired,
+disabled) only after the secret itself was verified, so a guessed token id learns nothing.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from ..cameras import PlaceGuard
 from ..core.clock import Clock, system_clock
@@ -27,6 +27,9 @@ from ..core.reads import Read
 
 FLUSH_INTERVAL = 3600.0
 """Seconds between the public entries that count what was not collected."""
+
+NotCollected = Mapping[str, Mapping[str, int]]
+"""Reads not collected: agency id → place category → how many."""
 
 
 class CollectionRule:
@@ -52,23 +55,37 @@ class CollectionRule:
 
     def screen(self, reads: Sequence[Read]) -> list[int]:
         """The indexes of the reads that may be collected; the others are tallied."""
+        keep, dropped = self.split(reads)
+        self.add(dropped)
+        return keep
+
+    def split(self, reads: Sequence[Read]) -> tuple[list[int], dict[str, dict[str, int]]]:
+        """The indexes of the reads that may be collected, and the count of the others (not
+        tallied: ``add`` them once the submission they belong to is committed)."""
         guard = self._guard()
         if guard is None:
-            return list(range(len(reads)))
+            return list(range(len(reads))), {}
         keep: list[int] = []
-        dropped: list[tuple[str, str]] = []
+        dropped: dict[str, dict[str, int]] = {}
         for i, read in enumerate(reads):
             near = guard.nearest(read.latitude, read.longitude)
             if near is None:
                 keep.append(i)
             else:
-                dropped.append((read.agency_id, near[0].category))
-        if dropped:
-            with self._lock:
-                for agency, category in dropped:
-                    self._pending.setdefault(agency, Counter())[category] += 1
-                    self.stats[category] += 1
-        return keep
+                counts = dropped.setdefault(read.agency_id, {})
+                counts[near[0].category] = counts.get(near[0].category, 0) + 1
+        return keep, dropped
+
+    def add(self, counts: NotCollected) -> None:
+        """Tallies reads not collected (by this node, or by a front-end whose batch carried
+        them) for the next ``flush``."""
+        if not counts:
+            return
+        with self._lock:
+            for agency, by_category in counts.items():
+                pending = self._pending.setdefault(agency, Counter())
+                pending.update(by_category)
+                self.stats.update(by_category)
 
     def flush(self) -> int:
         """Appends the tally since the last flush to the public log; returns how many reads it

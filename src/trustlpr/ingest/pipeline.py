@@ -29,6 +29,11 @@ the private detail of the ``reads_ingested`` entry that counts them, so a writer
 after a crash can tell whether a redelivered batch was already committed. A batch submitted
 again after such a crash is ``recover``-ing: its reads the store already holds (same plate,
 camera and moment) are counted but not stored a second time.
+
+A submission may carry the count of its reads that were not collected (taken too near a
+sensitive place, ``collection``); they are handed to ``not_collected`` (the node's
+``CollectionRule.add``) once the submission committed, so a batch that fails and comes back
+is counted once.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ import queue
 import threading
 import time
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -49,6 +54,7 @@ from ..core.errors import OverloadedError, StoreError
 from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.reads import Read
 from ..store.base import ReadStore
+from .collection import NotCollected
 from .dedupe import Deduper, Undo
 
 log = logging.getLogger(__name__)
@@ -139,6 +145,7 @@ class IngestPipeline:
         hit_only: bool = False,
         nonhit_buffer: NonHitBuffer | None = None,
         protected: Unrecorded | None = None,
+        not_collected: Callable[[NotCollected], None] | None = None,
         clock: Clock = system_clock,
         dedupe_window: timedelta = timedelta(seconds=5),
         max_queue: int = 50_000,
@@ -151,6 +158,7 @@ class IngestPipeline:
         self._hit_only = hit_only
         self._buffer = nonhit_buffer
         self._protected = protected
+        self._not_collected = not_collected
         self._clock = clock
         self._dedupe = Deduper(dedupe_window)
         self._late_dedupe = Deduper(dedupe_window)  # a late hit handed over twice is one read
@@ -178,14 +186,19 @@ class IngestPipeline:
         late: bool = False,
         tag: str | None = None,
         recover: bool = False,
+        not_collected: NotCollected | None = None,
     ) -> Future[IngestResult]:
         """Queues reads; the future resolves once they are durable. ``OverloadedError`` now
         if the queue is full or the pipeline is closing. ``consensus``: indexes of reads that
         are a sender's verdict over the reads they link (see ``dedupe``). ``late``: hit-only
         mode's buffered reads that became hits (see the module docstring); never refused for a
         full queue. ``tag`` and ``recover``: a bus batch's id, and whether it is submitted
-        again after a writer crash (see the module docstring)."""
+        again after a writer crash (see the module docstring). ``not_collected``: the count of
+        the submission's reads not collected, tallied once it committed."""
         job = _Job(reads, images or {}, links or {}, frozenset(consensus), late, tag, recover)
+        if not_collected and self._not_collected is not None:
+            tally, counts = self._not_collected, not_collected
+            job.future.add_done_callback(lambda f: f.exception() is None and tally(counts))
         if not reads:
             job.future.set_result(IngestResult(0, 0, 0))
             return job.future

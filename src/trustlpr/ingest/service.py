@@ -27,7 +27,7 @@ from ..core.errors import AuthError, ForbiddenError, InputError, RateLimitedErro
 from ..core.reads import Read
 from .adapters import ADAPTERS
 from .claims import disabled, other_agency
-from .collection import CollectionRule
+from .collection import CollectionRule, NotCollected
 from .health import IngestHealth
 from .parsing import Adapter, Parsed, Rejection
 from .pipeline import IngestResult
@@ -50,7 +50,12 @@ class Submitter(Protocol):
         images: Mapping[int, bytes] | None = None,
         links: Mapping[int, Sequence[str]] | None = None,
         consensus: Collection[int] = (),
-    ) -> Future[IngestResult]: ...
+        not_collected: NotCollected | None = None,
+    ) -> Future[IngestResult]:
+        """Queues the reads; ``not_collected`` counts the submission's reads dropped near
+        sensitive places (``collection``), tallied where the submission commits. Called
+        with no reads when all of them were dropped."""
+        ...
 
     def close(self) -> None:
         """Stops taking submissions and finishes what was taken."""
@@ -167,8 +172,9 @@ class IngestService:
         """States and counters of the ingest subsystems (HTTP, MQTT, bus) for ``/healthz``."""
 
     def authenticate(self, key: str | None) -> RegisteredCamera:
-        """The camera whose key was presented, counted against its rate limit. May take an
-        argon2 verification (tens of ms): call it off the event loop."""
+        """The camera whose key was presented, counted against its rate limit. Reads the
+        camera database and, for a key stored before SHA-256 hashes, verifies argon2 (tens of
+        ms): call it off the event loop."""
         if not key:
             raise AuthError("a camera key is required (Authorization: Bearer cam_...)")
         camera = self.cameras.authenticate(key)
@@ -181,8 +187,9 @@ class IngestService:
 
     def authenticate_recent(self, key: str | None) -> RegisteredCamera | None:
         """Like ``authenticate`` but only for a key verified in the last few seconds, without
-        argon2 (cheap enough for the event loop); None means "call ``authenticate``". The
-        camera row is read again, so a rotated key or a disabled camera is refused at once."""
+        the stored hash's check (cheap enough for the event loop); None means "call
+        ``authenticate``". The camera row is read again, so a rotated key or a disabled camera is
+        refused at once."""
         if not key:
             return None
         with self._recent_lock:
@@ -215,17 +222,22 @@ class IngestService:
         submission = Submission(
             parsed.kind, camera.id, len(parsed.reads) + expired, expired, parsed.rejected
         )
+        dropped: dict[str, dict[str, int]] = {}
         if self.collection is not None and parsed.reads:
-            # not collected: gone before anything is queued; the sender sees them accepted
-            parsed.keep_only(self.collection.screen(parsed.reads))
+            # not collected: gone before anything is queued (only counted, where the
+            # submission commits); the sender sees them accepted
+            keep, dropped = self.collection.split(parsed.reads)
+            if dropped:
+                parsed.keep_only(keep)
         if parsed.rejected:
             self.health.count(adapter_name, "rejected_results", len(parsed.rejected))
-        if parsed.reads:
+        if parsed.reads or dropped:
             submission.future = self.pipeline.submit(
                 parsed.reads,
                 images=parsed.images,
                 links=parsed.links,
                 consensus=parsed.consensus,
+                not_collected=dropped or None,
             )
         return submission
 

@@ -27,6 +27,7 @@ from ..core.search import (
     SearchType,
     WarrantScope,
 )
+from ..core.vehicle import KINDS as VEHICLE_FIELDS
 from ..core.vehicle import VehicleAttributes
 from .screening import check_reason_length
 
@@ -55,7 +56,6 @@ QUERY_FIELDS = {
     "window_end": True, "include_variants": False, "state": False, "make": False,
     "colour": False, "vehicle_type": False,
 }  # fmt: skip
-VEHICLE_FIELDS = ("make", "colour", "vehicle_type")
 
 E = TypeVar("E", bound=StrEnum)
 

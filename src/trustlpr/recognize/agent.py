@@ -7,6 +7,11 @@ the file's modification time). Every read goes into the on-disk spool first and 
 the node's native ingest API by a second thread (``sender.Forwarder``), so the node being
 away costs nothing but delay. Reads enter the node the way every camera's do: through its
 ingest pipeline (hot lists, encryption, retention, audit), never into its store directly.
+
+Given a ``position`` (``gps``: an NMEA receiver on a patrol car, or a pole's fixed place), each
+read carries where it was taken (and the receiver's speed and course); a read for which the
+receiver has no fresh fix is refused here — logged and counted, never sent with a stale
+position.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 from ..core.clock import iso
 from ..core.errors import InputError, TrustLPRError
+from .gps import PositionSource
 from .images import encode_jpeg, is_image_path, load_image
 from .pipeline import Recognizer
 from .sender import Forwarder
@@ -52,6 +58,8 @@ class AgentReport:
     frames: int = 0
     reads: int = 0
     refused: int = 0
+    no_fix: int = 0
+    """Reads refused because the GPS had no fresh fix when they were taken."""
     errors: list[str] = field(default_factory=list)
 
 
@@ -67,8 +75,10 @@ class CameraAgent:
         config: AgentConfig,
         *,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        position: PositionSource | None = None,
     ) -> None:
         self.recognizer = recognizer
+        self.position = position
         self.spool = spool
         self.forwarder = forwarder
         self.config = config
@@ -128,13 +138,27 @@ class CameraAgent:
         if kept:
             self.forwarder.wake()
 
-    def _body(self, plate: str, confidence: float, observed: datetime) -> dict[str, Any]:
-        return {
+    def _body(self, plate: str, confidence: float, observed: datetime) -> dict[str, Any] | None:
+        """The read to send, or None when it needs a position and the GPS has no fresh fix."""
+        body: dict[str, Any] = {
             "plate": plate,
             "confidence": round(min(1.0, max(0.0, confidence)), 4),
             "observed_at": iso(observed),
             "camera_id": self.config.camera_id,
         }
+        if self.position is None:
+            return body
+        fix = self.position.fix_for(observed)
+        if fix is None:
+            self.report.no_fix += 1
+            if self.report.no_fix in (1, 10, 100) or self.report.no_fix % 1000 == 0:
+                log.warning(
+                    "read of %s not sent: no GPS fix within the age limit (%d refused so far)",
+                    iso(observed),
+                    self.report.no_fix,
+                )
+            return None
+        return body | fix.fields()
 
     # -- sources --------------------------------------------------------------------------------
 
@@ -164,7 +188,8 @@ class CameraAgent:
         if found.confidence < self.config.min_confidence:
             return
         body = self._body(found.plate, found.confidence, found.captured_at)
-        self._spool([(uuid.uuid4().hex, body, _jpeg(found.crop))], None)
+        if body is not None:
+            self._spool([(uuid.uuid4().hex, body, _jpeg(found.crop))], None)
 
     def _watch_folder(self, folder: Path, *, once: bool) -> None:
         while not self._stop.is_set():
@@ -201,15 +226,13 @@ class CameraAgent:
             log.warning("%s", exc.message)
             self.spool.mark_done(key, exc.message)
             return
-        reads = [
-            (uuid.uuid4().hex, self._body(r.plate, r.confidence, observed), _jpeg(r.crop))
-            for r in result.reads
-            if r.confidence >= self.config.min_confidence
-        ]
+        plates = [r for r in result.reads if r.confidence >= self.config.min_confidence]
+        bodies = [(self._body(r.plate, r.confidence, observed), r) for r in plates]
+        reads = [(uuid.uuid4().hex, b, _jpeg(r.crop)) for b, r in bodies if b is not None]
         if reads:
             self._spool(reads, key)
         else:
-            self.spool.mark_done(key, "no plate")
+            self.spool.mark_done(key, "no GPS fix" if plates else "no plate")
 
 
 def _jpeg(crop: Image | None) -> bytes | None:
@@ -227,9 +250,11 @@ def open_agent(
     shared_dir: Path | None = None,
     fps: float = 10.0,
     min_confidence: float = 0.3,
+    position: PositionSource | None = None,
 ) -> CameraAgent:
     """An agent with its parts: the recognizer over the configured models, the spool file,
-    and a sender to the node at ``url`` with this camera's ``key``."""
+    a sender to the node at ``url`` with this camera's ``key``, and where its reads are taken
+    (``position``; None: the node puts them at the camera's registered place)."""
     from .sender import NodeClient
 
     if not key.strip():
@@ -238,4 +263,4 @@ def open_agent(
     spool = Spool(spool_path, max_reads=spool_max)
     forwarder = Forwarder(spool, NodeClient(url, key))
     config = AgentConfig(camera_id, fps=fps, min_confidence=min_confidence)
-    return CameraAgent(recognizer, spool, forwarder, config)
+    return CameraAgent(recognizer, spool, forwarder, config, position=position)

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from ..core.clock import as_utc
 from ..core.errors import InputError
-from ..core.search import LegalBasis, Purpose, Query, SearchType
+from ..core.search import LegalBasis, Purpose, Query, SearchType, search_vehicle
 from ..core.vehicle import VehicleAttributes
 from ..policy import warrant_scope_from_json, warrant_scope_to_json
 from .service import SearchForm
@@ -34,13 +34,9 @@ class QueryBody(BaseModel):
     def vehicle(self) -> VehicleAttributes | None:
         """The canonical attributes of an attribute search (``InputError`` listing the
         accepted values for an unknown one); attributes on another search type are refused."""
-        words = {"make": self.make, "colour": self.colour, "vehicle_type": self.vehicle_type}
-        if self.type is SearchType.ATTRIBUTE:
-            return VehicleAttributes.parse(**words)
-        given = [k for k, v in words.items() if v]
-        if given:
-            raise InputError("only an attribute search names vehicle attributes", field=given[0])
-        return None
+        return search_vehicle(
+            self.type, make=self.make, colour=self.colour, vehicle_type=self.vehicle_type
+        )
 
     @field_validator("window_start", "window_end")
     @classmethod

@@ -18,6 +18,11 @@ each inference against the simulation's ground truth:
   of a clinic, place of worship, etc. (what an "who was near the clinic" query returns), and
   of the vehicles that truly visited one, those with a read near *that* place within
   ``visit_window_s`` of the visit.
+
+Patrol cars (``patrol``) add reads that each have their own position: every road corner a
+patrol read was taken at is a *location* like a camera (indexes after the cameras, in
+``History.where_xy``), so the home, work and sensitive-place inferences cover fixed and mobile
+reads by position; the routine one uses fixed cameras only (a patrol's pass is no schedule).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy.typing as npt
 
 from .city import Simulation
 from .ocr import TextError
+from .patrol import Patrols
 from .population import Kind
 
 I64 = npt.NDArray[np.int64]
@@ -64,13 +70,55 @@ class History:
     holdout_vehicle: I64
     holdout_camera: I64
     holdout_t: F64
+    where_xy: F64 | None = None
+    """Positions of the locations ``camera`` indexes when patrol reads are in (cameras first,
+    then the patrol corners); None: the cameras' own."""
 
 
-def record(sim: Simulation, days: int, holdout_days: int) -> History:
-    """Simulates ``days`` days of history and ``holdout_days`` more for verification."""
+def record(
+    sim: Simulation, days: int, holdout_days: int, patrols: Patrols | None = None
+) -> History:
+    """Simulates ``days`` days of history and ``holdout_days`` more for verification, with
+    the reads of ``patrols`` (their positions as locations after the cameras)."""
     pop = sim.population
     index = {bytes(p): i for i, p in enumerate(pop.plate.tolist())}
-    unknown: dict[bytes, int] = {}
+    unknown: dict[bytes, int] = {}  # a misread matching no plate: a group of its own
+    hist = _record_fixed(sim, days, holdout_days, index, unknown)
+    if patrols is None or not patrols.units:
+        return hist
+    t, node, pid, hit = [], [], [], []
+    for day in range(days):
+        reads = patrols.day(day)
+        ids = reads.vehicle.astype(np.int64)
+        wrong = np.flatnonzero(reads.text_error != TextError.EXACT)
+        for row, text in zip(wrong.tolist(), reads.plate[wrong].tolist(), strict=True):
+            found = index.get(text)
+            ids[row] = (
+                found if found is not None else unknown.setdefault(text, pop.size + len(unknown))
+            )
+        t.append(reads.t)
+        node.append(reads.node)
+        pid.append(ids)
+        hit.append(reads.hit)
+    nodes = np.concatenate(node)
+    corners, cell = np.unique(nodes, return_inverse=True)
+    n_cam = len(sim.cameras)
+    hist.t = np.concatenate([hist.t, *t])
+    hist.camera = np.concatenate([hist.camera, n_cam + cell.astype(np.int64)])
+    hist.pid = np.concatenate([hist.pid, *pid])
+    hist.hit = np.concatenate([hist.hit, *hit])
+    hist.where_xy = np.concatenate([sim.camera_xy, sim.roads.xy[corners]])
+    return hist
+
+
+def _record_fixed(
+    sim: Simulation,
+    days: int,
+    holdout_days: int,
+    index: dict[bytes, int],
+    unknown: dict[bytes, int],
+) -> History:
+    pop = sim.population
     now = sim.midnight(days)
     names = ("t", "camera", "pid", "hit", "visit_vehicle", "visit_place", "visit_t",
              "holdout_vehicle", "holdout_camera", "holdout_t")  # fmt: skip
@@ -193,10 +241,15 @@ class Geometry:
     near: Bools  # cameras × cameras within radius_m
     sensitive: Bools  # cameras × sensitive places within sensitive_radius_m
     place_index: I64  # place index → column of ``sensitive`` (-1 for non-sensitive places)
+    xy: F64 | None = None  # the locations' positions (None: the cameras')
 
 
-def geometry(sim: Simulation, allowed: Bools, method: Method) -> Geometry:
-    xy = sim.camera_xy
+def geometry(
+    sim: Simulation, allowed: Bools, method: Method, where_xy: F64 | None = None
+) -> Geometry:
+    """``allowed`` per location of ``where_xy`` (a ``History``'s, with patrol corners), or
+    per camera when it is None."""
+    xy = sim.camera_xy if where_xy is None else where_xy
     d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
     places = sim.sensitive_places
     pxy = sim.roads.xy[np.array([p.node for p in places], dtype=np.int64)]
@@ -205,7 +258,7 @@ def geometry(sim: Simulation, allowed: Bools, method: Method) -> Geometry:
     place_index[[p.index for p in places]] = np.arange(len(places))
     near = (d <= method.radius_m) & allowed[None, :] & allowed[:, None]
     sensitive = (dp <= method.sensitive_radius_m) & allowed[:, None]
-    return Geometry(allowed, near, sensitive, place_index)
+    return Geometry(allowed, near, sensitive, place_index, where_xy)
 
 
 def infer(
@@ -223,13 +276,14 @@ def infer(
     """
     pop = sim.population
     n = pop.size
+    where = sim.camera_xy if geo.xy is None else geo.xy
     pid, cam, t = hist.pid[keep], hist.camera[keep], hist.t[keep]
     day, weekday, tod = clock.split(t)
     order, first, last = _group_ends(pid, day, t)
     tod_o = tod[order]
     pick = (first & (tod_o < 10 * HOUR)) | (last & (tod_o >= 16 * HOUR))
     hp, hc = _density_mode(pid[order][pick], cam[order][pick], geo.near, method.min_evidence)
-    home = _located(hp, hc, pop.home_xy, sim.camera_xy, n, method.radius_m)
+    home = _located(hp, hc, pop.home_xy, where, n, method.radius_m)
     home = home[pop.kind[home] != Kind.THROUGH]
 
     weekday_ = weekday < 5
@@ -243,9 +297,11 @@ def infer(
     wp, wc = _density_mode(
         np.concatenate(picks_p), np.concatenate(picks_c), geo.near, method.min_evidence
     )
-    work = _located(wp, wc, pop.work_xy, sim.camera_xy, n, method.radius_m)  # NaN: no work
+    work = _located(wp, wc, pop.work_xy, where, n, method.radius_m)  # NaN: no work
 
-    routine = _routine(pid[weekday_], cam[weekday_], day[weekday_], tod[weekday_], hist, clock,
+    # from fixed cameras only: a patrol car's pass is no schedule the held-out week can check
+    fixed = weekday_ & (cam < len(sim.cameras))
+    routine = _routine(pid[fixed], cam[fixed], day[fixed], tod[fixed], hist, clock,
                        geo.allowed, method, n)  # fmt: skip
     routine = routine[pop.kind[routine] != Kind.THROUGH]
 

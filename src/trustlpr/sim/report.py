@@ -23,6 +23,7 @@ from ..core.identity import Camera
 from .city import Simulation
 from .config import CityConfig
 from .exposure import Clock, Method, geometry, infer, record
+from .patrol import MAX_PATROLS, Patrols
 from .population import Kind
 from .sites import sites_from_cameras
 
@@ -68,6 +69,7 @@ class ExposureFigures:
     near_sensitive: float  # all vehicles seen near a sensitive place
     visitors: int  # vehicles that visited a sensitive place in the period
     visits_revealed: float  # of those, share whose visit shows in the reads
+    patrol_cars: int = 0  # mobile units whose reads (each at its own position) are in
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,8 +126,10 @@ def measure(
     *,
     method: Method | None = None,
     on_step: Callable[[str], None] | None = None,
+    patrols: int = 0,
 ) -> list[ExposureFigures]:
-    """Figures for every density (camera count; default: all cameras) × retention."""
+    """Figures for every density (camera count; default: all cameras) × retention, with the
+    reads of ``patrols`` patrol cars (``sim.patrol``) at every density."""
     method = method or Method()
     total = len(sim.cameras)
     densities = list(densities or [total])
@@ -134,7 +138,9 @@ def measure(
     days = history_days(retentions)
     if on_step:
         on_step(f"simulating {days + method.holdout_days} days")
-    hist = record(sim, days, method.holdout_days)
+    fleet = Patrols(sim, patrols) if patrols else None
+    hist = record(sim, days, method.holdout_days, fleet)
+    corners = 0 if hist.where_xy is None else hist.where_xy.shape[0] - total
     clock = Clock(sim, days + method.holdout_days + 1)
     pop = sim.population
     residents = int((pop.kind != Kind.THROUGH).sum())
@@ -142,8 +148,8 @@ def measure(
     extent = np.ptp(sim.roads.xy[:, 0]) * np.ptp(sim.roads.xy[:, 1]) / 1e6
     out = []
     for density in densities:
-        allowed = sim.camera_rank < density
-        geo = geometry(sim, allowed, method)
+        allowed = np.concatenate([sim.camera_rank < density, np.ones(corners, dtype=bool)])
+        geo = geometry(sim, allowed, method, hist.where_xy)
         for ret in retentions:
             if on_step:
                 on_step(f"{density} cameras, {ret.label}")
@@ -173,6 +179,7 @@ def measure(
                     near_sensitive=_share(s.near_sensitive.size, pop.size),
                     visitors=int(s.visitors.size),
                     visits_revealed=_share(s.revealed.size, s.visitors.size),
+                    patrol_cars=patrols,
                 )
             )
     return out
@@ -193,17 +200,19 @@ def network_exposure(
 ) -> ExposureFigures:
     """ "What this network can reveal": the figures for a live camera list and retention.
 
-    Builds a city around the enabled cameras' positions and directions, simulates
-    ``vehicles`` residents for the retention period, and measures. Takes seconds for weeks of
-    retention and about a minute for a year: cache the result.
+    Builds a city around the enabled fixed cameras' positions and directions, with a patrol
+    car (``sim.patrol``) on its roads for each enabled mobile camera, simulates ``vehicles``
+    residents for the retention period, and measures. Takes seconds for weeks of retention
+    and about a minute for a year: cache the result.
     """
-    sites = sites_from_cameras(cameras)
+    sites = sites_from_cameras([c for c in cameras if not c.mobile])
     if not sites:
-        raise InputError("no enabled camera with a position to measure", field="cameras")
+        raise InputError("no enabled fixed camera with a position to measure", field="cameras")
     config = CityConfig(seed=seed, vehicles=vehicles, sites=tuple(sites), stolen=min(5, vehicles))
     sim = Simulation(config)
     retentions = [Retention(retention, hit_retention)]
-    return measure(sim, retentions, method=method)[0]
+    mobile = sum(1 for c in cameras if c.mobile and c.enabled)  # patrol cars on its roads
+    return measure(sim, retentions, method=method, patrols=min(mobile, MAX_PATROLS))[0]
 
 
 def plot(figures: Sequence[ExposureFigures], path: Path) -> None:

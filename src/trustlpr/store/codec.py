@@ -97,12 +97,19 @@ def _unpack(payload: bytes) -> tuple[list[str], tuple[float, float, float, float
     return texts, (conf, lat, lon, direction)
 
 
-def seal(read: Read, keys: DayKeys, retention: str) -> SealedRead:
+IndexMemo = dict[tuple[str, str], int | None]
+"""One batch's attribute indexes by ``(kind, sent value)``: a day has one index per canonical
+value, and a batch's reads repeat a few dozen spellings, so each is computed once per batch."""
+
+
+def seal(read: Read, keys: DayKeys, retention: str, memo: IndexMemo | None = None) -> SealedRead:
     """One read sealed for ``keys``' day and ``retention`` class."""
-    return seal_many([read], keys, retention)[0]
+    return seal_many([read], keys, retention, memo)[0]
 
 
-def seal_many(reads: Sequence[Read], keys: DayKeys, retention: str) -> list[SealedRead]:
+def seal_many(
+    reads: Sequence[Read], keys: DayKeys, retention: str, memo: IndexMemo | None = None
+) -> list[SealedRead]:
     """``seal`` of each read of one partition, with what the batch shares done once: the
     associated data's prefix, one ``os.urandom`` call for every nonce, the bound methods.
     The associated data is ``_aad``'s, which ``unseal`` checks (tests/store/test_seal_many.py)."""
@@ -110,6 +117,7 @@ def seal_many(reads: Sequence[Read], keys: DayKeys, retention: str) -> list[Seal
     nonces = os.urandom(12 * len(reads))
     encrypt = keys.aead.encrypt
     blind = keys.blind_index
+    memo = {} if memo is None else memo
     rows: list[SealedRead] = []
     append = rows.append
     for at, read in enumerate(reads):
@@ -124,16 +132,22 @@ def seal_many(reads: Sequence[Read], keys: DayKeys, retention: str) -> list[Seal
                 blind(CONFUSION_DOMAIN, confusion_key(read.plate)),
                 nonce,
                 encrypt(nonce, _pack(read), f"{prefix}{camera}|{t_us}".encode()),
-                None if make is None else attribute_index(keys, "make", canonical("make", make)),
-                None
-                if colour is None
-                else attribute_index(keys, "colour", canonical("colour", colour)),
-                None
-                if vtype is None
-                else attribute_index(keys, "vehicle_type", canonical("vehicle_type", vtype)),
+                None if make is None else _sent_index(keys, "make", make, memo),
+                None if colour is None else _sent_index(keys, "colour", colour, memo),
+                None if vtype is None else _sent_index(keys, "vehicle_type", vtype, memo),
             )
         )
     return rows
+
+
+def _sent_index(keys: DayKeys, kind: str, sent: str | None, memo: IndexMemo) -> int | None:
+    if sent is None:
+        return None
+    try:
+        return memo[kind, sent]
+    except KeyError:
+        index = memo[kind, sent] = attribute_index(keys, kind, canonical(kind, sent))
+        return index
 
 
 def attribute_index(keys: DayKeys, kind: str, value: str | None) -> int | None:

@@ -33,6 +33,7 @@ from .base import (
 )
 from .codec import (
     CONFUSION_DOMAIN,
+    IndexMemo,
     SealedRead,
     attribute_index,
     from_us,
@@ -183,7 +184,8 @@ class DayPartitionedStore(ABC):
         with self._lock:
             for (cls, day), members in partitions(reads, hits).items():
                 keys = self._rings[cls].get(day, create=True)
-                sealed = seal_many([reads[i] for i in members], keys, cls.value)
+                memo: IndexMemo = {}  # this batch's attribute indexes of the day
+                sealed = seal_many([reads[i] for i in members], keys, cls.value, memo)
 
                 def seal_images(
                     ids: Sequence[int],

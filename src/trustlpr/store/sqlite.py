@@ -42,9 +42,13 @@ CREATE TABLE IF NOT EXISTS images (
 );
 """
 _ATTRIBUTE_INDEXES = [
-    f"CREATE INDEX IF NOT EXISTS reads_{c} ON reads ({c}) WHERE {c} IS NOT NULL"
-    for c in ("midx", "kidx", "bidx")
+    # SQLite uses one index per query: each is led by one attribute and followed by the other
+    # two, so every combination asked for is an equality prefix of one of them (make and
+    # colour: the first), and a search reads only the rows that match all it names
+    f"CREATE INDEX IF NOT EXISTS reads_attr_{a} ON reads ({a}, {b}, {c}) WHERE {a} IS NOT NULL"
+    for a, b, c in (("midx", "kidx", "bidx"), ("kidx", "bidx", "midx"), ("bidx", "midx", "kidx"))
 ]
+_OLD_INDEXES = ("reads_midx", "reads_kidx", "reads_bidx")  # single-column, before 2026-12-02
 _DAY_DB = re.compile(r"^(\d{4}-\d{2}-\d{2})\.db$")
 _MAX_OPEN = 128
 
@@ -199,11 +203,13 @@ def _add_attribute_columns(db: PrivateDB) -> None:
     reads stay unfindable by attribute, but new reads of the same day are indexed."""
     have = {row[1] for row in db.query("PRAGMA table_info(reads)")}
     missing = [c for c in ATTRIBUTE_COLUMNS.values() if c not in have]
-    if not missing and db.query("PRAGMA index_info(reads_bidx)"):
+    if not missing and db.query("PRAGMA index_info(reads_attr_bidx)"):
         return
     with db.write() as conn:
         for column in missing:
             conn.execute(f"ALTER TABLE reads ADD COLUMN {column} INTEGER")
+        for old in _OLD_INDEXES:
+            conn.execute(f"DROP INDEX IF EXISTS {old}")
         for statement in _ATTRIBUTE_INDEXES:
             conn.execute(statement)
 

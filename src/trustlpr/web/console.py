@@ -29,6 +29,7 @@ from ..core.errors import (
 from ..core.hotlist import STOP_OUTCOME_LABELS
 from ..core.identity import Agency, Role, User
 from ..core.search import LegalBasis, Purpose, SearchRequest, SearchType
+from ..core.vehicle import ACCEPTED
 from ..hotlist import AlertService, Verdict
 from ..identity import require_auditor, require_role, require_same_agency
 from ..policy.offenses import offense_choices
@@ -224,6 +225,7 @@ def _search_page(
         "permitted": {p.value for p in system.policy.permitted_purposes},
         "legal_bases": list(LegalBasis),
         "search_types": list(SearchType),
+        "vehicle_words": ACCEPTED,
         "cameras": cameras,
         "offenses": offense_choices(),
         "mine": system.search.mine(who[0]),

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from ..core.clock import as_utc
 from ..core.errors import InputError
 from ..core.plates import normalize_plate
-from ..core.search import LegalBasis, Purpose, Query, SearchType, WarrantScope
+from ..core.search import LegalBasis, Purpose, Query, SearchType, WarrantScope, search_vehicle
 from ..policy import warrant_scope_from_json
 from ..search import SearchForm, compile_pattern
 
@@ -158,6 +158,13 @@ def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:
             raise InputError(exc.reason, field="plate") from exc
     if pattern is not None:
         compile_pattern(pattern)  # InputError on field "pattern"
+    vehicle = search_vehicle(  # InputError on field "make", "colour" or "vehicle_type"
+        search_type,
+        make=_text(form, "make"),
+        colour=_text(form, "colour"),
+        vehicle_type=_text(form, "vehicle_type"),
+    )
+    fields.values.update(vehicle.items() if vehicle else ())  # the form shows them canonical
     query = Query(
         type=search_type,
         window_start=start,
@@ -166,6 +173,7 @@ def parse_search(form: Mapping[str, Any]) -> tuple[SearchForm, SearchFields]:
         pattern=pattern,
         cameras=cameras,
         include_variants=form.get("include_variants") == "on",
+        vehicle=vehicle,
     )
     return (
         SearchForm(

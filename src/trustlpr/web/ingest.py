@@ -183,7 +183,7 @@ async def _admit(request: Request, service: IngestService, key: str | None) -> R
     if declared.isdigit() and int(declared) > limit:
         raise TooLargeError(f"the body is {declared} bytes; at most {limit} are accepted")
     camera = service.authenticate_recent(key)
-    if camera is None:  # argon2 (tens of ms) must not block the event loop
+    if camera is None:  # a legacy argon2 key hash (tens of ms) must not block the loop
         camera = await run_in_threadpool(service.authenticate, key)
     return camera
 

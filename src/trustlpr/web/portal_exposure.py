@@ -32,9 +32,10 @@ WORKER_TIMEOUT = 1800.0
 
 
 def exposure_key(cameras: Sequence[Camera], nonhit: timedelta, hit: timedelta) -> str:
-    """What the figure depends on: the enabled cameras' positions and the retention."""
+    """What the figure depends on: the enabled cameras' positions and kinds (a mobile one is
+    a patrol car), and the retention."""
     items = sorted(
-        (c.id, round(c.latitude, 6), round(c.longitude, 6), c.direction)
+        (c.id, round(c.latitude, 6), round(c.longitude, 6), c.direction, c.mobile)
         for c in cameras
         if c.enabled
     )

@@ -150,6 +150,7 @@ def asked_rows(asked: SearchForm | SearchRequest) -> list[tuple[str, str]]:
         ("Reason", asked.reason),
         ("Kind of search", q.type.value + (" with look-alikes" if q.include_variants else "")),
         ("Plate or pattern", what),
+        *([("Vehicle", " ".join(v for _, v in q.vehicle.items()))] if q.vehicle else []),
         ("Window (UTC)", f"{q.window_start:%Y-%m-%d %H:%M} to {q.window_end:%Y-%m-%d %H:%M}"),
         ("Cameras", ", ".join(q.cameras) if q.cameras else "all"),
     ]

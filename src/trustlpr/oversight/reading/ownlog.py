@@ -25,7 +25,8 @@ SEARCH_EVENTS = (
     EventType.SEARCH_EXECUTED.value,
 )
 # Our query types, in the words of a Flock export (so the plateless rule reads them alike).
-_SEARCH_TYPES = {"exact": "lookup", "partial": "search", "area": "multigeo", "convoy": "convoy"}
+_SEARCH_TYPES = {"exact": "lookup", "partial": "search", "area": "multigeo", "convoy": "convoy",
+                 "attribute": "visual"}  # fmt: skip
 
 AuditPair = tuple[Mapping[str, Any], Mapping[str, Any] | None]
 
