@@ -77,8 +77,11 @@ def make_world(
     tmp_path: Path,
     policy: str = "strict-default",
     *,
+    search_clock: FakeClock | None = None,
     area_categories: Callable[[Area], AbstractSet[str]] | None = None,
 ) -> World:
+    """``search_clock``: the search service's own clock (default: the identity store's);
+    ``area_categories``: the sensitive places an area reaches (``cameras.AreaPlaces``)."""
     store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
     reads = []
     for day in range(20):
@@ -128,7 +131,7 @@ def make_world(
         sharing=identity.sharing,
         people=identity,
         approvals=approvals,
-        clock=clock,
+        clock=search_clock or clock,
         nonhit_retention=timedelta(days=21),
         protected=protected,
     )
