@@ -232,15 +232,25 @@ def main() -> None:
         help="the baseline: a bare csv.reader pass, or our import with the compiled CSV "
         "reader turned off (import_files(compiled_csv=False))",
     )  # fmt: skip
+    parser.add_argument(
+        "--data-dir", help="keep the generated exports here and reuse them (default: a "
+        "temporary folder, removed afterwards)",
+    )  # fmt: skip
     args = parser.parse_args()
     say = (lambda *_a: None) if args.json else print
-    with tempfile.TemporaryDirectory(prefix="oversight-bench-") as folder:
-        small_path, path = Path(folder) / "small.csv", Path(folder) / "export.csv"
+    with tempfile.TemporaryDirectory(prefix="oversight-bench-") as temp:
+        folder = Path(args.data_dir or temp)
+        small_rows = max(args.rows // 2, 1000)
+        small_path = folder / f"oversight-{small_rows}-seed2.csv"
+        path = folder / f"oversight-{args.rows}-seed1.csv"
         t = time.perf_counter()
-        generate(path, args.rows)
-        generate(small_path, max(args.rows // 2, 1000), seed=2)
+        for target, rows, seed in ((path, args.rows, 1), (small_path, small_rows, 2)):
+            if not target.exists():  # generated once per --data-dir (atomically: a rename)
+                partial = target.with_suffix(".partial")
+                generate(partial, rows, seed=seed)
+                partial.rename(target)
         size_mb = path.stat().st_size / 2**20
-        say(f"generated {args.rows:,} rows ({size_mb:,.0f} MB) in {time.perf_counter() - t:.1f} s")
+        say(f"{args.rows:,} rows ({size_mb:,.0f} MB) ready in {time.perf_counter() - t:.1f} s")
         runs: list[dict[str, Any]] = []
 
         bases: list[dict[str, Any]] = []

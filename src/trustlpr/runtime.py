@@ -48,6 +48,8 @@ from .identity.presented import presented_credential
 from .ingest import IngestLimits, IngestPipeline, IngestResult, IngestService
 from .ingest.collection import FLUSH_INTERVAL as COLLECTION_FLUSH
 from .ingest.collection import CollectionRule
+from .ingest.coverage import PUBLISH_INTERVAL as COVERAGE_PUBLISH
+from .ingest.coverage import MobileCoverage
 from .ingest.health import IngestHealth
 from .keys import ReadKeys, StandingKeys, create_root_key, load_root_key, pseudonymiser
 from .keys.root import ROOT_KEY_ENV, ROOT_KEY_FILE
@@ -465,6 +467,14 @@ class System(Node):
     def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         super().__init__(settings, clock=clock, readonly=False)
         try:
+            self.coverage = MobileCoverage(
+                settings.data_dir,
+                self.cameras.is_mobile,
+                audit=self.audit,
+                agency_id=self.owner.id,
+                clock=clock,
+            )
+            self._closers.append(self.coverage)
             self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
             self._closers.append(self.collection)  # its last tally is logged
             self.pipeline = IngestPipeline(
@@ -474,6 +484,7 @@ class System(Node):
                 hit_only=self.retention.hit_only,
                 nonhit_buffer=self.hotlists.buffer,
                 protected=self.protected,
+                coverage=self.coverage,
                 not_collected=self.collection.add,  # this node's, and what bus batches carry
                 clock=clock,
             )
@@ -591,6 +602,7 @@ class System(Node):
         then runs the periodic work (retention purge, checkpoint signing, hot-list refresh,
         retained-vehicles snapshot, partners' hot-list sync) until ``close``."""
         self.record_policy()
+        self.coverage.publish()  # the days that ended while the node was down
         jobs = self.jobs
         jobs.every(self.settings.purge_interval.total_seconds(), "purge", self.purge)
         jobs.every(CHECKPOINT_INTERVAL, "checkpoint", self.audit.maybe_checkpoint)
@@ -598,6 +610,7 @@ class System(Node):
         jobs.every(SNAPSHOT_INTERVAL.total_seconds(), "stats-snapshot", self.snapshot)
         jobs.every(HOTLIST_SYNC, "hotlist-sync", self.hotlist_subscriptions.sync_all)
         jobs.every(COLLECTION_FLUSH, "not-collected-tally", self.collection.flush)
+        jobs.every(COVERAGE_PUBLISH, "mobile-coverage", self.coverage.publish)
         jobs.start()
 
 

@@ -212,8 +212,15 @@ def test_keyboard_and_labels(page: Page, served: Served) -> None:
     # the whole form can be filled and sent with the keyboard alone
     page.get_by_label("Purpose").focus()
     page.keyboard.press("ArrowDown")
+    # every field on the way (warrant scope and vehicle blocks included) is one tab stop, a
+    # date-time field one per part and its picker (seven in Chromium)
+    fields = page.evaluate(
+        """() => [...document.querySelectorAll(
+              'form input:not([type=hidden]), form select, form textarea')]
+              .reduce((n, el) => n + (el.type === 'datetime-local' ? 8 : 2), 0)"""
+    )
     tabs = 0
-    while page.evaluate("document.activeElement.tagName") != "BUTTON" and tabs < 40:
+    while page.evaluate("document.activeElement.tagName") != "BUTTON" and tabs <= fields:
         page.keyboard.press("Tab")
         tabs += 1
     assert page.evaluate("document.activeElement.textContent") == "Ask the policy, then search"

@@ -218,3 +218,21 @@ def test_geojson_has_the_osm_alpr_tags(registry):
     assert {f["id"] for f in every["features"]} == {"elm", "oak"}
     assert "direction" not in every["features"][1]["properties"]
     assert every["features"][1]["properties"]["operator"] == "nhpd"
+
+
+def test_mobile_units_in_service_are_counted_by_the_public_changes(registry, audit):
+    from trustlpr.cameras import CameraSettings
+
+    mobile = CameraSettings(mobile=True)
+    registry.add("Car 7", 41.3, -72.9, agency_id="nhpd", camera_id="car-7", settings=mobile)
+    registry.add("Elm St", 41.3, -72.9, agency_id="nhpd", camera_id="elm")
+    registry.configure("elm", mobile)  # a fixed camera in service becomes a mobile unit
+    registry.configure("elm", mobile)  # no change
+    registry.set_enabled("car-7", False)
+    registry.set_enabled("car-7", False)  # already off
+    registry.configure("car-7", CameraSettings(mobile=False))  # off: not in service anyway
+    registry.set_enabled("car-7", True)  # a fixed camera again
+    registry.set_enabled("elm", False)
+    steps = [e.public.get("mobile_units", 0) for e in audit.events]
+    assert steps == [1, 0, 1, 0, -1, 0, 0, 0, -1]
+    assert sum(steps) == sum(c.camera.mobile and c.camera.enabled for c in registry.list())

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from trustlpr.oversight import ImportResult, import_files
-from trustlpr.oversight.reading import arrowcsv, csvread
+from trustlpr.oversight.reading import arrowcsv, arrowfeed, csvread
 
 from .synth import HEADER_13, clean_traffic, planted
 from .test_parsers_agree import _same_tables
@@ -25,11 +25,14 @@ from .test_parsers_agree import _same_tables
 Reader = Callable[[bytes, int, int], Any]
 
 
-def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[ImportResult, int]:
+def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[ImportResult, int, int]:
     """(the import with the compiled reader, the same import without) — asserted equal —
-    and how many chunks the compiled reader took."""
-    taken = 0
-    original: Reader = arrowcsv.read_columns
+    and how many chunks the compiled reader took. A third import reads with the compiled
+    reader but hands every slice to the list-based batch path (``ArrowFeeder`` refusing),
+    and must equal both; the third number is how many slices ``ArrowFeeder`` took."""
+    taken = slices = 0
+    original: Reader = arrowcsv.read_arrays
+    original_feed = arrowfeed.ArrowFeeder.feed
 
     def counting(raw: bytes, width: int, first_line: int) -> Any:
         nonlocal taken
@@ -40,17 +43,28 @@ def _both(path: Path, monkeypatch: pytest.MonkeyPatch, **kw: Any) -> tuple[Impor
     def refused(raw: bytes, width: int, first_line: int) -> Any:
         raise ValueError("plain path")
 
-    monkeypatch.setattr(csvread, "read_columns", counting)
+    def feed_counting(self: arrowfeed.ArrowFeeder, lines: Any, arrays: Any) -> bool:
+        nonlocal slices
+        took = original_feed(self, lines, arrays)
+        slices += took
+        return took
+
+    monkeypatch.setattr(csvread, "read_arrays", counting)
+    monkeypatch.setattr(arrowfeed.ArrowFeeder, "feed", feed_counting)
     fast = import_files([path], jobs=1, **kw)
-    monkeypatch.setattr(csvread, "read_columns", refused)
+    monkeypatch.setattr(arrowfeed.ArrowFeeder, "feed", lambda *_a: False)
+    lists = import_files([path], jobs=1, **kw)
+    monkeypatch.setattr(arrowfeed.ArrowFeeder, "feed", original_feed)
+    monkeypatch.setattr(csvread, "read_arrays", refused)
     plain = import_files([path], jobs=1, **kw)
-    monkeypatch.setattr(csvread, "read_columns", original)
-    _same_tables(fast.table, plain.table)
-    assert fast.files == plain.files
-    assert [(i.source, i.line, i.message, i.kind) for i in fast.issues] == [
-        (i.source, i.line, i.message, i.kind) for i in plain.issues
-    ]
-    return fast, taken
+    monkeypatch.setattr(csvread, "read_arrays", original)
+    for other in (lists, plain):
+        _same_tables(fast.table, other.table)
+        assert fast.files == other.files
+        assert [(i.source, i.line, i.message, i.kind) for i in fast.issues] == [
+            (i.source, i.line, i.message, i.kind) for i in other.issues
+        ]
+    return fast, taken // 2, slices
 
 
 def _real_csvs(shared_dir: Path) -> list[Path]:
@@ -63,14 +77,16 @@ def _real_csvs(shared_dir: Path) -> list[Path]:
 def test_every_real_layout_imports_identically(
     shared_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    took = 0
+    took = arrow_took = 0
     for path in _real_csvs(shared_dir):
-        result, taken = _both(path, monkeypatch)
+        result, taken, slices = _both(path, monkeypatch)
         assert result.rows_imported > 1000, path.name
         took += taken > 0
+        arrow_took += slices > 0
         # small chunks: many cuts, batch and line numbering across chunk boundaries
         _both(path, monkeypatch, chunk_bytes=64 << 10)
     assert took >= 4  # the compiled reader really read most real layouts
+    assert arrow_took >= 1  # and the Arrow-column path took the slices of at least one
 
 
 def _write(path: Path, header: list[str], rows: list[list[str]], tail: bytes = b"") -> Path:
@@ -89,8 +105,36 @@ def _month() -> list[list[str]]:
 def test_a_clean_month_takes_the_compiled_reader(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result, taken = _both(_write(tmp_path / "m.csv", HEADER_13, _month()), monkeypatch)
-    assert taken == 1 and result.rows_imported > 1000 and not result.issues
+    result, taken, slices = _both(_write(tmp_path / "m.csv", HEADER_13, _month()), monkeypatch)
+    assert taken == 1 and slices == 1 and result.rows_imported > 1000 and not result.issues
+
+
+ODD_CELLS = {
+    "Name": "***",  # masked
+    "License Plate": "**",
+    "Case #": "*1234",
+    "Search Time": "2025-03-04 13:00:00",  # another time format
+    "Time Frame": "",  # no frame: a warning
+    "ID": "row-17",  # not a UUID
+    "Total Networks Searched": "1,424",
+    "Org Name": "  Springfield PD ",
+}
+
+
+@pytest.mark.parametrize("column", sorted(ODD_CELLS))
+def test_slices_with_odd_rows_go_to_the_list_path_and_read_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, column: str
+) -> None:
+    """Small slices, one odd cell every few hundred rows: the slices holding one are refused
+    by ``ArrowFeeder`` (or taken, where the cell is one it can judge), the others are taken,
+    and the table is the same as the list and plain paths build, pools in the same order."""
+    monkeypatch.setattr(arrowfeed, "SLICE_ROWS", 128)
+    rows = _month()
+    for k in range(50, len(rows), 700):
+        rows[k][HEADER_13.index(column)] = ODD_CELLS[column]
+    result, taken, slices = _both(_write(tmp_path / "odd.csv", HEADER_13, rows), monkeypatch)
+    assert taken == 1 and result.rows_imported >= len(rows) - len(rows) // 700 - 1
+    assert 0 < slices <= -(-len(rows) // 128)
 
 
 def _spliced(rows: list[list[str]], at: int, raw: bytes) -> bytes:
@@ -138,7 +182,7 @@ def test_hard_rows_read_the_same_in_both_paths(
     raw = _spliced(rows, len(rows) // 2, HARD_LINES[what])
     path = tmp_path / "hard.csv"
     path.write_bytes(raw)
-    result, _ = _both(path, monkeypatch)
+    result, _, _ = _both(path, monkeypatch)
     assert result.rows_imported >= len(rows)
     _both(path, monkeypatch, chunk_bytes=32 << 10)
 
@@ -149,8 +193,8 @@ def test_no_final_newline_and_an_unbalanced_quote(
     rows = _month()
     path = _write(tmp_path / "end.csv", HEADER_13, rows)
     path.write_bytes(path.read_bytes().rstrip(b"\r\n"))
-    result, taken = _both(path, monkeypatch)
-    assert taken == 1 and result.rows_imported == len(rows)
+    result, taken, slices = _both(path, monkeypatch)
+    assert taken == 1 and slices == 1 and result.rows_imported == len(rows)
     path.write_bytes(path.read_bytes() + b'\r\nopen,"never closed,1\r\n')
     _both(path, monkeypatch)
 

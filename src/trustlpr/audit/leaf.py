@@ -26,6 +26,7 @@ from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-
 from typing import Any
 
 from ..core.clock import iso
+from ..core.coverage_cells import MOBILE_OTHER, cell_bounds
 from ..core.errors import FormatError, InputError
 from ..core.events import AuditEvent, EventType, ReadLink
 
@@ -36,6 +37,7 @@ _CODE = re.compile(r"[a-z][a-z0-9_]{0,47}")  # enum-like values: purposes, decis
 _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")  # agency, list, rule, camera, key ids
 _STATE = re.compile(r"[A-Z]{2}")
 _DAY = re.compile(r"(?:[a-z_]{1,16}:)?\d{4}-\d{2}-\d{2}")  # "2026-11-01", "nonhit:2026-11-01"
+_ONE_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _STAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?Z")
 _MAX_ITEMS = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -136,6 +138,25 @@ def _camera_counts(key: str, value: Any) -> Any:
     return {_ident(key, k): _count(key, v) for k, v in value.items()}
 
 
+def _day(key: str, value: Any) -> Any:
+    text = value.isoformat() if isinstance(value, date) else value
+    if not isinstance(text, str) or not _ONE_DAY.fullmatch(text):
+        raise InputError("must be a UTC day like 2026-11-01", field=key)
+    return text
+
+
+def _cell(key: str, value: Any) -> Any:
+    if not isinstance(value, str) or (value != MOBILE_OTHER and cell_bounds(value) is None):
+        raise InputError(f"must be a cell like '41.30,-72.94' or {MOBILE_OTHER!r}", field=key)
+    return value
+
+
+def _step(key: str, value: Any) -> Any:
+    if type(value) is not int or value not in (-1, 0, 1):
+        raise InputError("must be -1, 0 or 1", field=key)
+    return value
+
+
 PUBLIC_FIELDS = {
     "purpose": _code,
     "decision": _code,
@@ -190,6 +211,11 @@ PUBLIC_FIELDS = {
     "entry_id": _ident,
     "active": _count,
     "active_by_category": _code_counts,
+    # mobile units (ingest.coverage, cameras.registry): their number and where they read
+    "mobile_units": _step,  # a camera change putting a mobile unit in (1) or out of service
+    "day": _day,
+    "cell": _cell,  # a cell of the coarse coverage grid (core.coverage_cells)
+    "min_count": _count,
 }
 """The only keys a public leaf may carry, each with a value check that cannot hold a name or
 free text: the list of docs/contributing.md plus the agreement terms trustlpr.identity publishes."""

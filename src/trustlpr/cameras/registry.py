@@ -31,7 +31,7 @@ from ..core.errors import (
     InputError,
     NotFoundError,
 )
-from ..core.events import AuditEvent, AuditSink, EventType
+from ..core.events import AuditEvent, AuditSink, EventType, PublicValue
 from ..core.identity import Camera
 from ..identity import IssuedToken, TokenVerifier, issue_token, split_token
 from ..privatedb import PrivateDB
@@ -39,6 +39,8 @@ from .settings import COLUMNS as SETTING_COLUMNS
 from .settings import CameraSettings, check_country, check_timezone
 
 KEY_PREFIX = "cam"
+MOBILE_UNITS = "mobile_units"
+"""The public key of a camera change that puts a mobile unit in service (1) or out of it (-1)."""
 DB_FILE = "cameras.db"
 
 _SCHEMA = """
@@ -287,15 +289,22 @@ class CameraRegistry:
         )
         return RegisteredCamera(camera, external, key_id, created)
 
-    def _event(self, action: str, camera: Camera, actor: str | None, **private: Any) -> AuditEvent:
+    def _event(
+        self, action: str, camera: Camera, actor: str | None, units: int = 0, **private: Any
+    ) -> AuditEvent:
+        """``units``: how the number of mobile units in service changes (-1, 0, 1); public,
+        so the portal's count of mobile units is recomputable from the log."""
         details = {"camera_id": camera.id, **private}
         if actor is not None:
             details["actor"] = actor
+        public: dict[str, PublicValue] = {"action": action, "count": 1}
+        if units:
+            public[MOBILE_UNITS] = units
         return AuditEvent(
             type=EventType.CAMERA_CHANGED,
             at=self._clock(),
             agency_id=camera.agency_id,
-            public={"action": action, "count": 1},
+            public=public,
             private=details,
         )
 
@@ -393,7 +402,14 @@ class CameraRegistry:
                 )
             self._audit.append_many(
                 [
-                    self._event("added", camera, actor, name=camera.name, adapter=camera.adapter)
+                    self._event(
+                        "added",
+                        camera,
+                        actor,
+                        int(camera.mobile),
+                        name=camera.name,
+                        adapter=camera.adapter,
+                    )
                     for camera, _, _ in prepared
                 ]
             )
@@ -432,7 +448,9 @@ class CameraRegistry:
                 (int(enabled), iso(self._clock()), camera_id),
             )
             action = "enabled" if enabled else "disabled"
-            self._audit.append(self._event(action, current.camera, actor))
+            was = current.camera
+            units = int(was.mobile) * (int(enabled) - int(was.enabled))
+            self._audit.append(self._event(action, was, actor, units))
         self._verifier.forget(current.key_id)
         return self.get(camera_id)
 
@@ -471,6 +489,7 @@ class CameraRegistry:
                     "settings_changed",
                     current,
                     actor,
+                    int(current.enabled) * (int(mobile) - int(current.mobile)),
                     mobile=mobile,
                     timezone=zone,
                     country=country,
@@ -630,6 +649,11 @@ class CameraRegistry:
         if not rows:
             raise NotFoundError(f"no camera {str(camera_id)[:64]!r}")
         return self._row(rows[0])
+
+    def is_mobile(self, camera_id: str) -> bool:
+        """Whether the camera is registered as a mobile unit (an unknown id is not)."""
+        rows = self._query("SELECT mobile FROM cameras WHERE id = ?", (camera_id,))
+        return bool(rows and rows[0][0])
 
     def list(self, *, include_disabled: bool = True) -> list[RegisteredCamera]:
         where = "" if include_disabled else " WHERE enabled = 1"

@@ -21,6 +21,7 @@ PublicValue = str | int | float | bool | None | list[str] | dict[str, int]
 class EventType(StrEnum):
     READS_INGESTED = "reads_ingested"
     READS_NOT_COLLECTED = "reads_not_collected"  # dropped near a sensitive place: per category
+    MOBILE_COVERAGE = "mobile_coverage"  # a day's mobile reads in one coarse cell: a count
     SEARCH_REQUESTED = "search_requested"
     SEARCH_DECIDED = "search_decided"
     SEARCH_EXECUTED = "search_executed"

@@ -95,6 +95,13 @@ class Unrecorded(Protocol):
     def not_recorded(self, reads: Sequence[Read]) -> list[bool]: ...
 
 
+class Coverage(Protocol):
+    """Where mobile units read (``ingest.coverage.MobileCoverage.count``): handed the reads
+    ``reads_ingested`` counted, once they are durable."""
+
+    def count(self, reads: Sequence[Read]) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class IngestResult:
     """The fate of one submission: ``kept`` reads were stored (or buffered), the rest were
@@ -145,6 +152,7 @@ class IngestPipeline:
         hit_only: bool = False,
         nonhit_buffer: NonHitBuffer | None = None,
         protected: Unrecorded | None = None,
+        coverage: Coverage | None = None,
         not_collected: Callable[[NotCollected], None] | None = None,
         clock: Clock = system_clock,
         dedupe_window: timedelta = timedelta(seconds=5),
@@ -158,6 +166,7 @@ class IngestPipeline:
         self._hit_only = hit_only
         self._buffer = nonhit_buffer
         self._protected = protected
+        self._coverage = coverage
         self._not_collected = not_collected
         self._clock = clock
         self._dedupe = Deduper(dedupe_window)
@@ -297,6 +306,12 @@ class IngestPipeline:
         except Exception as exc:
             self._fail(jobs, exc)
             return
+        if self._coverage is not None and written.counted:
+            try:
+                self._coverage.count(written.counted)
+            except Exception as exc:  # the reads are durable and counted: only the map lags
+                self.stats["coverage_failed"] += len(written.counted)
+                log.error("mobile coverage not counted: %s: %s", type(exc).__name__, exc)
         for job, result in zip(jobs, written.results, strict=True):
             job.future.set_result(result)
 

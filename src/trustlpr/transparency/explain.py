@@ -51,6 +51,7 @@ EVENT_TYPES = {
     "token_changed": "sign-in or token",
     "camera_changed": "camera changed",
     "stats_snapshot": "retained-vehicle count",
+    "mobile_coverage": "mobile reads per area and day",
 }
 
 

@@ -23,6 +23,8 @@ from typing import Any
 from ..audit.leaf import parse_leaf
 from ..audit.merkle import EMPTY_ROOT, fold_right, leaf_hash, node_hash
 from ..cameras.places import PLACEMENT_REFUSED, PLACES_INSTALLED
+from ..cameras.registry import MOBILE_UNITS
+from ..core.coverage_cells import CELL_DEGREES, MOBILE_OTHER, cell_bounds
 from ..core.errors import FormatError
 from ..core.events import EventType
 from ..core.hotlist import StopOutcome
@@ -113,6 +115,9 @@ class Tally:
         self.sharing_changes: list[dict[str, Any]] = []
         self.peer_changes: list[dict[str, Any]] = []
         self.places_layer: dict[str, Any] | None = None  # the newest sensitive-places install
+        self.mobile_units = 0  # in service now: the sum of camera changes' ``mobile_units``
+        self._coverage: dict[str, Counter[str]] = {}  # day -> cell -> mobile reads
+        self._min_count = 0  # the largest ``min_count`` any coverage entry was published with
 
     # -- feeding ---------------------------------------------------------------------------
 
@@ -242,6 +247,8 @@ class Tally:
             )
         elif kind == EventType.CAMERA_CHANGED:
             self._camera(index, stamp, n, p)
+        elif kind == EventType.MOBILE_COVERAGE:
+            self._mobile_cell(index, p)
         elif kind == EventType.READS_NOT_COLLECTED:
             n[f"not_collected:{p.text('category', '?')}"] += p.count("count")
         elif kind == EventType.PROTECTED_CHANGED and p.text("action") == PROTECTED_DROPPED:
@@ -268,6 +275,51 @@ class Tally:
             }
         else:
             n["camera_changes"] += 1
+        units = p.values.get(MOBILE_UNITS, 0)
+        if type(units) is not int or units not in (-1, 0, 1):
+            raise _bad(index, f"public {MOBILE_UNITS!r} must be -1, 0 or 1")
+        self.mobile_units += units
+
+    def _mobile_cell(self, index: int, p: _Public) -> None:
+        """A day's mobile reads in one coarse cell (or in the cells below ``min_count``)."""
+        day, cell = p.text("day"), p.text("cell")
+        if not _DAY.match(day):
+            raise _bad(index, "public 'day' must be a UTC day like 2026-11-01")
+        if cell != MOBILE_OTHER and cell_bounds(cell) is None:
+            raise _bad(index, f"public 'cell' {cell[:40]!r} is not a cell of the coverage grid")
+        self._coverage.setdefault(day, Counter())[cell] += p.count("count")
+        self._min_count = max(self._min_count, p.count("min_count"))
+
+    def _mobile(self, span: list[str]) -> dict[str, Any]:
+        """Mobile units in service and the share of their reads per cell over ``span``; a
+        cell with fewer than ``min_count`` reads over the span shows as ``"<k"``."""
+        cells: Counter[str] = Counter()
+        for day in span:
+            cells.update(self._coverage.get(day, Counter()))
+        other = cells.pop(MOBILE_OTHER, 0)
+        total = cells.total() + other
+        k = self._min_count
+        rows: dict[str, dict[str, Any]] = {}
+        for cell, count in sorted(cells.items()):
+            south, west, north, east = cell_bounds(cell) or (0.0, 0.0, 0.0, 0.0)
+            small = count < k
+            rows[cell] = {
+                "south": south,
+                "west": west,
+                "north": north,
+                "east": east,
+                "count": f"<{k}" if small else count,
+                "share": None if small or not total else round(count / total, 4),
+            }
+        return {
+            "units": self.mobile_units,
+            "cell_degrees": CELL_DEGREES,
+            "min_count": k,
+            "reads": total,
+            "other": other,
+            "days": sum(1 for day in span if day in self._coverage),
+            "cells": rows,
+        }
 
     @staticmethod
     def _federation(index: int, kind: str, n: Counter[str], p: _Public) -> None:
@@ -392,6 +444,7 @@ class Tally:
                 "outcomes": {o: total[f"stop:{o}"] for o in _STOPS},
                 "outcomes_recorded": sum(total[f"stop:{o}"] for o in _STOPS),
             },
+            "mobile": self._mobile(span),
             "protected": {"reads_not_recorded": total["protected_not_recorded"]},
             "sensitive_places": {
                 "placements_refused": sum(grouped("placement_refused:").values()),

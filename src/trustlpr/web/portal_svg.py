@@ -184,3 +184,63 @@ def _nice(value: float) -> float:
         if step * power <= value:
             return float(step * power)
     return float(power)
+
+
+@dataclass(frozen=True, slots=True)
+class MapCell:
+    """One cell of the mobile coverage grid with its share of the mobile reads (None: below
+    the minimum count, shown as ``count`` text such as ``<10``)."""
+
+    cell: str
+    south: float
+    west: float
+    north: float
+    east: float
+    count: str
+    share: float | None
+
+
+def shade(share: float | None) -> str:
+    """The CSS class of a cell's share: five steps, ``cov0`` for a suppressed cell."""
+    if share is None:
+        return "cov cov0"
+    return f"cov cov{min(5, 1 + int(share * 20))}"  # 1: <5 %, … 5: 20 % or more
+
+
+def coverage_map(cells: Sequence[MapCell], *, width: int = 600, height: int = 420) -> Markup:
+    """The coverage grid as shaded rectangles on the camera map's projection, north up: where
+    mobile units read, never a route. The table below it gives every cell in words."""
+    if not cells:
+        return Markup('<p class="note">No mobile coverage is published for these days.</p>')
+    lat0 = sum(c.south + c.north for c in cells) / (2 * len(cells))
+    scale_x = math.cos(math.radians(lat0))
+    west, east = min(c.west for c in cells), max(c.east for c in cells)
+    south, north = min(c.south for c in cells), max(c.north for c in cells)
+    span = max((east - west) * scale_x, north - south)
+    pad = 24
+    k = min(width - 2 * pad, height - 2 * pad) / span
+    x0 = width / 2 - (east - west) * scale_x * k / 2
+    y0 = height / 2 - (north - south) * k / 2
+    km = span * 111.32
+    parts = [
+        f'<svg class="map" viewBox="0 0 {width} {height}" role="img" aria-labelledby="cov-t '
+        f'cov-d" preserveAspectRatio="xMidYMid meet">',
+        '<title id="cov-t">Mobile coverage: share of mobile reads per cell</title>',
+        f'<desc id="cov-d">{len(cells)} cells over about {km:.1f} km; north is up. The table '
+        "below gives each cell's count and share.</desc>",
+        f'<rect class="map-bg" x="0" y="0" width="{width}" height="{height}"/>',
+    ]
+    for c in cells:
+        x = x0 + (c.west - west) * scale_x * k
+        y = y0 + (north - c.north) * k
+        w, h = (c.east - c.west) * scale_x * k, (c.north - c.south) * k
+        share = "" if c.share is None else f", {c.share:.1%} of mobile reads"
+        parts.append(
+            f'<rect class="{shade(c.share)}" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" '
+            f'height="{h:.1f}"><title>cell {escape(c.cell)}: {escape(c.count)} reads{share}'
+            "</title></rect>"
+        )
+    parts.append(
+        f'<text class="tick" x="{width - pad}" y="{pad}" text-anchor="end">N ↑</text></svg>'
+    )
+    return Markup("".join(parts))

@@ -28,8 +28,8 @@ from ..transparency.annual import render_body
 from ..transparency.explain import DECISIONS, EVENT_TYPES, category_label, purpose_label
 from .portal_cache import PortalCache
 from .portal_exposure import exposure_key
-from .portal_svg import MapPoint, bar_chart, camera_map, share_bar
-from .tile_map import camera_features, map_frame
+from .portal_svg import MapCell, MapPoint, bar_chart, camera_map, coverage_map, share_bar
+from .tile_map import camera_features, cell_features, map_frame
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -251,9 +251,18 @@ def placement_check(system: System, cameras: Sequence[Camera]) -> dict[str, Any]
     return check | {"places": len(places), "barred": len(barred), "too_near": near}
 
 
+def coverage_cells(figures: dict[str, Any]) -> list[MapCell]:
+    """The mobile coverage cells of the figures, as the maps draw them."""
+    return [
+        MapCell(name, c["south"], c["west"], c["north"], c["east"], str(c["count"]), c["share"])
+        for name, c in figures["mobile"]["cells"].items()
+    ]
+
+
 def cameras_page(cache: PortalCache) -> str:
     figures = cache.figures()
     cameras = registered_cameras(cache.system)
+    cells = coverage_cells(figures)
     points = [
         MapPoint(c.id, c.name, c.latitude, c.longitude, c.direction, c.enabled) for c in cameras
     ]
@@ -267,6 +276,13 @@ def cameras_page(cache: PortalCache) -> str:
             cache.tiles,
             camera_features(points),
             label="Street map of the camera positions; the camera list below gives each one",
+        ),
+        coverage_svg=map_frame(
+            coverage_map(cells),
+            cache.tiles,
+            [],
+            label="Street map of the mobile coverage cells; the table below gives each one",
+            areas=cell_features(cells),
         ),
         osm_positions=any(c.id.startswith("osm-") for c in cameras),  # ODbL asks for credit
         exposure=exposure_state(cache, cameras),

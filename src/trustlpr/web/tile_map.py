@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from ..settings import Settings
-from .portal_svg import MapPoint
+from .portal_svg import MapCell, MapPoint, shade
 from .sightings_svg import Stop
 
 OSM_ATTRIBUTION = Markup(
@@ -72,12 +72,14 @@ def map_frame(
     *,
     label: str,
     track: Sequence[str] = (),
+    areas: Sequence[Mapping[str, object]] = (),
 ) -> Markup:
     """The SVG map alone without tiles; with them, the SVG in a frame carrying the tile layer,
     the cameras (``features``: id, name, lat, lon, direction, css, label, optional ``here``
     and ``numbers``) and the ``track`` (camera ids in time order) for ``tilemap.js``; ``label``
-    names the street map for assistive technology."""
-    if tiles is None or not features:
+    names the street map for assistive technology; ``areas`` are shaded rectangles (south,
+    west, north, east, css, label): the mobile coverage cells."""
+    if tiles is None or not (features or areas):
         return svg
     data: dict[str, object] = {
         "tiles": tiles.url,
@@ -85,6 +87,7 @@ def map_frame(
         "label": label,
         "cameras": list(features),
         "track": list(track),
+        "areas": list(areas),
     }
     return Markup(
         f'<div class="mapframe" data-map="svg" data-tilemap="{escape(json.dumps(data))}">'
@@ -123,3 +126,19 @@ def _feature(
 ) -> dict[str, object]:
     return {"id": ident, "name": name, "lat": lat, "lon": lon, "direction": direction,
             "css": css, "label": label}  # fmt: skip
+
+
+def cell_features(cells: Sequence[MapCell]) -> list[dict[str, object]]:
+    """``map_frame``'s areas for the mobile coverage map (``portal_svg.coverage_map``'s cells)."""
+    return [
+        {
+            "south": c.south,
+            "west": c.west,
+            "north": c.north,
+            "east": c.east,
+            "css": shade(c.share),
+            "label": f"cell {c.cell}: {c.count} reads"
+            + ("" if c.share is None else f", {c.share:.1%} of mobile reads"),
+        }
+        for c in cells
+    ]

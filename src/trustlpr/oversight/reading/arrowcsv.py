@@ -17,6 +17,7 @@ newlines. A chunk with a blank line (even one inside a quoted cell) is left to t
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -30,6 +31,15 @@ _PARSE = pa_csv.ParseOptions(newlines_in_values=True)
 def read_columns(raw: bytes, width: int, first_line: int) -> tuple[list[int], list[list[str]]]:
     """(each record's first physical line, the cells of each column) of ``raw``, records of
     ``width`` fields; ``ValueError`` when the plain reader must read the chunk instead."""
+    starts, arrays = read_arrays(raw, width, first_line)
+    return starts.tolist(), [array.to_pylist() for array in arrays]
+
+
+def read_arrays(
+    raw: bytes, width: int, first_line: int
+) -> tuple[np.ndarray[Any, Any], list[pa.StringArray]]:
+    """``read_columns`` with the lines as numpy and each column one Arrow string array (no
+    Python strings made: ``arrowfeed`` judges and interns them column by column)."""
     if b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         raise ValueError("NUL bytes or a bare CR")
     if b"\n\n" in raw or b"\n\r\n" in raw or raw.startswith((b"\n", b"\r\n")):
@@ -60,4 +70,4 @@ def read_columns(raw: bytes, width: int, first_line: int) -> tuple[list[int], li
     starts[0] = first_line
     np.cumsum(consumed[:-1], out=starts[1:])
     starts[1:] += first_line
-    return starts.tolist(), [column.to_pylist() for column in table.columns]
+    return starts, [column.combine_chunks() for column in table.columns]

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 Arr = np.ndarray[Any, Any]
 BATCH_ROWS = 8192
 _CACHE_LIMIT = 50_000
-_PAD = 64  # zero bytes after a joined column, so fixed-offset gathers never leave the buffer
+PAD = 64  # zero bytes after a joined column, so fixed-offset gathers never leave the buffer
 _DIGIT = np.zeros(256, dtype=bool)
 _DIGIT[ord("0") : ord("9") + 1] = True
 _NIBBLE = np.full(256, 255, dtype=np.uint8)
@@ -55,7 +55,7 @@ def _joined(cells: Sequence[str]) -> tuple[Arr, Arr, Arr]:
     n = len(cells)
     lengths = np.fromiter(map(len, cells), dtype=np.int64, count=n)
     ends = np.cumsum(lengths)
-    data = "".join(cells).encode("ascii", errors="replace") + bytes(_PAD)
+    data = "".join(cells).encode("ascii", errors="replace") + bytes(PAD)
     return np.frombuffer(data, dtype=np.uint8), ends - lengths, ends
 
 
@@ -136,9 +136,13 @@ def flock_times(cells: Sequence[str]) -> tuple[Arr, Arr]:
 
 def flock_frames(cells: Sequence[str]) -> tuple[Arr, Arr, Arr]:
     """Two-line ``Time Frame`` cells ``start\\nend``, both lines in the Flock form."""
-    buf, s, e = _joined(cells)
-    n = len(cells)
-    newlines = np.flatnonzero(buf[: len(buf) - _PAD] == 10)
+    return span_frames(*_joined(cells))
+
+
+def span_frames(buf: Arr, s: Arr, e: Arr) -> tuple[Arr, Arr, Arr]:
+    """``flock_frames`` over the spans ``buf[s:e]`` (``buf`` padded as ``_joined`` pads it)."""
+    n = len(s)
+    newlines = np.flatnonzero(buf[: len(buf) - PAD] == 10)
     owner = np.searchsorted(e, newlines, side="right")
     per_cell = np.bincount(owner, minlength=n)[:n]
     split = np.zeros(n, dtype=np.int64)
@@ -152,8 +156,12 @@ def flock_frames(cells: Sequence[str]) -> tuple[Arr, Arr, Arr]:
 def uuid_ids(cells: Sequence[str]) -> tuple[Arr, Arr, Arr, Arr]:
     """(ok, kind, hi, lo) as ``pack_id`` gives them, for blank cells and canonical UUIDs in
     one letter case; ``ok`` is false for every other cell."""
-    buf, s, e = _joined(cells)
-    n = len(cells)
+    return span_uuids(*_joined(cells))
+
+
+def span_uuids(buf: Arr, s: Arr, e: Arr) -> tuple[Arr, Arr, Arr, Arr]:
+    """``uuid_ids`` over the spans ``buf[s:e]``."""
+    n = len(s)
     kind = np.zeros(n, dtype=np.int8)
     hi = np.zeros(n, dtype=np.uint64)
     lo = np.zeros(n, dtype=np.uint64)
@@ -367,11 +375,11 @@ class BatchFeeder:
         builder = self.parser.builder
         num = builder.numeric
         num["line"].extend(lines[a:b])
-        _put(num["t"], values["t"][a:b])
+        put(num["t"], values["t"][a:b])
         frame = values.get("frame")
         if frame is not None:
-            _put(num["tf_start"], frame[0, a:b])
-            _put(num["tf_end"], frame[1, a:b])
+            put(num["tf_start"], frame[0, a:b])
+            put(num["tf_end"], frame[1, a:b])
         else:
             num["tf_start"].extend(repeat(NO_TIME, b - a))
             num["tf_end"].extend(repeat(NO_TIME, b - a))
@@ -380,13 +388,13 @@ class BatchFeeder:
             num[key].extend(column[a:b] if column is not None else repeat(-1, b - a))
         if "id" in values:
             kind, hi, lo = values["id"]
-            _put(num["id_kind"], kind[a:b])
-            _put(num["id_hi"], hi[a:b])
-            _put(num["id_lo"], lo[a:b])
+            put(num["id_kind"], kind[a:b])
+            put(num["id_hi"], hi[a:b])
+            put(num["id_lo"], lo[a:b])
         else:
             for key in ("id_kind", "id_hi", "id_lo"):
                 num[key].extend(repeat(0, b - a))
-        _put(num["flags"], values["flags"][a:b])
+        put(num["flags"], values["flags"][a:b])
         maps, pooled = builder.maps, builder.pooled
         for name, texts in values["texts"].items():
             if texts:
@@ -395,5 +403,5 @@ class BatchFeeder:
                 pooled[name].frombytes(bytes(4 * (b - a)))  # id 0: no value
 
 
-def _put(target: array[Any], values: Arr) -> None:
+def put(target: array[Any], values: Arr) -> None:
     target.frombytes(np.ascontiguousarray(values, dtype=target.typecode).tobytes())

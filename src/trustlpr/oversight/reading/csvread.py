@@ -28,7 +28,8 @@ import numpy as np
 
 from ...core.errors import FormatError
 from ..table.chunk import ChunkBuilder, ChunkData
-from .arrowcsv import read_columns
+from .arrowcsv import read_arrays
+from .arrowfeed import feed_arrays
 from .batch import BATCH_ROWS, BatchFeeder
 from .layout import HEADER_SCAN_ROWS, Layout, find_layout
 from .rows import RowParser, optional_pools
@@ -211,27 +212,19 @@ def _parse_bytes(raw: bytes, job: ChunkJob, parser: RowParser) -> tuple[int, int
     if job.compiled:
         try:
             raw.decode("utf-8")  # as strict as the plain path's test for Windows-1252 rows
-            lines, columns = read_columns(raw, job.layout.width, job.first_line)
+            lines, arrays = read_arrays(raw, job.layout.width, job.first_line)
         except ValueError:  # UnicodeDecodeError included
             pass
         else:
-            return feed_columns(lines, columns, parser)
+            feed_arrays(lines, arrays, BatchFeeder(parser))
+            width = len(arrays) if len(lines) else -1
+            return width, width
     try:
         text, slow = raw.decode("utf-8"), False
     except UnicodeDecodeError:
         text, slow = raw.decode("utf-8", errors="surrogateescape"), True
     del raw
     return parse_stream(io.StringIO(text, newline=""), job.first_line, parser, slow)
-
-
-def feed_columns(lines: list[int], columns: list[list[str]], parser: RowParser) -> tuple[int, int]:
-    """Feeds records already split into columns, in batches as ``parse_stream`` does."""
-    feeder = BatchFeeder(parser)
-    for a in range(0, len(lines), BATCH_ROWS):
-        b = a + BATCH_ROWS
-        feeder.feed_columns(lines[a:b], [column[a:b] for column in columns])
-    width = len(columns) if lines else -1
-    return width, width
 
 
 def parse_text(text: str, first_line: int, parser: RowParser) -> None:

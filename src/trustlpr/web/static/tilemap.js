@@ -33,6 +33,8 @@
     var at = {};
     var bounds = L.latLngBounds([]);
     data.cameras.forEach(function (c) { at[c.id] = [c.lat, c.lon]; bounds.extend(at[c.id]); });
+    var areas = data.areas || []; // coverage cells: [[south, west], [north, east]]
+    areas.forEach(function (a) { bounds.extend([a.south, a.west]); bounds.extend([a.north, a.east]); });
     map.fitBounds(bounds.pad(0.05), { padding: [24, 24], maxZoom: 16 });
 
     var shown = false;
@@ -59,6 +61,10 @@
                        WAIT_MS);
     layer.addTo(map);
 
+    areas.forEach(function (a) {
+      L.rectangle([[a.south, a.west], [a.north, a.east]], { className: a.css })
+        .bindTooltip(a.label).addTo(map);
+    });
     var track = [];
     data.track.forEach(function (id, i) {
       if (at[id] && (i === 0 || data.track[i - 1] !== id)) { track.push(at[id]); }
