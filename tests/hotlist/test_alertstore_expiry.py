@@ -13,6 +13,7 @@ import pytest
 
 from trustlpr.core import Read
 from trustlpr.core.errors import ConflictError
+from trustlpr.core.plates import mask_plate
 from trustlpr.hotlist.alertstore import AlertStore
 from trustlpr.hotlist.records import UNVERIFIED, AlertKind, AlertRecord, Verdict, read_fields
 
@@ -22,7 +23,8 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 def _record(
     name: str, kind: AlertKind, *, raised: datetime, observed: datetime | None = None
 ) -> AlertRecord:
-    read = Read(f"PL{name.upper()}", "CT", 0.9, observed or raised, "cam-1", "nhpd", 41.3, -72.9)
+    at = observed or raised
+    read = Read(f"PL{name.upper()}", "CT", 0.9, at, "cam-1", "nhpd", 41.3, -72.9, image_ref="i")
     return AlertRecord(
         id=f"id-{name}",
         kind=kind,
@@ -141,8 +143,10 @@ def test_a_verdict_is_recorded_once_and_redacts_only_an_unconfirmed_possible(
         redacted = name in ("pmis", "pntv")
         assert got.has_image is not redacted, name
         assert (store.image(f"id-{name}") is None) is redacted, name
-        assert (got.read["plate"] == f"PL{name.upper()}") is not redacted, name
-        assert got.read["image_ref"] is None
+        plate = f"PL{name.upper()}"
+        assert got.read["plate"] == (mask_plate(plate) if redacted else plate), name
+        assert got.read["image_ref"] == (None if redacted else "i"), name
+        assert set(got.read) == set(_record(name, AlertKind.ALERT, raised=T0).read), name
         with pytest.raises(ConflictError):
             store.verify(f"id-{name}", Verdict.CONFIRMED, user="officer-2", note="x", at=T0)
         again = store.get(f"id-{name}")
