@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from trustlpr.core import Read
-from trustlpr.core.errors import ConflictError
+from trustlpr.core.errors import ConflictError, StoreError
 from trustlpr.core.plates import mask_plate
 from trustlpr.hotlist.alertstore import AlertStore
 from trustlpr.hotlist.records import UNVERIFIED, AlertKind, AlertRecord, Verdict, read_fields
@@ -40,6 +40,11 @@ def _rows(store: AlertStore, table: str) -> set[str]:
     with sqlite3.connect(store.path) as db:
         column = "id" if table == "alerts" else "alert_id"
         return {r[0] for r in db.execute(f"SELECT {column} FROM {table}")}
+
+
+def _file_bytes(store: AlertStore) -> bytes:
+    wal = store.path.with_name("alerts.db-wal")
+    return store.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
 @pytest.fixture
@@ -147,13 +152,59 @@ def test_a_verdict_is_recorded_once_and_redacts_only_an_unconfirmed_possible(
         assert got.read["plate"] == (mask_plate(plate) if redacted else plate), name
         assert got.read["image_ref"] == (None if redacted else "i"), name
         assert set(got.read) == set(_record(name, AlertKind.ALERT, raised=T0).read), name
+        if redacted:  # gone at once, from the file and the WAL
+            for gone in (f"JPEG-id-{name}".encode(), plate.encode()):
+                assert gone not in _file_bytes(store), f"{gone!r} outlived its redaction"
         with pytest.raises(ConflictError):
             store.verify(f"id-{name}", Verdict.CONFIRMED, user="officer-2", note="x", at=T0)
         again = store.get(f"id-{name}")
         assert (again.status, again.verified_by) == (verdict.value, "officer-1")
     assert store.find(status=UNVERIFIED) == []
-    wal = store.path.with_name("alerts.db-wal")
-    blob = store.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    blob = _file_bytes(store)
     assert b"JPEG-id-pconf" in blob, "positive control"
     for gone in (b"JPEG-id-pmis", b"JPEG-id-pntv", b"PLPMIS", b"PLPNTV"):
         assert gone not in blob, f"{gone!r} outlived its redaction"
+
+
+def _fail_on(store: AlertStore, table: str, event: str) -> None:
+    """A real SQLite failure inside the store's transaction (a trigger that aborts)."""
+    with sqlite3.connect(store.path) as db:
+        db.execute(
+            f"CREATE TRIGGER fail_{table} BEFORE {event} ON {table} "
+            "BEGIN SELECT RAISE(ABORT, 'disk trouble (test)'); END"
+        )
+
+
+def _heal(store: AlertStore, table: str) -> None:
+    with sqlite3.connect(store.path) as db:
+        db.execute(f"DROP TRIGGER fail_{table}")
+
+
+def test_a_failed_stage_stores_no_alert_without_its_outbox_row(store: AlertStore) -> None:
+    hit = _record("hit", AlertKind.ALERT, raised=T0)
+    possible = _record("pos", AlertKind.POSSIBLE, raised=T0)
+    _fail_on(store, "outbox", "INSERT")
+    with pytest.raises(StoreError):
+        store.stage([possible, hit], {})
+    assert _rows(store, "alerts") == set(), "an alert was stored without its outbox row"
+    _heal(store, "outbox")
+    assert store.stage([possible, hit], {}, audit_mark=3) == [possible, hit]
+    assert store.stage([possible, hit], {}, audit_mark=4) == [], "a retry is a no-op"
+    assert [(r.id, mark) for r, mark in store.outbox()] == [("id-hit", 3)]
+    # insert (the service's path for possibles and late confirmations) queues nothing
+    late = _record("late", AlertKind.ALERT, raised=T0)
+    store.insert([late], {})
+    assert _rows(store, "outbox") == {"id-hit"} and "id-late" in _rows(store, "alerts")
+
+
+def test_a_failed_expiry_deletes_nothing_and_the_next_one_completes(store: AlertStore) -> None:
+    _stage(store, _record("old", AlertKind.ALERT, raised=T0 - timedelta(days=1)))
+    _fail_on(store, "alerts", "DELETE")
+    with pytest.raises(StoreError):
+        store.expire(hit_before=T0, nonhit_before=T0)
+    for table in ("alerts", "outbox", "deliveries"):
+        assert _rows(store, table) == {"id-old"}, f"a failed purge half-emptied {table}"
+    _heal(store, "alerts")
+    assert store.expire(hit_before=T0, nonhit_before=T0) == 1
+    for table in ("alerts", "outbox", "deliveries"):
+        assert _rows(store, table) == set(), table
