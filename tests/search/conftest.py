@@ -71,7 +71,10 @@ def _read(plate: str, at: datetime, camera: str = "cam-1") -> Read:
     return Read(plate, "CT", 0.93, at, camera, "nhpd", 41.31, -72.92)
 
 
-def make_world(tmp_path: Path, policy: str = "strict-default") -> World:
+def make_world(
+    tmp_path: Path, policy: str = "strict-default", *, search_clock: FakeClock | None = None
+) -> World:
+    """``search_clock``: the search service's own clock (default: the identity store's)."""
     store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
     reads = []
     for day in range(20):
@@ -115,7 +118,7 @@ def make_world(tmp_path: Path, policy: str = "strict-default") -> World:
         sharing=identity.sharing,
         people=identity,
         approvals=approvals,
-        clock=clock,
+        clock=search_clock or clock,
         nonhit_retention=timedelta(days=21),
         protected=protected,
     )

@@ -124,6 +124,14 @@ def test_promote_moves_a_read_into_the_hit_class(store: ReadStore) -> None:
     assert store.image(found.ref) == b"img"
 
 
+def test_promoting_a_read_twice_moves_it_once(store: ReadStore) -> None:
+    """A ref already promoted (its non-hit row gone) is skipped, not an error."""
+    ref, _ = store.append([make_read("LATE1", T0), make_read("STAYS1", T0)])
+    assert store.promote([ref, ref]) == 1
+    assert store.promote([ref]) == 0
+    assert len(store.lookup("LATE1", T0, T0 + timedelta(days=1))) == 1
+
+
 def test_stats_count_by_day(store: ReadStore) -> None:
     store.append(week_of_reads())
     stats = store.stats()
