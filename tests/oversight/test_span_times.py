@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from trustlpr.core.errors import InputError
@@ -51,6 +51,7 @@ def _parsed(text: str) -> int | None:
 
 @settings(max_examples=120, deadline=None)
 @given(st.lists(_near_flock(), min_size=1, max_size=40))
+@example(["1/1/20250 1:00:00 AM UTC"])  # parse_time raised ValueError, not InputError, here
 def test_span_times_matches_parse_time(cells: list[str]) -> None:
     data = "".join(cells).encode()
     lengths = np.array([len(c.encode()) for c in cells], dtype=np.int64)
