@@ -9,6 +9,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from trustlpr.runtime import FrontEnd, System
 from trustlpr.store import RetentionClass
 
 from .conftest import NATS_URL, BusNode, reads_payload
+from .format1 import encode_v1
 
 pytestmark = pytest.mark.slow
 
@@ -204,6 +206,35 @@ def test_a_batch_stored_but_not_audited_before_a_crash_is_not_stored_twice(
         assert _stored(system) == ["GH444", "GH555"]
         assert _ingested(system) == counted + 2
         assert system.pipeline.stats["recovered_already_stored"] == 1
+
+
+def test_a_format_1_and_a_format_2_message_are_stored_alike(bus_node: BusNode) -> None:
+    """A rolling upgrade: the writer stores a batch of an older front-end (format 1, JSON)
+    exactly as the same reads in format 2: the reads the front-end parsed, field for field."""
+    with _running(bus_node) as (system, _):
+        camera = system.ingest_service.authenticate(bus_node.camera_key).camera
+        cipher = BusCipher(system.store.rings[RetentionClass.NONHIT], bus_node.bus.stream)
+        parsed = {}
+        for prefix, encoder in (("MN", encode_v1), ("PQ", encode)):
+            payload = reads_payload([f"{prefix}111", f"{prefix}222"])
+            for i, row in enumerate(payload["reads"]):
+                row.update(make="Honda", colour="blue", speed=52.5 + i, direction=90 + i,
+                           char_confidences=[0.5, 0.75, 1.0, 0.25, 0.125],
+                           country="US")  # fmt: skip
+            reads = system.ingest_service.adapters["native"].parse(payload, camera).reads
+            sealed = cipher.seal(encoder(Batch("elm", reads)))
+            _publish(bus_node, sealed.msg_id, sealed.key_id, sealed.data)
+            # the store keeps no per-character confidences: they serve the hot-list matcher
+            parsed.update({r.plate: replace(r, char_confidences=None) for r in reads})
+        _wait(lambda: len(_stored(system)) == 4, "the writer did not store both formats")
+        _wait(lambda: _drained(bus_node), "not acknowledged")
+        now = datetime.now(UTC)
+        stored = {
+            s.read.plate: s.read
+            for s in system.store.scan(now - timedelta(days=2), now + timedelta(hours=1))
+        }
+        assert stored == parsed
+        _wait(lambda: _bus_counts(system).get("stored") == 2, "not counted as two batches")
 
 
 def test_bad_messages_are_dead_lettered_counted_and_do_not_block(bus_node: BusNode) -> None:

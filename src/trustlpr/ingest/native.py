@@ -49,11 +49,31 @@ def _one(raw: Any, camera: Camera, parsed: Parsed, path: str) -> None:
         fields["lat"], fields["lon"] = camera.latitude, camera.longitude
     if fields.get("direction") in (None, "") and camera.direction is not None:
         fields["direction"] = camera.direction
-    read = read_from_mapping(fields, agency_id=camera.agency_id, camera_id=camera.id)
-    reported = Position(read.latitude, read.longitude, "lat")
-    if not camera.mobile:  # a fixed camera stands where it is registered
-        read = replace(read, latitude=camera.latitude, longitude=camera.longitude)
+    here = _plain_position(fields.get("lat", fields.get("latitude")),
+                           fields.get("lon", fields.get("longitude")))  # fmt: skip
+    if camera.mobile or here is None:
+        read = read_from_mapping(fields, agency_id=camera.agency_id, camera_id=camera.id)
+        reported = Position(read.latitude, read.longitude, "lat")
+        if not camera.mobile:  # a fixed camera stands where it is registered
+            read = replace(read, latitude=camera.latitude, longitude=camera.longitude)
+    else:  # a valid position, so built at the registered place at once: the same read
+        reported = Position(*here, "lat")
+        fields["lat"], fields["lon"] = camera.latitude, camera.longitude
+        read = read_from_mapping(fields, agency_id=camera.agency_id, camera_id=camera.id)
     parsed.add(read, path=path, position=reported)
+
+
+def _plain_position(lat: Any, lon: Any) -> tuple[float, float] | None:
+    """The position as ``read_from_mapping`` takes it when both are plain numbers in range;
+    None otherwise (that one then checks and names what is wrong)."""
+    if (
+        type(lat) in (float, int)
+        and type(lon) in (float, int)
+        and -90.0 <= lat <= 90.0
+        and -180.0 <= lon <= 180.0
+    ):
+        return float(lat), float(lon)
+    return None
 
 
 def _one_json(raw: Any, camera: Camera, parsed: Parsed, path: str) -> None:

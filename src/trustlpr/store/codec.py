@@ -20,6 +20,7 @@ import json
 import math
 import os
 import struct
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from cryptography.exceptions import InvalidTag
@@ -102,20 +103,41 @@ value, and a batch's reads repeat a few dozen spellings, so each is computed onc
 
 
 def seal(read: Read, keys: DayKeys, retention: str, memo: IndexMemo | None = None) -> SealedRead:
-    t_us = to_us(read.observed_at)
-    nonce = os.urandom(12)
-    ciphertext = keys.aead.encrypt(nonce, _pack(read), _aad(retention, keys, read.camera_id, t_us))
+    """One read sealed for ``keys``' day and ``retention`` class."""
+    return seal_many([read], keys, retention, memo)[0]
+
+
+def seal_many(
+    reads: Sequence[Read], keys: DayKeys, retention: str, memo: IndexMemo | None = None
+) -> list[SealedRead]:
+    """``seal`` of each read of one partition, with what the batch shares done once: the
+    associated data's prefix, one ``os.urandom`` call for every nonce, the bound methods.
+    The associated data is ``_aad``'s, which ``unseal`` checks (tests/store/test_seal_many.py)."""
+    prefix = f"{retention}|{keys.day.isoformat()}|"
+    nonces = os.urandom(12 * len(reads))
+    encrypt = keys.aead.encrypt
+    blind = keys.blind_index
     memo = {} if memo is None else memo
-    return (
-        t_us,
-        read.camera_id,
-        keys.blind_index(CONFUSION_DOMAIN, confusion_key(read.plate)),
-        nonce,
-        ciphertext,
-        _sent_index(keys, "make", read.make, memo),
-        _sent_index(keys, "colour", read.colour, memo),
-        _sent_index(keys, "vehicle_type", read.vehicle_type, memo),
-    )
+    rows: list[SealedRead] = []
+    append = rows.append
+    for at, read in enumerate(reads):
+        t_us = to_us(read.observed_at)
+        nonce = nonces[12 * at : 12 * at + 12]
+        camera = read.camera_id
+        make, colour, vtype = read.make, read.colour, read.vehicle_type
+        append(
+            (
+                t_us,
+                camera,
+                blind(CONFUSION_DOMAIN, confusion_key(read.plate)),
+                nonce,
+                encrypt(nonce, _pack(read), f"{prefix}{camera}|{t_us}".encode()),
+                None if make is None else _sent_index(keys, "make", make, memo),
+                None if colour is None else _sent_index(keys, "colour", colour, memo),
+                None if vtype is None else _sent_index(keys, "vehicle_type", vtype, memo),
+            )
+        )
+    return rows
 
 
 def _sent_index(keys: DayKeys, kind: str, sent: str | None, memo: IndexMemo) -> int | None:

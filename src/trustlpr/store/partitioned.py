@@ -37,8 +37,8 @@ from .codec import (
     SealedRead,
     attribute_index,
     from_us,
-    seal,
     seal_image,
+    seal_many,
     to_us,
     unseal,
     unseal_image,
@@ -185,7 +185,7 @@ class DayPartitionedStore(ABC):
             for (cls, day), members in partitions(reads, hits).items():
                 keys = self._rings[cls].get(day, create=True)
                 memo: IndexMemo = {}  # this batch's attribute indexes of the day
-                sealed = [seal(reads[i], keys, cls.value, memo) for i in members]
+                sealed = seal_many([reads[i] for i in members], keys, cls.value, memo)
 
                 def seal_images(
                     ids: Sequence[int],
