@@ -124,7 +124,8 @@ def test_the_root_runs_and_stops_the_periodic_jobs(system: System) -> None:
     """serve and demo only call start(); close() stops the jobs before the stores close."""
     system.start()
     assert {job.name for job in system.jobs._jobs} == {
-        "purge", "checkpoint", "hotlist-tick", "stats-snapshot", "hotlist-sync"
+        "purge", "checkpoint", "hotlist-tick", "stats-snapshot", "hotlist-sync",
+        "not-collected-tally", "mobile-coverage",
     }  # fmt: skip
     thread = system.jobs._thread
     assert thread is not None and thread.is_alive()

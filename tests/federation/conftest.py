@@ -73,6 +73,9 @@ def make_node(tmp_path: Path, fed_clock: FakeClock) -> Iterator[Callable[..., Fe
             agency_name=f"{agency_id} police",
             agency_state=state,
             agency_type=agency_type,
+            # no test here is about the deadline: under load (two shared cores, a mutation
+            # run at nice 19) a partner in the same process may take longer than the 2 s
+            federation_deadline=30.0,
         )
         assert initialise(settings)
         system = System(settings, clock=fed_clock)

@@ -15,6 +15,7 @@ from trustlpr.cli.main import app
 from .conftest import PASSWORD, FedNode
 
 runner = CliRunner()
+_PATIENT = {"TRUSTLPR_FEDERATION_DEADLINE": "30"}
 
 
 class Operator:
@@ -22,7 +23,10 @@ class Operator:
         self.data_dir = data_dir
 
     def __call__(self, *args: str, input: str | None = None, code: int = 0) -> str:
-        result = runner.invoke(app, ["--data-dir", str(self.data_dir), *args], input=input)
+        # the partner's answer may take longer than 2 s under load (tests/federation/conftest.py)
+        result = runner.invoke(
+            app, ["--data-dir", str(self.data_dir), *args], input=input, env=_PATIENT
+        )
         assert result.exit_code == code, (args, result.output)
         return result.output if code else result.stdout
 

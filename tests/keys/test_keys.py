@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from trustlpr.core import ConfigError, KeyDestroyedError
-from trustlpr.keys import KeyRing, create_root_key, load_root_key
+from trustlpr.keys import KeyRing, ReadKeys, create_root_key, load_root_key
 
 DAY = date(2026, 11, 3)
 
@@ -85,6 +85,34 @@ def test_a_destroyed_day_is_gone_from_the_same_ring_too(tmp_path: Path) -> None:
     with pytest.raises(KeyDestroyedError):
         ring.get(DAY)
     assert ring.destroy(DAY) is None  # twice is harmless, and says nothing was left
+
+
+def test_a_ring_knows_the_days_on_file_without_loading_them(tmp_path: Path) -> None:
+    """``has`` is what the bus asks before sealing for a day: a day another ring (another
+    process) created is on file, though this ring never loaded it."""
+    root = secrets.token_bytes(32)
+    KeyRing(tmp_path, root, "nonhit").get(DAY, create=True)
+    fresh = KeyRing(tmp_path, root, "nonhit")
+    assert fresh.has(DAY)
+    assert not fresh.has(DAY + timedelta(days=1))
+
+
+def test_read_keys_make_a_days_detail_key_only_when_asked(tmp_path: Path) -> None:
+    """The audit details' key provider: ``create`` for a read being stored makes the day's
+    keys; otherwise a day without keys, an unknown class or a malformed id is no key at all."""
+    rings = {name: KeyRing(tmp_path / name, secrets.token_bytes(32), name) for name in ("hit",)}
+    keys = ReadKeys(rings)
+    with pytest.raises(KeyDestroyedError):
+        keys.detail_aead(f"hit:{DAY}")
+    assert not rings["hit"].has(DAY)
+    made = keys.detail_aead(f"hit:{DAY}", create=True)
+    assert rings["hit"].has(DAY)
+    nonce = b"\0" * 12
+    sealed = made.encrypt(nonce, b"x", b"")
+    assert keys.detail_aead(f"hit:{DAY}").decrypt(nonce, sealed, b"") == b"x"
+    for bad in (f"nonhit:{DAY}", "hit:not-a-day", "hit"):
+        with pytest.raises(KeyDestroyedError, match="there is no key"):
+            keys.detail_aead(bad, create=True)
 
 
 def test_processes_sharing_a_keys_directory_agree_on_each_days_secret(tmp_path: Path) -> None:

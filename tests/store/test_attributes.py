@@ -39,6 +39,8 @@ def test_finds_exactly_the_reads_whose_attributes_match(store: ReadStore) -> Non
     assert _plates(store, BLUE_CHEVY) == ["AB1234", "CD5678", "NP2468"]
     assert _plates(store, BLUE_CHEVY, days=1) == ["AB1234", "CD5678"]
     assert _plates(store, BLUE_CHEVY, cameras=["cam-1"]) == ["AB1234", "NP2468"]
+    assert _plates(store, BLUE_CHEVY, cameras=["cam-2", "cam-1"]) == ["AB1234", "CD5678", "NP2468"]
+    assert _plates(store, BLUE_CHEVY, cameras=["cam-2", "cam-9"]) == ["CD5678"]
     assert _plates(store, VehicleAttributes.parse(colour="blue")) == [
         "AB1234", "CD5678", "GH3456", "NP2468",
     ]  # fmt: skip

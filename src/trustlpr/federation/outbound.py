@@ -213,9 +213,9 @@ class FederatedSearch:
     ) -> dict[str, Any]:
         body = body_of(form).model_dump(mode="json")
         query = body["query"]
-        for name in VEHICLE_FIELDS:  # absent unless asked: a partner older than them accepts
-            if query.get(name) is None:  # every other search (its body forbids unknown keys)
-                query.pop(name, None)
+        for name in (*VEHICLE_FIELDS, "area"):  # absent unless asked: a partner older than
+            if query.get(name) is None:  # them accepts every other search (its body forbids
+                query.pop(name, None)  # unknown keys)
         body |= {
             "trustlpr_federation": WIRE_VERSION,
             "request_id": request_id,
