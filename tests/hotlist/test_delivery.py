@@ -142,7 +142,7 @@ class FakeSystem:
 
     hotlists: HotlistService
     user: User = field(default_factory=lambda: User("ofc-1", "ctpd", Role.OFFICER))
-    settings: Settings = field(default_factory=Settings)  # create_app reads map_tiles
+    settings: Settings = field(default_factory=Settings)
 
     def authenticate(self, request: Any) -> User:
         return self.user

@@ -21,7 +21,7 @@ from trustlpr.web.app import create_app
 class FakeSystem:
     hotlists: HotlistService
     user: User | None = field(default_factory=lambda: User("sup-1", "ctpd", Role.SUPERVISOR))
-    settings: Settings = field(default_factory=Settings)  # create_app reads map_tiles
+    settings: Settings = field(default_factory=Settings)
 
     def authenticate(self, request: Any) -> User:
         if self.user is None:
