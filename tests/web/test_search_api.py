@@ -194,6 +194,13 @@ def test_a_warrant_scope_is_carried_and_checked(api: tuple[TestClient, dict[str,
     )  # fmt: skip
     assert held.status_code == 202, held.text
     assert [r["rule"] for r in held.json()["reasons"]] == ["approval.warrant-scope"]
+    [queued] = client.get("/api/v1/searches/pending", headers=bearer(tokens["sgt"])).json()
+    assert (queued["legal_basis"], queued["warrant_id"]) == ("warrant", "SW-2026-0412")
+    assert queued["warrant_scope"] == {  # what the order authorises; its plates only counted
+        "court": "Superior Court, New Haven",
+        "window_start": (NOW - timedelta(days=60)).isoformat().replace("+00:00", "Z"),
+        "window_end": NOW.isoformat().replace("+00:00", "Z"), "cameras": None, "plates_count": 1,
+    }  # fmt: skip
     for bad, field in (
         ({**scope, "plates": ["\u0410PI123"]}, "warrant_scope.plates"),
         ({**scope, "window_end": scope["window_start"]}, "warrant_scope.window_end"),

@@ -51,7 +51,12 @@ class StoreStats:
 
 def make_ref(retention: RetentionClass, day: date, row_id: int) -> str:
     """A stored read's reference: ``<class>:<YYYY-MM-DD>:<row id>``."""
-    return f"{retention.value}:{day.isoformat()}:{row_id}"
+    return f"{ref_prefix(retention, day)}{row_id}"
+
+
+def ref_prefix(retention: RetentionClass, day: date) -> str:
+    """``make_ref`` without its row id: made once per partition when a batch is stored."""
+    return f"{retention.value}:{day.isoformat()}:"
 
 
 def parse_ref(ref: str) -> tuple[RetentionClass, date, int]:
@@ -70,9 +75,13 @@ def partitions(
     if hits is not None and len(hits) != len(reads):
         raise StoreError("append: hits must have one flag per read")
     groups: dict[tuple[RetentionClass, date], list[int]] = {}
+    hit, nonhit = RetentionClass.HIT, RetentionClass.NONHIT
     for i, read in enumerate(reads):
-        cls = RetentionClass.HIT if hits is not None and hits[i] else RetentionClass.NONHIT
-        groups.setdefault((cls, read.observed_at.date()), []).append(i)
+        key = (hit if hits is not None and hits[i] else nonhit, read.observed_at.date())
+        members = groups.get(key)  # not setdefault: that builds a list for every read
+        if members is None:
+            members = groups[key] = []
+        members.append(i)
     return groups
 
 

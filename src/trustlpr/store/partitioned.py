@@ -31,6 +31,7 @@ from .base import (
     make_ref,
     parse_ref,
     partitions,
+    ref_prefix,
 )
 from .codec import (
     CONFUSION_DOMAIN,
@@ -211,8 +212,9 @@ class DayPartitionedStore(ABC):
                     members: list[int] = members,
                 ) -> list[ImageRow]:
                     rows: list[ImageRow] = []
+                    prefix = ref_prefix(cls, day)
                     for row_id, i in zip(ids, members, strict=True):
-                        refs[i] = make_ref(cls, day, row_id)
+                        refs[i] = f"{prefix}{row_id}"
                         if images and i in images:
                             nonce, ct = seal_image(images[i], keys, cls.value, refs[i])
                             rows.append((row_id, to_us(reads[i].observed_at), nonce, ct))
