@@ -46,6 +46,8 @@ SUITE: dict[str, list[str]] = {
         "5000",
         "--attribute-searches",
         "50",
+        "--area-searches",
+        "50",
         "--ingest-reads",
         "10000",
         "--ingest-rounds",
