@@ -10,7 +10,10 @@ missing and running as root), 2 threads, 200 connections.
 The page and the static file are loaded in ``--rounds`` alternating runs of ``--seconds``
 each, the order swapped every round (``_rounds.alternate``); ``ratio`` is the median of page /
 static requests/s per round and ``p99_ratio`` that of the p99s; ``p50_ms``/``p99_ms`` are the
-medians over the rounds. A 3-second warm-up load runs first (templates, figures cache).
+medians over the rounds, and so is ``cpu_us_per_request``: the server process's CPU time (all
+its threads, the log writer's too) per request answered, which the load on the machine moves
+far less than it moves the latencies. A 3-second warm-up load runs first (templates, figures
+cache); fresh cached pages and static files are then answered by ``web/portal_fast.py``.
 
     python bench/portal.py --json
 """
@@ -201,11 +204,21 @@ def ensure_wrk() -> str:
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(binary: str, url: str, seconds: int, connections: int) -> dict[str, float]:
+def _cpu_s(pid: int) -> float:
+    """The CPU seconds (user + system, all threads) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(binary: str, url: str, seconds: int, connections: int, pid: int) -> dict[str, float]:
+    """One load run; ``cpu_us`` is the server's CPU time per request answered (``pid``'s)."""
+    cpu = _cpu_s(pid)
     out = subprocess.run(
         [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", url],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
+    cpu = _cpu_s(pid) - cpu
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = {}
     for pct, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M):
@@ -215,6 +228,7 @@ def wrk(binary: str, url: str, seconds: int, connections: int) -> dict[str, floa
     if errors or socket_errors:
         print(out, file=sys.stderr)
     return {"rps": rps, "p50_ms": lat["50"], "p99_ms": lat["99"],
+            "cpu_us": cpu / max(requests, 1) * 1e6,
             "non_2xx": float(errors.group(1)) if errors else 0.0}  # fmt: skip
 
 
@@ -241,12 +255,13 @@ def measure(
             if time.monotonic() > deadline:
                 sys.exit("the exposure figure was not computed in 5 minutes")
             time.sleep(1)
-        wrk(binary, base + "/", 3, args.connections)  # warm-up
+        wrk(binary, base + "/", 3, args.connections, server.pid)  # warm-up
         runs: dict[str, list[dict[str, float]]] = {"page": [], "static": []}
 
         def load(name: str, path: str) -> Callable[[int], float]:
             def run(_k: int) -> float:
-                runs[name].append(wrk(binary, base + path, args.seconds, args.connections))
+                runs[name].append(wrk(binary, base + path, args.seconds, args.connections,
+                                        server.pid))  # fmt: skip
                 return runs[name][-1]["rps"]
 
             return run
@@ -302,6 +317,8 @@ def main() -> None:
         "static_rps": round(static["rps"], 1),
         "static_p50_ms": round(static["p50_ms"], 2),
         "static_p99_ms": round(static["p99_ms"], 2),
+        "cpu_us_per_request": round(page["cpu_us"], 1),
+        "static_cpu_us_per_request": round(static["cpu_us"], 1),
         **main_run["rps"].ratio(),
         "p99_ratio": main_run["p99"].ratio()["ratio"],
         "p99_ratio_min": main_run["p99"].ratio()["ratio_min"],

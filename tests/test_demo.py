@@ -83,3 +83,7 @@ def test_demo_shows_reads_hits_searches_and_denials(tmp_path: Path, shared_dir: 
         spots = {(s.read.latitude, s.read.longitude) for s in found
                  if s.read.camera_id.startswith("patrol-")}  # fmt: skip
         assert len(spots) > 10, len(spots)
+    # and the portal's figures count them and show where they read, as cells of the replayed days
+    mobile = figures["mobile"]
+    assert mobile["units"] == PATROL_CARS, mobile
+    assert mobile["reads"] > 0 and mobile["cells"], mobile

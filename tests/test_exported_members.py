@@ -59,6 +59,7 @@ SURFACES: dict[str, set[str]] = {
         "erase_days",
     },
     "trustlpr.cameras": {
+        "AreaPlaces",
         "CameraRegistry",
         "CameraSettings",
         "CameraSpec",
@@ -74,6 +75,16 @@ SURFACES: dict[str, set[str]] = {
         "load_places",
     },
     "trustlpr.cli": {"app", "main"},
+    "trustlpr.geo": {
+        "CELL_DEGREES",
+        "MAX_AREA_KM2",
+        "MAX_RADIUS_M",
+        "MAX_VERTICES",
+        "MIN_RADIUS_M",
+        "Region",
+        "cell_of",
+        "parse_area",
+    },
     "trustlpr.core": {
         "Agency",
         "AgencyType",

@@ -28,7 +28,7 @@ from .bus import (
     WriterLease,
     erase_days,
 )
-from .cameras import PLACES_FILE, CameraRegistry, PlaceMarks, PlacesLayer
+from .cameras import PLACES_FILE, AreaPlaces, CameraRegistry, PlaceMarks, PlacesLayer
 from .core.clock import Clock, system_clock
 from .core.errors import AuditError, BusUnavailableError, ConfigError, NotFoundError
 from .core.events import AuditSink
@@ -249,7 +249,11 @@ class Node(_ClosesInReverse):
                 settings, self.policy, audit=self.audit, agency_id=self.owner.id, clock=clock
             )
             self.cameras = CameraRegistry(
-                settings.data_dir, audit=self.audit, clock=clock, placement=self.places
+                settings.data_dir,
+                audit=self.audit,
+                clock=clock,
+                placement=self.places,
+                mobile_only=self.policy.label if self.policy.collection.mobile_only else None,
             )
             self._closers.append(self.cameras)
             self.protected = ProtectedPlates(
@@ -267,6 +271,7 @@ class Node(_ClosesInReverse):
                 owner_state=self.owner.state,
                 owner_agency_id=self.owner.id,
                 camera_categories=PlaceMarks(self.cameras),
+                area_categories=AreaPlaces(self.places, self.cameras),
             )
             self.hotlists = HotlistService.open(
                 settings.data_dir,
@@ -475,7 +480,12 @@ class System(Node):
                 clock=clock,
             )
             self._closers.append(self.coverage)
-            self.collection = CollectionRule(self.places.guard, audit=self.audit, clock=clock)
+            self.collection = CollectionRule(
+                self.places.guard,
+                audit=self.audit,
+                clock=clock,
+                attended=self.cameras.attended if self.policy.collection.attended else None,
+            )
             self._closers.append(self.collection)  # its last tally is logged
             self.pipeline = IngestPipeline(
                 self.store,
@@ -651,7 +661,10 @@ class FrontEnd(_ClosesInReverse):
                 health=health,
                 # no log writer here: what it does not collect is counted in the bus batch
                 # and tallied by the writer when it commits that batch
-                collection=CollectionRule(_places_layer(settings, policy).guard),
+                collection=CollectionRule(
+                    _places_layer(settings, policy).guard,
+                    attended=self.cameras.attended if policy.collection.attended else None,
+                ),
             )
         except BaseException:
             self.close()

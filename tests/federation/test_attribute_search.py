@@ -11,10 +11,12 @@ from typing import Any
 import pytest
 
 from tests.hotlist.servers import AppServer
+from trustlpr.audit.leaf import parse_leaf
 from trustlpr.core.reads import Read
 from trustlpr.core.search import LegalBasis, Purpose, Query, SearchType
 from trustlpr.core.vehicle import VehicleAttributes
 from trustlpr.search import SearchForm, Status
+from trustlpr.transparency import compute_figures
 
 from .conftest import FedNode
 from .test_search import PERMISSIVE, _agree, _decided, _form, _link, _officer, _run
@@ -87,5 +89,17 @@ def test_a_partner_older_than_a_field_refuses_it_with_a_clear_note(
     monkeypatch.setattr(federated, "_ask_body", newer)
     outcome = _run(ma, ma.system.identity.user("ofc"), _form(), ["ct-town"])
     [part] = outcome.partners
-    assert part.status == "refused" and part.results == ()
+    assert part.status == "unsupported" and part.results == ()
     assert "older version" in part.note and "query.wheels" in part.note, part.note
+    assert part.decision == "error"  # not the partner's policy saying no
+    log = ma.system.audit.log
+    [(index, public)] = [
+        (i, leaf["public"]) for i, leaf in ((i, parse_leaf(raw)) for i, raw in log.entries())
+        if leaf["type"] == "federation_search" and leaf["public"]["action"] == "answered"
+    ]  # fmt: skip
+    assert (public["decision"], public["status"]) == ("error", "unsupported"), public
+    assert "query.wheels" in log.detail(index).private["note"]  # the reason, privately
+    figures = compute_figures(log.entries())
+    [row] = figures["federation"]["out"]
+    assert (row["partner"], row["decision"], row["count"]) == ("ct-town", "error", 1)
+    assert figures["federation"]["requests_out"] == 1  # counted as asked, not as denied

@@ -24,6 +24,7 @@ from trustlpr.core.errors import InputError, VerificationError
 from trustlpr.core.identity import Role, User
 from trustlpr.hotlist import SIGNATURE_HEADER, HotlistService, verify_signature
 from trustlpr.hotlist.delivery import sign
+from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
 SECRET = "webhook-secret-0123456789"
@@ -141,6 +142,7 @@ class FakeSystem:
 
     hotlists: HotlistService
     user: User = field(default_factory=lambda: User("ofc-1", "ctpd", Role.OFFICER))
+    settings: Settings = field(default_factory=Settings)
 
     def authenticate(self, request: Any) -> User:
         return self.user

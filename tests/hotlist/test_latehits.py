@@ -11,6 +11,7 @@ import pytest
 
 from tests.hotlist.taps import logged
 from trustlpr.audit import parse_leaf
+from trustlpr.cameras import CameraSettings
 from trustlpr.core import Read
 from trustlpr.runtime import System, initialise
 from trustlpr.settings import Settings
@@ -33,6 +34,10 @@ def node(tmp_path: Path) -> Iterator[System]:
     initialise(settings)
     with System(settings) as system:
         system.hotlists.add_entry(_entry("AB1234"), list_id="amber", actor="test")
+        # New Hampshire collects only from attended vehicle-mounted readers
+        system.cameras.add("Cruiser 1", 43.2, -71.5, agency_id="nhpd", camera_id="cam-1",
+                           settings=CameraSettings(mobile=True))  # fmt: skip
+        system.cameras.attend("cam-1", "off1")
         yield system
 
 

@@ -13,6 +13,7 @@ from tests.hotlist.conftest import ENTRY, make_read, ncic_line
 from trustlpr.core.errors import AuthError
 from trustlpr.core.identity import Role, User
 from trustlpr.hotlist import HotlistService
+from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
 
@@ -20,6 +21,7 @@ from trustlpr.web.app import create_app
 class FakeSystem:
     hotlists: HotlistService
     user: User | None = field(default_factory=lambda: User("sup-1", "ctpd", Role.SUPERVISOR))
+    settings: Settings = field(default_factory=Settings)
 
     def authenticate(self, request: Any) -> User:
         if self.user is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .corpus_areas import area_cases
 from .corpus_attributes import attribute_cases
 from .corpus_base import ALLOW, CA, CT, DENY, HOLD, IL, NH, STRICT, VA, Case, _c
 from .corpus_denials import deny_cases
@@ -305,4 +306,5 @@ def all_cases() -> list[Case]:
         + _nibrs_cases()
         + warrant_cases()
         + attribute_cases()
+        + area_cases()
     )

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from tests.conftest import FakeClock
 from trustlpr.audit import AuditService
 from trustlpr.core import Agency, AgencyType, AuditEvent, Read, Role, User
+from trustlpr.core.area import Area
 from trustlpr.core.protected import ProtectedCategory, ProtectedHandling
 from trustlpr.identity import IdentityStore
 from trustlpr.keys import StandingKeys
@@ -72,9 +74,14 @@ def _read(plate: str, at: datetime, camera: str = "cam-1") -> Read:
 
 
 def make_world(
-    tmp_path: Path, policy: str = "strict-default", *, search_clock: FakeClock | None = None
+    tmp_path: Path,
+    policy: str = "strict-default",
+    *,
+    search_clock: FakeClock | None = None,
+    area_categories: Callable[[Area], AbstractSet[str]] | None = None,
 ) -> World:
-    """``search_clock``: the search service's own clock (default: the identity store's)."""
+    """``search_clock``: the search service's own clock (default: the identity store's);
+    ``area_categories``: the sensitive places an area reaches (``cameras.AreaPlaces``)."""
     store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
     reads = []
     for day in range(20):
@@ -96,7 +103,13 @@ def make_world(
     officer2 = identity.add_user("off2", "nhpd", Role.OFFICER, "Officer Two", actor=admin)
     supervisor = identity.add_user("sup1", "nhpd", Role.SUPERVISOR, "Sgt One", actor=admin)
     marks: dict[str, str] = {}
-    engine = PolicyEngine(policy, owner_state="CT", owner_agency_id="nhpd", camera_categories=marks)
+    engine = PolicyEngine(
+        policy,
+        owner_state="CT",
+        owner_agency_id="nhpd",
+        camera_categories=marks,
+        area_categories=area_categories,
+    )
     approvals = ApprovalQueue(tmp_path / "approvals.db")
     protected = ProtectedPlates(
         tmp_path,

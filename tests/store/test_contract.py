@@ -115,6 +115,20 @@ def test_hits_outlive_nonhits(store: ReadStore) -> None:
     assert store.stats().hits_total == 1
 
 
+def test_a_batch_across_days_and_classes_returns_each_reads_own_ref(store: ReadStore) -> None:
+    # Interleaved days and classes: append groups them by partition, the refs stay in input order.
+    days = [T0 + timedelta(days=d, hours=h) for h in range(3) for d in (0, 2, 1)]
+    reads = [make_read(f"MX{i}", at) for i, at in enumerate(days)]
+    hits = [i % 3 == 1 for i in range(len(reads))]
+    refs = store.append(reads, hits=hits)
+    for read, hit, ref in zip(reads, hits, refs, strict=True):
+        (found,) = store.lookup(read.plate, T0, T0 + timedelta(days=3))
+        assert (found.ref, found.read) == (ref, read)
+        cls = RetentionClass.HIT if hit else RetentionClass.NONHIT
+        assert ref.startswith(f"{cls.value}:{read.observed_at.date().isoformat()}:")
+    assert len(set(refs)) == len(refs)
+
+
 def test_promote_moves_a_read_into_the_hit_class(store: ReadStore) -> None:
     (ref,) = store.append([make_read("LATE1", T0)], images={0: b"img"})
     assert store.promote([ref]) == 1

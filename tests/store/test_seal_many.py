@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from trustlpr.core.reads import Read
 from trustlpr.core.vehicle import canonical
+from trustlpr.geo import cell_of
 from trustlpr.keys.ring import DayKeys
 from trustlpr.store import codec
 
@@ -66,7 +67,7 @@ def test_batch_sealing_matches_the_plain_definitions(reads: list[Read], retentio
     assert len(rows) == len(reads)
     assert len({row[3] for row in rows}) == len(rows)  # a fresh nonce per row
     for read, row in zip(reads, rows, strict=True):
-        t_us, camera, cidx, nonce, ct, midx, kidx, bidx = row
+        t_us, camera, cidx, nonce, ct, midx, kidx, bidx, gidx = row
         assert (t_us, camera, len(nonce)) == (codec.to_us(read.observed_at), read.camera_id, 12)
         aad = codec._aad(retention, keys, camera, t_us)
         assert keys.aead.decrypt(nonce, ct, aad) == codec._pack(read)
@@ -76,6 +77,8 @@ def test_batch_sealing_matches_the_plain_definitions(reads: list[Read], retentio
             value = canonical(kind, getattr(read, kind))
             domain = codec.ATTRIBUTE_DOMAINS[kind]
             assert index == (None if value is None else _reference_index(keys, domain, value))
+        cell = cell_of(read.latitude, read.longitude)
+        assert gidx == _reference_index(keys, codec.CELL_DOMAIN, cell)
 
 
 @settings(max_examples=300, deadline=None)

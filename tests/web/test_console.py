@@ -484,6 +484,15 @@ def test_the_form_sends_a_warrants_scope_that_opens_a_window_a_warrantless_searc
     assert held.request is not None and held.request.warrant_scope is not None
     assert held.request.warrant_scope.plates == (plate,)
     assert held.request.warrant_scope.court == scope["warrant_court"]
+    supervisor = browser(app)
+    sign_in(supervisor, "sup1")
+    queue = supervisor.get("/console/approvals").text
+    shown = re.search(r'<dd class="warrant-scope">([^<]*)</dd>', queue)
+    assert shown, queue  # what the order authorises, for the second person to judge
+    assert shown.group(1) == (
+        "Superior Court, Judicial District of Hartford; 2026-09-01 00:00 to 2026-11-03 05:00 UTC;"
+        " any camera; 1 plate"
+    )
     node.system.search.decide_pending(node.users["sup1"], request_id, approve=True)
     got = officer.post(
         f"/console/searches/{request_id}/results", data={"csrf": token(officer, "/console/search")}

@@ -194,6 +194,13 @@ def test_a_warrant_scope_is_carried_and_checked(api: tuple[TestClient, dict[str,
     )  # fmt: skip
     assert held.status_code == 202, held.text
     assert [r["rule"] for r in held.json()["reasons"]] == ["approval.warrant-scope"]
+    [queued] = client.get("/api/v1/searches/pending", headers=bearer(tokens["sgt"])).json()
+    assert (queued["legal_basis"], queued["warrant_id"]) == ("warrant", "SW-2026-0412")
+    assert queued["warrant_scope"] == {  # what the order authorises; its plates only counted
+        "court": "Superior Court, New Haven",
+        "window_start": (NOW - timedelta(days=60)).isoformat().replace("+00:00", "Z"),
+        "window_end": NOW.isoformat().replace("+00:00", "Z"), "cameras": None, "plates_count": 1,
+    }  # fmt: skip
     for bad, field in (
         ({**scope, "plates": ["\u0410PI123"]}, "warrant_scope.plates"),
         ({**scope, "window_end": scope["window_start"]}, "warrant_scope.window_end"),
@@ -242,3 +249,40 @@ def test_an_attribute_search_is_judged_like_an_area_search(
         )
         assert answer.status_code == 422 and field in answer.text, (query, answer.text)
     assert system.audit.log.size == size
+
+
+def test_an_area_search_takes_geojson_and_bad_areas_get_precise_errors(
+    api: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, tokens = api
+    square = [[-72.905, 41.295], [-72.895, 41.295], [-72.895, 41.305], [-72.905, 41.305],
+              [-72.905, 41.295]]  # fmt: skip
+    area = {"type": "area", "plate": None, "area": {"type": "Polygon", "coordinates": [square]},
+            "window_start": (NOW - timedelta(hours=3)).isoformat()}  # fmt: skip
+    grave = {"purpose": "violent_felony", "offense_code": "homicide", "legal_basis": "warrant",
+             "warrant_id": "SW-2",
+             "reason": "homicide on Elm St, cars passing within the hour"}  # fmt: skip
+    found = client.post("/api/v1/searches", json=body(query=area, **grave),
+                        headers=bearer(tokens["ofc"]))  # fmt: skip
+    assert found.status_code == 200, found.text
+    assert sorted(r["plate"] for r in found.json()["results"]) == ["API123", "BLU111", "BLU222"]
+    system = client.app.state.system  # type: ignore[attr-defined]
+    size = system.audit.log.size
+    crossing = [[-72.905, 41.295], [-72.895, 41.305], [-72.895, 41.295], [-72.905, 41.305],
+                [-72.905, 41.295]]  # fmt: skip
+    many = [[-72.9 + 0.001 * (i % 7), 41.3 + 0.0001 * i] for i in range(1200)]
+    for shape, status, says in (
+        ({"type": "Polygon", "coordinates": [crossing]}, 422, "Self-intersection"),
+        ({"type": "Polygon", "coordinates": [square[:-1]]}, 422, "must end where it starts"),
+        ({"type": "Point", "coordinates": [-72.9, 41.3], "radius_m": 99_000}, 422, "radius_m"),
+        ({"type": "Point", "coordinates": [-72.9, 41.3]}, 422, "needs radius_m"),
+        ({"type": "LineString", "coordinates": square}, 422, "not a Polygon"),
+        ({"type": "Polygon", "coordinates": [[*many, many[0]]]}, 413, "at most 1000"),
+        ({"type": "Point", "coordinates": [-72.9, 41.3], "radius_m": 20_000}, 403, "scope.area"),
+    ):
+        answer = client.post(
+            "/api/v1/searches", json=body(query={**area, "area": shape}, **grave),
+            headers=bearer(tokens["ofc"]),
+        )  # fmt: skip
+        assert answer.status_code == status and says in answer.text, (shape, answer.text)
+    assert system.audit.log.size == size + 1  # only the judged (refused) search is logged

@@ -1,6 +1,7 @@
 """Camera registry: cameras, their places, their hashed keys, the sensitive-places rule;
 the public GeoJSON inventory."""
 
+from .area_places import AreaPlaces
 from .geojson import OSM_TAGS, cameras_geojson
 from .places import PLACES_FILE, Place, PlaceGuard, PlacesLayer, load_places
 from .registry import KEY_PREFIX, CameraRegistry, CameraSpec, PlaceMarks, RegisteredCamera
@@ -10,6 +11,7 @@ __all__ = [
     "KEY_PREFIX",
     "OSM_TAGS",
     "PLACES_FILE",
+    "AreaPlaces",
     "CameraRegistry",
     "CameraSettings",
     "CameraSpec",

@@ -238,10 +238,14 @@ class CameraRegistry:
         clock: Clock = system_clock,
         verifier: TokenVerifier | None = None,
         placement: Callable[[float, float], None] | None = None,
+        mobile_only: str | None = None,
     ) -> None:
         """``placement`` checks a camera position (``PlaceGuard.check``: the policy's
-        sensitive-places distance) before a camera is registered or moved."""
+        sensitive-places distance) before a camera is registered or moved. ``mobile_only``
+        names the law that allows only vehicle-mounted readers (New Hampshire): a fixed camera
+        is then refused, at registration and when a mobile one is set fixed."""
         self._placement = placement
+        self._mobile_only = mobile_only
         self._path = path / DB_FILE if path.is_dir() else path
         self._audit = audit
         self._clock = clock
@@ -360,6 +364,8 @@ class CameraRegistry:
                 raise ConflictError(f"camera {camera.id!r} is given twice (item {position})")
             seen |= names
             prepared.append((camera, external, issue_token(KEY_PREFIX)))
+        for position, (camera, _, _) in enumerate(prepared, start=1):
+            self._check_kind(camera.id, camera.mobile, position if len(prepared) > 1 else None)
         self._check_placement([c for c, _, _ in prepared])
         now = iso(self._clock())
         with self._tx() as db:
@@ -417,6 +423,16 @@ class CameraRegistry:
             (RegisteredCamera(camera, external, token.token_id, now), token.plaintext)
             for camera, external, token in prepared
         ]
+
+    def _check_kind(self, camera_id: str, mobile: bool, position: int | None = None) -> None:
+        """``ForbiddenError`` for a fixed camera under a policy allowing only mobile units."""
+        if mobile or self._mobile_only is None:
+            return
+        item = f"camera #{position} " if position is not None else "camera "
+        raise ForbiddenError(
+            f"{item}{camera_id!r} is fixed; {self._mobile_only} allows only vehicle-mounted "
+            "readers (register it with --mobile)"
+        )
 
     def _check_placement(self, cameras: Sequence[Camera]) -> None:
         """``ForbiddenError`` naming every fixed camera (by item) that stands too near a place.
@@ -477,6 +493,8 @@ class CameraRegistry:
         with self._tx() as db:
             current = self._get(db, camera_id).camera
             mobile = current.mobile if chosen.mobile is None else chosen.mobile
+            if chosen.mobile is False:
+                self._check_kind(camera_id, mobile)
             zone = current.timezone if settings.timezone is None else chosen.timezone
             country = current.country if settings.country is None else chosen.country
             db.execute(
@@ -564,6 +582,10 @@ class CameraRegistry:
                 )
             )
         return Attendance(camera_id, officer, now, until)
+
+    def attended(self, camera_id: str) -> bool:
+        """Whether someone is recorded operating the camera now (a fixed camera never is)."""
+        return self.attendance(camera_id) is not None
 
     def attendance(self, camera_id: str) -> Attendance | None:
         """Who operates the camera now (``None``: nobody recorded, or their time is up)."""

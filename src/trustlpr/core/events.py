@@ -17,6 +17,11 @@ from typing import Any, Protocol
 
 PublicValue = str | int | float | bool | None | list[str] | dict[str, int]
 
+PARTNER_ERROR = "error"
+"""The decision a ``federation_search`` entry records for a partner that answered without a
+decision (an older node refusing a field it does not know, an unreadable body): not its
+policy's ``deny``, so the public figures count it apart."""
+
 
 class EventType(StrEnum):
     READS_INGESTED = "reads_ingested"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from .area import Area
 from .errors import InputError
 from .identity import AgencyType, Role
 from .plates import mask_plate
@@ -102,8 +103,11 @@ class Query:
     include_variants: bool = False
     state: str | None = None  # only reads of this issuing state (own-vehicle requests)
     vehicle: VehicleAttributes | None = None
-    """What an attribute search looks for; where it looks is ``cameras`` (a geographic area
-    may later narrow it the same way) and ``pattern`` optionally narrows it by partial plate."""
+    """What an attribute search looks for; where it looks is ``cameras`` or ``area``, and
+    ``pattern`` optionally narrows it by partial plate."""
+    area: Area | None = None
+    """Where an area or attribute search looks when it names a place instead of cameras: every
+    read whose own position is inside, fixed camera or mobile (never both with ``cameras``)."""
 
     def __repr__(self) -> str:
         return (

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from ..core.clock import Clock, system_clock
 from ..core.errors import InputError, NotFoundError, PeerUnavailableError, SignatureRefused
-from ..core.events import AuditEvent, AuditSink, EventType, PublicValue
+from ..core.events import PARTNER_ERROR, AuditEvent, AuditSink, EventType, PublicValue
 from ..core.identity import Agency, User
 from ..core.vehicle import KINDS as VEHICLE_FIELDS
 from ..search import SearchForm, SearchOutcome, SearchService, Status, outcome_json
@@ -213,9 +213,9 @@ class FederatedSearch:
     ) -> dict[str, Any]:
         body = body_of(form).model_dump(mode="json")
         query = body["query"]
-        for name in VEHICLE_FIELDS:  # absent unless asked: a partner older than them accepts
-            if query.get(name) is None:  # every other search (its body forbids unknown keys)
-                query.pop(name, None)
+        for name in (*VEHICLE_FIELDS, "area"):  # absent unless asked: a partner older than
+            if query.get(name) is None:  # them accepts every other search (its body forbids
+                query.pop(name, None)  # unknown keys)
         body |= {
             "trustlpr_federation": WIRE_VERSION,
             "request_id": request_id,
@@ -256,14 +256,8 @@ class FederatedSearch:
             parsed = SearchAnswer.model_validate(value)
         except ValidationError:
             error = value.get("detail") if isinstance(value, dict) else None
-            return PartnerResult(
-                peer.agency_id,
-                True,
-                True,
-                "refused",
-                "deny",
-                note=_refusal_note(answer.status, error),
-            )
+            status, decision, note = _refusal(answer.status, error)
+            return PartnerResult(peer.agency_id, True, True, status, decision, note=note)
         if parsed.agency != peer.agency_id:
             return _silent(peer.agency_id, "no answer: the answer names another agency")
         return PartnerResult(
@@ -325,20 +319,28 @@ class FederatedSearch:
         self._client.close()
 
 
-def _refusal_note(status: int, error: object) -> str:
-    """Why a partner refused, in words: a 422 naming a field this node sends but the partner
-    does not know means its node is older than this one (e.g. before attribute searches),
-    not that its policy said no."""
+def _refusal(status: int, error: object) -> tuple[str, str, str]:
+    """A partner's answer that is not a decision, as (status, decision, note). A 422 is its
+    node refusing the request's format — ``unsupported`` when it names a field this node sends
+    but the partner does not know (an older node, e.g. before attribute searches) — and an
+    unreadable body says nothing either: both are decision ``error``, never counted as its
+    policy's ``deny``. Any other refusal (403, 404: not this requester's) stays ``deny``."""
     if not error:
-        return "unreadable answer"
+        return "error", PARTNER_ERROR, "unreadable answer"
     text = str(error)[:200]
     unknown = "extra inputs are not permitted" in text.lower() or "extra fields" in text.lower()
     if status == 422 and unknown:
         return (
-            f"refused (422): the partner's node does not accept this kind of request, likely "
-            f"an older version without it; ask its operators to update ({text})"
+            "unsupported",
+            PARTNER_ERROR,
+            (
+                f"refused (422): the partner's node does not accept this kind of request, likely "
+                f"an older version without it; ask its operators to update ({text})"
+            ),
         )
-    return f"refused ({status}): {text}"
+    if status == 422:
+        return "error", PARTNER_ERROR, f"refused (422): {text}"
+    return "refused", "deny", f"refused ({status}): {text}"
 
 
 def _unsent(agency: str, note: str) -> PartnerResult:

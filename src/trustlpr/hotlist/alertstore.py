@@ -261,6 +261,8 @@ class AlertStore(DeliveryTables):
                     UNVERIFIED,
                 ),
             )
+            if redact:  # the old page images of the innocent car's read leave the WAL too
+                self._file.checkpoint()
             return self.get(alert_id)
 
     def record_outcome(

@@ -12,6 +12,10 @@ The counts reach the public log as one ``reads_not_collected`` entry per agency 
 when ``flush`` runs (hourly on a running node, and when it closes): a category and a count, no
 camera, no plate and no time finer than the hour, so the public log cannot be read as where a
 patrol car was when.
+
+New Hampshire allows only readers attended by an officer (the policy's ``[collection]
+attended``): with ``attended`` given, a read from a camera nobody is recorded operating
+(``CameraRegistry.attend``) is dropped the same way and counted as ``unattended``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ from ..core.clock import Clock, system_clock
 from ..core.events import AuditEvent, AuditSink, EventType
 from ..core.reads import Read
 
+UNATTENDED = "unattended"
+"""The category counting reads of a unit nobody was recorded operating."""
+
 FLUSH_INTERVAL = 3600.0
 """Seconds between the public entries that count what was not collected."""
 
@@ -37,7 +44,8 @@ class CollectionRule:
 
     ``guard`` returns the rule in force now (``PlacesLayer.guard``: None when there is no places
     layer or the policy sets no distance). ``audit`` None (an ingest front-end, which has no
-    log writer) keeps the tally in ``stats`` only."""
+    log writer) keeps the tally in ``stats`` only. ``attended`` (camera id → whether someone
+    operates it now) is given when the policy collects only from attended units."""
 
     def __init__(
         self,
@@ -45,8 +53,10 @@ class CollectionRule:
         *,
         audit: AuditSink | None = None,
         clock: Clock = system_clock,
+        attended: Callable[[str], bool] | None = None,
     ) -> None:
         self._guard = guard
+        self._attended = attended
         self._audit = audit
         self._clock = clock
         self._lock = threading.Lock()
@@ -63,17 +73,26 @@ class CollectionRule:
         """The indexes of the reads that may be collected, and the count of the others (not
         tallied: ``add`` them once the submission they belong to is committed)."""
         guard = self._guard()
-        if guard is None:
+        if guard is None and self._attended is None:
             return list(range(len(reads))), {}
+        attended: dict[str, bool] = {}  # one look-up per camera of the submission
         keep: list[int] = []
         dropped: dict[str, dict[str, int]] = {}
         for i, read in enumerate(reads):
-            near = guard.nearest(read.latitude, read.longitude)
-            if near is None:
+            category: str | None = None
+            if self._attended is not None:
+                if read.camera_id not in attended:
+                    attended[read.camera_id] = self._attended(read.camera_id)
+                if not attended[read.camera_id]:
+                    category = UNATTENDED
+            if category is None and guard is not None:
+                near = guard.nearest(read.latitude, read.longitude)
+                category = None if near is None else near[0].category
+            if category is None:
                 keep.append(i)
             else:
                 counts = dropped.setdefault(read.agency_id, {})
-                counts[near[0].category] = counts.get(near[0].category, 0) + 1
+                counts[category] = counts.get(category, 0) + 1
         return keep, dropped
 
     def add(self, counts: NotCollected) -> None:

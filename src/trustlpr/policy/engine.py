@@ -10,13 +10,15 @@ Python, so a compiler bug cannot open the door on its own.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import cedarpy
 
+from ..core.area import Area
 from ..core.clock import format_duration
 from ..core.errors import ConfigError, InputError
 from ..core.identity import AgencyType
@@ -47,7 +49,9 @@ class PolicyEngine:
 
     ``owner_state`` defaults to the policy's jurisdiction; the strict default has none, so the
     operator's state must be given. ``camera_categories`` maps camera ids to sensitive-location
-    categories (from the camera registry) for the ``sensitive.location`` rule.
+    categories (from the camera registry) for the ``sensitive.location`` rule;
+    ``area_categories`` gives the categories of the sensitive places inside a searched area
+    (the places layer) and of the marked cameras there.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class PolicyEngine:
         owner_state: str | None = None,
         owner_agency_id: str = "",
         camera_categories: Mapping[str, str] | None = None,
+        area_categories: Callable[[Area], AbstractSet[str]] | None = None,
     ) -> None:
         self.policy = load_policy(policy) if isinstance(policy, str) else policy
         self.compiled: CompiledPolicy = compile_policy(self.policy)
@@ -72,6 +77,7 @@ class PolicyEngine:
         self.camera_categories: Mapping[str, str] = (
             camera_categories if camera_categories is not None else {}
         )
+        self.area_categories = area_categories
         self._resource = {"type": "TrustLPR::Dataset", "id": f"{state}/{owner_agency_id}"}
         self._entity_cache: dict[Requester, tuple[cedarpy.Entities, dict[str, str]]] = {}
         self._dataset = {
@@ -160,7 +166,12 @@ class PolicyEngine:
         # The engine knows whose data it guards; a request cannot name a different owner.
         if self.owner_agency_id and request.owner_agency_id != self.owner_agency_id:
             request = replace(request, owner_agency_id=self.owner_agency_id)
-        return derive(request, camera_categories=self.camera_categories, approval_granted=approved)
+        return derive(
+            request,
+            camera_categories=self.camera_categories,
+            area_categories=self.area_categories,
+            approval_granted=approved,
+        )
 
     def _decision(self, outcome: Outcome, reasons: list[Reason]) -> Decision:
         return Decision(outcome, tuple(reasons), self.policy.name)
@@ -230,7 +241,10 @@ class PolicyEngine:
             reached = (
                 set(context["sensitive_categories"]) & self.policy.sensitive_locations.categories
             )
-            return f"{rule.text} ({', '.join(sorted(reached))})"
+            text = rule.text
+            if context["area_m2"] >= 0:
+                text = "the search's area contains sensitive places or cameras at them"
+            return f"{text} ({', '.join(sorted(reached))})"
         if rule.id.startswith(("purpose.", "offense.")):
             named = facts.offense.nibrs
             offense = f"NIBRS {named.label}" if named else context["offense_code"] or "none"
@@ -277,6 +291,7 @@ class PolicyEngine:
                     request.owner_verified
                     and request.query.type is SearchType.EXACT
                     and request.query.cameras is None
+                    and request.query.area is None
                     and not request.query.include_variants
                     and request.query.window_end - request.query.window_start
                     <= policy.retention_nonhit + timedelta(hours=1)

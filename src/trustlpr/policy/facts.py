@@ -8,12 +8,16 @@ the vocabulary code it stands for, so a policy's warrant list refers to one set 
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.area import Area
 from ..core.search import LegalBasis, Query, SearchRequest, SearchType, WarrantScope
+from ..geo import Region
 from .offenses import NO_OFFENSE, Offense, resolve_offense
 from .screening import screen
 
@@ -56,6 +60,7 @@ def derive(
     request: SearchRequest,
     *,
     camera_categories: Mapping[str, str] | None = None,
+    area_categories: Callable[[Area], AbstractSet[str]] | None = None,
     approval_granted: bool = False,
 ) -> Facts:
     """Everything the rules test about ``request``, as a typed Cedar context record."""
@@ -69,6 +74,11 @@ def derive(
     sensitive: set[str] = set()
     if cameras is not None and camera_categories:
         sensitive = {camera_categories[c] for c in cameras if c in camera_categories}
+    area_m2 = -1
+    if query.area is not None:
+        area_m2 = math.ceil(Region(query.area).area_km2 * 1_000_000)
+        if area_categories is not None:
+            sensitive |= set(area_categories(query.area))
     same_agency = (
         request.owner_agency_id is None or request.owner_agency_id == request.requester.agency_id
     )
@@ -89,6 +99,7 @@ def derive(
         "pattern_known": known,
         "pattern_wildcards": wildcards,
         "camera_count": -1 if cameras is None else len(cameras),
+        "area_m2": area_m2,
         "sensitive_categories": sorted(sensitive),
         "window_seconds": _seconds(window),
         "window_valid": window.total_seconds() > 0,

@@ -22,6 +22,7 @@ from ..core.search import LegalBasis, Purpose, SearchType
 from .model import (
     Access,
     Approvals,
+    Collection,
     ExtraRule,
     JurisdictionPolicy,
     NoStateMatch,
@@ -168,6 +169,11 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         camera_distance_m=sens.number("camera_distance_m", 0, 5000, 0),
     )
     sens.finish()
+    col = root.table("collection", required=False)
+    collection = Collection(
+        mobile_only=col.flag("mobile_only", False), attended=col.flag("attended", False)
+    )
+    col.finish()
     war = root.table("warrants", required=False)
     warrants = Warrants(
         scope_governs=war.flag("scope_governs", True),
@@ -191,7 +197,8 @@ def parse_policy(data: dict[str, Any], where: Path | str) -> JurisdictionPolicy:
         offense_required=frozenset(offense_required), min_reason_length=min_length,
         min_reason_words=min_words, max_window=windows, search_types=search_types,
         allowed_hotlist_categories=frozenset(categories), sharing=sharing, approvals=approvals,
-        sensitive_locations=sensitive, extra_rules=extra, no_state_match=no_state_match,
+        sensitive_locations=sensitive, collection=collection, extra_rules=extra,
+        no_state_match=no_state_match,
         protected_plates=protected, warrants=warrants, sources=sources,
         source=where if isinstance(where, Path) else None,
     )  # fmt: skip
@@ -209,6 +216,9 @@ def _search_types(table: _Table) -> dict[SearchType, SearchTypeRule]:
             if "max_cameras" in spec.data
             else None,
             require_cameras=spec.flag("require_cameras", False),
+            max_area_km2=spec.number("max_area_km2", 1, 2000)
+            if "max_area_km2" in spec.data
+            else None,
             min_known_characters=spec.number(
                 "min_known_characters", 1, 10, 3 if stype is SearchType.PARTIAL else 1
             ),

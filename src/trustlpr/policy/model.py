@@ -65,6 +65,9 @@ class SearchTypeRule:
     max_window: timedelta | None = None
     max_cameras: int | None = None
     require_cameras: bool = False
+    max_area_km2: int | None = None
+    """The largest area (km²) a search of this type may name instead of cameras; a type that
+    must name its cameras but sets no area limit takes no area at all."""
     min_known_characters: int = 0
     purposes: frozenset[Purpose] | None = None
     """The only purposes this type may serve (None: any permitted purpose)."""
@@ -146,6 +149,18 @@ DEFAULT_PROTECTED_HANDLING: Mapping[ProtectedCategory, ProtectedHandling] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Collection:
+    """Which readers may collect at all (New Hampshire: only vehicle-mounted ones, attended).
+
+    ``mobile_only``: a fixed camera is refused at registration. ``attended``: a read from a
+    camera nobody is recorded as operating (``camera attend``) is dropped at ingest, counted
+    publicly as ``unattended`` and otherwise not kept."""
+
+    mobile_only: bool = False
+    attended: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ExtraRule:
     """A local rule written directly as a Cedar condition; validated against the schema."""
 
@@ -178,6 +193,7 @@ class JurisdictionPolicy:
     approvals: Approvals
     sensitive_locations: SensitiveLocations
     extra_rules: tuple[ExtraRule, ...] = ()
+    collection: Collection = field(default_factory=Collection)
     warrants: Warrants = field(default_factory=Warrants)
     no_state_match: NoStateMatch = NoStateMatch.POSSIBLE
     protected_plates: Mapping[ProtectedCategory, ProtectedHandling] = field(
@@ -250,6 +266,7 @@ class JurisdictionPolicy:
                     "max_window": dur(rule.max_window),
                     "max_cameras": rule.max_cameras,
                     "require_cameras": rule.require_cameras,
+                    "max_area_km2": rule.max_area_km2,
                     "min_known_characters": rule.min_known_characters,
                     "purposes": None if rule.purposes is None else sorted(rule.purposes),
                     "approval_without_warrant": rule.approval_without_warrant,
@@ -287,6 +304,12 @@ class JurisdictionPolicy:
             "protected_plates": {
                 c.value: h.value for c, h in sorted(self.protected_plates.items())
             },
+            # absent when nothing is set: a policy without the table keeps its digest
+            **(
+                {"collection": {"mobile_only": c.mobile_only, "attended": c.attended}}
+                if (c := self.collection) != Collection()
+                else {}
+            ),
             "rules": [
                 {"id": r.id, "effect": r.effect.value, "text": r.text, "when": r.when}
                 for r in self.extra_rules

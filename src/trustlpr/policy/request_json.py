@@ -29,6 +29,7 @@ from ..core.search import (
 )
 from ..core.vehicle import KINDS as VEHICLE_FIELDS
 from ..core.vehicle import VehicleAttributes
+from ..geo import parse_area
 from .screening import check_reason_length
 
 MAX_TEXT = 2000
@@ -54,7 +55,7 @@ REQUESTER_FIELDS = {
 QUERY_FIELDS = {
     "type": True, "plate": False, "pattern": False, "cameras": False, "window_start": True,
     "window_end": True, "include_variants": False, "state": False, "make": False,
-    "colour": False, "vehicle_type": False,
+    "colour": False, "vehicle_type": False, "area": False,
 }  # fmt: skip
 
 E = TypeVar("E", bound=StrEnum)
@@ -232,6 +233,19 @@ def _query(obj: object) -> Query:
         raise InputError(
             "only an attribute search names vehicle attributes", field=f"query.{given}"
         )
+    area = None
+    if data.get("area") is not None:
+        try:
+            area = parse_area(data["area"])
+        except InputError as exc:
+            raise type(exc)(exc.reason, field="query.area") from exc
+        if stype not in (SearchType.AREA, SearchType.ATTRIBUTE):
+            raise InputError(
+                f"a {stype.value} search takes no area; area and attribute searches do",
+                field="query.area",
+            )
+        if cameras is not None:
+            raise InputError("name cameras or an area, not both", field="query.area")
     return Query(
         type=stype,
         window_start=_time(data, "window_start", "query.window_start"),
@@ -242,6 +256,7 @@ def _query(obj: object) -> Query:
         include_variants=_flag(data, "include_variants", "query.include_variants"),
         state=_region(data),
         vehicle=vehicle,
+        area=area,
     )
 
 
@@ -281,6 +296,8 @@ def request_to_json(request: SearchRequest) -> dict[str, Any]:
             "include_variants": query.include_variants,
             "state": query.state,
             **{k: getattr(query.vehicle, k) if query.vehicle else None for k in VEHICLE_FIELDS},
+            # only when named: a partner that predates areas reads every other request as before
+            **({"area": query.area.to_geojson()} if query.area is not None else {}),
         },
         "protected_plate": request.protected_plate,
         "now": iso(request.now),

@@ -237,7 +237,7 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
             )
         if spec.require_cameras or spec.max_cameras is not None:
             limit = f" (at most {spec.max_cameras})" if spec.max_cameras is not None else ""
-            cond = "context.camera_count < 0"
+            cond = "(context.camera_count < 0 && context.area_m2 < 0)"
             if spec.max_cameras is not None:
                 over = f'context.search_type == "{t}" && context.camera_count > {spec.max_cameras}'
                 cond += f" || ({warrantless(over)})"
@@ -245,8 +245,32 @@ def build_rules(policy: JurisdictionPolicy) -> list[Rule]:
                 Rule(
                     "scope.cameras",
                     deny,
-                    f"{_a(t)} search must name its cameras{limit}; all-camera sweeps are refused",
+                    f"{_a(t)} search must name its cameras{limit} or its area; all-camera "
+                    "sweeps are refused",
                     f'context.search_type == "{t}" && ({cond})',
+                    t,
+                )
+            )
+        if spec.max_area_km2 is not None:
+            over = (
+                f'context.search_type == "{t}" && context.area_m2 > {spec.max_area_km2 * 1_000_000}'
+            )
+            rules.append(
+                Rule(
+                    "scope.area",
+                    deny,
+                    f"{_a(t)} search may cover an area of at most {spec.max_area_km2} km²",
+                    warrantless(over),
+                    t,
+                )
+            )
+        elif spec.require_cameras or spec.max_cameras is not None:
+            rules.append(
+                Rule(
+                    "scope.area",
+                    deny,
+                    f"{_a(t)} search must name its cameras: this policy sets no area limit for it",
+                    f'context.search_type == "{t}" && context.area_m2 >= 0',
                     t,
                 )
             )
@@ -427,7 +451,7 @@ def _owner_request_rules(policy: JurisdictionPolicy) -> list[Rule]:
             "an own-vehicle request is an exact search of the registered plate, without "
             f"variants or named cameras, over at most the retention window ({_dur(kept)})",
             f'{mine} && (context.search_type != "exact" || !context.has_plate || '
-            f"context.include_variants || context.camera_count >= 0 || "
+            f"context.include_variants || context.camera_count >= 0 || context.area_m2 >= 0 || "
             f"context.window_seconds > {limit})",
         ),
     ]

@@ -7,6 +7,7 @@ request's signature.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -14,6 +15,7 @@ from ..core.clock import as_utc
 from ..core.errors import InputError
 from ..core.search import LegalBasis, Purpose, Query, SearchType, search_vehicle
 from ..core.vehicle import VehicleAttributes
+from ..geo import parse_area
 from ..policy import warrant_scope_from_json, warrant_scope_to_json
 from .service import SearchForm
 
@@ -30,6 +32,8 @@ class QueryBody(BaseModel):
     make: str | None = Field(None, max_length=40)
     colour: str | None = Field(None, max_length=40)
     vehicle_type: str | None = Field(None, max_length=40)
+    area: dict[str, Any] | None = None
+    """A GeoJSON Polygon, or a Point with ``radius_m`` (``trustlpr.geo.parse_area``)."""
 
     def vehicle(self) -> VehicleAttributes | None:
         """The canonical attributes of an attribute search (``InputError`` listing the
@@ -95,6 +99,7 @@ class SearchBody(BaseModel):
                 window_end=q.window_end,
                 include_variants=q.include_variants,
                 vehicle=q.vehicle(),
+                area=None if q.area is None else parse_area(q.area),
             ),
         )
 
@@ -123,5 +128,6 @@ def body_of(form: SearchForm) -> SearchBody:
             make=q.vehicle.make if q.vehicle else None,
             colour=q.vehicle.colour if q.vehicle else None,
             vehicle_type=q.vehicle.vehicle_type if q.vehicle else None,
+            area=None if q.area is None else q.area.to_geojson(),
         ),
     )

@@ -3,9 +3,10 @@
 Only what was asked leaves: an exact search returns sightings of that plate (and, if asked,
 of its OCR-confusion variants; if it names a state, only reads of that state); a partial
 search only plates matching the pattern; an area search only the named cameras in the
-window; an attribute search only reads whose make, colour and body type (and, if given,
-partial plate) are those asked for, found through the day-keyed attribute indexes; a convoy
-search only vehicles seen with the target at more than one sighting.
+window, or only the reads whose own position is inside the named area (fixed or mobile); an
+attribute search only reads whose make, colour and body type (and, if given, partial plate)
+are those asked for, found through the day-keyed attribute indexes; a convoy search only
+vehicles seen with the target at more than one sighting.
 Nothing else the store decrypts on the way is returned. A search that names no cameras
 reaches every camera except ``excluded`` (those at places the policy protects): their reads
 are never returned, not even as convoy companions.
@@ -23,6 +24,7 @@ from datetime import datetime, timedelta
 from ..core.errors import InputError
 from ..core.plates import MAX_PLATE_LENGTH, US_REGIONS, normalize_plate
 from ..core.search import Query, SearchType
+from ..geo import Region
 from ..store import ReadStore, StoredRead
 
 MAX_RESULTS = 5000
@@ -92,8 +94,18 @@ def checked_query(query: Query) -> Query:
         raise InputError(f"a {query.type.value} search needs a plate", field="plate")
     if query.type is SearchType.PARTIAL:
         compile_pattern(query.pattern or "")
-    if query.type is SearchType.AREA and not query.cameras:
-        raise InputError("an area search needs the cameras to search", field="cameras")
+    if query.area is not None:
+        if query.type not in (SearchType.AREA, SearchType.ATTRIBUTE):
+            raise InputError(
+                f"a {query.type.value} search does not take an area; area and attribute "
+                "searches do",
+                field="area",
+            )
+        if query.cameras is not None:
+            raise InputError("name cameras or an area, not both", field="area")
+        Region(query.area).cells()  # TooLargeError before the policy decides
+    if query.type is SearchType.AREA and not query.cameras and query.area is None:
+        raise InputError("an area search needs the cameras or the area to search", field="cameras")
     if query.type is SearchType.ATTRIBUTE:
         if query.vehicle is None or not query.vehicle.items():
             raise InputError(
@@ -145,6 +157,12 @@ def run_query(
         )
         return _bounded(found_iter)
     if query.type is SearchType.AREA:
+        if query.area is not None:
+            return _bounded(
+                store.find_in_area(
+                    Region(query.area), start, end, predicate=lambda r: r.camera_id not in excluded
+                )
+            )
         if not query.cameras:
             raise InputError("an area search needs the cameras to search", field="cameras")
         return _bounded(store.scan(start, end, cameras=query.cameras))
@@ -169,6 +187,19 @@ def _attribute(store: ReadStore, query: Query, excluded: AbstractSet[str]) -> li
     if query.vehicle is None or not query.vehicle.items():
         raise InputError("an attribute search names at least one attribute", field="make")
     regex = compile_pattern(query.pattern) if query.pattern else None
+    if query.area is not None:
+        return _bounded(
+            store.find_in_area(
+                Region(query.area),
+                query.window_start,
+                query.window_end,
+                vehicle=query.vehicle,
+                predicate=lambda r: (
+                    r.camera_id not in excluded
+                    and (regex is None or bool(regex.fullmatch(r.plate)))
+                ),
+            )
+        )
     return _bounded(
         store.find_vehicles(
             query.vehicle,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.clock import iso
+from ..core.search import WarrantScope
+from ..policy import warrant_scope_to_json
 from .approvals import PendingSearch
 from .owner import OwnerAnswer
 from .owner_store import OwnerRequest
@@ -67,8 +69,22 @@ def held_json(held: PendingSearch) -> dict[str, Any]:
             "cameras": list(query.cameras) if query.cameras is not None else None,
             "window_start": iso(query.window_start),
             "window_end": iso(query.window_end),
+            "legal_basis": request.legal_basis.value,
+            "warrant_id": request.warrant_id,
+            "warrant_scope": warrant_scope_json(request.warrant_scope),
         }
     return out
+
+
+def warrant_scope_json(scope: WarrantScope | None) -> dict[str, Any] | None:
+    """What the order behind a held request authorises, for the supervisor judging it: the
+    court, window and cameras, and only how many plates it names (the plates it names beyond
+    the one searched are not the supervisor's to read)."""
+    out = warrant_scope_to_json(scope)
+    if out is None:
+        return None
+    plates = out.pop("plates")
+    return out | {"plates_count": None if plates is None else len(plates)}
 
 
 def owner_json(request: OwnerRequest, answer: OwnerAnswer | None = None) -> dict[str, Any]:

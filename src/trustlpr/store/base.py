@@ -16,6 +16,7 @@ from typing import Protocol
 from ..core.errors import NotFoundError, StoreError
 from ..core.reads import Read
 from ..core.vehicle import VehicleAttributes
+from ..geo import Region
 
 
 class RetentionClass(StrEnum):
@@ -50,7 +51,12 @@ class StoreStats:
 
 def make_ref(retention: RetentionClass, day: date, row_id: int) -> str:
     """A stored read's reference: ``<class>:<YYYY-MM-DD>:<row id>``."""
-    return f"{retention.value}:{day.isoformat()}:{row_id}"
+    return f"{ref_prefix(retention, day)}{row_id}"
+
+
+def ref_prefix(retention: RetentionClass, day: date) -> str:
+    """``make_ref`` without its row id: made once per partition when a batch is stored."""
+    return f"{retention.value}:{day.isoformat()}:"
 
 
 def parse_ref(ref: str) -> tuple[RetentionClass, date, int]:
@@ -69,9 +75,13 @@ def partitions(
     if hits is not None and len(hits) != len(reads):
         raise StoreError("append: hits must have one flag per read")
     groups: dict[tuple[RetentionClass, date], list[int]] = {}
+    hit, nonhit = RetentionClass.HIT, RetentionClass.NONHIT
     for i, read in enumerate(reads):
-        cls = RetentionClass.HIT if hits is not None and hits[i] else RetentionClass.NONHIT
-        groups.setdefault((cls, read.observed_at.date()), []).append(i)
+        key = (hit if hits is not None and hits[i] else nonhit, read.observed_at.date())
+        members = groups.get(key)  # not setdefault: that builds a list for every read
+        if members is None:
+            members = groups[key] = []
+        members.append(i)
     return groups
 
 
@@ -126,6 +136,21 @@ class ReadStore(Protocol):
         """Reads in [start, end) (optionally only at ``cameras``) with ``vehicle``'s make,
         colour and body type, via the per-day attribute blind indexes; only matching rows are
         decrypted. Only for authorised attribute searches."""
+        ...
+
+    def find_in_area(
+        self,
+        region: Region,
+        start: datetime,
+        end: datetime,
+        *,
+        vehicle: VehicleAttributes | None = None,
+        predicate: Callable[[Read], bool] | None = None,
+    ) -> Iterator[StoredRead]:
+        """Reads in [start, end) whose own position is inside ``region`` (any camera, fixed or
+        mobile), optionally only those with ``vehicle``'s attributes, via the per-day cell
+        blind indexes: only reads of the cells the region touches are decrypted. Only for
+        authorised area and attribute searches."""
         ...
 
     def vehicles(self, start: datetime, end: datetime) -> Iterator[tuple[str, str | None]]:

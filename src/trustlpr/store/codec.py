@@ -12,6 +12,10 @@ Three more per-day keyed digests, ``midx``, ``kidx`` and ``bidx``, index the rea
 colour and body type in their canonical spelling (``core.vehicle``), so an attribute search
 decrypts only the reads whose attributes match; NULL where the camera sent none or a value
 outside the vocabulary. They are made with the same day key as ``cidx`` and die with it.
+
+``gidx``, the last, indexes the coarse grid cell of the read's position (``trustlpr.geo``:
+about a kilometre), fixed camera or mobile: an area search decrypts only the reads of the
+cells its area touches. Same day key, same death.
 """
 
 from __future__ import annotations
@@ -29,16 +33,18 @@ from ..core.errors import StoreError
 from ..core.plates import confusion_key
 from ..core.reads import Read
 from ..core.vehicle import canonical
+from ..geo import cell_of
 from ..keys import DayKeys
 
 CONFUSION_DOMAIN = b"c|"
 ATTRIBUTE_DOMAINS = {"make": b"m|", "colour": b"k|", "vehicle_type": b"b|"}
+CELL_DOMAIN = b"g|"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-SealedRead = tuple[int, str, int, bytes, bytes, int | None, int | None, int | None]
-"""``(t_us, camera_id, cidx, nonce, ciphertext, midx, kidx, bidx)``: one row as every backend
-stores it."""
+SealedRead = tuple[int, str, int, bytes, bytes, int | None, int | None, int | None, int]
+"""``(t_us, camera_id, cidx, nonce, ciphertext, midx, kidx, bidx, gidx)``: one row as every
+backend stores it."""
 
 
 def to_us(moment: datetime) -> int:
@@ -118,6 +124,7 @@ def seal_many(
     encrypt = keys.aead.encrypt
     blind = keys.blind_index
     memo = {} if memo is None else memo
+    cells: dict[str, int] = {}  # a fixed camera's reads share one cell: computed once
     rows: list[SealedRead] = []
     append = rows.append
     for at, read in enumerate(reads):
@@ -125,6 +132,10 @@ def seal_many(
         nonce = nonces[12 * at : 12 * at + 12]
         camera = read.camera_id
         make, colour, vtype = read.make, read.colour, read.vehicle_type
+        cell = cell_of(read.latitude, read.longitude)
+        gidx = cells.get(cell)
+        if gidx is None:
+            gidx = cells[cell] = cell_index(keys, cell)
         append(
             (
                 t_us,
@@ -135,9 +146,15 @@ def seal_many(
                 None if make is None else _sent_index(keys, "make", make, memo),
                 None if colour is None else _sent_index(keys, "colour", colour, memo),
                 None if vtype is None else _sent_index(keys, "vehicle_type", vtype, memo),
+                gidx,
             )
         )
     return rows
+
+
+def cell_index(keys: DayKeys, cell: str) -> int:
+    """The day's blind index of one grid cell (``trustlpr.geo.cell_of``)."""
+    return keys.blind_index(CELL_DOMAIN, cell)
 
 
 def _sent_index(keys: DayKeys, kind: str, sent: str | None, memo: IndexMemo) -> int | None:

@@ -21,6 +21,7 @@ from ..core.errors import InputError, KeyDestroyedError
 from ..core.plates import confusion_key
 from ..core.reads import Read
 from ..core.vehicle import VehicleAttributes
+from ..geo import Region
 from ..keys import DayKeys, KeyRing
 from .base import (
     PurgeReport,
@@ -30,12 +31,14 @@ from .base import (
     make_ref,
     parse_ref,
     partitions,
+    ref_prefix,
 )
 from .codec import (
     CONFUSION_DOMAIN,
     IndexMemo,
     SealedRead,
     attribute_index,
+    cell_index,
     from_us,
     seal_image,
     seal_many,
@@ -133,6 +136,20 @@ class DayPartitionedStore(ABC):
         ``wanted[kind]`` for every kind given, at one of ``cameras`` when given."""
 
     @abstractmethod
+    def _by_cells(
+        self,
+        cls: RetentionClass,
+        day: date,
+        cells: Sequence[int],
+        wanted: Mapping[str, int],
+        lo: int,
+        hi: int,
+    ) -> list[Row]:
+        """Rows with ``lo <= t < hi`` whose cell index ``gidx`` is one of ``cells`` or NULL
+        (a row stored before the column existed: only its decrypted position can tell), and
+        whose attribute indexes equal ``wanted`` as in ``_by_attributes``."""
+
+    @abstractmethod
     def _chunk(
         self,
         cls: RetentionClass,
@@ -195,8 +212,9 @@ class DayPartitionedStore(ABC):
                     members: list[int] = members,
                 ) -> list[ImageRow]:
                     rows: list[ImageRow] = []
+                    prefix = ref_prefix(cls, day)
                     for row_id, i in zip(ids, members, strict=True):
-                        refs[i] = make_ref(cls, day, row_id)
+                        refs[i] = f"{prefix}{row_id}"
                         if images and i in images:
                             nonce, ct = seal_image(images[i], keys, cls.value, refs[i])
                             rows.append((row_id, to_us(reads[i].observed_at), nonce, ct))
@@ -305,6 +323,46 @@ class DayPartitionedStore(ABC):
                     if vehicle.matches(read.make, read.colour, read.vehicle_type) and (
                         predicate is None or predicate(read)
                     ):
+                        yield StoredRead(make_ref(cls, day, row_id), read, cls)
+
+    def find_in_area(
+        self,
+        region: Region,
+        start: datetime,
+        end: datetime,
+        *,
+        vehicle: VehicleAttributes | None = None,
+        predicate: Callable[[Read], bool] | None = None,
+    ) -> Iterator[StoredRead]:
+        """Reads in [start, end) captured inside ``region`` — by any camera, fixed or mobile —
+        and, when given, with ``vehicle``'s attributes. Each day's rows are selected by the
+        blind indexes of the grid cells the region touches; only those are decrypted, and a
+        read is kept only if its exact position is inside. A day whose keys were destroyed
+        has no index left to compute, so nothing of it is found."""
+        cells = region.cells()
+        lo, hi = to_us(start), to_us(end)
+        for cls in RetentionClass:
+            for day in days_between(start, end):
+                with self._lock:
+                    keys = self._keys(cls, day)
+                    if keys is None:
+                        continue
+                    wanted: dict[str, int] = {}
+                    for kind, value in vehicle.items() if vehicle is not None else ():
+                        index = attribute_index(keys, kind, value)
+                        if index is not None:
+                            wanted[kind] = index
+                    indexes = [cell_index(keys, cell) for cell in cells]
+                    rows = self._by_cells(cls, day, indexes, wanted, lo, hi)
+                for row_id, t_us, camera, nonce, ct in rows:
+                    read = unseal(keys, cls.value, t_us, camera, nonce, ct)
+                    if not region.contains(read.latitude, read.longitude):
+                        continue
+                    if vehicle is not None and not vehicle.matches(
+                        read.make, read.colour, read.vehicle_type
+                    ):
+                        continue
+                    if predicate is None or predicate(read):
                         yield StoredRead(make_ref(cls, day, row_id), read, cls)
 
     def scan(

@@ -78,7 +78,8 @@ class PostgresReadStore(DayPartitionedStore):
             parts.append(
                 sql.SQL(
                     "ALTER TABLE {}.{} ADD COLUMN IF NOT EXISTS midx bigint, "
-                    "ADD COLUMN IF NOT EXISTS kidx bigint, ADD COLUMN IF NOT EXISTS bidx bigint"
+                    "ADD COLUMN IF NOT EXISTS kidx bigint, ADD COLUMN IF NOT EXISTS bidx bigint, "
+                    "ADD COLUMN IF NOT EXISTS gidx bigint"
                 ).format(sql.Identifier(self._schema), sql.Identifier(f"reads_{cls.value}"))
             )
             parts.append(
@@ -141,6 +142,13 @@ class PostgresReadStore(DayPartitionedStore):
                     sql.Identifier(column),
                 )
             )
+        # not partial: old rows' NULL cell is looked up through it too (_by_cells)
+        statements.append(
+            sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (gidx)").format(
+                sql.Identifier(f"gidx_{cls.value}_{day.strftime('%Y%m%d')}"),
+                self._table("reads", cls, day),
+            )
+        )
         statements.append(
             sql.SQL("CREATE UNIQUE INDEX IF NOT EXISTS {} ON {} (id)").format(
                 sql.Identifier(f"id_{cls.value}_{day.strftime('%Y%m%d')}"),
@@ -170,12 +178,12 @@ class PostgresReadStore(DayPartitionedStore):
             with self._conn.transaction(), self._conn.cursor() as cur:
                 with cur.copy(
                     sql.SQL(
-                        "COPY {} (id, t, camera, cidx, nonce, ct, midx, kidx, bidx) "
+                        "COPY {} (id, t, camera, cidx, nonce, ct, midx, kidx, bidx, gidx) "
                         "FROM STDIN (FORMAT BINARY)"
                     ).format(self._table("reads", cls, day))
                 ) as copy:
                     copy.set_types(
-                        ["int8", "int8", "text", "int8", "bytea", "bytea", "int8", "int8", "int8"]
+                        ["int8", "int8", "text", "int8", "bytea", "bytea"] + ["int8"] * 4
                     )
                     for row_id, row in zip(ids, rows, strict=True):
                         copy.write_row((row_id, *row))
@@ -245,6 +253,29 @@ class PostgresReadStore(DayPartitionedStore):
         if cameras is not None:
             conditions.append(sql.SQL("camera = ANY(%s::text[])"))
             params.append(list(cameras))
+        return self._rows(
+            sql.SQL("SELECT id, t, camera, nonce, ct FROM {} WHERE {}").format(
+                self._table("reads", cls, day), sql.SQL(" AND ").join(conditions)
+            ),
+            params,
+        )
+
+    def _by_cells(
+        self,
+        cls: RetentionClass,
+        day: date,
+        cells: Sequence[int],
+        wanted: Mapping[str, int],
+        lo: int,
+        hi: int,
+    ) -> list[Row]:
+        conditions: list[sql.Composable] = [
+            sql.SQL("t >= %s AND t < %s AND (gidx = ANY(%s::bigint[]) OR gidx IS NULL)")
+        ]
+        params: list[Any] = [lo, hi, sorted(set(cells))]
+        for kind, value in wanted.items():
+            conditions.append(sql.SQL("{} = %s").format(sql.Identifier(ATTRIBUTE_COLUMNS[kind])))
+            params.append(value)
         return self._rows(
             sql.SQL("SELECT id, t, camera, nonce, ct FROM {} WHERE {}").format(
                 self._table("reads", cls, day), sql.SQL(" AND ").join(conditions)

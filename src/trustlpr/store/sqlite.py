@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS reads (
     ct BLOB NOT NULL,
     midx INTEGER,
     kidx INTEGER,
-    bidx INTEGER
+    bidx INTEGER,
+    gidx INTEGER
 );
 CREATE INDEX IF NOT EXISTS reads_cidx ON reads (cidx);
 CREATE TABLE IF NOT EXISTS images (
@@ -48,6 +49,8 @@ _ATTRIBUTE_INDEXES = [
     f"CREATE INDEX IF NOT EXISTS reads_attr_{a} ON reads ({a}, {b}, {c}) WHERE {a} IS NOT NULL"
     for a, b, c in (("midx", "kidx", "bidx"), ("kidx", "bidx", "midx"), ("bidx", "midx", "kidx"))
 ]
+_CELL_INDEX = "CREATE INDEX IF NOT EXISTS reads_gidx ON reads (gidx)"
+"""Not partial: ``gidx IS NULL`` (rows of before the column) is looked up through it too."""
 _OLD_INDEXES = ("reads_midx", "reads_kidx", "reads_bidx")  # single-column, before 2026-12-02
 _DAY_DB = re.compile(r"^(\d{4}-\d{2}-\d{2})\.db$")
 _MAX_OPEN = 128
@@ -86,6 +89,7 @@ class SQLiteReadStore(DayPartitionedStore):
             synchronous=self._sync,
         )
         _add_attribute_columns(db)
+        _add_cell_column(db)
         if len(self._open) >= _MAX_OPEN:  # bound open files; the oldest-opened closes first
             self._open.pop(next(iter(self._open))).close()
         self._open[(cls, day)] = db
@@ -98,8 +102,8 @@ class SQLiteReadStore(DayPartitionedStore):
     ) -> list[int]:
         with self._db(cls, day).write() as conn:
             conn.executemany(
-                "INSERT INTO reads (t, camera, cidx, nonce, ct, midx, kidx, bidx) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO reads (t, camera, cidx, nonce, ct, midx, kidx, bidx, gidx) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
@@ -133,6 +137,26 @@ class SQLiteReadStore(DayPartitionedStore):
         if cameras is not None:
             sql += f"AND camera IN ({','.join('?' * len(cameras))}) "
             params += cameras
+        return self._db(cls, day).query(sql, params)
+
+    def _by_cells(
+        self,
+        cls: RetentionClass,
+        day: date,
+        cells: Sequence[int],
+        wanted: Mapping[str, int],
+        lo: int,
+        hi: int,
+    ) -> list[Row]:
+        distinct = sorted(set(cells))
+        sql = (
+            "SELECT id, t, camera, nonce, ct FROM reads WHERE t >= ? AND t < ? "
+            f"AND (gidx IN ({','.join('?' * len(distinct))}) OR gidx IS NULL) "
+        )
+        params: list[object] = [lo, hi, *distinct]
+        for column, value in wanted.items():
+            sql += f"AND {ATTRIBUTE_COLUMNS[column]} = ? "
+            params.append(value)
         return self._db(cls, day).query(sql, params)
 
     def _chunk(
@@ -212,6 +236,18 @@ def _add_attribute_columns(db: PrivateDB) -> None:
             conn.execute(f"DROP INDEX IF EXISTS {old}")
         for statement in _ATTRIBUTE_INDEXES:
             conn.execute(statement)
+
+
+def _add_cell_column(db: PrivateDB) -> None:
+    """Day files written before area search get the (empty) cell column and its index; their
+    reads have no cell, so an area search decrypts them and tests their positions."""
+    have = {row[1] for row in db.query("PRAGMA table_info(reads)")}
+    if "gidx" in have and db.query("PRAGMA index_info(reads_gidx)"):
+        return
+    with db.write() as conn:
+        if "gidx" not in have:
+            conn.execute("ALTER TABLE reads ADD COLUMN gidx INTEGER")
+        conn.execute(_CELL_INDEX)
 
 
 def _overwrite_and_unlink(path: Path) -> None:

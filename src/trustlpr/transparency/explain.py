@@ -32,6 +32,7 @@ DECISIONS = {
     "deny": "denied",
     "needs_approval": "held for a supervisor",
     "no_answer": "no answer in time",
+    "error": "the partner's node could not take the request (not a policy decision)",
 }
 
 EVENT_TYPES = {

@@ -26,7 +26,7 @@ from ..cameras.places import PLACEMENT_REFUSED, PLACES_INSTALLED
 from ..cameras.registry import MOBILE_UNITS
 from ..core.coverage_cells import CELL_DEGREES, MOBILE_OTHER, cell_bounds
 from ..core.errors import FormatError
-from ..core.events import EventType
+from ..core.events import PARTNER_ERROR, EventType
 from ..core.hotlist import StopOutcome
 
 WINDOW_DAYS = 30
@@ -334,8 +334,9 @@ class Tally:
             n["fed_sent"] += 1
         elif action in ("answered", NO_ANSWER):
             decision = p.text("decision") if action == "answered" else NO_ANSWER
-            if decision not in (*_DECISIONS, NO_ANSWER):
-                raise _bad(index, f"partner decision {decision[:40]!r} is not one of {_DECISIONS}")
+            known = (*_DECISIONS, NO_ANSWER, PARTNER_ERROR)
+            if decision not in known:
+                raise _bad(index, f"partner decision {decision[:40]!r} is not one of {known}")
             purpose = p.text("purpose")
             if not purpose:  # a poll of a request held at the partner, not a new request
                 n["fed_polls"] += 1

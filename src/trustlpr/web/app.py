@@ -20,6 +20,7 @@ from .federation import signed_refusal
 from .gate import BodyLimits, BodyTooLarge, Gate
 from .opening import HoldUntilOpen, Opening
 from .portal_cache import DEFAULT_TTL, PortalCache
+from .portal_fast import FastPages, FastPagesMiddleware
 from .tile_map import TileLayer, page_headers, tile_layer
 
 
@@ -70,6 +71,7 @@ def create_app(
     app.state.portal = portal
     app.state.tiles = tiles
     app.state.page_headers = page_headers(tiles)
+    app.state.fast_pages = fast_pages = FastPages(portal, app.state.page_headers)
     app.state.admin_socket = False  # the admin socket's own app says True (web/admin.py)
 
     @app.exception_handler(TrustLPRError)
@@ -98,6 +100,7 @@ def create_app(
         return invalid_response(exc)
 
     app.add_middleware(Gate, system=system, limits=limits)
+    app.add_middleware(FastPagesMiddleware, pages=fast_pages)  # fresh cached pages, bodiless
     app.add_middleware(HoldUntilOpen, opening=opening)  # outermost: before the gate reads
 
     for router in _routers():

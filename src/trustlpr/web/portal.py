@@ -26,6 +26,7 @@ from ..transparency import policy_file
 from ..transparency.annual import FIRST_YEAR, LAST_YEAR
 from . import portal_views as views
 from .portal_cache import Page, PortalCache
+from .portal_fast import FastPages
 
 router = APIRouter(tags=["transparency portal"])
 
@@ -46,12 +47,17 @@ async def _serve(
     page = cache.fresh(name) or cache.stale_unless_claimed(name)
     if page is None:
         page = await run_in_threadpool(cache.build, name, lambda: render(cache), media_type)
-    return _answer(request, page)
+    return _answer(request, page, source=name)
 
 
-def _answer(request: Request, page: Page, extra: dict[str, str] | None = None) -> Response:
-    page_headers: dict[str, str] = request.app.state.page_headers  # web/tile_map.py
-    headers = {**page_headers, "ETag": page.etag, **(extra or {})}
+def _answer(
+    request: Request, page: Page, extra: dict[str, str] | None = None, *, source: str | Page
+) -> Response:
+    """The page (304 for its ETag); the fast layer answers this path from now on while the
+    cache's page ``source`` is fresh (web/portal_fast.py)."""
+    fast: FastPages = request.app.state.fast_pages
+    fast.remember(request.scope["path"], source, extra)
+    headers = fast.headers_for(page, extra)
     if request.headers.get("if-none-match") == page.etag:
         return Response(status_code=304, headers=headers)
     return Response(page.body, media_type=page.media_type, headers=headers)
@@ -159,7 +165,7 @@ async def static(request: Request) -> Response:
     page = _static_files().files.get(name)
     if page is None:
         raise NotFoundError(f"no static file {name[:64]!r}")
-    return _answer(request, page, {"Cache-Control": "public, max-age=86400"})
+    return _answer(request, page, {"Cache-Control": "public, max-age=86400"}, source=page)
 
 
 # The pages and static files are plain Starlette routes: they take nothing but the request, and

@@ -46,6 +46,8 @@ for _k, _c in enumerate("0123456789abcdef"):
 _UUID_HYPHENS = np.array([8, 13, 18, 23])
 _UUID_HEX = np.array([k for k in range(36) if k not in (8, 13, 18, 23)])
 _SHIFTS = np.arange(60, -1, -4, dtype=np.uint64)
+_HEAD, _TAIL = 5, 22  # bytes read from the start and up to the end of a Flock time
+_WINDOWS = np.lib.stride_tricks.sliding_window_view
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
@@ -59,19 +61,18 @@ def _joined(cells: Sequence[str]) -> tuple[Arr, Arr, Arr]:
     return np.frombuffer(data, dtype=np.uint8), ends - lengths, ends
 
 
-def _number(buf: Arr, positions: list[Arr]) -> tuple[Arr, Arr]:
-    """Digits at these positions as one number, and whether they all were digits."""
-    ok = np.ones(len(positions[0]), dtype=bool)
-    value = np.zeros(len(positions[0]), dtype=np.int64)
-    for p in positions:
-        byte = buf[p]
-        ok &= _DIGIT[byte]
-        value = value * 10 + (byte.astype(np.int64) - 48)
+def _digits(*cols: Arr) -> tuple[Arr, Arr]:
+    """The digits in these byte columns as one number, and whether they all were digits."""
+    ok = _DIGIT[cols[0]]
+    value = cols[0].astype(np.int64) - 48
+    for col in cols[1:]:
+        ok = ok & _DIGIT[col]
+        value = value * 10 + col - 48
     return ok, value
 
 
-def _is(buf: Arr, at: Arr, char: str) -> Arr:
-    return np.asarray(buf[at] == ord(char))
+def _pick(cond: Arr, yes: Arr, no: Arr) -> Arr:
+    return np.where(cond, yes, no)
 
 
 def span_times(buf: Arr, s: Arr, e: Arr) -> tuple[Arr, Arr]:
@@ -79,38 +80,45 @@ def span_times(buf: Arr, s: Arr, e: Arr) -> tuple[Arr, Arr]:
     (month, day and hour one or two digits, year four, ``AM``/``PM`` and ``UTC`` upper-case),
     the form Flock exports use; ``ok`` is false for any other text or an impossible date, which
     the caller then gives to ``parse_time``. For these spans the result equals ``parse_time``'s.
+
+    Each span's first and last bytes are copied once into two small byte matrices (``head``
+    from the start, ``tail`` up to the end, ``tail[:, -k]`` is ``buf[e - k]``); every check
+    then reads a column of them, not a fresh gather from ``buf``.
     """
     length = e - s
     ok = (length >= 24) & (length <= 27)
-    s, e = np.where(ok, s, 0), np.where(ok, e, 30)  # keep every gather inside the buffer
-    ok &= _is(buf, e - 7, " ") & _is(buf, e - 5, "M") & _is(buf, e - 4, " ")
-    ok &= _is(buf, e - 3, "U") & _is(buf, e - 2, "T") & _is(buf, e - 1, "C")
-    pm = _is(buf, e - 6, "P")
-    ok &= pm | _is(buf, e - 6, "A")
-    ok &= _is(buf, e - 10, ":") & _is(buf, e - 13, ":")
-    digits_ok, second = _number(buf, [e - 9, e - 8])
+    head = np.ascontiguousarray(_WINDOWS(buf, _HEAD)[s].T)  # buf is padded: s + _HEAD fits
+    tail = np.ascontiguousarray(_WINDOWS(buf, _TAIL)[np.maximum(e - _TAIL, 0)].T)  # exact if ok
+    t = {k: tail[_TAIL - k] for k in range(1, _TAIL + 1)}  # t[k] is the byte at e - k
+    ok &= (t[7] == ord(" ")) & (t[5] == ord("M")) & (t[4] == ord(" "))
+    ok &= (t[3] == ord("U")) & (t[2] == ord("T")) & (t[1] == ord("C"))
+    pm = t[6] == ord("P")
+    ok &= pm | (t[6] == ord("A"))
+    ok &= (t[10] == ord(":")) & (t[13] == ord(":"))
+    digits_ok, second = _digits(t[9], t[8])
     ok &= digits_ok
-    digits_ok, minute = _number(buf, [e - 12, e - 11])
+    digits_ok, minute = _digits(t[12], t[11])
     ok &= digits_ok
-    two_hour = _DIGIT[buf[e - 15]]
-    hour_start = np.where(two_hour, e - 15, e - 14)
-    digits_ok, hour = _number(buf, [hour_start, e - 14])
-    hour = np.where(two_hour, hour, hour % 10)  # one digit: the "tens" read the same digit
-    ok &= digits_ok & _is(buf, hour_start - 1, " ") & _is(buf, hour_start - 2, ",")
-    date_end = hour_start - 2  # the comma
-    ok &= _is(buf, date_end - 5, "/")
-    digits_ok, year = _number(buf, [date_end - 4, date_end - 3, date_end - 2, date_end - 1])
+    wide_hour = _DIGIT[t[15]]
+    digits_ok, hour = _digits(_pick(wide_hour, t[15], t[14]), t[14])
+    hour = np.where(wide_hour, hour, hour % 10)  # one digit: the "tens" read the same digit
     ok &= digits_ok
-    two_month = _is(buf, s + 2, "/")
-    ok &= two_month | _is(buf, s + 1, "/")
-    month_end = np.where(two_month, s + 2, s + 1)
-    digits_ok, month = _number(buf, [s, np.where(two_month, s + 1, s)])
-    month = np.where(two_month, month, month % 10)
+    # after the hour's start: " " then "," then the year's four digits then "/"
+    ok &= _pick(wide_hour, t[16], t[15]) == ord(" ")
+    ok &= _pick(wide_hour, t[17], t[16]) == ord(",")
+    ok &= _pick(wide_hour, t[22], t[21]) == ord("/")
+    digits_ok, year = _digits(*(_pick(wide_hour, t[k + 1], t[k]) for k in (20, 19, 18, 17)))
     ok &= digits_ok
-    day_len = date_end - 5 - (month_end + 1)
+    wide_month = head[2] == ord("/")
+    ok &= wide_month | (head[1] == ord("/"))
+    digits_ok, month = _digits(head[0], _pick(wide_month, head[1], head[0]))
+    month = np.where(wide_month, month, month % 10)
+    ok &= digits_ok
+    day_len = length - 23 - wide_month - wide_hour
     ok &= (day_len == 1) | (day_len == 2)
-    day_start = month_end + 1
-    digits_ok, day = _number(buf, [day_start, np.where(day_len == 2, day_start + 1, day_start)])
+    first = _pick(wide_month, head[3], head[2])
+    last = np.where(day_len == 2, _pick(wide_month, head[4], head[3]), first)
+    digits_ok, day = _digits(first, last)
     day = np.where(day_len == 2, day, day % 10)
     ok &= digits_ok
     ok &= (year >= 1000) & (month >= 1) & (month <= 12) & (day >= 1)

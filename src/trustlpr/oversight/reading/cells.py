@@ -95,7 +95,9 @@ def _us_date(text: str, field: str) -> int:
     month, day, year = (int(p) for p in parts)
     if year < 100:
         year += 2000
-    if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]):
+    if not (1 <= year <= 9999 and 1 <= month <= 12):  # a five-digit year is no date
+        raise _bad_time(field)
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
         raise _bad_time(field)
     epoch = calendar.timegm((year, month, day, 0, 0, 0))
     if len(_DATES) < 100_000:
