@@ -221,3 +221,57 @@ def test_attribute_options_are_checked_before_anything_runs(tmp_path: Path) -> N
     assert code == 65 and "--make" in out  # an attribute search names at least one
     code, out = run(data, "run", *GOOD, "--vehicle-type", "suv", "--token", officer)
     assert code == 65 and "--vehicle-type" in out and "only an attribute search" in out
+
+
+def test_an_area_from_a_polygon_file_or_a_circle(tmp_path: Path) -> None:
+    data, officer, _ = _node(tmp_path)
+    _vehicles(data)
+    base = [a for a in ATTRIBUTE if a not in ("--cameras", "cam-1")]
+    warrant = [*base, "--basis", "warrant", "--warrant", "SW-2026-0413", "--make", "chevy"]
+    square = [
+        [-72.905, 41.295],
+        [-72.895, 41.295],
+        [-72.895, 41.305],
+        [-72.905, 41.305],
+        [-72.905, 41.295],
+    ]
+    inside = tmp_path / "inside.geojson"
+    inside.write_text(json.dumps({"type": "Polygon", "coordinates": [square]}))
+    code, out = run(data, "run", *warrant, "--polygon", str(inside), "--token", officer, "--json")
+    assert code == 0, out
+    assert sorted(r["plate"] for r in json.loads(out)["results"]) == [
+        "BLU1111", "BLU2222", "RED3333"]  # fmt: skip
+    elsewhere = [[lon + 1, lat] for lon, lat in square]
+    outside = tmp_path / "outside.geojson"
+    outside.write_text(json.dumps({"type": "Polygon", "coordinates": [elsewhere]}))
+    code, out = run(data, "run", *warrant, "--polygon", str(outside), "--token", officer, "--json")
+    assert code == 0 and json.loads(out)["results"] == []
+    circle = ["--near", "41.3,-72.9", "--radius-m", "500", "--token", officer, "--json"]
+    code, out = run(data, "run", *warrant, "--colour", "red", *circle)
+    assert code == 0 and [r["plate"] for r in json.loads(out)["results"]] == ["RED3333"]
+
+
+def test_bad_area_options_are_refused_naming_the_option(tmp_path: Path) -> None:
+    data, officer, _ = _node(tmp_path)
+    base = [a for a in ATTRIBUTE if a not in ("--cameras", "cam-1")]
+    warrant = [*base, "--basis", "warrant", "--warrant", "SW-2026-0413", "--make", "chevy"]
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{not json")
+    unclosed = tmp_path / "unclosed.geojson"
+    unclosed.write_text(json.dumps({"type": "Polygon", "coordinates": [
+        [[-72.91, 41.29], [-72.89, 41.29], [-72.89, 41.31], [-72.91, 41.31]]]}))  # fmt: skip
+    cases = [
+        (["--polygon", str(tmp_path / "missing.geojson")], "--polygon", "cannot read"),
+        (["--polygon", str(broken)], "--polygon", "not JSON"),
+        (["--polygon", str(unclosed)], "--polygon", "end where it starts"),
+        (["--near", "41.3"], "--near", "LAT,LON"),
+        (["--near", "north,west", "--radius-m", "50"], "--near", "LAT,LON"),
+        (["--near", "41.3,-72.9"], "--radius-m", "needs"),
+        (["--near", "41.3,-72.9", "--radius-m", "1"], "--near", "out of range"),
+        (["--radius-m", "100"], "--radius-m", "--near"),
+        (["--polygon", str(broken), "--near", "41.3,-72.9"], "--polygon", "not both"),
+    ]
+    for options, option, words in cases:
+        code, out = run(data, "run", *warrant, *options, "--token", officer)
+        flat = " ".join(out.split())
+        assert code == 65 and option in flat and words in flat, (options, out)

@@ -10,12 +10,15 @@ the results.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import typer
 
+from ..core.area import Area
 from ..core.clock import parse_utc
 from ..core.errors import (
     AuthError,
@@ -24,10 +27,12 @@ from ..core.errors import (
     InputError,
     NotFoundError,
     PolicyDenied,
+    TooLargeError,
     TrustLPRError,
 )
 from ..core.search import LegalBasis, Purpose, Query, SearchType, search_vehicle
 from ..federation.outbound import parse_partners
+from ..geo import parse_area
 from ..policy import warrant_scope_from_json
 from ..search import SearchForm, held_json, outcome_json
 from .common import Json, Token, console, err_console, new_table, print_json, reader, writer
@@ -164,6 +169,11 @@ def run(
         None, help="Partial plate: '*' any run, '?' one character (narrows attribute searches)."
     ),
     cameras: str = typer.Option(None, help="Comma-separated camera ids (area searches)."),
+    polygon: Path = typer.Option(
+        None, help="Area/attribute searches: a GeoJSON Polygon (or Feature) file to search in."
+    ),
+    near: str = typer.Option(None, help="Area/attribute searches: a circle's centre, LAT,LON."),
+    radius_m: float = typer.Option(None, help="The circle's radius in metres (with --near)."),
     days: float = typer.Option(7.0, help="Window: the last N days (ignored with --from)."),
     start: str = typer.Option(None, "--from", help="Window start (ISO 8601)."),
     end: str = typer.Option(None, "--to", help="Window end (ISO 8601; default now)."),
@@ -204,6 +214,7 @@ def run(
     stop = parse_utc(end, field="--to") if end else datetime.now(UTC)
     begin = parse_utc(start, field="--from") if start else stop - timedelta(days=days)
     cams = _split(cameras)
+    area = _area(polygon, near, radius_m)
     scope = _warrant_scope(court, warrant_from, warrant_to, warrant_cameras, warrant_plates)
     words = {"make": make, "colour": colour, "vehicle_type": vehicle_type}
     try:  # refused before anything is sent, naming the option
@@ -216,6 +227,7 @@ def run(
         "query": {"type": kind.value, "plate": plate, "pattern": pattern,
                   "cameras": list(cams) if cams else None, "window_start": begin.isoformat(),
                   "window_end": stop.isoformat(), "include_variants": variants,
+                  **({"area": area.to_geojson()} if area else {}),
                   **{k: v for k, v in words.items() if v}},  # only when given: older nodes
     }  # fmt: skip
     if chosen != []:
@@ -227,7 +239,7 @@ def run(
         purpose=purpose, case_number=case_number, legal_basis=legal_basis, reason=reason,
         offense_code=offense, warrant_id=warrant, warrant_scope=warrant_scope_from_json(scope),
         query=Query(kind, begin, stop, plate=plate, pattern=pattern, cameras=cams,
-                    include_variants=variants, vehicle=vehicle),
+                    include_variants=variants, vehicle=vehicle, area=area),
     )  # fmt: skip
     with writer(ctx) as system:
         user, agency = system.identity.authenticate(_need(token))
@@ -236,6 +248,42 @@ def run(
         else:
             answer = system.federated.run(user, agency, form, chosen).json(agency.id)
     _answer(answer, json_out)
+
+
+def _area(polygon: Path | None, near: str | None, radius_m: float | None) -> Area | None:
+    """The area the options name, checked by the parser the API uses; refused naming the
+    option before anything is sent."""
+    if polygon is not None and near is not None:
+        raise InputError("give --polygon or --near, not both", field="--polygon")
+    if radius_m is not None and near is None:
+        raise InputError("--radius-m goes with --near LAT,LON", field="--radius-m")
+    if polygon is not None:
+        try:
+            data = json.loads(polygon.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot read {polygon}: {exc}", field="--polygon") from exc
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{polygon} is not JSON: {exc}", field="--polygon") from exc
+        return _checked(data, "--polygon")
+    if near is None:
+        return None
+    parts = near.split(",")
+    try:
+        lat, lon = (float(p) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        lat = lon = None
+    if lat is None or lon is None:
+        raise InputError(f"{near[:40]!r} is not LAT,LON", field="--near")
+    if radius_m is None:
+        raise InputError("a circle needs --radius-m", field="--radius-m")
+    return _checked({"type": "Point", "coordinates": [lon, lat], "radius_m": radius_m}, "--near")
+
+
+def _checked(data: object, option: str) -> Area:
+    try:
+        return parse_area(data)
+    except (InputError, TooLargeError) as exc:
+        raise InputError(exc.reason, field=option) from exc
 
 
 def _split(text: str | None) -> tuple[str, ...] | None:
