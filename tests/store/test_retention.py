@@ -3,7 +3,8 @@ purge's log entry (issue 24: the keys-store group's surviving mutants)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from trustlpr.core import AuditEvent, EventType
 from trustlpr.core.clock import iso
@@ -65,3 +66,28 @@ def test_a_purge_that_only_trims_a_day_is_logged_too(store: ReadStore) -> None:
     assert event.public == {"days": [], "key_ids": [], "count": 1}
     window = (T0, now)
     assert [f.read.plate for f in store.lookup("LATER1", *window)] == ["LATER1"]
+
+
+class Details:
+    """The audit details the purge shreds: records the cutoffs it was given."""
+
+    def __init__(self, shreds: int) -> None:
+        self.shreds = shreds
+        self.asked: list[dict[str, object]] = []
+
+    def shred_read_details(self, before: Mapping[str, datetime]) -> int:
+        self.asked.append(dict(before))
+        return self.shreds
+
+
+def test_a_purge_that_only_shreds_details_is_logged_with_the_count(store: ReadStore) -> None:
+    """No read expired, but two audit details past their class's cutoff were shredded: the
+    purge is on the record, with how many."""
+    retention = Retention(nonhit=timedelta(days=3), hit=timedelta(days=10))
+    now = T0 + timedelta(days=20)
+    details, log = Details(shreds=2), Events()
+    report = purge_expired(store, retention, now, audit=log, details=details)
+    assert report.days_dropped == [] and report.rows_deleted == 0
+    assert details.asked == [{"nonhit": now - timedelta(days=3), "hit": now - timedelta(days=10)}]
+    (event,) = log.events
+    assert event.private == {"cutoff": iso(now), "details_shredded": 2}
