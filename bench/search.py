@@ -387,6 +387,7 @@ def area_part(built: _Built, args: argparse.Namespace) -> dict[str, object]:
         "area_days": args.days,
         "area_reads_per_day": args.attribute_reads_per_day,
         "area_store_rows": built.rows,
+        "area_build_s": round(built.built_s, 1),
         "area_searches": len(search_ms),
         "area_max_km2": round(max(p.region.area_km2 for p in places), 2),
         "area_mean_results": round(sum(results) / len(results), 1),
