@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from trustlpr.audit import AuditService, open_audit
-from trustlpr.core.events import AuditEvent, EventType
+from trustlpr.core.events import AuditEvent, EventType, ReadLink
 
 T0 = datetime(2026, 11, 1, 12, 0, 7, 123456, tzinfo=UTC)
 PLATE = "7XKR442"
@@ -70,3 +70,30 @@ def fill(service: AuditService, count: int, *, batch: int = 100, every: int = 0)
         done += n
         if every and done % every == 0:
             service.maybe_checkpoint()
+
+
+DETAIL_AT = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+"""When the detail tests' searches happen (their cutoff)."""
+
+
+def alert_event(plate: str, seen: datetime, retention: str = "hit") -> AuditEvent:
+    """An alert whose private detail names a read of ``plate`` seen at ``seen``."""
+    return AuditEvent(
+        type=EventType.ALERT_RAISED,
+        at=seen + timedelta(seconds=2),
+        agency_id="nhpd",
+        public={"list_id": "stolen", "category": "V", "count": 1},
+        private={"plate": plate, "camera_id": "cam-7", "observed_at": seen.isoformat()},
+        describes_read=ReadLink(retention, seen),
+    )
+
+
+def plate_search_event(plate: str) -> AuditEvent:
+    """A search whose private detail names ``plate`` (not tied to a read)."""
+    return AuditEvent(
+        type=EventType.SEARCH_REQUESTED,
+        at=DETAIL_AT,
+        agency_id="nhpd",
+        public={"purpose": "stolen_vehicle"},
+        private={"plate": plate, "reason": "stolen car report"},
+    )

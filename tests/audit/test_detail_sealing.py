@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.audit.conftest import alert_event, plate_search_event
 from trustlpr.audit import AuditService, open_audit, verify_log
 from trustlpr.audit.detail import DetailState
 from trustlpr.core import (
-    AuditEvent,
-    EventType,
     InputError,
     KeyDestroyedError,
     ReadLink,
@@ -24,27 +23,6 @@ from trustlpr.keys import KeyRing, ReadKeys
 from trustlpr.store.factory import detail_keys, key_rings
 
 T = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
-
-
-def _alert(plate: str, seen: datetime, retention: str = "hit") -> AuditEvent:
-    return AuditEvent(
-        type=EventType.ALERT_RAISED,
-        at=seen + timedelta(seconds=2),
-        agency_id="nhpd",
-        public={"list_id": "stolen", "category": "V", "count": 1},
-        private={"plate": plate, "camera_id": "cam-7", "observed_at": seen.isoformat()},
-        describes_read=ReadLink(retention, seen),
-    )
-
-
-def _search(plate: str) -> AuditEvent:
-    return AuditEvent(
-        type=EventType.SEARCH_REQUESTED,
-        at=T,
-        agency_id="nhpd",
-        public={"purpose": "stolen_vehicle"},
-        private={"plate": plate, "reason": "stolen car report"},
-    )
 
 
 def _bytes(directory: Path) -> bytes:
@@ -63,7 +41,7 @@ def _node(tmp_path: Path) -> tuple[AuditService, dict[str, KeyRing]]:
 
 def test_a_read_detail_is_sealed_and_opens_with_the_node_keys(tmp_path: Path) -> None:
     audit, _ = _node(tmp_path)
-    index = audit.append(_alert("SEAL123", T))
+    index = audit.append(alert_event("SEAL123", T))
     found = audit.log.detail(index)
     assert found.private["plate"] == "SEAL123" and found.sealed_with == "hit:2026-11-03"
     assert b"SEAL123" not in _bytes(tmp_path / "audit")
@@ -74,9 +52,9 @@ def test_destroying_the_day_key_destroys_the_detail_and_the_log_still_verifies(
     tmp_path: Path,
 ) -> None:
     audit, rings = _node(tmp_path)
-    kept = audit.append(_search("SRCH999"))
-    gone = audit.append(_alert("GONE123", T))
-    other_day = audit.append(_alert("NEXT456", T + timedelta(days=1)))
+    kept = audit.append(plate_search_event("SRCH999"))
+    gone = audit.append(alert_event("GONE123", T))
+    other_day = audit.append(alert_event("NEXT456", T + timedelta(days=1)))
     rings["hit"].destroy(T.date())
     found = audit.log.detail(gone)
     assert found.state is DetailState.DESTROYED and found.private == {}
@@ -90,10 +68,10 @@ def test_destroying_the_day_key_destroys_the_detail_and_the_log_still_verifies(
 
 def test_shred_empties_details_of_reads_before_the_cutoff_within_a_day(tmp_path: Path) -> None:
     audit, _ = _node(tmp_path)
-    early = audit.append(_alert("EARLY11", T, retention="nonhit"))
-    late = audit.append(_alert("LATE222", T + timedelta(hours=4), retention="nonhit"))
-    at_cut = audit.append(_alert("ATCUT33", T + timedelta(hours=2), retention="nonhit"))
-    hit = audit.append(_alert("HITKEEP", T))
+    early = audit.append(alert_event("EARLY11", T, retention="nonhit"))
+    late = audit.append(alert_event("LATE222", T + timedelta(hours=4), retention="nonhit"))
+    at_cut = audit.append(alert_event("ATCUT33", T + timedelta(hours=2), retention="nonhit"))
+    hit = audit.append(alert_event("HITKEEP", T))
     assert audit.shred_read_details({"nonhit": T + timedelta(hours=2), "hit": T}) == 1
     assert audit.log.detail(early).destroyed
     assert audit.log.detail(late).private["plate"] == "LATE222"
@@ -115,8 +93,8 @@ def test_shred_empties_details_of_reads_before_the_cutoff_within_a_day(tmp_path:
 
 def test_a_tampered_sealed_detail_fails_verification_at_its_index(tmp_path: Path) -> None:
     audit, _ = _node(tmp_path)
-    audit.append(_search("FIRST11"))
-    index = audit.append(_alert("TAMPER1", T))
+    audit.append(plate_search_event("FIRST11"))
+    index = audit.append(alert_event("TAMPER1", T))
     audit.close()
     with sqlite3.connect(tmp_path / "audit" / "detail.db") as db:
         (blob,) = db.execute("SELECT private FROM detail WHERE idx = ?", (index,)).fetchone()
@@ -132,7 +110,7 @@ def test_a_tampered_sealed_detail_fails_verification_at_its_index(tmp_path: Path
 
 def test_without_keys_a_read_detail_is_not_kept_in_clear(tmp_path: Path) -> None:
     with open_audit(tmp_path) as audit:
-        index = audit.append(_alert("NOKEY11", T))
+        index = audit.append(alert_event("NOKEY11", T))
         assert audit.log.detail(index).destroyed
     assert b"NOKEY11" not in _bytes(tmp_path / "audit")
 
@@ -140,10 +118,10 @@ def test_without_keys_a_read_detail_is_not_kept_in_clear(tmp_path: Path) -> None
 def test_a_read_link_must_name_a_retention_class(tmp_path: Path) -> None:
     audit, _ = _node(tmp_path)
     with pytest.raises(InputError, match="describes_read"):
-        audit.append(_alert("BAD1", T, retention="forever"))
+        audit.append(alert_event("BAD1", T, retention="forever"))
     with pytest.raises(InputError, match="describes_read"):
         audit.append(
-            replace(_alert("BAD2", T), describes_read=ReadLink("hit", T.replace(tzinfo=None)))
+            replace(alert_event("BAD2", T), describes_read=ReadLink("hit", T.replace(tzinfo=None)))
         )
     assert audit.log.size == 0
     audit.close()
@@ -159,7 +137,7 @@ def test_read_keys_refuse_unknown_key_ids(tmp_path: Path) -> None:
 
 def test_a_detail_store_from_before_sealing_is_upgraded_in_place(tmp_path: Path) -> None:
     with open_audit(tmp_path) as audit:
-        audit.append(_search("OLD1234"))
+        audit.append(plate_search_event("OLD1234"))
     path = tmp_path / "audit" / "detail.db"
     with sqlite3.connect(path) as db:  # the layout of the previous version
         rows = db.execute("SELECT idx, type, agency, at, salt, private FROM detail").fetchall()
@@ -172,7 +150,7 @@ def test_a_detail_store_from_before_sealing_is_upgraded_in_place(tmp_path: Path)
     with open_audit(tmp_path, readonly=True) as reader:  # read as it is, unchanged
         assert reader.log.detail(0).private["plate"] == "OLD1234"
     audit, _ = _node(tmp_path)
-    index = audit.append(_alert("NEW5678", T))
+    index = audit.append(alert_event("NEW5678", T))
     assert audit.log.detail(0).private["plate"] == "OLD1234"
     assert audit.log.detail(index).sealed_with == "hit:2026-11-03"
     assert verify_log(audit.log, audit.verifier, audit.checkpoints()).ok

@@ -15,36 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.audit.conftest import alert_event, plate_search_event
 from trustlpr.audit.detail import Detail, DetailState, DetailStore
 from trustlpr.audit.leaf import SALT_BYTES, PreparedEntry, prepare
-from trustlpr.core import AuditEvent, EventType, ReadLink
+from trustlpr.core import AuditEvent, EventType
 from trustlpr.core.errors import AuditError, VerificationError
 from trustlpr.keys import ReadKeys
 from trustlpr.store.factory import detail_keys, key_rings
 
 CUTOFF = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
 SALT = bytes(range(SALT_BYTES))
-
-
-def _alert(plate: str, seen: datetime, retention: str = "hit") -> AuditEvent:
-    return AuditEvent(
-        type=EventType.ALERT_RAISED,
-        at=seen + timedelta(seconds=2),
-        agency_id="nhpd",
-        public={"list_id": "stolen", "category": "V", "count": 1},
-        private={"plate": plate, "camera_id": "cam-7", "observed_at": seen.isoformat()},
-        describes_read=ReadLink(retention, seen),
-    )
-
-
-def _search(plate: str) -> AuditEvent:
-    return AuditEvent(
-        type=EventType.SEARCH_REQUESTED,
-        at=CUTOFF,
-        agency_id="nhpd",
-        public={"purpose": "stolen_vehicle"},
-        private={"plate": plate, "reason": "stolen car report"},
-    )
 
 
 def _keys(tmp_path: Path) -> ReadKeys:
@@ -64,12 +44,12 @@ def test_shred_empties_exactly_the_sealed_details_read_before_their_class_cutoff
 ) -> None:
     store = DetailStore(tmp_path / "detail.db", keys=_keys(tmp_path))
     entries = [
-        _entry(_alert("HIT0001", CUTOFF - timedelta(microseconds=1))),  # 0: hit, before
-        _entry(_alert("HIT0002", CUTOFF)),  # 1: hit, exactly at the cutoff: kept
-        _entry(_alert("HIT0003", CUTOFF - timedelta(days=1))),  # 2: hit, a day before
-        _entry(_alert("NON0001", CUTOFF - timedelta(hours=1), "nonhit")),  # 3: nonhit, before
-        _entry(_alert("NON0002", CUTOFF - timedelta(hours=3), "nonhit")),  # 4: nonhit, before
-        _entry(_search("SRCH001")),  # 5: not sealed: never shredded
+        _entry(alert_event("HIT0001", CUTOFF - timedelta(microseconds=1))),  # 0: hit, before
+        _entry(alert_event("HIT0002", CUTOFF)),  # 1: hit, exactly at the cutoff: kept
+        _entry(alert_event("HIT0003", CUTOFF - timedelta(days=1))),  # 2: hit, a day before
+        _entry(alert_event("NON0001", CUTOFF - timedelta(hours=1), "nonhit")),  # 3: nonhit, before
+        _entry(alert_event("NON0002", CUTOFF - timedelta(hours=3), "nonhit")),  # 4: nonhit, before
+        _entry(plate_search_event("SRCH001")),  # 5: not sealed: never shredded
     ]
     store.insert_many(0, entries)
     cutoffs = {"hit": CUTOFF, "nonhit": CUTOFF - timedelta(hours=2)}
@@ -96,7 +76,7 @@ def test_shred_empties_exactly_the_sealed_details_read_before_their_class_cutoff
 def test_shred_leaves_no_sealed_bytes_in_the_file_or_its_wal(tmp_path: Path) -> None:
     path = tmp_path / "detail.db"
     store = DetailStore(path, keys=_keys(tmp_path))
-    store.insert_many(0, [_entry(_alert("GONE123", CUTOFF - timedelta(minutes=5)))])
+    store.insert_many(0, [_entry(alert_event("GONE123", CUTOFF - timedelta(minutes=5)))])
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         ((sealed, nonce),) = conn.execute("SELECT private, nonce FROM detail").fetchall()
     conn.close()
@@ -109,7 +89,7 @@ def test_shred_leaves_no_sealed_bytes_in_the_file_or_its_wal(tmp_path: Path) -> 
 
 def test_check_opens_the_commitment_of_an_open_detail_only(tmp_path: Path) -> None:
     store = DetailStore(tmp_path / "detail.db", keys=_keys(tmp_path))
-    mine, other = _entry(_search("SRCH001")), _entry(_search("SRCH002"))
+    mine, other = _entry(plate_search_event("SRCH001")), _entry(plate_search_event("SRCH002"))
     store.insert_many(0, [mine])
     detail = store.get(0)
     assert detail.state is DetailState.OPEN
@@ -122,7 +102,7 @@ def test_check_opens_the_commitment_of_an_open_detail_only(tmp_path: Path) -> No
 def test_check_of_a_destroyed_detail_accepts_any_leaf_and_a_sealed_one_refuses(
     tmp_path: Path,
 ) -> None:
-    leaf = _entry(_search("SRCH001")).leaf
+    leaf = _entry(plate_search_event("SRCH001")).leaf
     base = (4, EventType.ALERT_RAISED.value, "nhpd", "2026-11-03T10:00:00Z", SALT, b"")
     destroyed = Detail(*base, "hit:2026-11-03", DetailState.DESTROYED)
     assert destroyed.check(leaf) is None  # nothing left to open: the commitment stands
