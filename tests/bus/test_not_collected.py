@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from trustlpr.audit import parse_leaf
+from tests.ingest.helpers import not_collected_counts
 from trustlpr.bus import BusConfig
 from trustlpr.cameras import PLACES_FILE, CameraSettings
-from trustlpr.core.events import EventType
 from trustlpr.runtime import FrontEnd, System, initialise
 from trustlpr.settings import Settings
 
@@ -57,15 +56,6 @@ def _payload(spots: list[tuple[str, tuple[float, float]]]) -> dict[str, object]:
                       for i, (plate, (lat, lon)) in enumerate(spots)]}  # fmt: skip
 
 
-def _not_collected(system: System) -> list[dict[str, object]]:
-    out = []
-    for _, leaf in system.audit.log.entries():
-        parsed = parse_leaf(leaf)
-        if parsed.get("type") == EventType.READS_NOT_COLLECTED.value:
-            out.append(dict(parsed.get("public") or {}))
-    return out
-
-
 def test_a_front_ends_not_collected_counts_are_published_by_the_writer(wa_node: BusNode) -> None:
     with System(wa_node.settings) as system:
         system.bus_writer(wa_node.bus).start()
@@ -88,9 +78,9 @@ def test_a_front_ends_not_collected_counts_are_published_by_the_writer(wa_node: 
             if time.monotonic() > deadline:
                 pytest.fail(f"the writer tallied {system.collection.stats} of 4 school reads")
             time.sleep(0.05)
-        assert _not_collected(system) == []  # tallied, published at the hourly flush
+        assert not_collected_counts(system) == []  # tallied, published at the hourly flush
         assert system.collection.flush() == 4
-        assert _not_collected(system) == [{"category": "school", "count": 4}]
+        assert not_collected_counts(system) == [{"category": "school", "count": 4}]
         now = datetime.now(UTC)
         stored = system.store.scan(now - timedelta(days=1), now + timedelta(hours=1))
         assert sorted(s.read.plate for s in stored) == ["WHT4821"]

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import cv2
 
-from trustlpr.core.events import AuditEvent
+from trustlpr.audit import parse_leaf
+from trustlpr.core.events import AuditEvent, EventType
+from trustlpr.runtime import System
 from trustlpr.store import SQLiteReadStore, StoredRead
 from trustlpr.store.factory import key_rings
 
@@ -55,3 +57,13 @@ def plate_crops(shared_dir: Path, count: int = 3) -> list[tuple[str, bytes]]:
         assert ok
         crops.append((plate, jpeg.tobytes()))
     return crops
+
+
+def not_collected_counts(system: System) -> list[dict[str, object]]:
+    """The public part of every ``reads_not_collected`` entry in the node's log, in order."""
+    out = []
+    for _, leaf in system.audit.log.entries():
+        parsed = parse_leaf(leaf)
+        if parsed.get("type") == EventType.READS_NOT_COLLECTED.value:
+            out.append(dict(parsed.get("public") or {}))
+    return out

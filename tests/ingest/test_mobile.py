@@ -21,7 +21,6 @@ from trustlpr.audit import parse_leaf
 from trustlpr.cameras import PLACES_FILE, CameraSettings
 from trustlpr.core import Purpose
 from trustlpr.core.errors import ForbiddenError, InputError
-from trustlpr.core.events import EventType
 from trustlpr.core.reads import Read
 from trustlpr.runtime import System, initialise
 from trustlpr.search import Status
@@ -29,6 +28,7 @@ from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
 from . import payloads as p
+from .helpers import not_collected_counts
 
 START = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 PATROL = CameraSettings(mobile=True)
@@ -139,15 +139,6 @@ def _leaks(files: dict[str, bytes]) -> list[str]:
     return [f"{name}: {n!r}" for name, blob in files.items() for n in needles if n in blob]
 
 
-def _not_collected(system: System) -> list[dict[str, object]]:
-    out = []
-    for _, leaf in system.audit.log.entries():
-        parsed = parse_leaf(leaf)
-        if parsed.get("type") == EventType.READS_NOT_COLLECTED.value:
-            out.append(dict(parsed.get("public") or {}))
-    return out
-
-
 def test_a_mobile_read_near_a_school_reaches_no_file(tmp_path: Path) -> None:
     data_dir = tmp_path / "node"
     settings = Settings.load(data_dir, env={}, agency_id="spd", agency_state="WA",
@@ -194,9 +185,9 @@ def test_a_mobile_read_near_a_school_reaches_no_file(tmp_path: Path) -> None:
             assert stored == set(FAR_PLATES)
             from_file = Read(NEAR_PLATE, "WA", 0.9, START, "car3", "spd", *near)
             assert node.ingest([from_file]) == 0  # a file's read near the school: the same
-            assert _not_collected(node) == []  # counted, not yet published
+            assert not_collected_counts(node) == []  # counted, not yet published
             assert node.collection.flush() == 4
-            assert _not_collected(node) == [{"category": "school", "count": 4}]
+            assert not_collected_counts(node) == [{"category": "school", "count": 4}]
             assert node.collection.flush() == 0
             open_leaks = _leaks(_files(data_dir))  # while open: WAL files as they are
         assert open_leaks == []
