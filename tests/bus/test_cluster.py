@@ -92,8 +92,12 @@ def _wait_for_jetstream(url: str, tmp: Path) -> None:
             nc = await nats.connect(url.split(","), connect_timeout=2, allow_reconnect=False)
         except (nats.errors.Error, OSError):
             return False
+        js = nc.jetstream()
         try:
-            await nc.jetstream().account_info()
+            # account_info answers once a meta leader exists, before every peer has joined;
+            # only a stream placed on three replicas shows the cluster is whole.
+            await js.add_stream(name="READY_PROBE", subjects=["ready.probe"], num_replicas=3)
+            await js.delete_stream("READY_PROBE")
             return True
         except (nats.errors.Error, OSError):
             return False
@@ -104,7 +108,7 @@ def _wait_for_jetstream(url: str, tmp: Path) -> None:
     while not asyncio.run(ready()):
         if time.monotonic() > deadline:
             logs = "\n".join(p.read_text()[-400:] for p in sorted(tmp.glob("n*.log")))
-            pytest.fail(f"the cluster had no JetStream within 60 s\n{logs}")
+            pytest.fail(f"the cluster could not place a three-replica stream within 60 s\n{logs}")
         time.sleep(0.5)
 
 
