@@ -23,29 +23,35 @@ from trustlpr.hotlist import HotlistService
 from trustlpr.settings import Settings
 from trustlpr.web.app import create_app
 
-_DIR = Path(tempfile.mkdtemp(prefix="trustlpr-hotlist-fuzz-"))
-_SERVICE = HotlistService.open(_DIR, audit=ListAudit(), agency_id="ctpd")
-
 
 class _System:
-    hotlists = _SERVICE
+    """The node the app reads on every request. Its hot-list service is opened by the module
+    fixture, not at import: a runner that calls pytest twice in one process (mutmut's clean and
+    stats passes) imports this module once, and a service opened at import would be the one the
+    first run's teardown closed."""
+
+    hotlists: HotlistService
     settings = Settings()
 
     def authenticate(self, request: Any) -> User:
         return User("sup-1", "ctpd", Role.SUPERVISOR)
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_System()))
+_NODE = _System()
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(_NODE))
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _seeded() -> Iterator[None]:
+    directory = Path(tempfile.mkdtemp(prefix="trustlpr-hotlist-fuzz-"))
+    service = HotlistService.open(directory, audit=ListAudit(), agency_id="ctpd")
     soon = iso(system_clock() + timedelta(days=1))
-    _SERVICE.add_entry({**ENTRY, "expires_at": soon}, list_id="ncic", actor="s")
-    _SERVICE.on_reads([make_read("ABC1234", "CT", system_clock())], {0: b"jpeg"})
+    service.add_entry({**ENTRY, "expires_at": soon}, list_id="ncic", actor="s")
+    service.on_reads([make_read("ABC1234", "CT", system_clock())], {0: b"jpeg"})
+    _NODE.hotlists = service
     yield
-    _SERVICE.close()
-    shutil.rmtree(_DIR, ignore_errors=True)
+    service.close()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @(

@@ -49,6 +49,23 @@ def test_no_plaintext_and_no_expired_ciphertext_remain(tmp_path: Path) -> None:
     assert day1.exists()
 
 
+def test_a_dropped_day_is_zero_filled_before_unlink_and_no_longer_served(tmp_path: Path) -> None:
+    """A hard link holds the day file's inode past the purge: what is left in it is what a
+    reused extent would show. Only zeros, to the file's full length; and the store, whose
+    connection to that day was open, answers the day from nothing."""
+    store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
+    store.append([make_read(PLATES[i % 3], T0 + timedelta(hours=i)) for i in range(30)])
+    day0 = tmp_path / "reads" / "nonhit" / f"{T0.date()}.db"
+    held = tmp_path / "held.db"
+    os.link(day0, held)
+    report = store.purge(T0 + timedelta(days=1, hours=6), T0)
+    assert report.days_dropped and not day0.exists()
+    left = held.read_bytes()
+    assert len(left) >= 4096 and left == bytes(len(left))
+    assert list(store.scan(T0, T0 + timedelta(days=1))) == []
+    store.close()
+
+
 def test_trimmed_rows_leave_the_file(tmp_path: Path) -> None:
     store = SQLiteReadStore(tmp_path / "reads", key_rings(tmp_path, secrets.token_bytes(32)))
     store.append([make_read("TRIM1", T0 + timedelta(hours=h)) for h in range(24)])
