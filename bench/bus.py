@@ -330,7 +330,6 @@ def main() -> None:
                 for side, seconds in cpu.items()
             },
             "load_1min_start": round(load_at_start, 2),
-            "load_1min_end": round(os.getloadavg()[0], 2),
             "ack_retried": retried,
             "front_ends": FRONT_ENDS,
             "batch": BATCH,
