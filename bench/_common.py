@@ -72,6 +72,12 @@ def raw_reads(n: int, *, days: int = 1, fleet: int = 50_000, seed: int = 1) -> I
         }
 
 
+def cpu_s(pid: int) -> float:
+    """The CPU seconds (user + system, all threads) process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

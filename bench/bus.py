@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -96,9 +97,20 @@ def in_process(system: System, bodies: list[dict[str, Any]], clients: int) -> fl
 # -- the bus processes --------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process so far (all its threads)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def serving(data_dir: Path, role: str, bus: str) -> Iterator[str]:
-    """``trustlpr serve --role <role>`` as its own process; its base URL once healthy."""
+def serving(data_dir: Path, role: str, bus: str) -> Iterator[Served]:
+    """``trustlpr serve --role <role>`` as its own process, once healthy."""
     import httpx
 
     port = free_port()
@@ -123,7 +135,7 @@ def serving(data_dir: Path, role: str, bus: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise SystemExit(f"serve --role {role} did not come up within 180 s")
             time.sleep(0.1)
-        yield url
+        yield Served(url, proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -133,16 +145,10 @@ def serving(data_dir: Path, role: str, bus: str) -> Iterator[str]:
             proc.wait(10)
 
 
-async def _drained(stream: str) -> bool:
+async def _drained(js: Any, stream: str) -> bool:
     """The writer's consumer has delivered and committed everything on the stream."""
-    import nats
-
-    nc = await nats.connect(NATS_URL, connect_timeout=10)
-    try:
-        info = await nc.jetstream().consumer_info(stream, "writer")
-        return info.num_pending == 0 and info.num_ack_pending == 0
-    finally:
-        await nc.close()
+    info = await js.consumer_info(stream, "writer")
+    return bool(info.num_pending == 0 and info.num_ack_pending == 0)
 
 
 async def _post_all(
@@ -173,14 +179,29 @@ async def _post_all(
 def bus_throughput(
     fronts: list[str], keys: list[tuple[str, str]], stream: str, bodies: list[bytes], clients: int
 ) -> float:
-    start = time.perf_counter()
-    asyncio.run(_post_all(fronts, keys, bodies, clients))
-    deadline = time.monotonic() + 600
-    while not asyncio.run(_drained(stream)):
-        if time.monotonic() > deadline:
-            raise SystemExit("the writer did not commit the round within 600 s")
-        time.sleep(0.02)
-    return len(bodies) * BATCH / (time.perf_counter() - start)
+    return asyncio.run(_bus_round(fronts, keys, stream, bodies, clients))
+
+
+async def _bus_round(
+    fronts: list[str], keys: list[tuple[str, str]], stream: str, bodies: list[bytes], clients: int
+) -> float:
+    """Posts every batch, then asks every 20 ms (on one connection, opened before the clock
+    starts: the check must cost the node nothing) until the writer committed them all."""
+    import nats
+
+    nc = await nats.connect(NATS_URL, connect_timeout=10)
+    try:
+        js = nc.jetstream()
+        start = time.perf_counter()
+        await _post_all(fronts, keys, bodies, clients)
+        deadline = time.monotonic() + 600
+        while not await _drained(js, stream):
+            if time.monotonic() > deadline:
+                raise SystemExit("the writer did not commit the round within 600 s")
+            await asyncio.sleep(0.02)
+        return len(bodies) * BATCH / (time.perf_counter() - start)
+    finally:
+        await nc.close()
 
 
 async def ack_latency(
@@ -254,6 +275,7 @@ def main() -> None:
     args = parser.parse_args()
     say = (lambda *_: None) if args.json else print
 
+    load_at_start = os.getloadavg()[0]
     stream = f"BENCH{secrets.token_hex(4)}"
     bus = f"{NATS_URL}/{stream}"
     with tempfile.TemporaryDirectory(prefix="trustlpr-bench-") as tmp, ExitStack() as stack:
@@ -261,20 +283,33 @@ def main() -> None:
         inproc_settings, _ = prepare(root / "inproc")
         _, keys = prepare(root / "bus")
         stack.callback(_delete_streams, stream)
-        stack.enter_context(serving(root / "bus", "writer", bus))
-        fronts = [stack.enter_context(serving(root / "bus", "ingest", bus))
+        writer = stack.enter_context(serving(root / "bus", "writer", bus))
+        served = [stack.enter_context(serving(root / "bus", "ingest", bus))
                   for _ in range(FRONT_ENDS)]  # fmt: skip
+        fronts = [s.url for s in served]
         system = stack.enter_context(System(inproc_settings))
         seeds = itertools.count(100)
+        # CPU seconds of the recorded rounds (not the warm-up): in-process, writer, front-ends
+        cpu = {"inprocess": 0.0, "writer": 0.0, "front_ends": 0.0}
 
         def inproc(k: int) -> float:
             say(f"round {k + 1} in-process: {args.reads} reads, {args.clients} threads ...")
-            return in_process(system, batches(args.reads, next(seeds)), args.clients)
+            bodies = batches(args.reads, next(seeds))
+            before = time.process_time()
+            rate = in_process(system, bodies, args.clients)
+            if k >= 0:
+                cpu["inprocess"] += time.process_time() - before
+            return rate
 
         def through_bus(k: int) -> float:
             say(f"round {k + 1} bus: {args.reads} reads, {FRONT_ENDS} front-ends ...")
             encoded = [json.dumps(b).encode() for b in batches(args.reads, next(seeds))]
-            return bus_throughput(fronts, keys, stream, encoded, args.clients)
+            before = writer.cpu_seconds(), sum(s.cpu_seconds() for s in served)
+            rate = bus_throughput(fronts, keys, stream, encoded, args.clients)
+            if k >= 0:
+                cpu["writer"] += writer.cpu_seconds() - before[0]
+                cpu["front_ends"] += sum(s.cpu_seconds() for s in served) - before[1]
+            return rate
 
         rounds = alternate(through_bus, inproc, args.rounds, warmup=True)
         steady = int(args.rate * args.seconds / BATCH)
@@ -290,6 +325,11 @@ def main() -> None:
             "ack_p50_ms": round(percentile(latencies, 0.50), 2),
             "ack_p99_ms": round(percentile(latencies, 0.99), 2),
             "ack_rate_reads_per_s": args.rate,
+            **{
+                f"cpu_us_per_read_{side}": round(seconds / (args.reads * args.rounds) * 1e6, 1)
+                for side, seconds in cpu.items()
+            },
+            "load_1min_start": round(load_at_start, 2),
             "ack_retried": retried,
             "front_ends": FRONT_ENDS,
             "batch": BATCH,

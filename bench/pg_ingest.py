@@ -46,8 +46,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from _common import T0, emit, percentile, plates, raw_reads
-from _rounds import alternate, interleave
+from _common import T0, cpu_s, emit, percentile, plates, raw_reads
+from _rounds import Rounds, alternate, interleave
 from trustlpr.core import Read, read_from_mapping
 from trustlpr.store.factory import key_rings
 from trustlpr.store.partitioned import DayPartitionedStore
@@ -82,21 +82,54 @@ def throwaway_database(url: str) -> Iterator[str]:
             )
 
 
-def ours(url: str, tmp: Path, n: int, batch: int, seed: int) -> float:
+class CpuClock:
+    """CPU seconds of this process plus of its server backend (``/proc``, local server):
+    on a loaded machine the wall clock measures each side's share of the cores, this
+    what each side costs. ``spent`` collects microseconds per read by side; the first
+    ``skip`` rounds of each (``alternate``'s warm-up) are left out of the figures."""
+
+    def __init__(self, skip: int) -> None:
+        self.skip = skip
+        self.spent: dict[str, list[tuple[float, float]]] = {"ours": [], "copy": []}
+
+    @contextmanager
+    def timing(self, side: str, backend_pid: int, n: int) -> Iterator[None]:
+        client, server = time.process_time(), cpu_s(backend_pid)
+        yield
+        self.spent[side].append(
+            ((time.process_time() - client) * 1e6 / n, (cpu_s(backend_pid) - server) * 1e6 / n)
+        )
+
+    def figures(self) -> dict[str, float | int]:
+        """Reads per CPU second, ours / COPY per round (``cpu_ratio``), and the medians."""
+        kept = {side: spent[self.skip :] for side, spent in self.spent.items()}
+        totals = {side: [c + s for c, s in spent] for side, spent in kept.items()}
+        per_cpu = Rounds([1 / t for t in totals["ours"]], [1 / t for t in totals["copy"]])
+        out: dict[str, float | int] = {
+            f"cpu_{key}": value for key, value in per_cpu.ratio().items() if key != "rounds"
+        }
+        for side, spent in kept.items():
+            out[f"{side}_client_us_per_read"] = round(statistics.median(c for c, _ in spent), 2)
+            out[f"{side}_server_us_per_read"] = round(statistics.median(s for _, s in spent), 2)
+        return out
+
+
+def ours(url: str, tmp: Path, n: int, batch: int, seed: int, clock: CpuClock) -> float:
     schema = f"ours_{secrets.token_hex(4)}"
     rings = key_rings(tmp / schema, secrets.token_bytes(32))
     store = PostgresReadStore(url, rings, schema=schema)
     rows = list(raw_reads(n, seed=seed))
-    start = time.perf_counter()
-    for i in range(0, n, batch):
-        store.append([read_from_mapping(raw) for raw in rows[i : i + batch]])
-    elapsed = time.perf_counter() - start
+    with clock.timing("ours", store.backend_pid, n):
+        start = time.perf_counter()
+        for i in range(0, n, batch):
+            store.append([read_from_mapping(raw) for raw in rows[i : i + batch]])
+        elapsed = time.perf_counter() - start
     store.drop_schema()
     store.close()
     return n / elapsed
 
 
-def copy(url: str, n: int, batch: int, seed: int) -> float:
+def copy(url: str, n: int, batch: int, seed: int, clock: CpuClock) -> float:
     table = sql.Identifier(f"raw_{secrets.token_hex(4)}")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
@@ -112,17 +145,18 @@ def copy(url: str, n: int, batch: int, seed: int) -> float:
         types = ["int8", "text", "text", "text", "text", "float8", "float8", "float8"]
         rows = list(raw_reads(n, seed=seed))
         row_id = 0
-        start = time.perf_counter()
-        for i in range(0, n, batch):
-            with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as out:
-                out.set_types(types)
-                for r in rows[i : i + batch]:
-                    row_id += 1
-                    out.write_row(
-                        (row_id, r["plate"], r["state"], r["observed_at"], r["camera_id"],
-                         r["confidence"], r["lat"], r["lon"])
-                    )  # fmt: skip
-        elapsed = time.perf_counter() - start
+        with clock.timing("copy", conn.info.backend_pid, n):
+            start = time.perf_counter()
+            for i in range(0, n, batch):
+                with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as out:
+                    out.set_types(types)
+                    for r in rows[i : i + batch]:
+                        row_id += 1
+                        out.write_row(
+                            (row_id, r["plate"], r["state"], r["observed_at"], r["camera_id"],
+                             r["confidence"], r["lat"], r["lon"])
+                        )  # fmt: skip
+            elapsed = time.perf_counter() - start
         conn.execute(sql.SQL("DROP TABLE {}").format(table))
     return n / elapsed
 
@@ -169,9 +203,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory() as name, throwaway_database(args.url) as url:
         tmp = Path(name)
+        clock = CpuClock(skip=1)
         rounds = alternate(
-            lambda k: ours(url, tmp, args.reads, args.batch, k + 2),
-            lambda k: copy(url, args.reads, args.batch, k + 2),
+            lambda k: ours(url, tmp, args.reads, args.batch, k + 2, clock),
+            lambda k: copy(url, args.reads, args.batch, k + 2, clock),
             args.rounds,
             warmup=True,
         )
@@ -211,6 +246,7 @@ def main() -> None:
             "copy_reads_per_s": round(copy_rate),
             **rounds.ratio(),
             "ratio_goal": 0.5,
+            **clock.figures(),
             "days": args.days,
             "reads_per_day": args.reads_per_day,
             "populate_reads_per_s": round(populate_rate),

@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from _common import emit
+from _common import cpu_s, emit
 from _rounds import Rounds, alternate
 from trustlpr.cameras import CameraRegistry
 from trustlpr.core import LegalBasis, Purpose, Query, Role, SearchType
@@ -204,20 +204,14 @@ def ensure_wrk() -> str:
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def _cpu_s(pid: int) -> float:
-    """The CPU seconds (user + system, all threads) process ``pid`` has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def wrk(binary: str, url: str, seconds: int, connections: int, pid: int) -> dict[str, float]:
     """One load run; ``cpu_us`` is the server's CPU time per request answered (``pid``'s)."""
-    cpu = _cpu_s(pid)
+    cpu = cpu_s(pid)
     out = subprocess.run(
         [binary, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s", url],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
-    cpu = _cpu_s(pid) - cpu
+    cpu = cpu_s(pid) - cpu
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = {}

@@ -102,3 +102,47 @@ def test_readonly_refuses_to_append(tmp_path: Path) -> None:
         EntryFile(tmp_path, readonly=True).append([b"x"])
     with pytest.raises(NotFoundError):
         EntryFile(tmp_path / "nowhere", readonly=True)
+
+
+def _outcome(entries: EntryFile, batched: bool) -> tuple[list[tuple[bytes, bytes]], str | None]:
+    got: list[tuple[bytes, bytes]] = []
+    try:
+        if batched:
+            for leaves, digests in entries.iter_checked_batches(0, entries.size):
+                got.extend(zip(leaves, digests, strict=True))
+        else:
+            got.extend(entries.iter_checked(0, entries.size))
+    except AuditError as exc:
+        return got, exc.message
+    return got, None
+
+
+@pytest.mark.parametrize(
+    ("where", "offset"),
+    [
+        ("bin", 0),
+        ("bin", 4),
+        ("bin", 7_000),
+        ("bin", -300),
+        ("idx", 40 * 300),
+        ("idx", 40 * 77 + 9),
+    ],
+)
+def test_batches_accept_and_name_exactly_what_the_entry_scan_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str, offset: int
+) -> None:
+    """The batched fast path (``iter_checked_batches``) against the one-entry-at-a-time scan:
+    same entries yielded before the same error, on a pristine file and with one byte flipped."""
+    monkeypatch.setattr("trustlpr.audit.entries._BATCH", 64)
+    entries = written(tmp_path)
+    assert _outcome(entries, True) == _outcome(entries, False)
+    assert _outcome(entries, True)[1] is None
+    entries.close()
+    path = tmp_path / f"entries.{where}"
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x41
+    path.write_bytes(bytes(data))
+    doctored = EntryFile(tmp_path, readonly=True)
+    fast, slow = _outcome(doctored, True), _outcome(doctored, False)
+    assert fast == slow
+    assert slow[1] is not None

@@ -11,8 +11,9 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,8 +59,11 @@ def local_config(doc: str, n: int, clients: list[int], routes: list[int], store:
 
 
 @contextmanager
-def _cluster(tmp: Path) -> Iterator[tuple[dict[str, subprocess.Popen[bytes]], str]]:
-    """The three servers by name, and the client URLs of all three (``host:port,…``)."""
+def _cluster(
+    tmp: Path, first: tuple[int, ...] = (1, 2, 3)
+) -> Iterator[tuple[dict[str, subprocess.Popen[bytes]], str, Callable[[int], None]]]:
+    """The three servers by name, the client URLs of all three (``host:port,…``), and how to
+    start one later; ``first``: the servers started at once (waited for when all three)."""
     binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
     assert Path(binary).exists(), "nats-server is not installed: this test needs it"
     clients = [_free_port() for _ in range(3)]
@@ -67,7 +71,8 @@ def _cluster(tmp: Path) -> Iterator[tuple[dict[str, subprocess.Popen[bytes]], st
     doc = documented_config()
     with ExitStack() as stack:
         servers: dict[str, subprocess.Popen[bytes]] = {}
-        for n in (1, 2, 3):
+
+        def start(n: int) -> None:
             conf = tmp / f"n{n}.conf"
             conf.write_text(local_config(doc, n, clients, routes, tmp / f"js{n}"))
             log = (tmp / f"n{n}.log").open("wb")
@@ -75,9 +80,13 @@ def _cluster(tmp: Path) -> Iterator[tuple[dict[str, subprocess.Popen[bytes]], st
             proc = subprocess.Popen([binary, "-c", str(conf)], stdout=log, stderr=log)
             stack.callback(_kill, proc)
             servers[f"n{n}"] = proc
+
+        for n in first:
+            start(n)
         url = ",".join(f"127.0.0.1:{p}" for p in clients)
-        _wait_for_jetstream(f"nats://{url}", tmp)
-        yield servers, url
+        if len(first) == 3:
+            _wait_for_jetstream(f"nats://{url}", tmp)
+        yield servers, url, start
 
 
 def _kill(proc: subprocess.Popen[bytes]) -> None:
@@ -135,7 +144,7 @@ def _stored(system: System) -> list[str]:
 def test_the_documented_cluster_loses_its_stream_leader_and_no_read(
     bus_node: BusNode, tmp_path: Path
 ) -> None:
-    with _cluster(tmp_path) as (servers, url):
+    with _cluster(tmp_path) as (servers, url, _):
         config = BusConfig.parse(
             f"nats://{url}/{bus_node.bus.stream}?replicas=3&lease=20",
             agency_id="nhpd",
@@ -171,5 +180,49 @@ def test_the_documented_cluster_loses_its_stream_leader_and_no_read(
                         assert time.monotonic() < deadline, _stored(system)
                         time.sleep(0.2)
                 assert lost == [], lost
+        finally:
+            lease.close()
+
+
+def _wait_for_meta_leader(url: str) -> None:
+    async def ready() -> bool:
+        try:
+            nc = await nats.connect(url.split(","), connect_timeout=2, allow_reconnect=False)
+        except (nats.errors.Error, OSError):
+            return False
+        try:
+            await nc.jetstream().account_info()
+            return True
+        except (nats.errors.Error, OSError):
+            return False
+        finally:
+            await nc.close()
+
+    deadline = time.monotonic() + 60
+    while not asyncio.run(ready()):
+        assert time.monotonic() < deadline, "two of the three servers elected no meta leader"
+        time.sleep(0.5)
+
+
+def test_a_writer_started_while_the_cluster_forms_waits_for_placement(
+    bus_node: BusNode, tmp_path: Path
+) -> None:
+    """Two of three servers up: JetStream answers "no suitable peers for placement" (err_code
+    10005) for the three-replica lease bucket. That is no "another writer made it": the writer
+    asks again, and takes the lease once the third server joined (or says why it gave up)."""
+    with _cluster(tmp_path, first=(1, 2)) as (_, url, start):
+        _wait_for_meta_leader(f"nats://{url}")
+        config = BusConfig.parse(f"nats://{url}/{bus_node.bus.stream}?replicas=3", agency_id="nhpd")
+        impatient = WriterLease(config, placement_wait=1.0)
+        try:
+            with pytest.raises(BusUnavailableError, match="no suitable peers"):
+                impatient.acquire()
+        finally:
+            impatient.close()
+        lease = WriterLease(config)
+        try:
+            threading.Timer(2.0, start, (3,)).start()
+            assert lease.acquire()
+            assert lease.confirm().result(10)
         finally:
             lease.close()

@@ -5,6 +5,7 @@ process, a thief) commits nothing more; its batch is stored once, by the next wr
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ import nats
 import pytest
 
 from trustlpr.bus.lease import KEY, Holder, WriterLease
+from trustlpr.core.errors import BusUnavailableError
 from trustlpr.runtime import System
 
 from .conftest import NATS_URL, BusNode
@@ -132,3 +134,14 @@ def test_a_writer_that_lost_its_lease_commits_nothing_and_the_next_one_stores_it
         _wait(lambda: _drained(bus_node), "not acknowledged")
         assert time.monotonic() - started < 30  # the consumer reset: no 60 s ack wait
         assert _stored(system) == ["LM777", "LM888"]
+
+
+def test_replicas_the_one_server_cannot_have_are_a_precise_bus_error(bus_node: BusNode) -> None:
+    """Three replicas on the one local server: JetStream answers err_code 10074; acquire says
+    so at once (it is no cluster forming, nothing to wait for)."""
+    lease = WriterLease(dataclasses.replace(bus_node.bus, replicas=3))
+    try:
+        with pytest.raises(BusUnavailableError, match="non-clustered"):
+            lease.acquire()
+    finally:
+        lease.close()

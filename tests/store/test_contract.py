@@ -9,6 +9,7 @@ import pytest
 
 from trustlpr.core import KeyDestroyedError, NotFoundError, confusion_key
 from trustlpr.store import ReadStore, RetentionClass
+from trustlpr.store.partitioned import SEAL_CHUNK
 
 from .conftest import T0, make_read, week_of_reads
 
@@ -127,6 +128,22 @@ def test_a_batch_across_days_and_classes_returns_each_reads_own_ref(store: ReadS
         cls = RetentionClass.HIT if hit else RetentionClass.NONHIT
         assert ref.startswith(f"{cls.value}:{read.observed_at.date().isoformat()}:")
     assert len(set(refs)) == len(refs)
+
+
+def test_a_partition_larger_than_one_seal_chunk_keeps_refs_reads_and_images_in_order(
+    store: ReadStore,
+) -> None:
+    # append seals a partition SEAL_CHUNK reads at a time while the backend writes them
+    count = 2 * SEAL_CHUNK + 7
+    reads = [make_read(f"CH{i}", T0 + timedelta(seconds=i)) for i in range(count)]
+    images = {i: f"image-{i}".encode() for i in (0, SEAL_CHUNK - 1, SEAL_CHUNK, count - 1)}
+    refs = store.append(reads, images=images)
+    assert len(set(refs)) == count
+    for i in (0, SEAL_CHUNK - 1, SEAL_CHUNK, SEAL_CHUNK + 1, count - 1):
+        (found,) = store.lookup(reads[i].plate, T0, T0 + timedelta(days=1))
+        assert (found.ref, found.read) == (refs[i], reads[i])
+        assert store.image(refs[i]) == images.get(i)
+    assert [s.read for s in store.scan(T0, T0 + timedelta(days=1))] == reads
 
 
 def test_promote_moves_a_read_into_the_hit_class(store: ReadStore) -> None:

@@ -210,6 +210,10 @@ class AuditLog:
         ``verify``, which names the first entry that fails."""
         return self._entries.iter_checked(0, self.size)
 
+    def checked_batches(self) -> Iterator[tuple[list[bytes], list[bytes]]]:
+        """``checked_entries`` as ``(leaves, leaf hashes)`` lists of consecutive entries."""
+        return self._entries.iter_checked_batches(0, self.size)
+
     def detail(self, index: int) -> Detail:
         """The private detail of entry ``index``, checked against its commitment. Auditors only."""
         found = self._detail.get(index)

@@ -12,6 +12,7 @@ bound the bad index to the range between two checkpoints.
 from __future__ import annotations
 
 import base64
+import binascii
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -174,24 +175,35 @@ def verify_log(
     detail = next(opened, None)
     count = 0
     try:
-        for index, (leaf, digest) in enumerate(log.checked_entries()):
-            rows[0].append(digest)
-            level = 0
-            while len(rows[level]) == TILE_WIDTH:
-                _compare_tile(log, report, level, full[level], rows[level])
-                rows[level + 1].append(root_of(rows[level]))
-                rows[level] = []
-                full[level] += 1
-                level += 1
-            while detail is not None and detail[0] <= index:
-                if detail[0] == index:
-                    _check_detail(report, index, leaf, detail[1], detail[2])
-                detail = next(opened, None)
-            count = index + 1
-            if signed.pending and signed.pending[0][0] == count:
-                signed.check(count, lambda: _rows_root(rows))
-            if progress is not None and count % 8192 == 0:
-                progress(count)
+        for leaves, digests in log.checked_batches():
+            first, pos, total = count, 0, len(leaves)
+            while pos < total:  # segments end at each tile's end and at each checkpoint
+                take = min(total - pos, TILE_WIDTH - len(rows[0]))
+                if signed.pending:
+                    take = min(take, signed.pending[0][0] - count)
+                rows[0].extend(digests[pos : pos + take])
+                last = count + take - 1  # its detail is checked after its tile, as entry by entry
+                while detail is not None and detail[0] < last:
+                    if detail[0] >= count:
+                        _check_detail(report, detail[0], leaves[detail[0] - first], *detail[1:])
+                    detail = next(opened, None)
+                level = 0
+                while len(rows[level]) == TILE_WIDTH:
+                    _compare_tile(log, report, level, full[level], rows[level])
+                    rows[level + 1].append(root_of(rows[level]))
+                    rows[level] = []
+                    full[level] += 1
+                    level += 1
+                while detail is not None and detail[0] <= last:
+                    if detail[0] >= count:
+                        _check_detail(report, detail[0], leaves[detail[0] - first], *detail[1:])
+                    detail = next(opened, None)
+                pos += take
+                count += take
+                if signed.pending and signed.pending[0][0] == count:
+                    signed.check(count, lambda: _rows_root(rows))
+                if progress is not None and count % 8192 == 0:
+                    progress(count)
     except TrustLPRError as exc:  # the entry after the last good one is unreadable
         report.fail(
             exc.message if exc.message.startswith("entry ") else f"entry {count}: {exc.message}",
@@ -220,7 +232,7 @@ def _check_detail(
         return
     report.details_checked += 1
     at = leaf.find(_COMMITMENT) + len(_COMMITMENT)
-    if digest is None or leaf[at : at + 44] != base64.b64encode(digest):
+    if digest is None or leaf[at : at + 44] != binascii.b2a_base64(digest, newline=False):
         why = (
             "sealed private detail fails authentication with its day key"
             if state is DetailState.BROKEN

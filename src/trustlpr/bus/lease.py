@@ -21,6 +21,10 @@ bucket's TTL, ``?lease=`` in ``--bus``, 10 s by default) holds the key ``writer`
   when the old process has let go of it.
 - **Handing it over**: a writer that stops cleanly deletes the key (compare-and-set), so a
   standby takes over within a quarter lease instead of a whole one.
+- **A cluster still forming**: JetStream answers 400 with err_code 10005 ("no suitable peers
+  for placement") while fewer servers than ``?replicas=`` have joined. That is not "another
+  writer made the bucket": ``acquire`` asks again with backoff for up to ``placement_wait``
+  seconds, then raises ``BusUnavailableError`` saying so (the supervisor starts it again).
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ KEY = "writer"
 TRUSTED_SHARE = 0.75  # of the lease after the last renewal sent: how long a writer trusts it
 RENEW_SHARE = 0.2  # renew every fifth of the lease: three tries before it is no longer trusted
 POLL_SHARE = 0.25  # a standby tries every quarter lease
+NO_PLACEMENT = 10005  # JetStream's err_code: not enough servers (yet) for the replicas asked
+PLACEMENT_WAIT = 60.0  # seconds a cluster may take to form before acquire gives up
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,10 @@ class WriterLease:
         *,
         on_lost: Callable[[str], None] = lambda reason: None,
         health: IngestHealth | None = None,
+        placement_wait: float = PLACEMENT_WAIT,
     ) -> None:
         self.config = config
+        self._placement_wait = placement_wait
         self.me = Holder(secrets.token_hex(8), socket.gethostname(), os.getpid())
         self._on_lost = on_lost
         self._bus = BusLoop(config, name="trustlpr-lease", health=health or IngestHealth())
@@ -116,9 +124,13 @@ class WriterLease:
 
     def acquire(self, stop: threading.Event | None = None) -> bool:
         """Waits until this process holds the lease (True) or ``stop`` is set (False);
-        ``BusUnavailableError`` if NATS cannot be reached at first."""
+        ``BusUnavailableError`` if NATS cannot be reached at first, or cannot place the bucket's
+        replicas within ``placement_wait`` seconds."""
         self._bus.connect(None)
-        self._kv = self._bus.run(self._bucket()).result(30.0)
+        kv = self._placed_bucket(stop)
+        if kv is None:
+            return False
+        self._kv = kv
         seen: Holder | None = None
         while stop is None or not stop.is_set():
             try:
@@ -155,6 +167,40 @@ class WriterLease:
                 time.sleep(self._ttl * POLL_SHARE)
         return False
 
+    def _placed_bucket(self, stop: threading.Event | None) -> KeyValue | None:
+        """The lease bucket, asked for again while JetStream is not ready for it (no meta
+        leader yet, or too few servers to place its replicas); None if ``stop`` was set."""
+        deadline = time.monotonic() + self._placement_wait
+        delay = 0.5
+        while True:
+            try:
+                return self._bus.run(self._bucket()).result(30.0)
+            except nats.js.errors.APIError as exc:
+                if exc.err_code != NO_PLACEMENT:  # 10074 (one server, replicas > 1), …
+                    raise BusUnavailableError(
+                        f"JetStream refused the writer lease bucket {self.bucket}: "
+                        f"{exc.description} (err_code {exc.err_code})",
+                        retry_after=5.0,
+                    ) from exc
+                why = f"cannot place {self.config.replicas} replica(s): {exc.description}"
+            except (nats.errors.Error, OSError, TimeoutError) as exc:
+                why = f"JetStream did not answer ({type(exc).__name__})"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BusUnavailableError(
+                    f"JetStream cannot place the writer lease bucket {self.bucket} within "
+                    f"{self._placement_wait:g} s: {why} (is the cluster still forming, or "
+                    "has it fewer servers than ?replicas=?)",
+                    retry_after=5.0,
+                )
+            pause = min(delay, left)
+            log.warning("writer lease: %s; again in %g s", why, pause)
+            if stop is None:
+                time.sleep(pause)
+            elif stop.wait(pause):
+                return None
+            delay = min(delay * 2, 5.0)
+
     async def _bucket(self) -> KeyValue:
         js = self._bus.js
         assert js is not None
@@ -170,8 +216,10 @@ class WriterLease:
             )
             try:
                 kv = await js.create_key_value(config)
-            except BadRequestError:  # another writer made it meanwhile
-                kv = await js.key_value(self.bucket)
+            except BadRequestError as exc:
+                if exc.err_code == NO_PLACEMENT:  # not "made meanwhile": nowhere to put it
+                    raise
+                kv = await js.key_value(self.bucket)  # another writer made it meanwhile
         # the bucket's TTL is what the server enforces: count on that, not on our ?lease=
         info = await js.stream_info(f"KV_{self.bucket}")
         if info.config.max_age:

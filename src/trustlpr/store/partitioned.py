@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
@@ -54,6 +54,8 @@ ImageRow = tuple[int, int, bytes, bytes]
 """``(row id, t_us, nonce, ciphertext)``: a sealed image as a backend stores it."""
 SealImages = Callable[[Sequence[int]], list[ImageRow]]
 SCAN_CHUNK = 2000
+SEAL_CHUNK = 500
+"""Reads sealed at a time while a backend writes a partition's rows (``sealed_in_chunks``)."""
 ATTRIBUTE_COLUMNS = {"make": "midx", "colour": "kidx", "vehicle_type": "bidx"}
 """The column of each attribute's per-day blind index (``codec.attribute_index``)."""
 
@@ -83,6 +85,18 @@ def expires_partly(day: date, cutoff: datetime) -> bool:
     return day_start(day) < cutoff < day_start(day) + timedelta(days=1)
 
 
+def sealed_in_chunks(
+    reads: Sequence[Read], keys: DayKeys, retention: str, memo: IndexMemo
+) -> Iterator[SealedRead]:
+    """``seal_many`` of ``reads``, ``SEAL_CHUNK`` at a time as the rows are consumed.
+
+    A backend that streams its rows (PostgreSQL's ``COPY``) sends the first chunks while the
+    later ones are sealed, so the server parses and indexes them on the other core instead of
+    waiting for the whole batch to be sealed first (docs/performance.md, PostgreSQL)."""
+    for start in range(0, len(reads), SEAL_CHUNK):
+        yield from seal_many(reads[start : start + SEAL_CHUNK], keys, retention, memo)
+
+
 class DayPartitionedStore(ABC):
     """``ReadStore`` on day partitions; subclasses implement the row primitives below.
 
@@ -105,11 +119,18 @@ class DayPartitionedStore(ABC):
 
     @abstractmethod
     def _insert(
-        self, cls: RetentionClass, day: date, rows: Sequence[SealedRead], images: SealImages
+        self,
+        cls: RetentionClass,
+        day: date,
+        rows: Iterable[SealedRead],
+        count: int,
+        images: SealImages,
     ) -> list[int]:
-        """Stores ``rows`` in one transaction, with the image rows that ``images(row_ids)``
-        returns (call it exactly once: it also names the refs); returns the row ids in order.
-        Creates the partition if needed."""
+        """Stores the ``count`` ``rows`` in one transaction, with the image rows that
+        ``images(row_ids)`` returns (call it exactly once: it also names the refs); returns
+        the row ids in order. Creates the partition if needed. ``rows`` is sealed as it is
+        iterated (``sealed_in_chunks``): consume it once, inside the transaction, so a
+        sealing error rolls the whole batch back."""
 
     @abstractmethod
     def _by_index(self, cls: RetentionClass, day: date, cidx: int, lo: int, hi: int) -> list[Row]:
@@ -202,7 +223,7 @@ class DayPartitionedStore(ABC):
             for (cls, day), members in partitions(reads, hits).items():
                 keys = self._rings[cls].get(day, create=True)
                 memo: IndexMemo = {}  # this batch's attribute indexes of the day
-                sealed = seal_many([reads[i] for i in members], keys, cls.value, memo)
+                sealed = sealed_in_chunks([reads[i] for i in members], keys, cls.value, memo)
 
                 def seal_images(
                     ids: Sequence[int],
@@ -220,7 +241,7 @@ class DayPartitionedStore(ABC):
                             rows.append((row_id, to_us(reads[i].observed_at), nonce, ct))
                     return rows
 
-                self._insert(cls, day, sealed, seal_images)
+                self._insert(cls, day, sealed, len(members), seal_images)
                 self._days[cls].add(day)
         return refs
 

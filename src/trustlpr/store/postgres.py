@@ -11,7 +11,7 @@ returns and which days expire is decided in ``partitioned``, shared with the SQL
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -161,7 +161,12 @@ class PostgresReadStore(DayPartitionedStore):
     # -- row primitives ---------------------------------------------------------------------
 
     def _insert(
-        self, cls: RetentionClass, day: date, rows: Sequence[SealedRead], images: SealImages
+        self,
+        cls: RetentionClass,
+        day: date,
+        rows: Iterable[SealedRead],
+        count: int,
+        images: SealImages,
     ) -> list[int]:
         self._ensure_day(cls, day)
         ids = [
@@ -170,7 +175,7 @@ class PostgresReadStore(DayPartitionedStore):
                 sql.SQL("SELECT nextval({}) FROM generate_series(1, %s)").format(
                     sql.Literal(f"{self._schema}.read_ids")
                 ),
-                (len(rows),),
+                (count,),
             )
         ]
         image_rows = images(ids)
@@ -359,6 +364,11 @@ class PostgresReadStore(DayPartitionedStore):
             )
         )
         return int(count), lo, hi
+
+    @property
+    def backend_pid(self) -> int:
+        """The server process serving this store's connection (benches read its CPU time)."""
+        return int(self._conn.info.backend_pid)
 
     def drop_schema(self) -> None:
         """Removes every table of this store (tests, decommissioning)."""

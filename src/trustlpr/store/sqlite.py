@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -98,7 +98,12 @@ class SQLiteReadStore(DayPartitionedStore):
     # -- row primitives ---------------------------------------------------------------------
 
     def _insert(
-        self, cls: RetentionClass, day: date, rows: Sequence[SealedRead], images: SealImages
+        self,
+        cls: RetentionClass,
+        day: date,
+        rows: Iterable[SealedRead],
+        count: int,
+        images: SealImages,
     ) -> list[int]:
         with self._db(cls, day).write() as conn:
             conn.executemany(
@@ -107,7 +112,7 @@ class SQLiteReadStore(DayPartitionedStore):
                 rows,
             )
             last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-            ids = list(range(last - len(rows) + 1, last + 1))
+            ids = list(range(last - count + 1, last + 1))
             conn.executemany(
                 "INSERT INTO images (read_id, nonce, ct) VALUES (?, ?, ?)",
                 [(row_id, nonce, ct) for row_id, _, nonce, ct in images(ids)],

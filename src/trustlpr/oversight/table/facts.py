@@ -18,7 +18,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from ..text import is_case_number, reason_info
+from ..text import is_case_number, reason_info, reason_infos
 from .grouping import first_seen
 from .pool import StringPool
 
@@ -81,6 +81,20 @@ class ReasonFacts:
 
     @classmethod
     def of(cls, reasons: Iterable[str]) -> ReasonFacts:
+        items = reasons if isinstance(reasons, list) else list(reasons)
+        tags, codes, names, cases = reason_infos(items)
+        facts = cls()
+        facts.tags = array("q", tags.tobytes())
+        facts.codes = codes
+        facts.names = names
+        facts.case = StringPool.of(cases)
+        facts.case_digests = _key_digests(cases)
+        return facts
+
+    @classmethod
+    def one_by_one(cls, reasons: Iterable[str]) -> ReasonFacts:
+        """``of`` with ``reason_info`` per reason: the reference the tests compare ``of``
+        (pyarrow over whole columns) against."""
         facts = cls()
         cases: list[str] = []
         codes: dict[str, int] = {}
